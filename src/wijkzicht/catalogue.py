@@ -1,0 +1,209 @@
+"""The indicator catalogue: loaded from `catalogue/indicators.yaml` and validated on load."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wijkzicht.errors import CatalogueError
+
+DIRECTIONS = ("higher_is_worse", "higher_is_better", "neutral")
+AGGREGATIONS = ("sum", "weighted_mean", "ratio", "none")
+BASES = ("register", "survey")
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    title: str
+    publisher: str
+    licence: str
+    boundary_year: int
+    basis: str
+    min_population: int
+    period: int | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    table: str  # a table id, or a family name such as "kwb"
+    column: str
+
+    def matches(self, raw_column: str) -> bool:
+        """CBS suffixes column keys with a per-table number: `AantalInwoners` matches `AantalInwoners_5`."""
+        return raw_column == self.column or re.fullmatch(re.escape(self.column) + r"_\d+", raw_column) is not None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name_nl: str
+    name_en: str
+    domain: str
+    unit: str
+    direction: str
+    aggregation: str
+    sources: tuple[SourceColumn, ...]
+    group_characteristic: bool = False
+    min_population: int | None = None
+
+    def name(self, language: str = "nl") -> str:
+        return self.name_en if language == "en" else self.name_nl
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    domains: dict[str, dict[str, str]]
+    subgroups: dict[str, dict[str, str]]
+    tables: dict[str, Table]
+    families: dict[str, tuple[str, ...]]
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+
+    def table_ids(self, table_or_family: str) -> tuple[str, ...]:
+        return self.families.get(table_or_family, (table_or_family,))
+
+    def columns_for(self, table_id: str) -> list[tuple[Indicator, SourceColumn]]:
+        """Every (indicator, source column) the catalogue maps onto one table."""
+        return [
+            (indicator, source)
+            for indicator in self.indicators.values()
+            for source in indicator.sources
+            if table_id in self.table_ids(source.table)
+        ]
+
+    def resolve_columns(self, table_id: str, raw_columns: list[str]) -> dict[str, Indicator]:
+        """Map the raw columns of one table onto indicators; a catalogued column that is absent is left out."""
+        resolved: dict[str, Indicator] = {}
+        for indicator, source in self.columns_for(table_id):
+            hits = [column for column in raw_columns if source.matches(column)]
+            if len(hits) > 1:
+                raise CatalogueError(
+                    f"indicator {indicator.id!r}: column {source.column!r} matches several columns of "
+                    f"{table_id}: {', '.join(hits)}"
+                )
+            if hits:
+                resolved[hits[0]] = indicator
+        return resolved
+
+    def check_against_table(self, table_id: str, raw_columns: list[str]) -> None:
+        """Every column the catalogue maps onto this table must exist in it (e.g. its DataProperties)."""
+        missing = [
+            f"{indicator.id} ({source.column})"
+            for indicator, source in self.columns_for(table_id)
+            if not any(source.matches(column) for column in raw_columns)
+        ]
+        if missing:
+            raise CatalogueError(
+                f"the catalogue maps columns that table {table_id} does not have: {', '.join(missing)}"
+            )
+
+
+def _require(entry: dict[str, Any], key: str, where: str) -> Any:
+    if key not in entry or entry[key] in (None, ""):
+        raise CatalogueError(f"{where}: missing required field {key!r}")
+    return entry[key]
+
+
+def _one_of(value: str, allowed: tuple[str, ...] | list[str], what: str, where: str) -> str:
+    if value not in allowed:
+        raise CatalogueError(f"{where}: unknown {what} {value!r} (expected one of: {', '.join(allowed)})")
+    return value
+
+
+def _parse_table(table_id: str, entry: dict[str, Any]) -> Table:
+    where = f"table {table_id}"
+    return Table(
+        id=table_id,
+        title=_require(entry, "title", where),
+        publisher=_require(entry, "publisher", where),
+        licence=_require(entry, "licence", where),
+        boundary_year=int(_require(entry, "boundary_year", where)),
+        basis=_one_of(_require(entry, "basis", where), BASES, "basis", where),
+        min_population=int(_require(entry, "min_population", where)),
+        period=entry.get("period"),
+        url=entry.get("url"),
+    )
+
+
+def _parse_indicator(entry: dict[str, Any], catalogue: Catalogue) -> Indicator:
+    indicator_id = _require(entry, "id", "indicator")
+    where = f"indicator {indicator_id!r}"
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", indicator_id):
+        raise CatalogueError(f"{where}: an id is lower case letters, digits and underscores")
+    names = _require(entry, "name", where)
+    sources = []
+    for source in _require(entry, "sources", where):
+        table = _require(source, "table", where)
+        if table not in catalogue.tables and table not in catalogue.families:
+            raise CatalogueError(f"{where}: unknown source table {table!r}")
+        sources.append(SourceColumn(table=table, column=_require(source, "column", where)))
+    return Indicator(
+        id=indicator_id,
+        name_nl=_require(names, "nl", where),
+        name_en=_require(names, "en", where),
+        domain=_one_of(_require(entry, "domain", where), list(catalogue.domains), "domain", where),
+        unit=str(_require(entry, "unit", where)),
+        direction=_one_of(_require(entry, "direction", where), DIRECTIONS, "direction", where),
+        aggregation=_one_of(_require(entry, "aggregation", where), AGGREGATIONS, "aggregation", where),
+        sources=tuple(sources),
+        group_characteristic=bool(entry.get("group_characteristic", False)),
+        min_population=entry.get("min_population"),
+    )
+
+
+def _check_group_characteristics(indicator: Indicator) -> None:
+    # Group characteristics of residents describe who lives somewhere, never a problem.
+    if indicator.group_characteristic and (indicator.domain != "context" or indicator.direction != "neutral"):
+        raise CatalogueError(
+            f"indicator {indicator.id!r} is a group characteristic: it must stay in domain 'context' "
+            "with direction 'neutral'"
+        )
+
+
+def parse_catalogue(document: dict[str, Any]) -> Catalogue:
+    """Build a validated catalogue from the parsed YAML document."""
+    tables = {str(key): _parse_table(str(key), value) for key, value in _require(document, "tables", "catalogue").items()}
+    families = {name: tuple(ids) for name, ids in document.get("table_families", {}).items()}
+    for name, ids in families.items():
+        unknown = [table_id for table_id in ids if table_id not in tables]
+        if unknown:
+            raise CatalogueError(f"table family {name!r}: unknown tables {', '.join(unknown)}")
+    catalogue = Catalogue(
+        domains=_require(document, "domains", "catalogue"),
+        subgroups=_require(document, "subgroups", "catalogue"),
+        tables=tables,
+        families=families,
+    )
+    for entry in _require(document, "indicators", "catalogue"):
+        indicator = _parse_indicator(entry, catalogue)
+        if indicator.id in catalogue.indicators:
+            raise CatalogueError(f"indicator {indicator.id!r} is defined twice")
+        _check_group_characteristics(indicator)
+        catalogue.indicators[indicator.id] = indicator
+    return catalogue
+
+
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    """Load the catalogue from a YAML file (the packaged one by default)."""
+    if path is None:
+        return _packaged_catalogue()
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise CatalogueError(f"{path}: cannot read the catalogue: {error}") from error
+    if not isinstance(document, dict):
+        raise CatalogueError(f"{path}: the catalogue must be a mapping with domains, tables and indicators")
+    return parse_catalogue(document)
+
+
+@cache
+def _packaged_catalogue() -> Catalogue:
+    text = resources.files("wijkzicht").joinpath("catalogue/indicators.yaml").read_text(encoding="utf-8")
+    return parse_catalogue(yaml.safe_load(text))

@@ -1,0 +1,43 @@
+"""Where wijkzicht finds its data and keeps its warehouse: flags, then environment, then defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SNAPSHOT_ENV = "WIJKZICHT_SNAPSHOT"
+DB_ENV = "WIJKZICHT_DB"
+CACHE_ENV = "WIJKZICHT_CACHE"
+DEFAULT_SNAPSHOT = Path("../shared/data")
+
+
+def _user_dir(xdg_variable: str, fallback: str) -> Path:
+    base = os.environ.get(xdg_variable)
+    return (Path(base) if base else Path.home() / fallback) / "wijkzicht"
+
+
+def snapshot_dir(flag: Path | None = None) -> Path | None:
+    """The snapshot of official open data: --snapshot, $WIJKZICHT_SNAPSHOT, or ../shared/data if it exists."""
+    if flag is not None:
+        return flag
+    if os.environ.get(SNAPSHOT_ENV):
+        return Path(os.environ[SNAPSHOT_ENV])
+    return DEFAULT_SNAPSHOT if DEFAULT_SNAPSHOT.is_dir() else None
+
+
+def database_path(flag: Path | None = None) -> Path:
+    """The warehouse file: --db, $WIJKZICHT_DB, or wijkzicht.duckdb in the user's data folder."""
+    if flag is not None:
+        return flag
+    if os.environ.get(DB_ENV):
+        return Path(os.environ[DB_ENV])
+    return _user_dir("XDG_DATA_HOME", ".local/share") / "wijkzicht.duckdb"
+
+
+def cache_dir(flag: Path | None = None) -> Path:
+    """Where `wijkzicht fetch` writes raw downloads: --cache, $WIJKZICHT_CACHE, or the user's cache folder."""
+    if flag is not None:
+        return flag
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    return _user_dir("XDG_CACHE_HOME", ".cache")

@@ -1,0 +1,342 @@
+"""The monitor warehouse: one embedded DuckDB file built from the raw sources, atomically.
+
+`build` stages every source file (see `wijkzicht.sources`), then turns the raw text into typed
+tables with one set of rules: missing-value markers become NULL with a reason (never 0), unknown
+region codes, non-numbers and duplicates stop the build with the file, line and column. The new file
+replaces the old warehouse only when everything succeeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from wijkzicht import __version__
+from wijkzicht.catalogue import Catalogue, load_catalogue
+from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
+from wijkzicht.sources import discover
+from wijkzicht.sources.kwb import data_property_keys
+from wijkzicht.sources.staging import STAGING_SCHEMA, Staging, literal
+
+# CBS's markers for a value that is not there, and the reason we keep instead of the value.
+MISSING_MARKERS = {
+    ".": "onbekend of geheim (CBS '.')",
+    "x": "geheim (CBS 'x')",
+    "-99999999": "geheim of niet van toepassing (CBS -99999999)",
+    "null": "niet beschikbaar of geheim (CBS null)",
+}
+EMPTY_REASON = "niet geleverd (leeg veld)"
+CODE_PATTERNS = {
+    "land": "NL00",
+    "gemeente": r"GM\d{4}",
+    "wijk": r"WK\d{4}[0-9A-Z]{2}",
+    "buurt": r"BU\d{4}[0-9A-Z]{4}",
+}
+LEVEL_ORDER = ("land", "gemeente", "wijk", "buurt")
+
+Progress = Callable[[str, int, int], None]  # (step description, steps done, steps total)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    seconds: float
+    files: int
+    observations: int
+    areas: int
+
+
+def connect(path: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open a warehouse (or a new file) with the spatial extension loaded from the installed wheel."""
+    if read_only and not path.exists():
+        raise WijkzichtError(f"no warehouse at {path}: run `wijkzicht build` first (or pass --db)")
+    con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": "false",
+                                                                  "autoload_known_extensions": "false"})
+    con.execute("SET enable_progress_bar = false")  # wijkzicht draws its own progress display
+    load_spatial(con)
+    return con
+
+
+def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
+    # The extension ships in a PyPI wheel; DuckDB must never try to download it (no internet here).
+    from duckdb_extensions import import_extension
+
+    try:
+        con.execute("LOAD spatial")
+    except duckdb.Error:
+        import_extension("spatial", con=con)
+        con.execute("LOAD spatial")
+
+
+def data_roots(snapshot: Path | None, cache: Path | None) -> list[Path]:
+    """The folders to build from: the snapshot first, then the download cache (which wins on overlap)."""
+    roots = [root for root in (snapshot, cache) if root is not None and root.is_dir() and any(root.iterdir())]
+    if not roots:
+        raise NoDataError(
+            "no data to build from: there is no snapshot folder (pass --snapshot or set WIJKZICHT_SNAPSHOT, "
+            "e.g. to a copy of ../shared/data) and the download cache is empty (run `wijkzicht fetch` "
+            "with an internet connection)"
+        )
+    return roots
+
+
+def build(
+    database: Path,
+    roots: list[Path],
+    *,
+    catalogue: Catalogue | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build the warehouse from the data roots into a temporary file, then move it into place."""
+    started = time.perf_counter()
+    catalogue = catalogue or load_catalogue()
+    files = [(index, root, family, path) for index, root in enumerate(roots) for family, path in discover(root)]
+    if not files:
+        raise NoDataError(f"no known source files under {', '.join(map(str, roots))} (see SOURCES.md for the layout)")
+    database.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_builds(database)
+    temporary = database.with_name(f"{database.name}.{os.getpid()}.building")
+    steps = len(files) + len(FINISHING_STEPS)
+    try:
+        con = connect(temporary, read_only=False)
+        try:
+            con.execute(STAGING_SCHEMA)
+            for done, (index, root, family, path) in enumerate(files):
+                _report(progress, f"{family.name}: {path.name}", done, steps)
+                family.read(Staging(con, catalogue, root, index), path)
+            for offset, (label, step) in enumerate(FINISHING_STEPS):
+                _report(progress, label, len(files) + offset, steps)
+                step(con, catalogue, roots)
+            _report(progress, "klaar", steps, steps)
+            counts = con.execute("SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM areas)").fetchone()
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(temporary, database)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        raise
+    return BuildReport(database, time.perf_counter() - started, len(files), counts[0], counts[1])
+
+
+def _report(progress: Progress | None, label: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(label, done, total)
+
+
+def _remove_abandoned_builds(database: Path) -> None:
+    """A build killed mid-way leaves `<db>.<pid>.building`; remove those whose process is gone."""
+    for leftover in database.parent.glob(f"{database.name}.*.building"):
+        pid = leftover.name.removeprefix(f"{database.name}.").removesuffix(".building")
+        if pid.isdigit() and not _process_alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- finishing steps: from staged raw text to the warehouse's tables --------------------------------
+
+
+def _check_catalogue_against_sources(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    """Tables that come with DataProperties must have every column the catalogue names for them explicitly."""
+    for root in roots:
+        for path in sorted(root.glob("*/*_DataProperties.json")):
+            table_id = path.name.split("_", 1)[0]
+            if table_id in catalogue.tables:
+                explicit = [(i, s) for i, s in catalogue.columns_for(table_id) if s.table == table_id]
+                keys = data_property_keys(path)
+                missing = [f"{i.id} ({s.column})" for i, s in explicit if not any(s.matches(k) for k in keys)]
+                if missing:
+                    raise SourceError(path, "the catalogue names columns this table does not have: "
+                                      + ", ".join(missing), expected="every catalogued column in DataProperties")
+
+
+def _build_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    _check_codes(con, "stage_areas", "code", "source_file", None)
+    # One row per (code, boundary year). The name comes from the first source that has one for that
+    # year; failing that, from the nearest year in which the same code has a name (flagged).
+    con.execute("""
+        CREATE TABLE areas AS
+        WITH per_year AS (
+            SELECT code, boundary_year, any_value(level) AS level,
+                   arg_min(name, root * 1000 + length(source_table)) FILTER (WHERE name IS NOT NULL) AS name,
+                   list(DISTINCT source_table ORDER BY source_table) AS sources
+            FROM stage_areas GROUP BY code, boundary_year
+        ),
+        borrowed AS (
+            SELECT p.code, p.boundary_year,
+                   arg_min(o.name, abs(o.boundary_year - p.boundary_year) * 10 + (o.boundary_year > p.boundary_year)::INT) AS name,
+                   arg_min(o.boundary_year, abs(o.boundary_year - p.boundary_year) * 10 + (o.boundary_year > p.boundary_year)::INT) AS name_year
+            FROM per_year p JOIN per_year o ON o.code = p.code AND o.name IS NOT NULL AND o.boundary_year <> p.boundary_year
+            WHERE p.name IS NULL
+            GROUP BY p.code, p.boundary_year
+        )
+        SELECT p.code, p.boundary_year, p.level,
+               coalesce(p.name, b.name, p.code) AS name,
+               CASE WHEN p.name IS NOT NULL THEN p.boundary_year ELSE b.name_year END AS name_year,
+               CASE WHEN p.level IN ('wijk', 'buurt') THEN 'GM' || substr(p.code, 3, 4) END AS gemeente_code,
+               CASE WHEN p.level = 'buurt' THEN 'WK' || substr(p.code, 3, 6) END AS wijk_code,
+               p.sources
+        FROM per_year p LEFT JOIN borrowed b USING (code, boundary_year)
+        ORDER BY p.boundary_year, p.code
+    """)
+    con.execute("""
+        CREATE VIEW area_years AS
+        SELECT code, any_value(level) AS level, arg_max(name, boundary_year) AS name,
+               list(boundary_year ORDER BY boundary_year) AS boundary_years
+        FROM areas GROUP BY code
+    """)
+
+
+def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    _check_codes(con, "stage_cells", "area_code", "source_file", "source_column")
+    _check_known_areas(con)
+    _check_numbers(con)
+    _check_duplicates(con)
+    markers = ", ".join(f"({literal(marker)}, {literal(reason)})" for marker, reason in MISSING_MARKERS.items())
+    # A column that is empty in every row of a file was not measured for that period or age group
+    # (e.g. noise nuisance before 2020): it is not a series of missing values, so it is left out and noted.
+    con.execute(f"""
+        CREATE TABLE series_notes AS
+        SELECT source_file, source_column, indicator, subgroup, period,
+               'niet gemeten in deze periode of leeftijdsgroep' AS note
+        FROM stage_cells GROUP BY ALL HAVING bool_and(raw IS NULL OR trim(raw) = '')
+        ORDER BY ALL
+    """)
+    several_roots = con.execute("SELECT count(DISTINCT root) > 1 FROM stage_cells").fetchone()[0]
+    # Where a download (a later root) covers a cell the snapshot has too, the download wins.
+    winners = ("(SELECT * FROM stage_cells QUALIFY root = max(root) OVER "
+               "(PARTITION BY indicator, subgroup, area_code, boundary_year, period))") if several_roots else "stage_cells"
+    con.execute(f"""
+        CREATE TABLE observations AS
+        SELECT c.indicator, c.subgroup, c.area_code, a.level, c.boundary_year, c.period,
+               TRY_CAST(trim(c.raw) AS DOUBLE) AS value,
+               CASE WHEN c.raw IS NULL OR trim(c.raw) = '' THEN {literal(EMPTY_REASON)} ELSE m.reason END AS missing_reason,
+               c.source_table, c.source_file, c.source_line, c.source_column
+        FROM {winners} c
+        JOIN areas a ON a.code = c.area_code AND a.boundary_year = c.boundary_year
+        LEFT JOIN (VALUES {markers}) m(marker, reason) ON m.marker = trim(c.raw)
+        ANTI JOIN series_notes n ON n.source_file = c.source_file AND n.source_column = c.source_column
+            AND n.subgroup = c.subgroup AND n.period = c.period
+        ORDER BY c.area_code, c.indicator, c.subgroup, c.period
+    """)
+
+
+def _check_codes(con: duckdb.DuckDBPyConnection, table: str, column: str, file_column: str, value_column: str | None) -> None:
+    patterns = " OR ".join(f"regexp_full_match({column}, '{pattern}')" for pattern in CODE_PATTERNS.values())
+    line = "source_line" if table == "stage_cells" else "NULL"
+    bad = con.execute(
+        f"SELECT {file_column}, {line}, {column} FROM {table} WHERE {column} IS NULL OR NOT ({patterns}) LIMIT 1"
+    ).fetchone()
+    if bad:
+        raise SourceError(bad[0], f"unknown region code {bad[2]!r}", row=bad[1],
+                          expected="a CBS code like NL00, GM0363, WK0363AA or BU0363AA01")
+
+
+def _check_known_areas(con: duckdb.DuckDBPyConnection) -> None:
+    bad = con.execute("""
+        SELECT c.source_file, c.source_line, c.source_column, c.area_code, c.boundary_year
+        FROM stage_cells c ANTI JOIN stage_areas a ON a.code = c.area_code AND a.boundary_year = c.boundary_year
+        ORDER BY c.source_file, c.source_line LIMIT 1
+    """).fetchone()
+    if bad:
+        raise SourceError(bad[0], f"unknown region code {bad[3]!r}: no such area in the {bad[4]} region list",
+                          row=bad[1], expected=f"a code from the {bad[4]} gemeente/wijk/buurt list")
+
+
+def _check_numbers(con: duckdb.DuckDBPyConnection) -> None:
+    markers = ", ".join(literal(marker) for marker in MISSING_MARKERS)
+    bad = con.execute(f"""
+        SELECT source_file, source_line, source_column, raw FROM stage_cells
+        WHERE raw IS NOT NULL AND trim(raw) <> '' AND trim(raw) NOT IN ({markers})
+          AND TRY_CAST(trim(raw) AS DOUBLE) IS NULL
+        ORDER BY source_file, source_line LIMIT 1
+    """).fetchone()
+    if bad:
+        raise SourceError(bad[0], f"not a number: {bad[3]!r}", row=bad[1], column=bad[2],
+                          expected="a number, or a CBS missing-value marker: . (dot), empty, -99999999, null")
+
+
+def _check_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+    key = "indicator, subgroup, area_code, boundary_year, period, root"
+    duplicate = con.execute(
+        f"SELECT {key} FROM stage_cells GROUP BY {key} HAVING count(*) > 1 LIMIT 1").fetchone()
+    if duplicate is None:
+        return
+    rows = con.execute(
+        f"SELECT source_file, source_line, source_column FROM stage_cells WHERE ({key}) = (?, ?, ?, ?, ?, ?) "
+        "ORDER BY source_file, source_line", list(duplicate)).fetchall()
+    files = sorted({row[0] for row in rows})
+    lines = ", ".join(str(row[1]) for row in rows if row[1] is not None)
+    _, subgroup, code, _, period, _ = duplicate
+    raise SourceError(" and ".join(files), f"duplicate row for {code}, period {period}, {subgroup}"
+                      + (f" (lines {lines})" if lines else ""),
+                      column=rows[0][2], expected="one row per region, period and age group")
+
+
+def _check_focus_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    bad = con.execute("""
+        SELECT f.source_file, f.number, f.gemeente_code FROM focus_areas f
+        ANTI JOIN areas a ON a.code = f.gemeente_code AND a.boundary_year = 2024 ORDER BY f.number LIMIT 1
+    """).fetchone()
+    if bad:
+        raise SourceError(bad[0], f"unknown gemeente code {bad[2]!r}", row=bad[1] + 1,
+                          column="gemeentecode_2024_afgeleid", expected="a gemeente code of 2024")
+
+
+def _write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    con.execute("""CREATE TABLE indicators (
+        id VARCHAR PRIMARY KEY, name_nl VARCHAR, name_en VARCHAR, domain VARCHAR, unit VARCHAR,
+        direction VARCHAR, aggregation VARCHAR, group_characteristic BOOLEAN, min_population INTEGER)""")
+    con.executemany("INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        (i.id, i.name_nl, i.name_en, i.domain, i.unit, i.direction, i.aggregation, i.group_characteristic,
+         i.min_population) for i in catalogue.indicators.values()])
+    con.execute("""CREATE TABLE tables (
+        table_id VARCHAR PRIMARY KEY, title VARCHAR, publisher VARCHAR, licence VARCHAR, url VARCHAR,
+        boundary_year INTEGER, basis VARCHAR, min_population INTEGER)""")
+    con.executemany("INSERT INTO tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+        (t.id, t.title, t.publisher, t.licence, t.url, t.boundary_year, t.basis, t.min_population)
+        for t in catalogue.tables.values()])
+
+
+def _finish(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    con.execute("DROP TABLE stage_cells")
+    con.execute("DROP TABLE stage_areas")
+    con.execute("CREATE TABLE build_info (built_at TIMESTAMP, wijkzicht_version VARCHAR, roots VARCHAR[])")
+    con.execute("INSERT INTO build_info VALUES (?, ?, ?)",
+                [datetime.now(UTC).replace(tzinfo=None), __version__, [str(root.resolve()) for root in roots]])
+
+
+FINISHING_STEPS: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]], ...] = (
+    ("catalogus controleren", _check_catalogue_against_sources),
+    ("gebiedenregister", _build_areas),
+    ("waarnemingen", _build_observations),
+    ("focusgebieden", _check_focus_areas),
+    ("indicatorcatalogus", _write_catalogue),
+    ("afronden", _finish),
+)
+
+
+@contextlib.contextmanager
+def opened(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path)
+    try:
+        yield con
+    finally:
+        con.close()

@@ -223,18 +223,24 @@ def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ro
     # Where a download (a later root) covers a cell the snapshot has too, the download wins.
     winners = ("(SELECT * FROM stage_cells QUALIFY root = max(root) OVER "
                "(PARTITION BY indicator, subgroup, area_code, boundary_year, period))") if several_roots else "stage_cells"
+    # Provenance once per (file, column); each observation keeps its source id and line.
+    con.execute("""
+        CREATE TABLE provenance AS
+        SELECT row_number() OVER (ORDER BY source_file, source_column)::INTEGER AS source_id, *
+        FROM (SELECT DISTINCT source_table, source_file, source_column FROM stage_cells)
+    """)
     con.execute(f"""
         CREATE TABLE observations AS
         SELECT c.indicator, c.subgroup, c.area_code, a.level, c.boundary_year, c.period,
                TRY_CAST(trim(c.raw) AS DOUBLE) AS value,
                CASE WHEN c.raw IS NULL OR trim(c.raw) = '' THEN {literal(EMPTY_REASON)} ELSE m.reason END AS missing_reason,
-               c.source_table, c.source_file, c.source_line, c.source_column
+               p.source_id, c.source_line
         FROM {winners} c
         JOIN areas a ON a.code = c.area_code AND a.boundary_year = c.boundary_year
+        JOIN provenance p USING (source_table, source_file, source_column)
         LEFT JOIN (VALUES {markers}) m(marker, reason) ON m.marker = trim(c.raw)
         ANTI JOIN series_notes n ON n.source_file = c.source_file AND n.source_column = c.source_column
             AND n.subgroup = c.subgroup AND n.period = c.period
-        ORDER BY c.area_code, c.indicator, c.subgroup, c.period
     """)
 
 
@@ -316,8 +322,6 @@ def _write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots
 
 
 def _finish(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
-    con.execute("DROP TABLE stage_cells")
-    con.execute("DROP TABLE stage_areas")
     con.execute("CREATE TABLE build_info (built_at TIMESTAMP, wijkzicht_version VARCHAR, roots VARCHAR[])")
     con.execute("INSERT INTO build_info VALUES (?, ?, ?)",
                 [datetime.now(UTC).replace(tzinfo=None), __version__, [str(root.resolve()) for root in roots]])

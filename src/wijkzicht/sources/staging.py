@@ -14,11 +14,11 @@ from wijkzicht.catalogue import Catalogue, Indicator
 from wijkzicht.errors import SourceError
 
 STAGING_SCHEMA = """
-CREATE TABLE stage_areas (
+CREATE TEMP TABLE stage_areas (
     code VARCHAR, boundary_year INTEGER, level VARCHAR, name VARCHAR,
     source_table VARCHAR, source_file VARCHAR, root INTEGER
 );
-CREATE TABLE stage_cells (
+CREATE TEMP TABLE stage_cells (
     indicator VARCHAR, subgroup VARCHAR, area_code VARCHAR, boundary_year INTEGER, period INTEGER,
     raw VARCHAR, source_table VARCHAR, source_file VARCHAR, source_line BIGINT, source_column VARCHAR,
     root INTEGER

@@ -1,0 +1,78 @@
+"""The area registry: every gemeente, wijk and buurt of every boundary year in the warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from wijkzicht.errors import WijkzichtError
+
+LEVELS = ("land", "gemeente", "wijk", "buurt")
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    level: str
+    name: str
+    boundary_years: tuple[int, ...]
+    gemeente_code: str | None
+    gemeente_name: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"code": self.code, "level": self.level, "name": self.name,
+                "boundary_years": list(self.boundary_years), "gemeente_code": self.gemeente_code,
+                "gemeente_name": self.gemeente_name}
+
+
+_SELECT = """
+    SELECT y.code, y.level, y.name, y.boundary_years,
+           CASE WHEN y.level IN ('wijk', 'buurt') THEN 'GM' || substr(y.code, 3, 4) END AS gemeente_code,
+           g.name AS gemeente_name
+    FROM area_years y LEFT JOIN area_years g ON g.code = 'GM' || substr(y.code, 3, 4) AND y.level IN ('wijk', 'buurt')
+"""
+
+
+def normalise_code(code: str) -> str:
+    return code.strip().upper()
+
+
+def get_area(con: duckdb.DuckDBPyConnection, code: str) -> Area:
+    """One area by its exact CBS code, across all boundary years."""
+    row = con.execute(_SELECT + " WHERE y.code = ?", [normalise_code(code)]).fetchone()
+    if row is None:
+        suggestions = search(con, code, limit=5)
+        hint = f"; did you mean {', '.join(f'{a.code} ({a.name})' for a in suggestions)}?" if suggestions else ""
+        raise WijkzichtError(f"unknown area code {code!r}: not in any boundary year of the registry{hint}")
+    return Area(row[0], row[1], row[2], tuple(row[3]), row[4], row[5])
+
+
+def search(
+    con: duckdb.DuckDBPyConnection, query: str, *, level: str | None = None, limit: int = 20
+) -> list[Area]:
+    """Areas whose code equals the query or whose name contains it (case- and accent-insensitive).
+
+    Exact name matches come first, then names that start with the query, then the rest; within
+    each, gemeenten before wijken before buurten, then by name.
+    """
+    text = query.strip()
+    if not text:
+        raise WijkzichtError("empty search: give part of an area name or a code, e.g. 'overvecht'")
+    if level is not None and level not in LEVELS:
+        raise WijkzichtError(f"unknown level {level!r} (expected one of: {', '.join(LEVELS)})")
+    rows = con.execute(
+        f"""
+        WITH q AS (SELECT strip_accents(lower(?)) AS needle)
+        SELECT * FROM ({_SELECT}) a, q
+        WHERE (a.code = upper(?) OR strip_accents(lower(a.name)) LIKE '%' || needle || '%')
+          AND (? IS NULL OR a.level = ?)
+        ORDER BY a.code <> upper(?),
+                 strip_accents(lower(a.name)) <> needle,
+                 NOT starts_with(strip_accents(lower(a.name)), needle),
+                 list_position(['land', 'gemeente', 'wijk', 'buurt'], a.level), a.name, a.code
+        LIMIT ?
+        """,
+        [text, text, level, level, text, limit],
+    ).fetchall()
+    return [Area(r[0], r[1], r[2], tuple(r[3]), r[4], r[5]) for r in rows]

@@ -53,6 +53,13 @@ class Indicator:
     sources: tuple[SourceColumn, ...]
     group_characteristic: bool = False
     min_population: int | None = None
+    # Relative weight within its domain score: equal weights unless the catalogue says otherwise.
+    weight: float = 1.0
+
+    @property
+    def scored(self) -> bool:
+        """Whether the indicator enters a problem score: never context, neutral or a group characteristic."""
+        return self.domain != "context" and self.direction != "neutral" and not self.group_characteristic
 
     def name(self, language: str = "nl") -> str:
         return self.name_en if language == "en" else self.name_nl
@@ -155,7 +162,14 @@ def _parse_indicator(entry: dict[str, Any], catalogue: Catalogue) -> Indicator:
         sources=tuple(sources),
         group_characteristic=bool(entry.get("group_characteristic", False)),
         min_population=entry.get("min_population"),
+        weight=_positive_weight(entry.get("weight", 1.0), where),
     )
+
+
+def _positive_weight(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise CatalogueError(f"{where}: weight must be a positive number, not {value!r}")
+    return float(value)
 
 
 def _check_group_characteristics(indicator: Indicator) -> None:

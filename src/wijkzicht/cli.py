@@ -198,3 +198,4 @@ def _print_json(document: object) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
+from wijkzicht import analysis_cli  # noqa: E402,F401  (registers the analysis commands)

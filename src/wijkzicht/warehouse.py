@@ -167,8 +167,13 @@ def _check_catalogue_against_sources(con: duckdb.DuckDBPyConnection, catalogue: 
                                       + ", ".join(missing), expected="every catalogued column in DataProperties")
 
 
+def _check_region_codes(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    """Cells first: they carry a line number, so the error can point at the exact row."""
+    _check_codes(con, "stage_cells", "area_code", roots)
+    _check_codes(con, "stage_areas", "code", roots)
+
+
 def _build_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
-    _check_codes(con, "stage_areas", "code", "source_file", None)
     # One row per (code, boundary year). The name comes from the first source that has one for that
     # year; failing that, from the nearest year in which the same code has a name (flagged).
     con.execute("""
@@ -205,10 +210,9 @@ def _build_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: li
 
 
 def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
-    _check_codes(con, "stage_cells", "area_code", "source_file", "source_column")
-    _check_known_areas(con)
-    _check_numbers(con)
-    _check_duplicates(con)
+    _check_known_areas(con, roots)
+    _check_numbers(con, roots)
+    _check_duplicates(con, roots)
     markers = ", ".join(f"({literal(marker)}, {literal(reason)})" for marker, reason in MISSING_MARKERS.items())
     # A column that is empty in every row of a file was not measured for that period or age group
     # (e.g. noise nuisance before 2020): it is not a series of missing values, so it is left out and noted.
@@ -232,7 +236,7 @@ def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ro
     con.execute(f"""
         CREATE TABLE observations AS
         SELECT c.indicator, c.subgroup, c.area_code, a.level, c.boundary_year, c.period,
-               TRY_CAST(trim(c.raw) AS DOUBLE) AS value,
+               CASE WHEN m.reason IS NULL THEN TRY_CAST(trim(c.raw) AS DOUBLE) END AS value,
                CASE WHEN c.raw IS NULL OR trim(c.raw) = '' THEN {literal(EMPTY_REASON)} ELSE m.reason END AS missing_reason,
                p.source_id, c.source_line
         FROM {winners} c
@@ -244,42 +248,53 @@ def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ro
     """)
 
 
-def _check_codes(con: duckdb.DuckDBPyConnection, table: str, column: str, file_column: str, value_column: str | None) -> None:
+def _file(roots: list[Path], root: int, source_file: str) -> Path:
+    return roots[root] / source_file
+
+
+def _located(roots: list[Path], source_file: str) -> Path:
+    """The full path of a file named relative to whichever root holds it."""
+    return next((root / source_file for root in roots if (root / source_file).exists()), Path(source_file))
+
+
+def _check_codes(con: duckdb.DuckDBPyConnection, table: str, column: str, roots: list[Path]) -> None:
     patterns = " OR ".join(f"regexp_full_match({column}, '{pattern}')" for pattern in CODE_PATTERNS.values())
     line = "source_line" if table == "stage_cells" else "NULL"
     bad = con.execute(
-        f"SELECT {file_column}, {line}, {column} FROM {table} WHERE {column} IS NULL OR NOT ({patterns}) LIMIT 1"
+        f"SELECT root, source_file, {line}, {column} FROM {table} WHERE {column} IS NULL OR NOT ({patterns}) "
+        "ORDER BY ALL LIMIT 1"
     ).fetchone()
     if bad:
-        raise SourceError(bad[0], f"unknown region code {bad[2]!r}", row=bad[1],
+        raise SourceError(_file(roots, bad[0], bad[1]), f"unknown region code {bad[3]!r}", row=bad[2],
                           expected="a CBS code like NL00, GM0363, WK0363AA or BU0363AA01")
 
 
-def _check_known_areas(con: duckdb.DuckDBPyConnection) -> None:
+def _check_known_areas(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:
     bad = con.execute("""
-        SELECT c.source_file, c.source_line, c.source_column, c.area_code, c.boundary_year
+        SELECT c.root, c.source_file, c.source_line, c.area_code, c.boundary_year
         FROM stage_cells c ANTI JOIN stage_areas a ON a.code = c.area_code AND a.boundary_year = c.boundary_year
-        ORDER BY c.source_file, c.source_line LIMIT 1
+        ORDER BY c.root, c.source_file, c.source_line LIMIT 1
     """).fetchone()
     if bad:
-        raise SourceError(bad[0], f"unknown region code {bad[3]!r}: no such area in the {bad[4]} region list",
-                          row=bad[1], expected=f"a code from the {bad[4]} gemeente/wijk/buurt list")
+        raise SourceError(_file(roots, bad[0], bad[1]),
+                          f"unknown region code {bad[3]!r}: no such area in the {bad[4]} region list",
+                          row=bad[2], expected=f"a code from the {bad[4]} gemeente/wijk/buurt list")
 
 
-def _check_numbers(con: duckdb.DuckDBPyConnection) -> None:
+def _check_numbers(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:
     markers = ", ".join(literal(marker) for marker in MISSING_MARKERS)
     bad = con.execute(f"""
-        SELECT source_file, source_line, source_column, raw FROM stage_cells
+        SELECT root, source_file, source_line, source_column, raw FROM stage_cells
         WHERE raw IS NOT NULL AND trim(raw) <> '' AND trim(raw) NOT IN ({markers})
           AND TRY_CAST(trim(raw) AS DOUBLE) IS NULL
-        ORDER BY source_file, source_line LIMIT 1
+        ORDER BY root, source_file, source_line LIMIT 1
     """).fetchone()
     if bad:
-        raise SourceError(bad[0], f"not a number: {bad[3]!r}", row=bad[1], column=bad[2],
+        raise SourceError(_file(roots, bad[0], bad[1]), f"not a number: {bad[4]!r}", row=bad[2], column=bad[3],
                           expected="a number, or a CBS missing-value marker: . (dot), empty, -99999999, null")
 
 
-def _check_duplicates(con: duckdb.DuckDBPyConnection) -> None:
+def _check_duplicates(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:
     key = "indicator, subgroup, area_code, boundary_year, period, root"
     duplicate = con.execute(
         f"SELECT {key} FROM stage_cells GROUP BY {key} HAVING count(*) > 1 LIMIT 1").fetchone()
@@ -288,7 +303,8 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection) -> None:
     rows = con.execute(
         f"SELECT source_file, source_line, source_column FROM stage_cells WHERE ({key}) = (?, ?, ?, ?, ?, ?) "
         "ORDER BY source_file, source_line", list(duplicate)).fetchall()
-    files = sorted({row[0] for row in rows})
+    root = duplicate[-1]
+    files = sorted({str(_file(roots, root, row[0])) for row in rows})
     lines = ", ".join(str(row[1]) for row in rows if row[1] is not None)
     _, subgroup, code, _, period, _ = duplicate
     raise SourceError(" and ".join(files), f"duplicate row for {code}, period {period}, {subgroup}"
@@ -302,7 +318,7 @@ def _check_focus_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roo
         ANTI JOIN areas a ON a.code = f.gemeente_code AND a.boundary_year = 2024 ORDER BY f.number LIMIT 1
     """).fetchone()
     if bad:
-        raise SourceError(bad[0], f"unknown gemeente code {bad[2]!r}", row=bad[1] + 1,
+        raise SourceError(_located(roots, bad[0]), f"unknown gemeente code {bad[2]!r}", row=bad[1] + 1,
                           column="gemeentecode_2024_afgeleid", expected="a gemeente code of 2024")
 
 
@@ -329,6 +345,7 @@ def _finish(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Pa
 
 FINISHING_STEPS: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]], ...] = (
     ("catalogus controleren", _check_catalogue_against_sources),
+    ("gebiedscodes controleren", _check_region_codes),
     ("gebiedenregister", _build_areas),
     ("waarnemingen", _build_observations),
     ("focusgebieden", _check_focus_areas),

@@ -127,12 +127,10 @@ class Staging:
             SELECT m.indicator, u._subgroup, u._code, {boundary_year}, u._period, u._raw,
                    {literal(table_id)}, {literal(self.relative(path))}, u._line, u._column, {self.root_index}
             FROM (
-                UNPIVOT (
-                    SELECT _line, {canonical_code(code)} AS _code, {period} AS _period,
-                           {subgroup} AS _subgroup, {unpivot_on}
-                    FROM {raw_table} WHERE {where}
-                ) ON {unpivot_on} INTO NAME _column VALUE _raw
-            ) u
+                SELECT _line, {canonical_code(code)} AS _code, {period} AS _period,
+                       {subgroup} AS _subgroup, {unpivot_on}
+                FROM {raw_table} WHERE {where}
+            ) UNPIVOT INCLUDE NULLS (_raw FOR _column IN ({unpivot_on})) u
             JOIN (VALUES {mapping}) m(source_column, indicator) ON m.source_column = u._column
         """)
 

@@ -1,0 +1,194 @@
+"""The analysis commands (`rank`, `explain`), registered on the main `wijkzicht` app."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from wijkzicht import comparison, config, index, warehouse
+from wijkzicht.areas import LEVELS, get_area, normalise_code
+from wijkzicht.catalogue import Catalogue, load_catalogue
+from wijkzicht.cli import (
+    DbOption,
+    FormatOption,
+    Language,
+    OutputFormat,
+    _format_value,
+    _print_json,
+    app,
+    console,
+    user_errors,
+)
+from wijkzicht.errors import WijkzichtError
+
+PeriodOption = Annotated[int | None, typer.Option(help="Period (year); default the latest with scores")]
+SubgroupOption = Annotated[str | None, typer.Option(help="Age group: 18plus, 18tot65, 65plus or totaal")]
+BoundaryYearOption = Annotated[
+    int | None, typer.Option("--boundary-year", help="Boundary year; default latest")
+]
+WorstShareOption = Annotated[float, typer.Option(help="Share of areas per domain that counts as 'worst'")]
+
+
+@app.command()
+def rank(
+    level: Annotated[str, typer.Option(help="gemeente, wijk or buurt")] = "wijk",
+    domain: Annotated[str | None, typer.Option(help="Rank on one domain; default the overall index")] = None,
+    period: PeriodOption = None,
+    subgroup: SubgroupOption = None,
+    boundary_year: BoundaryYearOption = None,
+    gemeente: Annotated[str | None, typer.Option(help="Only areas of this gemeente, e.g. GM0599")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many areas")] = 25,
+    worst_share: WorstShareOption = 0.10,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Areas with the most problems first, on one domain or on the overall index (national percentiles)."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        catalogue = load_catalogue()
+        _check_choice(level, LEVELS[1:], "level")
+        if domain is not None:
+            _check_choice(domain, [d for d in catalogue.domains if d != "context"], "domain")
+        wanted = index.Selection(level, boundary_year, period, subgroup)
+        index.compute(con, catalogue, wanted, index.Settings(worst_share=worst_share))
+        chosen = index.latest_partition(con, wanted)
+        ranked = index.rank_areas(
+            con, chosen, domain=domain, gemeente=gemeente and normalise_code(gemeente), limit=limit
+        )
+        if output is OutputFormat.json:
+            _print_json([r.as_dict() for r in ranked])
+            return
+        console.print(
+            f"[bold]{domain or 'totaalindex'}[/] — {chosen.level}, periode {chosen.period}, "
+            f"grensjaar {chosen.boundary_year}, groep {chosen.subgroup}"
+        )
+        table = Table("#", "code", "naam", "score", "percentiel", "slechtste domeinen")
+        for r in ranked:
+            table.add_row(
+                str(r.rank),
+                r.code,
+                r.name or "",
+                f"{r.score:.1f}",
+                f"{r.percentile:.1f}",
+                ", ".join(r.worst_domains),
+            )
+        console.print(table if ranked else "[yellow]Geen gebieden voor deze selectie.[/]")
+
+
+@app.command()
+def explain(
+    code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK034403")],
+    period: PeriodOption = None,
+    subgroup: SubgroupOption = None,
+    boundary_year: BoundaryYearOption = None,
+    worst_share: WorstShareOption = 0.10,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Per domain the indicators, raw values, percentiles and contributions behind an area's scores."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        catalogue = load_catalogue()
+        found = get_area(con, code)
+        wanted = index.Selection(found.level, boundary_year, period, subgroup)
+        index.compute(con, catalogue, wanted, index.Settings(worst_share=worst_share))
+        explained = index.explain(con, found.code, wanted)
+        if output is OutputFormat.json:
+            _print_json({"area": found.as_dict(), **explained.as_dict()})
+            return
+        overall = (
+            f"totaalindex {explained.overall_score:.1f} (percentiel {explained.overall_percentile:.1f})"
+            if explained.overall_score is not None
+            else "geen totaalindex"
+        )
+        console.print(
+            f"[bold]{found.code}[/] {found.name} — periode {explained.period}, grensjaar "
+            f"{explained.boundary_year}, groep {explained.subgroup}: {overall}; "
+            f"slechtste {worst_share:.0%} in {len(explained.worst_domains)} domein(en)"
+        )
+        for domain in explained.domains:
+            console.print(_domain_table(domain, catalogue.domains[domain.domain]["nl"], catalogue))
+
+
+@app.command()
+def compare(
+    code: Annotated[str, typer.Argument(help="CBS area code, e.g. BU03630000")],
+    period: Annotated[int | None, typer.Option(help="Only this period (year)")] = None,
+    subgroup: SubgroupOption = None,
+    boundary_year: Annotated[
+        int | None, typer.Option("--boundary-year", help="Only this boundary year")
+    ] = None,
+    indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
+    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Each figure of an area beside its gemeente and the Netherlands, in plain words."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        found = get_area(con, code)
+        compared = comparison.compare(
+            con,
+            found.code,
+            period=period,
+            subgroup=subgroup,
+            boundary_year=boundary_year,
+            indicator=indicator,
+            language=lang.value,
+        )
+        if output is OutputFormat.json:
+            _print_json({"area": found.as_dict(), "comparisons": [c.as_dict() for c in compared]})
+            return
+        console.print(f"[bold]{found.code}[/] {found.name} ({found.level})")
+        table = Table(
+            "indicator", "groep", "periode", "waarde", "gemeente", "NL", "t.o.v. gemeente", "t.o.v. NL"
+        )
+        for c in compared:
+            value = (
+                _format_value(c.value) if c.value is not None else f"[dim]— {c.suppressed_reason or ''}[/]"
+            )
+            table.add_row(
+                c.name,
+                c.subgroup,
+                str(c.period),
+                value,
+                _optional(c.gemeente_value),
+                _optional(c.national_value),
+                c.versus_gemeente or "",
+                c.versus_national or "",
+            )
+        console.print(table if compared else "[yellow]Geen waarden voor deze selectie.[/]")
+
+
+def _optional(value: float | None) -> str:
+    return "" if value is None else _format_value(value)
+
+
+def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalogue) -> Table:
+    heading = (
+        f"{title}: score {domain.score:.1f}, percentiel {domain.percentile:.1f}, "
+        f"dekking {domain.coverage:.0%}" + (" — [bold red]slechtste groep[/]" if domain.worst else "")
+        if domain.score is not None
+        else f"{title}: te weinig indicatoren voor een score"
+    )
+    table = Table(
+        "indicator", "waarde", "percentiel", "z", "gewicht", "bijdrage", title=heading, title_justify="left"
+    )
+    for part in domain.indicators:
+        name = catalogue.indicators[part.indicator].name_nl
+        if part.status != "ranked":
+            table.add_row(name, f"[dim]— {part.reason}[/]", "", "", "", "")
+            continue
+        table.add_row(
+            name,
+            f"{part.value:g}",
+            f"{part.percentile:.1f}",
+            "" if part.z_score is None else f"{part.z_score:+.2f}",
+            f"{part.weight:g}",
+            "" if part.contribution is None else f"{part.contribution:.2f}",
+        )
+    return table
+
+
+def _check_choice(value: str, allowed: list[str] | tuple[str, ...], what: str) -> None:
+    if value not in allowed:
+        raise WijkzichtError(f"unknown {what} {value!r} (expected one of: {', '.join(allowed)})")

@@ -1,0 +1,124 @@
+"""Each figure of an area beside its gemeente and the Netherlands, in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import duckdb
+
+from wijkzicht.index import register_populations
+
+NATIONAL_CODE = "NL00"
+# The health monitor publishes one decimal; a smaller difference is not a difference anyone published.
+DECIMALS = 1
+WORDS = {
+    "nl": {"higher": "hoger dan", "lower": "lager dan", "equal": "gelijk aan",
+           "national": "het landelijk gemiddelde", "gemeente": "het gemiddelde van de gemeente",
+           "better": "gunstiger", "worse": "ongunstiger"},
+    "en": {"higher": "higher than", "lower": "lower than", "equal": "equal to",
+           "national": "the national average", "gemeente": "the average of the gemeente",
+           "better": "more favourable", "worse": "less favourable"},
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Comparison:
+    indicator: str
+    name: str
+    unit: str
+    direction: str
+    subgroup: str
+    boundary_year: int
+    period: int
+    value: float | None
+    gemeente_value: float | None
+    national_value: float | None
+    versus_gemeente: str | None
+    versus_national: str | None
+    suppressed_reason: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def relation(value: float | None, reference: float | None) -> str | None:
+    """'higher', 'lower' or 'equal' at the published precision; None when either side is missing."""
+    if value is None or reference is None:
+        return None
+    difference = round(value, DECIMALS) - round(reference, DECIMALS)
+    if abs(difference) < 10**-DECIMALS / 2:
+        return "equal"
+    return "higher" if difference > 0 else "lower"
+
+
+def describe(
+    value: float | None, reference: float | None, against: str, direction: str, language: str
+) -> str | None:
+    """E.g. 'hoger dan het landelijk gemiddelde (ongunstiger)'; direction decides the judgement."""
+    found = relation(value, reference)
+    if found is None:
+        return None
+    words = WORDS[language]
+    text = f"{words[found]} {words[against]}"
+    if found == "equal" or direction == "neutral":
+        return text
+    worse = (found == "higher") == (direction == "higher_is_worse")
+    return f"{text} ({words['worse' if worse else 'better']})"
+
+
+def compare(
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    *,
+    period: int | None = None,
+    subgroup: str | None = None,
+    boundary_year: int | None = None,
+    indicator: str | None = None,
+    language: str = "nl",
+) -> list[Comparison]:
+    """Every figure of the area with the same indicator, period, subgroup and boundary year of its
+    gemeente and of the Netherlands. Values of an area below the minimum population are not shown."""
+    register_populations(con)
+    name = "name_en" if language == "en" else "name_nl"
+    rows = con.execute(
+        f"""
+        SELECT o.indicator, i.{name}, i.unit, i.direction, o.subgroup, o.boundary_year, o.period,
+               CASE WHEN suppressed THEN NULL ELSE o.value END, g.value, n.value,
+               CASE WHEN suppressed THEN format('minder dan {{}} inwoners', minimum) END,
+               i.aggregation = 'sum' AS is_count
+        FROM observations o
+        JOIN indicators i ON i.id = o.indicator
+        JOIN provenance p ON p.source_id = o.source_id
+        LEFT JOIN tables t ON t.table_id = p.source_table
+        LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year
+        LEFT JOIN observations g ON o.level IN ('wijk', 'buurt')
+             AND g.area_code = 'GM' || substr(o.area_code, 3, 4)
+             AND (g.indicator, g.subgroup, g.boundary_year, g.period)
+                 = (o.indicator, o.subgroup, o.boundary_year, o.period)
+        LEFT JOIN observations n ON n.area_code = '{NATIONAL_CODE}'
+             AND (n.indicator, n.subgroup, n.boundary_year, n.period)
+                 = (o.indicator, o.subgroup, o.boundary_year, o.period),
+        LATERAL (SELECT coalesce(i.min_population, t.min_population, 0) AS minimum),
+        LATERAL (SELECT o.level <> 'land' AND coalesce(a.population < minimum, false) AS suppressed)
+        WHERE o.area_code = ? AND (? IS NULL OR o.period = ?) AND (? IS NULL OR o.subgroup = ?)
+          AND (? IS NULL OR o.boundary_year = ?) AND (? IS NULL OR o.indicator = ?)
+        ORDER BY o.boundary_year, o.period, i.domain, o.indicator, o.subgroup
+        """,
+        [code, period, period, subgroup, subgroup, boundary_year, boundary_year, indicator, indicator],
+    ).fetchall()
+    return [_comparison(row, language) for row in rows]
+
+
+def _comparison(row: tuple, language: str) -> Comparison:
+    # A count is never "higher than the national average": only rates and shares are compared in words.
+    value, gemeente_value, national_value, direction, is_count = row[7], row[8], row[9], row[3], row[11]
+    return Comparison(
+        *row[:10],
+        versus_gemeente=None
+        if is_count
+        else describe(value, gemeente_value, "gemeente", direction, language),
+        versus_national=None
+        if is_count
+        else describe(value, national_value, "national", direction, language),
+        suppressed_reason=row[10],
+    )

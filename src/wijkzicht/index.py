@@ -1,0 +1,467 @@
+"""The monitor's index: standardised indicators, domain scores, stacking and the overall index.
+
+Every step is set-based DuckDB SQL on TEMP tables of the open connection, so the results stay
+inspectable (`standardised`, `domain_scores`, `area_index`) and a full recompute of every level,
+boundary year, period and subgroup takes about a second. A *partition* is one (level, boundary year,
+period, subgroup): areas are only ever compared with the other areas of their own partition.
+
+1. `score_input`: the observations of scored indicators, each with the population used for
+   minimum-population suppression (same code, nearest boundary year; see docs/method.md).
+2. `standardised`: per indicator and partition, the national percentile (0..100, mid-rank for ties)
+   and z-score, with the direction applied so that higher always means more problems.
+3. `domain_scores`: the weighted mean of an area's indicator percentiles per domain, its coverage,
+   the domain's percentile among the areas of the partition and a flag for the worst share.
+4. `area_index`: per area the number and names of the domains in the worst share (stacking) and an
+   overall index: the mean of exponentially transformed domain ranks (English Indices of Deprivation).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import duckdb
+
+from wijkzicht.catalogue import Catalogue, Indicator
+from wijkzicht.errors import WijkzichtError
+
+PARTITION = ("level", "boundary_year", "period", "subgroup")
+# English Indices of Deprivation: X = -23 ln(1 - R (1 - e^(-100/23))) maps the rank fraction R in (0, 1]
+# onto 0..100 so that only the most deprived part of a domain reaches high values; a very bad domain
+# is then not cancelled by a good one.
+EXPONENTIAL_CONSTANT = 23.0
+EXPONENTIAL_SPAN = 1 - math.exp(-100 / EXPONENTIAL_CONSTANT)
+
+
+@dataclass(frozen=True)
+class Settings:
+    worst_share: float = 0.10  # the "worst decile": share of a level's areas flagged per domain
+    min_coverage: float = 0.5  # share of a domain's published indicators an area needs for a score
+
+    def __post_init__(self) -> None:
+        if not 0 < self.worst_share < 1:
+            raise WijkzichtError(f"worst share must lie between 0 and 1, not {self.worst_share}")
+        if not 0 < self.min_coverage <= 1:
+            raise WijkzichtError(f"minimum coverage must lie in (0, 1], not {self.min_coverage}")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which partitions to compute; partitions are independent, so a selection never changes a result."""
+
+    level: str | None = None
+    boundary_year: int | None = None
+    period: int | None = None
+    subgroup: str | None = None
+
+    def where(self, alias: str) -> tuple[str, list[object]]:
+        chosen = [(column, value) for column, value in asdict(self).items() if value is not None]
+        clause = " AND ".join(f"{alias}.{column} = ?" for column, _ in chosen) or "TRUE"
+        return clause, [value for _, value in chosen]
+
+    def literal_where(self, alias: str) -> str:
+        """The same filter with the values written out, for a view (which cannot take parameters)."""
+        chosen = [(column, value) for column, value in asdict(self).items() if value is not None]
+        return " AND ".join(f"{alias}.{column} = {_sql_literal(value)}" for column, value in chosen) or "TRUE"
+
+
+def _sql_literal(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def scored_indicators(catalogue: Catalogue) -> list[Indicator]:
+    return [indicator for indicator in catalogue.indicators.values() if indicator.scored]
+
+
+def register_indicators(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> None:
+    """The scored part of the catalogue as a TEMP table, so a test can score with a changed catalogue."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE score_indicators (indicator VARCHAR PRIMARY KEY, domain VARCHAR,
+           direction VARCHAR, weight DOUBLE, min_population INTEGER)"""
+    )
+    rows = [(i.id, i.domain, i.direction, i.weight, i.min_population) for i in indicators if i.scored]
+    if rows:
+        con.executemany("INSERT INTO score_indicators VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def prepare_input(con: duckdb.DuckDBPyConnection, selection: Selection) -> None:
+    """A view of the observations of the registered indicators, each with the population for suppression.
+
+    A view, not a table: copying three million rows would cost more than the whole standardisation.
+    """
+    register_populations(con)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW score_input AS
+        SELECT o.indicator, o.subgroup, o.area_code, o.level, o.boundary_year, o.period, o.value,
+               o.missing_reason, coalesce(s.min_population, t.min_population, 0) AS min_population,
+               a.population, a.population_year
+        FROM observations o
+        JOIN score_indicators s USING (indicator)
+        JOIN provenance p USING (source_id)
+        LEFT JOIN tables t ON t.table_id = p.source_table
+        LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year
+        WHERE o.level <> 'land' AND {selection.literal_where("o")}
+        """
+    )
+
+
+def register_populations(con: duckdb.DuckDBPyConnection) -> None:
+    """Per area code and boundary year, the population that decides minimum-population suppression.
+
+    It is `inwoners` of the same code in the nearest boundary year (the later one on a tie), because the
+    health monitor's 2020 boundaries have no population of their own in the snapshot; see docs/method.md.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE area_population AS
+        WITH populations AS (
+            SELECT area_code, boundary_year, value AS population FROM observations
+            WHERE indicator = 'inwoners' AND subgroup = 'totaal' AND value IS NOT NULL
+        ),
+        distance AS (
+            SELECT a.code AS area_code, a.boundary_year, p.population, p.boundary_year AS population_year,
+                   abs(p.boundary_year - a.boundary_year) * 10000 - p.boundary_year AS preference
+            FROM areas a JOIN populations p ON p.area_code = a.code
+        )
+        SELECT area_code, boundary_year, arg_min(population, preference) AS population,
+               arg_min(population_year, preference) AS population_year
+        FROM distance GROUP BY ALL
+        """
+    )
+
+
+def standardise(con: duckdb.DuckDBPyConnection) -> None:
+    """Percentile (mid-rank) and z-score per indicator series; higher always means more problems.
+
+    A series is one indicator in one partition. Mid-ranks (the mean of the tied positions) put a tie in
+    the middle of its positions, so flipping an indicator's direction mirrors every percentile exactly
+    (p becomes 100 - p). Positions are counted over the distinct values of a series (survey percentages
+    have few), which is several times faster than a window over every area.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE standardised AS
+        WITH judged AS (
+            SELECT i.indicator, i.subgroup, i.area_code, i.level, i.boundary_year, i.period,
+                   s.domain, s.weight, i.population, i.population_year,
+                   CASE WHEN i.value IS NULL THEN 'missing'
+                        WHEN i.population < i.min_population THEN 'suppressed'
+                        ELSE 'ranked' END AS status,
+                   CASE WHEN status <> 'suppressed' THEN i.value END AS value,  -- never passed on
+                   CASE WHEN status = 'missing' THEN i.missing_reason
+                        WHEN status = 'suppressed'
+                        THEN format('minder dan {} inwoners ({} in grensjaar {})',
+                                    i.min_population, i.population::BIGINT, i.population_year)
+                   END AS reason,
+                   CASE WHEN status <> 'ranked' THEN NULL
+                        WHEN s.direction = 'higher_is_worse' THEN i.value ELSE -i.value END AS oriented,
+                   hash(i.indicator, i.subgroup, i.level, i.boundary_year, i.period) AS series
+            FROM score_input i JOIN score_indicators s USING (indicator)
+        ),
+        distinct_values AS (
+            SELECT series, oriented, count(*) AS tied FROM judged WHERE oriented IS NOT NULL GROUP BY ALL
+        ),
+        positions AS (
+            SELECT *, sum(tied) OVER (PARTITION BY series ORDER BY oriented
+                                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - tied AS below
+            FROM distinct_values
+        ),
+        spread AS (
+            SELECT series, count(oriented) AS areas, avg(oriented) AS mean, stddev_pop(oriented) AS sd
+            FROM judged GROUP BY ALL
+        )
+        SELECT j.* EXCLUDE (oriented, series),
+               CASE WHEN j.oriented IS NULL THEN NULL
+                    WHEN s.areas = 1 THEN 50.0
+                    ELSE 100.0 * (p.below + (p.tied - 1) / 2.0) / (s.areas - 1) END AS percentile,
+               CASE WHEN s.sd > 0 THEN (j.oriented - s.mean) / s.sd END AS z_score,
+               s.areas AS areas_ranked
+        FROM judged j
+        JOIN spread s USING (series)
+        LEFT JOIN positions p USING (series, oriented)
+        """
+    )
+
+
+def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Weighted mean of indicator percentiles per area and domain; its rank and worst-share flag.
+
+    Coverage is the number of the area's ranked indicators over the domain's indicators published for
+    the partition; below `min_coverage` the area gets no score for that domain rather than a thin one.
+    """
+    partition = ", ".join(PARTITION)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE domain_scores AS
+        WITH per_area AS (
+            SELECT area_code, {partition}, domain, count(*) AS indicators_used,
+                   sum(weight * percentile) / sum(weight) AS score
+            FROM standardised WHERE status = 'ranked' GROUP BY ALL
+        ),
+        published AS (
+            SELECT {partition}, domain, count(DISTINCT indicator) AS indicators_published
+            FROM (SELECT DISTINCT indicator, {partition}, domain FROM standardised WHERE status = 'ranked')
+            GROUP BY ALL
+        ),
+        covered AS (
+            SELECT a.*, p.indicators_published, a.indicators_used / p.indicators_published AS coverage
+            FROM per_area a JOIN published p USING ({partition}, domain)
+            WHERE a.indicators_used >= ? * p.indicators_published
+        ),
+        positioned AS (
+            SELECT *,
+                   rank() OVER (PARTITION BY ranking ORDER BY score) AS first_position,
+                   count(*) OVER (PARTITION BY ranking) + 1
+                       - rank() OVER (PARTITION BY ranking ORDER BY score DESC) AS last_position,
+                   count(*) OVER (PARTITION BY ranking) AS areas
+            FROM (SELECT *, hash({partition}, domain) AS ranking FROM covered)
+        )
+        -- rank_fraction is the share of areas at most as bad (IoD's R); the worst share counts the areas at
+        -- least as bad, so a tie at the threshold is either wholly in or wholly out.
+        SELECT area_code, {partition}, domain, score, indicators_used, indicators_published, coverage, areas,
+               CASE WHEN areas = 1 THEN 50.0
+                    ELSE 100.0 * ((first_position + last_position) / 2.0 - 1) / (areas - 1) END AS percentile,
+               -{EXPONENTIAL_CONSTANT} * ln(1 - last_position / areas * {EXPONENTIAL_SPAN})
+                   AS exponential_score,
+               (areas - first_position + 1) / areas <= ? AS worst
+        FROM positioned
+        """,
+        [settings.min_coverage, settings.worst_share],
+    )
+
+
+def stack(con: duckdb.DuckDBPyConnection) -> None:
+    """Per area: the domains in the worst share (stacking) and the overall index with its percentile."""
+    partition = ", ".join(PARTITION)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE area_index AS
+        WITH combined AS (
+            SELECT area_code, {partition}, avg(exponential_score) AS score, count(*) AS domains_scored,
+                   count(*) FILTER (WHERE worst) AS worst_domains,
+                   coalesce(list(domain ORDER BY domain) FILTER (WHERE worst), []) AS worst_domain_names
+            FROM domain_scores GROUP BY ALL
+        ),
+        positioned AS (
+            SELECT *,
+                   rank() OVER (PARTITION BY {partition} ORDER BY score) AS first_position,
+                   count(*) OVER (PARTITION BY {partition}, score) AS tied,
+                   count(*) OVER (PARTITION BY {partition}) AS areas
+            FROM combined
+        )
+        SELECT * EXCLUDE (first_position, tied),
+               CASE WHEN areas = 1 THEN 50.0
+                    ELSE 100.0 * (first_position + (tied - 1) / 2.0 - 1) / (areas - 1) END AS percentile
+        FROM positioned
+        """
+    )
+
+
+def compute(
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    selection: Selection | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Recompute every step for the selection (everything by default) into the connection's TEMP tables."""
+    register_indicators(con, scored_indicators(catalogue))
+    prepare_input(con, selection or Selection())
+    score_from_input(con, settings or Settings())
+
+
+def score_from_input(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Steps 2-4 on an existing `score_input` table (the warehouse's, or a test's own)."""
+    standardise(con)
+    score_domains(con, settings)
+    stack(con)
+
+
+# --- Reading the results ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankedArea:
+    rank: int
+    code: str
+    name: str | None
+    level: str
+    boundary_year: int
+    period: int
+    subgroup: str
+    score: float
+    percentile: float
+    worst_domains: list[str]
+    domains_scored: int
+    coverage: float | None = None  # for a domain ranking only
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def rank_areas(
+    con: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    *,
+    domain: str | None = None,
+    gemeente: str | None = None,
+    limit: int | None = None,
+) -> list[RankedArea]:
+    """Areas from most to least problems on one domain, or on the overall index without a domain.
+
+    The percentile is always the national one: a gemeente filter only narrows the list afterwards.
+    """
+    where, parameters = selection.where("r")
+    if domain is None:
+        source = "SELECT *, NULL::DOUBLE AS coverage FROM area_index"
+    else:
+        source = """SELECT d.*, x.worst_domain_names, x.domains_scored FROM domain_scores d
+                    JOIN area_index x USING (area_code, level, boundary_year, period, subgroup)
+                    WHERE d.domain = ?"""
+        parameters = [domain, *parameters]
+    rows = con.execute(
+        f"""
+        SELECT row_number() OVER (ORDER BY r.score DESC, r.area_code) AS rank, r.area_code, a.name, r.level,
+               r.boundary_year, r.period, r.subgroup, r.score, r.percentile, r.worst_domain_names,
+               r.domains_scored, r.coverage
+        FROM ({source}) r
+        LEFT JOIN areas a ON a.code = r.area_code AND a.boundary_year = r.boundary_year
+        WHERE {where} AND (?::VARCHAR IS NULL OR substr(r.area_code, 3, 4) = substr(?, 3, 4))
+        ORDER BY rank LIMIT ?
+        """,
+        [*parameters, gemeente, gemeente, limit],
+    ).fetchall()
+    return [RankedArea(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class IndicatorContribution:
+    indicator: str
+    status: str  # ranked | suppressed | missing
+    value: float | None
+    percentile: float | None
+    z_score: float | None
+    weight: float
+    contribution: float | None  # this indicator's share of the domain score (sums to the score)
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class DomainExplanation:
+    domain: str
+    score: float | None
+    percentile: float | None
+    worst: bool
+    coverage: float | None
+    indicators: list[IndicatorContribution] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    code: str
+    level: str
+    boundary_year: int
+    period: int
+    subgroup: str
+    overall_score: float | None
+    overall_percentile: float | None
+    worst_domains: list[str]
+    domains: list[DomainExplanation]
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def explain(con: duckdb.DuckDBPyConnection, code: str, selection: Selection) -> Explanation:
+    """Why an area scores as it does: per domain each indicator's value, percentile and contribution."""
+    key = _explained_partition(con, code, selection)
+    level, boundary_year, period, subgroup = key
+    overall = con.execute(
+        "SELECT score, percentile, worst_domain_names FROM area_index WHERE area_code = ? AND level = ? "
+        "AND boundary_year = ? AND period = ? AND subgroup = ?",
+        [code, *key],
+    ).fetchone()
+    domains = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT domain, score, percentile, worst, coverage FROM domain_scores WHERE area_code = ? "
+            "AND level = ? AND boundary_year = ? AND period = ? AND subgroup = ?",
+            [code, *key],
+        ).fetchall()
+    }
+    indicators = con.execute(
+        """
+        SELECT domain, indicator, status, value, percentile, z_score, weight,
+               CASE WHEN status = 'ranked'
+                    THEN weight * percentile / sum(weight) FILTER (WHERE status = 'ranked')
+                         OVER (PARTITION BY domain) END AS contribution,
+               reason
+        FROM standardised
+        WHERE area_code = ? AND level = ? AND boundary_year = ? AND period = ? AND subgroup = ?
+        ORDER BY domain, contribution DESC NULLS LAST, indicator
+        """,
+        [code, *key],
+    ).fetchall()
+    explained = []
+    for domain in sorted({row[0] for row in indicators}):
+        score, percentile, worst, coverage = domains.get(domain, (None, None, False, None))
+        parts = [IndicatorContribution(*row[1:]) for row in indicators if row[0] == domain]
+        if score is None:  # too little coverage: the percentiles are shown, but they make no score
+            parts = [IndicatorContribution(**{**asdict(p), "contribution": None}) for p in parts]
+        explained.append(DomainExplanation(domain, score, percentile, bool(worst), coverage, parts))
+    return Explanation(
+        code,
+        level,
+        boundary_year,
+        period,
+        subgroup,
+        overall[0] if overall else None,
+        overall[1] if overall else None,
+        list(overall[2]) if overall else [],
+        explained,
+    )
+
+
+def _explained_partition(
+    con: duckdb.DuckDBPyConnection, code: str, selection: Selection
+) -> tuple[str, int, int, str]:
+    """The partition to explain: the latest period, the most recent boundary year, 18+ before totaal."""
+    where, parameters = selection.where("s")
+    row = con.execute(
+        f"""
+        SELECT DISTINCT level, boundary_year, period, subgroup FROM standardised s
+        WHERE area_code = ? AND {where}
+        ORDER BY period DESC, boundary_year DESC,
+                 list_position(['18plus', 'totaal', '18tot65', '65plus'], subgroup) NULLS LAST, subgroup
+        LIMIT 1
+        """,
+        [code, *parameters],
+    ).fetchone()
+    if row is None:
+        raise WijkzichtError(f"no scored indicator for {code} in this selection ({_describe(selection)})")
+    return row
+
+
+def latest_partition(con: duckdb.DuckDBPyConnection, selection: Selection) -> Selection:
+    """Fill in what the user left open: the latest period and boundary year, and 18+ before totaal."""
+    where, parameters = selection.where("d")
+    row = con.execute(
+        f"""
+        SELECT DISTINCT level, boundary_year, period, subgroup FROM domain_scores d WHERE {where}
+        ORDER BY period DESC, boundary_year DESC,
+                 list_position(['18plus', 'totaal', '18tot65', '65plus'], subgroup) NULLS LAST, subgroup,
+                 list_position(['buurt', 'wijk', 'gemeente'], level)
+        LIMIT 1
+        """,
+        parameters,
+    ).fetchone()
+    if row is None:
+        raise WijkzichtError(f"no domain scores for this selection ({_describe(selection)})")
+    return Selection(*row)
+
+
+def _describe(selection: Selection) -> str:
+    chosen = [f"{key}={value}" for key, value in asdict(selection).items() if value is not None]
+    return ", ".join(chosen) or "everything"

@@ -1,0 +1,41 @@
+"""Shared fixtures: the real data snapshot and one warehouse built from it for the whole session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from wijkzicht import warehouse
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def snapshot_path() -> Path:
+    configured = os.environ.get("WIJKZICHT_SNAPSHOT")
+    return Path(configured) if configured else REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def snapshot() -> Path:
+    path = snapshot_path()
+    if not (path / "SOURCES.md").is_file():
+        pytest.fail(f"the data snapshot is missing at {path}: set WIJKZICHT_SNAPSHOT or place shared/ beside the repo")
+    return path
+
+
+@pytest.fixture(scope="session")
+def warehouse_path(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("warehouse") / "wijkzicht.duckdb"
+    warehouse.build(path, [snapshot])
+    return path
+
+
+@pytest.fixture(scope="session")
+def con(warehouse_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = warehouse.connect(warehouse_path)
+    yield connection
+    connection.close()

@@ -1,0 +1,47 @@
+"""A build killed half-way (SIGKILL, no clean-up code runs) leaves the previous warehouse intact."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from wijkzicht import warehouse
+
+
+def test_killed_build_leaves_the_old_warehouse_intact(warehouse_path: Path, snapshot: Path, tmp_path: Path) -> None:
+    database = tmp_path / "wz.duckdb"
+    database.write_bytes(warehouse_path.read_bytes())
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wijkzicht", "build", "--snapshot", str(snapshot), "--db", str(database)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "WIJKZICHT_CACHE": str(tmp_path / "c")},
+    )
+    try:
+        building = _wait_for_partial_file(database, process)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert building.exists(), "the build was killed mid-write, so its temporary file is still there"
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before
+    with warehouse.opened(database) as con:
+        assert con.execute("SELECT count(*) FROM areas WHERE boundary_year = 2024").fetchone()[0] == 18_310
+    # The next build clears the abandoned temporary file and succeeds.
+    warehouse.build(database, [snapshot])
+    assert not building.exists()
+
+
+def _wait_for_partial_file(database: Path, process: subprocess.Popen[bytes]) -> Path:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the build finished before it could be interrupted"
+        candidates = list(database.parent.glob(f"{database.name}.*.building"))
+        if candidates and candidates[0].stat().st_size > 0:
+            time.sleep(0.5)  # let it get properly under way
+            return candidates[0]
+        time.sleep(0.05)
+    raise AssertionError("the build never started writing")

@@ -23,7 +23,9 @@ def snapshot_path() -> Path:
 def snapshot() -> Path:
     path = snapshot_path()
     if not (path / "SOURCES.md").is_file():
-        pytest.fail(f"the data snapshot is missing at {path}: set WIJKZICHT_SNAPSHOT or place shared/ beside the repo")
+        pytest.fail(
+            f"the data snapshot is missing at {path}: set WIJKZICHT_SNAPSHOT or place shared/ beside the repo"
+        )
     return path
 
 

@@ -52,13 +52,15 @@ def _set_cell(column: str, line: int, value: str) -> Callable[[list[list[str]]],
     def change(rows: list[list[str]]) -> list[list[str]]:
         rows[line - 1][rows[0].index(column)] = value
         return rows
+
     return change
 
 
 def _drop_column(column: str) -> Callable[[list[list[str]]], list[list[str]]]:
     def change(rows: list[list[str]]) -> list[list[str]]:
         index = rows[0].index(column)
-        return [row[:index] + row[index + 1:] for row in rows]
+        return [row[:index] + row[index + 1 :] for row in rows]
+
     return change
 
 

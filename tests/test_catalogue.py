@@ -32,7 +32,9 @@ def test_every_kwb_indicator_exists_in_the_2024_table(snapshot: Path) -> None:
 def test_every_health_indicator_exists_in_the_health_table(snapshot: Path) -> None:
     import gzip
 
-    with gzip.open(snapshot / "rivm_gezondheid" / "50090NED_gezondheid_wijk_buurt_2020_18plus.csv.gz", "rt") as f:
+    with gzip.open(
+        snapshot / "rivm_gezondheid" / "50090NED_gezondheid_wijk_buurt_2020_18plus.csv.gz", "rt"
+    ) as f:
         header = f.readline().strip().split(",")
     catalogue = load_catalogue()
     catalogue.check_against_table("50090NED", header)
@@ -55,11 +57,18 @@ def test_group_characteristics_are_never_scored() -> None:
     [
         (lambda d: d["indicators"][0].update(domain="welzijn"), "unknown domain 'welzijn'"),
         (lambda d: d["indicators"][0].update(direction="up"), "unknown direction 'up'"),
-        (lambda d: d["indicators"][0]["sources"][0].update(table="99999NED"), "unknown source table '99999NED'"),
+        (
+            lambda d: d["indicators"][0]["sources"][0].update(table="99999NED"),
+            "unknown source table '99999NED'",
+        ),
         (lambda d: d["indicators"][0].pop("unit"), "missing required field 'unit'"),
         (lambda d: d["indicators"].append(copy.deepcopy(d["indicators"][0])), "defined twice"),
-        (lambda d: next(i for i in d["indicators"] if i.get("group_characteristic")).update(domain="safety"),
-         "group characteristic"),
+        (
+            lambda d: next(i for i in d["indicators"] if i.get("group_characteristic")).update(
+                domain="safety"
+            ),
+            "group characteristic",
+        ),
     ],
 )
 def test_an_inconsistent_catalogue_is_refused(document: dict[str, Any], change: Any, message: str) -> None:
@@ -69,9 +78,17 @@ def test_an_inconsistent_catalogue_is_refused(document: dict[str, Any], change: 
 
 
 def test_a_column_the_table_does_not_have_is_refused(document: dict[str, Any], snapshot: Path) -> None:
-    document["indicators"].append({"id": "bestaat_niet", "name": {"nl": "x", "en": "x"}, "domain": "housing",
-                                   "unit": "%", "direction": "neutral", "aggregation": "none",
-                                   "sources": [{"table": "85984NED", "column": "BestaatNiet"}]})
+    document["indicators"].append(
+        {
+            "id": "bestaat_niet",
+            "name": {"nl": "x", "en": "x"},
+            "domain": "housing",
+            "unit": "%",
+            "direction": "neutral",
+            "aggregation": "none",
+            "sources": [{"table": "85984NED", "column": "BestaatNiet"}],
+        }
+    )
     keys = data_property_keys(snapshot / "cbs_kwb" / "85984NED_kwb2024_DataProperties.json")
     with pytest.raises(CatalogueError, match=r"bestaat_niet \(BestaatNiet\)"):
         parse_catalogue(document).check_against_table("85984NED", keys)

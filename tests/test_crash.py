@@ -13,13 +13,17 @@ from pathlib import Path
 from wijkzicht import warehouse
 
 
-def test_killed_build_leaves_the_old_warehouse_intact(warehouse_path: Path, snapshot: Path, tmp_path: Path) -> None:
+def test_killed_build_leaves_the_old_warehouse_intact(
+    warehouse_path: Path, snapshot: Path, tmp_path: Path
+) -> None:
     database = tmp_path / "wz.duckdb"
     database.write_bytes(warehouse_path.read_bytes())
     before = hashlib.sha256(database.read_bytes()).hexdigest()
     process = subprocess.Popen(
         [sys.executable, "-m", "wijkzicht", "build", "--snapshot", str(snapshot), "--db", str(database)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "WIJKZICHT_CACHE": str(tmp_path / "c")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "WIJKZICHT_CACHE": str(tmp_path / "c")},
     )
     try:
         building = _wait_for_partial_file(database, process)

@@ -24,14 +24,18 @@ SNAPSHOT_FIGURES = {
 
 @pytest.mark.parametrize(("level", "year"), SNAPSHOT_FIGURES)
 def test_registry_2024_has_every_cbs_area(con: duckdb.DuckDBPyConnection, level: str, year: int) -> None:
-    count = con.execute("SELECT count(*) FROM areas WHERE level = ? AND boundary_year = ?", [level, year]).fetchone()
+    count = con.execute(
+        "SELECT count(*) FROM areas WHERE level = ? AND boundary_year = ?", [level, year]
+    ).fetchone()
     assert count[0] == SNAPSHOT_FIGURES[(level, year)]
 
 
 def test_registry_codes_are_trimmed_and_parents_follow_the_code(con: duckdb.DuckDBPyConnection) -> None:
     assert con.execute("SELECT count(*) FROM areas WHERE code <> trim(code)").fetchone()[0] == 0
-    row = con.execute("SELECT level, name, gemeente_code, wijk_code FROM areas "
-                      "WHERE code = 'BU0363AA01' AND boundary_year = 2024").fetchone()
+    row = con.execute(
+        "SELECT level, name, gemeente_code, wijk_code FROM areas "
+        "WHERE code = 'BU0363AA01' AND boundary_year = 2024"
+    ).fetchone()
     assert row == ("buurt", "Planciusbuurt-Noord", "GM0363", "WK0363AA")
 
 
@@ -39,49 +43,77 @@ def test_registry_knows_the_years_an_area_exists(con: duckdb.DuckDBPyConnection)
     years = con.execute("SELECT boundary_years FROM area_years WHERE code = 'GM0363'").fetchone()[0]
     assert years == [2017, 2019, 2020, 2022, 2023, 2024]
     # The pseudo-municipality 'Buitenland' and the police's 'onbekend' codes are not areas.
-    assert con.execute("SELECT count(*) FROM areas WHERE code IN ('GM0998', 'GM0000', 'BU00000000')").fetchone()[0] == 0
+    assert (
+        con.execute("SELECT count(*) FROM areas WHERE code IN ('GM0998', 'GM0000', 'BU00000000')").fetchone()[
+            0
+        ]
+        == 0
+    )
 
 
 def test_buurt_inhabitants_2024_sum_to_the_cbs_total(con: duckdb.DuckDBPyConnection) -> None:
-    total = con.execute("SELECT sum(value) FROM observations WHERE indicator = 'inwoners' AND level = 'buurt' "
-                        "AND period = 2024").fetchone()[0]
+    total = con.execute(
+        "SELECT sum(value) FROM observations WHERE indicator = 'inwoners' AND level = 'buurt' "
+        "AND period = 2024"
+    ).fetchone()[0]
     assert total == 17_942_915
 
 
-def test_gemeente_inhabitants_2024_sum_to_the_population_of_the_netherlands(con: duckdb.DuckDBPyConnection) -> None:
-    total = con.execute("SELECT sum(value) FROM observations WHERE indicator = 'inwoners' AND level = 'gemeente' "
-                        "AND period = 2024").fetchone()[0]
+def test_gemeente_inhabitants_2024_sum_to_the_population_of_the_netherlands(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    total = con.execute(
+        "SELECT sum(value) FROM observations WHERE indicator = 'inwoners' AND level = 'gemeente' "
+        "AND period = 2024"
+    ).fetchone()[0]
     assert total == 17_942_942
 
 
-def test_health_monitor_has_every_buurt_for_every_age_group_and_period(con: duckdb.DuckDBPyConnection) -> None:
+def test_health_monitor_has_every_buurt_for_every_age_group_and_period(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
     rows = con.execute("""
         SELECT subgroup, period, count(DISTINCT area_code) FROM observations
         WHERE indicator = 'ervaren_gezondheid_goed' AND level = 'buurt' AND boundary_year = 2020
         GROUP BY ALL ORDER BY ALL""").fetchall()
     # The 2020 18-65 file is not in the snapshot (SOURCES.md): seven of the nine combinations.
-    assert rows == [("18plus", 2012, 13_808), ("18plus", 2016, 13_808), ("18plus", 2020, 13_808),
-                    ("18tot65", 2012, 13_808), ("18tot65", 2016, 13_808),
-                    ("65plus", 2012, 13_808), ("65plus", 2016, 13_808), ("65plus", 2020, 13_808)]
+    assert rows == [
+        ("18plus", 2012, 13_808),
+        ("18plus", 2016, 13_808),
+        ("18plus", 2020, 13_808),
+        ("18tot65", 2012, 13_808),
+        ("18tot65", 2016, 13_808),
+        ("65plus", 2012, 13_808),
+        ("65plus", 2016, 13_808),
+        ("65plus", 2020, 13_808),
+    ]
 
 
 def test_self_rated_health_of_the_netherlands_2020(con: duckdb.DuckDBPyConnection) -> None:
-    value = con.execute("SELECT value FROM observations WHERE indicator = 'ervaren_gezondheid_goed' "
-                        "AND area_code = 'NL00' AND period = 2020 AND subgroup = '18plus'").fetchone()[0]
+    value = con.execute(
+        "SELECT value FROM observations WHERE indicator = 'ervaren_gezondheid_goed' "
+        "AND area_code = 'NL00' AND period = 2020 AND subgroup = '18plus'"
+    ).fetchone()[0]
     assert value == 78.4
 
 
 def test_columns_never_measured_in_a_period_are_noted_not_stored(con: duckdb.DuckDBPyConnection) -> None:
-    noted = con.execute("SELECT count(*) FROM series_notes WHERE indicator = 'geluidhinder_buren' "
-                        "AND period IN (2012, 2016)").fetchone()[0]
-    stored = con.execute("SELECT count(*) FROM observations WHERE indicator = 'geluidhinder_buren' "
-                         "AND period IN (2012, 2016)").fetchone()[0]
+    noted = con.execute(
+        "SELECT count(*) FROM series_notes WHERE indicator = 'geluidhinder_buren' AND period IN (2012, 2016)"
+    ).fetchone()[0]
+    stored = con.execute(
+        "SELECT count(*) FROM observations WHERE indicator = 'geluidhinder_buren' AND period IN (2012, 2016)"
+    ).fetchone()[0]
     assert (noted, stored) == (6, 0)  # 2012 and 2016, three age-group files each
 
 
 def test_every_missing_value_is_null_with_a_reason(con: duckdb.DuckDBPyConnection) -> None:
-    assert con.execute("SELECT count(*) FROM observations WHERE (value IS NULL) <> (missing_reason IS NOT NULL)"
-                       ).fetchone()[0] == 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM observations WHERE (value IS NULL) <> (missing_reason IS NOT NULL)"
+        ).fetchone()[0]
+        == 0
+    )
     reasons = dict(con.execute("SELECT missing_reason, count(*) FROM observations GROUP BY ALL").fetchall())
     assert reasons[MISSING_MARKERS["-99999999"]] > 0 and reasons[MISSING_MARKERS["."]] > 0
     assert reasons[MISSING_MARKERS["null"]] == 40  # 37 densities + 3 housing stocks in the KWB subset
@@ -98,29 +130,42 @@ def test_no_missing_marker_became_zero(con: duckdb.DuckDBPyConnection, snapshot:
     }
     stored = {
         (code, column): value
-        for code, column, value in con.execute("""
+        for code, column, value in con.execute(
+            """
             SELECT o.area_code, p.source_column, o.value FROM observations o JOIN provenance p USING (source_id)
             WHERE p.source_file = ? AND p.source_column IN ('Ondergewicht_7', 'ZwareDrinker_14', 'MoeiteMetRondkomen_38')
-        """, [health.relative_to(snapshot).as_posix()]).fetchall()
+        """,
+            [health.relative_to(snapshot).as_posix()],
+        ).fetchall()
     }
     assert len(raw_missing) > 1_000
     assert all(stored[cell] is None for cell in raw_missing)
-    wbk_secret = con.execute("""
+    wbk_secret = con.execute(
+        """
         SELECT count(*), count(value) FROM observations o JOIN provenance p USING (source_id)
-        WHERE p.source_table = 'wbk2017' AND o.missing_reason = ?""", [MISSING_MARKERS["-99999999"]]).fetchone()
+        WHERE p.source_table = 'wbk2017' AND o.missing_reason = ?""",
+        [MISSING_MARKERS["-99999999"]],
+    ).fetchone()
     assert wbk_secret[0] > 0 and wbk_secret[1] == 0
 
 
-def test_a_random_sample_of_cells_equals_the_raw_files(con: duckdb.DuckDBPyConnection, snapshot: Path) -> None:
-    files = [row[0] for row in con.execute("SELECT DISTINCT source_file FROM provenance ORDER BY 1").fetchall()]
+def test_a_random_sample_of_cells_equals_the_raw_files(
+    con: duckdb.DuckDBPyConnection, snapshot: Path
+) -> None:
+    files = [
+        row[0] for row in con.execute("SELECT DISTINCT source_file FROM provenance ORDER BY 1").fetchall()
+    ]
     rng = random.Random(20241)
     checked = 0
     for source_file in files:
-        sample = con.execute("""
+        sample = con.execute(
+            """
             SELECT o.area_code, o.value, o.missing_reason, o.source_line, p.source_column
             FROM observations o JOIN provenance p USING (source_id) WHERE p.source_file = ?
             ORDER BY hash(o.area_code, o.indicator, o.subgroup, o.period, ?) LIMIT 25
-        """, [source_file, rng.random()]).fetchall()
+        """,
+            [source_file, rng.random()],
+        ).fetchall()
         for code, value, reason, line, column in sample:
             raw = _raw_cell(snapshot / source_file, code, line, column)
             if raw.strip() in MISSING_MARKERS or raw.strip() == "":
@@ -132,17 +177,24 @@ def test_a_random_sample_of_cells_equals_the_raw_files(con: duckdb.DuckDBPyConne
 
 
 def test_boundary_change_matrices_keep_every_address(con: duckdb.DuckDBPyConnection, snapshot: Path) -> None:
-    total = con.execute("SELECT sum(addresses) FROM boundary_changes WHERE level = 'wijk' AND variant = 'adres' "
-                        "AND from_year = 2020").fetchone()[0]
+    total = con.execute(
+        "SELECT sum(addresses) FROM boundary_changes WHERE level = 'wijk' AND variant = 'adres' "
+        "AND from_year = 2020"
+    ).fetchone()[0]
     assert total == 1_632_531  # the sum of the 839 x 626 matrix in grenswijziging_wijk_van_2020_naar_2024.rda
 
 
 def test_focus_areas_and_boundaries_are_loaded(con: duckdb.DuckDBPyConnection) -> None:
-    assert con.execute("SELECT count(*), count(DISTINCT gemeente_code) FROM focus_areas").fetchone() == (20, 19)
+    assert con.execute("SELECT count(*), count(DISTINCT gemeente_code) FROM focus_areas").fetchone() == (
+        20,
+        19,
+    )
     counts = dict(con.execute("SELECT boundary_year, count(*) FROM geometries GROUP BY ALL").fetchall())
     assert counts == {2019: 355, 2022: 345, 2023: 342, 2024: 342}
-    area = con.execute("SELECT ST_Area_Spheroid(ST_FlipCoordinates(geom)) / 1e6 FROM geometries "
-                       "WHERE code = 'GM0363' AND boundary_year = 2024").fetchone()[0]
+    area = con.execute(
+        "SELECT ST_Area_Spheroid(ST_FlipCoordinates(geom)) / 1e6 FROM geometries "
+        "WHERE code = 'GM0363' AND boundary_year = 2024"
+    ).fetchone()[0]
     assert 200 < area < 260  # Amsterdam: 219 km², 243.65 km² with water (OppervlakteTotaal 24,365 ha)
 
 

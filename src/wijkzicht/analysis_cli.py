@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from wijkzicht import comparison, config, index, warehouse
+from wijkzicht import comparison, config, index, similar, trends, warehouse
 from wijkzicht.areas import LEVELS, get_area, normalise_code
 from wijkzicht.catalogue import Catalogue, load_catalogue
 from wijkzicht.cli import (
@@ -159,6 +159,37 @@ def compare(
         console.print(table if compared else "[yellow]Geen waarden voor deze selectie.[/]")
 
 
+@app.command("similar")
+def similar_command(
+    code: Annotated[str, typer.Argument(help="CBS code of a gemeente or wijk, e.g. WK034403")],
+    k: Annotated[int, typer.Option("-k", help="How many similar areas")] = 10,
+    boundary_year: Annotated[
+        int | None, typer.Option("--boundary-year", help="Default: most characteristics")
+    ] = None,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """The k areas of the same level most alike in density, age, households and urbanity (not origin)."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        found = get_area(con, code)
+        year, nearest = similar.similar_areas(con, found.code, k=k, boundary_year=boundary_year)
+        if output is OutputFormat.json:
+            _print_json(
+                {"area": found.as_dict(), "boundary_year": year, "similar": [a.as_dict() for a in nearest]}
+            )
+            return
+        console.print(f"[bold]{found.code}[/] {found.name}: gelijkende gebieden (grensjaar {year}, z-scores)")
+        table = Table("code", "naam", "afstand", *similar.CHARACTERISTICS)
+        for area in nearest:
+            table.add_row(
+                area.code,
+                area.name or "",
+                f"{area.distance:.2f}",
+                *(_optional(area.characteristics.get(name)) for name in similar.CHARACTERISTICS),
+            )
+        console.print(table)
+
+
 def _optional(value: float | None) -> str:
     return "" if value is None else _format_value(value)
 
@@ -192,3 +223,45 @@ def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalo
 def _check_choice(value: str, allowed: list[str] | tuple[str, ...], what: str) -> None:
     if value not in allowed:
         raise WijkzichtError(f"unknown {what} {value!r} (expected one of: {', '.join(allowed)})")
+
+
+@app.command()
+def trend(
+    code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK034403")],
+    indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
+    subgroup: Annotated[str | None, typer.Option(help="Only this age group, e.g. 18plus")] = None,
+    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """An area's series per indicator across periods, each change judged against the indicator's direction."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        found = get_area(con, code)
+        series = trends.area_trends(
+            con, found.code, indicator=indicator, subgroup=subgroup, language=lang.value
+        )
+        if output is OutputFormat.json:
+            _print_json({"area": found.as_dict(), "trends": [t.as_dict() for t in series]})
+            return
+        console.print(f"[bold]{found.code}[/] {found.name} ({found.level})")
+        table = Table(
+            "indicator", "groep", "grensjaar", "reeks", "veranderingen", "eerste → laatste", "methode"
+        )
+        for t in series:
+            table.add_row(
+                t.name,
+                t.subgroup,
+                str(t.boundary_year),
+                "; ".join(
+                    f"{period}: {'—' if value is None else _format_value(value)}"
+                    for period, value in t.points
+                ),
+                "; ".join(_change_text(step) for step in t.steps),
+                _change_text(t.overall) if t.overall else "",
+                "; ".join([*t.methods, *(f"niet vergelijkbaar — {n}" for n in t.not_comparable)]),
+            )
+        console.print(table if series else "[yellow]Geen reeksen met twee of meer perioden.[/]")
+
+
+def _change_text(change: trends.Change) -> str:
+    return f"{change.from_period}→{change.to_period} {change.change:+.1f} {change.words}"

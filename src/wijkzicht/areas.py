@@ -21,17 +21,17 @@ class Area:
     gemeente_name: str | None
 
     def as_dict(self) -> dict[str, object]:
-        return {"code": self.code, "level": self.level, "name": self.name,
-                "boundary_years": list(self.boundary_years), "gemeente_code": self.gemeente_code,
-                "gemeente_name": self.gemeente_name}
+        return {
+            "code": self.code,
+            "level": self.level,
+            "name": self.name,
+            "boundary_years": list(self.boundary_years),
+            "gemeente_code": self.gemeente_code,
+            "gemeente_name": self.gemeente_name,
+        }
 
 
-_SELECT = """
-    SELECT y.code, y.level, y.name, y.boundary_years,
-           CASE WHEN y.level IN ('wijk', 'buurt') THEN 'GM' || substr(y.code, 3, 4) END AS gemeente_code,
-           g.name AS gemeente_name
-    FROM area_years y LEFT JOIN area_years g ON g.code = 'GM' || substr(y.code, 3, 4) AND y.level IN ('wijk', 'buurt')
-"""
+_SELECT = "SELECT code, level, name, boundary_years, gemeente_code, gemeente_name FROM area_years"
 
 
 def normalise_code(code: str) -> str:
@@ -40,10 +40,12 @@ def normalise_code(code: str) -> str:
 
 def get_area(con: duckdb.DuckDBPyConnection, code: str) -> Area:
     """One area by its exact CBS code, across all boundary years."""
-    row = con.execute(_SELECT + " WHERE y.code = ?", [normalise_code(code)]).fetchone()
+    row = con.execute(_SELECT + " WHERE code = ?", [normalise_code(code)]).fetchone()
     if row is None:
         suggestions = search(con, code, limit=5)
-        hint = f"; did you mean {', '.join(f'{a.code} ({a.name})' for a in suggestions)}?" if suggestions else ""
+        hint = (
+            f"; did you mean {', '.join(f'{a.code} ({a.name})' for a in suggestions)}?" if suggestions else ""
+        )
         raise WijkzichtError(f"unknown area code {code!r}: not in any boundary year of the registry{hint}")
     return Area(row[0], row[1], row[2], tuple(row[3]), row[4], row[5])
 

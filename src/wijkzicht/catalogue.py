@@ -38,7 +38,10 @@ class SourceColumn:
 
     def matches(self, raw_column: str) -> bool:
         """CBS suffixes column keys with a per-table number: `AantalInwoners` matches `AantalInwoners_5`."""
-        return raw_column == self.column or re.fullmatch(re.escape(self.column) + r"_\d+", raw_column) is not None
+        return (
+            raw_column == self.column
+            or re.fullmatch(re.escape(self.column) + r"_\d+", raw_column) is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,10 @@ def _check_group_characteristics(indicator: Indicator) -> None:
 
 def parse_catalogue(document: dict[str, Any]) -> Catalogue:
     """Build a validated catalogue from the parsed YAML document."""
-    tables = {str(key): _parse_table(str(key), value) for key, value in _require(document, "tables", "catalogue").items()}
+    tables = {
+        str(key): _parse_table(str(key), value)
+        for key, value in _require(document, "tables", "catalogue").items()
+    }
     families = {name: tuple(ids) for name, ids in document.get("table_families", {}).items()}
     for name, ids in families.items():
         unknown = [table_id for table_id in ids if table_id not in tables]

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,30 +21,44 @@ from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NoDataError, OnlineError, WijkzichtError
 from wijkzicht.observations import area_figures
 
-app = typer.Typer(help="wijkzicht: official open data on Dutch gemeenten, wijken and buurten.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="wijkzicht: official open data on Dutch gemeenten, wijken and buurten.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 areas_app = typer.Typer(help="The area registry.", no_args_is_help=True)
 app.add_typer(areas_app, name="areas")
 console = Console()
 errors = Console(stderr=True)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
 
 
-class Language(str, Enum):
+class Language(StrEnum):
     nl = "nl"
     en = "en"
 
 
-SnapshotOption = Annotated[Path | None, typer.Option(
-    "--snapshot", help="Folder with the raw open data [env WIJKZICHT_SNAPSHOT; default ../shared/data if present]")]
-DbOption = Annotated[Path | None, typer.Option(
-    "--db", help="Warehouse file [env WIJKZICHT_DB; default ~/.local/share/wijkzicht/wijkzicht.duckdb]")]
-CacheOption = Annotated[Path | None, typer.Option(
-    "--cache", help="Download cache [env WIJKZICHT_CACHE; default ~/.cache/wijkzicht]")]
+SnapshotOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--snapshot",
+        help="Folder with the raw open data [env WIJKZICHT_SNAPSHOT; default ../shared/data if present]",
+    ),
+]
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", help="Warehouse file [env WIJKZICHT_DB; default ~/.local/share/wijkzicht/wijkzicht.duckdb]"
+    ),
+]
+CacheOption = Annotated[
+    Path | None,
+    typer.Option("--cache", help="Download cache [env WIJKZICHT_CACHE; default ~/.cache/wijkzicht]"),
+]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format")]
 
 
@@ -59,8 +73,15 @@ def user_errors() -> Iterator[None]:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=errors, transient=False, disable=not errors.is_terminal)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=False,
+        disable=not errors.is_terminal,
+    )
 
 
 def _fetch_all(targets: list[str], cache: Path, odata_filter: str | None = None) -> list[Path]:
@@ -84,7 +105,11 @@ def build(snapshot: SnapshotOption = None, cache: CacheOption = None, db: DbOpti
     With no snapshot and an empty cache, the default tables are downloaded from CBS and PDOK first.
     """
     with user_errors():
-        snapshot_dir, cache_dir, database = config.snapshot_dir(snapshot), config.cache_dir(cache), config.database_path(db)
+        snapshot_dir, cache_dir, database = (
+            config.snapshot_dir(snapshot),
+            config.cache_dir(cache),
+            config.database_path(db),
+        )
         try:
             roots = warehouse.data_roots(snapshot_dir, cache_dir)
         except NoDataError:
@@ -101,8 +126,10 @@ def build(snapshot: SnapshotOption = None, cache: CacheOption = None, db: DbOpti
                 progress.update(task, description=label[:60], completed=done, total=total)
 
             report_ = warehouse.build(database, roots, progress=report)
-        console.print(f"Warehouse [bold]{report_.path}[/]: {report_.observations:,} waarnemingen, "
-                      f"{report_.areas:,} gebied-jaren uit {report_.files} bestanden in {report_.seconds:.1f} s")
+        console.print(
+            f"Warehouse [bold]{report_.path}[/]: {report_.observations:,} waarnemingen, "
+            f"{report_.areas:,} gebied-jaren uit {report_.files} bestanden in {report_.seconds:.1f} s"
+        )
 
 
 @app.command()
@@ -134,13 +161,22 @@ def area(
         if output is OutputFormat.json:
             _print_json({"area": found.as_dict(), "figures": [f.as_dict() for f in figures]})
             return
-        console.print(f"[bold]{found.code}[/] {found.name} ({found.level}; grensjaren "
-                      f"{', '.join(map(str, found.boundary_years))})")
+        console.print(
+            f"[bold]{found.code}[/] {found.name} ({found.level}; grensjaren "
+            f"{', '.join(map(str, found.boundary_years))})"
+        )
         table = Table("grensjaar", "indicator", "groep", "periode", "waarde", "eenheid", "bron")
         for f in figures:
             value = _format_value(f.value) if f.value is not None else f"[dim]— {f.missing_reason}[/]"
-            table.add_row(str(f.boundary_year), f.name, f.subgroup, str(f.period), value, f.unit,
-                          f"{f.source_table} {f.source_column}")
+            table.add_row(
+                str(f.boundary_year),
+                f.name,
+                f.subgroup,
+                str(f.period),
+                value,
+                f.unit,
+                f"{f.source_table} {f.source_column}",
+            )
         console.print(table)
         if not figures:
             console.print("[yellow]Geen waarden voor deze selectie.[/]")
@@ -162,7 +198,9 @@ def areas_search(
             return
         table = Table("code", "niveau", "naam", "gemeente", "grensjaren")
         for a in found:
-            table.add_row(a.code, a.level, a.name, a.gemeente_name or "", ", ".join(map(str, a.boundary_years)))
+            table.add_row(
+                a.code, a.level, a.name, a.gemeente_name or "", ", ".join(map(str, a.boundary_years))
+            )
         console.print(table if found else f"Geen gebieden gevonden voor {query!r}.")
 
 
@@ -176,17 +214,36 @@ def indicators(
     with user_errors():
         catalogue = load_catalogue()
         if domain is not None and domain not in catalogue.domains:
-            raise WijkzichtError(f"unknown domain {domain!r} (expected one of: {', '.join(catalogue.domains)})")
+            raise WijkzichtError(
+                f"unknown domain {domain!r} (expected one of: {', '.join(catalogue.domains)})"
+            )
         chosen = [i for i in catalogue.indicators.values() if domain in (None, i.domain)]
         if output is OutputFormat.json:
-            _print_json([{"id": i.id, "name_nl": i.name_nl, "name_en": i.name_en, "domain": i.domain,
-                          "unit": i.unit, "direction": i.direction,
-                          "sources": [{"table": s.table, "column": s.column} for s in i.sources]} for i in chosen])
+            _print_json(
+                [
+                    {
+                        "id": i.id,
+                        "name_nl": i.name_nl,
+                        "name_en": i.name_en,
+                        "domain": i.domain,
+                        "unit": i.unit,
+                        "direction": i.direction,
+                        "sources": [{"table": s.table, "column": s.column} for s in i.sources],
+                    }
+                    for i in chosen
+                ]
+            )
             return
         table = Table("id", "naam", "domein", "eenheid", "richting", "bron")
         for i in chosen:
-            table.add_row(i.id, i.name(lang.value), catalogue.domains[i.domain][lang.value], i.unit, i.direction,
-                          "; ".join(f"{s.table}:{s.column}" for s in i.sources))
+            table.add_row(
+                i.id,
+                i.name(lang.value),
+                catalogue.domains[i.domain][lang.value],
+                i.unit,
+                i.direction,
+                "; ".join(f"{s.table}:{s.column}" for s in i.sources),
+            )
         console.print(table)
 
 

@@ -57,8 +57,11 @@ def connect(path: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """Open a warehouse (or a new file) with the spatial extension loaded from the installed wheel."""
     if read_only and not path.exists():
         raise WijkzichtError(f"no warehouse at {path}: run `wijkzicht build` first (or pass --db)")
-    con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": "false",
-                                                                  "autoload_known_extensions": "false"})
+    con = duckdb.connect(
+        str(path),
+        read_only=read_only,
+        config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"},
+    )
     con.execute("SET enable_progress_bar = false")  # wijkzicht draws its own progress display
     load_spatial(con)
     return con
@@ -97,9 +100,13 @@ def build(
     """Build the warehouse from the data roots into a temporary file, then move it into place."""
     started = time.perf_counter()
     catalogue = catalogue or load_catalogue()
-    files = [(index, root, family, path) for index, root in enumerate(roots) for family, path in discover(root)]
+    files = [
+        (index, root, family, path) for index, root in enumerate(roots) for family, path in discover(root)
+    ]
     if not files:
-        raise NoDataError(f"no known source files under {', '.join(map(str, roots))} (see SOURCES.md for the layout)")
+        raise NoDataError(
+            f"no known source files under {', '.join(map(str, roots))} (see SOURCES.md for the layout)"
+        )
     database.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(database)
     temporary = database.with_name(f"{database.name}.{os.getpid()}.building")
@@ -115,7 +122,9 @@ def build(
                 _report(progress, label, len(files) + offset, steps)
                 step(con, catalogue, roots)
             _report(progress, "klaar", steps, steps)
-            counts = con.execute("SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM areas)").fetchone()
+            counts = con.execute(
+                "SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM areas)"
+            ).fetchone()
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -153,7 +162,9 @@ def _process_alive(pid: int) -> bool:
 # --- finishing steps: from staged raw text to the warehouse's tables --------------------------------
 
 
-def _check_catalogue_against_sources(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+def _check_catalogue_against_sources(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]
+) -> None:
     """Tables that come with DataProperties must have every column the catalogue names for them explicitly."""
     for root in roots:
         for path in sorted(root.glob("*/*_DataProperties.json")):
@@ -163,8 +174,11 @@ def _check_catalogue_against_sources(con: duckdb.DuckDBPyConnection, catalogue: 
                 keys = data_property_keys(path)
                 missing = [f"{i.id} ({s.column})" for i, s in explicit if not any(s.matches(k) for k in keys)]
                 if missing:
-                    raise SourceError(path, "the catalogue names columns this table does not have: "
-                                      + ", ".join(missing), expected="every catalogued column in DataProperties")
+                    raise SourceError(
+                        path,
+                        "the catalogue names columns this table does not have: " + ", ".join(missing),
+                        expected="every catalogued column in DataProperties",
+                    )
 
 
 def _check_region_codes(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
@@ -184,13 +198,16 @@ def _build_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: li
                    list(DISTINCT source_table ORDER BY source_table) AS sources
             FROM stage_areas GROUP BY code, boundary_year
         ),
-        borrowed AS (
-            SELECT p.code, p.boundary_year,
-                   arg_min(o.name, abs(o.boundary_year - p.boundary_year) * 10 + (o.boundary_year > p.boundary_year)::INT) AS name,
-                   arg_min(o.boundary_year, abs(o.boundary_year - p.boundary_year) * 10 + (o.boundary_year > p.boundary_year)::INT) AS name_year
-            FROM per_year p JOIN per_year o ON o.code = p.code AND o.name IS NOT NULL AND o.boundary_year <> p.boundary_year
-            WHERE p.name IS NULL
-            GROUP BY p.code, p.boundary_year
+        borrowed AS (  -- nearest other year with a name; on a tie the earlier year
+            SELECT code, boundary_year, arg_min(name, distance) AS name, arg_min(name_year, distance) AS name_year
+            FROM (
+                SELECT p.code, p.boundary_year, o.name, o.boundary_year AS name_year,
+                       abs(o.boundary_year - p.boundary_year) * 10 + (o.boundary_year > p.boundary_year)::INT AS distance
+                FROM per_year p JOIN per_year o
+                  ON o.code = p.code AND o.name IS NOT NULL AND o.boundary_year <> p.boundary_year
+                WHERE p.name IS NULL
+            )
+            GROUP BY code, boundary_year
         )
         SELECT p.code, p.boundary_year, p.level,
                coalesce(p.name, b.name, p.code) AS name,
@@ -201,11 +218,18 @@ def _build_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: li
         FROM per_year p LEFT JOIN borrowed b USING (code, boundary_year)
         ORDER BY p.boundary_year, p.code
     """)
+    # One row per code across all boundary years, with its gemeente, for search and look-up.
     con.execute("""
-        CREATE VIEW area_years AS
-        SELECT code, any_value(level) AS level, arg_max(name, boundary_year) AS name,
-               list(boundary_year ORDER BY boundary_year) AS boundary_years
-        FROM areas GROUP BY code
+        CREATE TABLE area_years AS
+        WITH latest AS (
+            SELECT code, any_value(level) AS level, arg_max(name, boundary_year) AS name,
+                   list(boundary_year ORDER BY boundary_year) AS boundary_years,
+                   any_value(gemeente_code) AS gemeente_code
+            FROM areas GROUP BY code
+        )
+        SELECT l.code, l.level, l.name, l.boundary_years, l.gemeente_code, g.name AS gemeente_name
+        FROM latest l LEFT JOIN latest g ON g.code = l.gemeente_code
+        ORDER BY l.code
     """)
 
 
@@ -213,25 +237,37 @@ def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ro
     _check_known_areas(con, roots)
     _check_numbers(con, roots)
     _check_duplicates(con, roots)
-    markers = ", ".join(f"({literal(marker)}, {literal(reason)})" for marker, reason in MISSING_MARKERS.items())
+    markers = ", ".join(
+        f"({literal(marker)}, {literal(reason)})" for marker, reason in MISSING_MARKERS.items()
+    )
     # A column that is empty in every row of a file was not measured for that period or age group
     # (e.g. noise nuisance before 2020): it is not a series of missing values, so it is left out and noted.
-    con.execute(f"""
+    con.execute("""
         CREATE TABLE series_notes AS
-        SELECT source_file, source_column, indicator, subgroup, period,
-               'niet gemeten in deze periode of leeftijdsgroep' AS note
-        FROM stage_cells GROUP BY ALL HAVING bool_and(raw IS NULL OR trim(raw) = '')
-        ORDER BY ALL
+        WITH empty AS (
+            SELECT file_id, source_column, indicator, subgroup, period FROM stage_cells
+            GROUP BY ALL HAVING bool_and(raw IS NULL OR trim(raw) = '')
+        )
+        SELECT f.source_file, e.source_column, e.indicator, e.subgroup, e.period,
+               'niet gemeten in deze periode of leeftijdsgroep' AS note, e.file_id
+        FROM empty e JOIN stage_files f USING (file_id) ORDER BY ALL
     """)
-    several_roots = con.execute("SELECT count(DISTINCT root) > 1 FROM stage_cells").fetchone()[0]
+    several_roots = con.execute("SELECT count(DISTINCT root) > 1 FROM stage_files").fetchone()[0]
     # Where a download (a later root) covers a cell the snapshot has too, the download wins.
-    winners = ("(SELECT * FROM stage_cells QUALIFY root = max(root) OVER "
-               "(PARTITION BY indicator, subgroup, area_code, boundary_year, period))") if several_roots else "stage_cells"
+    winners = (
+        (
+            "(SELECT c.* FROM stage_cells c JOIN stage_files f USING (file_id) QUALIFY f.root = max(f.root) OVER "
+            "(PARTITION BY indicator, subgroup, area_code, boundary_year, period))"
+        )
+        if several_roots
+        else "stage_cells"
+    )
     # Provenance once per (file, column); each observation keeps its source id and line.
     con.execute("""
         CREATE TABLE provenance AS
-        SELECT row_number() OVER (ORDER BY source_file, source_column)::INTEGER AS source_id, *
-        FROM (SELECT DISTINCT source_table, source_file, source_column FROM stage_cells)
+        SELECT row_number() OVER (ORDER BY f.source_file, c.source_column)::INTEGER AS source_id,
+               f.source_table, f.source_file, c.source_column, c.file_id
+        FROM (SELECT DISTINCT file_id, source_column FROM stage_cells) c JOIN stage_files f USING (file_id)
     """)
     con.execute(f"""
         CREATE TABLE observations AS
@@ -241,11 +277,13 @@ def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ro
                p.source_id, c.source_line
         FROM {winners} c
         JOIN areas a ON a.code = c.area_code AND a.boundary_year = c.boundary_year
-        JOIN provenance p USING (source_table, source_file, source_column)
+        JOIN provenance p USING (file_id, source_column)
         LEFT JOIN (VALUES {markers}) m(marker, reason) ON m.marker = trim(c.raw)
-        ANTI JOIN series_notes n ON n.source_file = c.source_file AND n.source_column = c.source_column
-            AND n.subgroup = c.subgroup AND n.period = c.period
+        ANTI JOIN series_notes n USING (file_id, source_column, subgroup, period)
     """)
+    # The file ids were only for the build; keep the tables self-describing.
+    con.execute("ALTER TABLE provenance DROP COLUMN file_id")
+    con.execute("ALTER TABLE series_notes DROP COLUMN file_id")
 
 
 def _file(roots: list[Path], root: int, source_file: str) -> Path:
@@ -260,56 +298,77 @@ def _located(roots: list[Path], source_file: str) -> Path:
 def _check_codes(con: duckdb.DuckDBPyConnection, table: str, column: str, roots: list[Path]) -> None:
     patterns = " OR ".join(f"regexp_full_match({column}, '{pattern}')" for pattern in CODE_PATTERNS.values())
     line = "source_line" if table == "stage_cells" else "NULL"
+    source = f"{table} JOIN stage_files USING (file_id)" if table == "stage_cells" else table
     bad = con.execute(
-        f"SELECT root, source_file, {line}, {column} FROM {table} WHERE {column} IS NULL OR NOT ({patterns}) "
+        f"SELECT root, source_file, {line}, {column} FROM {source} WHERE {column} IS NULL OR NOT ({patterns}) "
         "ORDER BY ALL LIMIT 1"
     ).fetchone()
     if bad:
-        raise SourceError(_file(roots, bad[0], bad[1]), f"unknown region code {bad[3]!r}", row=bad[2],
-                          expected="a CBS code like NL00, GM0363, WK0363AA or BU0363AA01")
+        raise SourceError(
+            _file(roots, bad[0], bad[1]),
+            f"unknown region code {bad[3]!r}",
+            row=bad[2],
+            expected="a CBS code like NL00, GM0363, WK0363AA or BU0363AA01",
+        )
 
 
 def _check_known_areas(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:
     bad = con.execute("""
-        SELECT c.root, c.source_file, c.source_line, c.area_code, c.boundary_year
-        FROM stage_cells c ANTI JOIN stage_areas a ON a.code = c.area_code AND a.boundary_year = c.boundary_year
-        ORDER BY c.root, c.source_file, c.source_line LIMIT 1
+        SELECT f.root, f.source_file, c.source_line, c.area_code, c.boundary_year
+        FROM stage_cells c JOIN stage_files f USING (file_id)
+        ANTI JOIN stage_areas a ON a.code = c.area_code AND a.boundary_year = c.boundary_year
+        ORDER BY f.root, f.source_file, c.source_line LIMIT 1
     """).fetchone()
     if bad:
-        raise SourceError(_file(roots, bad[0], bad[1]),
-                          f"unknown region code {bad[3]!r}: no such area in the {bad[4]} region list",
-                          row=bad[2], expected=f"a code from the {bad[4]} gemeente/wijk/buurt list")
+        raise SourceError(
+            _file(roots, bad[0], bad[1]),
+            f"unknown region code {bad[3]!r}: no such area in the {bad[4]} region list",
+            row=bad[2],
+            expected=f"a code from the {bad[4]} gemeente/wijk/buurt list",
+        )
 
 
 def _check_numbers(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:
     markers = ", ".join(literal(marker) for marker in MISSING_MARKERS)
     bad = con.execute(f"""
-        SELECT root, source_file, source_line, source_column, raw FROM stage_cells
+        SELECT root, source_file, source_line, source_column, raw FROM stage_cells JOIN stage_files USING (file_id)
         WHERE raw IS NOT NULL AND trim(raw) <> '' AND trim(raw) NOT IN ({markers})
           AND TRY_CAST(trim(raw) AS DOUBLE) IS NULL
         ORDER BY root, source_file, source_line LIMIT 1
     """).fetchone()
     if bad:
-        raise SourceError(_file(roots, bad[0], bad[1]), f"not a number: {bad[4]!r}", row=bad[2], column=bad[3],
-                          expected="a number, or a CBS missing-value marker: . (dot), empty, -99999999, null")
+        raise SourceError(
+            _file(roots, bad[0], bad[1]),
+            f"not a number: {bad[4]!r}",
+            row=bad[2],
+            column=bad[3],
+            expected="a number, or a CBS missing-value marker: . (dot), empty, -99999999, null",
+        )
 
 
 def _check_duplicates(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:
     key = "indicator, subgroup, area_code, boundary_year, period, root"
+    cells = "stage_cells JOIN stage_files USING (file_id)"
     duplicate = con.execute(
-        f"SELECT {key} FROM stage_cells GROUP BY {key} HAVING count(*) > 1 LIMIT 1").fetchone()
+        f"SELECT {key} FROM {cells} GROUP BY {key} HAVING count(*) > 1 LIMIT 1"
+    ).fetchone()
     if duplicate is None:
         return
     rows = con.execute(
-        f"SELECT source_file, source_line, source_column FROM stage_cells WHERE ({key}) = (?, ?, ?, ?, ?, ?) "
-        "ORDER BY source_file, source_line", list(duplicate)).fetchall()
+        f"SELECT source_file, source_line, source_column FROM {cells} WHERE ({key}) = (?, ?, ?, ?, ?, ?) "
+        "ORDER BY source_file, source_line",
+        list(duplicate),
+    ).fetchall()
     root = duplicate[-1]
     files = sorted({str(_file(roots, root, row[0])) for row in rows})
     lines = ", ".join(str(row[1]) for row in rows if row[1] is not None)
     _, subgroup, code, _, period, _ = duplicate
-    raise SourceError(" and ".join(files), f"duplicate row for {code}, period {period}, {subgroup}"
-                      + (f" (lines {lines})" if lines else ""),
-                      column=rows[0][2], expected="one row per region, period and age group")
+    raise SourceError(
+        " and ".join(files),
+        f"duplicate row for {code}, period {period}, {subgroup}" + (f" (lines {lines})" if lines else ""),
+        column=rows[0][2],
+        expected="one row per region, period and age group",
+    )
 
 
 def _check_focus_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
@@ -318,32 +377,59 @@ def _check_focus_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roo
         ANTI JOIN areas a ON a.code = f.gemeente_code AND a.boundary_year = 2024 ORDER BY f.number LIMIT 1
     """).fetchone()
     if bad:
-        raise SourceError(_located(roots, bad[0]), f"unknown gemeente code {bad[2]!r}", row=bad[1] + 1,
-                          column="gemeentecode_2024_afgeleid", expected="a gemeente code of 2024")
+        raise SourceError(
+            _located(roots, bad[0]),
+            f"unknown gemeente code {bad[2]!r}",
+            row=bad[1] + 1,
+            column="gemeentecode_2024_afgeleid",
+            expected="a gemeente code of 2024",
+        )
 
 
 def _write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     con.execute("""CREATE TABLE indicators (
         id VARCHAR PRIMARY KEY, name_nl VARCHAR, name_en VARCHAR, domain VARCHAR, unit VARCHAR,
         direction VARCHAR, aggregation VARCHAR, group_characteristic BOOLEAN, min_population INTEGER)""")
-    con.executemany("INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        (i.id, i.name_nl, i.name_en, i.domain, i.unit, i.direction, i.aggregation, i.group_characteristic,
-         i.min_population) for i in catalogue.indicators.values()])
+    con.executemany(
+        "INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                i.id,
+                i.name_nl,
+                i.name_en,
+                i.domain,
+                i.unit,
+                i.direction,
+                i.aggregation,
+                i.group_characteristic,
+                i.min_population,
+            )
+            for i in catalogue.indicators.values()
+        ],
+    )
     con.execute("""CREATE TABLE tables (
         table_id VARCHAR PRIMARY KEY, title VARCHAR, publisher VARCHAR, licence VARCHAR, url VARCHAR,
         boundary_year INTEGER, basis VARCHAR, min_population INTEGER)""")
-    con.executemany("INSERT INTO tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-        (t.id, t.title, t.publisher, t.licence, t.url, t.boundary_year, t.basis, t.min_population)
-        for t in catalogue.tables.values()])
+    con.executemany(
+        "INSERT INTO tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (t.id, t.title, t.publisher, t.licence, t.url, t.boundary_year, t.basis, t.min_population)
+            for t in catalogue.tables.values()
+        ],
+    )
 
 
 def _finish(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     con.execute("CREATE TABLE build_info (built_at TIMESTAMP, wijkzicht_version VARCHAR, roots VARCHAR[])")
-    con.execute("INSERT INTO build_info VALUES (?, ?, ?)",
-                [datetime.now(UTC).replace(tzinfo=None), __version__, [str(root.resolve()) for root in roots]])
+    con.execute(
+        "INSERT INTO build_info VALUES (?, ?, ?)",
+        [datetime.now(UTC).replace(tzinfo=None), __version__, [str(root.resolve()) for root in roots]],
+    )
 
 
-FINISHING_STEPS: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]], ...] = (
+FINISHING_STEPS: tuple[
+    tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]], ...
+] = (
     ("catalogus controleren", _check_catalogue_against_sources),
     ("gebiedscodes controleren", _check_region_codes),
     ("gebiedenregister", _build_areas),

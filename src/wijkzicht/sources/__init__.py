@@ -40,16 +40,38 @@ class SourceFamily:
 
 
 FAMILIES: tuple[SourceFamily, ...] = (
-    SourceFamily("CBS kerncijfers wijken en buurten: regio's", ("cbs_kwb/*_WijkenEnBuurten*.csv.gz",), kwb.read_regions),
-    SourceFamily("CBS kerncijfers wijken en buurten: metadata", ("cbs_kwb/*_TableInfos.json",), kwb.read_table_info),
-    SourceFamily("CBS kerncijfers wijken en buurten: gemeente/wijk", ("cbs_kwb/*_subset.json.gz",), kwb.read_subset_json),
-    SourceFamily("CBS kerncijfers wijken en buurten: buurt", ("cbs_kwb/*_buurt_inwoners.csv.gz",), kwb.read_buurt_inwoners),
-    SourceFamily("CBS kerncijfers wijken en buurten: tabel", ("cbs_kwb/*_UntypedDataSet.csv.gz",), kwb.read_dataset),
-    SourceFamily("CBS wijk- en buurtkaart 2017", ("cbs_wijkbuurtkaart/wijkbuurtkaart*_attributen.csv.gz",), wijkbuurtkaart.read),
+    SourceFamily(
+        "CBS kerncijfers wijken en buurten: regio's", ("cbs_kwb/*_WijkenEnBuurten*.csv.gz",), kwb.read_regions
+    ),
+    SourceFamily(
+        "CBS kerncijfers wijken en buurten: metadata", ("cbs_kwb/*_TableInfos.json",), kwb.read_table_info
+    ),
+    SourceFamily(
+        "CBS kerncijfers wijken en buurten: gemeente/wijk",
+        ("cbs_kwb/*_subset.json.gz",),
+        kwb.read_subset_json,
+    ),
+    SourceFamily(
+        "CBS kerncijfers wijken en buurten: buurt",
+        ("cbs_kwb/*_buurt_inwoners.csv.gz",),
+        kwb.read_buurt_inwoners,
+    ),
+    SourceFamily(
+        "CBS kerncijfers wijken en buurten: tabel", ("cbs_kwb/*_UntypedDataSet.csv.gz",), kwb.read_dataset
+    ),
+    SourceFamily(
+        "CBS wijk- en buurtkaart 2017",
+        ("cbs_wijkbuurtkaart/wijkbuurtkaart*_attributen.csv.gz",),
+        wijkbuurtkaart.read,
+    ),
     SourceFamily("RIVM gezondheidsmonitor", ("rivm_gezondheid/50090NED_*.csv.gz",), gezondheid.read),
     SourceFamily("CBS SES-WOA", ("cbs_ses/85163NED_*.csv",), ses.read),
     SourceFamily("Politie: regio's", ("politie/*_WijkenEnBuurten*.csv.gz",), politie.read_regions),
-    SourceFamily("Politie: metadata", ("politie/*_TableInfos.csv", "politie/*_SoortMisdrijf.csv", "politie/*_Perioden.csv"), politie.read_metadata),
+    SourceFamily(
+        "Politie: metadata",
+        ("politie/*_TableInfos.csv", "politie/*_SoortMisdrijf.csv", "politie/*_Perioden.csv"),
+        politie.read_metadata,
+    ),
     SourceFamily("PDOK gemeentegrenzen", ("geo/pdok_*.geojson.gz",), pdok.read),
     SourceFamily("NPLV focusgebieden", ("programma/nplv_focusgebieden.csv",), programma.read),
     SourceFamily("VNG grenswijzigingen", ("grenswijzigen/grenswijziging_*.rda",), grenswijzigen.read),

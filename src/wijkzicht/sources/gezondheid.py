@@ -25,19 +25,29 @@ def read(staging: Staging, path: Path) -> None:
     staging.require_columns(path, raw, REQUIRED)
     _check_codes(staging, path, raw)
     columns = staging.catalogue.resolve_columns(TABLE_ID, staging.columns(raw))
-    subgroup = "CASE trim(\"Leeftijd\") " + " ".join(
-        f"WHEN '{code}' THEN '{name}'" for code, name in AGE_GROUPS.items()) + " END"
+    subgroup = (
+        'CASE trim("Leeftijd") '
+        + " ".join(f"WHEN '{code}' THEN '{name}'" for code, name in AGE_GROUPS.items())
+        + " END"
+    )
     staging.stage_values(
-        path, raw, table_id=TABLE_ID, columns=columns, code='"WijkenEnBuurten"',
-        boundary_year=table.boundary_year, period="CAST(left(trim(\"Perioden\"), 4) AS INTEGER)",
-        subgroup=subgroup, where=f"trim(\"Marges\") = '{VALUE_MARGIN}'",
+        path,
+        raw,
+        table_id=TABLE_ID,
+        columns=columns,
+        code='"WijkenEnBuurten"',
+        boundary_year=table.boundary_year,
+        period='CAST(left(trim("Perioden"), 4) AS INTEGER)',
+        subgroup=subgroup,
+        where=f"trim(\"Marges\") = '{VALUE_MARGIN}'",
     )
     # Only gemeenten carry a name in this table (Gemeentenaam_1 is the gemeente's name on every row).
     staging.stage_areas(
         path,
         f"SELECT DISTINCT \"WijkenEnBuurten\" AS code, CASE WHEN trim(\"SoortRegio_2\") IN ('Gemeente', 'Land') "
-        f"THEN \"Gemeentenaam_1\" END AS name FROM {raw}",
-        table_id=TABLE_ID, boundary_year=table.boundary_year,
+        f'THEN "Gemeentenaam_1" END AS name FROM {raw}',
+        table_id=TABLE_ID,
+        boundary_year=table.boundary_year,
     )
     staging.drop(raw)
 
@@ -46,10 +56,14 @@ def _check_codes(staging: Staging, path: Path, raw: str) -> None:
     """Age group and period codes must be ones we know; an unknown one would be silently dropped."""
     known_ages = ", ".join(f"'{code}'" for code in AGE_GROUPS)
     bad = staging.con.execute(
-        f"SELECT _line, 'Leeftijd', \"Leeftijd\" FROM {raw} WHERE trim(\"Leeftijd\") NOT IN ({known_ages}) "
+        f'SELECT _line, \'Leeftijd\', "Leeftijd" FROM {raw} WHERE trim("Leeftijd") NOT IN ({known_ages}) '
         f"UNION ALL SELECT _line, 'Perioden', \"Perioden\" FROM {raw} "
         f"WHERE NOT regexp_full_match(trim(\"Perioden\"), '\\d{{4}}JJ00') ORDER BY 1 LIMIT 1"
     ).fetchone()
     if bad:
-        expected = "an age group code " + ", ".join(AGE_GROUPS) if bad[1] == "Leeftijd" else "a year code like 2020JJ00"
+        expected = (
+            "an age group code " + ", ".join(AGE_GROUPS)
+            if bad[1] == "Leeftijd"
+            else "a year code like 2020JJ00"
+        )
         raise SourceError(path, f"unknown code {bad[2]!r}", row=bad[0], column=bad[1], expected=expected)

@@ -27,8 +27,11 @@ def read(staging: Staging, path: Path) -> None:
     try:
         matrix = next(iter(rdata.read_rda(path).values()))
     except Exception as error:  # rdata raises many kinds of errors for a damaged file
-        raise SourceError(path, f"cannot be read as an R data file: {first_line(error)}",
-                          expected="an .rda file holding one matrix with dimnames") from error
+        raise SourceError(
+            path,
+            f"cannot be read as an R data file: {first_line(error)}",
+            expected="an .rda file holding one matrix with dimnames",
+        ) from error
     if getattr(matrix, "size", 0) == 0 or not hasattr(matrix, "dims"):
         return  # an empty matrix: no boundary changes between these years
     rows, columns = (matrix.coords[dim].values for dim in matrix.dims)
@@ -38,7 +41,14 @@ def read(staging: Staging, path: Path) -> None:
     # Lists as parameters let DuckDB insert the whole matrix in one statement.
     staging.con.execute(
         "INSERT INTO boundary_changes SELECT ?, ?, ?, ?, unnest(?), unnest(?), unnest(?), ?",
-        [level, variant, from_year, to_year,
-         [prefix + str(code) for code in rows[row_index]], [prefix + str(code) for code in columns[column_index]],
-         values[row_index, column_index].astype(float).tolist(), staging.relative(path)],
+        [
+            level,
+            variant,
+            from_year,
+            to_year,
+            [prefix + str(code) for code in rows[row_index]],
+            [prefix + str(code) for code in columns[column_index]],
+            values[row_index, column_index].astype(float).tolist(),
+            staging.relative(path),
+        ],
     )

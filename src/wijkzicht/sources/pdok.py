@@ -14,9 +14,11 @@ import duckdb
 from wijkzicht.errors import SourceError
 from wijkzicht.sources.staging import Staging, check_gzip_complete, first_line, literal
 
-LEVELS = {"gemeenten": ("gemeente", "gemeentecode", "gemeentenaam"),
-          "wijken": ("wijk", "wijkcode", "wijknaam"),
-          "buurten": ("buurt", "buurtcode", "buurtnaam")}
+LEVELS = {
+    "gemeenten": ("gemeente", "gemeentecode", "gemeentenaam"),
+    "wijken": ("wijk", "wijkcode", "wijknaam"),
+    "buurten": ("buurt", "buurtcode", "buurtnaam"),
+}
 ABROAD = "GM0998"  # PDOK's pseudo-municipality 'Buitenland' is not an area
 NAME_PATTERN = re.compile(r"pdok_(gemeenten|wijken|buurten)_(\d{4})_")
 
@@ -24,22 +26,32 @@ NAME_PATTERN = re.compile(r"pdok_(gemeenten|wijken|buurten)_(\d{4})_")
 def read(staging: Staging, path: Path) -> None:
     match = NAME_PATTERN.match(path.name)
     if not match:
-        raise SourceError(path, "cannot tell level and year from the file name",
-                          expected="pdok_{gemeenten|wijken|buurten}_{year}_....geojson.gz")
+        raise SourceError(
+            path,
+            "cannot tell level and year from the file name",
+            expected="pdok_{gemeenten|wijken|buurten}_{year}_....geojson.gz",
+        )
     level, code_field, name_field = LEVELS[match.group(1)]
     year = int(match.group(2))
     check_gzip_complete(path)
     raw = staging.fresh_name("geo")
     try:
-        staging.con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM ST_Read({literal('/vsigzip/' + str(path))})")
+        staging.con.execute(
+            f"CREATE TEMP TABLE {raw} AS SELECT * FROM ST_Read({literal('/vsigzip/' + str(path))})"
+        )
     except duckdb.Error as error:
-        raise SourceError(path, f"cannot be read as GeoJSON: {first_line(error)}",
-                          expected="a GeoJSON FeatureCollection") from error
+        raise SourceError(
+            path, f"cannot be read as GeoJSON: {first_line(error)}", expected="a GeoJSON FeatureCollection"
+        ) from error
     staging.require_columns(path, raw, (code_field, name_field, "geom"))
     keep = f"trim({code_field}) <> '{ABROAD}'"
     staging.con.execute(f"""
         INSERT INTO geometries
         SELECT trim({code_field}), {year}, '{level}', geom, {literal(staging.relative(path))} FROM {raw} WHERE {keep}""")
-    staging.stage_areas(path, f"SELECT {code_field} AS code, {name_field} AS name FROM {raw} WHERE {keep}",
-                        table_id=f"pdok:{match.group(1)}:{year}", boundary_year=year)
+    staging.stage_areas(
+        path,
+        f"SELECT {code_field} AS code, {name_field} AS name FROM {raw} WHERE {keep}",
+        table_id=f"pdok:{match.group(1)}:{year}",
+        boundary_year=year,
+    )
     staging.drop(raw)

@@ -18,8 +18,12 @@ def read_regions(staging: Staging, path: Path) -> None:
     raw = staging.read_csv(path)
     staging.require_columns(path, raw, ("Key", "Title"))
     unlocated = ", ".join(f"'{code}'" for code in UNLOCATED)
-    staging.stage_areas(path, f'SELECT "Key" AS code, "Title" AS name FROM {raw} WHERE trim("Key") NOT IN ({unlocated})',
-                        table_id=table.id, boundary_year=table.boundary_year)
+    staging.stage_areas(
+        path,
+        f'SELECT "Key" AS code, "Title" AS name FROM {raw} WHERE trim("Key") NOT IN ({unlocated})',
+        table_id=table.id,
+        boundary_year=table.boundary_year,
+    )
     staging.drop(raw)
 
 
@@ -30,7 +34,8 @@ def read_metadata(staging: Staging, path: Path) -> None:
     if kind == "TableInfos":
         staging.require_columns(path, raw, ("Identifier", "Title", "Modified", "ShortDescription"))
         title, modified, summary = staging.con.execute(
-            f'SELECT "Title", "Modified", "ShortDescription" FROM {raw} LIMIT 1').fetchone()
+            f'SELECT "Title", "Modified", "ShortDescription" FROM {raw} LIMIT 1'
+        ).fetchone()
         staging.record_table(path, table_id, title, modified, summary)
     elif kind == "SoortMisdrijf":
         staging.require_columns(path, raw, ("Key", "Title", "Description"))
@@ -41,4 +46,3 @@ def read_metadata(staging: Staging, path: Path) -> None:
         staging.con.execute(f"""
             INSERT INTO table_periods SELECT {literal(table_id)}, CAST(left(trim("Key"), 4) AS INTEGER), "Status" FROM {raw}""")
     staging.drop(raw)
-

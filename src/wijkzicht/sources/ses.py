@@ -15,8 +15,19 @@ def read(staging: Staging, path: Path) -> None:
     raw = staging.read_csv(path, delimiter=";")  # UTF-8 with BOM; DuckDB drops the BOM
     staging.require_columns(path, raw, ("Perioden", NAME, CODE))
     columns = staging.catalogue.resolve_columns(table.id, staging.columns(raw))
-    staging.stage_values(path, raw, table_id=table.id, columns=columns, code=f'"{CODE}"',
-                         boundary_year=table.boundary_year, period='CAST(trim("Perioden") AS INTEGER)')
-    staging.stage_areas(path, f'SELECT "{CODE}" AS code, "{NAME}" AS name FROM {raw}',
-                        table_id=table.id, boundary_year=table.boundary_year)
+    staging.stage_values(
+        path,
+        raw,
+        table_id=table.id,
+        columns=columns,
+        code=f'"{CODE}"',
+        boundary_year=table.boundary_year,
+        period='CAST(trim("Perioden") AS INTEGER)',
+    )
+    staging.stage_areas(
+        path,
+        f'SELECT "{CODE}" AS code, "{NAME}" AS name FROM {raw}',
+        table_id=table.id,
+        boundary_year=table.boundary_year,
+    )
     staging.drop(raw)

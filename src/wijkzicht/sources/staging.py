@@ -18,11 +18,12 @@ CREATE TEMP TABLE stage_areas (
     code VARCHAR, boundary_year INTEGER, level VARCHAR, name VARCHAR,
     source_table VARCHAR, source_file VARCHAR, root INTEGER
 );
+-- One row per cell: millions of rows, so the file is a small id into stage_files, not its path.
 CREATE TEMP TABLE stage_cells (
     indicator VARCHAR, subgroup VARCHAR, area_code VARCHAR, boundary_year INTEGER, period INTEGER,
-    raw VARCHAR, source_table VARCHAR, source_file VARCHAR, source_line BIGINT, source_column VARCHAR,
-    root INTEGER
+    raw VARCHAR, file_id INTEGER, source_line BIGINT, source_column VARCHAR
 );
+CREATE TEMP TABLE stage_files (file_id INTEGER, root INTEGER, source_table VARCHAR, source_file VARCHAR);
 CREATE TABLE crime_types (table_id VARCHAR, code VARCHAR, title VARCHAR, offences VARCHAR);
 CREATE TABLE table_periods (table_id VARCHAR, period INTEGER, status VARCHAR);
 CREATE TABLE geometries (code VARCHAR, boundary_year INTEGER, level VARCHAR, geom GEOMETRY, source_file VARCHAR);
@@ -39,8 +40,10 @@ CREATE TABLE source_tables (
 """
 
 # How an area's level follows from the first letters of its CBS code.
-LEVEL_OF_PREFIX = "CASE left({code}, 2) WHEN 'NL' THEN 'land' WHEN 'GM' THEN 'gemeente' " \
+LEVEL_OF_PREFIX = (
+    "CASE left({code}, 2) WHEN 'NL' THEN 'land' WHEN 'GM' THEN 'gemeente' "
     "WHEN 'WK' THEN 'wijk' WHEN 'BU' THEN 'buurt' END"
+)
 
 
 def quoted(identifier: str) -> str:
@@ -70,6 +73,15 @@ class Staging:
         except ValueError:
             return path.as_posix()
 
+    def register_file(self, path: Path, table_id: str) -> int:
+        """Give a file of cells its id in stage_files."""
+        file_id = self.con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM stage_files").fetchone()[0]
+        self.con.execute(
+            "INSERT INTO stage_files VALUES (?, ?, ?, ?)",
+            [file_id, self.root_index, table_id, self.relative(path)],
+        )
+        return file_id
+
     def fresh_name(self, stem: str) -> str:
         return f"raw_{stem}_{next(self._names)}"
 
@@ -79,8 +91,10 @@ class Staging:
         """Load a CSV (optionally gzip) as text columns plus `_line`, its line number in the file."""
         check_gzip_complete(path)
         name = self.fresh_name("csv")
-        options = f"all_varchar = true, header = true, delim = {literal(delimiter)}, quote = '\"', " \
+        options = (
+            f"all_varchar = true, header = true, delim = {literal(delimiter)}, quote = '\"', "
             f"escape = '\"', encoding = {literal(encoding)}, strict_mode = true, null_padding = false"
+        )
         try:
             # DuckDB keeps file order (preserve_insertion_order), so row_number() is the record number.
             self.con.execute(
@@ -88,8 +102,11 @@ class Staging:
                 f"FROM read_csv({literal(str(path))}, {options})"
             )
         except duckdb.Error as error:
-            raise SourceError(path, f"cannot be read as CSV: {first_line(error)}",
-                              expected="a complete CSV file with a header row") from error
+            raise SourceError(
+                path,
+                f"cannot be read as CSV: {first_line(error)}",
+                expected="a complete CSV file with a header row",
+            ) from error
         return name
 
     def columns(self, table: str) -> list[str]:
@@ -99,8 +116,12 @@ class Staging:
         present = self.columns(table)
         missing = [column for column in required if column not in present]
         if missing:
-            raise SourceError(path, f"missing column {missing[0]!r}", column=missing[0],
-                              expected="columns " + ", ".join(required))
+            raise SourceError(
+                path,
+                f"missing column {missing[0]!r}",
+                column=missing[0],
+                expected="columns " + ", ".join(required),
+            )
 
     # --- writing to the staging tables -------------------------------------------------------
 
@@ -125,7 +146,7 @@ class Staging:
         self.con.execute(f"""
             INSERT INTO stage_cells
             SELECT m.indicator, u._subgroup, u._code, {boundary_year}, u._period, u._raw,
-                   {literal(table_id)}, {literal(self.relative(path))}, u._line, u._column, {self.root_index}
+                   {self.register_file(path, table_id)}, u._line, u._column
             FROM (
                 SELECT _line, {canonical_code(code)} AS _code, {period} AS _period,
                        {subgroup} AS _subgroup, {unpivot_on}
@@ -138,12 +159,14 @@ class Staging:
         """Add the areas a file declares; `query` yields (code, name) and may yield a level."""
         self.con.execute(f"""
             INSERT INTO stage_areas
-            SELECT {canonical_code('code')}, {boundary_year}, {LEVEL_OF_PREFIX.format(code=canonical_code('code'))},
+            SELECT {canonical_code("code")}, {boundary_year}, {LEVEL_OF_PREFIX.format(code=canonical_code("code"))},
                    nullif(trim(name), ''), {literal(table_id)}, {literal(self.relative(path))}, {self.root_index}
             FROM ({query})
         """)
 
-    def record_table(self, path: Path, table_id: str, title: str, modified: str | None, summary: str | None) -> None:
+    def record_table(
+        self, path: Path, table_id: str, title: str, modified: str | None, summary: str | None
+    ) -> None:
         self.con.execute(
             "INSERT INTO source_tables VALUES (?, ?, ?, ?, ?)",
             [table_id, title, modified, summary, self.relative(path)],
@@ -171,5 +194,8 @@ def check_gzip_complete(path: Path) -> None:
             while stream.read(1 << 20):
                 pass
     except (EOFError, OSError, zlib.error) as error:
-        raise SourceError(path, f"the gzip file is damaged or truncated ({first_line(error)})",
-                          expected="a complete gzip file; download it again") from error
+        raise SourceError(
+            path,
+            f"the gzip file is damaged or truncated ({first_line(error)})",
+            expected="a complete gzip file; download it again",
+        ) from error

@@ -19,8 +19,20 @@ def read(staging: Staging, path: Path) -> None:
     staging.require_columns(path, raw, (level_code, level_name, "WATER"))
     land = "trim(\"WATER\") = 'NEE'"
     columns = staging.catalogue.resolve_columns(TABLE_ID, staging.columns(raw))
-    staging.stage_values(path, raw, table_id=TABLE_ID, columns=columns, code=f'"{level_code}"',
-                         boundary_year=table.boundary_year, period=str(table.period), where=land)
-    staging.stage_areas(path, f'SELECT "{level_code}" AS code, "{level_name}" AS name FROM {raw} WHERE {land}',
-                        table_id=TABLE_ID, boundary_year=table.boundary_year)
+    staging.stage_values(
+        path,
+        raw,
+        table_id=TABLE_ID,
+        columns=columns,
+        code=f'"{level_code}"',
+        boundary_year=table.boundary_year,
+        period=str(table.period),
+        where=land,
+    )
+    staging.stage_areas(
+        path,
+        f'SELECT "{level_code}" AS code, "{level_name}" AS name FROM {raw} WHERE {land}',
+        table_id=TABLE_ID,
+        boundary_year=table.boundary_year,
+    )
     staging.drop(raw)

@@ -11,6 +11,7 @@ import gzip
 import json
 from pathlib import Path
 
+from wijkzicht.catalogue import Table
 from wijkzicht.errors import SourceError
 from wijkzicht.sources.staging import Staging, canonical_code, first_line, literal, table_id_of
 
@@ -19,24 +20,26 @@ REGION_COLUMNS = ("Key", "Title")
 BUURT_INWONERS_COLUMNS = {"population": "AantalInwoners_5"}
 
 
-def _table(staging: Staging, path: Path):
+def _table(staging: Staging, path: Path) -> Table:
     table_id = table_id_of(path)
     if table_id not in staging.catalogue.tables:
         raise SourceError(
             path,
             f"table {table_id} is not in the catalogue",
-            expected="a KWB table id listed in catalogue/indicators.yaml",
+            expected="a table id listed in catalogue/indicators.yaml",
         )
     return staging.catalogue.tables[table_id]
 
 
-def read_regions(staging: Staging, path: Path) -> None:
+def read_regions(staging: Staging, path: Path, *, exclude: tuple[str, ...] = ()) -> None:
+    """An OData `WijkenEnBuurten` dimension (Key padded to 10 characters, Title = name)."""
     table = _table(staging, path)
     raw = staging.read_csv(path)
     staging.require_columns(path, raw, REGION_COLUMNS)
+    excluded = ", ".join(literal(code) for code in exclude) or "''"  # NOT IN (NULL) would drop every row
     staging.stage_areas(
         path,
-        f'SELECT "Key" AS code, "Title" AS name FROM {raw}',
+        f'SELECT "Key" AS code, "Title" AS name FROM {raw} WHERE trim("Key") NOT IN ({excluded})',
         table_id=table.id,
         boundary_year=table.boundary_year,
     )

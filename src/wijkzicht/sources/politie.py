@@ -8,23 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from wijkzicht.sources import kwb
 from wijkzicht.sources.staging import Staging, literal, table_id_of
 
 UNLOCATED = ("GM0000", "WK000000", "BU00000000")
 
 
 def read_regions(staging: Staging, path: Path) -> None:
-    table = staging.catalogue.tables[table_id_of(path)]
-    raw = staging.read_csv(path)
-    staging.require_columns(path, raw, ("Key", "Title"))
-    unlocated = ", ".join(f"'{code}'" for code in UNLOCATED)
-    staging.stage_areas(
-        path,
-        f'SELECT "Key" AS code, "Title" AS name FROM {raw} WHERE trim("Key") NOT IN ({unlocated})',
-        table_id=table.id,
-        boundary_year=table.boundary_year,
-    )
-    staging.drop(raw)
+    kwb.read_regions(staging, path, exclude=UNLOCATED)
 
 
 def read_metadata(staging: Staging, path: Path) -> None:

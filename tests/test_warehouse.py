@@ -184,6 +184,17 @@ def test_boundary_change_matrices_keep_every_address(con: duckdb.DuckDBPyConnect
     assert total == 1_632_531  # the sum of the 839 x 626 matrix in grenswijziging_wijk_van_2020_naar_2024.rda
 
 
+def test_boundary_changes_run_from_the_old_year_to_2024(con: duckdb.DuckDBPyConnection) -> None:
+    shares = con.execute("""
+        SELECT avg((f.code IS NOT NULL)::INT), avg((t.code IS NOT NULL)::INT)
+        FROM boundary_changes b
+        LEFT JOIN areas f ON f.code = b.from_code AND f.boundary_year = b.from_year
+        LEFT JOIN areas t ON t.code = b.to_code AND t.boundary_year = 2024
+        WHERE b.from_year = 2017
+    """).fetchone()
+    assert shares == (1.0, 1.0)  # every from_code is a 2017 area, every to_code a 2024 area
+
+
 def test_focus_areas_and_boundaries_are_loaded(con: duckdb.DuckDBPyConnection) -> None:
     assert con.execute("SELECT count(*), count(DISTINCT gemeente_code) FROM focus_areas").fetchone() == (
         20,

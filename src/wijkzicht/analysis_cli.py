@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.table import Table
 
-from wijkzicht import comparison, config, index, similar, trends, warehouse
+from wijkzicht import comparison, config, focus, index, similar, trends, warehouse
 from wijkzicht.areas import LEVELS, get_area, normalise_code
 from wijkzicht.catalogue import Catalogue, load_catalogue
 from wijkzicht.cli import (
@@ -265,3 +266,108 @@ def trend(
 
 def _change_text(change: trends.Change) -> str:
     return f"{change.from_period}→{change.to_period} {change.change:+.1f} {change.words}"
+
+
+focus_app = typer.Typer(
+    help="The programme's focus areas and aggregates of any set of areas.", no_args_is_help=True
+)
+app.add_typer(focus_app, name="focus")
+
+
+@focus_app.command("list")
+def focus_list(output: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """The 20 NPLV focus areas: gemeente, number of CBS wijken, 2024 population and certainty."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        areas = _validated_focus_areas(con)
+        totals = {a.name: sum(focus.populations(con, list(a.wijken)).values()) for a in areas}
+        if output is OutputFormat.json:
+            _print_json([{**a.as_dict(), "inwoners_2024": totals[a.name]} for a in areas])
+            return
+        table = Table("#", "focusgebied", "gemeente", "wijken", "inwoners 2024", "zekerheid")
+        for a in areas:
+            table.add_row(
+                str(a.number),
+                a.name,
+                a.gemeente_code,
+                str(len(a.wijken)),
+                _format_value(totals[a.name]),
+                a.certainty,
+            )
+        console.print(table)
+
+
+@focus_app.command("show")
+def focus_show(
+    name: Annotated[str, typer.Argument(help="Name or number of a focus area, e.g. 'Rotterdam-Zuid' or 9")],
+    period: Annotated[int | None, typer.Option(help="Only this period (year)")] = None,
+    subgroup: SubgroupOption = None,
+    indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
+    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """A focus area's aggregated figures beside its gemeente and the Netherlands."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        area = focus.find_focus_area(_validated_focus_areas(con), name)
+        figures = focus.aggregate(
+            con, list(area.wijken), period=period, subgroup=subgroup, indicator=indicator, language=lang.value
+        )
+        title = f"[bold]{area.name}[/] ({area.gemeente_code}; {', '.join(area.wijken)}; zekerheid {area.certainty})"
+        _print_aggregate(title, {"focus_area": area.as_dict()}, figures, output)
+
+
+@focus_app.command("aggregate")
+def focus_aggregate(
+    codes: Annotated[list[str], typer.Argument(help="CBS codes of one level, e.g. WK059910 WK059915")],
+    period: Annotated[int | None, typer.Option(help="Only this period (year)")] = None,
+    subgroup: SubgroupOption = None,
+    indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
+    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Aggregated figures of any set of areas: sums of counts, population-weighted means of rates."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        figures = focus.aggregate(
+            con, codes, period=period, subgroup=subgroup, indicator=indicator, language=lang.value
+        )
+        _print_aggregate(f"[bold]{', '.join(codes)}[/]", {"codes": codes}, figures, output)
+
+
+def _validated_focus_areas(con: duckdb.DuckDBPyConnection) -> list[focus.FocusArea]:
+    areas = focus.load_focus_areas()
+    focus.validate_focus_areas(con, areas)
+    return areas
+
+
+def _print_aggregate(
+    title: str, header: dict[str, object], figures: list[focus.AggregateFigure], output: OutputFormat
+) -> None:
+    if output is OutputFormat.json:
+        _print_json({**header, "figures": [f.as_dict() for f in figures]})
+        return
+    console.print(title)
+    table = Table(
+        "indicator",
+        "groep",
+        "periode",
+        "waarde",
+        "gemeente",
+        "NL",
+        "t.o.v. gemeente",
+        "t.o.v. NL",
+        "gebieden",
+    )
+    for f in figures:
+        table.add_row(
+            f.name,
+            f.subgroup,
+            str(f.period),
+            _optional(f.value),
+            _optional(f.gemeente_value),
+            _optional(f.national_value),
+            f.versus_gemeente or "",
+            f.versus_national or "",
+            f.note,
+        )
+    console.print(table if figures else "[yellow]Geen waarden voor deze selectie.[/]")

@@ -1,7 +1,9 @@
 """VNG grenswijzigen: address-based matrices that carry figures from an old boundary year to 2024.
 
-Each .rda file holds one matrix: rows are areas of the old year, columns areas of 2024 (codes without
-their GM/WK prefix), cells the number of addresses in both. Licence CC BY-NC-SA 4.0.
+Each .rda file holds one matrix: rows are areas of 2024, columns areas of the old year (codes without
+their GM/WK prefix), cells the number of addresses in both. (SOURCES.md says it the other way round;
+the registry settles it: every row code is a 2024 area, every column code one of the old year.)
+Licence CC BY-NC-SA 4.0.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def read(staging: Staging, path: Path) -> None:
         ) from error
     if getattr(matrix, "size", 0) == 0 or not hasattr(matrix, "dims"):
         return  # an empty matrix: no boundary changes between these years
-    rows, columns = (matrix.coords[dim].values for dim in matrix.dims)
+    new_codes, old_codes = (matrix.coords[dim].values for dim in matrix.dims)
     values = matrix.values
     row_index, column_index = values.nonzero()
     prefix = PREFIX[level]
@@ -46,8 +48,8 @@ def read(staging: Staging, path: Path) -> None:
             variant,
             from_year,
             to_year,
-            [prefix + str(code) for code in rows[row_index]],
-            [prefix + str(code) for code in columns[column_index]],
+            [prefix + str(code) for code in old_codes[column_index]],  # from_code
+            [prefix + str(code) for code in new_codes[row_index]],  # to_code
             values[row_index, column_index].astype(float).tolist(),
             staging.relative(path),
         ],

@@ -24,6 +24,7 @@ from urllib.parse import quote, urljoin
 import httpx
 
 from wijkzicht import __version__
+from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import OnlineError
 
 DEFAULT_TARGETS: tuple[str, ...] = ("85984NED", "50090NED", "pdok:gemeenten:2024")
@@ -40,22 +41,10 @@ PDOK_LEVELS: tuple[str, ...] = ("gemeenten", "wijken", "buurten")
 # Tables published by third parties (police, ...) live in CBS's separate "dataderden" catalogue.
 DATADERDEN_TABLES: frozenset[str] = frozenset({"47018NED", "47022NED"})
 
-# Cache sub-folder per table: the readers look for each source family in its own folder.
+# Cache sub-folder per table: the readers look for each source family in its own folder. The yearly
+# KWB tables are the catalogue's `kwb` family, so a table added there is fetched into the right folder.
 TABLE_FAMILIES: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "83765NED",
-            "84286NED",
-            "84583NED",
-            "84799NED",
-            "85039NED",
-            "85318NED",
-            "85618NED",
-            "85984NED",
-            "86165NED",
-        ),
-        "cbs_kwb",
-    ),
+    **dict.fromkeys(load_catalogue().table_ids("kwb"), "cbs_kwb"),
     "50090NED": "rivm_gezondheid",
     "47018NED": "politie",
     "47022NED": "politie",

@@ -140,16 +140,29 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
     the middle of its positions, so flipping an indicator's direction mirrors every percentile exactly
     (p becomes 100 - p). Positions are counted over the distinct values of a series (survey percentages
     have few), which is several times faster than a window over every area.
+
+    The millions of rows are kept narrow (`standardised_values`: series number, area, status, value,
+    percentile, z-score); what is the same for a whole series lives once in `score_series`, and the view
+    `standardised` joins the two for reading.
     """
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE standardised AS
+        CREATE OR REPLACE TEMP TABLE score_series AS
+        SELECT (row_number() OVER (ORDER BY indicator, subgroup, level, boundary_year, period))::INTEGER
+                   AS series, *
+        FROM (SELECT DISTINCT i.indicator, i.subgroup, i.level, i.boundary_year, i.period, s.domain, s.weight,
+                     s.direction = 'higher_is_worse' AS worse_when_higher
+              FROM score_input i JOIN score_indicators s USING (indicator))
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE standardised_values AS
         WITH judged AS (
-            SELECT i.indicator, i.subgroup, i.area_code, i.level, i.boundary_year, i.period,
-                   s.domain, s.weight, i.population, i.population_year,
+            SELECT s.series, i.area_code,
                    CASE WHEN i.value IS NULL THEN 'missing'
                         WHEN i.population < i.min_population THEN 'suppressed'
-                        ELSE 'ranked' END AS status,
+                        ELSE 'ranked' END::ENUM('ranked', 'missing', 'suppressed') AS status,
                    CASE WHEN status <> 'suppressed' THEN i.value END AS value,  -- never passed on
                    CASE WHEN status = 'missing' THEN i.missing_reason
                         WHEN status = 'suppressed'
@@ -157,9 +170,9 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
                                     i.min_population, i.population::BIGINT, i.population_year)
                    END AS reason,
                    CASE WHEN status <> 'ranked' THEN NULL
-                        WHEN s.direction = 'higher_is_worse' THEN i.value ELSE -i.value END AS oriented,
-                   hash(i.indicator, i.subgroup, i.level, i.boundary_year, i.period) AS series
-            FROM score_input i JOIN score_indicators s USING (indicator)
+                        WHEN s.worse_when_higher THEN i.value ELSE -i.value END AS oriented
+            FROM score_input i
+            JOIN score_series s USING (indicator, subgroup, level, boundary_year, period)
         ),
         distinct_values AS (
             SELECT series, oriented, count(*) AS tied FROM judged WHERE oriented IS NOT NULL GROUP BY ALL
@@ -173,15 +186,22 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
             SELECT series, count(oriented) AS areas, avg(oriented) AS mean, stddev_pop(oriented) AS sd
             FROM judged GROUP BY ALL
         )
-        SELECT j.* EXCLUDE (oriented, series),
+        SELECT j.series, j.area_code, j.status, j.value, j.reason,
                CASE WHEN j.oriented IS NULL THEN NULL
                     WHEN s.areas = 1 THEN 50.0
                     ELSE 100.0 * (p.below + (p.tied - 1) / 2.0) / (s.areas - 1) END AS percentile,
-               CASE WHEN s.sd > 0 THEN (j.oriented - s.mean) / s.sd END AS z_score,
-               s.areas AS areas_ranked
+               CASE WHEN s.sd > 0 THEN (j.oriented - s.mean) / s.sd END AS z_score
         FROM judged j
         JOIN spread s USING (series)
         LEFT JOIN positions p USING (series, oriented)
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP VIEW standardised AS
+        SELECT s.indicator, s.subgroup, v.area_code, s.level, s.boundary_year, s.period, s.domain, s.weight,
+               v.status, v.value, v.reason, v.percentile, v.z_score
+        FROM standardised_values v JOIN score_series s USING (series)
         """
     )
 
@@ -196,19 +216,27 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE domain_scores AS
-        WITH per_area AS (
-            SELECT area_code, {partition}, domain, count(*) AS indicators_used,
-                   sum(weight * percentile) / sum(weight) AS score
-            FROM standardised WHERE status = 'ranked' GROUP BY ALL
+        WITH domain_series AS (  -- each series with the number of its (partition, domain) ranking
+            SELECT series, weight, dense_rank() OVER (ORDER BY {partition}, domain) AS ranking
+            FROM score_series
         ),
-        published AS (
-            SELECT {partition}, domain, count(DISTINCT indicator) AS indicators_published
-            FROM (SELECT DISTINCT indicator, {partition}, domain FROM standardised WHERE status = 'ranked')
-            GROUP BY ALL
+        per_area AS (
+            SELECT v.area_code, d.ranking, count(*) AS indicators_used,
+                   sum(d.weight * v.percentile) / sum(d.weight) AS score
+            FROM standardised_values v JOIN domain_series d USING (series)
+            WHERE v.status = 'ranked' GROUP BY ALL
+        ),
+        published AS (  -- a domain's indicators with at least one ranked area in the partition
+            SELECT d.ranking, any_value(s.level) AS level, any_value(s.boundary_year) AS boundary_year,
+                   any_value(s.period) AS period, any_value(s.subgroup) AS subgroup,
+                   any_value(s.domain) AS domain, count(*) AS indicators_published
+            FROM domain_series d JOIN score_series s USING (series)
+            WHERE series IN (SELECT series FROM standardised_values WHERE status = 'ranked')
+            GROUP BY d.ranking
         ),
         covered AS (
-            SELECT a.*, p.indicators_published, a.indicators_used / p.indicators_published AS coverage
-            FROM per_area a JOIN published p USING ({partition}, domain)
+            SELECT a.*, p.* EXCLUDE (ranking), a.indicators_used / p.indicators_published AS coverage
+            FROM per_area a JOIN published p USING (ranking)
             WHERE a.indicators_used >= ? * p.indicators_published
         ),
         positioned AS (
@@ -217,7 +245,7 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
                    count(*) OVER (PARTITION BY ranking) + 1
                        - rank() OVER (PARTITION BY ranking ORDER BY score DESC) AS last_position,
                    count(*) OVER (PARTITION BY ranking) AS areas
-            FROM (SELECT *, hash({partition}, domain) AS ranking FROM covered)
+            FROM covered
         )
         -- rank_fraction is the share of areas at most as bad (IoD's R); the worst share counts the areas at
         -- least as bad, so a tie at the threshold is either wholly in or wholly out.

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fastapi.testclient import TestClient
 
 from wijkzicht import warehouse
+from wijkzicht.web.app import create_app
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -41,3 +43,10 @@ def con(warehouse_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     connection = warehouse.connect(warehouse_path)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def web(warehouse_path: Path) -> Iterator[TestClient]:
+    """The web application over the session's warehouse, in-process (no server, no browser)."""
+    with TestClient(create_app(warehouse_path)) as client:
+        yield client

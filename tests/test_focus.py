@@ -22,7 +22,6 @@ from wijkzicht.focus import (
     populations,
     validate_focus_areas,
 )
-from wijkzicht.index import register_populations
 
 FOCUS_AREAS = load_focus_areas()
 
@@ -30,7 +29,6 @@ FOCUS_AREAS = load_focus_areas()
 @pytest.fixture(scope="module")
 def focus_con(warehouse_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = warehouse.connect(warehouse_path)
-    register_populations(con)
     yield con
     con.close()
 

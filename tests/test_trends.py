@@ -133,7 +133,6 @@ def changed_wijk(con: duckdb.DuckDBPyConnection) -> str:
 def test_counts_on_changed_boundaries_are_redistributed_and_rates_are_not_compared(
     trend_con: duckdb.DuckDBPyConnection,
 ) -> None:
-    harmonise_counts(trend_con, "inwoners", "wijk", 2017)  # registers address_moves
     code = changed_wijk(trend_con)
     found = {t.indicator: t for t in area_trends(trend_con, code)}
     inhabitants = found["inwoners"]

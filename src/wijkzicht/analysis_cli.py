@@ -52,7 +52,7 @@ def rank(
         if domain is not None:
             _check_choice(domain, [d for d in catalogue.domains if d != "context"], "domain")
         wanted = index.Selection(level, boundary_year, period, subgroup)
-        index.compute(con, catalogue, wanted, index.Settings(worst_share=worst_share))
+        index.use_scores(con, catalogue, wanted, index.Settings(worst_share=worst_share))
         chosen = index.latest_partition(con, wanted)
         ranked = index.rank_areas(
             con, chosen, domain=domain, gemeente=gemeente and normalise_code(gemeente), limit=limit
@@ -92,7 +92,7 @@ def explain(
         catalogue = load_catalogue()
         found = get_area(con, code)
         wanted = index.Selection(found.level, boundary_year, period, subgroup)
-        index.compute(con, catalogue, wanted, index.Settings(worst_share=worst_share))
+        index.use_scores(con, catalogue, wanted, index.Settings(worst_share=worst_share))
         explained = index.explain(con, found.code, wanted)
         if output is OutputFormat.json:
             _print_json({"area": found.as_dict(), **explained.as_dict()})

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from wijkzicht.errors import WijkzichtError
+from wijkzicht.errors import NotFoundError, WijkzichtError
 
 LEVELS = ("land", "gemeente", "wijk", "buurt")
 
@@ -46,7 +46,7 @@ def get_area(con: duckdb.DuckDBPyConnection, code: str) -> Area:
         hint = (
             f"; did you mean {', '.join(f'{a.code} ({a.name})' for a in suggestions)}?" if suggestions else ""
         )
-        raise WijkzichtError(f"unknown area code {code!r}: not in any boundary year of the registry{hint}")
+        raise NotFoundError(f"unknown area code {code!r}: not in any boundary year of the registry{hint}")
     return Area(row[0], row[1], row[2], tuple(row[3]), row[4], row[5])
 
 

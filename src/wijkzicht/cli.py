@@ -247,6 +247,24 @@ def indicators(
         console.print(table)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    db: DbOption = None,
+) -> None:
+    """Serve the web application and the HTTP API (docs at /api/docs) over the warehouse."""
+    import uvicorn
+
+    from wijkzicht.web.app import create_app
+
+    with user_errors():
+        database = config.database_path(db)
+        warehouse.connect(database).close()  # a missing or outdated warehouse is a clear error, now
+        console.print(f"wijkzicht op [bold]http://{host}:{port}/[/] (warehouse {database}); Ctrl+C stopt")
+        uvicorn.run(create_app(database), host=host, port=port, log_level="warning")
+
+
 def _format_value(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) and abs(value) >= 1000 else f"{value:g}"
 

@@ -6,8 +6,6 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
-from wijkzicht.index import register_populations
-
 NATIONAL_CODE = "NL00"
 # The health monitor publishes one decimal; a smaller difference is not a difference anyone published.
 DECIMALS = 1
@@ -78,7 +76,6 @@ def compare(
 ) -> list[Comparison]:
     """Every figure of the area with the same indicator, period, subgroup and boundary year of its
     gemeente and of the Netherlands. Values of an area below the minimum population are not shown."""
-    register_populations(con)
     name = "name_en" if language == "en" else "name_nl"
     rows = con.execute(
         f"""

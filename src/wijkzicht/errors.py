@@ -9,6 +9,10 @@ class WijkzichtError(Exception):
     """Base class for every error wijkzicht reports to a user (never a bare traceback)."""
 
 
+class NotFoundError(WijkzichtError):
+    """A code, name or id that names nothing in the warehouse (the web answers 404)."""
+
+
 class SourceError(WijkzichtError):
     """A raw data file does not look like its publisher's format."""
 

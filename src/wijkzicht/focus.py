@@ -18,8 +18,7 @@ import yaml
 
 from wijkzicht.comparison import NATIONAL_CODE, describe
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.index import register_populations
-from wijkzicht.trends import MATRIX_VARIANT, MATRIX_YEAR, register_address_moves
+from wijkzicht.trends import MATRIX_VARIANT, MATRIX_YEAR
 
 CERTAINTIES = ("high", "medium", "low")
 STATUSES = ("suppressed", "missing", "unweighted", "changed", "absent")
@@ -174,8 +173,6 @@ def aggregate(
     """Per indicator, subgroup, boundary year and period: the set's figure beside its gemeente and NL."""
     members = sorted({code.strip().upper() for code in codes})
     gemeente = _common_gemeente(con, members)
-    register_populations(con)
-    register_address_moves(con)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE aggregate_members AS SELECT unnest(?::VARCHAR[]) AS code", [members]
     )

@@ -2,8 +2,10 @@
 
 Every step is set-based DuckDB SQL on TEMP tables of the open connection, so the results stay
 inspectable (`standardised`, `domain_scores`, `area_index`) and a full recompute of every level,
-boundary year, period and subgroup takes about a second. A *partition* is one (level, boundary year,
-period, subgroup): areas are only ever compared with the other areas of their own partition.
+boundary year, period and subgroup takes under two seconds. The build stores the result with the default
+settings in the warehouse (`store_scores`); other settings recompute into TEMP tables that shadow it.
+A *partition* is one (level, boundary year, period, subgroup): areas are only ever compared with the
+other areas of their own partition.
 
 1. `score_input`: the observations of scored indicators, each with the population used for
    minimum-population suppression (same code, nearest boundary year; see docs/method.md).
@@ -91,7 +93,6 @@ def prepare_input(con: duckdb.DuckDBPyConnection, selection: Selection) -> None:
 
     A view, not a table: copying three million rows would cost more than the whole standardisation.
     """
-    register_populations(con)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW score_input AS
@@ -108,15 +109,16 @@ def prepare_input(con: duckdb.DuckDBPyConnection, selection: Selection) -> None:
     )
 
 
-def register_populations(con: duckdb.DuckDBPyConnection) -> None:
+def build_area_population(con: duckdb.DuckDBPyConnection) -> None:
     """Per area code and boundary year, the population that decides minimum-population suppression.
 
     It is `inwoners` of the same code in the nearest boundary year (the later one on a tie), because the
     health monitor's 2020 boundaries have no population of their own in the snapshot; see docs/method.md.
+    A warehouse table, made once by the build.
     """
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE area_population AS
+        CREATE OR REPLACE TABLE area_population AS
         WITH populations AS (
             SELECT area_code, boundary_year, value AS population FROM observations
             WHERE indicator = 'inwoners' AND subgroup = 'totaal' AND value IS NOT NULL
@@ -196,14 +198,20 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN positions p USING (series, oriented)
         """
     )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP VIEW standardised AS
+    con.execute(_standardised_view("temp"))
+
+
+def _standardised_view(schema: str) -> str:
+    """The wide view of the standardised rows, over the tables of one schema (temp or main)."""
+    create = (
+        "CREATE OR REPLACE TEMP VIEW standardised" if schema == "temp" else "CREATE VIEW main.standardised"
+    )
+    return f"""
+        {create} AS
         SELECT s.indicator, s.subgroup, v.area_code, s.level, s.boundary_year, s.period, s.domain, s.weight,
                v.status, v.value, v.reason, v.percentile, v.z_score
-        FROM standardised_values v JOIN score_series s USING (series)
+        FROM {schema}.standardised_values v JOIN {schema}.score_series s USING (series)
         """
-    )
 
 
 def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -305,6 +313,39 @@ def score_from_input(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     standardise(con)
     score_domains(con, settings)
     stack(con)
+
+
+# Stored sorted by area, so that reading one area's scores touches few row groups.
+STORED_SCORES = {
+    "score_series": "series",
+    "standardised_values": "area_code, series",
+    "domain_scores": "area_code, level, boundary_year, period, subgroup, domain",
+    "area_index": "area_code, level, boundary_year, period, subgroup",
+}
+
+
+def store_scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
+    """Compute every partition with the default settings and keep the result as warehouse tables.
+
+    The build does this once, so the CLI and the web application read scores instead of recomputing them;
+    a recompute with other settings (`use_scores`) shadows the stored tables with TEMP tables of the same
+    names on its own connection only.
+    """
+    compute(con, catalogue)
+    for table, order in STORED_SCORES.items():
+        con.execute(f"CREATE OR REPLACE TABLE main.{table} AS SELECT * FROM temp.{table} ORDER BY {order}")
+    con.execute("DROP VIEW temp.standardised")
+    for table in STORED_SCORES:
+        con.execute(f"DROP TABLE temp.{table}")
+    con.execute(_standardised_view("main"))
+
+
+def use_scores(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, selection: Selection, settings: Settings
+) -> None:
+    """The stored scores serve the default settings; other settings recompute the selection on `con`."""
+    if settings != Settings():
+        compute(con, catalogue, selection, settings)
 
 
 # --- Reading the results ------------------------------------------------------------------------

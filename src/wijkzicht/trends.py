@@ -14,7 +14,6 @@ import duckdb
 
 from wijkzicht.comparison import DECIMALS
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.index import register_populations
 
 MATRIX_YEAR = 2024  # the VNG matrices carry every earlier boundary year to 2024 only
 MATRIX_VARIANT = "adres"  # addresses with a residential function: the weight for people and households
@@ -68,7 +67,7 @@ class Trend:
         return asdict(self)
 
 
-def register_address_moves(con: duckdb.DuckDBPyConnection) -> None:
+def build_address_moves(con: duckdb.DuckDBPyConnection) -> None:
     """`address_moves`: per matrix the old code, the new code and the share of the old code's addresses.
 
     The matrices only hold areas touched by a change. Each is oriented by the registry: its new side is the
@@ -76,7 +75,7 @@ def register_address_moves(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE address_moves AS
+        CREATE OR REPLACE TABLE address_moves AS
         WITH registry AS (SELECT DISTINCT code, boundary_year FROM areas),
         flagged AS (
             SELECT b.*, f.code IS NOT NULL AS from_is_new, t.code IS NOT NULL AS to_is_new
@@ -121,7 +120,6 @@ def harmonise_counts(
         )
     if to_year != MATRIX_YEAR:
         raise WijkzichtError(f"boundary-change matrices lead to {MATRIX_YEAR} only, not to {to_year}")
-    register_address_moves(con)
     rows = con.execute(
         """
         WITH old AS (
@@ -248,8 +246,6 @@ def _collect_points(
 ) -> None:
     """`trend_points`: the area's figures on the latest boundary year of each series, with older years
     joined where the code is unchanged or the count could be redistributed, else marked excluded."""
-    register_populations(con)
-    register_address_moves(con)
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE trend_points AS

@@ -21,9 +21,11 @@ import duckdb
 from wijkzicht import __version__
 from wijkzicht.catalogue import Catalogue, load_catalogue
 from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
+from wijkzicht.index import build_area_population, store_scores
 from wijkzicht.sources import discover
 from wijkzicht.sources.kwb import data_property_keys
 from wijkzicht.sources.staging import STAGING_SCHEMA, Staging, literal
+from wijkzicht.trends import build_address_moves
 
 # CBS's markers for a value that is not there, and the reason we keep instead of the value.
 MISSING_MARKERS = {
@@ -40,6 +42,8 @@ CODE_PATTERNS = {
     "buurt": r"BU\d{4}[0-9A-Z]{4}",
 }
 LEVEL_ORDER = ("land", "gemeente", "wijk", "buurt")
+# Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
+SCHEMA_VERSION = 2
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps total)
 
@@ -64,7 +68,22 @@ def connect(path: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     )
     con.execute("SET enable_progress_bar = false")  # wijkzicht draws its own progress display
     load_spatial(con)
+    if read_only:
+        _check_schema_version(con, path)
     return con
+
+
+def _check_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    try:
+        found = con.execute("SELECT schema_version FROM build_info").fetchone()
+    except duckdb.Error:
+        found = None
+    if found is None or found[0] != SCHEMA_VERSION:
+        con.close()
+        raise WijkzichtError(
+            f"the warehouse at {path} was built by an older wijkzicht (it lacks tables this version reads): "
+            "run `wijkzicht build` again"
+        )
 
 
 def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
@@ -419,11 +438,28 @@ def _write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots
     )
 
 
+def _build_derived_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    build_area_population(con)
+    build_address_moves(con)
+
+
+def _build_scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    store_scores(con, catalogue)
+
+
 def _finish(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
-    con.execute("CREATE TABLE build_info (built_at TIMESTAMP, wijkzicht_version VARCHAR, roots VARCHAR[])")
     con.execute(
-        "INSERT INTO build_info VALUES (?, ?, ?)",
-        [datetime.now(UTC).replace(tzinfo=None), __version__, [str(root.resolve()) for root in roots]],
+        "CREATE TABLE build_info (built_at TIMESTAMP, wijkzicht_version VARCHAR, schema_version INTEGER, "
+        "roots VARCHAR[])"
+    )
+    con.execute(
+        "INSERT INTO build_info VALUES (?, ?, ?, ?)",
+        [
+            datetime.now(UTC).replace(tzinfo=None),
+            __version__,
+            SCHEMA_VERSION,
+            [str(root.resolve()) for root in roots],
+        ],
     )
 
 
@@ -436,6 +472,8 @@ FINISHING_STEPS: tuple[
     ("waarnemingen", _build_observations),
     ("focusgebieden", _check_focus_areas),
     ("indicatorcatalogus", _write_catalogue),
+    ("bevolking en grenswijzigingen", _build_derived_tables),
+    ("scores", _build_scores),
     ("afronden", _finish),
 )
 

@@ -1,0 +1,103 @@
+"""The application factory: one read-only warehouse connection, the page and API routers, error pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from wijkzicht import __version__, warehouse
+from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.web import api, pages
+from wijkzicht.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from wijkzicht.web.render import page
+
+STATIC = Path(str(resources.files("wijkzicht.web"))) / "static"
+
+
+def create_app(database: Path) -> FastAPI:
+    """The wijkzicht web application over the warehouse at `database` (opened read-only)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.warehouse = warehouse.connect(database)
+        try:
+            yield
+        finally:
+            app.state.warehouse.close()
+
+    app = FastAPI(
+        title="wijkzicht",
+        summary="Open data on Dutch gemeenten, wijken and buurten for the Nationaal Programma Leefbaarheid "
+        "en Veiligheid",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api.router, prefix="/api")
+    app.include_router(pages.router)
+    _add_api_documentation(app)
+    _add_error_handlers(app)
+    return app
+
+
+def _add_api_documentation(app: FastAPI) -> None:
+    # Swagger UI from the installed assets, never from a CDN: the application works offline.
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="wijkzicht API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _language(request: Request) -> str:
+    wanted = request.query_params.get("lang", DEFAULT_LANGUAGE)
+    return wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return page(request, "error.html", _language(request), status_code=status, status=status, message=message)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, error: NotFoundError) -> Response:
+        return _error(request, 404, str(error))
+
+    @app.exception_handler(WijkzichtError)
+    async def bad_request(request: Request, error: WijkzichtError) -> Response:
+        return _error(request, 400, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        # Name the bad parameter and what was expected, e.g. "query parameter 'period': ..."
+        problems = [
+            f"{' '.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors()
+        ]
+        return _error(request, 422, "; ".join(problems))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        return _error(request, error.status_code, str(error.detail))

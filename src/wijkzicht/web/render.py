@@ -1,0 +1,52 @@
+"""Rendering server-side pages: templates, translations and links that keep the page's state."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from wijkzicht import __version__
+from wijkzicht.web.i18n import DEFAULT_LANGUAGE, Translator
+
+TEMPLATES = Jinja2Templates(directory=str(Path(str(resources.files("wijkzicht.web"))) / "templates"))
+
+
+def link(path: str, language: str, **state: object) -> str:
+    """A URL that carries the view's state (level, period, indicator, language ...) so a link reproduces it."""
+    query = {key: value for key, value in state.items() if value is not None and value != ""}
+    if language != DEFAULT_LANGUAGE:
+        query["lang"] = language
+    return path + ("?" + urlencode(query, doseq=True) if query else "")
+
+
+def language_switch(request: Request, language: str) -> str:
+    """The current URL in the other language."""
+    query = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    if language == DEFAULT_LANGUAGE:
+        query.append(("lang", "en"))
+    return request.url.path + ("?" + urlencode(query) if query else "")
+
+
+def page(
+    request: Request, template: str, language: str, status_code: int = 200, **context: object
+) -> HTMLResponse:
+    t = Translator(language)
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": language,
+            "t": t,
+            "link": lambda path, **state: link(path, language, **state),
+            "version": __version__,
+            "other_language": "en" if language == DEFAULT_LANGUAGE else DEFAULT_LANGUAGE,
+            "language_switch": language_switch(request, language),
+            **context,
+        },
+        status_code=status_code,
+    )

@@ -1,0 +1,66 @@
+"""The web application's shared parts: translations, language, search, errors (in-process client)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from wijkzicht.web.i18n import LANGUAGES, Translator, translations
+
+
+def test_every_label_exists_in_every_language() -> None:
+    assert translations(), "no translations loaded"
+    for key, texts in translations().items():
+        for language in LANGUAGES:
+            assert texts[language].strip(), f"{key} is empty in {language}"
+
+
+def test_a_missing_label_is_an_error_not_a_blank() -> None:
+    with pytest.raises(Exception, match="no translation"):
+        Translator("nl")("no.such.key")
+
+
+def test_pages_are_dutch_by_default_and_english_on_request(web: TestClient) -> None:
+    dutch, english = web.get("/"), web.get("/?lang=en")
+    assert dutch.status_code == english.status_code == 200
+    assert '<html lang="nl">' in dutch.text and "Waar stapelen problemen zich op?" in dutch.text
+    assert '<html lang="en">' in english.text and "Where do problems pile up?" in english.text
+    # the switch keeps the page and its state, only the language changes
+    assert 'href="/?lang=en"' in dutch.text and 'href="/"' in english.text
+
+
+def test_search_page_finds_overvecht_and_links_its_profile(web: TestClient) -> None:
+    page = web.get("/zoeken", params={"q": "overvecht"})
+    assert page.status_code == 200
+    assert 'href="/gebied/WK034403"' in page.text
+
+
+def test_api_search_and_get_return_the_registry(web: TestClient) -> None:
+    found = web.get("/api/areas", params={"q": "overvecht", "level": "wijk"}).json()
+    assert [a["code"] for a in found] == ["WK034403"]
+    area = web.get("/api/areas/wk034403").json()
+    assert area["gemeente_code"] == "GM0344" and 2024 in area["boundary_years"]
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "names"),
+    [
+        ("/api/areas/WK999999", 404, "WK999999"),
+        ("/api/areas/X", 422, "code"),
+        ("/api/areas?q=", 422, "q"),
+        ("/api/areas?q=a&limit=0", 422, "limit"),
+        ("/api/areas?q=a&level=provincie", 422, "level"),
+    ],
+)
+def test_bad_api_input_gets_a_4xx_naming_the_problem(
+    web: TestClient, url: str, status: int, names: str
+) -> None:
+    response = web.get(url)
+    assert response.status_code == status
+    assert names in response.json()["detail"]
+
+
+def test_an_unknown_page_is_a_404_page_in_the_site_style(web: TestClient) -> None:
+    response = web.get("/bestaat-niet?lang=en")
+    assert response.status_code == 404
+    assert '<html lang="en">' in response.text and "Error 404" in response.text

@@ -257,8 +257,9 @@ def test_overvecht_is_among_the_worst_wijken_in_several_domains(scored: duckdb.D
 
 def test_a_gemeente_filter_keeps_national_percentiles(scored: duckdb.DuckDBPyConnection) -> None:
     partition = index.Selection("wijk", 2020, 2020, "18plus")
-    national = {r.code: r for r in index.rank_areas(scored, partition)}
-    rotterdam = index.rank_areas(scored, partition, gemeente="GM0599")
+    national = {r.code: r for r in index.rank_areas(scored, partition)[1]}
+    total, rotterdam = index.rank_areas(scored, partition, within=["GM0599"])
+    assert total == len(rotterdam)
     assert rotterdam and all(r.code.startswith("WK0599") for r in rotterdam)
     assert all(r.percentile == national[r.code].percentile for r in rotterdam)
     assert [r.score for r in rotterdam] == sorted((r.score for r in rotterdam), reverse=True)

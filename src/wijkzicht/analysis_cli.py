@@ -54,8 +54,8 @@ def rank(
         wanted = index.Selection(level, boundary_year, period, subgroup)
         index.use_scores(con, catalogue, wanted, index.Settings(worst_share=worst_share))
         chosen = index.latest_partition(con, wanted)
-        ranked = index.rank_areas(
-            con, chosen, domain=domain, gemeente=gemeente and normalise_code(gemeente), limit=limit
+        _, ranked = index.rank_areas(
+            con, chosen, domain=domain, within=[normalise_code(gemeente)] if gemeente else None, limit=limit
         )
         if output is OutputFormat.json:
             _print_json([r.as_dict() for r in ranked])

@@ -78,3 +78,26 @@ def search(
         [text, text, level, level, text, limit],
     ).fetchall()
     return [Area(r[0], r[1], r[2], tuple(r[3]), r[4], r[5]) for r in rows]
+
+
+def children(con: duckdb.DuckDBPyConnection, code: str, *, boundary_year: int | None = None) -> list[Area]:
+    """The wijken of a gemeente or the buurten of a wijk (of the latest boundary year with any, by default)."""
+    parent = get_area(con, code)
+    child_level = {"gemeente": "wijk", "wijk": "buurt"}.get(parent.level)
+    if child_level is None:
+        raise WijkzichtError(f"{parent.code} is a {parent.level}: only gemeenten and wijken have child areas")
+    body = parent.code[2:]
+    year = (
+        boundary_year
+        or con.execute(
+            "SELECT max(boundary_year) FROM areas WHERE level = ? AND starts_with(substr(code, 3), ?)",
+            [child_level, body],
+        ).fetchone()[0]
+    )
+    rows = con.execute(
+        f"""{_SELECT} WHERE code IN (SELECT code FROM areas WHERE level = ? AND boundary_year = ?
+                                     AND starts_with(substr(code, 3), ?))
+            ORDER BY code""",
+        [child_level, year, body],
+    ).fetchall()
+    return [Area(r[0], r[1], r[2], tuple(r[3]), r[4], r[5]) for r in rows]

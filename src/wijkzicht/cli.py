@@ -260,9 +260,9 @@ def serve(
 
     with user_errors():
         database = config.database_path(db)
-        warehouse.connect(database).close()  # a missing or outdated warehouse is a clear error, now
+        application = create_app(database)  # a missing or outdated warehouse is a clear error, now
         console.print(f"wijkzicht op [bold]http://{host}:{port}/[/] (warehouse {database}); Ctrl+C stopt")
-        uvicorn.run(create_app(database), host=host, port=port, log_level="warning")
+        uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 def _format_value(value: float) -> str:

@@ -79,26 +79,27 @@ def compare(
     name = "name_en" if language == "en" else "name_nl"
     rows = con.execute(
         f"""
+        WITH own AS (
+            SELECT *, CASE WHEN level IN ('wijk', 'buurt') THEN 'GM' || substr(area_code, 3, 4) END AS gemeente
+            FROM observations
+            WHERE area_code = ? AND (? IS NULL OR period = ?) AND (? IS NULL OR subgroup = ?)
+              AND (? IS NULL OR boundary_year = ?) AND (? IS NULL OR indicator = ?)
+        )
         SELECT o.indicator, i.{name}, i.unit, i.direction, o.subgroup, o.boundary_year, o.period,
                CASE WHEN suppressed THEN NULL ELSE o.value END, g.value, n.value,
                CASE WHEN suppressed THEN format('minder dan {{}} inwoners', minimum) END,
                i.aggregation = 'sum' AS is_count
-        FROM observations o
+        FROM own o
         JOIN indicators i ON i.id = o.indicator
         JOIN provenance p ON p.source_id = o.source_id
         LEFT JOIN tables t ON t.table_id = p.source_table
         LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year
-        LEFT JOIN observations g ON o.level IN ('wijk', 'buurt')
-             AND g.area_code = 'GM' || substr(o.area_code, 3, 4)
-             AND (g.indicator, g.subgroup, g.boundary_year, g.period)
-                 = (o.indicator, o.subgroup, o.boundary_year, o.period)
-        LEFT JOIN observations n ON n.area_code = '{NATIONAL_CODE}'
-             AND (n.indicator, n.subgroup, n.boundary_year, n.period)
-                 = (o.indicator, o.subgroup, o.boundary_year, o.period),
+        LEFT JOIN observations g ON g.area_code = o.gemeente AND g.indicator = o.indicator
+             AND g.subgroup = o.subgroup AND g.boundary_year = o.boundary_year AND g.period = o.period
+        LEFT JOIN observations n ON n.area_code = '{NATIONAL_CODE}' AND n.indicator = o.indicator
+             AND n.subgroup = o.subgroup AND n.boundary_year = o.boundary_year AND n.period = o.period,
         LATERAL (SELECT coalesce(i.min_population, t.min_population, 0) AS minimum),
         LATERAL (SELECT o.level <> 'land' AND coalesce(a.population < minimum, false) AS suppressed)
-        WHERE o.area_code = ? AND (? IS NULL OR o.period = ?) AND (? IS NULL OR o.subgroup = ?)
-          AND (? IS NULL OR o.boundary_year = ?) AND (? IS NULL OR o.indicator = ?)
         ORDER BY o.boundary_year, o.period, i.domain, o.indicator, o.subgroup
         """,
         [code, period, period, subgroup, subgroup, boundary_year, boundary_year, indicator, indicator],

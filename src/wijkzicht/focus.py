@@ -17,7 +17,7 @@ import duckdb
 import yaml
 
 from wijkzicht.comparison import NATIONAL_CODE, describe
-from wijkzicht.errors import WijkzichtError
+from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.trends import MATRIX_VARIANT, MATRIX_YEAR
 
 CERTAINTIES = ("high", "medium", "low")
@@ -137,8 +137,8 @@ def find_focus_area(focus_areas: list[FocusArea], wanted: str) -> FocusArea:
     if len(found := exact or partial) == 1:
         return found[0]
     names = ", ".join(area.name for area in found or focus_areas)
-    problem = "ambiguous" if found else "unknown"
-    raise WijkzichtError(f"{problem} focus area {wanted!r} ({'matches' if found else 'known'}: {names})")
+    problem, error = ("ambiguous", WijkzichtError) if found else ("unknown", NotFoundError)
+    raise error(f"{problem} focus area {wanted!r} ({'matches' if found else 'known'}: {names})")
 
 
 def _name_key(text: str) -> str:

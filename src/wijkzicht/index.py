@@ -135,6 +135,27 @@ def build_area_population(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def build_published_observations(con: duckdb.DuckDBPyConnection) -> None:
+    """The view every export and API reads: observations with the values of areas below their indicator's
+    minimum population removed (NULL, with the reason), as CBS suppresses small numbers."""
+    con.execute(
+        """
+        CREATE OR REPLACE VIEW published_observations AS
+        SELECT o.* EXCLUDE (value, missing_reason),
+               CASE WHEN suppressed THEN NULL ELSE o.value END AS value,
+               CASE WHEN suppressed THEN format('minder dan {} inwoners', minimum) ELSE o.missing_reason END
+                   AS missing_reason
+        FROM observations o
+        JOIN indicators i ON i.id = o.indicator
+        JOIN provenance p ON p.source_id = o.source_id
+        LEFT JOIN tables t ON t.table_id = p.source_table
+        LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year,
+        LATERAL (SELECT coalesce(i.min_population, t.min_population, 0) AS minimum),
+        LATERAL (SELECT o.level <> 'land' AND coalesce(a.population < minimum, false) AS suppressed)
+        """
+    )
+
+
 def standardise(con: duckdb.DuckDBPyConnection) -> None:
     """Percentile (mid-rank) and z-score per indicator series; higher always means more problems.
 
@@ -365,9 +386,21 @@ class RankedArea:
     worst_domains: list[str]
     domains_scored: int
     coverage: float | None = None  # for a domain ranking only
+    gemeente_name: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+# How a ranking can be ordered: by rank (most problems first) either way, by name, or by gemeente name.
+RANK_ORDERS = {
+    "rank": "n.rank",
+    "-rank": "n.rank DESC",
+    "name": "lower(coalesce(a.name, n.area_code)), n.rank",
+    "-name": "lower(coalesce(a.name, n.area_code)) DESC, n.rank",
+    "gemeente": "lower(g.name) NULLS LAST, n.rank",
+    "-gemeente": "lower(g.name) DESC NULLS LAST, n.rank",
+}
 
 
 def rank_areas(
@@ -375,13 +408,20 @@ def rank_areas(
     selection: Selection,
     *,
     domain: str | None = None,
-    gemeente: str | None = None,
+    within: list[str] | None = None,
+    order: str = "rank",
     limit: int | None = None,
-) -> list[RankedArea]:
-    """Areas from most to least problems on one domain, or on the overall index without a domain.
+    offset: int = 0,
+) -> tuple[int, list[RankedArea]]:
+    """Areas from most to least problems on one domain, or on the overall index without a domain: the
+    number of areas that match, and those of the requested page in the requested order.
 
-    The percentile is always the national one: a gemeente filter only narrows the list afterwards.
+    `within` keeps only the areas inside any of the given gemeenten or wijken (by code: a buurt's code
+    extends its wijk's, a wijk's its gemeente's). The percentile is always the national one: the filter only
+    narrows the list afterwards.
     """
+    if order not in RANK_ORDERS:
+        raise WijkzichtError(f"unknown order {order!r} (expected one of: {', '.join(RANK_ORDERS)})")
     where, parameters = selection.where("r")
     if domain is None:
         source = "SELECT *, NULL::DOUBLE AS coverage FROM area_index"
@@ -392,17 +432,42 @@ def rank_areas(
         parameters = [domain, *parameters]
     rows = con.execute(
         f"""
-        SELECT row_number() OVER (ORDER BY r.score DESC, r.area_code) AS rank, r.area_code, a.name, r.level,
-               r.boundary_year, r.period, r.subgroup, r.score, r.percentile, r.worst_domain_names,
-               r.domains_scored, r.coverage
-        FROM ({source}) r
-        LEFT JOIN areas a ON a.code = r.area_code AND a.boundary_year = r.boundary_year
-        WHERE {where} AND (?::VARCHAR IS NULL OR substr(r.area_code, 3, 4) = substr(?, 3, 4))
-        ORDER BY rank LIMIT ?
+        WITH chosen AS (
+            SELECT r.*, CASE WHEN r.level <> 'gemeente' THEN 'GM' || substr(r.area_code, 3, 4) END AS gemeente
+            FROM ({source}) r
+            WHERE {where} AND (?::VARCHAR[] IS NULL OR list_bool_or(
+                [starts_with(substr(r.area_code, 3), substr(c, 3)) FOR c IN ?::VARCHAR[]]))
+        ),
+        numbered AS (
+            SELECT *, row_number() OVER (ORDER BY score DESC, area_code) AS rank, count(*) OVER () AS total
+            FROM chosen
+        )
+        SELECT n.rank, n.area_code, a.name, n.level, n.boundary_year, n.period, n.subgroup, n.score,
+               n.percentile, n.worst_domain_names, n.domains_scored, n.coverage, g.name, n.total
+        FROM numbered n
+        LEFT JOIN areas a ON a.code = n.area_code AND a.boundary_year = n.boundary_year
+        LEFT JOIN areas g ON g.code = n.gemeente AND g.boundary_year = n.boundary_year
+        ORDER BY {RANK_ORDERS[order]} LIMIT ? OFFSET ?
         """,
-        [*parameters, gemeente, gemeente, limit],
+        [*parameters, within, within, limit, offset],
     ).fetchall()
-    return [RankedArea(*row) for row in rows]
+    total = rows[0][-1] if rows else _count_ranked(con, source, where, parameters, within)
+    return total, [RankedArea(*row[:-1]) for row in rows]
+
+
+def _count_ranked(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    where: str,
+    parameters: list[object],
+    within: list[str] | None,
+) -> int:
+    """The number of matching areas when the requested page lies past the last one."""
+    return con.execute(
+        f"""SELECT count(*) FROM ({source}) r WHERE {where} AND (?::VARCHAR[] IS NULL OR list_bool_or(
+                [starts_with(substr(r.area_code, 3), substr(c, 3)) FOR c IN ?::VARCHAR[]]))""",
+        [*parameters, within, within],
+    ).fetchone()[0]
 
 
 @dataclass(frozen=True)

@@ -52,3 +52,54 @@ def area_figures(
         [code, period, period, boundary_year, boundary_year],
     ).fetchall()
     return [Figure(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ValueFilter:
+    """A selection of observations; every field left None selects all."""
+
+    area_code: str | None = None
+    indicator: str | None = None
+    level: str | None = None
+    period: int | None = None
+    boundary_year: int | None = None
+    subgroup: str | None = None
+
+    def where(self) -> tuple[str, list[object]]:
+        chosen = [(column, value) for column, value in asdict(self).items() if value is not None]
+        clause = " AND ".join(f"o.{column} = ?" for column, _ in chosen)
+        return clause or "TRUE", [value for _, value in chosen]
+
+
+def values_query(selection: ValueFilter) -> tuple[str, list[object]]:
+    """The SQL of a tidy selection of published observations (one row per area, indicator, subgroup,
+    period), in the ONS style: area, indicator, period, value, unit and why a value is missing or
+    suppressed, with the source of each value."""
+    where, parameters = selection.where()
+    return (
+        f"""
+        SELECT o.area_code, a.name AS area_name, o.level, o.indicator, o.subgroup, o.boundary_year, o.period,
+               o.value, i.unit, o.missing_reason, p.source_table, p.source_column
+        FROM published_observations o
+        JOIN indicators i ON i.id = o.indicator
+        JOIN provenance p USING (source_id)
+        LEFT JOIN areas a ON a.code = o.area_code AND a.boundary_year = o.boundary_year
+        WHERE {where}
+        ORDER BY o.area_code, o.indicator, o.subgroup, o.boundary_year, o.period
+        """,
+        parameters,
+    )
+
+
+def count_values(con: duckdb.DuckDBPyConnection, selection: ValueFilter) -> int:
+    where, parameters = selection.where()
+    return con.execute(f"SELECT count(*) FROM observations o WHERE {where}", parameters).fetchone()[0]
+
+
+def select_values(
+    con: duckdb.DuckDBPyConnection, selection: ValueFilter, *, limit: int, offset: int = 0
+) -> list[dict[str, object]]:
+    query, parameters = values_query(selection)
+    cursor = con.execute(f"{query} LIMIT ? OFFSET ?", [*parameters, limit, offset])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

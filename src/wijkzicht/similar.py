@@ -40,6 +40,34 @@ class SimilarArea:
         return asdict(self)
 
 
+def build_structure(con: duckdb.DuckDBPyConnection) -> None:
+    """`area_structure`: per level and boundary year, the z-score of each characteristic of every area that
+    has all of them (so every distance uses the same dimensions). A warehouse table, made once by the build."""
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE area_structure AS
+        WITH raw AS (
+            SELECT o.area_code, o.level, o.boundary_year, o.indicator, o.value,
+                   CASE WHEN list_contains($logarithmic, o.indicator) THEN ln(1 + o.value) ELSE o.value END
+                       AS scaled
+            FROM observations o
+            WHERE o.subgroup = 'totaal' AND list_contains($characteristics, o.indicator)
+              AND o.value IS NOT NULL AND o.level IN ('gemeente', 'wijk', 'buurt')
+        ),
+        complete AS (
+            SELECT area_code, level, boundary_year FROM raw GROUP BY ALL
+            HAVING count(DISTINCT indicator) = len($characteristics)
+        )
+        SELECT r.area_code, r.level, r.boundary_year, r.indicator, r.value,
+               (r.scaled - avg(r.scaled) OVER w) / nullif(stddev_pop(r.scaled) OVER w, 0) AS z
+        FROM raw r JOIN complete USING (area_code, level, boundary_year)
+        WINDOW w AS (PARTITION BY r.level, r.boundary_year, r.indicator)
+        ORDER BY r.level, r.boundary_year, r.area_code
+        """,
+        {"logarithmic": list(LOGARITHMIC), "characteristics": list(CHARACTERISTICS)},
+    )
+
+
 def similar_areas(
     con: duckdb.DuckDBPyConnection, code: str, *, k: int = 10, boundary_year: int | None = None
 ) -> tuple[int, list[SimilarArea]]:
@@ -47,41 +75,26 @@ def similar_areas(
     year = boundary_year or _best_boundary_year(con, code)
     rows = con.execute(
         """
-        WITH target AS (SELECT level FROM areas WHERE code = ? AND boundary_year = ?),
-        raw AS (
-            SELECT o.area_code, o.indicator,
-                   CASE WHEN list_contains(?, o.indicator) THEN ln(1 + o.value) ELSE o.value END AS value
-            FROM observations o, target
-            WHERE o.level = target.level AND o.boundary_year = ? AND o.subgroup = 'totaal'
-              AND list_contains(?, o.indicator) AND o.value IS NOT NULL
-        ),
-        complete AS (  -- only areas with every characteristic, so all distances use the same dimensions
-            SELECT area_code FROM raw GROUP BY area_code HAVING count(DISTINCT indicator) = len(?)
-        ),
-        standardised AS (
-            SELECT r.area_code, r.indicator,
-                   (r.value - avg(r.value) OVER w) / nullif(stddev_pop(r.value) OVER w, 0) AS z
-            FROM raw r JOIN complete USING (area_code)
-            WINDOW w AS (PARTITION BY r.indicator)
-        ),
+        WITH target AS (SELECT level, indicator, z FROM area_structure WHERE area_code = $code
+                        AND boundary_year = $year),
         distances AS (
             SELECT s.area_code, sqrt(sum(coalesce((s.z - t.z) ^ 2, 0))) AS distance
-            FROM standardised s JOIN standardised t ON t.indicator = s.indicator AND t.area_code = ?
+            FROM area_structure s JOIN target t ON t.level = s.level AND t.indicator = s.indicator
+            WHERE s.boundary_year = $year
             GROUP BY s.area_code
+            ORDER BY s.area_code <> $code, distance, s.area_code
+            LIMIT $limit
         )
         SELECT d.area_code, a.name, d.distance,
-               map_from_entries(list((o.indicator, o.value) ORDER BY o.indicator)) AS characteristics
+               map_from_entries(list((s.indicator, s.value) ORDER BY s.indicator)) AS characteristics
         FROM distances d
-        JOIN areas a ON a.code = d.area_code AND a.boundary_year = ?
-        JOIN observations o ON o.area_code = d.area_code AND o.boundary_year = ? AND o.subgroup = 'totaal'
-             AND list_contains(?, o.indicator)
+        JOIN areas a ON a.code = d.area_code AND a.boundary_year = $year
+        JOIN area_structure s ON s.area_code = d.area_code AND s.boundary_year = $year
         GROUP BY d.area_code, a.name, d.distance
-        ORDER BY d.area_code <> ?, d.distance, d.area_code
-        LIMIT ?
+        ORDER BY d.area_code <> $code, d.distance, d.area_code
         """,
-        [code, year, list(LOGARITHMIC), year, list(CHARACTERISTICS), list(CHARACTERISTICS), code,
-         year, year, list(CHARACTERISTICS), code, k + 1],
-    ).fetchall()  # fmt: skip
+        {"code": code, "year": year, "limit": k + 1},
+    ).fetchall()
     if not rows or rows[0][0] != code:
         raise WijkzichtError(f"{code} lacks some structural characteristics in boundary year {year}")
     return year, [SimilarArea(row[0], row[1], row[2], dict(row[3])) for row in rows]

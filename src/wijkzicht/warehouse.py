@@ -21,7 +21,8 @@ import duckdb
 from wijkzicht import __version__
 from wijkzicht.catalogue import Catalogue, load_catalogue
 from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
-from wijkzicht.index import build_area_population, store_scores
+from wijkzicht.index import build_area_population, build_published_observations, store_scores
+from wijkzicht.similar import build_structure
 from wijkzicht.sources import discover
 from wijkzicht.sources.kwb import data_property_keys
 from wijkzicht.sources.staging import STAGING_SCHEMA, Staging, literal
@@ -299,6 +300,7 @@ def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ro
         JOIN provenance p USING (file_id, source_column)
         LEFT JOIN (VALUES {markers}) m(marker, reason) ON m.marker = trim(c.raw)
         ANTI JOIN series_notes n USING (file_id, source_column, subgroup, period)
+        ORDER BY c.area_code, c.indicator, c.subgroup, c.boundary_year, c.period  -- one area: few row groups
     """)
     # The file ids were only for the build; keep the tables self-describing.
     con.execute("ALTER TABLE provenance DROP COLUMN file_id")
@@ -440,7 +442,9 @@ def _write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots
 
 def _build_derived_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     build_area_population(con)
+    build_published_observations(con)
     build_address_moves(con)
+    build_structure(con)
 
 
 def _build_scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:

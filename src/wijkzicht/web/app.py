@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,10 +12,12 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wijkzicht import __version__, warehouse
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.web import api, pages
+from wijkzicht.web.deps import ProfileCache
 from wijkzicht.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from wijkzicht.web.render import page
 
@@ -26,30 +27,43 @@ STATIC = Path(str(resources.files("wijkzicht.web"))) / "static"
 def create_app(database: Path) -> FastAPI:
     """The wijkzicht web application over the warehouse at `database` (opened read-only)."""
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.warehouse = warehouse.connect(database)
-        try:
-            yield
-        finally:
-            app.state.warehouse.close()
-
+    # Opened now, not at start-up, so a missing or outdated warehouse fails before a server starts. It is
+    # read-only and lives as long as the application (a lifespan that closed it would leave an application
+    # that a test client started twice unable to answer).
+    connection = warehouse.connect(database)
     app = FastAPI(
         title="wijkzicht",
         summary="Open data on Dutch gemeenten, wijken and buurten for the Nationaal Programma Leefbaarheid "
         "en Veiligheid",
         version=__version__,
-        lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
+    app.state.warehouse = connection
+    app.state.profiles = ProfileCache(connection)
+    app.add_middleware(DropEmptyQueryParameters)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router, prefix="/api")
     app.include_router(pages.router)
     _add_api_documentation(app)
     _add_error_handlers(app)
     return app
+
+
+class DropEmptyQueryParameters:
+    """`?period=&domain=` means "not chosen": an HTML form sends empty fields for its unset filters, and the
+    pages and the API treat a parameter left empty as a parameter not given."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("query_string"):
+            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            kept = [(key, value) for key, value in pairs if value.strip()]
+            scope = {**scope, "query_string": urlencode(kept).encode("latin-1")}
+        await self.app(scope, receive, send)
 
 
 def _add_api_documentation(app: FastAPI) -> None:

@@ -24,7 +24,11 @@ def translations() -> dict[str, dict[str, str]]:
     for file in sorted(folder.iterdir(), key=lambda f: f.name):
         if not file.name.endswith(".yaml"):
             continue
-        for key, texts in (yaml.safe_load(file.read_text("utf-8")) or {}).items():
+        try:
+            document = yaml.safe_load(file.read_text("utf-8")) or {}
+        except yaml.YAMLError as error:
+            raise WijkzichtError(f"translations file {file.name} is not valid YAML: {error}") from error
+        for key, texts in document.items():
             if key in merged:
                 raise WijkzichtError(f"translation key {key!r} is defined twice (again in {file.name})")
             missing = [

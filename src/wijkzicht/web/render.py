@@ -24,6 +24,16 @@ def link(path: str, language: str, **state: object) -> str:
     return path + ("?" + urlencode(query, doseq=True) if query else "")
 
 
+def format_number(value: float | None, language: str, decimals: int | None = None) -> str:
+    """1234.5 as '1.234,5' in Dutch and '1,234.5' in English; counts without decimals; None as a dash."""
+    if value is None:
+        return "—"
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 1
+    text = f"{value:,.{decimals}f}"
+    return text.translate(str.maketrans(",.", ".,")) if language == "nl" else text
+
+
 def language_switch(request: Request, language: str) -> str:
     """The current URL in the other language."""
     query = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
@@ -43,6 +53,7 @@ def page(
             "lang": language,
             "t": t,
             "link": lambda path, **state: link(path, language, **state),
+            "num": lambda value, decimals=None: format_number(value, language, decimals),
             "version": __version__,
             "other_language": "en" if language == DEFAULT_LANGUAGE else DEFAULT_LANGUAGE,
             "language_switch": language_switch(request, language),

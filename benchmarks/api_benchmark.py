@@ -1,0 +1,117 @@
+"""API latency under concurrent load: p50/p99 of the profile and rankings endpoints.
+
+Usage: python benchmarks/api_benchmark.py [WAREHOUSE] [--clients 20] [--requests 400] [--port 8799]
+
+Starts `wijkzicht serve` on the warehouse (a real uvicorn server on loopback), then runs `--clients`
+concurrent clients that together send `--requests` requests per scenario. Profiles are asked for a fixed
+sample of wijken: the first pass over them is "cold" (computed), later passes are served from the server's
+profile cache ("warm"); both are reported. Goal (issue #4): profile p99 under 50 ms at 20 clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+
+from wijkzicht import config
+
+
+def wijk_sample(database: Path, count: int) -> list[str]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        codes = [row[0] for row in con.execute("SELECT code FROM area_years WHERE level = 'wijk'").fetchall()]
+    return random.Random(2024).sample(codes, count)
+
+
+def start_server(database: Path, port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "wijkzicht", "serve", "--db", str(database), "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/indicators", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit(f"the server did not start: {server.stderr.read().decode() if server.stderr else ''}")
+
+
+async def load(base: str, paths: list[str], clients: int) -> list[float]:
+    """Send every path once, `clients` at a time; the latency of each request in milliseconds."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for path in paths:
+        queue.put_nowait(path)
+    latencies: list[float] = []
+
+    async def client() -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            while not queue.empty():
+                path = queue.get_nowait()
+                started = time.perf_counter()
+                response = await http.get(path)
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    raise SystemExit(f"{path}: {response.status_code} {response.text[:200]}")
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return latencies
+
+
+def report(name: str, latencies: list[float], seconds: float) -> None:
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * len(ordered)) - 1)]
+    print(
+        f"  {name:<22} n={len(ordered):>4}  p50 {statistics.median(ordered):7.1f} ms  p99 {p99:7.1f} ms  "
+        f"max {ordered[-1]:7.1f} ms  {len(ordered) / seconds:6.1f} req/s"
+    )
+
+
+def run(base: str, name: str, paths: list[str], clients: int) -> None:
+    started = time.perf_counter()
+    latencies = asyncio.run(load(base, paths, clients))
+    report(name, latencies, time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("warehouse", nargs="?", type=Path)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--port", type=int, default=8799)
+    arguments = parser.parse_args()
+    database = config.database_path(arguments.warehouse)
+    sample = wijk_sample(database, 100)
+    server = start_server(database, arguments.port)
+    base = f"http://127.0.0.1:{arguments.port}"
+    try:
+        print(f"{arguments.clients} concurrent clients, {os.cpu_count()} cores, server: wijkzicht serve")
+        run(base, "profile (cold)", [f"/api/areas/{code}/profile" for code in sample], arguments.clients)
+        warm = [f"/api/areas/{code}/profile" for code in sample] * (arguments.requests // len(sample))
+        run(base, "profile (warm)", warm, arguments.clients)
+        levels = ["wijk", "buurt", "gemeente"]
+        domains = ["", "health", "liveability", "work_poverty_inclusion"]
+        rankings = [
+            f"/api/rankings?level={levels[i % 3]}&domain={domains[i % 4]}&page={1 + i % 5}&size=50"
+            for i in range(arguments.requests)
+        ]
+        run(base, "rankings", rankings, arguments.clients)
+        run(base, "area search", [f"/api/areas?q={q}" for q in ["west", "noord", "centrum", "dorp"] * 50],
+            arguments.clients)  # fmt: skip
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -57,7 +57,10 @@ async function start(element) {
     for (const area of values.values) {
       if (area.drawn) map.setFeatureState({ source: "areas", id: area.code }, { category: area.category ?? -1 });
     }
-    map.once("idle", () => { element.dataset.ready = "idle"; });
+    map.once("idle", () => {
+      element.dataset.idleMs = Math.round(performance.now()); // since navigation start, for the benchmark
+      element.dataset.ready = "idle";
+    });
   });
 
   const describe = (code) => {

@@ -55,7 +55,7 @@ TABLE_ROWS = 100
 PROBLEM_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c", "#800026")
 STACKING_COLOURS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#6a51a3", "#3f007d", "#25004a", "#14002b")
 NEUTRAL_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
-NO_VALUE_COLOUR = "#d9d9d9"
+NO_VALUE_COLOUR = "#c4c4c4"
 
 
 def _colour(data: MapData, legend_class: LegendClass, catalogue: Catalogue) -> str:
@@ -161,6 +161,7 @@ def map_view(
             "value": v.value,
             "shown": _format_number(v.value, language, decimals),
             "percentile": None if v.percentile is None else round(v.percentile, 1),
+            "percentile_shown": _format_number(v.percentile, language),
             "category": v.category,
             "class": labels.get(v.category, _status_label(v, t)),
             "status": v.status,

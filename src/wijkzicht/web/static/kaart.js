@@ -27,7 +27,7 @@ async function start(element) {
   const byCode = new Map(values.values.map((area) => [area.code, area]));
   const map = new maplibregl.Map({
     container: element,
-    style: { version: 8, sources: {}, layers: [{ id: "background", type: "background", paint: { "background-color": "#f4f6f8" } }] },
+    style: { version: 8, sources: {}, layers: [{ id: "background", type: "background", paint: { "background-color": "#dde6ee" } }] },
     bounds: NETHERLANDS,
     fitBoundsOptions: { padding: 12 },
     dragRotate: false,
@@ -66,7 +66,9 @@ async function start(element) {
   const describe = (code) => {
     const area = byCode.get(code);
     if (!area || !area.drawn) return null;
-    const value = area.value === null ? "" : `${area.shown} ${element.dataset.unit}`;
+    // The stacking count is in its class already ("in 2 domeinen"); name the domains instead.
+    const stacking = values.measure === "stacking";
+    const value = stacking ? area.worst_domains.join(", ") : area.value === null ? "" : `${area.shown} ${element.dataset.unit}`;
     return { title: `${area.name ?? code} (${code})`, value, klass: area.class, code };
   };
   hoverAndClick(map, element, describe);

@@ -146,7 +146,7 @@ def test_map_page_links_every_area_and_keeps_its_state_in_the_url(web: TestClien
 def test_a_level_without_boundaries_says_so_and_shows_the_table(web: TestClient) -> None:
     page = web.get("/kaart", params={"level": "wijk", "measure": "indicator:eenzaam"})
     assert page.status_code == 200
-    assert "geen grenzen in het magazijn" in page.text and "pdok:wijken:2024" in page.text
+    assert "geen grenzen in het magazijn" in page.text and "pdok:wijken:2020" in page.text
     assert 'id="map"' not in page.text and "kaart.js" not in page.text
     assert 'href="/gebied/WK051836"' in page.text  # Moerwijk, the loneliest wijk, first
     assert "Pagina 1 van 32" in page.text  # 3,177 wijken, 100 per page

@@ -169,6 +169,15 @@ def test_settings_without_data_are_replaced_and_named(web: TestClient) -> None:
     assert json.loads(json.dumps(body))["values"]
 
 
+def test_values_are_compressed_for_a_client_that_accepts_it(web: TestClient) -> None:
+    url = "/api/map/values?level=buurt&measure=index"
+    plain = web.get(url, headers={"Accept-Encoding": "identity"})
+    packed = web.get(url, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers and packed.headers["content-encoding"] == "gzip"
+    assert packed.json() == plain.json() and len(plain.json()["values"]) == 11_689
+    assert int(packed.headers["content-length"]) < len(plain.content) / 5
+
+
 def test_boundary_cache_holds_the_compressed_document(web: TestClient) -> None:
     web.get("/api/map/boundaries/gemeente/2024")
     cached = web.app.state.map_boundaries[("gemeente", 2024)]

@@ -192,8 +192,28 @@ def map_view(
     }
 
 
-@router.get("/api/map/values", tags=["map"], summary="The values of one measure for a map, with legend")
+def _accepts_gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")
+
+
+def _json_response(request: Request, document: object) -> Response:
+    """JSON, compressed when the client accepts it: a buurt map's values are megabytes of repetitive text."""
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if not _accepts_gzip(request):
+        return Response(body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
+    headers = {"Vary": "Accept-Encoding", "Content-Encoding": "gzip"}
+    return Response(gzip.compress(body, compresslevel=5), media_type="application/json", headers=headers)
+
+
+@router.get(
+    "/api/map/values",
+    tags=["map"],
+    summary="The values of one measure for a map, with legend",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+)
 def values_api(
+    request: Request,
     con: Warehouse,
     level: MapLevel = "gemeente",
     measure: MeasureText = "index",
@@ -201,14 +221,14 @@ def values_api(
     subgroup: Subgroup = None,
     boundary_year: BoundaryYear = None,
     lang: Language = "nl",
-) -> dict[str, object]:
+) -> Response:
     """Values, national percentiles and classes of one measure for every area of a level.
 
     Settings without data fall back to the latest period, the most recent boundary year and 18+ (listed
     in `adjusted`). `boundaries` is the GeoJSON to draw them on (`geometry_year` may differ from the
     values' boundary year; `drawn` tells per area whether its polygon shows the same area).
     """
-    return map_view(con, level, measure, period, subgroup, boundary_year, lang)
+    return _json_response(request, map_view(con, level, measure, period, subgroup, boundary_year, lang))
 
 
 def _boundaries_gzip(request: Request, con: Warehouse, level: str, boundary_year: int) -> bytes:
@@ -236,7 +256,7 @@ def boundaries_api(
 ) -> Response:
     body = _boundaries_gzip(request, con, level, boundary_year)
     headers = {"Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    if _accepts_gzip(request):
         return Response(
             body, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"}
         )

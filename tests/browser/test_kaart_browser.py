@@ -19,7 +19,8 @@ def open_map(page: Page, url: str) -> None:
 
 
 def hover(page: Page, lon_lat: tuple[float, float]) -> None:
-    """Move the mouse over a geographic point of the map."""
+    """Move the mouse over a geographic point of the map (scrolled into view first)."""
+    page.locator("#map").scroll_into_view_if_needed()
     x, y = page.evaluate(
         "([lon, lat]) => { const p = wijkzichtMap.project([lon, lat]); return [p.x, p.y]; }", lon_lat
     )

@@ -182,3 +182,9 @@ def test_boundary_cache_holds_the_compressed_document(web: TestClient) -> None:
     web.get("/api/map/boundaries/gemeente/2024")
     cached = web.app.state.map_boundaries[("gemeente", 2024)]
     assert len(json.loads(gzip.decompress(cached))["features"]) == 342
+
+
+def test_a_measure_without_data_at_the_level_says_so_instead_of_an_empty_map(web: TestClient) -> None:
+    page = web.get("/kaart", params={"measure": "domain:safety"})  # no scored safety indicator yet
+    assert page.status_code == 200 and "geen gegevens op dit niveau" in page.text
+    assert 'id="map"' not in page.text and 'id="map-period"' not in page.text

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wijkzicht import __version__, warehouse
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.web import api, pages
+from wijkzicht.web import api, kaart, pages
 from wijkzicht.web.deps import ProfileCache
 from wijkzicht.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from wijkzicht.web.render import page
@@ -46,6 +46,7 @@ def create_app(database: Path) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router, prefix="/api")
     app.include_router(pages.router)
+    app.include_router(kaart.router)
     _add_api_documentation(app)
     _add_error_handlers(app)
     return app

@@ -1,0 +1,190 @@
+"""The map page and its JSON (in-process): values equal the warehouse's, classes say what they mean,
+boundaries are only used where they describe the same area, and a missing piece is said, not hidden."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+
+from wijkzicht.catalogue import load_catalogue
+from wijkzicht.choropleth import Measure, Partition, choose_partition, drawable_codes, map_data
+from wijkzicht.web import kaart
+
+
+def test_index_map_of_gemeenten_shows_the_stored_index_on_the_nearest_boundaries(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    data = map_data(con, load_catalogue(), "gemeente", Measure("index"))
+    assert data.partition == Partition(boundary_year=2020, period=2020, subgroup="18plus")
+    stored = dict(
+        con.execute(
+            "SELECT area_code, score FROM area_index WHERE level = 'gemeente' AND boundary_year = 2020 "
+            "AND period = 2020 AND subgroup = '18plus'"
+        ).fetchall()
+    )
+    assert {v.code: v.value for v in data.values} == stored
+    # no 2020 polygons in the snapshot: 2019 is nearest, and 2019 and 2020 gemeenten are the same areas
+    assert data.geometry_year == 2019 and data.drawn == len(stored) == 355
+    assert sum(c.areas for c in data.legend) == 355
+    worst = [v for v in data.values if v.category == 4]
+    assert worst and all(v.percentile >= 90 for v in worst)
+    assert data.values[0].percentile == max(v.percentile for v in data.values)  # most problems first
+
+
+def test_a_gemeente_whose_boundaries_changed_is_not_drawn_on_another_years_polygon(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    drawable = drawable_codes(con, "gemeente", 2017, 2019)
+    assert "GM0014" not in drawable  # Groningen took in Haren and Ten Boer on 1 January 2019
+    assert "GM0363" in drawable  # Amsterdam only changed in 2022 (Weesp), the same for 2017 and 2019
+    assert "GM0017" not in drawable  # Haren itself no longer exists in 2019
+    assert len(drawable) == len(drawable_codes(con, "gemeente", 2019, 2019)) - 36
+
+
+def test_stacking_classes_count_the_domains_in_the_worst_decile(con: duckdb.DuckDBPyConnection) -> None:
+    data = map_data(con, load_catalogue(), "wijk", Measure("stacking"), period=2016)
+    counts = dict(
+        con.execute(
+            "SELECT worst_domains, count(*) FROM area_index WHERE level = 'wijk' AND period = 2016 "
+            "AND subgroup = '18plus' GROUP BY ALL"
+        ).fetchall()
+    )
+    assert {c.category: c.areas for c in data.legend} == counts
+    assert data.geometry_year is None and data.drawn == 0  # no wijk boundaries in the snapshot
+
+
+def test_an_indicator_without_direction_gets_value_quintiles_not_problem_bands(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    data = map_data(con, load_catalogue(), "gemeente", Measure("indicator", "inwoners"))
+    assert data.partition == Partition(2024, 2024, "totaal") and data.geometry_year == 2024
+    assert [c.kind for c in data.legend] == ["quintile"] * 5
+    amsterdam = next(v for v in data.values if v.code == "GM0363")
+    assert amsterdam.value == 931_298 and amsterdam.category == 4 and amsterdam.percentile is None
+
+
+def test_suppressed_areas_keep_their_reason_and_get_no_class(con: duckdb.DuckDBPyConnection) -> None:
+    data = map_data(con, load_catalogue(), "buurt", Measure("indicator", "eenzaam"), period=2020)
+    suppressed = [v for v in data.values if v.status == "suppressed"]
+    assert suppressed and all(v.value is None and v.category is None and v.reason for v in suppressed)
+
+
+def test_choose_partition_gives_up_as_few_settings_as_possible() -> None:
+    available = [
+        Partition(2020, 2020, "18plus"),
+        Partition(2020, 2020, "65plus"),
+        Partition(2020, 2016, "18plus"),
+    ]
+    assert choose_partition(available, None, None, None) == (available[0], [])
+    assert choose_partition(available, 1999, "65plus", None) == (available[1], ["period"])
+    assert choose_partition(available, 2016, "65plus", 2024) == (available[2], ["boundary_year", "subgroup"])
+    assert choose_partition([], 2016, None, None) == (None, ["period"])
+
+
+def test_group_characteristics_are_never_a_map_measure() -> None:
+    with pytest.raises(Exception, match="unknown measure"):
+        Measure.parse("indicator:herkomst_marokko", load_catalogue())
+
+
+def test_values_api_equals_the_domain_scores(web: TestClient, con: duckdb.DuckDBPyConnection) -> None:
+    body = web.get("/api/map/values", params={"level": "gemeente", "measure": "domain:health"}).json()
+    assert (body["period"], body["subgroup"], body["boundary_year"]) == (2020, "18plus", 2020)
+    stored = con.execute(
+        "SELECT score, percentile FROM domain_scores WHERE area_code = 'GM0599' AND domain = 'health' "
+        "AND period = 2020 AND subgroup = '18plus' AND level = 'gemeente'"
+    ).fetchone()
+    rotterdam = next(v for v in body["values"] if v["code"] == "GM0599")
+    assert rotterdam["value"] == stored[0] and rotterdam["percentile"] == round(stored[1], 1)
+    assert rotterdam["shown"] == f"{stored[0]:.1f}".replace(".", ",")
+    assert body["boundaries"] == "/api/map/boundaries/gemeente/2019"
+    assert [c["colour"] for c in body["legend"]] == list(kaart.PROBLEM_COLOURS)
+
+
+def test_boundaries_are_geojson_with_code_and_name_only(web: TestClient) -> None:
+    plain = web.get("/api/map/boundaries/gemeente/2019", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and plain.headers["content-type"] == "application/geo+json"
+    features = plain.json()["features"]
+    assert len(features) == 355 and {"GM0363", "GM0599"} <= {f["properties"]["code"] for f in features}
+    assert all(set(f["properties"]) == {"code", "name"} for f in features)
+    packed = web.get("/api/map/boundaries/gemeente/2019", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert web.get("/api/map/boundaries/wijk/2024").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "names"),
+    [
+        ("/api/map/values?measure=bogus", 400, "measure"),
+        ("/api/map/values?measure=domain:context", 400, "measure"),
+        ("/api/map/values?level=provincie", 422, "level"),
+        ("/api/map/values?period=abc", 422, "period"),
+        ("/api/map/values?subgroup=kinderen", 422, "subgroup"),
+        ("/api/map/boundaries/gemeente/3000", 422, "boundary_year"),
+    ],
+)
+def test_bad_map_input_gets_a_4xx_naming_the_parameter(
+    web: TestClient, url: str, status: int, names: str
+) -> None:
+    response = web.get(url)
+    assert response.status_code == status and names in response.json()["detail"]
+
+
+def test_map_page_links_every_area_and_keeps_its_state_in_the_url(web: TestClient) -> None:
+    page = web.get("/kaart", params={"measure": "domain:health", "lang": "en"})
+    assert page.status_code == 200 and '<html lang="en">' in page.text
+    assert 'href="/gebied/GM0917?lang=en"' in page.text  # Heerlen, the worst on health, in the table
+    assert "the 10% of municipalities with the most problems (percentile 90\u2013100)" in page.text
+    assert "/api/map/values?level=gemeente&amp;measure=domain%3Ahealth&amp;period=2020" in page.text
+    assert '<script type="module" src="/static/kaart.js">' in page.text
+    assert "nearest ones, of 2019" in page.text
+
+
+def test_a_level_without_boundaries_says_so_and_shows_the_table(web: TestClient) -> None:
+    page = web.get("/kaart", params={"level": "wijk", "measure": "indicator:eenzaam"})
+    assert page.status_code == 200
+    assert "geen grenzen in het magazijn" in page.text and "pdok:wijken:2020" in page.text
+    assert 'id="map"' not in page.text and "kaart.js" not in page.text
+    assert 'href="/gebied/WK051836"' in page.text  # Moerwijk, the loneliest wijk, first
+    assert "Pagina 1 van 32" in page.text  # 3,177 wijken, 100 per page
+
+
+def test_without_installed_assets_the_page_says_how_to_install_them(
+    web: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kaart.assets, "missing", lambda: ["maplibre-gl/maplibre-gl.mjs"])
+    page = web.get("/kaart")
+    assert "niet geïnstalleerd" in page.text and "./install.sh" in page.text
+    assert 'id="map"' not in page.text and 'href="/gebied/GM0917"' in page.text
+
+
+def test_settings_without_data_are_replaced_and_named(web: TestClient) -> None:
+    page = web.get("/kaart", params={"measure": "index", "period": 2017})
+    assert page.status_code == 200 and "gevraagde periode" in page.text
+    body = web.get("/api/map/values", params={"period": 2017}).json()
+    assert body["adjusted"] == ["period"] and body["period"] == 2020
+    assert json.loads(json.dumps(body))["values"]
+
+
+def test_values_are_compressed_for_a_client_that_accepts_it(web: TestClient) -> None:
+    url = "/api/map/values?level=buurt&measure=index"
+    plain = web.get(url, headers={"Accept-Encoding": "identity"})
+    packed = web.get(url, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers and packed.headers["content-encoding"] == "gzip"
+    assert packed.json() == plain.json() and len(plain.json()["values"]) == 11_689
+    assert int(packed.headers["content-length"]) < len(plain.content) / 5
+
+
+def test_boundary_cache_holds_the_compressed_document(web: TestClient) -> None:
+    web.get("/api/map/boundaries/gemeente/2024")
+    cached = web.app.state.map_boundaries[("gemeente", 2024)]
+    assert len(json.loads(gzip.decompress(cached))["features"]) == 342
+
+
+def test_a_measure_without_data_at_the_level_says_so_instead_of_an_empty_map(web: TestClient) -> None:
+    page = web.get("/kaart", params={"measure": "domain:safety"})  # no scored safety indicator yet
+    assert page.status_code == 200 and "geen gegevens op dit niveau" in page.text
+    assert 'id="map"' not in page.text and 'id="map-period"' not in page.text

@@ -64,6 +64,11 @@ def describe(
     return f"{text} ({words['worse' if worse else 'better']})"
 
 
+def gemeente_of(code: str) -> str | None:
+    """The gemeente a wijk or buurt lies in, by its code (WK034403 and BU03440311 lie in GM0344)."""
+    return "GM" + code[2:6] if code[:2] in ("WK", "BU") else None
+
+
 def compare(
     con: duckdb.DuckDBPyConnection,
     code: str,
@@ -80,11 +85,13 @@ def compare(
     rows = con.execute(
         f"""
         WITH own AS (
-            SELECT *, CASE WHEN level IN ('wijk', 'buurt') THEN 'GM' || substr(area_code, 3, 4) END AS gemeente
-            FROM observations
+            SELECT * FROM observations
             WHERE area_code = ? AND (? IS NULL OR period = ?) AND (? IS NULL OR subgroup = ?)
               AND (? IS NULL OR boundary_year = ?) AND (? IS NULL OR indicator = ?)
-        )
+        ),
+        -- each reference read by its own code: the observations are sorted by area, so this reads little
+        gemeente AS (SELECT * FROM observations WHERE area_code = ?),
+        nation AS (SELECT * FROM observations WHERE area_code = '{NATIONAL_CODE}')
         SELECT o.indicator, i.{name}, i.unit, i.direction, o.subgroup, o.boundary_year, o.period,
                CASE WHEN suppressed THEN NULL ELSE o.value END, g.value, n.value,
                CASE WHEN suppressed THEN format('minder dan {{}} inwoners', minimum) END,
@@ -94,16 +101,17 @@ def compare(
         JOIN provenance p ON p.source_id = o.source_id
         LEFT JOIN tables t ON t.table_id = p.source_table
         LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year
-        LEFT JOIN observations g ON g.area_code = o.gemeente AND g.indicator = o.indicator
+        LEFT JOIN gemeente g ON g.indicator = o.indicator
              AND g.subgroup = o.subgroup AND g.boundary_year = o.boundary_year AND g.period = o.period
-        LEFT JOIN observations n ON n.area_code = '{NATIONAL_CODE}' AND n.indicator = o.indicator
+        LEFT JOIN nation n ON n.indicator = o.indicator
              AND n.subgroup = o.subgroup AND n.boundary_year = o.boundary_year AND n.period = o.period,
         LATERAL (SELECT coalesce(i.min_population, t.min_population, 0) AS minimum),
         LATERAL (SELECT o.level <> 'land' AND coalesce(a.population < minimum, false) AS suppressed)
         ORDER BY o.boundary_year, o.period, i.domain, o.indicator, o.subgroup
         """,
-        [code, period, period, subgroup, subgroup, boundary_year, boundary_year, indicator, indicator],
-    ).fetchall()
+        [code, period, period, subgroup, subgroup, boundary_year, boundary_year, indicator, indicator,
+         gemeente_of(code)],
+    ).fetchall()  # fmt: skip
     return [_comparison(row, language) for row in rows]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from wijkzicht import focus, index, similar
 from wijkzicht.areas import children, get_area, search
@@ -59,8 +59,8 @@ def area_children(
 @router.get(
     "/areas/{code}/profile", tags=["monitor"], summary="Everything about an area (see the profile page)"
 )
-def area_profile_get(profiles: Profiles, code: AreaCode, lang: Language = "nl") -> JSONResponse:
-    return JSONResponse(profiles(code, lang).as_dict())
+def area_profile_get(profiles: Profiles, code: AreaCode, lang: Language = "nl") -> Response:
+    return Response(profiles.as_json(code, lang), media_type="application/json")
 
 
 @router.get("/areas/{code}/explain", tags=["monitor"], summary="Per domain the indicators behind the scores")

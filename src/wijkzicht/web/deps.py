@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Annotated, Literal
@@ -34,6 +35,7 @@ class ProfileCache:
     def __init__(self, connection: duckdb.DuckDBPyConnection, size: int = 4096) -> None:
         self._connection = connection
         self.get = lru_cache(maxsize=size)(self._compute)
+        self._json = lru_cache(maxsize=size)(self._serialise)
 
     def _compute(self, code: str, language: str, similar_count: int) -> Profile:
         cursor = self._connection.cursor()
@@ -42,8 +44,15 @@ class ProfileCache:
         finally:
             cursor.close()
 
+    def _serialise(self, code: str, language: str) -> bytes:
+        return json.dumps(self(code, language).as_dict(), ensure_ascii=False).encode("utf-8")
+
     def __call__(self, code: str, language: str, similar_count: int = 5) -> Profile:
         return self.get(normalise_code(code), language, similar_count)
+
+    def as_json(self, code: str, language: str) -> bytes:
+        """The profile as the API sends it, serialised once."""
+        return self._json(normalise_code(code), language)
 
 
 def profile_cache(request: Request) -> ProfileCache:

@@ -64,6 +64,13 @@ def ranking(
     return Ranking(partition, wanted.domain, within, total, areas)
 
 
+def ranking_page(
+    con: duckdb.DuckDBPyConnection, wanted: RankingFilter, order: str, limit: int, offset: int
+) -> Ranking:
+    """`ranking` with every argument positional, for caching by arguments."""
+    return ranking(con, wanted, order=order, limit=limit, offset=offset)
+
+
 def _within(wanted: RankingFilter) -> list[str] | None:
     """The codes whose areas to keep: the gemeente, or the focus area's wijken (for a gemeente ranking, its
     gemeente). Focus areas are wijken on 2024 boundaries; on other boundary years only unchanged codes match."""

@@ -8,15 +8,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from wijkzicht import focus, index, similar
 from wijkzicht.areas import children, get_area, search
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.observations import ValueFilter, count_values, select_values
-from wijkzicht.rankings import RankingFilter, ranking
+from wijkzicht.rankings import RankingFilter, ranking, ranking_page
 from wijkzicht.web import exports
-from wijkzicht.web.deps import Language, Profiles, Warehouse
+from wijkzicht.web.deps import Cache, Language, Warehouse
 
 router = APIRouter()
 
@@ -59,8 +59,8 @@ def area_children(
 @router.get(
     "/areas/{code}/profile", tags=["monitor"], summary="Everything about an area (see the profile page)"
 )
-def area_profile_get(profiles: Profiles, code: AreaCode, lang: Language = "nl") -> Response:
-    return Response(profiles.as_json(code, lang), media_type="application/json")
+def area_profile_get(cache: Cache, code: AreaCode, lang: Language = "nl") -> JSONResponse:
+    return JSONResponse(cache.profile(code, lang).as_dict())
 
 
 @router.get("/areas/{code}/explain", tags=["monitor"], summary="Per domain the indicators behind the scores")
@@ -168,9 +168,9 @@ RankOrder = Annotated[
 
 @router.get("/rankings", tags=["monitor"], summary="Areas ranked on a domain or the overall index, paginated")
 def rankings(
-    con: Warehouse, selection: Rankings, page: Page = 1, size: Size = 50, sort: RankOrder = "rank"
+    cache: Cache, selection: Rankings, page: Page = 1, size: Size = 50, sort: RankOrder = "rank"
 ) -> dict[str, object]:
-    found = ranking(con, selection, order=sort, limit=size, offset=(page - 1) * size)
+    found = cache(ranking_page, selection, sort, size, (page - 1) * size)
     return {
         "selection": found.partition_dict(),
         "total": found.total,

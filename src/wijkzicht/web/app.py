@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from wijkzicht import __version__, warehouse
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.web import api, kaart, pages
-from wijkzicht.web.deps import ProfileCache
+from wijkzicht.web.deps import WarehouseCache
 from wijkzicht.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from wijkzicht.web.render import page
 
@@ -41,7 +41,7 @@ def create_app(database: Path) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.warehouse = connection
-    app.state.profiles = ProfileCache(connection)
+    app.state.cache = WarehouseCache(connection)
     app.add_middleware(DropEmptyQueryParameters)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router, prefix="/api")

@@ -1,11 +1,10 @@
-"""What every request needs: a cursor on the warehouse and the language."""
+"""What every request needs: a cursor on the warehouse, the cache of its results and the language."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import duckdb
 from fastapi import Depends, Query, Request
@@ -24,40 +23,41 @@ def warehouse_cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 Warehouse = Annotated[duckdb.DuckDBPyConnection, Depends(warehouse_cursor)]
+T = TypeVar("T")
 
 
-class ProfileCache:
-    """Area profiles by (code, language, number of similar areas), computed once per server.
+class WarehouseCache:
+    """Results of reads of the warehouse by their arguments, each computed once per server.
 
-    The warehouse is read-only while the server runs, so a profile cannot go stale; the cache is bounded.
+    The warehouse is read-only while the server runs, so a result cannot go stale; the cache is bounded.
+    `cache(function, *arguments)` calls `function(cursor, *arguments)` on a fresh cursor the first time.
     """
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, size: int = 4096) -> None:
         self._connection = connection
-        self.get = lru_cache(maxsize=size)(self._compute)
-        self._json = lru_cache(maxsize=size)(self._serialise)
+        self._call = lru_cache(maxsize=size)(self._compute)
 
-    def _compute(self, code: str, language: str, similar_count: int) -> Profile:
+    def _compute(self, function: Callable[..., T], *arguments: Hashable) -> T:
         cursor = self._connection.cursor()
         try:
-            return area_profile(cursor, code, language=language, similar_count=similar_count)
+            return function(cursor, *arguments)
         finally:
             cursor.close()
 
-    def _serialise(self, code: str, language: str) -> bytes:
-        return json.dumps(self(code, language).as_dict(), ensure_ascii=False).encode("utf-8")
+    def __call__(self, function: Callable[..., T], *arguments: Hashable) -> T:
+        return self._call(function, *arguments)
 
-    def __call__(self, code: str, language: str, similar_count: int = 5) -> Profile:
-        return self.get(normalise_code(code), language, similar_count)
-
-    def as_json(self, code: str, language: str) -> bytes:
-        """The profile as the API sends it, serialised once."""
-        return self._json(normalise_code(code), language)
+    def profile(self, code: str, language: str, similar_count: int = 5) -> Profile:
+        return self(_profile, normalise_code(code), language, similar_count)
 
 
-def profile_cache(request: Request) -> ProfileCache:
-    return request.app.state.profiles
+def _profile(cursor: duckdb.DuckDBPyConnection, code: str, language: str, similar_count: int) -> Profile:
+    return area_profile(cursor, code, language=language, similar_count=similar_count)
 
 
-Profiles = Annotated[ProfileCache, Depends(profile_cache)]
+def warehouse_cache(request: Request) -> WarehouseCache:
+    return request.app.state.cache
+
+
+Cache = Annotated[WarehouseCache, Depends(warehouse_cache)]
 Language = Annotated[Literal["nl", "en"], Query(description="Language of labels and texts")]

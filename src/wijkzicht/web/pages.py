@@ -17,9 +17,9 @@ from wijkzicht.areas import Area, search
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.profile import Profile, ProfileFigure, latest_per_indicator
-from wijkzicht.rankings import RankingFilter, ranking, scored_domains
+from wijkzicht.rankings import RankingFilter, ranking, ranking_page, scored_domains
 from wijkzicht.web.api import Rankings, RankOrder
-from wijkzicht.web.deps import Language, Profiles, Warehouse
+from wijkzicht.web.deps import Cache, Language, Warehouse
 from wijkzicht.web.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -46,9 +46,9 @@ def search_page(
 
 @router.get("/gebied/{code}", response_class=HTMLResponse)
 def profile_page(
-    request: Request, profiles: Profiles, code: Annotated[str, Path(max_length=12)], lang: Language = "nl"
+    request: Request, cache: Cache, code: Annotated[str, Path(max_length=12)], lang: Language = "nl"
 ) -> HTMLResponse:
-    profile = profiles(code, lang)
+    profile = cache.profile(code, lang)
     return page(request, "gebied.html", lang, profile=profile, **_profile_context(profile, lang))
 
 
@@ -77,13 +77,14 @@ def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
 def rankings_page(
     request: Request,
     con: Warehouse,
+    cache: Cache,
     selection: Rankings,
     page_number: Annotated[int, Query(alias="pagina", ge=1, le=100_000)] = 1,
     size: Annotated[int, Query(alias="per", ge=1, le=250)] = 50,
     sort: RankOrder = "rank",
     lang: Language = "nl",
 ) -> HTMLResponse:
-    found = ranking(con, selection, order=sort, limit=size, offset=(page_number - 1) * size)
+    found = cache(ranking_page, selection, sort, size, (page_number - 1) * size)
     pages = max(1, -(-found.total // size))
     return page(
         request,
@@ -135,12 +136,12 @@ def _compared_codes(
 def compare_page(
     request: Request,
     con: Warehouse,
-    cache: Profiles,
+    cache: Cache,
     wanted: Annotated[list[str], Depends(_compared_codes)],
     lang: Language = "nl",
 ) -> HTMLResponse:
     areas, problems = _resolve_areas(con, wanted)
-    profiles = [cache(area.code, lang, similar_count=0) for area in areas]
+    profiles = [cache.profile(area.code, lang, similar_count=0) for area in areas]
     rows = _comparison_rows(profiles)
     return page(
         request,

@@ -85,28 +85,22 @@ def compare(
     rows = con.execute(
         f"""
         WITH own AS (
-            SELECT * FROM observations
+            SELECT * FROM published_observations
             WHERE area_code = ? AND (? IS NULL OR period = ?) AND (? IS NULL OR subgroup = ?)
               AND (? IS NULL OR boundary_year = ?) AND (? IS NULL OR indicator = ?)
         ),
         -- each reference read by its own code: the observations are sorted by area, so this reads little
-        gemeente AS (SELECT * FROM observations WHERE area_code = ?),
-        nation AS (SELECT * FROM observations WHERE area_code = '{NATIONAL_CODE}')
+        gemeente AS (SELECT * FROM published_observations WHERE area_code = ?),
+        nation AS (SELECT * FROM published_observations WHERE area_code = '{NATIONAL_CODE}')
         SELECT o.indicator, i.{name}, i.unit, i.direction, o.subgroup, o.boundary_year, o.period,
-               CASE WHEN suppressed THEN NULL ELSE o.value END, g.value, n.value,
-               CASE WHEN suppressed THEN format('minder dan {{}} inwoners', minimum) END,
+               o.value, g.value, n.value, CASE WHEN o.suppressed THEN o.missing_reason END,
                i.aggregation = 'sum' AS is_count
         FROM own o
         JOIN indicators i ON i.id = o.indicator
-        JOIN provenance p ON p.source_id = o.source_id
-        LEFT JOIN tables t ON t.table_id = p.source_table
-        LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year
         LEFT JOIN gemeente g ON g.indicator = o.indicator
              AND g.subgroup = o.subgroup AND g.boundary_year = o.boundary_year AND g.period = o.period
         LEFT JOIN nation n ON n.indicator = o.indicator
-             AND n.subgroup = o.subgroup AND n.boundary_year = o.boundary_year AND n.period = o.period,
-        LATERAL (SELECT coalesce(i.min_population, t.min_population, 0) AS minimum),
-        LATERAL (SELECT o.level <> 'land' AND coalesce(a.population < minimum, false) AS suppressed)
+             AND n.subgroup = o.subgroup AND n.boundary_year = o.boundary_year AND n.period = o.period
         ORDER BY o.boundary_year, o.period, i.domain, o.indicator, o.subgroup
         """,
         [code, period, period, subgroup, subgroup, boundary_year, boundary_year, indicator, indicator,

@@ -182,8 +182,8 @@ def aggregate(
         WITH member_values AS (
             SELECT o.indicator, o.subgroup, o.boundary_year, o.period, o.area_code, i.aggregation, o.value,
                    a.population AS weight,
-                   CASE WHEN o.value IS NULL THEN 'missing'
-                        WHEN o.level <> 'land' AND a.population < minimum THEN 'suppressed'
+                   CASE WHEN o.suppressed THEN 'suppressed'
+                        WHEN o.value IS NULL THEN 'missing'
                         WHEN o.area_code IN (SELECT c.old_code FROM address_moves c
                                              WHERE c.from_year = o.boundary_year AND c.to_year = $matrix_year
                                                AND c.variant = $variant AND c.level = o.level)
@@ -193,13 +193,10 @@ def aggregate(
                         THEN 'changed'
                         WHEN i.aggregation = 'weighted_mean' AND a.population IS NULL THEN 'unweighted'
                         ELSE 'used' END AS status
-            FROM observations o
+            FROM published_observations o
             JOIN aggregate_members m ON m.code = o.area_code
             JOIN indicators i ON i.id = o.indicator
-            JOIN provenance p ON p.source_id = o.source_id
-            LEFT JOIN tables t ON t.table_id = p.source_table
-            LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year,
-            LATERAL (SELECT coalesce(i.min_population, t.min_population, 0) AS minimum)
+            LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year
             WHERE i.aggregation IN ('sum', 'weighted_mean')
               AND ($period IS NULL OR o.period = $period) AND ($subgroup IS NULL OR o.subgroup = $subgroup)
               AND ($indicator IS NULL OR o.indicator = $indicator)

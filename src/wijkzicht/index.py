@@ -136,15 +136,17 @@ def build_area_population(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_published_observations(con: duckdb.DuckDBPyConnection) -> None:
-    """The view every export and API reads: observations with the values of areas below their indicator's
-    minimum population removed (NULL, with the reason), as CBS suppresses small numbers."""
+    """The view every reader of figures uses: observations with the values of areas below their
+    indicator's minimum population removed (NULL, `suppressed`, with the reason), as CBS suppresses small
+    numbers. The country is never suppressed."""
     con.execute(
         """
         CREATE OR REPLACE VIEW published_observations AS
         SELECT o.* EXCLUDE (value, missing_reason),
                CASE WHEN suppressed THEN NULL ELSE o.value END AS value,
                CASE WHEN suppressed THEN format('minder dan {} inwoners', minimum) ELSE o.missing_reason END
-                   AS missing_reason
+                   AS missing_reason,
+               suppressed
         FROM observations o
         JOIN indicators i ON i.id = o.indicator
         JOIN provenance p ON p.source_id = o.source_id

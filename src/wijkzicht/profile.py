@@ -22,24 +22,11 @@ PREFERRED_SUBGROUPS = ("18plus", "totaal", "18tot65", "65plus")
 
 
 @dataclass(frozen=True)
-class ProfileFigure:
-    """One figure of the area with what it is compared with."""
+class ProfileFigure(comparison.Comparison):
+    """One figure of the area with what it is compared with, its national position, trend and source."""
 
-    indicator: str
-    name: str
     domain: str
-    unit: str
-    direction: str
-    subgroup: str
-    boundary_year: int
-    period: int
-    value: float | None
-    gemeente_value: float | None
-    national_value: float | None
-    versus_gemeente: str | None
-    versus_national: str | None
     percentile: float | None  # national percentile among areas of the level, higher = more problems
-    suppressed_reason: str | None
     trend: trends.Trend | None
     source_table: str
     source_column: str
@@ -85,21 +72,9 @@ def _latest_figures(con: duckdb.DuckDBPyConnection, area: Area, language: str) -
     meta = _indicator_meta(con, area.code)
     return [
         ProfileFigure(
-            indicator=f.indicator,
-            name=f.name,
+            **vars(f),
             domain=meta[f.indicator, f.boundary_year, f.period, f.subgroup][0],
-            unit=f.unit,
-            direction=f.direction,
-            subgroup=f.subgroup,
-            boundary_year=f.boundary_year,
-            period=f.period,
-            value=f.value,
-            gemeente_value=f.gemeente_value,
-            national_value=f.national_value,
-            versus_gemeente=f.versus_gemeente,
-            versus_national=f.versus_national,
             percentile=percentiles.get((f.indicator, f.subgroup, f.boundary_year, f.period)),
-            suppressed_reason=f.suppressed_reason,
             trend=series.get((f.indicator, f.subgroup)),
             source_table=meta[f.indicator, f.boundary_year, f.period, f.subgroup][1],
             source_column=meta[f.indicator, f.boundary_year, f.period, f.subgroup][2],

@@ -250,16 +250,10 @@ def _collect_points(
         """
         CREATE OR REPLACE TEMP TABLE trend_points AS
         WITH own AS (
-            SELECT o.indicator, o.subgroup, o.boundary_year, o.period, i.aggregation, i.unit,
-                   CASE WHEN NOT suppressed THEN o.value END AS value,
-                   CASE WHEN suppressed THEN format('minder dan {} inwoners', minimum) END AS suppression
-            FROM observations o
+            SELECT o.indicator, o.subgroup, o.boundary_year, o.period, i.aggregation, i.unit, o.value,
+                   CASE WHEN o.suppressed THEN o.missing_reason END AS suppression
+            FROM published_observations o
             JOIN indicators i ON i.id = o.indicator
-            JOIN provenance p ON p.source_id = o.source_id
-            LEFT JOIN tables t ON t.table_id = p.source_table
-            LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year,
-            LATERAL (SELECT coalesce(i.min_population, t.min_population, 0) AS minimum),
-            LATERAL (SELECT o.level <> 'land' AND coalesce(a.population < minimum, false) AS suppressed)
             WHERE o.area_code = $code AND ($indicator IS NULL OR o.indicator = $indicator)
               AND ($subgroup IS NULL OR o.subgroup = $subgroup)
         ),

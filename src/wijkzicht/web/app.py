@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from wijkzicht import __version__, warehouse
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.web import api, pages
+from wijkzicht.web import api, ondermijning, pages
 from wijkzicht.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from wijkzicht.web.render import page
 
@@ -47,6 +47,7 @@ def create_app(database: Path) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router, prefix="/api")
     app.include_router(pages.router)
+    app.include_router(ondermijning.router)
     _add_api_documentation(app)
     _add_error_handlers(app)
     return app

@@ -362,10 +362,14 @@ def _indicator_positions(
 def _loaded_boundary_years(
     con: duckdb.DuckDBPyConnection, ids: list[str], level: str
 ) -> dict[str, list[int] | None]:
-    """Per indicator in the warehouse: the boundary years it has at this level ([] = only other levels)."""
+    """Per indicator in the warehouse: the boundary years it has at this level ([] = only other levels).
+
+    Read from the series of the stored scores (one row per indicator, level, boundary year, period and
+    subgroup), which the framework's indicators all have, rather than from millions of observations.
+    """
     rows = con.execute(
         """SELECT indicator, list(DISTINCT boundary_year ORDER BY boundary_year) FILTER (WHERE level = ?)
-           FROM observations WHERE list_contains(?, indicator) GROUP BY indicator""",
+           FROM score_series WHERE list_contains(?, indicator) GROUP BY indicator""",
         [level, ids],
     ).fetchall()
     return {indicator: years or [] for indicator, years in rows}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -68,3 +69,17 @@ def test_a_file_with_a_column_naming_persons_stops_the_build(snapshot: Path, tmp
 def test_the_guard_is_not_fooled_by_a_changed_case_or_a_cbs_suffix() -> None:
     assert identifying("POSTCODEHUISNUMMER_7") and identifying("kvk_nummer")
     assert identifying("Gemeentenaam_1") is None and identifying("WijkenEnBuurten") is None
+
+
+def test_boundaries_with_address_properties_are_refused(tmp_path: Path) -> None:
+    feature = {
+        "type": "Feature",
+        "properties": {"gemeentecode": "GM0344", "gemeentenaam": "Utrecht", "huisnummer": "12"},
+        "geometry": {"type": "Point", "coordinates": [5.12, 52.09]},
+    }
+    path = tmp_path / "data/geo/pdok_gemeenten_2024_wgs84.geojson.gz"
+    path.parent.mkdir(parents=True)
+    with gzip.open(path, "wt", encoding="utf-8") as stream:
+        json.dump({"type": "FeatureCollection", "features": [feature]}, stream)
+    with pytest.raises(SourceError, match="column 'huisnummer' identifies an address"):
+        warehouse.build(tmp_path / "wz.duckdb", [tmp_path / "data"])

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from police_fixture import PoliceService
 from wijkzicht import online, warehouse
-from wijkzicht.errors import SourceError
+from wijkzicht.catalogue import parse_catalogue
+from wijkzicht.errors import CatalogueError, SourceError
 
 KWB = "cbs_kwb/85984NED_kwb2024_"
 
@@ -191,3 +193,50 @@ def test_bad_police_rows_stop_the_build_naming_file_row_and_column(
         warehouse.build(tmp_path / "wz.duckdb", [small_snapshot(snapshot, tmp_path / "snapshot"), cache])
     assert message in str(error.value)
     assert not (tmp_path / "wz.duckdb").exists()
+
+
+CATALOGUE = Path(__file__).resolve().parents[1] / "src" / "wijkzicht" / "catalogue" / "indicators.yaml"
+
+
+def catalogue_document() -> dict:
+    return yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+
+
+def crime_entry(document: dict, indicator_id: str) -> dict:
+    return next(entry for entry in document["indicators"] if entry["id"] == indicator_id)
+
+
+def test_a_catalogue_naming_a_crime_type_the_table_lacks_stops_the_build(
+    snapshot: Path, tmp_path: Path
+) -> None:
+    document = catalogue_document()
+    crime_entry(document, "woninginbraak")["sources"][0]["crime_types"] = ["1.1.1", "9.9.9"]
+    cache = tmp_path / "cache"
+    fetch_police(snapshot, cache)
+    with pytest.raises(
+        SourceError, match=r"'woninginbraak' counts crime types the table does not have: 9\.9\.9"
+    ):
+        warehouse.build(
+            tmp_path / "wz.duckdb",
+            [small_snapshot(snapshot, tmp_path / "snapshot"), cache],
+            catalogue=parse_catalogue(document),
+        )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"crime_types": ["1.1"]}, "crime_types must be a list of police codes"),
+        ({"crime_types": ["1.1.1", "1.1.1"]}, "a crime type is listed twice"),
+        ({"unit": "aantal"}, "its unit must be 'per 1 000 inwoners'"),
+    ],
+)
+def test_crime_indicators_in_the_catalogue_are_checked(change: dict, message: str) -> None:
+    document = catalogue_document()
+    entry = crime_entry(document, "woninginbraak")
+    if "unit" in change:
+        entry.update(change)
+    else:
+        entry["sources"][0].update(change)
+    with pytest.raises(CatalogueError, match=message):
+        parse_catalogue(document)

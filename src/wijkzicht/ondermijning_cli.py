@@ -19,6 +19,7 @@ from wijkzicht.cli import (
     user_errors,
 )
 from wijkzicht.ondermijning import AreaView, ThemePosition, area_view
+from wijkzicht.web.i18n import Translator
 
 
 @app.command()
@@ -34,11 +35,14 @@ def ondermijning(
         if output is OutputFormat.json:
             _print_json(view.as_dict())
             return
-        _print_view(view)
+        _print_view(view, Translator(lang.value))
 
 
-def _print_view(view: AreaView) -> None:
-    console.print(f"[bold]{view.code}[/] {view.name} ({view.level}, grensindeling {view.boundary_year})\n")
+def _print_view(view: AreaView, t: Translator) -> None:
+    level = t(f"level.{view.level}")
+    console.print(
+        f"[bold]{view.code}[/] {view.name} ({t('ondermijning.area', level=level, code=view.code, year=view.boundary_year)})\n"
+    )
     for text in view.explanation.values():
         console.print(text, style="dim")
     console.print()
@@ -46,27 +50,29 @@ def _print_view(view: AreaView) -> None:
         console.print(f"[yellow]{view.not_shown_reason}[/]")
         return
     for theme in view.themes:
-        console.print(_theme_table(theme))
+        console.print(_theme_table(theme, t))
 
 
-def _theme_table(theme: ThemePosition) -> Table:
+def _theme_table(theme: ThemePosition, t: Translator) -> Table:
     if theme.mean_percentile is not None:
-        position = (
-            f"gemiddeld percentiel {theme.mean_percentile:.0f} "
-            f"({theme.indicators_with_position} van {theme.indicators_in_theme} indicatoren"
-            + (", beperkte dekking)" if theme.limited_coverage else ")")
-        )
+        position = t(
+            "ondermijning.summary",
+            percentile=f"{theme.mean_percentile:.0f}",
+            used=theme.indicators_with_position,
+            total=theme.indicators_in_theme,
+        ) + (f", {t('ondermijning.limited_short')}" if theme.limited_coverage else "")
     else:
-        position = "geen positie"
+        position = t("ondermijning.summary_none")
     table = Table(
-        "indicator", "waarde", "percentiel", "periode", "toelichting", title=f"{theme.name}: {position}"
+        *(t(f"ondermijning.{key}") for key in ("indicator", "value", "percentile", "period", "remark")),
+        title=f"{theme.name}: {position}",
     )
     for i in theme.indicators:
         table.add_row(
-            i.name,
-            f"{i.value:.1f} {i.unit}" if i.value is not None else "—",
+            f"{i.name} ({i.unit})",
+            f"{i.value:.1f}" if i.value is not None else "—",
             f"{i.percentile:.0f}" if i.percentile is not None else "—",
-            f"{i.period} (grenzen {i.boundary_year})" if i.period else "",
+            f"{i.period}, {t('ondermijning.boundary', year=i.boundary_year)}" if i.period else "",
             i.reason or "",
         )
     for planned in theme.not_available:

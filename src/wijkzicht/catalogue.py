@@ -16,6 +16,7 @@ from wijkzicht.errors import CatalogueError
 DIRECTIONS = ("higher_is_worse", "higher_is_better", "neutral")
 AGGREGATIONS = ("sum", "weighted_mean", "ratio", "none")
 BASES = ("register", "survey")
+CRIME_RATE_UNIT = "per 1 000 inwoners"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Table:
 class SourceColumn:
     table: str  # a table id, or a family name such as "kwb"
     column: str
+    # For a police table (long format, one row per crime type): the crime types whose counts add up to it.
+    crime_types: tuple[str, ...] = ()
 
     def matches(self, raw_column: str) -> bool:
         """CBS suffixes column keys with a per-table number: `AantalInwoners` matches `AantalInwoners_5`."""
@@ -58,6 +61,11 @@ class Indicator:
     min_population: int | None = None
     # Relative weight within its domain score: equal weights unless the catalogue says otherwise.
     weight: float = 1.0
+
+    @property
+    def crime_types(self) -> tuple[str, ...]:
+        """The police crime types counted by this indicator (empty for every other indicator)."""
+        return tuple(code for source in self.sources for code in source.crime_types)
 
     @property
     def scored(self) -> bool:
@@ -153,7 +161,13 @@ def _parse_indicator(entry: dict[str, Any], catalogue: Catalogue) -> Indicator:
         table = _require(source, "table", where)
         if table not in catalogue.tables and table not in catalogue.families:
             raise CatalogueError(f"{where}: unknown source table {table!r}")
-        sources.append(SourceColumn(table=table, column=_require(source, "column", where)))
+        sources.append(
+            SourceColumn(
+                table=table,
+                column=_require(source, "column", where),
+                crime_types=_crime_types(source.get("crime_types", []), where),
+            )
+        )
     return Indicator(
         id=indicator_id,
         name_nl=_require(names, "nl", where),
@@ -169,6 +183,17 @@ def _parse_indicator(entry: dict[str, Any], catalogue: Catalogue) -> Indicator:
     )
 
 
+def _crime_types(values: Any, where: str) -> tuple[str, ...]:
+    codes = tuple(str(value).strip() for value in values) if isinstance(values, list) else ()
+    if not isinstance(values, list) or not all(re.fullmatch(r"\d+(\.\d+){2}", code) for code in codes):
+        raise CatalogueError(
+            f"{where}: crime_types must be a list of police codes such as '1.1.1', not {values!r}"
+        )
+    if len(set(codes)) != len(codes):
+        raise CatalogueError(f"{where}: a crime type is listed twice in {list(codes)}")
+    return codes
+
+
 def _positive_weight(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise CatalogueError(f"{where}: weight must be a positive number, not {value!r}")
@@ -181,6 +206,17 @@ def _check_group_characteristics(indicator: Indicator) -> None:
         raise CatalogueError(
             f"indicator {indicator.id!r} is a group characteristic: it must stay in domain 'context' "
             "with direction 'neutral'"
+        )
+
+
+def _check_crime_rate(indicator: Indicator) -> None:
+    # Police counts only become comparable between areas as a rate on the population (see docs/method.md).
+    if indicator.crime_types and (
+        indicator.unit != CRIME_RATE_UNIT or indicator.aggregation != "weighted_mean"
+    ):
+        raise CatalogueError(
+            f"indicator {indicator.id!r} counts crime types: its unit must be {CRIME_RATE_UNIT!r} "
+            "and its aggregation 'weighted_mean'"
         )
 
 
@@ -206,6 +242,7 @@ def parse_catalogue(document: dict[str, Any]) -> Catalogue:
         if indicator.id in catalogue.indicators:
             raise CatalogueError(f"indicator {indicator.id!r} is defined twice")
         _check_group_characteristics(indicator)
+        _check_crime_rate(indicator)
         catalogue.indicators[indicator.id] = indicator
     return catalogue
 

@@ -274,3 +274,6 @@ def _print_json(document: object) -> None:
 
 
 from wijkzicht import analysis_cli  # noqa: E402,F401  (registers the analysis commands)
+
+# isort: split
+from wijkzicht import ondermijning_cli  # noqa: E402,F401  (registers `wijkzicht ondermijning`)

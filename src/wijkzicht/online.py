@@ -26,6 +26,7 @@ import httpx
 from wijkzicht import __version__
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import OnlineError
+from wijkzicht.privacy import reject_identifying
 
 DEFAULT_TARGETS: tuple[str, ...] = ("85984NED", "50090NED", "pdok:gemeenten:2024")
 
@@ -141,6 +142,10 @@ def _fetch_cbs_table(
     table_infos = _odata_values(http, f"{base}/TableInfos", not_found)
     written.append(_write_json(folder / f"{table}_TableInfos.json", table_infos))
     data_properties = _odata_values(http, f"{base}/DataProperties", not_found)
+    # Refuse before a single value is downloaded: aggregates per area only (wijkzicht.privacy).
+    reject_identifying(
+        f"{base}/DataProperties", _dimension_keys(data_properties) + _data_columns(data_properties)
+    )
     written.append(_write_json(folder / f"{table}_DataProperties.json", data_properties))
 
     for key in _dimension_keys(data_properties):

@@ -20,6 +20,7 @@ import duckdb
 
 from wijkzicht import __version__
 from wijkzicht.catalogue import Catalogue, load_catalogue
+from wijkzicht.crime_rates import build_crime_rates
 from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
 from wijkzicht.index import build_area_population, build_published_observations, store_scores
 from wijkzicht.similar import build_structure
@@ -44,7 +45,7 @@ CODE_PATTERNS = {
 }
 LEVEL_ORDER = ("land", "gemeente", "wijk", "buurt")
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps total)
 
@@ -440,6 +441,10 @@ def _write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots
     )
 
 
+def _build_crime_rates(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    build_crime_rates(con, catalogue)
+
+
 def _build_derived_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     build_area_population(con)
     build_published_observations(con)
@@ -474,6 +479,7 @@ FINISHING_STEPS: tuple[
     ("gebiedscodes controleren", _check_region_codes),
     ("gebiedenregister", _build_areas),
     ("waarnemingen", _build_observations),
+    ("misdrijven per 1 000 inwoners", _build_crime_rates),
     ("focusgebieden", _check_focus_areas),
     ("indicatorcatalogus", _write_catalogue),
     ("bevolking en grenswijzigingen", _build_derived_tables),

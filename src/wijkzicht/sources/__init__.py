@@ -69,9 +69,19 @@ FAMILIES: tuple[SourceFamily, ...] = (
     SourceFamily("Politie: regio's", ("politie/*_WijkenEnBuurten*.csv.gz",), politie.read_regions),
     SourceFamily(
         "Politie: metadata",
-        ("politie/*_TableInfos.csv", "politie/*_SoortMisdrijf.csv", "politie/*_Perioden.csv"),
+        (
+            "politie/*_TableInfos.csv",
+            "politie/*_SoortMisdrijf.csv",
+            "politie/*_Perioden.csv",
+            # as `wijkzicht fetch 47018NED` writes them
+            "politie/*_TableInfos.json",
+            "politie/*_SoortMisdrijf.csv.gz",
+            "politie/*_Perioden.csv.gz",
+        ),
         politie.read_metadata,
     ),
+    # After the metadata: the counts are checked against the crime-type list.
+    SourceFamily("Politie: misdrijven", ("politie/*_UntypedDataSet.csv.gz",), politie.read_counts),
     SourceFamily("PDOK gemeentegrenzen", ("geo/pdok_*.geojson.gz",), pdok.read),
     SourceFamily("NPLV focusgebieden", ("programma/nplv_focusgebieden.csv",), programma.read),
     SourceFamily("VNG grenswijzigingen", ("grenswijzigen/grenswijziging_*.rda",), grenswijzigen.read),

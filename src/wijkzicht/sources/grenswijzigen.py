@@ -14,6 +14,7 @@ from pathlib import Path
 import rdata
 
 from wijkzicht.errors import SourceError
+from wijkzicht.privacy import reject_identifying
 from wijkzicht.sources.staging import Staging, first_line
 
 NAME_PATTERN = re.compile(r"grenswijziging_(toevoeging_)?(gemeente|wijk)_van_(\d{4})_naar_(\d{4})\.rda")
@@ -36,6 +37,7 @@ def read(staging: Staging, path: Path) -> None:
         ) from error
     if getattr(matrix, "size", 0) == 0 or not hasattr(matrix, "dims"):
         return  # an empty matrix: no boundary changes between these years
+    reject_identifying(path, [str(dim) for dim in matrix.dims])  # dimensions are areas, never addresses
     new_codes, old_codes = (matrix.coords[dim].values for dim in matrix.dims)
     values = matrix.values
     row_index, column_index = values.nonzero()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from wijkzicht.catalogue import Table
 from wijkzicht.errors import SourceError
+from wijkzicht.privacy import reject_identifying
 from wijkzicht.sources.staging import Staging, canonical_code, first_line, literal, table_id_of
 
 REGION_COLUMNS = ("Key", "Title")
@@ -79,6 +80,7 @@ def read_subset_json(staging: Staging, path: Path) -> None:
             expected='{"GM0363": {"AantalInwoners_5": 931298, ...}, ...}',
         )
     raw_columns = sorted({key for values in document.values() for key in values})
+    reject_identifying(path, raw_columns)
     columns = staging.catalogue.resolve_columns(table.id, raw_columns)
     cells = [
         (position, code, column, "null" if value is None else str(value))

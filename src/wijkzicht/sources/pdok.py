@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from wijkzicht.errors import SourceError
+from wijkzicht.privacy import reject_identifying
 from wijkzicht.sources.staging import Staging, check_gzip_complete, first_line, literal
 
 LEVELS = {
@@ -43,6 +44,11 @@ def read(staging: Staging, path: Path) -> None:
         raise SourceError(
             path, f"cannot be read as GeoJSON: {first_line(error)}", expected="a GeoJSON FeatureCollection"
         ) from error
+    try:
+        reject_identifying(path, staging.columns(raw))  # feature properties: areas only
+    except SourceError:
+        staging.drop(raw)
+        raise
     staging.require_columns(path, raw, (code_field, name_field, "geom"))
     keep = f"trim({code_field}) <> '{ABROAD}'"
     staging.con.execute(f"""

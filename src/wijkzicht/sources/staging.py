@@ -12,6 +12,7 @@ import duckdb
 
 from wijkzicht.catalogue import Catalogue, Indicator
 from wijkzicht.errors import SourceError
+from wijkzicht.privacy import reject_identifying
 
 STAGING_SCHEMA = """
 CREATE TEMP TABLE stage_areas (
@@ -107,6 +108,11 @@ class Staging:
                 f"cannot be read as CSV: {first_line(error)}",
                 expected="a complete CSV file with a header row",
             ) from error
+        try:
+            reject_identifying(path, self.columns(name))
+        except SourceError:
+            self.drop(name)  # not even a temporary copy of person-level data stays behind
+            raise
         return name
 
     def columns(self, table: str) -> list[str]:

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wijkzicht import __version__, warehouse
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.web import api, kaart, pages
+from wijkzicht.web import api, kaart, ondermijning, pages
 from wijkzicht.web.deps import WarehouseCache
 from wijkzicht.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from wijkzicht.web.render import page
@@ -47,6 +47,7 @@ def create_app(database: Path) -> FastAPI:
     app.include_router(api.router, prefix="/api")
     app.include_router(pages.router)
     app.include_router(kaart.router)
+    app.include_router(ondermijning.router)
     _add_api_documentation(app)
     _add_error_handlers(app)
     return app

@@ -75,6 +75,19 @@ class Indicator:
     def name(self, language: str = "nl") -> str:
         return self.name_en if language == "en" else self.name_nl
 
+    def summary(self) -> dict[str, object]:
+        """What the CLI and the API list of an indicator."""
+        return {
+            "id": self.id,
+            "name_nl": self.name_nl,
+            "name_en": self.name_en,
+            "domain": self.domain,
+            "unit": self.unit,
+            "direction": self.direction,
+            "scored": self.scored,
+            "sources": [{"table": s.table, "column": s.column} for s in self.sources],
+        }
+
 
 @dataclass(frozen=True)
 class Catalogue:

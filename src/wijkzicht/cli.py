@@ -219,20 +219,7 @@ def indicators(
             )
         chosen = [i for i in catalogue.indicators.values() if domain in (None, i.domain)]
         if output is OutputFormat.json:
-            _print_json(
-                [
-                    {
-                        "id": i.id,
-                        "name_nl": i.name_nl,
-                        "name_en": i.name_en,
-                        "domain": i.domain,
-                        "unit": i.unit,
-                        "direction": i.direction,
-                        "sources": [{"table": s.table, "column": s.column} for s in i.sources],
-                    }
-                    for i in chosen
-                ]
-            )
+            _print_json([i.summary() for i in chosen])
             return
         table = Table("id", "naam", "domein", "eenheid", "richting", "bron")
         for i in chosen:

@@ -91,20 +91,7 @@ def area_similar(
 @router.get("/indicators", tags=["catalogue"], summary="The indicator catalogue")
 def indicators(domain: Annotated[str | None, Query(max_length=50)] = None) -> list[dict[str, object]]:
     catalogue = load_catalogue()
-    return [
-        {
-            "id": i.id,
-            "name_nl": i.name_nl,
-            "name_en": i.name_en,
-            "domain": i.domain,
-            "unit": i.unit,
-            "direction": i.direction,
-            "scored": i.scored,
-            "sources": [{"table": s.table, "column": s.column} for s in i.sources],
-        }
-        for i in catalogue.indicators.values()
-        if domain in (None, i.domain)
-    ]
+    return [i.summary() for i in catalogue.indicators.values() if domain in (None, i.domain)]
 
 
 def _value_filter(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from itertools import pairwise
 
 import duckdb
 import pytest
@@ -63,6 +64,9 @@ def test_an_indicator_without_direction_gets_value_quintiles_not_problem_bands(
     data = map_data(con, load_catalogue(), "gemeente", Measure("indicator", "inwoners"))
     assert data.partition == Partition(2024, 2024, "totaal") and data.geometry_year == 2024
     assert [c.kind for c in data.legend] == ["quintile"] * 5
+    ranges = [(c.lower, c.upper) for c in data.legend]
+    assert all(high < next_low for (_, high), (next_low, _) in pairwise(ranges))
+    assert ranges[0][0] == min(v.value for v in data.values) and ranges[-1][1] == 931_298
     amsterdam = next(v for v in data.values if v.code == "GM0363")
     assert amsterdam.value == 931_298 and amsterdam.category == 4 and amsterdam.percentile is None
 

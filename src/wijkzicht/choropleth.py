@@ -276,17 +276,15 @@ def _quintile_classes(rows: list[tuple]) -> tuple[list[LegendClass], Callable[[t
     bounds = [ordered[min(len(ordered) - 1, (len(ordered) * q) // QUINTILES)] for q in range(1, QUINTILES)]
     bounds.append(ordered[-1])
 
-    def categorise(row: tuple) -> int | None:
-        value = row[3]
-        return None if value is None else next(i for i, upper in enumerate(bounds) if value <= upper)
+    def class_of(value: float) -> int:
+        return next(i for i, upper in enumerate(bounds) if value <= upper)
 
-    counts = Counter(categorise(row) for row in rows)
-    legend, lower = [], ordered[0]
-    for i, upper in enumerate(bounds):
-        if counts[i]:
-            legend.append(LegendClass(i, "quintile", lower, upper, counts[i]))
-        lower = upper
-    return legend, categorise
+    # Each class is labelled with the smallest and largest value it holds, so labels never overlap.
+    members: dict[int, list[float]] = {}
+    for value in ordered:
+        members.setdefault(class_of(value), []).append(value)
+    legend = [LegendClass(i, "quintile", held[0], held[-1], len(held)) for i, held in sorted(members.items())]
+    return legend, lambda row: None if row[3] is None else class_of(row[3])
 
 
 # --- Boundaries ------------------------------------------------------------------------------------

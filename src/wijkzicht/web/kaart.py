@@ -12,6 +12,7 @@ import gzip
 import json
 from typing import Annotated, Literal
 
+import duckdb
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -69,7 +70,7 @@ def _format_number(value: float | None, language: str, decimals: int = 1) -> str
     if value is None:
         return ""
     text = f"{value:,.{decimals}f}"
-    if language == "nl":  # Dutch: decimal comma, thin grouping with a dot
+    if language == "nl":  # Dutch: decimal comma, thousands grouped with a dot
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
 
@@ -114,6 +115,8 @@ def _class_label(data: MapData, legend_class: LegendClass, t: Translator, unit: 
         return t("kaart.class.band", lower=lower, upper=upper)
     low = _format_number(legend_class.lower, t.language, decimals)
     high = _format_number(legend_class.upper, t.language, decimals)
+    if low == high:  # a class of one value, e.g. an urbanity code shared by many areas
+        return t("kaart.class.quintile_one", value=low, unit=unit)
     return t("kaart.class.quintile", lower=low, upper=high, unit=unit)
 
 
@@ -126,7 +129,7 @@ def _status_label(value: AreaValue, t: Translator) -> str:
 
 
 def map_view(
-    con: Warehouse,
+    con: duckdb.DuckDBPyConnection,
     level: str,
     measure_text: str,
     period: int | None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -242,3 +243,21 @@ def test_fetched_wijk_boundaries_are_drawn_for_the_wijken_they_cover(
     page = with_wijk_boundaries.get("/kaart", params={"level": "wijk", "measure": "indicator:eenzaam"})
     assert 'id="map"' in page.text and "geen grenzen" not in page.text
     assert "3175 gebieden met een waarde staan niet op de kaart" in page.text
+
+
+def test_the_table_of_buurten_narrows_to_one_gemeente_with_national_places(
+    web: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    params = {"level": "buurt", "measure": "index", "gemeente": "GM0344"}
+    page = web.get("/kaart", params=params)
+    assert page.status_code == 200 and '<option value="GM0344" selected>Utrecht</option>' in page.text
+    listed = re.findall(r'<tr data-code="(BU\w+)">\s*<td class="number">(\d*)</td>', page.text)
+    utrecht = con.execute(
+        "SELECT count(*) FROM area_index i JOIN areas a ON a.code = i.area_code AND a.boundary_year = 2020 "
+        "WHERE i.level = 'buurt' AND i.period = 2020 AND i.subgroup = '18plus' AND a.gemeente_code = 'GM0344'"
+    ).fetchone()[0]
+    assert listed and all(code.startswith("BU0344") for code, _ in listed)
+    assert len(listed) == min(utrecht, kaart.TABLE_ROWS)
+    places = [int(place) for _, place in listed]
+    assert places == sorted(places) and places[0] > 1  # national places, not 1, 2, 3 within Utrecht
+    assert web.get("/kaart", params={**params, "gemeente": "Utrecht"}).status_code == 422

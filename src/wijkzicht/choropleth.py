@@ -92,6 +92,7 @@ class AreaValue:
     category: int | None = None  # index into the legend's classes
     worst_domains: tuple[str, ...] = ()
     drawn: bool = False  # whether a polygon of the map's geometry year shows this value
+    gemeente_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,11 @@ def map_data(
         legend, categorise = _quintile_classes(rows)
     values = [
         AreaValue(
-            *row[:7], category=categorise(row), worst_domains=tuple(row[7] or ()), drawn=row[0] in drawable
+            *row[:7],
+            category=categorise(row),
+            worst_domains=tuple(row[7] or ()),
+            drawn=row[0] in drawable,
+            gemeente_code=row[8],
         )
         for row in rows
     ]
@@ -203,7 +208,8 @@ def map_data(
 def _read_values(
     con: duckdb.DuckDBPyConnection, level: str, measure: Measure, partition: Partition
 ) -> list[tuple]:
-    """(code, name, gemeente, value, percentile, status, reason, worst domain names), most problems first."""
+    """(code, name, gemeente, value, percentile, status, reason, worst domain names, gemeente code),
+    most problems first."""
     key: list[object] = [level, partition.boundary_year, partition.period, partition.subgroup]
     in_partition = "level = ? AND boundary_year = ? AND period = ? AND subgroup = ?"
     if measure.kind in ("index", "stacking"):
@@ -230,7 +236,8 @@ def _read_values(
         parameters = [*key, measure.key, *key, measure.key]
     return con.execute(
         f"""
-        SELECT v.area_code, a.name, g.name, v.value, v.percentile, v.status, v.reason, v.worst_domain_names
+        SELECT v.area_code, a.name, g.name, v.value, v.percentile, v.status, v.reason, v.worst_domain_names,
+               a.gemeente_code
         FROM ({source}) v
         LEFT JOIN areas a ON a.code = v.area_code AND a.boundary_year = ?
         LEFT JOIN areas g ON g.code = a.gemeente_code AND g.boundary_year = a.boundary_year

@@ -158,9 +158,11 @@ def map_view(
     domains = catalogue.domains
     values = [
         {
+            "rank": rank if v.value is not None else None,  # national place, most problems first
             "code": v.code,
             "name": v.name,
             "gemeente": v.gemeente,
+            "gemeente_code": v.gemeente_code,
             "value": v.value,
             "shown": _format_number(v.value, language, decimals),
             "percentile": None if v.percentile is None else round(v.percentile, 1),
@@ -172,7 +174,7 @@ def map_view(
             "worst_domains": [domains[d][language] for d in v.worst_domains if d in domains],
             "drawn": v.drawn,
         }
-        for v in data.values
+        for rank, v in enumerate(data.values, start=1)
     ]
     partition = data.partition
     return {
@@ -298,6 +300,9 @@ def map_page(
     subgroup: Subgroup = None,
     boundary_year: BoundaryYear = None,
     page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+    gemeente: Annotated[
+        str | None, Query(pattern=r"^GM\d{4}$", description="Table: only this gemeente")
+    ] = None,
     lang: Language = "nl",
 ) -> HTMLResponse:
     view = map_view(con, level, measure, period, subgroup, boundary_year, lang)
@@ -310,7 +315,13 @@ def map_page(
         "subgroup": view["subgroup"],
         "boundary_year": view["boundary_year"],
     }
-    rows = view["values"]
+    every_row = view["values"]
+    # The table of wijken or buurten can be narrowed to one gemeente; places stay national.
+    gemeenten = sorted(
+        {(v["gemeente_code"], v["gemeente"]) for v in every_row if v["gemeente_code"]},
+        key=lambda pair: (pair[1] or "", pair[0]),
+    )
+    rows = [v for v in every_row if v["gemeente_code"] == gemeente] if gemeente else every_row
     pages = max(1, -(-len(rows) // TABLE_ROWS))
     current = min(page_number, pages)
     return page(
@@ -324,9 +335,10 @@ def map_page(
         missing_assets=assets.missing(),
         values_url=link("/api/map/values", lang, **state),
         rows=rows[(current - 1) * TABLE_ROWS : current * TABLE_ROWS],
-        first_rank=(current - 1) * TABLE_ROWS + 1,
         table_page=current,
         table_pages=pages,
-        not_drawn=sum(1 for v in rows if not v["drawn"]) if view["boundaries"] else 0,
+        gemeenten=gemeenten if level != "gemeente" else [],
+        table_gemeente=gemeente,
+        not_drawn=sum(1 for v in every_row if not v["drawn"]) if view["boundaries"] else 0,
         adjusted_names=[t(f"kaart.adjusted.{setting}") for setting in view["adjusted"]],
     )

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+from collections.abc import Iterator
+from itertools import pairwise
+from pathlib import Path
 
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
+from wijkzicht import warehouse
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.choropleth import Measure, Partition, choose_partition, drawable_codes, map_data
 from wijkzicht.web import kaart
+from wijkzicht.web.app import create_app
 
 
 def test_index_map_of_gemeenten_shows_the_stored_index_on_the_nearest_boundaries(
@@ -63,6 +69,9 @@ def test_an_indicator_without_direction_gets_value_quintiles_not_problem_bands(
     data = map_data(con, load_catalogue(), "gemeente", Measure("indicator", "inwoners"))
     assert data.partition == Partition(2024, 2024, "totaal") and data.geometry_year == 2024
     assert [c.kind for c in data.legend] == ["quintile"] * 5
+    ranges = [(c.lower, c.upper) for c in data.legend]
+    assert all(high < next_low for (_, high), (next_low, _) in pairwise(ranges))
+    assert ranges[0][0] == min(v.value for v in data.values) and ranges[-1][1] == 931_298
     amsterdam = next(v for v in data.values if v.code == "GM0363")
     assert amsterdam.value == 931_298 and amsterdam.category == 4 and amsterdam.percentile is None
 
@@ -188,3 +197,67 @@ def test_a_measure_without_data_at_the_level_says_so_instead_of_an_empty_map(web
     page = web.get("/kaart", params={"measure": "domain:safety"})  # no scored safety indicator yet
     assert page.status_code == 200 and "geen gegevens op dit niveau" in page.text
     assert 'id="map"' not in page.text and 'id="map-period"' not in page.text
+
+
+# Two hand-made rectangles in the layout of a PDOK wijk download (`wijkzicht fetch pdok:wijken:2020`),
+# roughly where the wijken lie. They are NOT real boundaries: they only show that fetched wijk
+# boundaries are found, matched by code and drawn.
+HANDMADE_WIJKEN = {
+    "WK034403": ("Overvecht", (5.11, 52.11, 5.14, 52.13)),
+    "WK051836": ("Wijk 36 Moerwijk", (4.28, 52.05, 4.30, 52.06)),
+}
+
+
+@pytest.fixture(scope="module")
+def with_wijk_boundaries(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    extra = tmp_path_factory.mktemp("fetched")
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"wijkcode": code, "wijknaam": name},
+            "geometry": {"type": "Polygon", "coordinates": [[(w, s), (e, s), (e, n), (w, n), (w, s)]]},
+        }
+        for code, (name, (w, s, e, n)) in HANDMADE_WIJKEN.items()
+    ]
+    (extra / "geo").mkdir()
+    with gzip.open(extra / "geo" / "pdok_wijken_2020_wgs84.geojson.gz", "wt", encoding="utf-8") as out:
+        json.dump({"type": "FeatureCollection", "features": features}, out)
+    database = extra / "wijkzicht.duckdb"
+    warehouse.build(database, [snapshot, extra])
+    with TestClient(create_app(database)) as client:
+        yield client
+
+
+def test_fetched_wijk_boundaries_are_drawn_for_the_wijken_they_cover(
+    with_wijk_boundaries: TestClient,
+) -> None:
+    body = with_wijk_boundaries.get(
+        "/api/map/values", params={"level": "wijk", "measure": "indicator:eenzaam"}
+    )
+    view = body.json()
+    assert (view["boundary_year"], view["geometry_year"]) == (2020, 2020)
+    assert view["boundaries"] == "/api/map/boundaries/wijk/2020" and view["drawn"] == 2
+    assert {v["code"] for v in view["values"] if v["drawn"]} == set(HANDMADE_WIJKEN)
+    shapes = with_wijk_boundaries.get(view["boundaries"]).json()["features"]
+    assert {f["properties"]["code"] for f in shapes} == set(HANDMADE_WIJKEN)
+    page = with_wijk_boundaries.get("/kaart", params={"level": "wijk", "measure": "indicator:eenzaam"})
+    assert 'id="map"' in page.text and "geen grenzen" not in page.text
+    assert "3175 gebieden met een waarde staan niet op de kaart" in page.text
+
+
+def test_the_table_of_buurten_narrows_to_one_gemeente_with_national_places(
+    web: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    params = {"level": "buurt", "measure": "index", "gemeente": "GM0344"}
+    page = web.get("/kaart", params=params)
+    assert page.status_code == 200 and '<option value="GM0344" selected>Utrecht</option>' in page.text
+    listed = re.findall(r'<tr data-code="(BU\w+)">\s*<td class="number">(\d*)</td>', page.text)
+    utrecht = con.execute(
+        "SELECT count(*) FROM area_index i JOIN areas a ON a.code = i.area_code AND a.boundary_year = 2020 "
+        "WHERE i.level = 'buurt' AND i.period = 2020 AND i.subgroup = '18plus' AND a.gemeente_code = 'GM0344'"
+    ).fetchone()[0]
+    assert listed and all(code.startswith("BU0344") for code, _ in listed)
+    assert len(listed) == min(utrecht, kaart.TABLE_ROWS)
+    places = [int(place) for _, place in listed]
+    assert places == sorted(places) and places[0] > 1  # national places, not 1, 2, 3 within Utrecht
+    assert web.get("/kaart", params={**params, "gemeente": "Utrecht"}).status_code == 422

@@ -92,6 +92,7 @@ class AreaValue:
     category: int | None = None  # index into the legend's classes
     worst_domains: tuple[str, ...] = ()
     drawn: bool = False  # whether a polygon of the map's geometry year shows this value
+    gemeente_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,11 @@ def map_data(
         legend, categorise = _quintile_classes(rows)
     values = [
         AreaValue(
-            *row[:7], category=categorise(row), worst_domains=tuple(row[7] or ()), drawn=row[0] in drawable
+            *row[:7],
+            category=categorise(row),
+            worst_domains=tuple(row[7] or ()),
+            drawn=row[0] in drawable,
+            gemeente_code=row[8],
         )
         for row in rows
     ]
@@ -203,7 +208,8 @@ def map_data(
 def _read_values(
     con: duckdb.DuckDBPyConnection, level: str, measure: Measure, partition: Partition
 ) -> list[tuple]:
-    """(code, name, gemeente, value, percentile, status, reason, worst domain names), most problems first."""
+    """(code, name, gemeente, value, percentile, status, reason, worst domain names, gemeente code),
+    most problems first."""
     key: list[object] = [level, partition.boundary_year, partition.period, partition.subgroup]
     in_partition = "level = ? AND boundary_year = ? AND period = ? AND subgroup = ?"
     if measure.kind in ("index", "stacking"):
@@ -230,7 +236,8 @@ def _read_values(
         parameters = [*key, measure.key, *key, measure.key]
     return con.execute(
         f"""
-        SELECT v.area_code, a.name, g.name, v.value, v.percentile, v.status, v.reason, v.worst_domain_names
+        SELECT v.area_code, a.name, g.name, v.value, v.percentile, v.status, v.reason, v.worst_domain_names,
+               a.gemeente_code
         FROM ({source}) v
         LEFT JOIN areas a ON a.code = v.area_code AND a.boundary_year = ?
         LEFT JOIN areas g ON g.code = a.gemeente_code AND g.boundary_year = a.boundary_year
@@ -276,17 +283,15 @@ def _quintile_classes(rows: list[tuple]) -> tuple[list[LegendClass], Callable[[t
     bounds = [ordered[min(len(ordered) - 1, (len(ordered) * q) // QUINTILES)] for q in range(1, QUINTILES)]
     bounds.append(ordered[-1])
 
-    def categorise(row: tuple) -> int | None:
-        value = row[3]
-        return None if value is None else next(i for i, upper in enumerate(bounds) if value <= upper)
+    def class_of(value: float) -> int:
+        return next(i for i, upper in enumerate(bounds) if value <= upper)
 
-    counts = Counter(categorise(row) for row in rows)
-    legend, lower = [], ordered[0]
-    for i, upper in enumerate(bounds):
-        if counts[i]:
-            legend.append(LegendClass(i, "quintile", lower, upper, counts[i]))
-        lower = upper
-    return legend, categorise
+    # Each class is labelled with the smallest and largest value it holds, so labels never overlap.
+    members: dict[int, list[float]] = {}
+    for value in ordered:
+        members.setdefault(class_of(value), []).append(value)
+    legend = [LegendClass(i, "quintile", held[0], held[-1], len(held)) for i, held in sorted(members.items())]
+    return legend, lambda row: None if row[3] is None else class_of(row[3])
 
 
 # --- Boundaries ------------------------------------------------------------------------------------

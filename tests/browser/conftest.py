@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from wijkzicht.web import assets
 from wijkzicht.web.app import create_app
@@ -41,6 +41,9 @@ CHROMIUM_ARGS = [
 ]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = ("serious", "critical")
+# The machines are small and shared: give pages and assertions time rather than fail on a slow moment.
+PAGE_TIMEOUT_MS = 20_000
+expect.set_options(timeout=15_000)
 
 
 def missing_requirements() -> list[str]:
@@ -98,7 +101,7 @@ def browser() -> Iterator[Browser]:
 def browser_page(browser: Browser, live_server: str) -> Iterator[Page]:
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page

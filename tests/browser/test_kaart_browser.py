@@ -117,5 +117,18 @@ def test_the_map_page_has_no_serious_accessibility_violations(
 ) -> None:
     open_map(browser_page, "/kaart")
     assert_accessible(browser_page)
-    browser_page.goto("/kaart?level=buurt&measure=stacking&lang=en")
+    browser_page.goto("/kaart?level=buurt&measure=stacking&gemeente=GM0344&lang=en")
     assert_accessible(browser_page)
+
+
+def test_the_map_and_the_api_documentation_load_nothing_from_another_host(
+    browser_page: Page, live_server: str
+) -> None:
+    requested: list[str] = []
+    browser_page.on("request", lambda request: requested.append(request.url))
+    open_map(browser_page, "/kaart")
+    browser_page.goto("/api/docs")
+    expect(browser_page.locator(".swagger-ui .info .title")).to_contain_text("wijkzicht")
+    expect(browser_page.locator(".opblock-summary-path", has_text="/api/map/values")).to_be_visible()
+    elsewhere = [url for url in requested if not url.startswith((live_server, "data:", "blob:"))]
+    assert requested and not elsewhere, f"requests to other hosts: {elsewhere}"

@@ -12,6 +12,7 @@ import gzip
 import json
 from typing import Annotated, Literal
 
+import duckdb
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -69,7 +70,7 @@ def _format_number(value: float | None, language: str, decimals: int = 1) -> str
     if value is None:
         return ""
     text = f"{value:,.{decimals}f}"
-    if language == "nl":  # Dutch: decimal comma, thin grouping with a dot
+    if language == "nl":  # Dutch: decimal comma, thousands grouped with a dot
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
 
@@ -114,6 +115,8 @@ def _class_label(data: MapData, legend_class: LegendClass, t: Translator, unit: 
         return t("kaart.class.band", lower=lower, upper=upper)
     low = _format_number(legend_class.lower, t.language, decimals)
     high = _format_number(legend_class.upper, t.language, decimals)
+    if low == high:  # a class of one value, e.g. an urbanity code shared by many areas
+        return t("kaart.class.quintile_one", value=low, unit=unit)
     return t("kaart.class.quintile", lower=low, upper=high, unit=unit)
 
 
@@ -126,7 +129,7 @@ def _status_label(value: AreaValue, t: Translator) -> str:
 
 
 def map_view(
-    con: Warehouse,
+    con: duckdb.DuckDBPyConnection,
     level: str,
     measure_text: str,
     period: int | None,
@@ -155,9 +158,11 @@ def map_view(
     domains = catalogue.domains
     values = [
         {
+            "rank": rank if v.value is not None else None,  # national place, most problems first
             "code": v.code,
             "name": v.name,
             "gemeente": v.gemeente,
+            "gemeente_code": v.gemeente_code,
             "value": v.value,
             "shown": _format_number(v.value, language, decimals),
             "percentile": None if v.percentile is None else round(v.percentile, 1),
@@ -169,7 +174,7 @@ def map_view(
             "worst_domains": [domains[d][language] for d in v.worst_domains if d in domains],
             "drawn": v.drawn,
         }
-        for v in data.values
+        for rank, v in enumerate(data.values, start=1)
     ]
     partition = data.partition
     return {
@@ -295,6 +300,9 @@ def map_page(
     subgroup: Subgroup = None,
     boundary_year: BoundaryYear = None,
     page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+    gemeente: Annotated[
+        str | None, Query(pattern=r"^GM\d{4}$", description="Table: only this gemeente")
+    ] = None,
     lang: Language = "nl",
 ) -> HTMLResponse:
     view = map_view(con, level, measure, period, subgroup, boundary_year, lang)
@@ -307,7 +315,13 @@ def map_page(
         "subgroup": view["subgroup"],
         "boundary_year": view["boundary_year"],
     }
-    rows = view["values"]
+    every_row = view["values"]
+    # The table of wijken or buurten can be narrowed to one gemeente; places stay national.
+    gemeenten = sorted(
+        {(v["gemeente_code"], v["gemeente"]) for v in every_row if v["gemeente_code"]},
+        key=lambda pair: (pair[1] or "", pair[0]),
+    )
+    rows = [v for v in every_row if v["gemeente_code"] == gemeente] if gemeente else every_row
     pages = max(1, -(-len(rows) // TABLE_ROWS))
     current = min(page_number, pages)
     return page(
@@ -321,9 +335,10 @@ def map_page(
         missing_assets=assets.missing(),
         values_url=link("/api/map/values", lang, **state),
         rows=rows[(current - 1) * TABLE_ROWS : current * TABLE_ROWS],
-        first_rank=(current - 1) * TABLE_ROWS + 1,
         table_page=current,
         table_pages=pages,
-        not_drawn=sum(1 for v in rows if not v["drawn"]) if view["boundaries"] else 0,
+        gemeenten=gemeenten if level != "gemeente" else [],
+        table_gemeente=gemeente,
+        not_drawn=sum(1 for v in every_row if not v["drawn"]) if view["boundaries"] else 0,
         adjusted_names=[t(f"kaart.adjusted.{setting}") for setting in view["adjusted"]],
     )

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 
 from wijkzicht import focus, index, similar
 from wijkzicht.areas import children, get_area, search
@@ -59,8 +60,10 @@ def area_children(
 @router.get(
     "/areas/{code}/profile", tags=["monitor"], summary="Everything about an area (see the profile page)"
 )
-def area_profile_get(cache: Cache, code: AreaCode, lang: Language = "nl") -> JSONResponse:
-    return JSONResponse(cache.profile(code, lang).as_dict())
+async def area_profile_get(cache: Cache, code: AreaCode, lang: Language = "nl") -> Response:
+    # A profile made before is answered on the event loop; a new one is computed in a worker thread.
+    body = cache.ready_profile_json(code, lang) or await run_in_threadpool(cache.profile_json, code, lang)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/areas/{code}/explain", tags=["monitor"], summary="Per domain the indicators behind the scores")

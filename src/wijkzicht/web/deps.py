@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable, Iterator
 from functools import lru_cache
 from typing import Annotated, Literal, TypeVar
@@ -36,6 +37,8 @@ class WarehouseCache:
     def __init__(self, connection: duckdb.DuckDBPyConnection, size: int = 4096) -> None:
         self._connection = connection
         self._call = lru_cache(maxsize=size)(self._compute)
+        self._size = size
+        self._profile_json: dict[tuple[str, str], bytes] = {}
 
     def _compute(self, function: Callable[..., T], *arguments: Hashable) -> T:
         cursor = self._connection.cursor()
@@ -50,12 +53,27 @@ class WarehouseCache:
     def profile(self, code: str, language: str, similar_count: int = 5) -> Profile:
         return self(_profile, normalise_code(code), language, similar_count)
 
+    def profile_json(self, code: str, language: str) -> bytes:
+        """The profile as the API sends it, serialised once (it is the API's most requested document)."""
+        key = (normalise_code(code), language)
+        if (body := self._profile_json.get(key)) is None:
+            body = json.dumps(self.profile(*key).as_dict(), ensure_ascii=False).encode("utf-8")
+            if len(self._profile_json) >= self._size:  # bounded: forget the oldest
+                self._profile_json.pop(next(iter(self._profile_json)), None)
+            self._profile_json[key] = body
+        return body
+
+    def ready_profile_json(self, code: str, language: str) -> bytes | None:
+        """The serialised profile if it was made before, without touching the warehouse."""
+        return self._profile_json.get((normalise_code(code), language))
+
 
 def _profile(cursor: duckdb.DuckDBPyConnection, code: str, language: str, similar_count: int) -> Profile:
     return area_profile(cursor, code, language=language, similar_count=similar_count)
 
 
-def warehouse_cache(request: Request) -> WarehouseCache:
+async def warehouse_cache(request: Request) -> WarehouseCache:
+    # async: resolved on the event loop, no thread needed to hand over an object
     return request.app.state.cache
 
 

@@ -17,10 +17,14 @@ from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
 
+import duckdb
 import pytest
 from sqlalchemy import Engine
 
 from wijkzicht.programmes import database
+from wijkzicht.programmes.accounts import COMMAND_LINE
+from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.programmes.seed import seed
 
 ENGINES = ["sqlite", "postgresql"]
 _database_numbers = count(1)
@@ -109,3 +113,13 @@ def engine(empty_url: str) -> Iterator[Engine]:
     database.upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def store(engine: Engine, con: duckdb.DuckDBPyConnection) -> Iterator[OperationalDatabase]:
+    """A migrated operational database with the seed (focus areas, gemeenten, ministries)."""
+    opened = OperationalDatabase.open(engine.url.render_as_string(hide_password=False))
+    with opened.writing(COMMAND_LINE) as session:
+        seed(session, con)
+    yield opened
+    opened.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -15,14 +16,21 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from wijkzicht import config
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.programmes import audit
+from wijkzicht.programmes.accounts import Actor
 
 URL_ENV = "WIJKZICHT_PROGRAMMES_DB"
+
+
+class ConflictError(WijkzichtError):
+    """Someone else changed the record since it was read (the web answers 409)."""
 
 
 def database_url(flag: str | None = None, warehouse: Path | None = None) -> str:
@@ -44,6 +52,7 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_settings(connection: object, _record: object) -> None:
+        connection.isolation_level = None  # type: ignore[attr-defined]  # we say BEGIN ourselves, below
         cursor = connection.cursor()  # type: ignore[attr-defined]
         # WAL lets readers work beside one writer; FULL sync makes every commit durable on disk.
         cursor.execute("PRAGMA journal_mode = WAL")
@@ -51,18 +60,53 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        # A writer takes the write lock before it reads, so it reads the latest version and a concurrent edit
+        # is a clean version conflict, not a "database is locked" on a stale snapshot.
+        immediate = connection.get_execution_options().get(WRITER_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
     return engine
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+WRITER_OPTION = "wijkzicht_writer"
 
 
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: committed when the block ends, rolled back on any error."""
-    with factory() as session, session.begin():
-        yield session
+@dataclass(frozen=True)
+class OperationalDatabase:
+    """The engine with a session factory for reading and one for writing (audited, version-checked)."""
+
+    engine: Engine
+    reader: sessionmaker[Session]
+    writer: sessionmaker[Session]
+
+    @classmethod
+    def open(cls, url: str) -> OperationalDatabase:
+        engine = make_engine(url)
+        writer = sessionmaker(engine.execution_options(**{WRITER_OPTION: True}), expire_on_commit=False)
+        audit.install(writer)
+        return cls(engine, sessionmaker(engine, expire_on_commit=False), writer)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self.reader() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def writing(self, actor: Actor) -> Iterator[Session]:
+        """One unit of work by `actor`: committed with its audit entries when the block ends, else undone."""
+        try:
+            with self.writer() as session, session.begin():
+                audit.act_as(session, actor)
+                yield session
+        except StaleDataError:
+            raise ConflictError(
+                "someone else changed this record meanwhile: reload it, and apply your change again"
+            ) from None
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
 # --- Migrations ----------------------------------------------------------------------------------

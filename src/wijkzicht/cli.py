@@ -252,6 +252,10 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     db: DbOption = None,
+    programmes_db: Annotated[
+        str | None,
+        typer.Option("--programmes-db", help="Programme steering database URL [env WIJKZICHT_PROGRAMMES_DB]"),
+    ] = None,
 ) -> None:
     """Serve the web application and the HTTP API (docs at /api/docs) over the warehouse."""
     import uvicorn
@@ -262,7 +266,7 @@ def serve(
         database = config.database_path(db)
         warehouse.connect(database).close()  # a missing or outdated warehouse is a clear error, now
         console.print(f"wijkzicht op [bold]http://{host}:{port}/[/] (warehouse {database}); Ctrl+C stopt")
-        uvicorn.run(create_app(database), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(database, programmes_db), host=host, port=port, log_level="warning")
 
 
 def _format_value(value: float) -> str:
@@ -274,3 +278,4 @@ def _print_json(document: object) -> None:
 
 
 from wijkzicht import analysis_cli  # noqa: E402,F401  (registers the analysis commands)
+from wijkzicht.programmes import cli as programmes_cli  # noqa: E402,F401  (programmes, users, report)

@@ -17,7 +17,8 @@ from wijkzicht.errors import WijkzichtError
 from wijkzicht.focus import load_focus_areas
 from wijkzicht.programmes import audit, progress, records, schemas
 from wijkzicht.programmes.accounts import COMMAND_LINE, Actor
-from wijkzicht.programmes.database import ConflictError, OperationalDatabase
+from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.programmes.errors import ConflictError
 from wijkzicht.programmes.models import AuditEntry, FocusArea, Measure, Organisation
 
 ROTTERDAM_ZUID = 9

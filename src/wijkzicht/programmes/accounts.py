@@ -14,7 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wijkzicht.errors import WijkzichtError
+from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import ROLES, FocusArea, Organisation, User
 
 MIN_PASSWORD_LENGTH = 12
@@ -24,10 +25,6 @@ ACTIONS = ("read", "comment", "edit", "create_organisation", "manage")
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so a missing account takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("wijkzicht-no-such-account")
-
-
-class ForbiddenError(WijkzichtError):
-    """The actor's role does not allow this action here (the web answers 403)."""
 
 
 @dataclass(frozen=True)
@@ -146,3 +143,24 @@ def check_role_area(role: str, focus_area_id: int | None) -> None:
             f"focus_area_id: a {role} "
             + ("belongs to one focus area" if role in AREA_ROLES else "sees every area and has none")
         )
+
+
+def change_user(session: Session, actor: Actor, user_id: int, values: dict[str, object]) -> User:
+    """Name, role, area, organisation, active; a new password only when one is given."""
+    authorise(actor, "manage")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"no user {user_id}")
+    if user.version != values["version"]:
+        raise ConflictError(
+            f"user {user_id} is at version {user.version}, not {values['version']}: reload it"
+        )
+    check_role_area(str(values["role"]), values["focus_area_id"])  # type: ignore[arg-type]
+    if user.id == actor.user_id and (values["role"] != "administrator" or not values["active"]):
+        raise WijkzichtError("role: you cannot take away your own administrator rights")
+    for key in ("display_name", "role", "focus_area_id", "organisation_id", "active"):
+        setattr(user, key, values[key])
+    if values.get("password"):
+        user.password_hash = hash_password(str(values["password"]))
+    session.flush()
+    return user

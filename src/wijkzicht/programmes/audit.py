@@ -61,12 +61,12 @@ def _entry(action: str, record: Base) -> dict[str, object] | None:
             continue
         history = state.attrs[key].history
         if action == "create":
-            after[key] = _plain(key, state.attrs[key].value)
+            after[key] = plain(key, state.attrs[key].value)
         elif action == "delete":
-            before[key] = _plain(key, state.attrs[key].loaded_value)
+            before[key] = plain(key, state.attrs[key].loaded_value)
         elif history.has_changes():
-            before[key] = _plain(key, history.deleted[0] if history.deleted else None)
-            after[key] = _plain(key, history.added[0] if history.added else None)
+            before[key] = plain(key, history.deleted[0] if history.deleted else None)
+            after[key] = plain(key, history.added[0] if history.added else None)
     if action == "update":
         if not set(after) - {"version"}:
             return None  # nothing but the version counter: not a change anyone made
@@ -81,7 +81,7 @@ def _entry(action: str, record: Base) -> dict[str, object] | None:
     }
 
 
-def _plain(key: str, value: object) -> object:
+def plain(key: str, value: object) -> object:
     if key in HIDDEN:
         return "(verborgen)"
     if isinstance(value, date | datetime):

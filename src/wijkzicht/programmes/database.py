@@ -25,12 +25,9 @@ from wijkzicht import config
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.programmes import audit
 from wijkzicht.programmes.accounts import Actor
+from wijkzicht.programmes.errors import ConflictError
 
 URL_ENV = "WIJKZICHT_PROGRAMMES_DB"
-
-
-class ConflictError(WijkzichtError):
-    """Someone else changed the record since it was read (the web answers 409)."""
 
 
 def database_url(flag: str | None = None, warehouse: Path | None = None) -> str:

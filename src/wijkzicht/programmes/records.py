@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.programmes import progress, schemas
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
-from wijkzicht.programmes.database import ConflictError
+from wijkzicht.programmes.errors import ConflictError
 from wijkzicht.programmes.models import (
     Alliance,
     AllianceMember,

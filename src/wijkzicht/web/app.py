@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException
 
 from wijkzicht import __version__, warehouse
 from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.programmes import web as programmes_web
+from wijkzicht.programmes.database import database_url as programmes_database_url
 from wijkzicht.web import api, pages
 from wijkzicht.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from wijkzicht.web.render import page
@@ -23,8 +25,9 @@ from wijkzicht.web.render import page
 STATIC = Path(str(resources.files("wijkzicht.web"))) / "static"
 
 
-def create_app(database: Path) -> FastAPI:
-    """The wijkzicht web application over the warehouse at `database` (opened read-only)."""
+def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
+    """The wijkzicht web application over the warehouse at `database` (opened read-only), with programme
+    steering on the operational database `programmes_db` (a SQLAlchemy URL; default beside the warehouse)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,6 +50,8 @@ def create_app(database: Path) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router, prefix="/api")
     app.include_router(pages.router)
+    app.include_router(programmes_web.router)
+    programmes_web.install(app, programmes_database_url(programmes_db, database))
     _add_api_documentation(app)
     _add_error_handlers(app)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -19,12 +20,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from wijkzicht.programmes import database
-from wijkzicht.programmes.accounts import COMMAND_LINE
+from wijkzicht.programmes.accounts import COMMAND_LINE, add_user
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.seed import seed
+from wijkzicht.web.app import create_app
 
 ENGINES = ["sqlite", "postgresql"]
 _database_numbers = count(1)
@@ -123,3 +127,42 @@ def store(engine: Engine, con: duckdb.DuckDBPyConnection) -> Iterator[Operationa
         seed(session, con)
     yield opened
     opened.close()
+
+
+PASSWORD = "een lang genoeg wachtwoord"
+ROTTERDAM_ZUID, DEN_HAAG_ZUIDWEST = 9, 10
+# role -> (username, focus area)
+PEOPLE = {
+    "administrator": ("beheer", None),
+    "analyst": ("analist", None),
+    "area_editor": ("redacteur-zuid", ROTTERDAM_ZUID),
+    "partner": ("partner-zuid", ROTTERDAM_ZUID),
+}
+
+
+@pytest.fixture
+def app(store: OperationalDatabase, warehouse_path: Path) -> Iterator[FastAPI]:
+    """The web application over the session's warehouse and this test's operational database, with one
+    account per role (partner and area editor in Rotterdam-Zuid)."""
+    with store.writing(COMMAND_LINE) as session:
+        for role, (username, area) in PEOPLE.items():
+            add_user(session, COMMAND_LINE, username=username, display_name=username.title(), role=role,
+                     password=PASSWORD, focus_area_id=area)  # fmt: skip
+    application = create_app(warehouse_path, store.engine.url.render_as_string(hide_password=False))
+    with TestClient(application):  # runs the lifespan: the warehouse connection
+        yield application
+    application.state.programmes.close()
+
+
+def login(app: FastAPI, role: str) -> TestClient:
+    """A client with its own cookies; logged in unless the role is 'public' (which still gets a CSRF token
+    from the login page, so that a refusal is the role's, not a missing token's)."""
+    client = TestClient(app)
+    if role == "public":
+        page = client.get("/inloggen")
+        client.headers["X-CSRF-Token"] = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        return client
+    answer = client.post("/api/programmes/session", json={"username": PEOPLE[role][0], "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+    return client

@@ -216,6 +216,12 @@ def api_focus_areas(store: Store) -> list[dict[str, object]]:
         return [serialise(area) for area in session.scalars(select(FocusArea).order_by(FocusArea.id))]
 
 
+@router.get(f"{API}/organisations", tags=TAGS, summary="Every organisation (owners, partners, members)")
+def api_organisations(store: Store) -> list[dict[str, object]]:
+    with store.reading() as session:
+        return [serialise(o) for o in session.scalars(select(Organisation).order_by(Organisation.name))]
+
+
 @router.get(f"{API}/focus-areas/{{focus_area_id}}", tags=TAGS, summary="A focus area with what you may see")
 def api_focus_area(
     focus_area_id: int, actor: CurrentActor, store: Store, con: Warehouse
@@ -479,7 +485,10 @@ def _parse_form(kind_schema: type[BaseModel], form: Any) -> dict[str, Any]:
         if info.annotation is bool:
             data[name] = name in form
         elif isinstance(value := form.get(name), str) and value.strip() != "":
-            data[name] = value
+            numbered = typing.get_origin(info.annotation) is typing.Literal and all(
+                isinstance(choice, int) for choice in typing.get_args(info.annotation)
+            )  # a form sends "3", the action line is the number 3
+            data[name] = int(value) if numbered and value.strip().isdigit() else value
     return data
 
 

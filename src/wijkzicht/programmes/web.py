@@ -32,6 +32,7 @@ from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, Secret, User
 from wijkzicht.programmes.records import KINDS, Kind
 from wijkzicht.web.deps import Language, Warehouse
+from wijkzicht.web.i18n import Translator
 from wijkzicht.web.render import page
 
 router = APIRouter()
@@ -512,8 +513,6 @@ def _field_errors(error: ValidationError) -> tuple[dict[str, str], list[str]]:
 def _form_page(request: Request, lang: str, actor: Actor, kind: Kind, values: dict[str, Any], *,
                record_id: int | None = None, version: int | None = None, errors: dict[str, str] | None = None,
                general: list[str] | None = None, status_code: int = 200, store: OperationalDatabase, con: Any):  # fmt: skip
-    from wijkzicht.web.i18n import Translator
-
     with store.reading() as session:
         fields = _form_fields(kind, values, errors or {}, session, con, Translator(lang))
     return _page(request, "programmes/form.html", lang, actor, status_code=status_code, kind=kind, fields=fields,
@@ -521,19 +520,15 @@ def _form_page(request: Request, lang: str, actor: Actor, kind: Kind, values: di
                  action=f"{PAGES}/{kind.name}/{record_id}/bewerken" if record_id else f"{PAGES}/nieuw/{kind.name}")  # fmt: skip
 
 
-def _back_to(session: Any, record: Base) -> str:
+def _back_to(record: Base) -> str:
     area = records.focus_area_of(record)
     return f"{PAGES}/{area}" if area is not None else PAGES
-
-
-def _form_kind(name: str) -> Kind:
-    return records.kind_of(name)
 
 
 @router.get(PAGES + "/nieuw/{kind_name}", response_class=HTMLResponse, include_in_schema=False)
 def new_form(request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse,
              lang: Language = "nl"):  # fmt: skip
-    kind = _form_kind(kind_name)
+    kind = records.kind_of(kind_name)
     values = {key: value for key, value in request.query_params.items() if key in kind.schema.model_fields}
     return _form_page(request, lang, actor, kind, values, store=store, con=con)
 
@@ -541,14 +536,14 @@ def new_form(request: Request, kind_name: str, actor: CurrentActor, store: Store
 @router.post(PAGES + "/nieuw/{kind_name}", include_in_schema=False, dependencies=[CSRF])
 async def new_submit(request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse,
                      lang: Language = "nl"):  # fmt: skip
-    kind = _form_kind(kind_name)
+    kind = records.kind_of(kind_name)
     form = await request.form()
     values = _parse_form(kind.schema, form)
     try:
         data = kind.schema.model_validate(values)
         with store.writing(actor) as session:
             record = records.create(session, actor, kind, data, con)
-            target = _back_to(session, record)
+            target = _back_to(record)
     except ValidationError as error:
         errors, general = _field_errors(error)
         return _form_page(request, lang, actor, kind, values, errors=errors, general=general, status_code=422,
@@ -566,7 +561,7 @@ async def new_submit(request: Request, kind_name: str, actor: CurrentActor, stor
 )
 def edit_form(request: Request, kind_name: str, record_id: int, actor: CurrentActor, store: Store,
               con: Warehouse, lang: Language = "nl"):  # fmt: skip
-    kind = _form_kind(kind_name)
+    kind = records.kind_of(kind_name)
     with store.reading() as session:
         record = records.get_visible(session, actor, kind, record_id)
         accounts.authorise(
@@ -582,7 +577,7 @@ def edit_form(request: Request, kind_name: str, record_id: int, actor: CurrentAc
 @router.post(PAGES + "/{kind_name}/{record_id:int}/bewerken", include_in_schema=False, dependencies=[CSRF])
 async def edit_submit(request: Request, kind_name: str, record_id: int, actor: CurrentActor, store: Store,
                       con: Warehouse, lang: Language = "nl"):  # fmt: skip
-    kind = _form_kind(kind_name)
+    kind = records.kind_of(kind_name)
     form = await request.form()
     values = _parse_form(kind.schema, form)
     version_text = form.get("version")
@@ -592,7 +587,7 @@ async def edit_submit(request: Request, kind_name: str, record_id: int, actor: C
         data = kind.schema.model_validate(values)
         with store.writing(actor) as session:
             record = records.update(session, actor, kind, record_id, data, int(version_text), con)
-            target = _back_to(session, record)
+            target = _back_to(record)
     except ValidationError as error:
         errors, general = _field_errors(error)
         return _form_page(request, lang, actor, kind, values, record_id=record_id, version=int(version_text),
@@ -610,12 +605,12 @@ async def edit_submit(request: Request, kind_name: str, record_id: int, actor: C
 )
 def history_page(request: Request, kind_name: str, record_id: int, actor: CurrentActor, store: Store,
                  lang: Language = "nl"):  # fmt: skip
-    kind = _form_kind(kind_name)
+    kind = records.kind_of(kind_name)
     with store.reading() as session:
         record = records.get_visible(session, actor, kind, record_id)
         accounts.authorise(actor, "read", records.focus_area_of(record))
         entries = audit.history(session, kind.name, record_id)
-        back = _back_to(session, record)
+        back = _back_to(record)
     return _page(request, "programmes/history.html", lang, actor, kind=kind, record_id=record_id, entries=entries,
                  back=back)  # fmt: skip
 

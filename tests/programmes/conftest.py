@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -22,6 +21,7 @@ import duckdb
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from programmes_helpers import PASSWORD, PEOPLE
 from sqlalchemy import Engine
 
 from wijkzicht.programmes import database
@@ -129,17 +129,6 @@ def store(engine: Engine, con: duckdb.DuckDBPyConnection) -> Iterator[Operationa
     opened.close()
 
 
-PASSWORD = "een lang genoeg wachtwoord"
-ROTTERDAM_ZUID, DEN_HAAG_ZUIDWEST = 9, 10
-# role -> (username, focus area)
-PEOPLE = {
-    "administrator": ("beheer", None),
-    "analyst": ("analist", None),
-    "area_editor": ("redacteur-zuid", ROTTERDAM_ZUID),
-    "partner": ("partner-zuid", ROTTERDAM_ZUID),
-}
-
-
 @pytest.fixture
 def app(store: OperationalDatabase, warehouse_path: Path) -> Iterator[FastAPI]:
     """The web application over the session's warehouse and this test's operational database, with one
@@ -152,17 +141,3 @@ def app(store: OperationalDatabase, warehouse_path: Path) -> Iterator[FastAPI]:
     with TestClient(application):  # runs the lifespan: the warehouse connection
         yield application
     application.state.programmes.close()
-
-
-def login(app: FastAPI, role: str) -> TestClient:
-    """A client with its own cookies; logged in unless the role is 'public' (which still gets a CSRF token
-    from the login page, so that a refusal is the role's, not a missing token's)."""
-    client = TestClient(app)
-    if role == "public":
-        page = client.get("/inloggen")
-        client.headers["X-CSRF-Token"] = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        return client
-    answer = client.post("/api/programmes/session", json={"username": PEOPLE[role][0], "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
-    return client

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from programmes_helpers import DEN_HAAG_ZUIDWEST, PEOPLE, ROTTERDAM_ZUID, login
 
-from conftest import DEN_HAAG_ZUIDWEST, PEOPLE, ROTTERDAM_ZUID, login
+from wijkzicht.programmes import audit
 
 API = "/api/programmes"
 ROLES = ["public", *PEOPLE]
@@ -202,6 +203,13 @@ def test_authorisation_matrix_every_role_every_write_endpoint_own_and_other_area
             change = {key: current[key] for key in body if key in current} | {"version": current["version"]}
             answer = client.put(f"{path}/{ids[kind]}", json=change)
             outcomes.append((f"PUT {kind}", own, answer.status_code, _expected(role, "change", own)))
+        justice = _organisation(admin, "Ministerie van Justitie en Veiligheid")
+        removable = admin.post(
+            f"{API}/alliance-members",
+            json={"alliance_id": ids["alliance"], "organisation_id": justice, "role": "deelnemer"},
+        ).json()
+        answer = client.delete(f"{API}/alliance-members/{removable['id']}", params={"version": 1})
+        outcomes.append(("DELETE alliance_member", own, answer.status_code, _expected(role, "change", own)))
         answer = client.post(
             f"{API}/comments",
             json={"object_type": "measure", "object_id": ids["measure"], "text": "Graag overleg"},
@@ -240,8 +248,8 @@ def test_authorisation_matrix_every_role_every_write_endpoint_own_and_other_area
         if (allow and status not in (200, 201)) or (not allow and status != 403)
     ]
     assert not unexpected
-    # 8 kinds created and changed in each of two areas, a comment in each, and three area-free endpoints
-    assert len(outcomes) == 2 * (8 + 8 + 1) + 3
+    # 8 kinds created and changed, a member removed and a comment, in each of two areas; 3 area-free endpoints
+    assert len(outcomes) == 2 * (8 + 8 + 1 + 1) + 3
 
 
 def test_the_public_never_sees_unpublished_records(app: FastAPI, areas: dict[int, dict[str, int]]) -> None:
@@ -536,3 +544,31 @@ def test_governance_report_pdf_renders_and_lists_goals_measures_and_open_blockag
     ):
         assert title in text, title
     assert f"Vastloper {DEN_HAAG_ZUIDWEST}" not in text
+
+
+def test_removing_an_alliance_member_is_audited_and_version_checked(
+    app: FastAPI, areas: dict[int, dict[str, int]]
+) -> None:
+    admin, editor = login(app, "administrator"), login(app, "area_editor")
+    alliance = admin.post(
+        f"{API}/alliances", json={"focus_area_id": ROTTERDAM_ZUID, "name": "NPRZ", "chair": "b"}
+    )
+    member = admin.post(
+        f"{API}/alliance-members",
+        json={
+            "alliance_id": alliance.json()["id"],
+            "organisation_id": areas[ROTTERDAM_ZUID]["ministry"],
+            "role": "rijkspartner",
+        },
+    ).json()
+    path = f"{API}/alliance-members/{member['id']}"
+    assert editor.delete(path, params={"version": 7}).status_code == 409
+    assert editor.delete(path, params={"version": 1}).status_code == 200
+    assert admin.get(path).status_code == 404
+    deleted = admin.get(f"{path}/history")
+    assert deleted.status_code == 404  # the record is gone; its log stays in the database
+    with app.state.programmes.reading() as session:
+        entries = audit.history(session, "alliance_member", member["id"])
+    assert [(e.action, e.username) for e in entries] == [("create", "beheer"), ("delete", "redacteur-zuid")]
+    assert entries[1].before["role"] == "rijkspartner" and entries[1].after is None
+    assert admin.delete(f"{API}/measures/{areas[ROTTERDAM_ZUID]['measure']}").status_code == 405

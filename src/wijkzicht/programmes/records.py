@@ -38,6 +38,7 @@ class Kind:
     schema: type[BaseModel]
     parent: str | None
     publishable: bool
+    deletable: bool = False  # other records end by status (a measure stops, a blockage is resolved)
 
 
 KINDS = {
@@ -45,7 +46,9 @@ KINDS = {
     for kind in (
         Kind("organisation", Organisation, schemas.OrganisationIn, None, False),
         Kind("alliance", Alliance, schemas.AllianceIn, "focus_area_id", False),
-        Kind("alliance_member", AllianceMember, schemas.AllianceMemberIn, "alliance_id", False),
+        Kind(
+            "alliance_member", AllianceMember, schemas.AllianceMemberIn, "alliance_id", False, deletable=True
+        ),
         Kind("programme", Programme, schemas.ProgrammeIn, "focus_area_id", True),
         Kind("goal", Goal, schemas.GoalIn, "programme_id", True),
         Kind("measure", Measure, schemas.MeasureIn, "programme_id", True),
@@ -169,6 +172,19 @@ def update(
         setattr(record, key, value)
     session.flush()
     return record
+
+
+def delete(session: Session, actor: Actor, kind: Kind, record_id: int, version: int) -> None:
+    if not kind.deletable:
+        raise WijkzichtError(f"a {kind.name} is not deleted: change its status instead")
+    record = get(session, kind, record_id)
+    authorise(actor, "edit", focus_area_of(record))
+    if record.version != version:
+        raise ConflictError(
+            f"{kind.name} {record_id} is at version {record.version}, not {version}: reload it"
+        )
+    session.delete(record)
+    session.flush()
 
 
 def comment(session: Session, actor: Actor, data: schemas.CommentIn) -> Comment:

@@ -307,6 +307,11 @@ def _register_api(kind: Kind) -> None:
             accounts.authorise(actor, "read", records.focus_area_of(record))
             return [serialise(entry) for entry in audit.history(session, kind.name, record_id)]
 
+    def delete_record(record_id: int, version: int, actor: CurrentActor, store: Store) -> dict[str, str]:
+        with store.writing(actor) as session:
+            records.delete(session, actor, kind, record_id, version)
+        return {"detail": f"{kind.name} {record_id} deleted"}
+
     create_record.__annotations__["data"] = kind.schema
     change_record.__annotations__["data"] = change_model
     label = kind.name.replace("_", " ")
@@ -337,6 +342,10 @@ def _register_api(kind: Kind) -> None:
         dependencies=[CSRF],
         name=f"change_{kind.name}",
     )
+    if kind.deletable:
+        router.add_api_route(f"{path}/{{record_id}}", delete_record, methods=["DELETE"], tags=TAGS,
+                             summary=f"Delete a {label} (send the version you saw)", dependencies=[CSRF],
+                             name=f"delete_{kind.name}")  # fmt: skip
     router.add_api_route(f"{path}/{{record_id}}/history", record_history, methods=["GET"], tags=TAGS,
                          summary=f"The audit log of one {label}", name=f"history_{kind.name}")  # fmt: skip
 
@@ -613,6 +622,19 @@ def history_page(request: Request, kind_name: str, record_id: int, actor: Curren
         back = _back_to(record)
     return _page(request, "programmes/history.html", lang, actor, kind=kind, record_id=record_id, entries=entries,
                  back=back)  # fmt: skip
+
+
+@router.post(PAGES + "/{kind_name}/{record_id:int}/verwijderen", include_in_schema=False, dependencies=[CSRF])
+async def delete_submit(request: Request, kind_name: str, record_id: int, actor: CurrentActor, store: Store,
+                        lang: Language = "nl"):  # fmt: skip
+    kind = records.kind_of(kind_name)
+    version = (await request.form()).get("version")
+    if not isinstance(version, str) or not version.isdigit():
+        raise HTTPException(422, "version: missing; reload the page")
+    with store.writing(actor) as session:
+        target = _back_to(records.get(session, kind, record_id))
+        records.delete(session, actor, kind, record_id, int(version))
+    return RedirectResponse(target + ("?lang=en" if lang == "en" else ""), status_code=303)
 
 
 @router.post(PAGES + "/opmerking", include_in_schema=False, dependencies=[CSRF])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from programmes_helpers import DEN_HAAG_ZUIDWEST, PEOPLE, ROTTERDAM_ZUID, login
+from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, PEOPLE, ROTTERDAM_ZUID, login
 
 from wijkzicht.programmes import audit
 
@@ -572,3 +572,52 @@ def test_removing_an_alliance_member_is_audited_and_version_checked(
     assert [(e.action, e.username) for e in entries] == [("create", "beheer"), ("delete", "redacteur-zuid")]
     assert entries[1].before["role"] == "rijkspartner" and entries[1].after is None
     assert admin.delete(f"{API}/measures/{areas[ROTTERDAM_ZUID]['measure']}").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"password": "kort"}, 422, "password"),
+        ({"role": "partner"}, 400, "focus_area_id"),
+        ({"role": "analyst", "focus_area_id": ROTTERDAM_ZUID}, 400, "focus_area_id"),
+        ({"role": "koning"}, 422, "role"),
+        ({"username": "beheer"}, 400, "username"),
+        ({"username": "<script>"}, 422, "username"),
+        ({"focus_area_id": 99, "role": "area_editor"}, 400, "focus_area_id"),
+    ],
+)
+def test_bad_account_input_is_refused_with_the_field_named(
+    app: FastAPI, change: dict, status: int, field: str
+) -> None:
+    admin = login(app, "administrator")
+    body = {
+        "username": "nieuw",
+        "display_name": "Nieuw",
+        "role": "analyst",
+        "password": "lang genoeg wachtwoord",
+    }
+    answer = admin.post(f"{API}/users", json=body | change)
+    assert answer.status_code == status and field in answer.json()["detail"], answer.text
+    assert [u["username"] for u in admin.get(f"{API}/users").json()].count("nieuw") == 0
+
+
+def test_login_refuses_wrong_or_missing_credentials_and_deactivated_accounts(
+    app: FastAPI, areas: dict[int, dict[str, int]]
+) -> None:
+    client = TestClient(app)
+    assert client.post(f"{API}/session", json={"username": "beheer"}).status_code == 422
+    assert client.post(f"{API}/session", json={"username": "beheer", "password": "fout"}).status_code == 401
+    assert client.post(f"{API}/session", json={"username": "niemand", "password": "fout"}).status_code == 401
+    admin = login(app, "administrator")
+    analyst = login(app, "analyst")
+    assert len(analyst.get(f"{API}/focus-areas/{ROTTERDAM_ZUID}").json()["programmes"]) == 1
+    user = next(u for u in admin.get(f"{API}/users").json() if u["username"] == "analist")
+    assert "password_hash" not in user
+    change = {"display_name": "Analist", "role": "analyst", "active": False, "version": user["version"]}
+    assert admin.put(f"{API}/users/{user['id']}", json=change).status_code == 200
+    assert admin.put(f"{API}/users/{user['id']}", json=change).status_code == 409
+    # the deactivated analyst's open session no longer reads unpublished records
+    assert analyst.get(f"{API}/focus-areas/{ROTTERDAM_ZUID}").json()["programmes"] == []
+    assert (
+        analyst.post(f"{API}/session", json={"username": "analist", "password": PASSWORD}).status_code == 401
+    )

@@ -456,6 +456,9 @@ def test_forms_refuse_bad_input_keep_what_was_typed_and_need_the_csrf_token(
     editor = login(app, "area_editor")
     ids = areas[ROTTERDAM_ZUID]
     form = f"/programma/nieuw/measure?programme_id={ids['programme']}"
+    other_area = f"/programma/nieuw/measure?programme_id={areas[DEN_HAAG_ZUIDWEST]['programme']}"
+    assert (TestClient(app).get(form).status_code, editor.get(other_area).status_code) == (403, 403)
+    assert editor.get("/programma/nieuw/measure?programme_id=999").status_code == 404
     token = _form_token(editor, form)
     fields = {
         "csrf_token": token,

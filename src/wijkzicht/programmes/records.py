@@ -135,14 +135,18 @@ def create(
     session: Session, actor: Actor, kind: Kind, data: BaseModel, warehouse: duckdb.DuckDBPyConnection
 ) -> Base:
     values = data.model_dump()
-    _check_references(session, values)
-    area = _area_of_new(session, values)
-    authorise(actor, "create_organisation" if kind.name == "organisation" else "edit", area)
+    check_references(session, values)
+    area = area_of_new(session, values)
+    authorise_new(actor, kind, area)
     _check_rules(session, kind, values, warehouse, area)
     record = kind.model(**values)
     session.add(record)
     session.flush()
     return record
+
+
+def authorise_new(actor: Actor, kind: Kind, area: int | None) -> None:
+    authorise(actor, "create_organisation" if kind.name == "organisation" else "edit", area)
 
 
 def update(
@@ -163,7 +167,7 @@ def update(
             f"{version}: reload it, and apply your change again"
         )
     values = data.model_dump()
-    _check_references(session, values)
+    check_references(session, values)
     for key in (kind.parent, "measure_id", "goal_id"):
         if key in values and values[key] != getattr(record, key):
             raise WijkzichtError(f"{key}: a {kind.name} cannot move to another parent")
@@ -200,13 +204,13 @@ def comment(session: Session, actor: Actor, data: schemas.CommentIn) -> Comment:
     return record
 
 
-def _check_references(session: Session, values: dict[str, object]) -> None:
+def check_references(session: Session, values: dict[str, object]) -> None:
     for key, model in REFERENCES.items():
         if values.get(key) is not None and session.get(model, values[key]) is None:
             raise NotFoundError(f"{key}: no {model.__tablename__.removesuffix('s')} {values[key]}")
 
 
-def _area_of_new(session: Session, values: dict[str, object]) -> int | None:
+def area_of_new(session: Session, values: dict[str, object]) -> int | None:
     """The focus area a new record will belong to, from the parent it names (nothing is added yet)."""
     if values.get("focus_area_id") is not None:
         return int(values["focus_area_id"])  # type: ignore[arg-type]

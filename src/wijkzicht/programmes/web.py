@@ -539,6 +539,12 @@ def new_form(request: Request, kind_name: str, actor: CurrentActor, store: Store
              lang: Language = "nl"):  # fmt: skip
     kind = records.kind_of(kind_name)
     values = {key: value for key, value in request.query_params.items() if key in kind.schema.model_fields}
+    parents = {key: int(value) for key, value in values.items() if key in PARENT_FIELDS and value.isdigit()}
+    with store.reading() as session:
+        records.check_references(session, parents)
+        records.authorise_new(
+            actor, kind, records.area_of_new(session, parents)
+        )  # no form for who may not use it
     return _form_page(request, lang, actor, kind, values, store=store, con=con)
 
 

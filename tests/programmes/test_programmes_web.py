@@ -624,3 +624,15 @@ def test_login_refuses_wrong_or_missing_credentials_and_deactivated_accounts(
     assert (
         analyst.post(f"{API}/session", json={"username": "analist", "password": PASSWORD}).status_code == 401
     )
+
+
+def test_national_report_shows_money_per_focus_area_and_fund(
+    app: FastAPI, areas: dict[int, dict[str, int]]
+) -> None:
+    text = login(app, "analyst").get("/programma/rapport.html").text
+    money = text[text.index("Geld per focusgebied en fonds") :]
+    rows = re.findall(r'<th scope="row">([^<]+)</th><td class="number">([^<]+)</td>', money)
+    assert rows == [("Rotterdam-Zuid", "€\u00a0250\u202f000"), ("Den Haag Zuidwest", "€\u00a0250\u202f000")]
+    assert (
+        "Geld per focusgebied en fonds" not in TestClient(app).get("/programma/rapport.html").text
+    )  # unpublished

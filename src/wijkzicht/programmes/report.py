@@ -133,9 +133,8 @@ def format_number(value: float | None, decimals: int = 1) -> str:
 
 
 def format_money(value: Decimal | None) -> str:
-    return (
-        NO_VALUE if value is None else "€ " + f"{value:,.0f}".replace(",", "\u202f")
-    )  # narrow no-break space
+    # no-break spaces: an amount never wraps across lines in a table cell
+    return NO_VALUE if value is None else "€\u00a0" + f"{value:,.0f}".replace(",", "\u202f")
 
 
 FILTERS = {"prog_number": format_number, "prog_money": format_money}

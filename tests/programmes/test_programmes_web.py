@@ -636,3 +636,31 @@ def test_national_report_shows_money_per_focus_area_and_fund(
     assert (
         "Geld per focusgebied en fonds" not in TestClient(app).get("/programma/rapport.html").text
     )  # unpublished
+
+
+def test_administrators_manage_accounts_on_a_page_others_get_403(app: FastAPI) -> None:
+    admin = login(app, "administrator")
+    assert login(app, "analyst").get("/programma/gebruikers").status_code == 403
+    token = _form_token(admin, "/programma/gebruikers")
+    typed = {
+        "csrf_token": token,
+        "username": "nieuwe-redacteur",
+        "display_name": "Nieuwe <i>redacteur</i>",
+        "role": "area_editor",
+        "focus_area_id": str(ROTTERDAM_ZUID),
+        "password": "kort",
+    }
+    refused = admin.post("/programma/gebruikers", data=typed)
+    assert refused.status_code == 422 and 'id="error-password"' in refused.text
+    assert (
+        "kort" not in re.findall(r'id="field-password"[^>]*>', refused.text)[0]
+    )  # a password is never echoed
+    assert "Nieuwe &lt;i&gt;redacteur&lt;/i&gt;" in refused.text
+    accepted = admin.post("/programma/gebruikers", data=typed | {"password": "een lang wachtwoord"})
+    assert accepted.status_code == 200 and "nieuwe-redacteur" in accepted.text  # after the redirect
+    assert (
+        TestClient(app)
+        .post(f"{API}/session", json={"username": "nieuwe-redacteur", "password": "een lang wachtwoord"})
+        .json()["role"]
+        == "area_editor"
+    )

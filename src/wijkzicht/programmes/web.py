@@ -432,12 +432,13 @@ CHOICE_LABELS = {"status": "prog.status.", "category": "prog.category.", "escala
 
 
 def _form_fields(
-    kind: Kind, values: dict[str, Any], errors: dict[str, str], session: Any, con: Any, t: Any
-) -> list[dict[str, Any]]:
-    """What the form shows for each field of the kind's schema: widget, label, options, limits, error."""
+    schema: type[BaseModel], values: dict[str, Any], errors: dict[str, str], session: Any, con: Any, t: Any,
+    parents_hidden: bool = True,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """What the form shows for each field of a schema: widget, label, options, limits, error."""
     organisations = None
     fields = []
-    for name, info in kind.schema.model_fields.items():
+    for name, info in schema.model_fields.items():
         annotation = info.annotation
         choices = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
         literal = next((arg for arg in choices if typing.get_origin(arg) is typing.Literal), None)
@@ -452,8 +453,11 @@ def _form_fields(
             (getattr(m, "max_length", None) for m in info.metadata if getattr(m, "max_length", None)), None
         )
         field["maxlength"] = maximum
-        if name in PARENT_FIELDS:
+        if name in PARENT_FIELDS and parents_hidden:
             field["widget"] = "hidden"
+        elif name == "focus_area_id":
+            areas = session.execute(select(FocusArea.id, FocusArea.name).order_by(FocusArea.id))
+            field |= {"widget": "select", "options": [(str(i), n) for i, n in areas]}
         elif name in ORGANISATION_FIELDS:
             if organisations is None:
                 organisations = session.execute(
@@ -483,7 +487,7 @@ def _form_fields(
         elif name in LONG_TEXT:
             field["widget"] = "textarea"
         elif name == "password":
-            field["widget"] = "password"
+            field |= {"widget": "password", "value": ""}  # never sent back
         fields.append(field)
     return fields
 
@@ -523,7 +527,7 @@ def _form_page(request: Request, lang: str, actor: Actor, kind: Kind, values: di
                record_id: int | None = None, version: int | None = None, errors: dict[str, str] | None = None,
                general: list[str] | None = None, status_code: int = 200, store: OperationalDatabase, con: Any):  # fmt: skip
     with store.reading() as session:
-        fields = _form_fields(kind, values, errors or {}, session, con, Translator(lang))
+        fields = _form_fields(kind.schema, values, errors or {}, session, con, Translator(lang))
     return _page(request, "programmes/form.html", lang, actor, status_code=status_code, kind=kind, fields=fields,
                  record_id=record_id, version=version, general=general or [],
                  action=f"{PAGES}/{kind.name}/{record_id}/bewerken" if record_id else f"{PAGES}/nieuw/{kind.name}")  # fmt: skip
@@ -655,6 +659,46 @@ async def comment_submit(request: Request, actor: CurrentActor, store: Store, la
     return RedirectResponse(
         f"{PAGES}/{record.focus_area_id}" + ("?lang=en" if lang == "en" else ""), status_code=303
     )
+
+
+# --- Accounts -------------------------------------------------------------------------------------
+
+
+@router.get(PAGES + "/gebruikers", response_class=HTMLResponse, include_in_schema=False)
+def users_page(request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"):
+    return _users_page(request, lang, actor, store, con, {}, {}, [])
+
+
+@router.post(PAGES + "/gebruikers", include_in_schema=False, dependencies=[CSRF])
+async def users_submit(
+    request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+):
+    values = _parse_form(schemas.UserIn, await request.form())
+    try:
+        data = schemas.UserIn.model_validate(values)
+        with store.writing(actor) as session:
+            accounts.add_user(session, actor, **data.model_dump())
+    except ValidationError as error:
+        errors, general = _field_errors(error)
+        return _users_page(request, lang, actor, store, con, values, errors, general, status_code=422)
+    except ForbiddenError:
+        raise
+    except WijkzichtError as error:
+        return _users_page(request, lang, actor, store, con, values, {}, [str(error)], status_code=400)
+    return RedirectResponse(PAGES + "/gebruikers" + ("?lang=en" if lang == "en" else ""), status_code=303)
+
+
+def _users_page(request: Request, lang: str, actor: Actor, store: OperationalDatabase, con: Any,
+                values: dict[str, Any], errors: dict[str, str], general: list[str], status_code: int = 200):  # fmt: skip
+    accounts.authorise(actor, "manage")
+    with store.reading() as session:
+        users = list(session.scalars(select(User).order_by(User.username)))
+        areas = dict(session.execute(select(FocusArea.id, FocusArea.name)).all())
+        fields = _form_fields(
+            schemas.UserIn, values, errors, session, con, Translator(lang), parents_hidden=False
+        )
+    return _page(request, "programmes/users.html", lang, actor, status_code=status_code, users=users,
+                 areas=areas, fields=fields, general=general)  # fmt: skip
 
 
 # --- Logging in -----------------------------------------------------------------------------------

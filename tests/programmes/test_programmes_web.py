@@ -664,3 +664,18 @@ def test_administrators_manage_accounts_on_a_page_others_get_403(app: FastAPI) -
         .json()["role"]
         == "area_editor"
     )
+
+
+def test_the_api_documents_every_kind_with_its_own_body(app: FastAPI) -> None:
+    document = TestClient(app).get("/api/openapi.json").json()
+    kinds = {"programmes": "Programme", "goals": "Goal", "measures": "Measure", "blockages": "Blockage",
+             "progress-updates": "ProgressUpdate", "experiments": "Experiment", "alliances": "Alliance",
+             "alliance-members": "AllianceMember", "organisations": "Organisation"}  # fmt: skip
+    for path, name in kinds.items():
+        created = document["paths"][f"/api/programmes/{path}"]["post"]["requestBody"]["content"][
+            "application/json"
+        ]
+        changed = document["paths"][f"/api/programmes/{path}/{{record_id}}"]["put"]["requestBody"]["content"]
+        assert created["schema"]["$ref"].endswith(f"/{name}In")
+        assert changed["application/json"]["schema"]["$ref"].endswith(f"/{name}Change")
+    assert "version" in document["components"]["schemas"]["MeasureChange"]["required"]

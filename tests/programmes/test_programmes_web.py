@@ -679,3 +679,22 @@ def test_the_api_documents_every_kind_with_its_own_body(app: FastAPI) -> None:
         assert created["schema"]["$ref"].endswith(f"/{name}In")
         assert changed["application/json"]["schema"]["$ref"].endswith(f"/{name}Change")
     assert "version" in document["components"]["schemas"]["MeasureChange"]["required"]
+
+
+def test_a_duplicate_the_database_refuses_is_a_clear_400_not_a_crash(
+    app: FastAPI, areas: dict[int, dict[str, int]]
+) -> None:
+    admin = login(app, "administrator")
+    answer = admin.post(f"{API}/organisations", json={"name": "Gemeente Rotterdam", "kind": "gemeente"})
+    assert answer.status_code == 400 and "name" in answer.json()["detail"]
+    alliance = admin.post(
+        f"{API}/alliances", json={"focus_area_id": ROTTERDAM_ZUID, "name": "A", "chair": "b"}
+    )
+    member = {
+        "alliance_id": alliance.json()["id"],
+        "organisation_id": areas[ROTTERDAM_ZUID]["ministry"],
+        "role": "lid",
+    }
+    assert admin.post(f"{API}/alliance-members", json=member).status_code == 201
+    again = admin.post(f"{API}/alliance-members", json=member)
+    assert again.status_code == 400 and "organisation_id" in again.json()["detail"]

@@ -18,6 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -101,6 +102,8 @@ class OperationalDatabase:
             raise ConflictError(
                 "someone else changed this record meanwhile: reload it, and apply your change again"
             ) from None
+        except IntegrityError as error:  # a rule only the database can check at once, e.g. a unique name
+            raise WijkzichtError(f"refused by the database: {error.orig}".strip()) from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -37,24 +37,21 @@ class Kind:
     model: type[Base]
     schema: type[BaseModel]
     parent: str | None
-    publishable: bool
     deletable: bool = False  # other records end by status (a measure stops, a blockage is resolved)
 
 
 KINDS = {
     kind.name: kind
     for kind in (
-        Kind("organisation", Organisation, schemas.OrganisationIn, None, False),
-        Kind("alliance", Alliance, schemas.AllianceIn, "focus_area_id", False),
-        Kind(
-            "alliance_member", AllianceMember, schemas.AllianceMemberIn, "alliance_id", False, deletable=True
-        ),
-        Kind("programme", Programme, schemas.ProgrammeIn, "focus_area_id", True),
-        Kind("goal", Goal, schemas.GoalIn, "programme_id", True),
-        Kind("measure", Measure, schemas.MeasureIn, "programme_id", True),
-        Kind("progress_update", ProgressUpdate, schemas.ProgressUpdateIn, None, False),
-        Kind("blockage", Blockage, schemas.BlockageIn, "focus_area_id", True),
-        Kind("experiment", Experiment, schemas.ExperimentIn, "programme_id", True),
+        Kind("organisation", Organisation, schemas.OrganisationIn, None),
+        Kind("alliance", Alliance, schemas.AllianceIn, "focus_area_id"),
+        Kind("alliance_member", AllianceMember, schemas.AllianceMemberIn, "alliance_id", deletable=True),
+        Kind("programme", Programme, schemas.ProgrammeIn, "focus_area_id"),
+        Kind("goal", Goal, schemas.GoalIn, "programme_id"),
+        Kind("measure", Measure, schemas.MeasureIn, "programme_id"),
+        Kind("progress_update", ProgressUpdate, schemas.ProgressUpdateIn, None),  # measure_id or goal_id
+        Kind("blockage", Blockage, schemas.BlockageIn, "focus_area_id"),
+        Kind("experiment", Experiment, schemas.ExperimentIn, "programme_id"),
     )
 }
 # Foreign keys a person types, and what they must name.

@@ -21,7 +21,6 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError, create_model
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from starlette.middleware.sessions import SessionMiddleware
 
 from wijkzicht.errors import WijkzichtError
@@ -83,8 +82,8 @@ def _stored_secret(store: OperationalDatabase) -> str:
     try:
         with store.writing(accounts.COMMAND_LINE) as session:
             session.add(Secret(name="session", value=secrets.token_urlsafe(48)))
-    except IntegrityError:
-        pass  # another worker made it first
+    except WijkzichtError:
+        pass  # another worker made it first (the unique name refused ours)
     with store.reading() as session:
         return session.get(Secret, "session").value
 

@@ -698,3 +698,24 @@ def test_a_duplicate_the_database_refuses_is_a_clear_400_not_a_crash(
     assert admin.post(f"{API}/alliance-members", json=member).status_code == 201
     again = admin.post(f"{API}/alliance-members", json=member)
     assert again.status_code == 400 and "organisation_id" in again.json()["detail"]
+
+
+def test_the_goal_form_offers_the_focus_area_and_reads_the_baseline_from_the_monitor(
+    app: FastAPI, areas: dict[int, dict[str, int]], con: object
+) -> None:
+    editor = login(app, "area_editor")
+    form = f"/programma/nieuw/goal?programme_id={areas[ROTTERDAM_ZUID]['programme']}"
+    page = editor.get(form).text
+    offered = re.findall(r'<option value="((?:WK|GM)\w+)"', page)
+    assert offered == ["WK059910", "WK059915", "WK059912", "GM0599"]
+    fields = {"csrf_token": _form_token(editor, form), "programme_id": str(areas[ROTTERDAM_ZUID]["programme"]),
+              "title": "Minder eenzaamheid", "indicator": "eenzaam", "subgroup": "65plus", "area_code": "WK059915",
+              "target_value": "40", "target_year": "2030", "published": "on"}  # fmt: skip
+    assert editor.post("/programma/nieuw/goal", data=fields, follow_redirects=False).status_code == 303
+    first = con.execute(
+        """SELECT period, value FROM observations WHERE indicator = 'eenzaam' AND area_code = 'WK059915'
+           AND subgroup = '65plus' AND value IS NOT NULL ORDER BY period LIMIT 1"""
+    ).fetchone()
+    goal = next(g for p in editor.get(f"{API}/focus-areas/{ROTTERDAM_ZUID}").json()["programmes"]
+                for g in p["goals"] if g["title"] == "Minder eenzaamheid")  # fmt: skip
+    assert (goal["baseline_period"], goal["baseline_value"], goal["published"]) == (*first, True)

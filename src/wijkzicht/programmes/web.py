@@ -28,7 +28,7 @@ from wijkzicht.programmes import accounts, audit, database, progress, records, r
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
-from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, Secret, User
+from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, Programme, Secret, User
 from wijkzicht.programmes.records import KINDS, Kind
 from wijkzicht.web.deps import Language, Warehouse
 from wijkzicht.web.i18n import Translator
@@ -474,6 +474,11 @@ def _form_fields(
             prefix = CHOICE_LABELS.get(name)
             options = [(str(v), t(prefix + str(v)) if prefix else str(v)) for v in typing.get_args(literal)]
             field |= {"widget": "select", "options": options}
+        elif name == "subgroup":
+            rows = con.execute("SELECT DISTINCT subgroup FROM observations ORDER BY 1").fetchall()
+            field |= {"widget": "select", "options": [(row[0], row[0]) for row in rows]}
+        elif name == "area_code" and (areas := _goal_areas(session, con, values.get("programme_id"))):
+            field |= {"widget": "select", "options": areas}
         elif name == "indicator":
             rows = con.execute("SELECT id, name_nl FROM indicators ORDER BY domain, id").fetchall()
             field |= {"widget": "select", "options": [(i, f"{n} ({i})") for i, n in rows]}
@@ -489,6 +494,19 @@ def _form_fields(
             field |= {"widget": "password", "value": ""}  # never sent back
         fields.append(field)
     return fields
+
+
+def _goal_areas(session: Any, con: Any, programme_id: object) -> list[tuple[str, str]]:
+    """The areas a goal of this programme can be measured on: its focus area's wijken and their gemeente."""
+    programme = session.get(Programme, int(programme_id)) if str(programme_id or "").isdigit() else None
+    if programme is None:
+        return []
+    area = programme.focus_area
+    codes = [*area.wijken, area.gemeente_code]
+    names = dict(
+        con.execute("SELECT code, name FROM area_years WHERE code IN (SELECT unnest(?))", [codes]).fetchall()
+    )
+    return [(code, f"{names.get(code, code)} ({code})") for code in codes]
 
 
 def _parse_form(kind_schema: type[BaseModel], form: Any) -> dict[str, Any]:

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Installs wijkzicht on a fresh machine, from the repository folder:
 #   the Python package with its development tools in .venv, the pinned browser assets from npm
-#   (package-lock.json) copied into src/wijkzicht/web/static/vendor/, and with --browser (always when
-#   CI=true) Debian's Chromium for the browser tests. Safe to run again.
+#   (package-lock.json) copied into src/wijkzicht/web/static/vendor/, the Debian libraries WeasyPrint
+#   needs for PDF reports, and with --tests (always when CI=true) what the tests use: Debian's Chromium,
+#   PostgreSQL (the tests start a throw-away cluster) and poppler-utils. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-browser=false
-[ "${CI:-}" = "true" ] && browser=true
+tests=false
+[ "${CI:-}" = "true" ] && tests=true
 for argument in "$@"; do
   case "$argument" in
-    --browser) browser=true ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
-    *) echo "install.sh: unknown option $argument (expected --browser)" >&2; exit 2 ;;
+    --tests|--browser) tests=true ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown option $argument (expected --tests)" >&2; exit 2 ;;
   esac
 done
 
@@ -35,7 +36,16 @@ command -v npm >/dev/null || apt_install nodejs npm
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 .venv/bin/python -m wijkzicht.web.assets node_modules
 
-if [ "$browser" = "true" ] && [ ! -x /usr/bin/chromium ]; then
-  apt_install chromium
+# WeasyPrint lays out the governance reports with pango (a run-time need, not only for tests).
+if ! ldconfig -p | grep -q libpangoft2-1.0; then
+  apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+fi
+
+if [ "$tests" = "true" ]; then
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+  [ "${#missing[@]}" -eq 0 ] || apt_install "${missing[@]}"
 fi
 echo "wijkzicht installed: .venv/bin/wijkzicht build, then .venv/bin/wijkzicht serve"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -73,6 +73,7 @@ def test_a_change_below_the_published_precision_is_equal(trend_con: duckdb.DuckD
 percentages = st.floats(min_value=0, max_value=100, allow_nan=False)
 
 
+@settings(deadline=None)  # each example runs SQL; a loaded machine must not fail it on time
 @given(first=percentages, last=percentages)
 def test_reversing_the_direction_flips_better_and_worse(
     trend_con: duckdb.DuckDBPyConnection, first: float, last: float

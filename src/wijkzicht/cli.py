@@ -239,6 +239,10 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     db: DbOption = None,
+    programmes_db: Annotated[
+        str | None,
+        typer.Option("--programmes-db", help="Programme steering database URL [env WIJKZICHT_PROGRAMMES_DB]"),
+    ] = None,
 ) -> None:
     """Serve the web application and the HTTP API (docs at /api/docs) over the warehouse."""
     import uvicorn
@@ -247,7 +251,8 @@ def serve(
 
     with user_errors():
         database = config.database_path(db)
-        application = create_app(database)  # a missing or outdated warehouse is a clear error, now
+        # a missing or outdated warehouse, or an unmigrated shared database, is a clear error, now
+        application = create_app(database, programmes_db)
         console.print(f"wijkzicht op [bold]http://{host}:{port}/[/] (warehouse {database}); Ctrl+C stopt")
         uvicorn.run(application, host=host, port=port, log_level="warning")
 
@@ -264,3 +269,4 @@ from wijkzicht import analysis_cli  # noqa: E402,F401  (registers the analysis c
 
 # isort: split
 from wijkzicht import ondermijning_cli  # noqa: E402,F401  (registers `wijkzicht ondermijning`)
+from wijkzicht.programmes import cli as programmes_cli  # noqa: E402,F401  (programmes, users, report)

@@ -6,7 +6,7 @@ Fixtures for every page's tests:
 - `assert_accessible`: `assert_accessible(page)` runs the installed axe-core and fails on serious or
   critical WCAG 2.1 A/AA violations, listing them.
 
-Chromium is Debian's (`apt-get install chromium`, done by `./install.sh --browser` and under CI), never a
+Chromium is Debian's (`apt-get install chromium`, done by `./install.sh --tests` and under CI), never a
 browser downloaded by `playwright install`. Without it, or without the installed web assets, these tests
 are skipped with the reason, and fail when CI=true: CI must not pass by testing nothing.
 """
@@ -50,7 +50,7 @@ def missing_requirements() -> list[str]:
     """What the browser tests need and this machine lacks, with how to get it."""
     problems = []
     if not CHROMIUM.is_file():
-        problems.append(f"no Chromium at {CHROMIUM} (./install.sh --browser installs Debian's chromium)")
+        problems.append(f"no Chromium at {CHROMIUM} (./install.sh --tests installs Debian's chromium)")
     if assets.missing():
         problems.append(f"web assets not installed: {', '.join(assets.missing())} (run ./install.sh)")
     if not AXE.is_file():

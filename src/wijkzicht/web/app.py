@@ -16,6 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wijkzicht import __version__, warehouse
 from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.programmes import web as programmes_web
+from wijkzicht.programmes.database import database_url as programmes_database_url
 from wijkzicht.web import api, kaart, ondermijning, pages
 from wijkzicht.web.deps import WarehouseCache
 from wijkzicht.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -24,8 +26,9 @@ from wijkzicht.web.render import page
 STATIC = Path(str(resources.files("wijkzicht.web"))) / "static"
 
 
-def create_app(database: Path) -> FastAPI:
-    """The wijkzicht web application over the warehouse at `database` (opened read-only)."""
+def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
+    """The wijkzicht web application over the warehouse at `database` (opened read-only), with programme
+    steering on the operational database `programmes_db` (a SQLAlchemy URL; default beside the warehouse)."""
 
     # Opened now, not at start-up, so a missing or outdated warehouse fails before a server starts. It is
     # read-only and lives as long as the application (a lifespan that closed it would leave an application
@@ -48,6 +51,8 @@ def create_app(database: Path) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(kaart.router)
     app.include_router(ondermijning.router)
+    app.include_router(programmes_web.router)
+    programmes_web.install(app, programmes_database_url(programmes_db, database))
     _add_api_documentation(app)
     _add_error_handlers(app)
     return app

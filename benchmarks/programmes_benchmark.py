@@ -1,0 +1,98 @@
+"""Time programme steering on a throw-away SQLite database: goal progress, the governance reports (HTML and
+PDF) and audited, version-checked edits.
+
+Usage: python benchmarks/programmes_benchmark.py [WAREHOUSE] [--edits N]
+(default warehouse: $WIJKZICHT_DB or the configured default). The programmes, goals and measures it makes
+are benchmark fixtures named as such, on real indicators of each focus area's first wijk; they live only
+in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from wijkzicht import config, warehouse
+from wijkzicht.errors import WijkzichtError
+from wijkzicht.programmes import database, records, report, schemas
+from wijkzicht.programmes.accounts import COMMAND_LINE
+from wijkzicht.programmes.models import FocusArea, Measure, Organisation
+from wijkzicht.programmes.seed import seed
+
+INDICATORS = ("moeite_met_rondkomen", "eenzaam", "ervaren_gezondheid_goed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("warehouse", nargs="?", type=Path)
+    parser.add_argument("--edits", type=int, default=200)
+    arguments = parser.parse_args()
+    con = warehouse.connect(config.database_path(arguments.warehouse))
+    with tempfile.TemporaryDirectory() as folder:
+        store = database.OperationalDatabase.open(f"sqlite:///{Path(folder) / 'benchmark.sqlite'}")
+        database.upgrade(store.engine)
+        started = time.perf_counter()
+        goals = _fill(store, con)
+        print(f"seed and fill: {time.perf_counter() - started:.2f} s ({goals} goals on real indicators)")
+        with store.reading() as session:
+            started = time.perf_counter()
+            national = report.national_report(session, COMMAND_LINE, con)
+            measured = time.perf_counter() - started
+            html = report.render_html(national)
+            started = time.perf_counter()
+            pdf = report.render_pdf(html)
+            print(f"national report: progress of {goals} goals {measured:.2f} s, PDF {time.perf_counter() - started:.2f} s "
+                  f"({len(pdf) / 1024:.0f} KiB)")  # fmt: skip
+        _edits(store, con, arguments.edits)
+        store.close()
+
+
+def _fill(store: database.OperationalDatabase, con: object) -> int:
+    goals = 0
+    with store.writing(COMMAND_LINE) as session:
+        seed(session, con)
+        for area in session.scalars(select(FocusArea)):
+            owner = session.scalar(
+                select(Organisation.id).where(Organisation.gemeente_code == area.gemeente_code)
+            )
+            programme = records.create(session, COMMAND_LINE, records.KINDS["programme"], schemas.ProgrammeIn(
+                focus_area_id=area.id, title="Benchmark programme", start_year=2022, end_year=2032), con)  # fmt: skip
+            for indicator in INDICATORS:
+                data = schemas.GoalIn(programme_id=programme.id, title=f"Benchmark goal {indicator}",
+                                      indicator=indicator, subgroup="18plus", area_code=area.wijken[0],
+                                      target_value=20, target_year=2030)  # fmt: skip
+                try:
+                    records.create(session, COMMAND_LINE, records.KINDS["goal"], data, con)
+                    goals += 1
+                except WijkzichtError:
+                    pass  # the monitor has no such series for this wijk
+            for number in range(5):
+                records.create(session, COMMAND_LINE, records.KINDS["measure"], schemas.MeasureIn(
+                    programme_id=programme.id, title=f"Benchmark measure {number}", action_line=number % 4 + 1,
+                    theme="overig", owner_id=owner, budget=Decimal(1000 * number), funding_source="overig"), con)  # fmt: skip
+    return goals
+
+
+def _edits(store: database.OperationalDatabase, con: object, count: int) -> None:
+    with store.reading() as session:
+        measure = session.scalars(select(Measure)).first()
+        data = schemas.MeasureIn.model_validate(
+            {key: getattr(measure, key) for key in schemas.MeasureIn.model_fields}
+        )
+    started = time.perf_counter()
+    for number in range(count):
+        with store.writing(COMMAND_LINE) as session:
+            records.update(session, COMMAND_LINE, records.KINDS["measure"], measure.id,
+                           data.model_copy(update={"title": f"Benchmark measure, edit {number}"}), number + 1, con)  # fmt: skip
+    seconds = time.perf_counter() - started
+    print(f"{count} audited edits, each its own durable transaction: {seconds:.2f} s "
+          f"({1000 * seconds / count:.1f} ms per edit)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""Accounts and roles, and the one place where a role is checked against an action.
+
+Roles: the public reader (no account) sees published records only; a partner reads its own alliance's area
+and comments on it; an area editor also edits its own area; a national analyst reads every area; a programme
+administrator does everything and manages accounts. Passwords are hashed with argon2id (argon2-cffi).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.programmes.errors import ConflictError, ForbiddenError
+from wijkzicht.programmes.models import ROLES, FocusArea, Organisation, User
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200
+AREA_ROLES = ("partner", "area_editor")
+ACTIONS = ("read", "comment", "edit", "create_organisation", "manage")
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so a missing account takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("wijkzicht-no-such-account")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: an account's id, name, role and area, or the public reader."""
+
+    user_id: int | None
+    username: str
+    role: str
+    focus_area_id: int | None = None
+
+    @property
+    def is_public(self) -> bool:
+        return self.role == "public"
+
+
+PUBLIC = Actor(None, "publiek", "public")
+COMMAND_LINE = Actor(None, "commandoregel", "administrator")  # `wijkzicht users add`, seeding, migrations
+
+
+def allowed(actor: Actor, action: str, focus_area_id: int | None = None) -> bool:
+    """The authorisation matrix. `read` means reading unpublished records; published ones are public."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    own_area = focus_area_id is not None and focus_area_id == actor.focus_area_id
+    match actor.role:
+        case "administrator":
+            return True
+        case "analyst":
+            return action == "read"
+        case "area_editor":
+            return action == "create_organisation" or (action in ("read", "comment", "edit") and own_area)
+        case "partner":
+            return action in ("read", "comment") and own_area
+        case _:
+            return False
+
+
+def authorise(actor: Actor, action: str, focus_area_id: int | None = None) -> None:
+    if not allowed(actor, action, focus_area_id):
+        who = "the public" if actor.is_public else f"{actor.username} ({actor.role})"
+        where = f" in focus area {focus_area_id}" if focus_area_id is not None else ""
+        raise ForbiddenError(f"{who} may not {action.replace('_', ' ')}{where}")
+
+
+def hash_password(password: str) -> str:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise WijkzichtError(
+            f"password: use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters (a sentence works well)"
+        )
+    return _hasher.hash(password)
+
+
+def authenticate(session: Session, username: str, password: str) -> Actor | None:
+    """The actor for a correct username and password of an active account, else None."""
+    user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return actor_of(user)
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user.id, user.username, user.role, user.focus_area_id)
+
+
+def active_actor(session: Session, user_id: int) -> Actor | None:
+    """The actor of a session cookie, re-read so that a deactivated account or a new role counts at once."""
+    user = session.get(User, user_id)
+    return actor_of(user) if user is not None and user.active else None
+
+
+def add_user(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    focus_area_id: int | None = None,
+    organisation_id: int | None = None,
+) -> User:
+    authorise(actor, "manage")
+    check_role_area(role, focus_area_id)
+    if focus_area_id is not None and session.get(FocusArea, focus_area_id) is None:
+        raise WijkzichtError(f"focus_area_id: no focus area {focus_area_id}")
+    if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+        raise WijkzichtError(f"organisation_id: no organisation {organisation_id}")
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
+        raise WijkzichtError(f"username: {username!r} is taken")
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role,
+        focus_area_id=focus_area_id,
+        organisation_id=organisation_id,
+        password_hash=hash_password(password),
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def check_role_area(role: str, focus_area_id: int | None) -> None:
+    if role not in ROLES:
+        raise WijkzichtError(f"role: {role!r} is not one of {', '.join(ROLES)}")
+    if (role in AREA_ROLES) != (focus_area_id is not None):
+        raise WijkzichtError(
+            f"focus_area_id: a {role} "
+            + ("belongs to one focus area" if role in AREA_ROLES else "sees every area and has none")
+        )
+
+
+def change_user(session: Session, actor: Actor, user_id: int, values: dict[str, object]) -> User:
+    """Name, role, area, organisation, active; a new password only when one is given."""
+    authorise(actor, "manage")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"no user {user_id}")
+    if user.version != values["version"]:
+        raise ConflictError(
+            f"user {user_id} is at version {user.version}, not {values['version']}: reload it"
+        )
+    check_role_area(str(values["role"]), values["focus_area_id"])  # type: ignore[arg-type]
+    if user.id == actor.user_id and (values["role"] != "administrator" or not values["active"]):
+        raise WijkzichtError("role: you cannot take away your own administrator rights")
+    for key in ("display_name", "role", "focus_area_id", "organisation_id", "active"):
+        setattr(user, key, values[key])
+    if values.get("password"):
+        user.password_hash = hash_password(str(values["password"]))
+    session.flush()
+    return user

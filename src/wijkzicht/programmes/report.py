@@ -1,0 +1,162 @@
+"""The governance report for the periodic meeting on progress and blockages (voortgang en vastlopers): per
+focus area, and a national overview. What a reader may not see (unpublished records, for the public) is
+left out, never greyed out. HTML through the same Jinja2 templates as the site, PDF through WeasyPrint."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wijkzicht.errors import NotFoundError
+from wijkzicht.programmes import progress
+from wijkzicht.programmes.accounts import Actor
+from wijkzicht.programmes.models import (
+    ESCALATION_LEVELS,
+    MEASURE_STATUSES,
+    Alliance,
+    Blockage,
+    Experiment,
+    FocusArea,
+    Goal,
+    Measure,
+    Programme,
+)
+from wijkzicht.programmes.records import visible
+from wijkzicht.web.i18n import Translator
+from wijkzicht.web.render import TEMPLATES
+
+
+@dataclass(frozen=True)
+class OpenBlockage:
+    blockage: Blockage
+    age_days: int
+
+
+@dataclass
+class AreaReport:
+    focus_area: FocusArea
+    alliance: Alliance | None
+    programmes: list[Programme]
+    goals: list[tuple[Goal, progress.GoalProgress]]
+    measures: dict[str, list[Measure]]  # per status, in MEASURE_STATUSES order
+    open_blockages: dict[str, list[OpenBlockage]]  # per escalation level, oldest first
+    experiments: list[Experiment]
+    money_by_fund: dict[str, Decimal]
+    money_by_ministry: dict[str, Decimal]
+    generated_on: date
+    public: bool
+
+    @property
+    def goal_statuses(self) -> Counter[str]:
+        return Counter(measured.status for _, measured in self.goals)
+
+    @property
+    def budget(self) -> Decimal:
+        return sum(self.money_by_fund.values(), Decimal(0))
+
+
+@dataclass
+class NationalReport:
+    areas: list[AreaReport]
+    generated_on: date
+    public: bool
+    funds: list[str] = field(default_factory=list)
+
+
+def area_report(
+    session: Session,
+    actor: Actor,
+    warehouse: duckdb.DuckDBPyConnection,
+    focus_area_id: int,
+    today: date | None = None,
+) -> AreaReport:
+    area = session.get(FocusArea, focus_area_id)
+    if area is None:
+        raise NotFoundError(f"no focus area {focus_area_id}")
+    today = today or date.today()
+    programmes = visible(actor, area.programmes)
+    goals = [goal for programme in programmes for goal in visible(actor, programme.goals)]
+    measures = [measure for programme in programmes for measure in visible(actor, programme.measures)]
+    open_blockages: dict[str, list[OpenBlockage]] = {level: [] for level in ESCALATION_LEVELS}
+    for blockage in sorted(visible(actor, area.blockages), key=lambda b: b.raised_on):
+        if blockage.status == "open":
+            open_blockages[blockage.escalation].append(
+                OpenBlockage(blockage, (today - blockage.raised_on).days)
+            )
+    by_fund: dict[str, Decimal] = defaultdict(Decimal)
+    by_ministry: dict[str, Decimal] = defaultdict(Decimal)
+    for measure in measures:
+        by_fund[measure.funding_source] += measure.budget
+        by_ministry[measure.ministry] += measure.budget
+    return AreaReport(
+        focus_area=area,
+        alliance=area.alliance,
+        programmes=programmes,
+        goals=[(goal, progress.goal_progress(warehouse, goal)) for goal in goals],
+        measures={status: [m for m in measures if m.status == status] for status in MEASURE_STATUSES},
+        open_blockages=open_blockages,
+        experiments=[e for programme in programmes for e in visible(actor, programme.experiments)],
+        money_by_fund=dict(sorted(by_fund.items())),
+        money_by_ministry=dict(sorted(by_ministry.items())),
+        generated_on=today,
+        public=actor.is_public,
+    )
+
+
+def national_report(
+    session: Session, actor: Actor, warehouse: duckdb.DuckDBPyConnection, today: date | None = None
+) -> NationalReport:
+    areas = [
+        area_report(session, actor, warehouse, area_id, today)
+        for area_id in session.scalars(select(FocusArea.id).order_by(FocusArea.id))
+    ]
+    funds = sorted({fund for report in areas for fund in report.money_by_fund})
+    return NationalReport(areas, today or date.today(), actor.is_public, funds)
+
+
+# --- Output ---------------------------------------------------------------------------------------
+
+
+NO_VALUE = "\u2013"  # en dash
+
+
+def format_number(value: float | None, decimals: int = 1) -> str:
+    return NO_VALUE if value is None else f"{value:.{decimals}f}"
+
+
+def format_money(value: Decimal | None) -> str:
+    # no-break spaces: an amount never wraps across lines in a table cell
+    return NO_VALUE if value is None else "€\u00a0" + f"{value:,.0f}".replace(",", "\u202f")
+
+
+FILTERS = {"prog_number": format_number, "prog_money": format_money}
+TEMPLATES.env.filters.update(FILTERS)  # the site's pages show the same figures the same way
+
+
+def _environment() -> Environment:
+    # the site's template folder, so the report and the pages share labels and look
+    folder = Path(TEMPLATES.env.loader.searchpath[0])  # type: ignore[union-attr]
+    environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]))
+    environment.filters.update(FILTERS)
+    return environment
+
+
+def render_html(report: AreaReport | NationalReport, language: str = "nl") -> str:
+    template = (
+        "programmes/report_area.html" if isinstance(report, AreaReport) else "programmes/report_national.html"
+    )
+    return _environment().get_template(template).render(report=report, t=Translator(language), lang=language)
+
+
+def render_pdf(html: str) -> bytes:
+    from weasyprint import HTML  # imported late: it loads pango, which only the PDF needs
+
+    return HTML(string=html).write_pdf()

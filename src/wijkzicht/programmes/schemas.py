@@ -1,0 +1,217 @@
+"""What a person may enter, checked before anything reaches the database: one schema per kind of record,
+shared by the JSON API and the HTML forms, so both refuse the same input with the same message.
+
+Text is stored as typed; pages escape it on output (Jinja2 autoescape), so `<script>` shows as text. Control
+characters other than tab and newline are refused (PostgreSQL cannot store NUL, and they hide content).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Annotated, Literal, Self
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@cache
+def vocabulary() -> dict[str, list[str]]:
+    text = resources.files("wijkzicht.programmes").joinpath("vocabulary.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def _no_control_characters(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("contains control characters; use plain text")
+    return value
+
+
+def _in_vocabulary(name: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in vocabulary()[name]:
+            raise ValueError(f"must be one of: {', '.join(vocabulary()[name])}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _text(maximum: int, minimum: int = 1) -> object:
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=minimum, max_length=maximum),
+        AfterValidator(_no_control_characters),
+    ]
+
+
+Title = _text(200)
+Short = _text(300)
+LongText = _text(5000, minimum=0)
+RequiredLongText = _text(5000)
+Year = Annotated[int, Field(ge=2000, le=2100)]
+Identifier = Annotated[int, Field(ge=1, le=2_147_483_647)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^(https?://\S+)?$")]
+GemeenteCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^GM\d{4}$")]
+AreaCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2})$")
+]
+Budget = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrganisationIn(Record):
+    name: Title
+    kind: Annotated[str, _in_vocabulary("organisation_kinds")]
+    gemeente_code: GemeenteCode | None = None
+
+
+class AllianceIn(Record):
+    focus_area_id: Identifier
+    name: Title
+    chair: Title
+
+
+class AllianceMemberIn(Record):
+    alliance_id: Identifier
+    organisation_id: Identifier
+    role: Title
+
+
+class ProgrammeIn(Record):
+    focus_area_id: Identifier
+    title: Title
+    start_year: Year
+    end_year: Year
+    status: Literal["draft", "adopted", "running", "finished"] = "draft"
+    document_url: Url | None = None
+    published: bool = False
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> Self:
+        if self.end_year < self.start_year:
+            raise ValueError("end_year: the period ends before it starts")
+        return self
+
+
+class GoalIn(Record):
+    """A goal names the indicator, area and baseline period; the baseline value is read from the monitor."""
+
+    programme_id: Identifier
+    title: Title
+    indicator: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_]{1,80}$")]
+    subgroup: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_]{1,20}$")] = (
+        "totaal"
+    )
+    area_code: AreaCode
+    baseline_period: Year | None = None  # default: the first period the monitor has for this series
+    target_value: Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
+    target_year: Year
+    reference: Literal["gemeente", "g4", "nederland"] | None = None
+    published: bool = False
+
+
+class MeasureIn(Record):
+    programme_id: Identifier
+    title: Title
+    description: LongText = ""
+    action_line: Literal[1, 2, 3, 4]
+    theme: Annotated[str, _in_vocabulary("themes")]
+    owner_id: Identifier
+    partners: _text(1000, minimum=0) = ""  # type: ignore[valid-type]
+    budget: Budget = Decimal(0)
+    funding_source: Annotated[str, _in_vocabulary("funding_sources")]
+    ministry: Annotated[str, _in_vocabulary("ministries")] = "geen"
+    status: Literal["planned", "running", "finished", "stopped"] = "planned"
+    published: bool = False
+
+
+class ProgressUpdateIn(Record):
+    measure_id: Identifier | None = None
+    goal_id: Identifier | None = None
+    reported_on: date
+    status: Literal["green", "amber", "red"]
+    narrative: RequiredLongText
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> Self:
+        if (self.measure_id is None) == (self.goal_id is None):
+            raise ValueError("measure_id, goal_id: an update is about exactly one measure or one goal")
+        if self.reported_on > date.today():
+            raise ValueError("reported_on: lies in the future")
+        return self
+
+
+class BlockageIn(Record):
+    focus_area_id: Identifier
+    title: Title
+    description: RequiredLongText
+    category: Literal["law", "funding", "capacity", "cooperation", "data", "other"]
+    escalation: Literal["local", "alliance", "national"] = "local"
+    owner_id: Identifier
+    raised_on: date
+    resolved_on: date | None = None
+    status: Literal["open", "resolved"] = "open"
+    resolution: LongText = ""
+    published: bool = False
+
+    @model_validator(mode="after")
+    def _dates_and_resolution(self) -> Self:
+        if self.resolved_on is not None and self.resolved_on < self.raised_on:
+            raise ValueError("resolved_on: lies before raised_on")
+        if self.status == "resolved" and (self.resolved_on is None or not self.resolution):
+            raise ValueError(
+                "resolved_on, resolution: a resolved blockage needs the date and how it was resolved"
+            )
+        if self.status == "open" and self.resolved_on is not None:
+            raise ValueError("resolved_on: an open blockage has no resolution date")
+        return self
+
+
+class ExperimentIn(Record):
+    programme_id: Identifier
+    title: Title
+    legal_basis: Short
+    conditions: LongText = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
+    status: Literal["proposed", "approved", "running", "evaluated", "stopped"] = "proposed"
+    evaluation: LongText = ""
+    published: bool = False
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValueError("ends_on: lies before starts_on")
+        return self
+
+
+class CommentIn(Record):
+    object_type: Literal["programme", "goal", "measure", "blockage", "experiment"]
+    object_id: Identifier
+    text: RequiredLongText
+
+
+class UserIn(Record):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._@-]{3,80}$")]
+    display_name: Title
+    role: Literal["partner", "area_editor", "administrator", "analyst"]
+    focus_area_id: Identifier | None = None
+    organisation_id: Identifier | None = None
+    password: Annotated[str, StringConstraints(min_length=12, max_length=200)]
+
+
+class UserChange(Record):
+    display_name: Title
+    role: Literal["partner", "area_editor", "administrator", "analyst"]
+    focus_area_id: Identifier | None = None
+    organisation_id: Identifier | None = None
+    active: bool = True
+    password: Annotated[str, StringConstraints(min_length=12, max_length=200)] | None = None

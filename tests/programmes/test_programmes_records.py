@@ -1,0 +1,240 @@
+"""The domain core on SQLite and PostgreSQL: seed, goals measured in the warehouse, audit, locking, crashes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from decimal import Decimal
+
+import duckdb
+import pytest
+from sqlalchemy import func, select
+
+from wijkzicht.errors import WijkzichtError
+from wijkzicht.focus import load_focus_areas
+from wijkzicht.programmes import audit, progress, records, schemas
+from wijkzicht.programmes.accounts import COMMAND_LINE, Actor
+from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.programmes.errors import ConflictError
+from wijkzicht.programmes.models import AuditEntry, FocusArea, Measure, Organisation
+
+ROTTERDAM_ZUID = 9
+EDITOR = Actor(7, "editor-zuid", "area_editor", ROTTERDAM_ZUID)
+
+
+def _programme(store: OperationalDatabase, con: duckdb.DuckDBPyConnection, area: int = ROTTERDAM_ZUID) -> int:
+    with store.writing(COMMAND_LINE) as session:
+        data = schemas.ProgrammeIn(
+            focus_area_id=area, title="Uitvoeringsprogramma", start_year=2022, end_year=2032
+        )
+        return records.create(session, COMMAND_LINE, records.KINDS["programme"], data, con).id
+
+
+def _measure(store: OperationalDatabase, con: duckdb.DuckDBPyConnection, programme_id: int) -> int:
+    with store.writing(COMMAND_LINE) as session:
+        owner = session.scalar(select(Organisation.id).where(Organisation.name == "Gemeente Rotterdam"))
+        data = schemas.MeasureIn(
+            programme_id=programme_id, title="Schuldhulp in de wijk", action_line=3, theme="armoede_en_schulden",
+            owner_id=owner, budget=Decimal("125000.00"), funding_source="gemeentelijk_budget",
+        )  # fmt: skip
+        return records.create(session, COMMAND_LINE, records.KINDS["measure"], data, con).id
+
+
+def _measure_change(programme_id: int, owner_id: int, title: str) -> schemas.MeasureIn:
+    return schemas.MeasureIn(
+        programme_id=programme_id, title=title, action_line=3, theme="armoede_en_schulden", owner_id=owner_id,
+        budget=Decimal("125000.00"), funding_source="gemeentelijk_budget",
+    )  # fmt: skip
+
+
+def test_seed_holds_the_twenty_focus_areas_with_their_wijken(store: OperationalDatabase) -> None:
+    expected = {area.number: area for area in load_focus_areas()}
+    with store.reading() as session:
+        seeded = {area.id: area for area in session.scalars(select(FocusArea))}
+        gemeenten = session.scalar(select(func.count()).where(Organisation.kind == "gemeente"))
+    assert len(seeded) == 20 == len(expected)
+    zuid = seeded[ROTTERDAM_ZUID]
+    assert (zuid.name, zuid.gemeente_code, zuid.gemeente_name) == ("Rotterdam-Zuid", "GM0599", "Rotterdam")
+    assert all(seeded[n].wijken == list(expected[n].wijken) for n in expected)
+    assert gemeenten == len({area.gemeente_code for area in expected.values()})
+
+
+def test_goal_baseline_and_latest_are_the_warehouse_figures(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection
+) -> None:
+    programme_id = _programme(store, con)
+    with store.writing(EDITOR) as session:
+        data = schemas.GoalIn(
+            programme_id=programme_id, title="Minder huishoudens met geldzorgen", indicator="moeite_met_rondkomen",
+            subgroup="18plus", area_code="WK059910", target_value=25.0, target_year=2030, reference="gemeente",
+        )  # fmt: skip
+        goal = records.create(session, EDITOR, records.KINDS["goal"], data, con)
+        measured = progress.goal_progress(con, goal)
+    warehouse = dict(
+        con.execute(
+            """SELECT period, value FROM observations WHERE indicator = 'moeite_met_rondkomen'
+               AND area_code = 'WK059910' AND subgroup = '18plus' AND value IS NOT NULL"""
+        ).fetchall()
+    )
+    first, last = min(warehouse), max(warehouse)
+    assert (goal.baseline_period, goal.baseline_value) == (first, warehouse[first])
+    assert (measured.baseline_period, measured.baseline_value) == (first, warehouse[first])
+    assert (measured.latest_period, measured.latest_value) == (last, warehouse[last])
+    assert measured.distance_to_target == pytest.approx(25.0 - warehouse[last])
+    gemeente = con.execute(
+        """SELECT value FROM observations WHERE indicator = 'moeite_met_rondkomen' AND area_code = 'GM0599'
+           AND subgroup = '18plus' AND period = ?""",
+        [last],
+    ).fetchone()[0]
+    assert measured.reference_value == pytest.approx(gemeente)
+    # the pace so far: from 45.1 to 28.6 over eight years, 25 by 2030 is within reach
+    assert measured.status == "on_track" and not measured.baseline_revised
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"indicator": "no_such_indicator"}, "indicator: 'no_such_indicator' is not an indicator"),
+        ({"area_code": "WK036300"}, "area_code: WK036300 lies outside"),
+        ({"baseline_period": 2014}, "baseline_period: the monitor has moeite_met_rondkomen"),
+        ({"subgroup": "totaal"}, "it has subgroups: 18plus, 18tot65, 65plus"),
+        ({"target_year": 2012}, "target_year: must come after"),
+    ],
+)
+def test_a_goal_the_monitor_cannot_measure_is_refused(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection, change: dict, message: str
+) -> None:
+    programme_id = _programme(store, con)
+    fields = dict(programme_id=programme_id, title="Doel", indicator="moeite_met_rondkomen", subgroup="18plus",
+                  area_code="WK059910", target_value=25.0, target_year=2030) | change  # fmt: skip
+    with pytest.raises(WijkzichtError, match=message), store.writing(EDITOR) as session:
+        records.create(session, EDITOR, records.KINDS["goal"], schemas.GoalIn(**fields), con)
+
+
+def test_every_change_is_audited_with_who_before_and_after(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection
+) -> None:
+    measure_id = _measure(store, con, _programme(store, con))
+    with store.writing(EDITOR) as session:
+        measure = session.get(Measure, measure_id)
+        change = _measure_change(measure.programme_id, measure.owner_id, "Schuldhulp <b>in</b> de wijk")
+        records.update(session, EDITOR, records.KINDS["measure"], measure_id, change, 1, con)
+    with store.reading() as session:
+        entries = audit.history(session, "measure", measure_id)
+    assert [(entry.action, entry.username) for entry in entries] == [
+        ("create", "commandoregel"),
+        ("update", "editor-zuid"),
+    ]
+    assert entries[1].before == {"title": "Schuldhulp in de wijk", "version": 1}
+    assert entries[1].after == {"title": "Schuldhulp <b>in</b> de wijk", "version": 2}  # stored as typed
+    assert entries[0].after["budget"] == "125000.00"
+
+
+def test_an_edit_from_an_old_version_is_a_conflict_not_an_overwrite(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection
+) -> None:
+    measure_id = _measure(store, con, _programme(store, con))
+    with store.reading() as session:
+        measure = session.get(Measure, measure_id)
+    first = _measure_change(measure.programme_id, measure.owner_id, "Eerste")
+    with store.writing(EDITOR) as session:
+        records.update(session, EDITOR, records.KINDS["measure"], measure_id, first, 1, con)
+    second = _measure_change(measure.programme_id, measure.owner_id, "Tweede")
+    with pytest.raises(ConflictError, match="version 2"), store.writing(EDITOR) as session:
+        records.update(session, EDITOR, records.KINDS["measure"], measure_id, second, 1, con)
+    with store.reading() as session:
+        assert session.get(Measure, measure_id).title == "Eerste"
+
+
+def test_two_writers_racing_on_one_measure_one_wins_one_conflicts(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection
+) -> None:
+    """Both start from version 1. On PostgreSQL both have read it before either writes (the version check in
+    the UPDATE decides); SQLite lets one writer in at a time, so the second reads version 2 and is refused."""
+    measure_id = _measure(store, con, _programme(store, con))
+    with store.reading() as session:
+        measure = session.get(Measure, measure_id)
+    both_read = threading.Barrier(2) if store.engine.dialect.name != "sqlite" else None
+    outcomes: dict[str, str] = {}
+
+    def edit(title: str) -> None:
+        cursor = con.cursor()
+        try:
+            with store.writing(EDITOR) as session:
+                records.get(session, records.KINDS["measure"], measure_id)
+                if both_read:
+                    both_read.wait(timeout=20)
+                change = _measure_change(measure.programme_id, measure.owner_id, title)
+                records.update(session, EDITOR, records.KINDS["measure"], measure_id, change, 1, cursor)
+            outcomes[title] = "won"
+        except ConflictError:
+            outcomes[title] = "conflict"
+        finally:
+            cursor.close()
+
+    threads = [threading.Thread(target=edit, args=(title,)) for title in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes.values()) == ["conflict", "won"]
+    winner = next(title for title, outcome in outcomes.items() if outcome == "won")
+    with store.reading() as session:
+        stored = session.get(Measure, measure_id)
+        updates = audit.history(session, "measure", measure_id)[1:]
+    assert (stored.title, stored.version) == (winner, 2)
+    assert [entry.after["title"] for entry in updates] == [winner]
+
+
+WRITER = """
+import sys, time
+from wijkzicht.programmes.accounts import COMMAND_LINE
+from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.programmes.models import Organisation
+
+store = OperationalDatabase.open(sys.argv[1])
+for number in range(int(sys.argv[2])):
+    with store.writing(COMMAND_LINE) as session:
+        session.add(Organisation(name=f"Vastgelegd {number}", kind="overig"))
+    print(number, flush=True)  # only after the commit returned
+with store.writing(COMMAND_LINE) as session:
+    session.add_all(Organisation(name=f"Onaf {number}", kind="overig") for number in range(500))
+    session.flush()
+    print("midden", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_writer_killed_mid_transaction_loses_nothing_committed(store: OperationalDatabase) -> None:
+    url = store.engine.url.render_as_string(hide_password=False)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, url, "25"], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
+    )
+    reported = []
+    for line in writer.stdout:
+        if line.strip() == "midden":
+            writer.send_signal(signal.SIGKILL)
+            break
+        reported.append(f"Vastgelegd {line.strip()}")
+    writer.wait(timeout=30)
+    assert writer.returncode == -signal.SIGKILL and len(reported) == 25
+
+    after_crash = OperationalDatabase.open(url)
+    if after_crash.engine.dialect.name == "sqlite":
+        with after_crash.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    with after_crash.writing(COMMAND_LINE) as session:  # the database takes writes again
+        session.add(Organisation(name="Na de crash", kind="overig"))
+    with after_crash.reading() as session:
+        names = set(session.scalars(select(Organisation.name)))
+        audited = session.scalar(
+            select(func.count()).where(AuditEntry.object_type == "organisation", AuditEntry.action == "create",
+)
+        )  # fmt: skip
+    after_crash.close()
+    assert set(reported) <= names and "Na de crash" in names
+    assert not any(name.startswith("Onaf") for name in names)
+    assert audited == len(names)  # each committed record with its audit entry, nothing half-written

@@ -1,0 +1,28 @@
+"""The operational database's migrations, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from wijkzicht.programmes import database
+from wijkzicht.programmes.models import Base
+
+
+def test_upgrade_builds_exactly_the_models_and_downgrade_removes_everything(empty_url: str) -> None:
+    engine = database.make_engine(empty_url)
+    assert database.current_revision(engine) is None
+    database.upgrade(engine)
+    assert database.current_revision(engine) == database.head_revision(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == [], "the migrations and the models disagree"
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+
+    database.downgrade(engine)
+    assert inspect(engine).get_table_names() == ["alembic_version"]
+    assert database.current_revision(engine) is None
+    database.upgrade(engine)  # and up again on the downgraded database
+    assert database.current_revision(engine) == database.head_revision(engine)
+    engine.dispose()

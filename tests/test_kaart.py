@@ -187,10 +187,12 @@ def test_values_are_compressed_for_a_client_that_accepts_it(web: TestClient) -> 
     assert int(packed.headers["content-length"]) < len(plain.content) / 5
 
 
-def test_boundary_cache_holds_the_compressed_document(web: TestClient) -> None:
-    web.get("/api/map/boundaries/gemeente/2024")
-    cached = web.app.state.map_boundaries[("gemeente", 2024)]
-    assert len(json.loads(gzip.decompress(cached))["features"]) == 342
+def test_boundaries_are_compressed_once_per_level_and_year(web: TestClient) -> None:
+    assert web.get("/api/map/boundaries/gemeente/2024").status_code == 200
+    cache = web.app.state.cache
+    kept = cache(kaart._compressed_boundaries, "gemeente", 2024)
+    assert kept is cache(kaart._compressed_boundaries, "gemeente", 2024)  # made once, by the request above
+    assert len(json.loads(gzip.decompress(kept))["features"]) == 342
 
 
 def test_a_measure_without_data_at_the_level_says_so_instead_of_an_empty_map(web: TestClient) -> None:

@@ -27,7 +27,7 @@ from wijkzicht.choropleth import (
     mappable,
 )
 from wijkzicht.web import assets
-from wijkzicht.web.deps import Language, Warehouse
+from wijkzicht.web.deps import Cache, Language, Warehouse
 from wijkzicht.web.i18n import Translator, translations
 from wijkzicht.web.render import link, page
 
@@ -236,17 +236,10 @@ def values_api(
     return _json_response(request, map_view(con, level, measure, period, subgroup, boundary_year, lang))
 
 
-def _boundaries_gzip(request: Request, con: Warehouse, level: str, boundary_year: int) -> bytes:
-    # The warehouse is opened read-only: one compressed copy per level and year serves every request.
-    cached: dict[tuple[str, int], bytes] | None = getattr(request.app.state, "map_boundaries", None)
-    if cached is None:
-        cached = request.app.state.map_boundaries = {}
-    if (level, boundary_year) not in cached:
-        document = boundaries_geojson(con, level, boundary_year)
-        cached[level, boundary_year] = gzip.compress(
-            json.dumps(document, separators=(",", ":")).encode("utf-8"), mtime=0
-        )
-    return cached[level, boundary_year]
+def _compressed_boundaries(con: duckdb.DuckDBPyConnection, level: str, boundary_year: int) -> bytes:
+    # Made once per level and year (the server's warehouse cache): one compressed copy serves every request.
+    document = boundaries_geojson(con, level, boundary_year)
+    return gzip.compress(json.dumps(document, separators=(",", ":")).encode("utf-8"), mtime=0)
 
 
 @router.get(
@@ -257,9 +250,9 @@ def _boundaries_gzip(request: Request, con: Warehouse, level: str, boundary_year
     responses={200: {"content": {"application/geo+json": {}}}},
 )
 def boundaries_api(
-    request: Request, con: Warehouse, level: MapLevel, boundary_year: Annotated[int, Path(ge=1900, le=2100)]
+    request: Request, cache: Cache, level: MapLevel, boundary_year: Annotated[int, Path(ge=1900, le=2100)]
 ) -> Response:
-    body = _boundaries_gzip(request, con, level, boundary_year)
+    body = cache(_compressed_boundaries, level, boundary_year)
     headers = {"Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
     if _accepts_gzip(request):
         return Response(

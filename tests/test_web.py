@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from wijkzicht.web import assets
 from wijkzicht.web.i18n import LANGUAGES, Translator, translations
 
 
@@ -64,3 +65,16 @@ def test_an_unknown_page_is_a_404_page_in_the_site_style(web: TestClient) -> Non
     response = web.get("/bestaat-niet?lang=en")
     assert response.status_code == 404
     assert '<html lang="en">' in response.text and "Error 404" in response.text
+
+
+def test_pages_are_compressed_for_a_client_that_accepts_it(web: TestClient) -> None:
+    page = web.get("/ranglijst", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip" and "Ranglijst" in page.text
+
+
+def test_api_docs_say_how_to_install_a_missing_swagger_ui(
+    web: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(assets, "missing", lambda: ["swagger-ui/swagger-ui-bundle.js"])
+    response = web.get("/api/docs")
+    assert response.status_code == 503 and "./install.sh" in response.text

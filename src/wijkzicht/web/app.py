@@ -8,8 +8,9 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -18,7 +19,7 @@ from wijkzicht import __version__, warehouse
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.programmes import web as programmes_web
 from wijkzicht.programmes.database import database_url as programmes_database_url
-from wijkzicht.web import api, kaart, ondermijning, pages
+from wijkzicht.web import api, assets, kaart, ondermijning, pages
 from wijkzicht.web.deps import WarehouseCache
 from wijkzicht.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from wijkzicht.web.render import page
@@ -46,6 +47,8 @@ def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
     app.state.warehouse = connection
     app.state.cache = WarehouseCache(connection)
     app.add_middleware(DropEmptyQueryParameters)
+    # Pages and JSON compress well; a response that is already compressed (the map's) is passed through.
+    app.add_middleware(GZipMiddleware, minimum_size=2000)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router, prefix="/api")
     app.include_router(pages.router)
@@ -76,7 +79,10 @@ class DropEmptyQueryParameters:
 def _add_api_documentation(app: FastAPI) -> None:
     # Swagger UI from the installed assets, never from a CDN: the application works offline.
     @app.get("/api/docs", include_in_schema=False)
-    def api_docs() -> HTMLResponse:
+    def api_docs(request: Request) -> Response:
+        if any(name.startswith("swagger-ui/") for name in assets.missing()):
+            message = "Swagger UI is not installed: run ./install.sh (the API itself works; /api/openapi.json)"
+            return page(request, "error.html", _language(request), status_code=503, status=503, message=message)
         return get_swagger_ui_html(
             openapi_url="/api/openapi.json",
             title="wijkzicht API",

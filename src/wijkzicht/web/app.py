@@ -81,8 +81,12 @@ def _add_api_documentation(app: FastAPI) -> None:
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:
         if any(name.startswith("swagger-ui/") for name in assets.missing()):
-            message = "Swagger UI is not installed: run ./install.sh (the API itself works; /api/openapi.json)"
-            return page(request, "error.html", _language(request), status_code=503, status=503, message=message)
+            message = (
+                "Swagger UI is not installed: run ./install.sh (the API itself works; /api/openapi.json)"
+            )
+            return page(
+                request, "error.html", _language(request), status_code=503, status=503, message=message
+            )
         return get_swagger_ui_html(
             openapi_url="/api/openapi.json",
             title="wijkzicht API",

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
+import duckdb
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError, create_model
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from starlette.middleware.sessions import SessionMiddleware
 
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.programmes import accounts, audit, database, progress, records, report, schemas
+from wijkzicht.programmes import accounts, audit, database, progress, records, report, schemas, seed
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
@@ -49,6 +50,7 @@ def install(app: FastAPI, url: str) -> None:
     store = OperationalDatabase.open(url)
     if store.engine.dialect.name == "sqlite":
         database.upgrade(store.engine)  # the embedded default needs nothing started or run by hand
+        _seed_when_empty(store, app.state.warehouse)
     else:
         database.require_current(store.engine)
     app.state.programmes = store
@@ -62,6 +64,20 @@ def install(app: FastAPI, url: str) -> None:
     )
     app.add_exception_handler(ForbiddenError, _as_http(403))
     app.add_exception_handler(ConflictError, _as_http(409))
+
+
+def _seed_when_empty(store: OperationalDatabase, warehouse: duckdb.DuckDBPyConnection) -> None:
+    """A new embedded database starts with the programme's facts (`wijkzicht programmes seed`: the focus
+    areas, their gemeenten, the ministries), so the first `wijkzicht serve` shows the focus areas."""
+    with store.reading() as session:
+        if session.scalar(select(FocusArea.id).limit(1)) is not None:
+            return
+    cursor = warehouse.cursor()
+    try:
+        with store.writing(accounts.COMMAND_LINE) as session:
+            seed.seed(session, cursor)
+    finally:
+        cursor.close()
 
 
 def _as_http(status: int) -> Any:

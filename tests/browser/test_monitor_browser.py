@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable
 
 import duckdb
+from map_helpers import ROTTERDAM, hover, open_map
 from playwright.sync_api import Page, expect
 
 from wijkzicht.web.render import format_number
@@ -18,10 +19,10 @@ OVERVECHT = "WK034403"
 def test_from_the_map_to_a_profile_that_shows_the_warehouses_numbers(
     browser_page: Page, con: duckdb.DuckDBPyConnection
 ) -> None:
-    browser_page.goto("/kaart?measure=domain:health")
-    browser_page.wait_for_selector("#map[data-ready='idle']")
-    row = browser_page.locator("table.map-table tbody tr[data-code='GM0599']")
-    row.get_by_role("link").first.click()
+    open_map(browser_page, "/kaart?measure=domain:health")
+    hover(browser_page, ROTTERDAM)
+    browser_page.mouse.down()
+    browser_page.mouse.up()
     browser_page.wait_for_url("**/gebied/GM0599*")
     scores = con.execute(
         """SELECT domain, score, percentile FROM domain_scores WHERE area_code = 'GM0599' AND level = 'gemeente'

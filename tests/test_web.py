@@ -78,3 +78,12 @@ def test_api_docs_say_how_to_install_a_missing_swagger_ui(
     monkeypatch.setattr(assets, "missing", lambda: ["swagger-ui/swagger-ui-bundle.js"])
     response = web.get("/api/docs")
     assert response.status_code == 503 and "./install.sh" in response.text
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/programmes/alliances/9223372036854775808", "/api/programmes/goals/0/progress"]
+)
+def test_an_id_out_of_range_is_a_422_not_an_overflow(web: TestClient, url: str) -> None:
+    response = web.get(url)
+    assert response.status_code == 422
+    assert "record_id" in response.json()["detail"] or "goal_id" in response.json()["detail"]

@@ -54,7 +54,9 @@ Short = _text(300)
 LongText = _text(5000, minimum=0)
 RequiredLongText = _text(5000)
 Year = Annotated[int, Field(ge=2000, le=2100)]
-Identifier = Annotated[int, Field(ge=1, le=2_147_483_647)]
+# Ids and versions must fit the databases' integer columns (PostgreSQL INTEGER), or the driver overflows.
+MAX_IDENTIFIER = 2_147_483_647
+Identifier = Annotated[int, Field(ge=1, le=MAX_IDENTIFIER)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^(https?://\S+)?$")]
 GemeenteCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^GM\d{4}$")]
 AreaCode = Annotated[

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import duckdb
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError, create_model
 from sqlalchemy import select
@@ -34,6 +34,11 @@ from wijkzicht.programmes.records import KINDS, Kind
 from wijkzicht.web.deps import Language, Warehouse
 from wijkzicht.web.i18n import Translator
 from wijkzicht.web.render import page
+
+# Ids and versions in paths and queries are bounded like those in bodies: a larger number is a 422 naming
+# the parameter, never an overflow inside the database driver.
+RecordId = Annotated[int, Path(ge=1, le=schemas.MAX_IDENTIFIER)]
+Version = Annotated[int, Query(ge=0, le=schemas.MAX_IDENTIFIER)]
 
 router = APIRouter()
 API = "/api/programmes"
@@ -240,7 +245,7 @@ def api_organisations(store: Store) -> list[dict[str, object]]:
 
 @router.get(f"{API}/focus-areas/{{focus_area_id}}", tags=TAGS, summary="A focus area with what you may see")
 def api_focus_area(
-    focus_area_id: int, actor: CurrentActor, store: Store, con: Warehouse
+    focus_area_id: RecordId, actor: CurrentActor, store: Store, con: Warehouse
 ) -> dict[str, object]:
     with store.reading() as session:
         area = session.get(FocusArea, focus_area_id)
@@ -252,7 +257,9 @@ def api_focus_area(
 @router.get(
     f"{API}/goals/{{goal_id}}/progress", tags=TAGS, summary="A goal's progress measured in the monitor"
 )
-def api_goal_progress(goal_id: int, actor: CurrentActor, store: Store, con: Warehouse) -> dict[str, object]:
+def api_goal_progress(
+    goal_id: RecordId, actor: CurrentActor, store: Store, con: Warehouse
+) -> dict[str, object]:
     with store.reading() as session:
         goal = records.get_visible(session, actor, KINDS["goal"], goal_id)
         return progress.goal_progress(con, goal).as_dict()  # type: ignore[arg-type]
@@ -280,12 +287,12 @@ def api_add_user(data: schemas.UserIn, actor: CurrentActor, store: Store) -> dic
 
 
 class UserChangeWithVersion(schemas.UserChange):
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=schemas.MAX_IDENTIFIER)]
 
 
 @router.put(f"{API}/users/{{user_id}}", tags=TAGS, summary="Change an account", dependencies=[CSRF])
 def api_change_user(
-    user_id: int, data: UserChangeWithVersion, actor: CurrentActor, store: Store
+    user_id: RecordId, data: UserChangeWithVersion, actor: CurrentActor, store: Store
 ) -> dict[str, object]:
     with store.writing(actor) as session:
         return serialise(accounts.change_user(session, actor, user_id, data.model_dump()))
@@ -296,7 +303,14 @@ def _register_api(kind: Kind) -> None:
     change_model = create_model(
         f"{kind.schema.__name__.removesuffix('In')}Change",
         __base__=kind.schema,
-        version=(int, Field(ge=1, description="The version you started from (optimistic locking)")),
+        version=(
+            int,
+            Field(
+                ge=1,
+                le=schemas.MAX_IDENTIFIER,
+                description="The version you started from (optimistic locking)",
+            ),
+        ),
     )
 
     def create_record(
@@ -305,24 +319,26 @@ def _register_api(kind: Kind) -> None:
         with store.writing(actor) as session:
             return serialise(records.create(session, actor, kind, data, con))
 
-    def read_record(record_id: int, actor: CurrentActor, store: Store) -> dict[str, object]:
+    def read_record(record_id: RecordId, actor: CurrentActor, store: Store) -> dict[str, object]:
         with store.reading() as session:
             return serialise(records.get_visible(session, actor, kind, record_id))
 
     def change_record(
-        record_id: int, data: BaseModel, actor: CurrentActor, store: Store, con: Warehouse
+        record_id: RecordId, data: BaseModel, actor: CurrentActor, store: Store, con: Warehouse
     ) -> dict[str, object]:
         values = kind.schema.model_validate(data.model_dump(exclude={"version"}))
         with store.writing(actor) as session:
             return serialise(records.update(session, actor, kind, record_id, values, data.version, con))  # type: ignore[attr-defined]
 
-    def record_history(record_id: int, actor: CurrentActor, store: Store) -> list[dict[str, object]]:
+    def record_history(record_id: RecordId, actor: CurrentActor, store: Store) -> list[dict[str, object]]:
         with store.reading() as session:
             record = records.get_visible(session, actor, kind, record_id)
             accounts.authorise(actor, "read", records.focus_area_of(record))
             return [serialise(entry) for entry in audit.history(session, kind.name, record_id)]
 
-    def delete_record(record_id: int, version: int, actor: CurrentActor, store: Store) -> dict[str, str]:
+    def delete_record(
+        record_id: RecordId, version: Version, actor: CurrentActor, store: Store
+    ) -> dict[str, str]:
         with store.writing(actor) as session:
             records.delete(session, actor, kind, record_id, version)
         return {"detail": f"{kind.name} {record_id} deleted"}
@@ -389,7 +405,7 @@ def overview_page(request: Request, actor: CurrentActor, store: Store, con: Ware
 @router.get(PAGES + "/{focus_area_id:int}", response_class=HTMLResponse, include_in_schema=False)
 def area_page(
     request: Request,
-    focus_area_id: int,
+    focus_area_id: RecordId,
     actor: CurrentActor,
     store: Store,
     con: Warehouse,
@@ -426,7 +442,12 @@ def national_report_page(fmt: str, actor: CurrentActor, store: Store, con: Wareh
 
 @router.get(PAGES + "/{focus_area_id:int}/rapport.{fmt:str}", include_in_schema=False)
 def area_report_page(
-    focus_area_id: int, fmt: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+    focus_area_id: RecordId,
+    fmt: str,
+    actor: CurrentActor,
+    store: Store,
+    con: Warehouse,
+    lang: Language = "nl",
 ):
     if fmt not in ("html", "pdf"):
         raise HTTPException(404, "the report exists as .html and .pdf")
@@ -611,7 +632,7 @@ async def new_submit(request: Request, kind_name: str, actor: CurrentActor, stor
 @router.get(
     PAGES + "/{kind_name}/{record_id:int}/bewerken", response_class=HTMLResponse, include_in_schema=False
 )
-def edit_form(request: Request, kind_name: str, record_id: int, actor: CurrentActor, store: Store,
+def edit_form(request: Request, kind_name: str, record_id: RecordId, actor: CurrentActor, store: Store,
               con: Warehouse, lang: Language = "nl"):  # fmt: skip
     kind = records.kind_of(kind_name)
     with store.reading() as session:
@@ -627,13 +648,13 @@ def edit_form(request: Request, kind_name: str, record_id: int, actor: CurrentAc
 
 
 @router.post(PAGES + "/{kind_name}/{record_id:int}/bewerken", include_in_schema=False, dependencies=[CSRF])
-async def edit_submit(request: Request, kind_name: str, record_id: int, actor: CurrentActor, store: Store,
+async def edit_submit(request: Request, kind_name: str, record_id: RecordId, actor: CurrentActor, store: Store,
                       con: Warehouse, lang: Language = "nl"):  # fmt: skip
     kind = records.kind_of(kind_name)
     form = await request.form()
     values = _parse_form(kind.schema, form)
     version_text = form.get("version")
-    if not isinstance(version_text, str) or not version_text.isdigit():
+    if not isinstance(version_text, str) or not version_text.isdigit() or len(version_text) > 10:
         raise HTTPException(422, "version: missing; reload the form")
     try:
         data = kind.schema.model_validate(values)
@@ -655,7 +676,7 @@ async def edit_submit(request: Request, kind_name: str, record_id: int, actor: C
 @router.get(
     PAGES + "/{kind_name}/{record_id:int}/historie", response_class=HTMLResponse, include_in_schema=False
 )
-def history_page(request: Request, kind_name: str, record_id: int, actor: CurrentActor, store: Store,
+def history_page(request: Request, kind_name: str, record_id: RecordId, actor: CurrentActor, store: Store,
                  lang: Language = "nl"):  # fmt: skip
     kind = records.kind_of(kind_name)
     with store.reading() as session:
@@ -668,7 +689,7 @@ def history_page(request: Request, kind_name: str, record_id: int, actor: Curren
 
 
 @router.post(PAGES + "/{kind_name}/{record_id:int}/verwijderen", include_in_schema=False, dependencies=[CSRF])
-async def delete_submit(request: Request, kind_name: str, record_id: int, actor: CurrentActor, store: Store,
+async def delete_submit(request: Request, kind_name: str, record_id: RecordId, actor: CurrentActor, store: Store,
                         lang: Language = "nl"):  # fmt: skip
     kind = records.kind_of(kind_name)
     version = (await request.form()).get("version")

@@ -100,6 +100,9 @@ def _resident_page(
         focus_area=focus_area,
         measures=measures,
         said=said,
+        public_measure_ids={
+            measure.id for measure in measures
+        },  # a link to an unpublished measure stays hidden
         domains=resident_input.input_domains(),
         csrf=csrf_token(request),
         sent=request.query_params.get("verzonden") == "1",

@@ -61,6 +61,8 @@ class Indicator:
     min_population: int | None = None
     # Relative weight within its domain score: equal weights unless the catalogue says otherwise.
     weight: float = 1.0
+    # Residents' own judgement or experience asked in a survey (loneliness, nuisance), not a registration.
+    perception: bool = False
 
     @property
     def crime_types(self) -> tuple[str, ...]:
@@ -85,6 +87,7 @@ class Indicator:
             "unit": self.unit,
             "direction": self.direction,
             "scored": self.scored,
+            "perception": self.perception,
             "sources": [{"table": s.table, "column": s.column} for s in self.sources],
         }
 
@@ -193,6 +196,7 @@ def _parse_indicator(entry: dict[str, Any], catalogue: Catalogue) -> Indicator:
         group_characteristic=bool(entry.get("group_characteristic", False)),
         min_population=entry.get("min_population"),
         weight=_positive_weight(entry.get("weight", 1.0), where),
+        perception=entry.get("perception", False) is True,
     )
 
 
@@ -233,6 +237,21 @@ def _check_crime_rate(indicator: Indicator) -> None:
         )
 
 
+def _check_perception(indicator: Indicator, catalogue: Catalogue) -> None:
+    # A judgement can only come from asking residents: a registration table cannot hold one.
+    registered = [
+        table_id
+        for source in indicator.sources
+        for table_id in catalogue.table_ids(source.table)
+        if catalogue.tables[table_id].basis != "survey"
+    ]
+    if indicator.perception and registered:
+        raise CatalogueError(
+            f"indicator {indicator.id!r} is marked as a perception but comes from registration table(s) "
+            f"{', '.join(registered)}: only survey-based sources hold residents' judgements"
+        )
+
+
 def parse_catalogue(document: dict[str, Any]) -> Catalogue:
     """Build a validated catalogue from the parsed YAML document."""
     tables = {
@@ -256,6 +275,7 @@ def parse_catalogue(document: dict[str, Any]) -> Catalogue:
             raise CatalogueError(f"indicator {indicator.id!r} is defined twice")
         _check_group_characteristics(indicator)
         _check_crime_rate(indicator)
+        _check_perception(indicator, catalogue)
         catalogue.indicators[indicator.id] = indicator
     return catalogue
 

@@ -13,7 +13,7 @@ from wijkzicht.programmes.accounts import Actor
 from wijkzicht.programmes.models import AuditEntry, Base, Secret
 
 NOT_AUDITED = (AuditEntry, Secret)
-HIDDEN = {"password_hash"}  # recorded as changed, never with its value
+HIDDEN = {"password_hash", "contact"}  # recorded as changed, never with its value (contact: AVG retention)
 SKIPPED = {"updated_at"}
 
 

@@ -317,3 +317,32 @@ class Secret(Base):
     __tablename__ = "secrets"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+# --- Resident input (issue 8) ---------------------------------------------------------------------
+
+INPUT_KINDS = ("signal", "idea", "priority")
+INPUT_STATUSES = ("waiting", "published", "rejected")
+
+
+class ResidentInput(Versioned, Base):
+    """A resident's signal, idea or priority for an area and domain, sent without an account.
+
+    No name is asked; the optional contact (for a reply) is hidden from the audit log and emptied after the
+    retention period. Only published inputs are public, without contact.
+    """
+
+    __tablename__ = "resident_inputs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(12), index=True)
+    focus_area_id: Mapped[int | None] = mapped_column(ForeignKey("focus_areas.id"))  # None: administrators
+    kind: Mapped[str] = mapped_column(String(10))
+    domain: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10))
+    answer: Mapped[str | None] = mapped_column(Text)
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("measures.id"))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    measure: Mapped[Measure | None] = relationship()
+    __table_args__ = (_one_of("kind", INPUT_KINDS), _one_of("status", INPUT_STATUSES))

@@ -19,7 +19,7 @@ from wijkzicht import __version__, warehouse
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.programmes import web as programmes_web
 from wijkzicht.programmes.database import database_url as programmes_database_url
-from wijkzicht.web import api, assets, kaart, ondermijning, pages
+from wijkzicht.web import api, assets, bewoners, kaart, ondermijning, pages
 from wijkzicht.web.deps import WarehouseCache
 from wijkzicht.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from wijkzicht.web.render import page
@@ -55,6 +55,7 @@ def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
     app.include_router(kaart.router)
     app.include_router(ondermijning.router)
     app.include_router(programmes_web.router)
+    app.include_router(bewoners.router)
     programmes_web.install(app, programmes_database_url(programmes_db, database))
     _add_api_documentation(app)
     _add_error_handlers(app)

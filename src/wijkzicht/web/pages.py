@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 
-from wijkzicht import focus
+from wijkzicht import focus, perception
 from wijkzicht.areas import Area, search
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
@@ -70,6 +70,7 @@ def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
         **_names(lang),
         "figure_domains": domains,
         "sources": [catalogue.tables[s] for s in sources if s in catalogue.tables],
+        "perception": perception.side_by_side(profile),
     }
 
 

@@ -1,0 +1,199 @@
+"""Resident input: a signal, idea or priority for an area and domain, sent without an account.
+
+Protection in one place each: a per-client rate limit (`RateLimiter`), a spam check (a hidden field only
+robots fill, and a cap on links), a moderation queue for the area's editors (the programme roles: an area
+editor moderates their own focus area, an administrator every area), no name asked, the optional contact
+hidden from the audit log and emptied after the retention period, published items shown without contact.
+Text is stored as typed and escaped when shown (Jinja autoescaping), so HTML or script is shown, never run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections import defaultdict, deque
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from wijkzicht.catalogue import load_catalogue
+from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.programmes.accounts import Actor, authorise
+from wijkzicht.programmes.errors import ConflictError
+from wijkzicht.programmes.models import FocusArea, Measure, ResidentInput
+
+RETENTION_ENV = "WIJKZICHT_CONTACT_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 90
+MAX_TEXT = 1000
+MAX_CONTACT = 200
+MAX_LINKS = 2
+RETENTION = Actor(None, "bewaartermijn", "administrator")  # who empties old contact details in the audit log
+LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class SpamError(WijkzichtError):
+    """Input that looks automated; refused without saying which check caught it."""
+
+
+class InputIn(BaseModel):
+    kind: Literal["signal", "idea", "priority"]
+    domain: str
+    text: Annotated[str, Field(min_length=10, max_length=MAX_TEXT)]
+    contact: Annotated[str, Field(max_length=MAX_CONTACT)] = ""
+    website: str = ""  # the honeypot: hidden from people, filled in by robots
+
+    @field_validator("domain")
+    @classmethod
+    def known_domain(cls, value: str) -> str:
+        if value not in input_domains():
+            raise ValueError(f"choose one of {', '.join(input_domains())}")
+        return value
+
+    @field_validator("text", "contact")
+    @classmethod
+    def plain_text(cls, value: str) -> str:
+        return CONTROL.sub("", value).strip()
+
+
+def input_domains() -> list[str]:
+    return [domain for domain in load_catalogue().domains if domain != "context"]
+
+
+def retention_days() -> int:
+    return int(os.environ.get(RETENTION_ENV) or DEFAULT_RETENTION_DAYS)
+
+
+class RateLimiter:
+    """At most `limit` requests per client in a sliding window (per process: each worker counts its own)."""
+
+    def __init__(self, limit: int = 5, window_seconds: float = 600) -> None:
+        self.limit, self.window = limit, window_seconds
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def allow(self, client: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            times = self._seen[client]
+            while times and times[0] <= now - self.window:
+                times.popleft()
+            if len(times) >= self.limit:
+                return False
+            times.append(now)
+            return True
+
+
+def check_spam(data: InputIn) -> None:
+    if data.website or len(LINK.findall(data.text)) > MAX_LINKS:
+        raise SpamError("your message looks automated and was not sent; write it in your own words")
+
+
+def focus_area_of(session: Session, wijk: str | None) -> int | None:
+    if wijk is None:
+        return None
+    for area in session.scalars(select(FocusArea).order_by(FocusArea.id)):
+        if wijk in area.wijken:
+            return area.id
+    return None
+
+
+def receive(session: Session, area_code: str, wijk: str | None, data: InputIn) -> ResidentInput:
+    """Store a resident's input as waiting for moderation."""
+    check_spam(data)
+    item = ResidentInput(
+        area_code=area_code,
+        focus_area_id=focus_area_of(session, wijk),
+        kind=data.kind,
+        domain=data.domain,
+        text=data.text,
+        contact=data.contact or None,
+        status="waiting",
+        received_at=datetime.now(UTC),
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def moderation_queue(session: Session, actor: Actor) -> list[ResidentInput]:
+    """The inputs waiting for this actor: an area editor's own focus area, every area for an administrator."""
+    authorise(actor, "edit", actor.focus_area_id)
+    query = select(ResidentInput).where(ResidentInput.status == "waiting").order_by(ResidentInput.id)
+    if actor.role != "administrator":
+        query = query.where(ResidentInput.focus_area_id == actor.focus_area_id)
+    return list(session.scalars(query))
+
+
+def moderate(
+    session: Session,
+    actor: Actor,
+    input_id: int,
+    *,
+    version: int,
+    status: Literal["published", "rejected"],
+    answer: str = "",
+    measure_id: int | None = None,
+) -> ResidentInput:
+    item = session.get(ResidentInput, input_id)
+    if item is None:
+        raise NotFoundError(f"no resident input {input_id}")
+    authorise(actor, "edit", item.focus_area_id)
+    if item.version != version:
+        raise ConflictError(f"input {input_id} is at version {item.version}, not {version}: reload it")
+    if measure_id is not None:
+        measure = session.get(Measure, measure_id)
+        if measure is None or measure.programme.focus_area_id != item.focus_area_id:
+            raise WijkzichtError(f"measure_id: no measure {measure_id} in this input's focus area")
+    item.status = status
+    item.answer = CONTROL.sub("", answer).strip()[:MAX_TEXT] or None
+    item.measure_id = measure_id
+    session.flush()
+    return item
+
+
+def published_for(session: Session, area_code: str) -> list[ResidentInput]:
+    return list(
+        session.scalars(
+            select(ResidentInput)
+            .where(ResidentInput.area_code == area_code, ResidentInput.status == "published")
+            .options(selectinload(ResidentInput.measure))  # shown after the session ends
+            .order_by(ResidentInput.id.desc())
+        )
+    )
+
+
+def purge_contacts(session: Session, now: datetime | None = None, days: int | None = None) -> int:
+    """Empty the contact of every input older than the retention period; the number emptied."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days() if days is None else days)
+    old = list(
+        session.scalars(
+            select(ResidentInput).where(
+                ResidentInput.contact.is_not(None), ResidentInput.received_at < cutoff
+            )
+        )
+    )
+    for item in old:
+        item.contact = None  # through the ORM: versioned and audited (the audit log hides the value)
+    session.flush()
+    return len(old)
+
+
+def counts_per_domain(session: Session, focus_area_id: int | None = None) -> dict[str, dict[str, int]]:
+    """For the governance report: inputs per domain, how many were published, answered, linked to a measure."""
+    query = select(ResidentInput)
+    if focus_area_id is not None:
+        query = query.where(ResidentInput.focus_area_id == focus_area_id)
+    counts: dict[str, dict[str, int]] = {}
+    for item in session.scalars(query):
+        row = counts.setdefault(item.domain, {"received": 0, "published": 0, "answered": 0, "linked": 0})
+        row["received"] += 1
+        row["published"] += item.status == "published"
+        row["answered"] += item.answer is not None
+        row["linked"] += item.measure_id is not None
+    return counts

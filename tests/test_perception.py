@@ -1,0 +1,77 @@
+"""Residents' perception beside the facts of the same theme, on the real health monitor figures."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+
+from wijkzicht.catalogue import load_catalogue, parse_catalogue
+from wijkzicht.errors import CatalogueError
+from wijkzicht.perception import judgement, side_by_side
+from wijkzicht.profile import area_profile
+
+ROTTERDAM_CENTRUM = "WK059901"
+
+
+def test_the_catalogue_marks_the_health_monitors_judgements_and_experiences() -> None:
+    catalogue = load_catalogue()
+    marked = {i.id for i in catalogue.indicators.values() if i.perception}
+    assert {"eenzaam", "geluidhinder_buren", "ervaren_gezondheid_goed", "moeite_met_rondkomen"} <= marked
+    assert "overgewicht" not in marked  # a measured fact, even when asked in the same survey
+    assert all(
+        catalogue.tables[s.table].basis == "survey" for i in marked for s in catalogue.indicators[i].sources
+    )
+
+
+def test_a_registration_cannot_be_marked_as_a_perception() -> None:
+    document = {
+        "domains": {"health": {"nl": "Gezondheid", "en": "Health"}},
+        "subgroups": {"totaal": {"nl": "Totaal", "en": "Total"}},
+        "tables": {"T1": {"title": "t", "publisher": "p", "licence": "l", "boundary_year": 2024,
+                          "basis": "register", "min_population": 10}},
+        "indicators": [{"id": "x", "name": {"nl": "x", "en": "x"}, "domain": "health", "unit": "%",
+                        "direction": "higher_is_worse", "aggregation": "weighted_mean", "perception": True,
+                        "sources": [{"table": "T1", "column": "X"}]}],
+    }  # fmt: skip
+    with pytest.raises(CatalogueError, match="marked as a perception but comes from registration"):
+        parse_catalogue(document)
+
+
+def test_loneliness_and_noise_nuisance_stand_beside_the_facts_of_their_theme(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    profile = area_profile(con, ROTTERDAM_CENTRUM)
+    themes = {theme.domain: theme for theme in side_by_side(profile)}
+    health = themes["health"]
+    assert "eenzaam" in {f.indicator for f in health.perceived}
+    assert "overgewicht" in {f.indicator for f in health.registered}
+    assert "geluidhinder_buren" in {f.indicator for f in themes["liveability"].perceived}
+    lonely = next(f for f in health.perceived if f.indicator == "eenzaam")
+    stored = con.execute(
+        """SELECT value FROM observations WHERE area_code = ? AND indicator = 'eenzaam' AND subgroup = ?
+           AND period = ? AND boundary_year = ?""",
+        [ROTTERDAM_CENTRUM, lonely.subgroup, lonely.period, lonely.boundary_year],
+    ).fetchone()
+    assert lonely.value == stored[0]
+
+
+def test_divergence_is_perception_and_facts_leaning_opposite_ways(con: duckdb.DuckDBPyConnection) -> None:
+    health = next(t for t in side_by_side(area_profile(con, ROTTERDAM_CENTRUM)) if t.domain == "health")
+    lonely = next(f for f in health.perceived if f.indicator == "eenzaam")
+    assert (
+        lonely.value > lonely.national_value and judgement(lonely) == "worse"
+    )  # more lonely than nationally
+    assert health.perceived_balance < 0
+    assert health.diverges == (health.registered_balance > 0)
+
+
+def test_the_profile_page_shows_perception_beside_the_facts(web: TestClient) -> None:
+    page = web.get(f"/gebied/{ROTTERDAM_CENTRUM}").text
+    table = page[
+        page.index('id="perception-table"') : page.index("</table>", page.index('id="perception-table"'))
+    ]
+    assert 'data-indicator="eenzaam"' in table and 'data-indicator="geluidhinder_buren"' in table
+    assert "Beleving (enquête)" in table
+    english = web.get(f"/gebied/{ROTTERDAM_CENTRUM}?lang=en").text
+    assert "Perception (survey)" in english

@@ -47,7 +47,7 @@ class InterventionIn(BaseModel):
     links: Annotated[list[HttpUrl], Field(max_length=20)] = []
     area_codes: Annotated[list[Annotated[str, Field(pattern=r"^(NL00|GM\d{4}|WK\d{6}|BU\d{8})$")]],
                           Field(max_length=200)] = []  # fmt: skip
-    measure_ids: Annotated[list[int], Field(max_length=200)] = []
+    measure_ids: Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Field(max_length=200)] = []
     example: bool = False
     published: bool = False
 

@@ -169,3 +169,34 @@ def test_an_expert_request_runs_from_filing_to_closure(app: FastAPI) -> None:
         ("create", "partner-zuid", "open"), ("update", "beheer", "assigned"), ("update", "beheer", "answered"),
         ("update", "partner-zuid", "closed"),
     ]  # fmt: skip
+
+
+def test_a_help_desk_answer_becomes_a_public_faq_entry(app: FastAPI) -> None:
+    admin, partner, public = login(app, "administrator"), login(app, "partner"), login(app, "public")
+    asked = {"focus_area_id": ROTTERDAM_ZUID, "category": "funding", "domain": "housing",
+             "question": "Mag het Volkshuisvestingsfonds voor portiekrenovatie?"}  # fmt: skip
+    assert public.post("/api/wijkwijzer/questions", json=asked).status_code == 403
+    assert partner.post("/api/wijkwijzer/questions", json={**asked, "category": "weer"}).status_code == 422
+    assert (
+        partner.post(
+            "/api/wijkwijzer/questions", json={**asked, "focus_area_id": DEN_HAAG_ZUIDWEST}
+        ).status_code
+        == 403
+    )
+    question = partner.post("/api/wijkwijzer/questions", json=asked).json()
+    assert question["status"] == "open" and question["asked_by"] == "partner-zuid"
+    path = f"/api/wijkwijzer/questions/{question['id']}"
+    faq = {"version": 2, "title": "Volkshuisvestingsfonds en portieken", "summary": "Voorbeeldantwoord."}
+    assert admin.post(f"{path}/publish", json={**faq, "version": 1}).status_code == 400  # not answered yet
+    assert partner.post(f"{path}/answer", json={"version": 1, "answer": "Ja."}).status_code == 403
+    answered = admin.post(f"{path}/answer", json={"version": 1, "answer": "Voorbeeldantwoord."}).json()
+    assert answered["status"] == "answered" and answered["assignee"] == "beheer"
+    assert public.get(path).status_code == 404
+    published = admin.post(f"{path}/publish", json=faq)
+    assert published.status_code == 200, published.text
+    entry = public.get(f"/api/wijkwijzer/interventions/{published.json()['faq_id']}").json()
+    assert entry["kind"] == "faq" and entry["domains"] == ["housing"] and entry["published"] is True
+    assert [
+        e["id"] for e in public.get("/api/wijkwijzer/interventions", params={"q": "portieken"}).json()
+    ] == [entry["id"]]
+    assert admin.post(f"{path}/publish", json={**faq, "version": 3}).status_code == 400  # only once

@@ -26,6 +26,7 @@ from wijkzicht.wijkwijzer.models import COST_LEVELS, EVIDENCE_LEVELS, Interventi
 
 Text200 = Annotated[str, Field(max_length=200)]
 FIELDS = (
+    "kind",
     "title", "summary", "domains", "action_line", "target_group", "evidence", "evidence_source", "cost",
     "contact", "links", "area_codes", "measure_ids", "example", "published",
 )  # fmt: skip
@@ -35,6 +36,7 @@ MAX_IMPORT = 2000
 
 class InterventionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: Annotated[str, Field(pattern="^(practice|faq)$")] = "practice"
     title: Annotated[str, Field(min_length=3, max_length=200)]
     summary: Annotated[str, Field(min_length=1, max_length=10_000)]
     domains: Annotated[list[str], Field(min_length=1, max_length=7)]

@@ -13,6 +13,12 @@ COST_LEVELS = ("low", "medium", "high", "unknown")
 URGENCIES = ("low", "normal", "high")
 REQUEST_STATUSES = ("open", "assigned", "answered", "closed")
 AVAILABILITIES = ("available", "limited", "unavailable")
+KINDS = (
+    "practice",
+    "faq",
+)  # a practice entry, or a help-desk answer published as a frequently asked question
+HELP_CATEGORIES = ("approach", "law", "funding", "data", "other")
+HELP_STATUSES = ("open", "answered")
 
 
 class Intervention(Versioned, Base):
@@ -21,6 +27,7 @@ class Intervention(Versioned, Base):
 
     __tablename__ = "interventions"
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), default="practice")
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
     domains: Mapped[list[str]] = mapped_column(JSON)  # catalogue domain keys
@@ -38,6 +45,7 @@ class Intervention(Versioned, Base):
     search_title: Mapped[str] = mapped_column(Text, default="")
     search_body: Mapped[str] = mapped_column(Text, default="")
     __table_args__ = (
+        _one_of("kind", KINDS),
         _one_of("evidence", EVIDENCE_LEVELS),
         _one_of("cost", COST_LEVELS),
         CheckConstraint("action_line IS NULL OR action_line IN (1, 2, 3, 4)", name="action_line_allowed"),
@@ -77,3 +85,21 @@ class SupportRequest(Versioned, Base):
     focus_area: Mapped[FocusArea] = relationship()
     expert: Mapped[Expert | None] = relationship()
     __table_args__ = (_one_of("urgency", URGENCIES), _one_of("status", REQUEST_STATUSES))
+
+
+class HelpQuestion(Versioned, Base):
+    """A partner's question to the help desk (vraagbaak); an answered one can become a library FAQ entry."""
+
+    __tablename__ = "help_questions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    focus_area_id: Mapped[int] = mapped_column(ForeignKey("focus_areas.id"))
+    category: Mapped[str] = mapped_column(String(20))
+    domain: Mapped[str] = mapped_column(String(40))
+    question: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    asked_by: Mapped[str] = mapped_column(String(80))
+    assignee: Mapped[str] = mapped_column(String(80), default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    faq_id: Mapped[int | None] = mapped_column(ForeignKey("interventions.id"))
+    focus_area: Mapped[FocusArea] = relationship()
+    __table_args__ = (_one_of("category", HELP_CATEGORIES), _one_of("status", HELP_STATUSES))

@@ -22,7 +22,7 @@ from wijkzicht.programmes.models import FocusArea, Measure
 from wijkzicht.programmes.web import CSRF, CurrentActor, Store, csrf_token, serialise
 from wijkzicht.web.deps import Language
 from wijkzicht.web.render import TEMPLATES, page
-from wijkzicht.wijkwijzer import library, pool
+from wijkzicht.wijkwijzer import helpdesk, library, pool
 from wijkzicht.wijkwijzer.models import EVIDENCE_LEVELS, Intervention
 
 router = APIRouter()
@@ -186,6 +186,48 @@ def api_request_step(
 ) -> dict[str, object]:
     with store.writing(actor) as session:
         return _request_record(pool.take_step(session, actor, request_id, data))
+
+
+# --- Help desk API --------------------------------------------------------------------------------
+
+
+@router.get(f"{API}/questions", tags=TAGS, summary="Help-desk questions of the areas you may read")
+def api_questions(actor: CurrentActor, store: Store) -> list[dict[str, object]]:
+    with store.reading() as session:
+        return [serialise(q) for q in helpdesk.questions(session, actor)]
+
+
+@router.post(f"{API}/questions", tags=TAGS, status_code=201, summary="Ask the help desk", dependencies=[CSRF])
+def api_ask(data: helpdesk.QuestionIn, actor: CurrentActor, store: Store) -> dict[str, object]:
+    with store.writing(actor) as session:
+        return serialise(helpdesk.ask(session, actor, data))
+
+
+@router.get(f"{API}/questions/{{question_id}}", tags=TAGS, summary="One help-desk question")
+def api_question(question_id: RecordId, actor: CurrentActor, store: Store) -> dict[str, object]:
+    with store.reading() as session:
+        return serialise(helpdesk.get(session, actor, question_id))
+
+
+@router.post(f"{API}/questions/{{question_id}}/answer", tags=TAGS, summary="Answer", dependencies=[CSRF])
+def api_answer(
+    question_id: RecordId, data: helpdesk.AnswerIn, actor: CurrentActor, store: Store
+) -> dict[str, object]:
+    with store.writing(actor) as session:
+        return serialise(helpdesk.answer(session, actor, question_id, data))
+
+
+@router.post(
+    f"{API}/questions/{{question_id}}/publish",
+    tags=TAGS,
+    dependencies=[CSRF],
+    summary="Publish an answered question to the library as a frequently asked question",
+)
+def api_publish(
+    question_id: RecordId, data: helpdesk.PublishIn, actor: CurrentActor, store: Store
+) -> dict[str, object]:
+    with store.writing(actor) as session:
+        return serialise(helpdesk.publish(session, actor, question_id, data))
 
 
 # --- Pages ----------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Wijkwijzer: interventions with their full-text index, experts, and requests to the expert pool.
+"""Wijkwijzer: interventions with their full-text index, experts, requests to the expert pool, help-desk
+questions.
 
 The index reads the folded, stemmed words the application writes into `search_title` and `search_body`:
 on SQLite an FTS5 table kept in step by triggers, on PostgreSQL a generated, weighted tsvector with a GIN index.
@@ -30,6 +31,7 @@ def upgrade() -> None:
     op.create_table(
         "interventions",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("domains", sa.JSON(), nullable=False),
@@ -47,6 +49,7 @@ def upgrade() -> None:
         sa.Column("search_title", sa.Text(), nullable=False),
         sa.Column("search_body", sa.Text(), nullable=False),
         *_versioned(),
+        sa.CheckConstraint("kind IN ('practice', 'faq')", name=op.f("ck_interventions_kind_allowed")),
         sa.CheckConstraint(
             "evidence IN ('effective', 'plausible', 'theoretical', 'unknown')",
             name=op.f("ck_interventions_evidence_allowed"),
@@ -107,6 +110,32 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_support_requests")),
     )
+    op.create_table(
+        "help_questions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("focus_area_id", sa.Integer(), nullable=False),
+        sa.Column("category", sa.String(length=20), nullable=False),
+        sa.Column("domain", sa.String(length=40), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("asked_by", sa.String(length=80), nullable=False),
+        sa.Column("assignee", sa.String(length=80), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("faq_id", sa.Integer(), nullable=True),
+        *_versioned(),
+        sa.CheckConstraint(
+            "category IN ('approach', 'law', 'funding', 'data', 'other')",
+            name=op.f("ck_help_questions_category_allowed"),
+        ),
+        sa.CheckConstraint("status IN ('open', 'answered')", name=op.f("ck_help_questions_status_allowed")),
+        sa.ForeignKeyConstraint(
+            ["focus_area_id"], ["focus_areas.id"], name=op.f("fk_help_questions_focus_area_id_focus_areas")
+        ),
+        sa.ForeignKeyConstraint(
+            ["faq_id"], ["interventions.id"], name=op.f("fk_help_questions_faq_id_interventions")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_help_questions")),
+    )
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_index()
     else:
@@ -148,6 +177,7 @@ def downgrade() -> None:
         for trigger in ("interventions_indexed", "interventions_unindexed", "interventions_reindexed"):
             op.execute(f"DROP TRIGGER {trigger}")
         op.execute("DROP TABLE intervention_search")
+    op.drop_table("help_questions")
     op.drop_table("support_requests")
     op.drop_table("experts")
     op.drop_table("interventions")

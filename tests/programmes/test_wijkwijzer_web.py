@@ -200,3 +200,26 @@ def test_a_help_desk_answer_becomes_a_public_faq_entry(app: FastAPI) -> None:
         e["id"] for e in public.get("/api/wijkwijzer/interventions", params={"q": "portieken"}).json()
     ] == [entry["id"]]
     assert admin.post(f"{path}/publish", json={**faq, "version": 3}).status_code == 400  # only once
+
+
+def test_learning_network_sessions_link_the_entries_they_discussed(app: FastAPI) -> None:
+    admin, public = login(app, "administrator"), login(app, "public")
+    entry = admin.post("/api/wijkwijzer/interventions", json=ENTRY).json()
+    meeting = {"topic": "Voorbeeld: leersessie huiswerk", "held_on": "2026-10-01",
+               "organisations": ["Gemeente Rotterdam"], "intervention_ids": [entry["id"]]}  # fmt: skip
+    assert login(app, "area_editor").post("/api/wijkwijzer/sessions", json=meeting).status_code == 403
+    assert admin.post("/api/wijkwijzer/sessions", json={**meeting, "held_on": "1 oktober"}).status_code == 422
+    assert (
+        admin.post("/api/wijkwijzer/sessions", json={**meeting, "intervention_ids": [999999]}).status_code
+        == 404
+    )
+    assert admin.post("/api/wijkwijzer/sessions", json=meeting).status_code == 201
+    published = admin.post(
+        "/api/wijkwijzer/sessions", json={**meeting, "topic": "Gepubliceerd", "published": True}
+    )
+    assert published.status_code == 201
+    listed = public.get("/api/wijkwijzer/sessions", params={"intervention": entry["id"]}).json()
+    assert [m["topic"] for m in listed] == ["Gepubliceerd"]  # the unpublished one is not public
+    assert len(admin.get("/api/wijkwijzer/sessions", params={"intervention": entry["id"]}).json()) == 2
+    page = public.get(f"/wijkwijzer/{entry['id']}")
+    assert "2026-10-01: Gepubliceerd (Gemeente Rotterdam)" in page.text

@@ -3,7 +3,9 @@ optimistic locking and migrations): interventions, experts and the requests part
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from datetime import date
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wijkzicht.programmes.models import Base, FocusArea, Versioned, _one_of
@@ -103,3 +105,16 @@ class HelpQuestion(Versioned, Base):
     faq_id: Mapped[int | None] = mapped_column(ForeignKey("interventions.id"))
     focus_area: Mapped[FocusArea] = relationship()
     __table_args__ = (_one_of("category", HELP_CATEGORIES), _one_of("status", HELP_STATUSES))
+
+
+class LearningSession(Versioned, Base):
+    """A meeting of the knowledge and learning network and the library entries it discussed."""
+
+    __tablename__ = "learning_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date)
+    organisations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    intervention_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[bool] = mapped_column(Boolean, default=False)

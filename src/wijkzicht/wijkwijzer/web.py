@@ -22,7 +22,7 @@ from wijkzicht.programmes.models import FocusArea, Measure
 from wijkzicht.programmes.web import CSRF, CurrentActor, Store, csrf_token, serialise
 from wijkzicht.web.deps import Language
 from wijkzicht.web.render import TEMPLATES, page
-from wijkzicht.wijkwijzer import helpdesk, library, pool
+from wijkzicht.wijkwijzer import helpdesk, learning, library, pool
 from wijkzicht.wijkwijzer.models import EVIDENCE_LEVELS, Intervention
 
 router = APIRouter()
@@ -230,6 +230,23 @@ def api_publish(
         return serialise(helpdesk.publish(session, actor, question_id, data))
 
 
+# --- Learning network API -------------------------------------------------------------------------
+
+
+@router.get(f"{API}/sessions", tags=TAGS, summary="Learning-network sessions (published ones for the public)")
+def api_sessions(
+    actor: CurrentActor, store: Store, intervention: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
+) -> list[dict[str, object]]:
+    with store.reading() as session:
+        return [serialise(meeting) for meeting in learning.sessions(session, actor, intervention)]
+
+
+@router.post(f"{API}/sessions", tags=TAGS, status_code=201, summary="Record a session", dependencies=[CSRF])
+def api_record_session(data: learning.SessionIn, actor: CurrentActor, store: Store) -> dict[str, object]:
+    with store.writing(actor) as session:
+        return serialise(learning.record(session, actor, data))
+
+
 # --- Pages ----------------------------------------------------------------------------------------
 
 
@@ -259,7 +276,9 @@ def intervention_page(request: Request, intervention_id: RecordId, actor: Curren
         entry = library.get_visible(session, actor, intervention_id)
         measures = [m for m in (session.get(Measure, i) for i in entry.measure_ids) if m is not None]
         measures = [m for m in measures if m.published or allowed(actor, "read", m.programme.focus_area_id)]
-        return _render(request, "wijkwijzer/intervention.html", lang, actor, entry=entry, measures=measures)
+        sessions = learning.sessions(session, actor, intervention_id)
+        return _render(request, "wijkwijzer/intervention.html", lang, actor, entry=entry, measures=measures,
+                       sessions=sessions)  # fmt: skip
 
 
 @router.get("/expertpool", response_class=HTMLResponse, include_in_schema=False)

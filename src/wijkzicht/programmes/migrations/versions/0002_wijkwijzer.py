@@ -1,5 +1,5 @@
 """Wijkwijzer: interventions with their full-text index, experts, requests to the expert pool, help-desk
-questions.
+questions, sessions of the learning network.
 
 The index reads the folded, stemmed words the application writes into `search_title` and `search_body`:
 on SQLite an FTS5 table kept in step by triggers, on PostgreSQL a generated, weighted tsvector with a GIN index.
@@ -136,6 +136,18 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_help_questions")),
     )
+    op.create_table(
+        "learning_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
+        sa.Column("organisations", sa.JSON(), nullable=False),
+        sa.Column("intervention_ids", sa.JSON(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("published", sa.Boolean(), nullable=False),
+        *_versioned(),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_learning_sessions")),
+    )
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_index()
     else:
@@ -177,6 +189,7 @@ def downgrade() -> None:
         for trigger in ("interventions_indexed", "interventions_unindexed", "interventions_reindexed"):
             op.execute(f"DROP TRIGGER {trigger}")
         op.execute("DROP TABLE intervention_search")
+    op.drop_table("learning_sessions")
     op.drop_table("help_questions")
     op.drop_table("support_requests")
     op.drop_table("experts")

@@ -1,0 +1,1 @@
+"""Wijkwijzer: the library of interventions and practice, and the expert pool, beside the figures."""

@@ -1,0 +1,138 @@
+"""End to end in Chromium: from a profile's worst domain to a matching intervention, then an expert request
+filed by a partner, seen in the pool, assigned and answered by the coordinator, and closed by the partner.
+The intervention and the expert are hand-made test examples, in a throw-away operational database."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect
+
+from wijkzicht.programmes.accounts import COMMAND_LINE, add_user
+from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.programmes.seed import seed
+from wijkzicht.web.app import create_app
+from wijkzicht.wijkwijzer import library, pool
+
+PASSWORD = "een lang genoeg wachtwoord"
+ROTTERDAM_ZUID = 9
+
+
+@pytest.fixture(scope="module")
+def worst_area(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute(
+        "SELECT area_code FROM area_index WHERE level = 'wijk' AND area_code LIKE 'WK0599%' AND worst_domains > 0 "
+        "ORDER BY worst_domains DESC, area_code LIMIT 1"
+    ).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def server(warehouse_path: Path, con: duckdb.DuckDBPyConnection, tmp_path_factory: pytest.TempPathFactory,
+           worst_area: str) -> Iterator[tuple[str, str]]:  # fmt: skip
+    """The application on its own operational database, with accounts, one expert, and one library entry
+    for every domain (so whichever domain is worst on the profile has one)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('wijkwijzer') / 'programmes.sqlite'}"
+    application = create_app(warehouse_path, url)
+    store: OperationalDatabase = application.state.programmes
+    with store.writing(COMMAND_LINE) as session:
+        seed(session, con)
+        add_user(session, COMMAND_LINE, username="beheer", display_name="Beheer", role="administrator",
+                 password=PASSWORD)  # fmt: skip
+        add_user(session, COMMAND_LINE, username="partner-zuid", display_name="Partner", role="partner",
+                 password=PASSWORD, focus_area_id=ROTTERDAM_ZUID)  # fmt: skip
+        domains = ["education", "work_poverty_inclusion", "safety", "housing", "health", "liveability"]
+        for domain in domains:
+            library.create(session, COMMAND_LINE, library.InterventionIn(
+                title=f"Voorbeeldaanpak {domain}", summary="Een voorbeeld voor de test.", domains=[domain],
+                evidence="theoretical", example=True, published=True))  # fmt: skip
+        pool.add_expert(session, COMMAND_LINE, pool.ExpertIn(name="Voorbeeldexpert", domains=domains))
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    uvicorn_server = uvicorn.Server(uvicorn.Config(application, log_level="warning", access_log=False))
+    thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not uvicorn_server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", worst_area
+    uvicorn_server.should_exit = True
+    thread.join(timeout=10)
+    listener.close()
+    store.close()
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/inloggen")
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+
+
+def log_out(page: Page) -> None:
+    page.get_by_role("button", name="Uitloggen").click()
+
+
+def test_from_a_worst_domain_to_an_intervention_and_an_answered_expert_request(
+    browser: Browser, server: tuple[str, str], assert_accessible: Callable[[Page], None]
+) -> None:
+    base, code = server
+    context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, "partner-zuid")
+
+    page.goto(f"/gebied/{code}")
+    section = page.locator("#wijkwijzer-section")
+    expect(section.get_by_role("heading", level=2)).to_have_text(
+        "Wat werkt elders: interventies voor de zwakste domeinen"
+    )
+    assert_accessible(page)
+    section.get_by_role("link", name="Voorbeeldaanpak").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Voorbeeldaanpak")
+    expect(page.get_by_role("note")).to_contain_text("voorbeeld")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Vraag een expert").click()
+    page.get_by_label("Focusgebied").select_option(str(ROTTERDAM_ZUID))
+    page.get_by_label("Gebiedscode (optioneel)").fill(code)
+    page.get_by_label("Vraag", exact=True).fill("Welke aanpak past bij deze wijk, en wie heeft ervaring?")
+    assert_accessible(page)
+    page.get_by_role("button", name="Vraag indienen").click()
+    expect(page.locator("#request-status")).to_have_text("open")
+    expect(page.get_by_role("list").filter(has_text="Voorbeeldexpert")).to_be_visible()  # the suggestion
+
+    page.goto("/expertpool")
+    expect(page.locator("#pool-requests")).to_contain_text("Welke aanpak past bij deze wijk")
+    assert_accessible(page)
+    log_out(page)
+
+    log_in(page, "beheer")
+    page.goto("/expertpool")
+    page.locator("#pool-requests").get_by_role("link", name="Welke aanpak").click()
+    page.get_by_label("Expert", exact=True).select_option(label="Voorbeeldexpert")
+    page.get_by_role("button", name="Expert koppelen").click()
+    expect(page.locator("#request-status")).to_have_text("expert gekoppeld")
+    page.get_by_label("Antwoord").fill("Begin bij de interventies in de wijkwijzer en bel de expert.")
+    page.get_by_role("button", name="Antwoord opslaan").click()
+    expect(page.locator("#request-answer")).to_have_text(
+        "Begin bij de interventies in de wijkwijzer en bel de expert."
+    )
+    request_url = page.url
+    log_out(page)
+
+    log_in(page, "partner-zuid")
+    page.goto(request_url)
+    page.get_by_label("Evaluatie").fill("Bruikbaar.")
+    page.get_by_role("button", name="Afsluiten").click()
+    expect(page.locator("#request-status")).to_have_text("afgesloten")
+    assert_accessible(page)
+    context.close()

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
-from wijkzicht.programmes.errors import ConflictError, ForbiddenError
-from wijkzicht.programmes.models import FocusArea
+from wijkzicht.programmes.errors import ConflictError
 from wijkzicht.wijkwijzer import library
+from wijkzicht.wijkwijzer.access import require_account, require_contributor
 from wijkzicht.wijkwijzer.models import HELP_CATEGORIES, HelpQuestion
 
 DatabaseId = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -64,9 +64,7 @@ class PublishIn(BaseModel):
 
 
 def ask(session: Session, actor: Actor, data: QuestionIn) -> HelpQuestion:
-    if session.get(FocusArea, data.focus_area_id) is None:
-        raise NotFoundError(f"focus_area_id: no focus area {data.focus_area_id}")
-    authorise(actor, "comment", data.focus_area_id)
+    require_contributor(session, actor, data.focus_area_id)
     question = HelpQuestion(**data.model_dump(), status="open", asked_by=actor.username)
     session.add(question)
     session.flush()
@@ -74,8 +72,7 @@ def ask(session: Session, actor: Actor, data: QuestionIn) -> HelpQuestion:
 
 
 def questions(session: Session, actor: Actor) -> list[HelpQuestion]:
-    if actor.is_public:
-        raise ForbiddenError("the public may not read the help desk: log in")
+    require_account(actor, "help desk")
     everything = session.scalars(select(HelpQuestion).order_by(HelpQuestion.status.desc(), HelpQuestion.id))
     return [q for q in everything if allowed(actor, "read", q.focus_area_id)]
 

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
-from wijkzicht.programmes.errors import ConflictError, ForbiddenError
-from wijkzicht.programmes.models import FocusArea
+from wijkzicht.programmes.errors import ConflictError
 from wijkzicht.wijkwijzer import search
+from wijkzicht.wijkwijzer.access import require_account, require_contributor
 from wijkzicht.wijkwijzer.models import AVAILABILITIES, URGENCIES, Expert, SupportRequest
 
 MAX_SUGGESTIONS = 5
@@ -93,7 +93,7 @@ class StepIn(BaseModel):
 
 
 def experts(session: Session, actor: Actor) -> list[Expert]:
-    _require_account(actor)
+    require_account(actor, "expert pool")
     return list(session.scalars(select(Expert).order_by(Expert.name, Expert.id)))
 
 
@@ -105,18 +105,11 @@ def add_expert(session: Session, actor: Actor, data: ExpertIn) -> Expert:
     return expert
 
 
-def _require_account(actor: Actor) -> None:
-    if actor.is_public:
-        raise ForbiddenError("the public may not read the expert pool: log in")
-
-
 # --- Requests -------------------------------------------------------------------------------------
 
 
 def file_request(session: Session, actor: Actor, data: RequestIn) -> SupportRequest:
-    if session.get(FocusArea, data.focus_area_id) is None:
-        raise NotFoundError(f"focus_area_id: no focus area {data.focus_area_id}")
-    authorise(actor, "comment", data.focus_area_id)
+    require_contributor(session, actor, data.focus_area_id)
     request = SupportRequest(**data.model_dump(), status="open", requested_by=actor.username)
     session.add(request)
     session.flush()
@@ -125,7 +118,7 @@ def file_request(session: Session, actor: Actor, data: RequestIn) -> SupportRequ
 
 def requests(session: Session, actor: Actor) -> list[SupportRequest]:
     """The requests of every focus area the actor may read, open ones first, most urgent first."""
-    _require_account(actor)
+    require_account(actor, "expert pool")
     everything = session.scalars(select(SupportRequest).order_by(SupportRequest.id.desc()))
     order = {"open": 0, "assigned": 1, "answered": 2, "closed": 3}
     urgency = {"high": 0, "normal": 1, "low": 2}

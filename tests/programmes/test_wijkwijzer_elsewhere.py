@@ -4,6 +4,8 @@ The measures are hand-made test records ("Testmaatregel ...")."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import pytest
 from fastapi import FastAPI
@@ -11,8 +13,12 @@ from fastapi.testclient import TestClient
 from programmes_helpers import ROTTERDAM_ZUID, login
 
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.profile import area_profile
+from wijkzicht.programmes.accounts import PUBLIC
+from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.schemas import check_theme_domains, theme_domains, vocabulary
-from wijkzicht.wijkwijzer.elsewhere import carried_to_focus_boundaries
+from wijkzicht.similar import SimilarArea
+from wijkzicht.wijkwijzer.elsewhere import carried_to_focus_boundaries, measures_of_similar_areas
 
 # Utrecht Overvecht: on the 2017 structure, Charlois (WK059915, in focus area Rotterdam-Zuid) is among its
 # similar wijken, and work, poverty and inclusion among its worst domains (asserted below, from the profile).
@@ -115,3 +121,17 @@ def test_the_api_gives_the_same_measures_and_more_to_who_may_read_them(
         rotterdam_measures[key] for key in ("shown", "draft", "in_draft_programme")
     }
     assert TestClient(app).get("/api/wijkwijzer/areas/WK999999/measures-elsewhere").status_code == 404
+
+
+def test_a_similar_buurt_counts_through_its_wijk(
+    con: duckdb.DuckDBPyConnection, store: OperationalDatabase
+) -> None:
+    """The snapshot has no buurt structure, so no buurt has similar areas: the list is made by hand here
+    (a real Utrecht buurt, given a real Rotterdam buurt as similar on the 2024 boundaries)."""
+    profile = area_profile(con, "BU03440111", similar_count=0)
+    made_up = SimilarArea("BU05991017", "Kop van Zuid", 0.0, {})
+    profile = replace(profile, similar=[made_up], similar_boundary_year=2024)
+    with store.reading() as session:
+        found = measures_of_similar_areas(session, con, PUBLIC, profile, ["housing"])
+    assert found.focus_area_ids == [ROTTERDAM_ZUID] and found.not_carried == []
+    assert found.per_domain == {"housing": []}  # no measures entered

@@ -54,11 +54,11 @@ def _field(
 
 
 def _errors_by_field(error: ValidationError) -> dict[str, str]:
-    """Pydantic's problems per top-level field (a list item's problem marks its list)."""
+    """Pydantic's problems per top-level field (a list item's problem marks its list). These schemas check
+    fields only, so every problem has a field."""
     errors: dict[str, str] = {}
     for problem in error.errors():
-        name = str(problem["loc"][0]) if problem["loc"] else ""
-        errors.setdefault(name, problem["msg"].removeprefix("Value error, "))
+        errors.setdefault(str(problem["loc"][0]), problem["msg"].removeprefix("Value error, "))
     return errors
 
 

@@ -1,9 +1,12 @@
 """End to end in Chromium: from a profile's worst domain to a matching intervention, then an expert request
-filed by a partner, seen in the pool, assigned and answered by the coordinator, and closed by the partner.
-The intervention and the expert are hand-made test examples, in a throw-away operational database."""
+filed by a partner, seen in the pool, assigned and answered by the coordinator, and closed by the partner;
+and the help desk: a partner asks, the administrator answers and publishes it as a frequently asked question,
+which the public finds by searching the library. Every page is checked with axe-core. The intervention, the
+expert and the question are hand-made test examples, in a throw-away operational database."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -134,5 +137,94 @@ def test_from_a_worst_domain_to_an_intervention_and_an_answered_expert_request(
     page.get_by_label("Evaluatie").fill("Bruikbaar.")
     page.get_by_role("button", name="Afsluiten").click()
     expect(page.locator("#request-status")).to_have_text("afgesloten")
+    assert_accessible(page)
+    context.close()
+
+
+def test_a_help_desk_question_becomes_a_faq_the_public_finds_in_the_library(
+    browser: Browser, server: tuple[str, str], assert_accessible: Callable[[Page], None]
+) -> None:
+    base, _ = server
+    context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, "partner-zuid")
+    page.goto("/wijkwijzer")
+    page.get_by_role("link", name="Vraagbaak").click()
+    assert_accessible(page)
+    page.get_by_role("link", name="Nieuwe vraag aan de vraagbaak").click()
+    page.get_by_role("button", name="Opslaan").click()  # nothing filled in: the form comes back
+    summary = page.locator("#form-errors")
+    expect(summary).to_contain_text("Vraag")
+    assert_accessible(page)  # with the error summary and the marked fields
+    summary.get_by_role("link", name="Vraag", exact=True).focus()
+    page.keyboard.press("Enter")  # the summary's link leads the keyboard to the field
+    question = page.get_by_label(re.compile("^Vraag"))
+    expect(question).to_be_focused()
+    expect(question).to_have_attribute("aria-invalid", "true")
+    page.get_by_label(re.compile("^Categorie")).select_option("funding")
+    page.get_by_label(re.compile("^Domein")).select_option("housing")
+    question.fill("Testvraag: kan het Volkshuisvestingsfonds portiekflats in Zuid verduurzamen?")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.locator("#question-status")).to_have_text("open")
+    question_url = page.url
+    log_out(page)
+
+    log_in(page, "beheer")
+    page.goto(question_url)
+    assert_accessible(page)
+    page.get_by_role("textbox", name=re.compile("^Antwoord")).fill(
+        "Testantwoord: ja, als de corporatie meedoet."
+    )
+    page.get_by_role("button", name="Antwoord opslaan").click()
+    expect(page.locator("#question-status")).to_have_text("beantwoord")
+    page.get_by_role("textbox", name=re.compile("^Titel voor het publiek")).fill(
+        "Testitem: portiekflats verduurzamen"
+    )
+    page.get_by_role("textbox", name=re.compile("^Tekst voor het publiek")).fill(
+        "Testtekst: ja, als de corporatie meedoet."
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name="Publiceren als veelgestelde vraag").click()
+    expect(page.locator("#question-faq")).to_be_visible()
+    log_out(page)
+
+    page.goto("/wijkwijzer")  # the public
+    page.get_by_label(re.compile("^Zoeken")).fill("portiekflat")
+    page.get_by_role("button", name="Zoeken", exact=True).last.click()
+    results = page.locator("ol.results")
+    expect(results).to_contain_text("Veelgestelde vraag: Testitem: portiekflats verduurzamen")
+    assert_accessible(page)
+    results.get_by_role("link", name="Testitem: portiekflats verduurzamen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Veelgestelde vraag: Testitem: portiekflats verduurzamen"
+    )
+    expect(page.locator("main")).not_to_contain_text("Testvraag")  # the question itself stays private
+    page.goto("/wijkwijzer/leernetwerk")
+    assert_accessible(page)
+    context.close()
+
+
+def test_the_administrators_forms_pass_the_accessibility_checks(
+    browser: Browser, server: tuple[str, str], assert_accessible: Callable[[Page], None]
+) -> None:
+    base, _ = server
+    context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, "beheer")
+    page.goto("/wijkwijzer")
+    page.get_by_role("link", name="Nieuw bibliotheekitem").click()
+    page.get_by_label(re.compile("^Links")).fill("geen webadres")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.locator("#form-errors")).to_contain_text("Domeinen")
+    assert_accessible(page)
+    page.get_by_label(re.compile("^Titel")).fill("Testitem: formulier in de browser")
+    page.get_by_label(re.compile("^Beschrijving")).fill("Testtekst.")
+    page.get_by_label("Onderwijs").check()
+    page.get_by_label(re.compile("^Links")).fill("https://example.org/test")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Testitem: formulier in de browser")
+    page.get_by_role("link", name="Wijzigen").click()
+    assert_accessible(page)
+    page.goto("/wijkwijzer/leernetwerk/nieuw")
     assert_accessible(page)
     context.close()

@@ -17,13 +17,50 @@ from typing import Annotated, Literal, Self
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from wijkzicht.catalogue import load_catalogue
+from wijkzicht.errors import WijkzichtError
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+THEME_DOMAINS = "theme_domains"
+
+
+@cache
+def _vocabulary_file() -> dict[str, object]:
+    text = resources.files("wijkzicht.programmes").joinpath("vocabulary.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
 
 
 @cache
 def vocabulary() -> dict[str, list[str]]:
-    text = resources.files("wijkzicht.programmes").joinpath("vocabulary.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    """The open vocabularies: list name -> codes."""
+    return {name: codes for name, codes in _vocabulary_file().items() if name != THEME_DOMAINS}  # type: ignore[misc]
+
+
+@cache
+def theme_domains() -> dict[str, str | None]:
+    """Theme -> the monitor domain it works on (None: no single domain), checked against the catalogue."""
+    return check_theme_domains(
+        _vocabulary_file().get(THEME_DOMAINS), vocabulary()["themes"], set(load_catalogue().domains)
+    )
+
+
+def check_theme_domains(mapping: object, themes: list[str], domains: set[str]) -> dict[str, str | None]:
+    """Every theme mapped exactly once, to a known domain or to null; anything else is refused."""
+    where = f"vocabulary.yaml, {THEME_DOMAINS}"
+    if not isinstance(mapping, dict):
+        raise WijkzichtError(f"{where}: expected a mapping of theme to domain (or null)")
+    unknown_themes = sorted(set(mapping) - set(themes))
+    if unknown_themes:
+        raise WijkzichtError(f"{where}: unknown theme(s) {', '.join(map(str, unknown_themes))}")
+    unmapped = [theme for theme in themes if theme not in mapping]
+    if unmapped:
+        raise WijkzichtError(f"{where}: no domain (or null) for theme(s) {', '.join(unmapped)}")
+    unknown_domains = sorted({str(d) for d in mapping.values() if d is not None and d not in domains})
+    if unknown_domains:
+        raise WijkzichtError(f"{where}: unknown domain(s) {', '.join(unknown_domains)}")
+    return dict(mapping)
 
 
 def _no_control_characters(value: str) -> str:

@@ -23,6 +23,7 @@ from wijkzicht.web import api, assets, bewoners, kaart, ondermijning, pages
 from wijkzicht.web.deps import WarehouseCache
 from wijkzicht.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from wijkzicht.web.render import page
+from wijkzicht.wijkwijzer import pages as wijkwijzer_pages
 from wijkzicht.wijkwijzer import web as wijkwijzer_web
 
 STATIC = Path(str(resources.files("wijkzicht.web"))) / "static"
@@ -59,6 +60,7 @@ def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
     app.include_router(bewoners.router)
     programmes_web.install(app, programmes_database_url(programmes_db, database))
     app.include_router(wijkwijzer_web.router)
+    app.include_router(wijkwijzer_pages.router)
     wijkwijzer_web.install()
     _add_api_documentation(app)
     _add_error_handlers(app)

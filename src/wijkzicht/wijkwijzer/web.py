@@ -16,13 +16,15 @@ from sqlalchemy import select
 
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.profile import Profile
 from wijkzicht.programmes import audit
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
 from wijkzicht.programmes.models import FocusArea, Measure
+from wijkzicht.programmes.schemas import theme_domains
 from wijkzicht.programmes.web import CSRF, CurrentActor, Store, csrf_token, serialise
-from wijkzicht.web.deps import Language
+from wijkzicht.web.deps import Cache, Language, Warehouse
 from wijkzicht.web.render import TEMPLATES, page
-from wijkzicht.wijkwijzer import helpdesk, learning, library, pool
+from wijkzicht.wijkwijzer import elsewhere, helpdesk, learning, library, pool
 from wijkzicht.wijkwijzer.models import EVIDENCE_LEVELS, Intervention
 
 router = APIRouter()
@@ -42,8 +44,11 @@ Version = Annotated[int, Query(ge=1, le=2**31 - 1)]
 
 
 def install() -> None:
-    """Give the profile page its section: the templates ask for the interventions of its worst domains."""
+    """Give the profile page its section: the templates ask for the interventions of its worst domains and
+    the measures similar areas run for them. The theme-to-domain mapping is checked here, at start."""
+    theme_domains()
     TEMPLATES.env.globals["wijkwijzer_for_profile"] = interventions_for_profile
+    TEMPLATES.env.globals["wijkwijzer_elsewhere"] = measures_for_profile
 
 
 def _check_filters(domains: list[str] | None, evidence: list[str] | None) -> None:
@@ -247,6 +252,24 @@ def api_record_session(data: learning.SessionIn, actor: CurrentActor, store: Sto
         return serialise(learning.record(session, actor, data))
 
 
+# --- Measures of similar areas API ---------------------------------------------------------------
+
+
+@router.get(
+    f"{API}/areas/{{code}}/measures-elsewhere",
+    tags=TAGS,
+    summary="For an area's worst domains: the measures its similar areas' focus areas run on those domains",
+)
+def api_measures_elsewhere(
+    code: Annotated[str, Path(max_length=12)], actor: CurrentActor, store: Store, cache: Cache, con: Warehouse
+) -> dict[str, object]:  # fmt: skip
+    profile = cache.profile(code, "nl")
+    worst = profile.scores.worst_domains if profile.scores else []
+    with store.reading() as session:
+        found = elsewhere.measures_of_similar_areas(session, con, actor, profile, worst)
+    return {"code": profile.area.code, "worst_domains": worst, **found.as_dict()}
+
+
 # --- Pages ----------------------------------------------------------------------------------------
 
 
@@ -371,3 +394,18 @@ def interventions_for_profile(request: Request, worst_domains: list[str]) -> dic
         domain: [i for i in everything if domain in i.domains][:PER_DOMAIN_ON_PROFILE]
         for domain in worst_domains
     }
+
+
+def measures_for_profile(request: Request, profile: Profile) -> elsewhere.MeasuresElsewhere | None:
+    """Published measures that similar areas run for the profile's worst domains (the page is public)."""
+    store = getattr(request.app.state, "programmes", None)
+    if store is None or profile.scores is None or not profile.scores.worst_domains:
+        return None
+    cursor = request.app.state.warehouse.cursor()
+    try:
+        with store.reading() as session:
+            return elsewhere.measures_of_similar_areas(
+                session, cursor, PUBLIC, profile, profile.scores.worst_domains
+            )
+    finally:
+        cursor.close()

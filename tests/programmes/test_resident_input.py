@@ -7,8 +7,12 @@ buurt BU05991087 Feijenoord). The texts are typed here by hand; no figure is inv
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from programmes_helpers import ROTTERDAM_ZUID, login
@@ -18,6 +22,7 @@ from wijkzicht import resident_input
 from wijkzicht.programmes.models import AuditEntry, ResidentInput
 from wijkzicht.resident_input import RateLimiter
 
+API = "/api/programmes"
 BUURT = "BU05991087"  # Feijenoord, in wijk WK059910 of the Rotterdam-Zuid focus area
 IDEA = "Meer bankjes en groen op het plein bij de school, dan spelen kinderen buiten."
 
@@ -143,3 +148,94 @@ def test_oversized_spam_and_bad_input_are_refused_and_what_was_typed_is_kept(app
     assert stored(app) == []
     without_token = TestClient(app).post(f"/wijk/{BUURT}/inbreng", data={"kind": "idea", "text": IDEA})
     assert without_token.status_code == 403
+
+
+def _programme_with_measures(app: FastAPI) -> tuple[int, int]:
+    """A published programme of Rotterdam-Zuid with a published and an unpublished measure, via the API."""
+    admin = login(app, "administrator")
+    owner = next(
+        o["id"] for o in admin.get(f"{API}/organisations").json() if o["name"] == "Gemeente Rotterdam"
+    )
+    programme = admin.post(f"{API}/programmes", json={"focus_area_id": ROTTERDAM_ZUID, "title": "Zuid werkt",
+                                                      "start_year": 2022, "end_year": 2032, "published": True})  # fmt: skip
+    ids = []
+    for published in (True, False):
+        measure = admin.post(f"{API}/measures", json={
+            "programme_id": programme.json()["id"], "title": f"Maatregel {published}", "action_line": 2,
+            "theme": "armoede_en_schulden", "owner_id": owner, "budget": "1000.00", "funding_source": "regio_deal",
+            "ministry": "BZK", "status": "running", "published": published})  # fmt: skip
+        assert measure.status_code == 201, measure.text
+        ids.append(measure.json()["id"])
+    return ids[0], ids[1]
+
+
+def _inputs_with_every_follow_up(app: FastAPI) -> None:
+    """Five inputs: liveability published+answered+linked (public measure), published+linked (unpublished
+    measure), rejected; safety waiting, published."""
+    public_measure, hidden_measure = _programme_with_measures(app)
+    admin = resident_input.Actor(None, "beheer", "administrator")
+    outcomes = [
+        ("liveability", "published", "Dank, we pakken het op.", public_measure),
+        ("liveability", "published", "", hidden_measure),
+        ("liveability", "rejected", "", None),
+        ("safety", None, "", None),
+        ("safety", "published", "", None),
+    ]
+    with app.state.programmes.writing(resident_input.RETENTION) as session:
+        for number, (domain, status, answer, measure) in enumerate(outcomes):
+            data = resident_input.InputIn(kind="signal", domain=domain, text=f"{IDEA} ({number})")
+            item = resident_input.receive(session, BUURT, "WK059910", data)
+            if status:
+                resident_input.moderate(session, admin, item.id, version=item.version, status=status,
+                                        answer=answer, measure_id=measure)  # fmt: skip
+
+
+def _row(html: str, table_id: str, domain: str) -> list[str]:
+    table = html[html.index(f'id="{table_id}"') :]
+    table = table[: table.index("</table>")]
+    row = re.search(rf'<tr data-domain="{domain}">(.*?)</tr>', table, re.DOTALL).group(1)
+    return re.findall(r'<td class="number">(\d+)</td>', row)
+
+
+def test_the_governance_report_counts_resident_input_per_domain_and_follow_up(app: FastAPI) -> None:
+    _inputs_with_every_follow_up(app)
+    analyst = login(app, "analyst")
+    area = analyst.get(f"/programma/{ROTTERDAM_ZUID}/rapport.html").text
+    # received, waiting, published, answered, linked, rejected
+    assert _row(area, f"resident-input-{ROTTERDAM_ZUID}", "liveability") == ["3", "0", "2", "1", "2", "1"]
+    assert _row(area, f"resident-input-{ROTTERDAM_ZUID}", "safety") == ["2", "1", "1", "0", "0", "0"]
+    national = analyst.get("/programma/rapport.html").text
+    assert _row(national, "resident-input-national", "liveability") == ["3", "0", "2", "1", "2", "1"]
+    assert _row(national, f"resident-input-{ROTTERDAM_ZUID}", "safety") == ["2", "1", "1", "0", "0", "0"]
+    assert "Inbreng (ontvangen)" in national
+
+
+def test_the_public_report_counts_only_published_input_and_links_to_published_measures(app: FastAPI) -> None:
+    _inputs_with_every_follow_up(app)
+    public = TestClient(app)
+    area = public.get(f"/programma/{ROTTERDAM_ZUID}/rapport.html").text
+    # published, answered, linked (the link to the unpublished measure is not counted)
+    assert _row(area, f"resident-input-{ROTTERDAM_ZUID}", "liveability") == ["2", "1", "1"]
+    assert _row(area, f"resident-input-{ROTTERDAM_ZUID}", "safety") == ["1", "0", "0"]
+    assert "Wacht op moderatie" not in area and "Afgewezen" not in area
+    national = public.get("/programma/rapport.html").text
+    assert _row(national, "resident-input-national", "liveability") == ["2", "1", "1"]
+
+
+def test_the_report_pdf_shows_the_resident_input_counts(app: FastAPI, tmp_path: Path) -> None:
+    if not shutil.which("pdftotext"):
+        pytest.fail("poppler-utils (pdftotext) is missing: .ci/run installs it")
+    _inputs_with_every_follow_up(app)
+    texts = {}
+    for who, client in (("analyst", login(app, "analyst")), ("public", TestClient(app))):
+        answer = client.get(f"/programma/{ROTTERDAM_ZUID}/rapport.pdf")
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+        pdf = tmp_path / f"{who}.pdf"
+        pdf.write_bytes(answer.content)
+        layout = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+        )
+        texts[who] = [" ".join(line.split()) for line in layout.stdout.splitlines()]
+    assert "Inbreng van bewoners per domein en opvolging" in texts["analyst"]
+    assert "Leefbaarheid 3 0 2 1 2 1" in texts["analyst"] and "Totaal 5 1 3 1 2 1" in texts["analyst"]
+    assert "Leefbaarheid 2 1 1" in texts["public"] and "Totaal 3 1 1" in texts["public"]

@@ -102,11 +102,20 @@ def test_survey_figures_stand_beside_the_registered_facts_of_their_theme_with_th
     assert nuisance.gemeente_value == 20.0
 
 
-def test_the_profile_page_shows_the_survey_figure_with_the_gemeente_and_a_suppressed_one_by_its_reason(
+def test_the_profile_page_and_api_show_the_survey_figure_with_the_gemeente_and_a_suppressed_one_by_its_reason(
     survey_root: Path,
 ) -> None:
     with TestClient(create_app(survey_root / "wz.duckdb", f"sqlite:///{survey_root / 'p.sqlite'}")) as client:
         page = client.get(f"/gebied/{OVERVECHT}").text
+        api = client.get(f"/api/areas/{OVERVECHT}/profile").json()["perception"]
+    safety = next(theme for theme in api["themes"] if theme["domain"] == "safety")
+    [felt] = [f for f in safety["perceived"] if f["indicator"] == "veilig_voelen"]
+    assert (felt["value"], felt["gemeente_value"], felt["national_value"], felt["judgement"]) == (
+        62.5,
+        80,
+        None,
+        None,
+    )
     table = page[
         page.index('id="perception-table"') : page.index("</table>", page.index('id="perception-table"'))
     ]

@@ -130,6 +130,15 @@ def moderation_queue(session: Session, actor: Actor) -> list[ResidentInput]:
     return list(session.scalars(query))
 
 
+def moderated_input(session: Session, actor: Actor, input_id: int) -> ResidentInput:
+    """One input with its contact, for those who may moderate it (its focus area's editor, administrators)."""
+    item = session.get(ResidentInput, input_id)
+    if item is None:
+        raise NotFoundError(f"no resident input {input_id}")
+    authorise(actor, "edit", item.focus_area_id)
+    return item
+
+
 def moderate(
     session: Session,
     actor: Actor,
@@ -140,10 +149,7 @@ def moderate(
     answer: str = "",
     measure_id: int | None = None,
 ) -> ResidentInput:
-    item = session.get(ResidentInput, input_id)
-    if item is None:
-        raise NotFoundError(f"no resident input {input_id}")
-    authorise(actor, "edit", item.focus_area_id)
+    item = moderated_input(session, actor, input_id)
     if item.version != version:
         raise ConflictError(f"input {input_id} is at version {item.version}, not {version}: reload it")
     if measure_id is not None:

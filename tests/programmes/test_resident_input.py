@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from programmes_helpers import ROTTERDAM_ZUID, login
+from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, ROTTERDAM_ZUID, login
 from sqlalchemy import select
 
 from wijkzicht import resident_input
+from wijkzicht.programmes.accounts import COMMAND_LINE, add_user
 from wijkzicht.programmes.models import AuditEntry, ResidentInput
 from wijkzicht.resident_input import RateLimiter
 
@@ -239,3 +240,90 @@ def test_the_report_pdf_shows_the_resident_input_counts(app: FastAPI, tmp_path: 
     assert "Inbreng van bewoners per domein en opvolging" in texts["analyst"]
     assert "Leefbaarheid 3 0 2 1 2 1" in texts["analyst"] and "Totaal 5 1 3 1 2 1" in texts["analyst"]
     assert "Leefbaarheid 2 1 1" in texts["public"] and "Totaal 3 1 1" in texts["public"]
+
+
+MODERATION = f"{API}/resident-input"
+
+
+def _editor_of_den_haag(app: FastAPI) -> TestClient:
+    """An area editor of another focus area (Den Haag Zuidwest), logged in through the API."""
+    with app.state.programmes.writing(COMMAND_LINE) as session:
+        add_user(session, COMMAND_LINE, username="redacteur-denhaag", display_name="Redacteur Den Haag",
+                 role="area_editor", password=PASSWORD, focus_area_id=DEN_HAAG_ZUIDWEST)  # fmt: skip
+    client = TestClient(app)
+    answer = client.post(f"{API}/session", json={"username": "redacteur-denhaag", "password": PASSWORD})
+    client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+    return client
+
+
+def test_the_moderation_api_lists_the_queue_and_publishes_with_the_version(app: FastAPI) -> None:
+    client, token = resident(app)
+    send(client, token, contact="bewoner@example.org")
+    editor = login(app, "area_editor")
+    [waiting] = editor.get(MODERATION).json()
+    assert (waiting["text"], waiting["contact"], waiting["status"]) == (
+        IDEA,
+        "bewoner@example.org",
+        "waiting",
+    )
+    change = {"version": waiting["version"], "status": "published", "answer": "We zetten er bankjes neer."}
+    done = editor.post(f"{MODERATION}/{waiting['id']}/moderation", json=change)
+    assert done.status_code == 200, done.text
+    assert (done.json()["status"], done.json()["version"]) == ("published", waiting["version"] + 1)
+    assert editor.get(MODERATION).json() == []  # no longer waiting
+    stale = editor.post(f"{MODERATION}/{waiting['id']}/moderation", json=change | {"status": "rejected"})
+    assert stale.status_code == 409 and "reload" in stale.json()["detail"]
+    later = editor.get(f"{MODERATION}/{waiting['id']}").json()
+    assert later["answer"] == "We zetten er bankjes neer."
+    public = TestClient(app).get(f"/wijk/{BUURT}").text
+    assert IDEA in public and "We zetten er bankjes neer." in public and "bewoner@example.org" not in public
+
+
+def test_only_the_areas_editor_or_an_administrator_uses_the_moderation_api(app: FastAPI) -> None:
+    client, token = resident(app)
+    send(client, token)
+    [item] = stored(app)
+    change = {"version": item.version, "status": "published"}
+    other_editor = _editor_of_den_haag(app)
+    assert other_editor.get(MODERATION).json() == []  # their own focus area's queue, not Rotterdam-Zuid's
+    for refused in (login(app, "public"), login(app, "partner"), login(app, "analyst"), other_editor):
+        if refused is not other_editor:
+            assert refused.get(MODERATION).status_code == 403
+        assert refused.get(f"{MODERATION}/{item.id}").status_code == 403
+        assert refused.post(f"{MODERATION}/{item.id}/moderation", json=change).status_code == 403
+    assert stored(app)[0].status == "waiting"
+    without_csrf = TestClient(app)
+    without_csrf.cookies = login(app, "area_editor").cookies
+    assert without_csrf.post(f"{MODERATION}/{item.id}/moderation", json=change).status_code == 403
+    assert stored(app)[0].status == "waiting"
+    admin = login(app, "administrator")
+    assert admin.post(f"{MODERATION}/{item.id}/moderation", json=change).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"status": "hidden"}, 422, "status"),
+        ({"version": 0}, 422, "version"),
+        ({"version": None}, 422, "version"),
+        ({"answer": "x" * 1001}, 422, "answer"),
+        ({"measure_id": "een"}, 422, "measure_id"),
+        ({"measure_id": 999_999}, 400, "measure_id"),
+    ],
+)
+def test_bad_moderation_input_is_refused_naming_the_field(
+    app: FastAPI, change: dict, status: int, field: str
+) -> None:
+    client, token = resident(app)
+    send(client, token)
+    [item] = stored(app)
+    editor = login(app, "area_editor")
+    answer = editor.post(
+        f"{MODERATION}/{item.id}/moderation", json={"version": item.version, "status": "published"} | change
+    )
+    assert answer.status_code == status and field in answer.json()["detail"], answer.text
+    assert stored(app)[0].status == "waiting"
+    assert (
+        editor.post(f"{MODERATION}/99999/moderation", json={"version": 1, "status": "published"}).status_code
+        == 404
+    )

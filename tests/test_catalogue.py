@@ -47,6 +47,18 @@ def test_every_domain_and_direction_is_known() -> None:
     assert all(i.name_nl and i.name_en for i in catalogue.indicators.values())
 
 
+def _survey_question(document: dict[str, Any]) -> dict[str, Any]:
+    return next(i for i in document["indicators"] if i["id"] == "veilig_voelen")
+
+
+def test_the_questions_of_a_municipalitys_own_survey_are_local_perceptions_never_scored() -> None:
+    catalogue = load_catalogue()
+    local = [i for i in catalogue.indicators.values() if i.local]
+    assert {i.id for i in local} == {"veilig_voelen", "oordeel_buurt", "sociale_cohesie", "overlast_buurt"}
+    assert all(i.perception and i.scale and not i.scored for i in local)
+    assert catalogue.tables["bewonersenquete"].coverage == "local"
+
+
 def test_group_characteristics_are_never_scored() -> None:
     groups = [i for i in load_catalogue().indicators.values() if i.group_characteristic]
     assert len(groups) == 7 and all(i.domain == "context" and i.direction == "neutral" for i in groups)
@@ -69,6 +81,12 @@ def test_group_characteristics_are_never_scored() -> None:
             ),
             "group characteristic",
         ),
+        (lambda d: _survey_question(d).pop("scale"), "must be a perception with a scale"),
+        (lambda d: _survey_question(d).update(aggregation="weighted_mean"), "aggregation 'none'"),
+        (lambda d: _survey_question(d).update(scale=[100, 0]), r"scale must be \[lowest, highest\]"),
+        (lambda d: d["indicators"][0].update(scale=[0, 100]), "only a local survey question has a scale"),
+        (lambda d: _survey_question(d)["sources"][0].update(column="veilig"), "source column is its own id"),
+        (lambda d: d["tables"]["bewonersenquete"].update(coverage="regional"), "unknown coverage 'regional'"),
     ],
 )
 def test_an_inconsistent_catalogue_is_refused(document: dict[str, Any], change: Any, message: str) -> None:

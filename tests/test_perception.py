@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from wijkzicht.catalogue import load_catalogue, parse_catalogue
+from wijkzicht.cli import app
 from wijkzicht.errors import CatalogueError
 from wijkzicht.perception import judgement, side_by_side
 from wijkzicht.profile import area_profile
@@ -75,3 +80,32 @@ def test_the_profile_page_shows_perception_beside_the_facts(web: TestClient) -> 
     assert "Beleving (enquête)" in table
     english = web.get(f"/gebied/{ROTTERDAM_CENTRUM}?lang=en").text
     assert "Perception (survey)" in english
+
+
+def test_the_profile_api_reports_perception_beside_the_facts_and_the_divergent_themes(
+    web: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    document = web.get(f"/api/areas/{ROTTERDAM_CENTRUM}/profile").json()["perception"]
+    expected = side_by_side(area_profile(con, ROTTERDAM_CENTRUM))
+    assert [t["domain"] for t in document["themes"]] == [t.domain for t in expected]
+    assert document["divergent_themes"] == [t.domain for t in expected if t.diverges]
+    health = next(t for t in document["themes"] if t["domain"] == "health")
+    lonely = next(f for f in health["perceived"] if f["indicator"] == "eenzaam")
+    assert lonely["judgement"] == "worse" and lonely["value"] > lonely["national_value"]
+    assert "overgewicht" in {f["indicator"] for f in health["registered"]}
+
+
+def test_the_perception_command_reports_the_same_comparison(
+    warehouse_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    where = ["--db", str(warehouse_path)]
+    answer = CliRunner().invoke(app, ["perception", ROTTERDAM_CENTRUM, "--format", "json", *where])
+    assert answer.exit_code == 0, answer.output
+    document = json.loads(answer.stdout)
+    expected = side_by_side(area_profile(con, ROTTERDAM_CENTRUM))
+    assert document["divergent_themes"] == [t.domain for t in expected if t.diverges]
+    assert document["area"]["code"] == ROTTERDAM_CENTRUM
+    table = CliRunner().invoke(app, ["perception", ROTTERDAM_CENTRUM, *where], env={"COLUMNS": "200"})
+    assert table.exit_code == 0 and "Eenzaam" in table.stdout and "Tegenstrijdige thema's" in table.stdout
+    unknown = CliRunner().invoke(app, ["perception", "WK999999", *where])
+    assert unknown.exit_code == 1 and "WK999999" in unknown.stderr

@@ -8,7 +8,7 @@ import duckdb
 import typer
 from rich.table import Table
 
-from wijkzicht import comparison, config, focus, index, similar, trends, warehouse
+from wijkzicht import comparison, config, focus, index, perception, similar, trends, warehouse
 from wijkzicht.areas import LEVELS, get_area, normalise_code
 from wijkzicht.catalogue import Catalogue, load_catalogue
 from wijkzicht.cli import (
@@ -23,12 +23,14 @@ from wijkzicht.cli import (
     user_errors,
 )
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.profile import area_profile
 
 PeriodOption = Annotated[int | None, typer.Option(help="Period (year); default the latest with scores")]
 SubgroupOption = Annotated[str | None, typer.Option(help="Age group: 18plus, 18tot65, 65plus or totaal")]
 BoundaryYearOption = Annotated[
     int | None, typer.Option("--boundary-year", help="Boundary year; default latest")
 ]
+JUDGEMENT_WORDS = {"better": "gunstiger", "worse": "ongunstiger", "equal": "gelijk"}
 WorstShareOption = Annotated[float, typer.Option(help="Share of areas per domain that counts as 'worst'")]
 
 
@@ -158,6 +160,42 @@ def compare(
                 c.versus_national or "",
             )
         console.print(table if compared else "[yellow]Geen waarden voor deze selectie.[/]")
+
+
+@app.command("perception")
+def perception_command(
+    code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK059901")],
+    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Residents' perception beside the registered facts per theme, and the themes where they diverge."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        profile = area_profile(con, code, language=lang.value, similar_count=0)
+        document = perception.comparison_document(profile)
+        if output is OutputFormat.json:
+            _print_json({"area": profile.area.as_dict(), **document})
+            return
+        console.print(f"[bold]{profile.area.code}[/] {profile.area.name} ({profile.area.level})")
+        domains = load_catalogue().domains
+        for theme in document["themes"]:
+            verdict = "[bold red]beleving en feiten wijzen een andere kant op[/]" if theme["diverges"] else ""
+            table = Table("kant", "indicator", "periode", "waarde", "gemeente", "NL", "t.o.v. NL",
+                          title=f"{domains[theme['domain']][lang.value]} {verdict}")  # fmt: skip
+            for side, label in (("perceived", "beleving"), ("registered", "feiten")):
+                for f in theme[side]:
+                    value = (
+                        _optional(f["value"])
+                        if f["value"] is not None
+                        else f"[dim]— {f['suppressed_reason'] or ''}[/]"
+                    )
+                    table.add_row(label, f["name"], str(f["period"]), value, _optional(f["gemeente_value"]),
+                                  _optional(f["national_value"]), JUDGEMENT_WORDS.get(f["judgement"], ""))  # fmt: skip
+            console.print(table)
+        divergent = ", ".join(domains[d][lang.value] for d in document["divergent_themes"])
+        console.print(f"Tegenstrijdige thema's: {divergent or 'geen'}")
+        if not document["themes"]:
+            console.print("[yellow]Geen belevingscijfers voor dit gebied.[/]")
 
 
 @app.command("similar")

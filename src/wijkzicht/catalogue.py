@@ -16,6 +16,9 @@ from wijkzicht.errors import CatalogueError
 DIRECTIONS = ("higher_is_worse", "higher_is_better", "neutral")
 AGGREGATIONS = ("sum", "weighted_mean", "ratio", "none")
 BASES = ("register", "survey")
+# national: every area of a level is covered, so areas can be ranked against each other; local: only the
+# municipalities that deliver it (their own resident survey), which must never enter a national ranking.
+COVERAGES = ("national", "local")
 CRIME_RATE_UNIT = "per 1 000 inwoners"
 
 
@@ -30,6 +33,7 @@ class Table:
     min_population: int
     period: int | None = None
     url: str | None = None
+    coverage: str = "national"
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,10 @@ class Indicator:
     weight: float = 1.0
     # Residents' own judgement or experience asked in a survey (loneliness, nuisance), not a registration.
     perception: bool = False
+    # Only some municipalities deliver it (a table with coverage `local`): never standardised or scored.
+    local: bool = False
+    # The scale an imported value must lie on (local survey questions), e.g. (0, 100) for a percentage.
+    scale: tuple[float, float] | None = None
 
     @property
     def crime_types(self) -> tuple[str, ...]:
@@ -71,8 +79,14 @@ class Indicator:
 
     @property
     def scored(self) -> bool:
-        """Whether the indicator enters a problem score: never context, neutral or a group characteristic."""
-        return self.domain != "context" and self.direction != "neutral" and not self.group_characteristic
+        """Whether the indicator enters a problem score: never context, neutral, a group characteristic or a
+        figure only some municipalities have (a national percentile needs every area of the level)."""
+        return (
+            self.domain != "context"
+            and self.direction != "neutral"
+            and not self.group_characteristic
+            and not self.local
+        )
 
     def name(self, language: str = "nl") -> str:
         return self.name_en if language == "en" else self.name_nl
@@ -88,6 +102,7 @@ class Indicator:
             "direction": self.direction,
             "scored": self.scored,
             "perception": self.perception,
+            "local": self.local,
             "sources": [{"table": s.table, "column": s.column} for s in self.sources],
         }
 
@@ -163,6 +178,7 @@ def _parse_table(table_id: str, entry: dict[str, Any]) -> Table:
         min_population=int(_require(entry, "min_population", where)),
         period=entry.get("period"),
         url=entry.get("url"),
+        coverage=_one_of(entry.get("coverage", "national"), COVERAGES, "coverage", where),
     )
 
 
@@ -197,7 +213,26 @@ def _parse_indicator(entry: dict[str, Any], catalogue: Catalogue) -> Indicator:
         min_population=entry.get("min_population"),
         weight=_positive_weight(entry.get("weight", 1.0), where),
         perception=entry.get("perception", False) is True,
+        local=any(
+            catalogue.tables[table_id].coverage == "local"
+            for source in sources
+            for table_id in catalogue.table_ids(source.table)
+        ),
+        scale=_scale(entry.get("scale"), where),
     )
+
+
+def _scale(value: Any, where: str) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    numbers = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    )
+    if not numbers or value[0] >= value[1]:
+        raise CatalogueError(f"{where}: scale must be [lowest, highest], not {value!r}")
+    return float(value[0]), float(value[1])
 
 
 def _crime_types(values: Any, where: str) -> tuple[str, ...]:
@@ -252,6 +287,24 @@ def _check_perception(indicator: Indicator, catalogue: Catalogue) -> None:
         )
 
 
+def _check_local(indicator: Indicator) -> None:
+    # A local survey question is read from a long file (one row per question), validated on its scale, and
+    # shown only as it was delivered: one source, a perception, never aggregated over areas.
+    if not indicator.local:
+        if indicator.scale is not None:
+            raise CatalogueError(f"indicator {indicator.id!r}: only a local survey question has a scale")
+        return
+    if not (indicator.perception and indicator.scale and indicator.aggregation == "none"):
+        raise CatalogueError(
+            f"indicator {indicator.id!r} comes from a local table: it must be a perception with a scale "
+            "and aggregation 'none'"
+        )
+    if len(indicator.sources) != 1 or indicator.sources[0].column != indicator.id:
+        raise CatalogueError(
+            f"indicator {indicator.id!r} comes from a local table: its one source column is its own id"
+        )
+
+
 def parse_catalogue(document: dict[str, Any]) -> Catalogue:
     """Build a validated catalogue from the parsed YAML document."""
     tables = {
@@ -276,6 +329,7 @@ def parse_catalogue(document: dict[str, Any]) -> Catalogue:
         _check_group_characteristics(indicator)
         _check_crime_rate(indicator)
         _check_perception(indicator, catalogue)
+        _check_local(indicator)
         catalogue.indicators[indicator.id] = indicator
     return catalogue
 

@@ -269,4 +269,9 @@ from wijkzicht import analysis_cli  # noqa: E402,F401  (registers the analysis c
 
 # isort: split
 from wijkzicht import ondermijning_cli  # noqa: E402,F401  (registers `wijkzicht ondermijning`)
+
+# isort: split
+from wijkzicht import survey_cli  # noqa: E402,F401  (registers `wijkzicht survey check|import`)
+
+# isort: split
 from wijkzicht.programmes import cli as programmes_cli  # noqa: E402,F401  (programmes, users, report)

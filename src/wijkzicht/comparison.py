@@ -33,7 +33,9 @@ class Comparison:
     national_value: float | None
     versus_gemeente: str | None
     versus_national: str | None
-    suppressed_reason: str | None
+    suppressed_reason: (
+        str | None
+    )  # why there is no value: suppressed (too few inhabitants, respondents) or missing
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -80,7 +82,8 @@ def compare(
     language: str = "nl",
 ) -> list[Comparison]:
     """Every figure of the area with the same indicator, period, subgroup and boundary year of its
-    gemeente and of the Netherlands. Values of an area below the minimum population are not shown."""
+    gemeente and of the Netherlands. Values of an area below the minimum population are not shown; a figure
+    without a value carries the reason."""
     name = "name_en" if language == "en" else "name_nl"
     rows = con.execute(
         f"""
@@ -93,7 +96,7 @@ def compare(
         gemeente AS (SELECT * FROM published_observations WHERE area_code = ?),
         nation AS (SELECT * FROM published_observations WHERE area_code = '{NATIONAL_CODE}')
         SELECT o.indicator, i.{name}, i.unit, i.direction, o.subgroup, o.boundary_year, o.period,
-               o.value, g.value, n.value, CASE WHEN o.suppressed THEN o.missing_reason END,
+               o.value, g.value, n.value, CASE WHEN o.value IS NULL THEN o.missing_reason END,
                i.aggregation = 'sum' AS is_count
         FROM own o
         JOIN indicators i ON i.id = o.indicator

@@ -9,6 +9,7 @@ leans one way and the registrations the other (Rotterdam's "paradox": safer on p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.comparison import relation
@@ -59,3 +60,38 @@ def side_by_side(profile: Profile) -> list[Theme]:
 def divergent_themes(profile: Profile) -> list[Theme]:
     """The themes where residents' experience and the registrations point in opposite directions."""
     return [theme for theme in side_by_side(profile) if theme.diverges]
+
+
+def _figure_summary(figure: ProfileFigure) -> dict[str, object]:
+    return {
+        "indicator": figure.indicator,
+        "name": figure.name,
+        "unit": figure.unit,
+        "period": figure.period,
+        "value": figure.value,
+        "gemeente_value": figure.gemeente_value,
+        "national_value": figure.national_value,
+        "judgement": judgement(figure),
+        "source_table": figure.source_table,
+        "suppressed_reason": figure.suppressed_reason,
+    }
+
+
+def comparison_document(profile: Profile) -> dict[str, Any]:
+    """Perception beside the facts, per theme, and the divergent themes: what the profile API and
+    `wijkzicht perception` report (the same as the profile page's section)."""
+    themes = side_by_side(profile)
+    return {
+        "themes": [
+            {
+                "domain": theme.domain,
+                "diverges": theme.diverges,
+                "perceived_balance": theme.perceived_balance,
+                "registered_balance": theme.registered_balance,
+                "perceived": [_figure_summary(f) for f in theme.perceived],
+                "registered": [_figure_summary(f) for f in theme.registered],
+            }
+            for theme in themes
+        ],
+        "divergent_themes": [theme.domain for theme in themes if theme.diverges],
+    }

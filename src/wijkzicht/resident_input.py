@@ -130,6 +130,15 @@ def moderation_queue(session: Session, actor: Actor) -> list[ResidentInput]:
     return list(session.scalars(query))
 
 
+def moderated_input(session: Session, actor: Actor, input_id: int) -> ResidentInput:
+    """One input with its contact, for those who may moderate it (its focus area's editor, administrators)."""
+    item = session.get(ResidentInput, input_id)
+    if item is None:
+        raise NotFoundError(f"no resident input {input_id}")
+    authorise(actor, "edit", item.focus_area_id)
+    return item
+
+
 def moderate(
     session: Session,
     actor: Actor,
@@ -140,10 +149,7 @@ def moderate(
     answer: str = "",
     measure_id: int | None = None,
 ) -> ResidentInput:
-    item = session.get(ResidentInput, input_id)
-    if item is None:
-        raise NotFoundError(f"no resident input {input_id}")
-    authorise(actor, "edit", item.focus_area_id)
+    item = moderated_input(session, actor, input_id)
     if item.version != version:
         raise ConflictError(f"input {input_id} is at version {item.version}, not {version}: reload it")
     if measure_id is not None:
@@ -184,16 +190,34 @@ def purge_contacts(session: Session, now: datetime | None = None, days: int | No
     return len(old)
 
 
-def counts_per_domain(session: Session, focus_area_id: int | None = None) -> dict[str, dict[str, int]]:
-    """For the governance report: inputs per domain, how many were published, answered, linked to a measure."""
+# The follow-up of resident input as the governance report and the moderation page count it; a reader
+# without an account sees only what is public: published input, its answers, links to published measures.
+FOLLOW_UP = ("received", "waiting", "published", "answered", "linked", "rejected")
+PUBLIC_FOLLOW_UP = ("published", "answered", "linked")
+
+
+def counts_per_domain(
+    session: Session,
+    focus_area_id: int | None = None,
+    *,
+    public: bool = False,
+    shown_measures: set[int] | None = None,
+) -> dict[str, dict[str, int]]:
+    """Inputs per domain (in catalogue order) by follow-up: received, waiting, published, answered (a public
+    answer), linked to a measure, rejected. `public`: only published inputs, and only links to a measure
+    in `shown_measures` (those the reader may see); counts for every focus area when none is given."""
     query = select(ResidentInput)
     if focus_area_id is not None:
         query = query.where(ResidentInput.focus_area_id == focus_area_id)
+    if public:
+        query = query.where(ResidentInput.status == "published")
     counts: dict[str, dict[str, int]] = {}
     for item in session.scalars(query):
-        row = counts.setdefault(item.domain, {"received": 0, "published": 0, "answered": 0, "linked": 0})
+        row = counts.setdefault(item.domain, dict.fromkeys(FOLLOW_UP, 0))
         row["received"] += 1
-        row["published"] += item.status == "published"
+        row[item.status] += 1
         row["answered"] += item.answer is not None
-        row["linked"] += item.measure_id is not None
-    return counts
+        linked = item.measure_id is not None and (shown_measures is None or item.measure_id in shown_measures)
+        row["linked"] += linked
+    order = list(load_catalogue().domains)
+    return {domain: counts[domain] for domain in sorted(counts, key=order.index)}

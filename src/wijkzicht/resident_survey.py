@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cache
@@ -20,34 +21,23 @@ from typing import Any
 import duckdb
 import yaml
 
-from wijkzicht.errors import SourceError
+from wijkzicht.catalogue import Catalogue, Indicator, load_catalogue
+from wijkzicht.errors import SourceError, WijkzichtError
 
 COLUMNS = ("area_code", "period", "indicator", "value", "respondents", "margin")
 FIRST_PERIOD = 1990
 MAX_ROWS = 100_000
 MAX_PROBLEMS_SHOWN = 20
-
-
-@dataclass(frozen=True)
-class SurveyQuestion:
-    id: str
-    name_nl: str
-    name_en: str
-    domain: str
-    unit: str
-    direction: str
-    low: float
-    high: float
-
-    def name(self, language: str = "nl") -> str:
-        return self.name_en if language == "en" else self.name_nl
+SURVEY_TABLE = "bewonersenquete"  # the catalogue's table of a municipality's own survey
+SURVEY_FOLDER = "bewoners"  # in a data root (snapshot or cache), where the build finds survey files
 
 
 @dataclass(frozen=True)
 class SurveyRules:
     min_respondents: int
     max_margin: float
-    questions: dict[str, SurveyQuestion]
+    questions: dict[str, Indicator]  # the catalogue's indicators from the survey table, by id
+    boundary_year: int  # the CBS division the file's area codes belong to
 
 
 @dataclass(frozen=True)
@@ -59,26 +49,33 @@ class SurveyValue:
     respondents: int
     margin: float | None
     suppressed_reason: str | None
+    line: int  # in the file, for the build's provenance
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
 @cache
-def survey_rules() -> SurveyRules:
+def _thresholds() -> tuple[int, float]:
     text = resources.files("wijkzicht").joinpath("catalogue/resident_survey.yaml").read_text(encoding="utf-8")
     document: dict[str, Any] = yaml.safe_load(text)
+    return int(document["min_respondents"]), float(document["max_margin"])
+
+
+def survey_rules(catalogue: Catalogue | None = None) -> SurveyRules:
+    """The thresholds of resident_survey.yaml and the questions: the catalogue's survey-table indicators."""
+    catalogue = catalogue or load_catalogue()
     questions = {
-        key: SurveyQuestion(key, entry["name"]["nl"], entry["name"]["en"], entry["domain"], str(entry["unit"]),
-                            entry["direction"], float(entry["range"][0]), float(entry["range"][1]))
-        for key, entry in document["indicators"].items()
-    }  # fmt: skip
-    return SurveyRules(int(document["min_respondents"]), float(document["max_margin"]), questions)
+        indicator.id: indicator
+        for indicator in catalogue.indicators.values()
+        if any(source.table == SURVEY_TABLE for source in indicator.sources)
+    }
+    return SurveyRules(*_thresholds(), questions, catalogue.tables[SURVEY_TABLE].boundary_year)
 
 
-def read_survey(path: Path, known_areas: set[str]) -> list[SurveyValue]:
+def read_survey(path: Path, known_areas: set[str], catalogue: Catalogue | None = None) -> list[SurveyValue]:
     """The validated rows of one survey file; SourceError naming every broken row refuses the whole file."""
-    rules = survey_rules()
+    rules = survey_rules(catalogue)
     try:
         with Path(path).open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
@@ -115,7 +112,7 @@ def _read_rows(
             break
         row = {key.strip(): (text or "").strip() for key, text in raw.items() if key is not None}
         try:
-            value = _parse_row(row, rules, known_areas)
+            value = _parse_row(row, line, rules, known_areas)
         except ValueError as error:
             problems.append(f"row {line}: {error}")
             continue
@@ -129,11 +126,12 @@ def _read_rows(
     return values, problems
 
 
-def _parse_row(row: dict[str, str], rules: SurveyRules, known_areas: set[str]) -> SurveyValue:
+def _parse_row(row: dict[str, str], line: int, rules: SurveyRules, known_areas: set[str]) -> SurveyValue:
     code = row["area_code"].upper()
     if code not in known_areas:
         raise ValueError(
-            f"unknown area code {row['area_code']!r} (a CBS code such as WK059901 or BU05990110)"
+            f"unknown area code {row['area_code']!r} (a gemeente, wijk or buurt code of the "
+            f"{rules.boundary_year} CBS division, such as WK059901 or BU05990110)"
         )
     period = _number(row, "period", int)
     if not FIRST_PERIOD <= period <= date.today().year:
@@ -142,10 +140,10 @@ def _parse_row(row: dict[str, str], rules: SurveyRules, known_areas: set[str]) -
     if question is None:
         raise ValueError(f"unknown indicator {row['indicator']!r} (one of: {', '.join(rules.questions)})")
     value = _number(row, "value", float)
-    if not question.low <= value <= question.high:
+    low, high = question.scale or (-math.inf, math.inf)
+    if not low <= value <= high:
         raise ValueError(
-            f"value {value:g} of {question.id} is outside its scale {question.low:g} to {question.high:g} "
-            f"({question.unit})"
+            f"value {value:g} of {question.id} is outside its scale {low:g} to {high:g} ({question.unit})"
         )
     respondents = _number(row, "respondents", int)
     if respondents < 0:
@@ -154,7 +152,9 @@ def _parse_row(row: dict[str, str], rules: SurveyRules, known_areas: set[str]) -
     if margin is not None and margin < 0:
         raise ValueError(f"margin {margin:g} is negative")
     reason = _suppression(respondents, margin, rules)
-    return SurveyValue(code, period, question.id, None if reason else value, respondents, margin, reason)
+    return SurveyValue(
+        code, period, question.id, None if reason else value, respondents, margin, reason, line
+    )
 
 
 def _number(row: dict[str, str], column: str, kind: type[int] | type[float]) -> Any:
@@ -179,4 +179,40 @@ def _suppression(respondents: int, margin: float | None, rules: SurveyRules) -> 
 
 
 def known_area_codes(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {row[0] for row in con.execute("SELECT code FROM area_years").fetchall()}
+    """The gemeente, wijk and buurt codes a survey may name: those of the survey's boundary year."""
+    rows = con.execute(
+        "SELECT code FROM areas WHERE boundary_year = ? AND level <> 'land'", [survey_rules().boundary_year]
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def place_in_cache(path: Path, cache: Path, *, replace: bool = False) -> tuple[Path, bool]:
+    """Copy a checked survey file into the cache's survey folder, atomically; (its place, whether it was new).
+
+    The same content already there is left alone; another file of the same name is never overwritten
+    unless `replace` is given, because it may hold a survey the build still needs.
+    """
+    source = Path(path)
+    if source.name.startswith(".") or not source.stem:
+        raise WijkzichtError(f"{source}: give the survey file a name that does not start with a dot")
+    target = cache / SURVEY_FOLDER / f"{source.stem}.csv"
+    content = source.read_bytes()
+    if target.exists() and target.read_bytes() == content:
+        return target, False
+    if target.exists() and not replace:
+        raise WijkzichtError(
+            f"{target} already holds another survey file: rename yours, or pass --replace to overwrite it"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")  # a dot file: the build skips it
+    try:
+        partial.write_bytes(content)
+        if replace:
+            os.replace(partial, target)
+        else:
+            os.link(partial, target)  # fails if another import placed a file there meanwhile
+    except FileExistsError:
+        raise WijkzichtError(f"{target} appeared while importing: run the import again") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return target, True

@@ -121,9 +121,10 @@ def build(
     """Build the warehouse from the data roots into a temporary file, then move it into place."""
     started = time.perf_counter()
     catalogue = catalogue or load_catalogue()
-    files = [
-        (index, root, family, path) for index, root in enumerate(roots) for family, path in discover(root)
-    ]
+    files = sorted(
+        ((index, root, family, path) for index, root in enumerate(roots) for family, path in discover(root)),
+        key=lambda file: file[2].needs_every_area,  # stable: otherwise root by root, family by family
+    )
     if not files:
         raise NoDataError(
             f"no known source files under {', '.join(map(str, roots))} (see SOURCES.md for the layout)"
@@ -267,7 +268,7 @@ def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ro
         CREATE TABLE series_notes AS
         WITH empty AS (
             SELECT file_id, source_column, indicator, subgroup, period FROM stage_cells
-            GROUP BY ALL HAVING bool_and(raw IS NULL OR trim(raw) = '')
+            GROUP BY ALL HAVING bool_and((raw IS NULL OR trim(raw) = '') AND reason IS NULL)
         )
         SELECT f.source_file, e.source_column, e.indicator, e.subgroup, e.period,
                'niet gemeten in deze periode of leeftijdsgroep' AS note, e.file_id
@@ -294,7 +295,8 @@ def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ro
         CREATE TABLE observations AS
         SELECT c.indicator, c.subgroup, c.area_code, a.level, c.boundary_year, c.period,
                CASE WHEN m.reason IS NULL THEN TRY_CAST(trim(c.raw) AS DOUBLE) END AS value,
-               CASE WHEN c.raw IS NULL OR trim(c.raw) = '' THEN {literal(EMPTY_REASON)} ELSE m.reason END AS missing_reason,
+               CASE WHEN c.raw IS NULL OR trim(c.raw) = '' THEN coalesce(c.reason, {literal(EMPTY_REASON)})
+                    ELSE m.reason END AS missing_reason,
                p.source_id, c.source_line
         FROM {winners} c
         JOIN areas a ON a.code = c.area_code AND a.boundary_year = c.boundary_year

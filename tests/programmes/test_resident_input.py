@@ -7,17 +7,23 @@ buurt BU05991087 Feijenoord). The texts are typed here by hand; no figure is inv
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from programmes_helpers import ROTTERDAM_ZUID, login
+from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, ROTTERDAM_ZUID, login
 from sqlalchemy import select
 
 from wijkzicht import resident_input
+from wijkzicht.programmes.accounts import COMMAND_LINE, add_user
 from wijkzicht.programmes.models import AuditEntry, ResidentInput
 from wijkzicht.resident_input import RateLimiter
 
+API = "/api/programmes"
 BUURT = "BU05991087"  # Feijenoord, in wijk WK059910 of the Rotterdam-Zuid focus area
 IDEA = "Meer bankjes en groen op het plein bij de school, dan spelen kinderen buiten."
 
@@ -143,3 +149,181 @@ def test_oversized_spam_and_bad_input_are_refused_and_what_was_typed_is_kept(app
     assert stored(app) == []
     without_token = TestClient(app).post(f"/wijk/{BUURT}/inbreng", data={"kind": "idea", "text": IDEA})
     assert without_token.status_code == 403
+
+
+def _programme_with_measures(app: FastAPI) -> tuple[int, int]:
+    """A published programme of Rotterdam-Zuid with a published and an unpublished measure, via the API."""
+    admin = login(app, "administrator")
+    owner = next(
+        o["id"] for o in admin.get(f"{API}/organisations").json() if o["name"] == "Gemeente Rotterdam"
+    )
+    programme = admin.post(f"{API}/programmes", json={"focus_area_id": ROTTERDAM_ZUID, "title": "Zuid werkt",
+                                                      "start_year": 2022, "end_year": 2032, "published": True})  # fmt: skip
+    ids = []
+    for published in (True, False):
+        measure = admin.post(f"{API}/measures", json={
+            "programme_id": programme.json()["id"], "title": f"Maatregel {published}", "action_line": 2,
+            "theme": "armoede_en_schulden", "owner_id": owner, "budget": "1000.00", "funding_source": "regio_deal",
+            "ministry": "BZK", "status": "running", "published": published})  # fmt: skip
+        assert measure.status_code == 201, measure.text
+        ids.append(measure.json()["id"])
+    return ids[0], ids[1]
+
+
+def _inputs_with_every_follow_up(app: FastAPI) -> None:
+    """Five inputs: liveability published+answered+linked (public measure), published+linked (unpublished
+    measure), rejected; safety waiting, published."""
+    public_measure, hidden_measure = _programme_with_measures(app)
+    admin = resident_input.Actor(None, "beheer", "administrator")
+    outcomes = [
+        ("liveability", "published", "Dank, we pakken het op.", public_measure),
+        ("liveability", "published", "", hidden_measure),
+        ("liveability", "rejected", "", None),
+        ("safety", None, "", None),
+        ("safety", "published", "", None),
+    ]
+    with app.state.programmes.writing(resident_input.RETENTION) as session:
+        for number, (domain, status, answer, measure) in enumerate(outcomes):
+            data = resident_input.InputIn(kind="signal", domain=domain, text=f"{IDEA} ({number})")
+            item = resident_input.receive(session, BUURT, "WK059910", data)
+            if status:
+                resident_input.moderate(session, admin, item.id, version=item.version, status=status,
+                                        answer=answer, measure_id=measure)  # fmt: skip
+
+
+def _row(html: str, table_id: str, domain: str) -> list[str]:
+    table = html[html.index(f'id="{table_id}"') :]
+    table = table[: table.index("</table>")]
+    row = re.search(rf'<tr data-domain="{domain}">(.*?)</tr>', table, re.DOTALL).group(1)
+    return re.findall(r'<td class="number">(\d+)</td>', row)
+
+
+def test_the_governance_report_counts_resident_input_per_domain_and_follow_up(app: FastAPI) -> None:
+    _inputs_with_every_follow_up(app)
+    analyst = login(app, "analyst")
+    area = analyst.get(f"/programma/{ROTTERDAM_ZUID}/rapport.html").text
+    # received, waiting, published, answered, linked, rejected
+    assert _row(area, f"resident-input-{ROTTERDAM_ZUID}", "liveability") == ["3", "0", "2", "1", "2", "1"]
+    assert _row(area, f"resident-input-{ROTTERDAM_ZUID}", "safety") == ["2", "1", "1", "0", "0", "0"]
+    national = analyst.get("/programma/rapport.html").text
+    assert _row(national, "resident-input-national", "liveability") == ["3", "0", "2", "1", "2", "1"]
+    assert _row(national, f"resident-input-{ROTTERDAM_ZUID}", "safety") == ["2", "1", "1", "0", "0", "0"]
+    assert "Inbreng (ontvangen)" in national
+
+
+def test_the_public_report_counts_only_published_input_and_links_to_published_measures(app: FastAPI) -> None:
+    _inputs_with_every_follow_up(app)
+    public = TestClient(app)
+    area = public.get(f"/programma/{ROTTERDAM_ZUID}/rapport.html").text
+    # published, answered, linked (the link to the unpublished measure is not counted)
+    assert _row(area, f"resident-input-{ROTTERDAM_ZUID}", "liveability") == ["2", "1", "1"]
+    assert _row(area, f"resident-input-{ROTTERDAM_ZUID}", "safety") == ["1", "0", "0"]
+    assert "Wacht op moderatie" not in area and "Afgewezen" not in area
+    national = public.get("/programma/rapport.html").text
+    assert _row(national, "resident-input-national", "liveability") == ["2", "1", "1"]
+
+
+def test_the_report_pdf_shows_the_resident_input_counts(app: FastAPI, tmp_path: Path) -> None:
+    if not shutil.which("pdftotext"):
+        pytest.fail("poppler-utils (pdftotext) is missing: .ci/run installs it")
+    _inputs_with_every_follow_up(app)
+    texts = {}
+    for who, client in (("analyst", login(app, "analyst")), ("public", TestClient(app))):
+        answer = client.get(f"/programma/{ROTTERDAM_ZUID}/rapport.pdf")
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+        pdf = tmp_path / f"{who}.pdf"
+        pdf.write_bytes(answer.content)
+        layout = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+        )
+        texts[who] = [" ".join(line.split()) for line in layout.stdout.splitlines()]
+    assert "Inbreng van bewoners per domein en opvolging" in texts["analyst"]
+    assert "Leefbaarheid 3 0 2 1 2 1" in texts["analyst"] and "Totaal 5 1 3 1 2 1" in texts["analyst"]
+    assert "Leefbaarheid 2 1 1" in texts["public"] and "Totaal 3 1 1" in texts["public"]
+
+
+MODERATION = f"{API}/resident-input"
+
+
+def _editor_of_den_haag(app: FastAPI) -> TestClient:
+    """An area editor of another focus area (Den Haag Zuidwest), logged in through the API."""
+    with app.state.programmes.writing(COMMAND_LINE) as session:
+        add_user(session, COMMAND_LINE, username="redacteur-denhaag", display_name="Redacteur Den Haag",
+                 role="area_editor", password=PASSWORD, focus_area_id=DEN_HAAG_ZUIDWEST)  # fmt: skip
+    client = TestClient(app)
+    answer = client.post(f"{API}/session", json={"username": "redacteur-denhaag", "password": PASSWORD})
+    client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+    return client
+
+
+def test_the_moderation_api_lists_the_queue_and_publishes_with_the_version(app: FastAPI) -> None:
+    client, token = resident(app)
+    send(client, token, contact="bewoner@example.org")
+    editor = login(app, "area_editor")
+    [waiting] = editor.get(MODERATION).json()
+    assert (waiting["text"], waiting["contact"], waiting["status"]) == (
+        IDEA,
+        "bewoner@example.org",
+        "waiting",
+    )
+    change = {"version": waiting["version"], "status": "published", "answer": "We zetten er bankjes neer."}
+    done = editor.post(f"{MODERATION}/{waiting['id']}/moderation", json=change)
+    assert done.status_code == 200, done.text
+    assert (done.json()["status"], done.json()["version"]) == ("published", waiting["version"] + 1)
+    assert editor.get(MODERATION).json() == []  # no longer waiting
+    stale = editor.post(f"{MODERATION}/{waiting['id']}/moderation", json=change | {"status": "rejected"})
+    assert stale.status_code == 409 and "reload" in stale.json()["detail"]
+    later = editor.get(f"{MODERATION}/{waiting['id']}").json()
+    assert later["answer"] == "We zetten er bankjes neer."
+    public = TestClient(app).get(f"/wijk/{BUURT}").text
+    assert IDEA in public and "We zetten er bankjes neer." in public and "bewoner@example.org" not in public
+
+
+def test_only_the_areas_editor_or_an_administrator_uses_the_moderation_api(app: FastAPI) -> None:
+    client, token = resident(app)
+    send(client, token)
+    [item] = stored(app)
+    change = {"version": item.version, "status": "published"}
+    other_editor = _editor_of_den_haag(app)
+    assert other_editor.get(MODERATION).json() == []  # their own focus area's queue, not Rotterdam-Zuid's
+    for refused in (login(app, "public"), login(app, "partner"), login(app, "analyst"), other_editor):
+        if refused is not other_editor:
+            assert refused.get(MODERATION).status_code == 403
+        assert refused.get(f"{MODERATION}/{item.id}").status_code == 403
+        assert refused.post(f"{MODERATION}/{item.id}/moderation", json=change).status_code == 403
+    assert stored(app)[0].status == "waiting"
+    without_csrf = TestClient(app)
+    without_csrf.cookies = login(app, "area_editor").cookies
+    assert without_csrf.post(f"{MODERATION}/{item.id}/moderation", json=change).status_code == 403
+    assert stored(app)[0].status == "waiting"
+    admin = login(app, "administrator")
+    assert admin.post(f"{MODERATION}/{item.id}/moderation", json=change).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"status": "hidden"}, 422, "status"),
+        ({"version": 0}, 422, "version"),
+        ({"version": None}, 422, "version"),
+        ({"answer": "x" * 1001}, 422, "answer"),
+        ({"measure_id": "een"}, 422, "measure_id"),
+        ({"measure_id": 999_999}, 400, "measure_id"),
+    ],
+)
+def test_bad_moderation_input_is_refused_naming_the_field(
+    app: FastAPI, change: dict, status: int, field: str
+) -> None:
+    client, token = resident(app)
+    send(client, token)
+    [item] = stored(app)
+    editor = login(app, "area_editor")
+    answer = editor.post(
+        f"{MODERATION}/{item.id}/moderation", json={"version": item.version, "status": "published"} | change
+    )
+    assert answer.status_code == status and field in answer.json()["detail"], answer.text
+    assert stored(app)[0].status == "waiting"
+    assert (
+        editor.post(f"{MODERATION}/99999/moderation", json={"version": 1, "status": "published"}).status_code
+        == 404
+    )

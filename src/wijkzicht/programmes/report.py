@@ -5,6 +5,7 @@ left out, never greyed out. HTML through the same Jinja2 templates as the site, 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -15,6 +16,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wijkzicht import resident_input
+from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError
 from wijkzicht.programmes import progress
 from wijkzicht.programmes.accounts import Actor
@@ -51,8 +54,17 @@ class AreaReport:
     experiments: list[Experiment]
     money_by_fund: dict[str, Decimal]
     money_by_ministry: dict[str, Decimal]
+    resident_input: dict[str, dict[str, int]]  # per domain, per follow-up (resident_input.FOLLOW_UP)
     generated_on: date
     public: bool
+
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        return resident_input.PUBLIC_FOLLOW_UP if self.public else resident_input.FOLLOW_UP
+
+    @property
+    def input_total(self) -> dict[str, int]:
+        return _added(self.resident_input.values())
 
     @property
     def goal_statuses(self) -> Counter[str]:
@@ -69,6 +81,33 @@ class NationalReport:
     generated_on: date
     public: bool
     funds: list[str] = field(default_factory=list)
+
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        return resident_input.PUBLIC_FOLLOW_UP if self.public else resident_input.FOLLOW_UP
+
+    @property
+    def resident_input(self) -> dict[str, dict[str, int]]:
+        """Per domain the inputs of every focus area together (input outside the focus areas is not here)."""
+        rows: dict[str, list[dict[str, int]]] = defaultdict(list)
+        for area in self.areas:
+            for domain, row in area.resident_input.items():
+                rows[domain].append(row)
+        order = list(load_catalogue().domains)
+        return {domain: _added(rows[domain]) for domain in sorted(rows, key=order.index)}
+
+    @property
+    def input_total(self) -> dict[str, int]:
+        return _added(self.resident_input.values())
+
+
+def _added(rows: Iterable[dict[str, int]]) -> dict[str, int]:
+    """Follow-up counts added up, key by key."""
+    total = dict.fromkeys(resident_input.FOLLOW_UP, 0)
+    for row in rows:
+        for key, count in row.items():
+            total[key] += count
+    return total
 
 
 def area_report(
@@ -106,6 +145,9 @@ def area_report(
         experiments=[e for programme in programmes for e in visible(actor, programme.experiments)],
         money_by_fund=dict(sorted(by_fund.items())),
         money_by_ministry=dict(sorted(by_ministry.items())),
+        resident_input=resident_input.counts_per_domain(
+            session, area.id, public=actor.is_public, shown_measures={m.id for m in measures}
+        ),
         generated_on=today,
         public=actor.is_public,
     )
@@ -153,7 +195,12 @@ def render_html(report: AreaReport | NationalReport, language: str = "nl") -> st
     template = (
         "programmes/report_area.html" if isinstance(report, AreaReport) else "programmes/report_national.html"
     )
-    return _environment().get_template(template).render(report=report, t=Translator(language), lang=language)
+    domain_names = {domain: names[language] for domain, names in load_catalogue().domains.items()}
+    return (
+        _environment()
+        .get_template(template)
+        .render(report=report, t=Translator(language), lang=language, domain_names=domain_names)
+    )
 
 
 def render_pdf(html: str) -> bytes:

@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from wijkzicht.resident_survey import SURVEY_FOLDER
 from wijkzicht.sources import (
+    bewoners,
     gezondheid,
     grenswijzigen,
     kwb,
@@ -37,6 +39,8 @@ class SourceFamily:
     name: str
     patterns: tuple[str, ...]  # globs relative to a data root
     read: Reader
+    # Read after every other file of every root: it checks its area codes against the areas they declare.
+    needs_every_area: bool = False
 
 
 FAMILIES: tuple[SourceFamily, ...] = (
@@ -85,6 +89,9 @@ FAMILIES: tuple[SourceFamily, ...] = (
     SourceFamily("PDOK gemeentegrenzen", ("geo/pdok_*.geojson.gz",), pdok.read),
     SourceFamily("NPLV focusgebieden", ("programma/nplv_focusgebieden.csv",), programma.read),
     SourceFamily("VNG grenswijzigingen", ("grenswijzigen/grenswijziging_*.rda",), grenswijzigen.read),
+    SourceFamily(
+        "Bewonersenquête van de gemeente", (f"{SURVEY_FOLDER}/*.csv",), bewoners.read, needs_every_area=True
+    ),
 )
 
 

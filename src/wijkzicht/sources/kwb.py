@@ -14,7 +14,7 @@ from pathlib import Path
 from wijkzicht.catalogue import Table
 from wijkzicht.errors import SourceError
 from wijkzicht.privacy import reject_identifying
-from wijkzicht.sources.staging import Staging, canonical_code, first_line, literal, table_id_of
+from wijkzicht.sources.staging import CELL_COLUMNS, Staging, canonical_code, first_line, literal, table_id_of
 
 REGION_COLUMNS = ("Key", "Title")
 # The buurt extract names its value column `population`; it holds 85984NED's AantalInwoners_5.
@@ -147,7 +147,7 @@ def _stage_long(
     """Stage cells from a long (code, column, raw) table; `_line` holds the region's position in the file."""
     mapping = ", ".join(f"({literal(raw)}, {literal(ind.id)})" for raw, ind in columns.items())
     staging.con.execute(f"""
-        INSERT INTO stage_cells
+        INSERT INTO stage_cells ({CELL_COLUMNS})
         SELECT m.indicator, 'totaal', {canonical_code("r.code")},
                {boundary_year}, {period}, r._raw, {staging.register_file(path, table_id)}, r._line, r._column
         FROM {name} r JOIN (VALUES {mapping}) m(source_column, indicator) ON m.source_column = r._column

@@ -18,7 +18,7 @@ from pathlib import Path
 from wijkzicht.catalogue import Indicator
 from wijkzicht.errors import SourceError
 from wijkzicht.sources import kwb
-from wijkzicht.sources.staging import Staging, canonical_code, literal, quoted, table_id_of
+from wijkzicht.sources.staging import CELL_COLUMNS, Staging, canonical_code, literal, quoted, table_id_of
 
 UNLOCATED = ("GM0000", "WK000000", "BU00000000")
 DIMENSIONS = ("SoortMisdrijf", "WijkenEnBuurten", "Perioden")
@@ -198,7 +198,7 @@ def _stage_sums(
     excluded = ", ".join(literal(code) for code in UNLOCATED)
     table = staging.catalogue.tables[table_id]
     staging.con.execute(f"""
-        INSERT INTO stage_cells
+        INSERT INTO stage_cells ({CELL_COLUMNS})
         SELECT m.indicator, 'totaal', {canonical_code('r."WijkenEnBuurten"')}, {table.boundary_year},
                CAST(left(trim(r."Perioden"), 4) AS INTEGER),
                CASE WHEN bool_or({value} = {literal(SECRET)}) THEN {literal(SECRET)}

@@ -20,9 +20,10 @@ CREATE TEMP TABLE stage_areas (
     source_table VARCHAR, source_file VARCHAR, root INTEGER
 );
 -- One row per cell: millions of rows, so the file is a small id into stage_files, not its path.
+-- `reason`: why a cell without a raw value is empty, when the reader knows (a suppressed survey result).
 CREATE TEMP TABLE stage_cells (
     indicator VARCHAR, subgroup VARCHAR, area_code VARCHAR, boundary_year INTEGER, period INTEGER,
-    raw VARCHAR, file_id INTEGER, source_line BIGINT, source_column VARCHAR
+    raw VARCHAR, file_id INTEGER, source_line BIGINT, source_column VARCHAR, reason VARCHAR
 );
 CREATE TEMP TABLE stage_files (file_id INTEGER, root INTEGER, source_table VARCHAR, source_file VARCHAR);
 CREATE TABLE crime_types (table_id VARCHAR, code VARCHAR, title VARCHAR, offences VARCHAR);
@@ -39,6 +40,11 @@ CREATE TABLE source_tables (
     table_id VARCHAR, title VARCHAR, modified VARCHAR, summary VARCHAR, source_file VARCHAR
 );
 """
+
+# The columns a reader fills from a raw table; `reason` stays NULL unless the reader names one.
+CELL_COLUMNS = (
+    "indicator, subgroup, area_code, boundary_year, period, raw, file_id, source_line, source_column"
+)
 
 # How an area's level follows from the first letters of its CBS code.
 LEVEL_OF_PREFIX = (
@@ -150,7 +156,7 @@ class Staging:
         mapping = ", ".join(f"({literal(raw)}, {literal(ind.id)})" for raw, ind in columns.items())
         unpivot_on = ", ".join(quoted(raw) for raw in columns)
         self.con.execute(f"""
-            INSERT INTO stage_cells
+            INSERT INTO stage_cells ({CELL_COLUMNS})
             SELECT m.indicator, u._subgroup, u._code, {boundary_year}, u._period, u._raw,
                    {self.register_file(path, table_id)}, u._line, u._column
             FROM (

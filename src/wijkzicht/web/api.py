@@ -58,7 +58,9 @@ def area_children(
 
 
 @router.get(
-    "/areas/{code}/profile", tags=["monitor"], summary="Everything about an area (see the profile page)"
+    "/areas/{code}/profile",
+    tags=["monitor"],
+    summary="Everything about an area (see the profile page), with perception beside the facts per theme",
 )
 async def area_profile_get(cache: Cache, code: AreaCode, lang: Language = "nl") -> Response:
     # A profile made before is answered on the event loop; a new one is computed in a worker thread.

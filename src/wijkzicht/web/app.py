@@ -58,6 +58,7 @@ def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
     app.include_router(ondermijning.router)
     app.include_router(programmes_web.router)
     app.include_router(bewoners.router)
+    app.include_router(bewoners.api_router)
     programmes_web.install(app, programmes_database_url(programmes_db, database))
     app.include_router(wijkwijzer_web.router)
     app.include_router(wijkwijzer_pages.router)

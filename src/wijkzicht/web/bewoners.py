@@ -3,7 +3,8 @@
 What goes well and less well compared with the country (and the gemeente), what the programme does there
 (published measures only), what residents said and the answers, and a form to take part without an account.
 The text stays short and concrete; `tests/test_bewoners_page.py` holds it to a Flesch-Douma bound
-(wijkzicht.readability). The moderation queue for area editors is /bewoners/moderatie.
+(wijkzicht.readability). The moderation queue for area editors is /bewoners/moderatie, and the same as JSON
+under /api/programmes/resident-input.
 
 No `from __future__ import annotations` here: FastAPI reads the form parameters' annotations at runtime.
 """
@@ -12,7 +13,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
 from wijkzicht import resident_input
@@ -23,7 +24,8 @@ from wijkzicht.profile import Profile, ProfileFigure
 from wijkzicht.programmes import records
 from wijkzicht.programmes.accounts import PUBLIC
 from wijkzicht.programmes.database import OperationalDatabase
-from wijkzicht.programmes.models import FocusArea, Measure
+from wijkzicht.programmes.models import FocusArea, Measure, ResidentInput
+from wijkzicht.programmes.schemas import MAX_IDENTIFIER
 from wijkzicht.programmes.web import CSRF, CurrentActor, check_csrf, csrf_token
 from wijkzicht.resident_input import InputIn, RateLimiter
 from wijkzicht.web.deps import Cache, Language
@@ -194,3 +196,71 @@ def moderate_input(
         resident_input.moderate(session, actor, input_id, version=version, status=status, answer=answer,
                                 measure_id=int(measure_id) if measure_id.strip() else None)  # fmt: skip
     return RedirectResponse(f"/bewoners/moderatie?lang={lang}", status_code=303)
+
+
+# --- Moderation API: the same domain functions as the moderation page ----------------------------------
+
+api_router = APIRouter(prefix="/api/programmes/resident-input", tags=["resident input"])
+
+
+class ModerationIn(BaseModel):
+    """Publish or reject an input, with an optional public answer and a measure of its focus area; the
+    version is the one the editor saw (a stale version is a 409)."""
+
+    version: Annotated[int, Field(ge=1, le=MAX_IDENTIFIER)]
+    status: Literal["published", "rejected"]
+    answer: Annotated[str, Field(max_length=resident_input.MAX_TEXT)] = ""
+    measure_id: Annotated[int | None, Field(ge=1, le=MAX_IDENTIFIER)] = None
+
+
+def _input_document(item: ResidentInput) -> dict[str, object]:
+    """An input as its moderator sees it: with the contact, for a reply (never in the audit log)."""
+    return {
+        "id": item.id,
+        "version": item.version,
+        "area_code": item.area_code,
+        "focus_area_id": item.focus_area_id,
+        "kind": item.kind,
+        "domain": item.domain,
+        "text": item.text,
+        "contact": item.contact,
+        "status": item.status,
+        "answer": item.answer,
+        "measure_id": item.measure_id,
+        "received_at": item.received_at.isoformat(),
+    }
+
+
+@api_router.get("", summary="The moderation queue: inputs waiting for you (area editor: your focus area)")
+def api_moderation_queue(request: Request, actor: CurrentActor) -> list[dict[str, object]]:
+    store: OperationalDatabase = request.app.state.programmes
+    with store.writing(resident_input.RETENTION) as session:
+        resident_input.purge_contacts(session)
+    with store.reading() as session:
+        return [_input_document(item) for item in resident_input.moderation_queue(session, actor)]
+
+
+@api_router.get("/{input_id}", summary="One input, for its moderators (also after publication)")
+def api_resident_input(
+    request: Request, actor: CurrentActor, input_id: Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)]
+) -> dict[str, object]:
+    store: OperationalDatabase = request.app.state.programmes
+    with store.reading() as session:
+        return _input_document(resident_input.moderated_input(session, actor, input_id))
+
+
+@api_router.post(
+    "/{input_id}/moderation",
+    summary="Publish or reject, answer, link to a measure (send the version you saw)",
+    dependencies=[CSRF],
+)
+def api_moderate(
+    request: Request,
+    actor: CurrentActor,
+    input_id: Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)],
+    data: ModerationIn,
+) -> dict[str, object]:
+    store: OperationalDatabase = request.app.state.programmes
+    with store.writing(actor) as session:
+        item = resident_input.moderate(session, actor, input_id, **data.model_dump())
+        return _input_document(item)

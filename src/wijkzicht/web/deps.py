@@ -10,6 +10,7 @@ from typing import Annotated, Literal, TypeVar
 import duckdb
 from fastapi import Depends, Query, Request
 
+from wijkzicht import perception
 from wijkzicht.areas import normalise_code
 from wijkzicht.profile import Profile, area_profile
 
@@ -54,10 +55,13 @@ class WarehouseCache:
         return self(_profile, normalise_code(code), language, similar_count)
 
     def profile_json(self, code: str, language: str) -> bytes:
-        """The profile as the API sends it, serialised once (it is the API's most requested document)."""
+        """The profile as the API sends it, with perception beside the facts and the divergent themes,
+        serialised once (it is the API's most requested document)."""
         key = (normalise_code(code), language)
         if (body := self._profile_json.get(key)) is None:
-            body = json.dumps(self.profile(*key).as_dict(), ensure_ascii=False).encode("utf-8")
+            profile = self.profile(*key)
+            document = {**profile.as_dict(), "perception": perception.comparison_document(profile)}
+            body = json.dumps(document, ensure_ascii=False).encode("utf-8")
             if len(self._profile_json) >= self._size:  # bounded: forget the oldest
                 self._profile_json.pop(next(iter(self._profile_json)), None)
             self._profile_json[key] = body

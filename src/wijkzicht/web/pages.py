@@ -71,6 +71,7 @@ def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
         "figure_domains": domains,
         "sources": [catalogue.tables[s] for s in sources if s in catalogue.tables],
         "perception": perception.side_by_side(profile),
+        "local_tables": {table.id for table in catalogue.tables.values() if table.coverage == "local"},
     }
 
 

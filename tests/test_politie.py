@@ -7,7 +7,6 @@ README, the count of area n for crime type t is n x t (x 10 for the total, x 20 
 from __future__ import annotations
 
 import gzip
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -15,11 +14,10 @@ import pytest
 import yaml
 
 from police_fixture import PoliceService
+from small_snapshot import small_snapshot
 from wijkzicht import online, warehouse
 from wijkzicht.catalogue import parse_catalogue
 from wijkzicht.errors import CatalogueError, SourceError
-
-KWB = "cbs_kwb/85984NED_kwb2024_"
 
 
 def fetch_police(snapshot: Path, cache: Path, service: PoliceService | None = None) -> PoliceService:
@@ -27,19 +25,6 @@ def fetch_police(snapshot: Path, cache: Path, service: PoliceService | None = No
     with service.client() as client:
         online.fetch("47018NED", cache, client=client, backoff_seconds=0)
     return service
-
-
-def small_snapshot(snapshot: Path, folder: Path) -> Path:
-    """The 2024 region list and 2024 populations (gemeente, wijk, buurt) of the real snapshot, nothing else."""
-    for name in (
-        "WijkenEnBuurten_regiocodes.csv.gz",
-        "gemeente_wijk_subset.json.gz",
-        "buurt_inwoners.csv.gz",
-    ):
-        target = folder / (KWB + name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(snapshot / (KWB + name), target)
-    return folder
 
 
 def write_gzip(path: Path, text: str) -> None:

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from police_fixture import PoliceService
+from small_snapshot import small_snapshot
 from wijkzicht import index, online, warehouse
 from wijkzicht.cli import app
 from wijkzicht.errors import SourceError
@@ -27,23 +28,9 @@ from wijkzicht.web.app import create_app
 
 FILES = Path(__file__).parent / "fixtures" / "resident_survey"
 SURVEY = FILES / "utrecht_2023.csv"
-KWB = "cbs_kwb/85984NED_kwb2024_"
 OVERVECHT, UTRECHT = "WK034403", "GM0344"
 SURVEY_INDICATORS = ("veilig_voelen", "oordeel_buurt", "sociale_cohesie", "overlast_buurt")
 runner = CliRunner()
-
-
-def small_snapshot(snapshot: Path, folder: Path) -> Path:
-    """The 2024 region list and populations of the real snapshot, nothing else (a build of a second)."""
-    for name in (
-        "WijkenEnBuurten_regiocodes.csv.gz",
-        "gemeente_wijk_subset.json.gz",
-        "buurt_inwoners.csv.gz",
-    ):
-        target = folder / (KWB + name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(snapshot / (KWB + name), target)
-    return folder
 
 
 def with_survey(cache: Path, *files: Path) -> Path:

@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from programmes_helpers import DEN_HAAG_ZUIDWEST, ROTTERDAM_ZUID, login
 
+from wijkzicht import __version__
+
 ENTRY = {"title": "Voorbeeld: huiswerkclub", "summary": "Hulp bij huiswerk voor scholieren.",
          "domains": ["education"], "evidence": "plausible", "example": True, "published": True}  # fmt: skip
 ROLES = ("public", "partner", "area_editor", "analyst", "administrator")
@@ -150,6 +152,7 @@ def test_library_entries_are_added_and_changed_through_the_form(app: FastAPI) ->
 
     form = admin.get(f"/wijkwijzer/{entry_id}/bewerken").text
     assert _version(form) == entry["version"] and "https://example.org/een\nhttps://example.org/twee" in form
+    assert f"wijkzicht {__version__}</p>" in form  # the record's version does not replace the footer's
     changed = admin.post(f"/wijkwijzer/{entry_id}/bewerken",
                          data={**ENTRY_FORM, "title": "Testitem: gewijzigd", "version": entry["version"]})  # fmt: skip
     assert changed.status_code == 200 and "Testitem: gewijzigd" in changed.text

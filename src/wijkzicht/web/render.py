@@ -54,7 +54,7 @@ def page(
             "t": t,
             "link": lambda path, **state: link(path, language, **state),
             "num": lambda value, decimals=None: format_number(value, language, decimals),
-            "version": __version__,
+            "wijkzicht_version": __version__,  # not `version`: forms pass a record's version
             "other_language": "en" if language == DEFAULT_LANGUAGE else DEFAULT_LANGUAGE,
             "language_switch": language_switch(request, language),
             **context,

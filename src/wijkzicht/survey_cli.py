@@ -45,7 +45,7 @@ def check(path: FileArgument, db: DbOption = None) -> None:
     """Check a survey file against the format and the warehouse's area codes; change nothing."""
     with user_errors():
         values = _checked(path, db)
-        console.print(f"[green]In orde[/]: {path}: {_summary(values)}")
+        console.print(f"[green]In orde[/]: {path}: {_summary(values)}", soft_wrap=True)  # paths copy whole
 
 
 @survey_app.command("import")
@@ -66,6 +66,7 @@ def import_survey(
         console.print(
             f"{'Geplaatst' if new else 'Al aanwezig, ongewijzigd'}: {target}: {_summary(values)}",
             highlight=False,
+            soft_wrap=True,
         )
     if build_now:
         build(snapshot=snapshot, cache=cache, db=db)

@@ -60,7 +60,11 @@ def test_stacking_classes_count_the_domains_in_the_worst_decile(con: duckdb.Duck
         ).fetchall()
     )
     assert {c.category: c.areas for c in data.legend} == counts
-    assert data.geometry_year is None and data.drawn == 0  # no wijk boundaries in the snapshot
+    # Scores on 2020 boundaries, polygons of 2024: only wijken whose addresses did not move are drawn.
+    polygons = {row[0] for row in con.execute("SELECT code FROM geometries WHERE level = 'wijk'").fetchall()}
+    drawn = {v.code for v in data.values if v.drawn}
+    assert data.geometry_year == 2024 and drawn <= polygons and "WK034403" in drawn  # Overvecht, unchanged
+    assert not any(code.startswith("WK0363") for code in drawn)  # Amsterdam renumbered its wijken in 2022
 
 
 def test_an_indicator_without_direction_gets_value_quintiles_not_problem_bands(
@@ -121,7 +125,11 @@ def test_boundaries_are_geojson_with_code_and_name_only(web: TestClient) -> None
     assert all(set(f["properties"]) == {"code", "name"} for f in features)
     packed = web.get("/api/map/boundaries/gemeente/2019", headers={"Accept-Encoding": "gzip"})
     assert packed.headers["content-encoding"] == "gzip"
-    assert web.get("/api/map/boundaries/wijk/2024").status_code == 404
+    wijken = web.get("/api/map/boundaries/wijk/2024").json()["features"]
+    names = {f["properties"]["code"]: f["properties"]["name"] for f in wijken}
+    assert len(names) == 3393 and names["WK0363AA"] == "Haarlemmerbuurt"
+    assert "WK099899" not in names and "Groot water" not in names.values()
+    assert web.get("/api/map/boundaries/wijk/2020").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -152,13 +160,25 @@ def test_map_page_links_every_area_and_keeps_its_state_in_the_url(web: TestClien
     assert "nearest ones, of 2019" in page.text
 
 
-def test_a_level_without_boundaries_says_so_and_shows_the_table(web: TestClient) -> None:
-    page = web.get("/kaart", params={"level": "wijk", "measure": "indicator:eenzaam"})
+def test_a_level_without_boundaries_says_so_and_shows_the_table(
+    web: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    page = web.get("/kaart", params={"level": "buurt", "measure": "indicator:eenzaam"})
     assert page.status_code == 200
-    assert "geen grenzen in het magazijn" in page.text and "pdok:wijken:2020" in page.text
+    assert "geen grenzen in het magazijn" in page.text and "pdok:buurten:2020" in page.text
     assert 'id="map"' not in page.text and "kaart.js" not in page.text
-    assert 'href="/gebied/WK051836"' in page.text  # Moerwijk, the loneliest wijk, first
-    assert "Pagina 1 van 32" in page.text  # 3,177 wijken, 100 per page
+    loneliest, buurten = con.execute(
+        "SELECT area_code, count(*) OVER () FROM standardised WHERE indicator = 'eenzaam' AND level = 'buurt' "
+        "AND period = 2020 AND subgroup = '18plus' ORDER BY status = 'ranked' DESC, percentile DESC, value DESC, "
+        "area_code LIMIT 1"
+    ).fetchone()
+    assert f'href="/gebied/{loneliest}"' in page.text
+    assert f"Pagina 1 van {-(-buurten // 100)}" in page.text  # 100 per page
+
+
+def test_the_wijk_level_draws_the_2024_polygons(web: TestClient) -> None:
+    page = web.get("/kaart", params={"level": "wijk", "measure": "indicator:eenzaam"})
+    assert 'id="map"' in page.text and "geen grenzen in het magazijn" not in page.text
 
 
 def test_without_installed_assets_the_page_says_how_to_install_them(

@@ -200,13 +200,36 @@ def test_focus_areas_and_boundaries_are_loaded(con: duckdb.DuckDBPyConnection) -
         20,
         19,
     )
-    counts = dict(con.execute("SELECT boundary_year, count(*) FROM geometries GROUP BY ALL").fetchall())
-    assert counts == {2019: 355, 2022: 345, 2023: 342, 2024: 342}
+    counts = dict(
+        con.execute("SELECT (level, boundary_year), count(*) FROM geometries GROUP BY ALL").fetchall()
+    )
+    assert counts == {
+        ("gemeente", 2019): 355,
+        ("gemeente", 2022): 345,
+        ("gemeente", 2023): 342,
+        ("gemeente", 2024): 342,
+        ("wijk", 2024): 3393,  # every wijk of KWB 2024; PDOK's 82 water and abroad pseudo-wijken left out
+    }
     area = con.execute(
         "SELECT ST_Area_Spheroid(ST_FlipCoordinates(geom)) / 1e6 FROM geometries "
         "WHERE code = 'GM0363' AND boundary_year = 2024"
     ).fetchone()[0]
     assert 200 < area < 260  # Amsterdam: 219 km², 243.65 km² with water (OppervlakteTotaal 24,365 ha)
+
+
+def test_pdok_pseudo_areas_are_not_areas(con: duckdb.DuckDBPyConnection) -> None:
+    """PDOK's "Groot water" wijken and the pseudo-municipality Buitenland are neither areas nor polygons."""
+    kwb_wijken = {
+        row[0]
+        for row in con.execute(
+            "SELECT code FROM areas WHERE level = 'wijk' AND boundary_year = 2024 AND code NOT LIKE 'WK0998%'"
+        ).fetchall()
+    }
+    drawn = {row[0] for row in con.execute("SELECT code FROM geometries WHERE level = 'wijk'").fetchall()}
+    assert drawn == kwb_wijken and "WK099899" not in drawn
+    assert con.execute(
+        "SELECT count(*) FROM areas WHERE name = 'Groot water' OR code LIKE '__0998%'"
+    ).fetchone() == (0,)
 
 
 def test_police_metadata_is_loaded(con: duckdb.DuckDBPyConnection) -> None:

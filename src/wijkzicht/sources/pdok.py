@@ -20,7 +20,10 @@ LEVELS = {
     "wijken": ("wijk", "wijkcode", "wijknaam"),
     "buurten": ("buurt", "buurtcode", "buurtnaam"),
 }
-ABROAD = "GM0998"  # PDOK's pseudo-municipality 'Buitenland' is not an area
+ABROAD = "GM0998"  # PDOK's pseudo-municipality 'Buitenland' (and its wijk WK099899) is not an area
+# PDOK's wijk and buurt layers also hold "Groot water" pseudo-areas (WKxxxx99, no inhabitants, not in KWB).
+# The service marks them with `water = 'JA'`; a file whose other properties were stripped keeps only the name.
+WATER_NAME = "Groot water"
 NAME_PATTERN = re.compile(r"pdok_(gemeenten|wijken|buurten)_(\d{4})_")
 
 
@@ -50,7 +53,7 @@ def read(staging: Staging, path: Path) -> None:
         staging.drop(raw)
         raise
     staging.require_columns(path, raw, (code_field, name_field, "geom"))
-    keep = f"trim({code_field}) <> '{ABROAD}'"
+    keep = _real_areas(staging.columns(raw), code_field, name_field)
     staging.con.execute(f"""
         INSERT INTO geometries
         SELECT trim({code_field}), {year}, '{level}', geom, {literal(staging.relative(path))} FROM {raw} WHERE {keep}""")
@@ -61,3 +64,13 @@ def read(staging: Staging, path: Path) -> None:
         boundary_year=year,
     )
     staging.drop(raw)
+
+
+def _real_areas(columns: list[str], code_field: str, name_field: str) -> str:
+    """The SQL condition that leaves out PDOK's pseudo-areas: abroad and large water."""
+    # GM0998, WK099899, BU0998xxxx: every area of the pseudo-municipality
+    conditions = [f"substr(trim({code_field}), 3, 4) <> '{ABROAD[2:]}'"]
+    if "water" in columns:
+        conditions.append("coalesce(upper(trim(water)), 'NEE') <> 'JA'")
+    conditions.append(f"trim({name_field}) <> '{WATER_NAME}'")
+    return " AND ".join(conditions)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import duckdb
 
-from wijkzicht import config, index, warehouse
+from wijkzicht import config, warehouse
 from wijkzicht.catalogue import Catalogue, load_catalogue
+from wijkzicht.monitor import index
 
 STEPS = ("register", "input", "standardise", "domains", "stack")
 

@@ -25,10 +25,10 @@ from pathlib import Path
 job, snapshot, database = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 started = time.perf_counter()
 if job == "build":
-    from wijkzicht.warehouse import build
-    build(database, [snapshot])
+    from wijkzicht.monitor.stored import build_warehouse
+    build_warehouse(database, [snapshot])
 else:
-    from wijkzicht.sources import discover
+    from wijkzicht.warehouse.sources import discover
     from wijkzicht.warehouse import connect
     con = connect(database, read_only=False)
     for index, (_, path) in enumerate(discover(snapshot)):

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from wijkzicht import config, warehouse
-from wijkzicht.ondermijning import area_view, load_framework
+from wijkzicht.monitor.ondermijning import area_view, load_framework
 
 
 def main() -> None:

@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from wijkzicht import config, warehouse
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.programmes import database, records, report, schemas
+from wijkzicht.programmes import database, records, schemas
 from wijkzicht.programmes.accounts import COMMAND_LINE
 from wijkzicht.programmes.models import FocusArea, Measure, Organisation
 from wijkzicht.programmes.seed import seed
+from wijkzicht.web.programmes import report
 
 INDICATORS = ("moeite_met_rondkomen", "eenzaam", "ervaren_gezondheid_goed")
 

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from wijkzicht import warehouse
+from wijkzicht.monitor.stored import build_warehouse
 from wijkzicht.web.app import create_app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,7 +35,7 @@ def snapshot() -> Path:
 @pytest.fixture(scope="session")
 def warehouse_path(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("warehouse") / "wijkzicht.duckdb"
-    warehouse.build(path, [snapshot])
+    build_warehouse(path, [snapshot])
     return path
 
 

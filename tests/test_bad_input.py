@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from wijkzicht import warehouse
-from wijkzicht.errors import SourceError
+from wijkzicht.errors import NoDataError, SourceError
+from wijkzicht.monitor.stored import build_warehouse
 
 HEALTH = "rivm_gezondheid/50090NED_gezondheid_wijk_buurt_2020_18plus.csv.gz"
 REGIONS = "cbs_kwb/85984NED_kwb2024_WijkenEnBuurten_regiocodes.csv.gz"
@@ -36,7 +37,7 @@ def small_snapshot(snapshot: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def built(small_snapshot: Path, tmp_path: Path) -> Path:
     database = tmp_path / "wz.duckdb"
-    warehouse.build(database, [small_snapshot])
+    build_warehouse(database, [small_snapshot])
     return database
 
 
@@ -75,7 +76,7 @@ def _fingerprint(path: Path) -> str:
 def _build_fails(database: Path, root: Path) -> SourceError:
     before = _fingerprint(database)
     with pytest.raises(SourceError) as caught:
-        warehouse.build(database, [root])
+        build_warehouse(database, [root])
     assert _fingerprint(database) == before, "a failed build must leave the previous warehouse untouched"
     assert not list(database.parent.glob("*.building")), "a failed build must not leave a half-written file"
     return caught.value
@@ -128,13 +129,13 @@ def test_unknown_age_group_code(built: Path, small_snapshot: Path) -> None:
 
 
 def test_an_empty_snapshot_says_how_to_get_data(tmp_path: Path) -> None:
-    with pytest.raises(warehouse.NoDataError, match="--snapshot"):
+    with pytest.raises(NoDataError, match="--snapshot"):
         warehouse.data_roots(tmp_path / "nothing", tmp_path / "empty-cache")
 
 
 def test_a_good_build_replaces_the_warehouse(built: Path, small_snapshot: Path) -> None:
     _edit_csv(small_snapshot / BUURT_INWONERS, lambda rows: rows[:101])
-    report = warehouse.build(built, [small_snapshot])
+    report = build_warehouse(built, [small_snapshot])
     with warehouse.opened(built) as con:
         count = con.execute("SELECT count(*) FROM observations WHERE indicator = 'inwoners'").fetchone()[0]
     assert count == 100 and report.files == 3

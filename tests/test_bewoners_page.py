@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from wijkzicht.readability import B1_MAX_WORDS_PER_SENTENCE, B1_MIN_SCORE, measure, text_of_html
+from readability import B1_MAX_WORDS_PER_SENTENCE, B1_MIN_SCORE, measure, text_of_html
 
 # A wijk, a buurt and a gemeente, in a big city and a smaller place.
 AREAS = ["WK059901", "BU05991087", "GM0599", "WK036305", "GM0014"]

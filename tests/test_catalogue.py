@@ -12,7 +12,7 @@ import yaml
 
 from wijkzicht.catalogue import load_catalogue, parse_catalogue
 from wijkzicht.errors import CatalogueError
-from wijkzicht.sources.kwb import data_property_keys
+from wijkzicht.warehouse.sources.kwb import data_property_keys
 
 PACKAGED = Path(__file__).resolve().parents[1] / "src" / "wijkzicht" / "catalogue" / "indicators.yaml"
 

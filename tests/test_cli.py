@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from wijkzicht import online
-from wijkzicht.cli import app
+from wijkzicht.cli.main import app
 from wijkzicht.errors import OnlineError
+from wijkzicht.warehouse import online
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from wijkzicht import warehouse
-from wijkzicht.comparison import compare, describe, relation
+from wijkzicht.monitor.comparison import compare, describe, relation
 
 
 @pytest.fixture(scope="module")

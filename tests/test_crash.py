@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from wijkzicht import warehouse
+from wijkzicht.monitor.stored import build_warehouse
 
 
 def test_killed_build_leaves_the_old_warehouse_intact(
@@ -35,7 +36,7 @@ def test_killed_build_leaves_the_old_warehouse_intact(
     with warehouse.opened(database) as con:
         assert con.execute("SELECT count(*) FROM areas WHERE boundary_year = 2024").fetchone()[0] == 18_310
     # The next build clears the abandoned temporary file and succeeds.
-    warehouse.build(database, [snapshot])
+    build_warehouse(database, [snapshot])
     assert not building.exists()
 
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from wijkzicht import warehouse
-from wijkzicht.cli import app
+from wijkzicht.cli.main import app
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.focus import (
+from wijkzicht.monitor.focus import (
     aggregate,
     find_focus_area,
     load_focus_areas,

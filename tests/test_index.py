@@ -17,9 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from wijkzicht import index, warehouse
+from wijkzicht import warehouse
 from wijkzicht.catalogue import Indicator, load_catalogue
-from wijkzicht.cli import app
+from wijkzicht.cli.main import app
+from wijkzicht.monitor import index
 
 INPUT_COLUMNS = """indicator VARCHAR, subgroup VARCHAR, area_code VARCHAR, level VARCHAR,
     boundary_year INTEGER, period INTEGER, value DOUBLE, missing_reason VARCHAR, min_population INTEGER,

@@ -14,11 +14,11 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from wijkzicht import warehouse
 from wijkzicht.catalogue import load_catalogue
-from wijkzicht.choropleth import Measure, Partition, choose_partition, drawable_codes, map_data
-from wijkzicht.web import kaart
+from wijkzicht.monitor.choropleth import Measure, Partition, choose_partition, drawable_codes, map_data
+from wijkzicht.monitor.stored import build_warehouse
 from wijkzicht.web.app import create_app
+from wijkzicht.web.monitor import kaart
 
 
 def test_index_map_of_gemeenten_shows_the_stored_index_on_the_nearest_boundaries(
@@ -245,7 +245,7 @@ def with_wijk_boundaries(snapshot: Path, tmp_path_factory: pytest.TempPathFactor
     with gzip.open(extra / "geo" / "pdok_wijken_2020_wgs84.geojson.gz", "wt", encoding="utf-8") as out:
         json.dump({"type": "FeatureCollection", "features": features}, out)
     database = extra / "wijkzicht.duckdb"
-    warehouse.build(database, [snapshot, extra])
+    build_warehouse(database, [snapshot, extra])
     with TestClient(create_app(database)) as client:
         yield client
 

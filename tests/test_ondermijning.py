@@ -16,10 +16,12 @@ import yaml
 from fastapi.testclient import TestClient
 
 from police_fixture import PoliceService
-from wijkzicht import online, warehouse
+from wijkzicht import warehouse
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import CatalogueError
-from wijkzicht.ondermijning import area_view, load_framework, parse_framework
+from wijkzicht.monitor.ondermijning import area_view, load_framework, parse_framework
+from wijkzicht.monitor.stored import build_warehouse
+from wijkzicht.warehouse import online
 from wijkzicht.web.app import create_app
 
 FRAMEWORK = Path(__file__).resolve().parents[1] / "src" / "wijkzicht" / "catalogue" / "ondermijning.yaml"
@@ -36,7 +38,7 @@ def crime_path(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     with PoliceService(snapshot).client() as client:
         online.fetch("47018NED", root / "cache", client=client, backoff_seconds=0)
     database = root / "wz.duckdb"
-    warehouse.build(database, [snapshot, root / "cache"])
+    build_warehouse(database, [snapshot, root / "cache"])
     return database
 
 
@@ -268,7 +270,7 @@ def test_the_explanation_is_part_of_every_view(crime_web: TestClient, code: str,
 def test_the_command_line_shows_the_same_view(crime_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from wijkzicht.cli import app
+    from wijkzicht.cli.main import app
 
     result = CliRunner().invoke(app, ["ondermijning", SMALL_BUURT, "--db", str(crime_path)])
     assert result.exit_code == 0 and "minder dan 100 inwoners (45)" in result.output

@@ -1,4 +1,4 @@
-"""Tests for wijkzicht.online against hand-made CBS OData v3 and PDOK OGC API responses (no network)."""
+"""Tests for wijkzicht.warehouse.online against hand-made CBS OData v3 and PDOK OGC API responses (no network)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from wijkzicht import __version__, online
+from wijkzicht import __version__
 from wijkzicht.errors import OnlineError, WijkzichtError
+from wijkzicht.warehouse import online
 
 FIXTURES = Path(__file__).parent / "fixtures" / "online"
 CBS = "https://opendata.cbs.nl/ODataApi/odata"

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from wijkzicht.catalogue import load_catalogue, parse_catalogue
-from wijkzicht.cli import app
+from wijkzicht.cli.main import app
 from wijkzicht.errors import CatalogueError
-from wijkzicht.perception import judgement, side_by_side
-from wijkzicht.profile import area_profile
+from wijkzicht.monitor.perception import judgement, side_by_side
+from wijkzicht.monitor.profile import area_profile
 
 ROTTERDAM_CENTRUM = "WK059901"
 

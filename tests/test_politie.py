@@ -15,9 +15,11 @@ import yaml
 
 from police_fixture import PoliceService
 from small_snapshot import small_snapshot
-from wijkzicht import online, warehouse
+from wijkzicht import warehouse
 from wijkzicht.catalogue import parse_catalogue
 from wijkzicht.errors import CatalogueError, SourceError
+from wijkzicht.monitor.stored import build_warehouse
+from wijkzicht.warehouse import online
 
 
 def fetch_police(snapshot: Path, cache: Path, service: PoliceService | None = None) -> PoliceService:
@@ -48,7 +50,7 @@ def crime_warehouse(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) ->
         'ID,WijkenEnBuurten,AantalInwoners_5\n0,"WK034403  ","     12345"\n',
     )
     database = root / "wz.duckdb"
-    warehouse.build(database, [small_snapshot(snapshot, root / "snapshot"), cache])
+    build_warehouse(database, [small_snapshot(snapshot, root / "snapshot"), cache])
     connection = warehouse.connect(database)
     yield connection
     connection.close()
@@ -175,7 +177,7 @@ def test_bad_police_rows_stop_the_build_naming_file_row_and_column(
 ) -> None:
     cache = broken_cache(snapshot, tmp_path, change, line)
     with pytest.raises(SourceError, match=r"47018NED_UntypedDataSet\.csv\.gz") as error:
-        warehouse.build(tmp_path / "wz.duckdb", [small_snapshot(snapshot, tmp_path / "snapshot"), cache])
+        build_warehouse(tmp_path / "wz.duckdb", [small_snapshot(snapshot, tmp_path / "snapshot"), cache])
     assert message in str(error.value)
     assert not (tmp_path / "wz.duckdb").exists()
 
@@ -201,7 +203,7 @@ def test_a_catalogue_naming_a_crime_type_the_table_lacks_stops_the_build(
     with pytest.raises(
         SourceError, match=r"'woninginbraak' counts crime types the table does not have: 9\.9\.9"
     ):
-        warehouse.build(
+        build_warehouse(
             tmp_path / "wz.duckdb",
             [small_snapshot(snapshot, tmp_path / "snapshot"), cache],
             catalogue=parse_catalogue(document),

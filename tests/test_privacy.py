@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from police_fixture import BASE, PoliceService
-from wijkzicht import online, warehouse
 from wijkzicht.errors import SourceError
-from wijkzicht.privacy import identifying
+from wijkzicht.monitor.stored import build_warehouse
+from wijkzicht.warehouse import online
+from wijkzicht.warehouse.privacy import identifying
 
 
 @pytest.mark.parametrize(
@@ -61,7 +62,7 @@ def test_a_file_with_a_column_naming_persons_stops_the_build(snapshot: Path, tmp
     shutil.copytree(snapshot / "cbs_kwb", root / "cbs_kwb")
     database = tmp_path / "wz.duckdb"
     with pytest.raises(SourceError, match="column 'Achternaam' identifies the name of a person") as error:
-        warehouse.build(database, [root])
+        build_warehouse(database, [root])
     assert "nplv_focusgebieden.csv" in str(error.value)
     assert not database.exists()
 
@@ -82,4 +83,4 @@ def test_boundaries_with_address_properties_are_refused(tmp_path: Path) -> None:
     with gzip.open(path, "wt", encoding="utf-8") as stream:
         json.dump({"type": "FeatureCollection", "features": [feature]}, stream)
     with pytest.raises(SourceError, match="column 'huisnummer' identifies an address"):
-        warehouse.build(tmp_path / "wz.duckdb", [tmp_path / "data"])
+        build_warehouse(tmp_path / "wz.duckdb", [tmp_path / "data"])

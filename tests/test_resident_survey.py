@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from wijkzicht.errors import SourceError
-from wijkzicht.resident_survey import known_area_codes, read_survey
+from wijkzicht.warehouse.resident_survey import known_area_codes, read_survey
 
 FILES = Path(__file__).parent / "fixtures" / "resident_survey"
 

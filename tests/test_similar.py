@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from wijkzicht import warehouse
 from wijkzicht.catalogue import load_catalogue
-from wijkzicht.cli import app
+from wijkzicht.cli.main import app
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.similar import CHARACTERISTICS, similar_areas
+from wijkzicht.monitor.similar import CHARACTERISTICS, similar_areas
 
 
 def test_characteristics_are_structural_context_only() -> None:

@@ -19,11 +19,14 @@ from typer.testing import CliRunner
 
 from police_fixture import PoliceService
 from small_snapshot import small_snapshot
-from wijkzicht import index, online, warehouse
-from wijkzicht.cli import app
+from wijkzicht import warehouse
+from wijkzicht.cli.main import app
 from wijkzicht.errors import SourceError
-from wijkzicht.perception import side_by_side
-from wijkzicht.profile import area_profile
+from wijkzicht.monitor import index
+from wijkzicht.monitor.perception import side_by_side
+from wijkzicht.monitor.profile import area_profile
+from wijkzicht.monitor.stored import build_warehouse
+from wijkzicht.warehouse import online
 from wijkzicht.web.app import create_app
 
 FILES = Path(__file__).parent / "fixtures" / "resident_survey"
@@ -48,7 +51,7 @@ def survey_root(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     with PoliceService(snapshot).client() as client:
         online.fetch("47018NED", cache, client=client, backoff_seconds=0)
     with_survey(cache, SURVEY)
-    warehouse.build(root / "wz.duckdb", [small_snapshot(snapshot, root / "snapshot"), cache])
+    build_warehouse(root / "wz.duckdb", [small_snapshot(snapshot, root / "snapshot"), cache])
     return root
 
 
@@ -143,7 +146,7 @@ def test_a_broken_survey_file_stops_the_build_naming_the_file_and_rows(
     cache = with_survey(tmp_path / "cache", FILES / "bad.csv")
     database = tmp_path / "wz.duckdb"
     with pytest.raises(SourceError) as refused:
-        warehouse.build(database, [small_snapshot(snapshot, tmp_path / "snapshot"), cache])
+        build_warehouse(database, [small_snapshot(snapshot, tmp_path / "snapshot"), cache])
     message = str(refused.value)
     assert str(cache / "bewoners" / "bad.csv") in message
     assert "row 2: unknown area code 'WK999999'" in message and "row 4: value 112" in message
@@ -160,7 +163,7 @@ def test_the_same_figure_in_two_survey_files_stops_the_build_naming_both(
         SourceError,
         match=r"utrecht_2023\.csv and .*utrecht_again\.csv, column '\w+': duplicate row for (GM|WK)0344",
     ):
-        warehouse.build(tmp_path / "wz.duckdb", [small_snapshot(snapshot, tmp_path / "snapshot"), cache])
+        build_warehouse(tmp_path / "wz.duckdb", [small_snapshot(snapshot, tmp_path / "snapshot"), cache])
 
 
 def test_survey_check_reports_the_rows_and_refuses_a_broken_file(survey_root: Path) -> None:
@@ -204,7 +207,7 @@ def test_survey_import_with_build_loads_the_figures(snapshot: Path, tmp_path: Pa
         tmp_path / "cache",
         tmp_path / "wz.duckdb",
     )
-    warehouse.build(database, [small])
+    build_warehouse(database, [small])
     where = ["--db", str(database), "--cache", str(cache), "--snapshot", str(small)]
     answer = runner.invoke(app, ["survey", "import", str(SURVEY), "--build", *where])
     assert answer.exit_code == 0, answer.output

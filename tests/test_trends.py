@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from wijkzicht import warehouse
-from wijkzicht.cli import app
+from wijkzicht.cli.main import app
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.trends import area_trends, harmonise_counts, register_judgement
+from wijkzicht.monitor.trends import area_trends, harmonise_counts, register_judgement
 
 OVERVECHT = "WK034403"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from wijkzicht.warehouse import MISSING_MARKERS
+from wijkzicht.warehouse.builder import MISSING_MARKERS
 
 SNAPSHOT_FIGURES = {
     # (level, boundary year) -> count, from SOURCES.md and the CBS region list

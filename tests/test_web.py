@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from wijkzicht.i18n import LANGUAGES, Translator, translations
 from wijkzicht.web import assets
-from wijkzicht.web.i18n import LANGUAGES, Translator, translations
 
 
 def test_every_label_exists_in_every_language() -> None:

@@ -1,5 +1,5 @@
 """`python -m wijkzicht` runs the command line."""
 
-from wijkzicht.cli import app
+from wijkzicht.cli.main import app
 
 app()

@@ -17,8 +17,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from wijkzicht import resident_input
-from wijkzicht.programmes import database
+from wijkzicht.programmes import database, resident_input
 from wijkzicht.programmes.accounts import COMMAND_LINE, add_user
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.models import ResidentInput

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from wijkzicht.cli import app
+from wijkzicht.cli.main import app
 from wijkzicht.programmes.accounts import Actor, authenticate
 from wijkzicht.programmes.database import OperationalDatabase
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.focus import load_focus_areas
+from wijkzicht.monitor.focus import load_focus_areas
 from wijkzicht.programmes import audit, progress, records, schemas
 from wijkzicht.programmes.accounts import COMMAND_LINE, Actor
 from wijkzicht.programmes.database import OperationalDatabase

@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, ROTTERDAM_ZUID, login
 from sqlalchemy import select
 
-from wijkzicht import resident_input
+from wijkzicht.programmes import resident_input
 from wijkzicht.programmes.accounts import COMMAND_LINE, add_user
 from wijkzicht.programmes.models import AuditEntry, ResidentInput
-from wijkzicht.resident_input import RateLimiter
+from wijkzicht.programmes.resident_input import RateLimiter
 
 API = "/api/programmes"
 BUURT = "BU05991087"  # Feijenoord, in wijk WK059910 of the Rotterdam-Zuid focus area

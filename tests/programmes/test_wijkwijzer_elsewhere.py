@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from programmes_helpers import ROTTERDAM_ZUID, login
 
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.profile import area_profile
+from wijkzicht.monitor.profile import area_profile
+from wijkzicht.monitor.similar import SimilarArea
 from wijkzicht.programmes.accounts import PUBLIC
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.schemas import check_theme_domains, theme_domains, vocabulary
-from wijkzicht.similar import SimilarArea
 from wijkzicht.wijkwijzer.elsewhere import carried_to_focus_boundaries, measures_of_similar_areas
 
 # Utrecht Overvecht: on the 2017 structure, Charlois (WK059915, in focus area Rotterdam-Zuid) is among its

@@ -1,7 +1,7 @@
 """A goal's progress, measured in the monitor warehouse, never typed in.
 
 The series is the area's figures for the goal's indicator and subgroup across periods on one boundary year,
-as `wijkzicht.trends` builds it (older periods join only where boundaries allow). The baseline is the
+as `wijkzicht.monitor.trends` builds it (older periods join only where boundaries allow). The baseline is the
 goal's baseline period in that series; the latest is the last period with a value. The pace so far
 (change per year from baseline to latest), carried on to the target year, says whether the goal is on
 track. See docs/method.md, "Voortgang van doelen".
@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
-from wijkzicht import focus, trends
-from wijkzicht.comparison import NATIONAL_CODE
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.monitor import focus, trends
+from wijkzicht.monitor.comparison import NATIONAL_CODE
 from wijkzicht.programmes.models import Goal
 
 G4 = ("GM0363", "GM0599", "GM0518", "GM0344")  # Amsterdam, Rotterdam, Den Haag, Utrecht

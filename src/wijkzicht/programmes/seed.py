@@ -13,7 +13,7 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wijkzicht import focus
+from wijkzicht.monitor import focus
 from wijkzicht.programmes.models import FocusArea, Organisation
 
 # The ministries that carry the Nationaal Programma Leefbaarheid en Veiligheid (see GUIDE.md, section 1).

@@ -17,14 +17,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wijkzicht import __version__, warehouse
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.programmes import web as programmes_web
+from wijkzicht.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from wijkzicht.programmes.database import database_url as programmes_database_url
-from wijkzicht.web import api, assets, bewoners, kaart, ondermijning, pages
+from wijkzicht.web import assets
 from wijkzicht.web.deps import WarehouseCache
-from wijkzicht.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from wijkzicht.web.monitor import api, kaart, ondermijning, pages
+from wijkzicht.web.programmes import routes as programmes_web
 from wijkzicht.web.render import page
-from wijkzicht.wijkwijzer import pages as wijkwijzer_pages
-from wijkzicht.wijkwijzer import web as wijkwijzer_web
+from wijkzicht.web.residents import pages as bewoners
+from wijkzicht.web.wijkwijzer import api as wijkwijzer_web
+from wijkzicht.web.wijkwijzer import pages as wijkwijzer_pages
 
 STATIC = Path(str(resources.files("wijkzicht.web"))) / "static"
 

@@ -10,9 +10,9 @@ from typing import Annotated, Literal, TypeVar
 import duckdb
 from fastapi import Depends, Query, Request
 
-from wijkzicht import perception
-from wijkzicht.areas import normalise_code
-from wijkzicht.profile import Profile, area_profile
+from wijkzicht.monitor import perception
+from wijkzicht.monitor.areas import normalise_code
+from wijkzicht.monitor.profile import Profile, area_profile
 
 
 def warehouse_cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from wijkzicht import __version__
-from wijkzicht.web.i18n import DEFAULT_LANGUAGE, Translator
+from wijkzicht.i18n import DEFAULT_LANGUAGE, Translator
 
 TEMPLATES = Jinja2Templates(directory=str(Path(str(resources.files("wijkzicht.web"))) / "templates"))
 

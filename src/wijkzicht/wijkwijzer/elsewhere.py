@@ -1,7 +1,7 @@
 """From figures to knowledge, second half: for an area's worst domains, the programme measures that similar
 areas run. A measure counts for a domain through its theme (`theme_domains` in programmes/vocabulary.yaml).
 
-Similar areas (`wijkzicht.similar`) lie on the boundaries of the structure data (2017 in the snapshot);
+Similar areas (`wijkzicht.monitor.similar`) lie on the boundaries of the structure data (2017 in the snapshot);
 focus areas are sets of wijken on the 2024 boundaries. A similar area is carried to 2024 with the VNG address
 matrices (`address_moves`), as the trends do: a code the matrices do not touch and that exists in 2024 stays
 itself, a changed code goes to the 2024 codes that received its addresses. It is *in* a focus area when at
@@ -17,12 +17,12 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wijkzicht.profile import Profile
+from wijkzicht.monitor.profile import Profile
+from wijkzicht.monitor.trends import MATRIX_VARIANT, MATRIX_YEAR
 from wijkzicht.programmes import records
 from wijkzicht.programmes.accounts import Actor
 from wijkzicht.programmes.models import FocusArea, Measure, Programme
 from wijkzicht.programmes.schemas import theme_domains
-from wijkzicht.trends import MATRIX_VARIANT, MATRIX_YEAR
 
 MOST_ADDRESSES = 0.5  # the share of a similar area's addresses that must lie in the focus area
 

@@ -1,0 +1,412 @@
+"""The analysis commands (`rank`, `explain`), registered on the main `wijkzicht` app."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.table import Table
+
+from wijkzicht import config, warehouse
+from wijkzicht.catalogue import Catalogue, load_catalogue
+from wijkzicht.cli.main import (
+    DbOption,
+    FormatOption,
+    Language,
+    OutputFormat,
+    _format_value,
+    _print_json,
+    app,
+    console,
+    user_errors,
+)
+from wijkzicht.errors import WijkzichtError
+from wijkzicht.monitor import comparison, focus, index, perception, similar, trends
+from wijkzicht.monitor.areas import LEVELS, get_area, normalise_code
+from wijkzicht.monitor.profile import area_profile
+
+PeriodOption = Annotated[int | None, typer.Option(help="Period (year); default the latest with scores")]
+SubgroupOption = Annotated[str | None, typer.Option(help="Age group: 18plus, 18tot65, 65plus or totaal")]
+BoundaryYearOption = Annotated[
+    int | None, typer.Option("--boundary-year", help="Boundary year; default latest")
+]
+JUDGEMENT_WORDS = {"better": "gunstiger", "worse": "ongunstiger", "equal": "gelijk"}
+WorstShareOption = Annotated[float, typer.Option(help="Share of areas per domain that counts as 'worst'")]
+
+
+@app.command()
+def rank(
+    level: Annotated[str, typer.Option(help="gemeente, wijk or buurt")] = "wijk",
+    domain: Annotated[str | None, typer.Option(help="Rank on one domain; default the overall index")] = None,
+    period: PeriodOption = None,
+    subgroup: SubgroupOption = None,
+    boundary_year: BoundaryYearOption = None,
+    gemeente: Annotated[str | None, typer.Option(help="Only areas of this gemeente, e.g. GM0599")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many areas")] = 25,
+    worst_share: WorstShareOption = 0.10,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Areas with the most problems first, on one domain or on the overall index (national percentiles)."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        catalogue = load_catalogue()
+        _check_choice(level, LEVELS[1:], "level")
+        if domain is not None:
+            _check_choice(domain, [d for d in catalogue.domains if d != "context"], "domain")
+        wanted = index.Selection(level, boundary_year, period, subgroup)
+        index.use_scores(con, catalogue, wanted, index.Settings(worst_share=worst_share))
+        chosen = index.latest_partition(con, wanted)
+        _, ranked = index.rank_areas(
+            con, chosen, domain=domain, within=[normalise_code(gemeente)] if gemeente else None, limit=limit
+        )
+        if output is OutputFormat.json:
+            _print_json([r.as_dict() for r in ranked])
+            return
+        console.print(
+            f"[bold]{domain or 'totaalindex'}[/] — {chosen.level}, periode {chosen.period}, "
+            f"grensjaar {chosen.boundary_year}, groep {chosen.subgroup}"
+        )
+        table = Table("#", "code", "naam", "score", "percentiel", "slechtste domeinen")
+        for r in ranked:
+            table.add_row(
+                str(r.rank),
+                r.code,
+                r.name or "",
+                f"{r.score:.1f}",
+                f"{r.percentile:.1f}",
+                ", ".join(r.worst_domains),
+            )
+        console.print(table if ranked else "[yellow]Geen gebieden voor deze selectie.[/]")
+
+
+@app.command()
+def explain(
+    code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK034403")],
+    period: PeriodOption = None,
+    subgroup: SubgroupOption = None,
+    boundary_year: BoundaryYearOption = None,
+    worst_share: WorstShareOption = 0.10,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Per domain the indicators, raw values, percentiles and contributions behind an area's scores."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        catalogue = load_catalogue()
+        found = get_area(con, code)
+        wanted = index.Selection(found.level, boundary_year, period, subgroup)
+        index.use_scores(con, catalogue, wanted, index.Settings(worst_share=worst_share))
+        explained = index.explain(con, found.code, wanted)
+        if output is OutputFormat.json:
+            _print_json({"area": found.as_dict(), **explained.as_dict()})
+            return
+        overall = (
+            f"totaalindex {explained.overall_score:.1f} (percentiel {explained.overall_percentile:.1f})"
+            if explained.overall_score is not None
+            else "geen totaalindex"
+        )
+        console.print(
+            f"[bold]{found.code}[/] {found.name} — periode {explained.period}, grensjaar "
+            f"{explained.boundary_year}, groep {explained.subgroup}: {overall}; "
+            f"slechtste {worst_share:.0%} in {len(explained.worst_domains)} domein(en)"
+        )
+        for domain in explained.domains:
+            console.print(_domain_table(domain, catalogue.domains[domain.domain]["nl"], catalogue))
+
+
+@app.command()
+def compare(
+    code: Annotated[str, typer.Argument(help="CBS area code, e.g. BU03630000")],
+    period: Annotated[int | None, typer.Option(help="Only this period (year)")] = None,
+    subgroup: SubgroupOption = None,
+    boundary_year: Annotated[
+        int | None, typer.Option("--boundary-year", help="Only this boundary year")
+    ] = None,
+    indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
+    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Each figure of an area beside its gemeente and the Netherlands, in plain words."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        found = get_area(con, code)
+        compared = comparison.compare(
+            con,
+            found.code,
+            period=period,
+            subgroup=subgroup,
+            boundary_year=boundary_year,
+            indicator=indicator,
+            language=lang.value,
+        )
+        if output is OutputFormat.json:
+            _print_json({"area": found.as_dict(), "comparisons": [c.as_dict() for c in compared]})
+            return
+        console.print(f"[bold]{found.code}[/] {found.name} ({found.level})")
+        table = Table(
+            "indicator", "groep", "periode", "waarde", "gemeente", "NL", "t.o.v. gemeente", "t.o.v. NL"
+        )
+        for c in compared:
+            value = (
+                _format_value(c.value) if c.value is not None else f"[dim]— {c.suppressed_reason or ''}[/]"
+            )
+            table.add_row(
+                c.name,
+                c.subgroup,
+                str(c.period),
+                value,
+                _optional(c.gemeente_value),
+                _optional(c.national_value),
+                c.versus_gemeente or "",
+                c.versus_national or "",
+            )
+        console.print(table if compared else "[yellow]Geen waarden voor deze selectie.[/]")
+
+
+@app.command("perception")
+def perception_command(
+    code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK059901")],
+    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Residents' perception beside the registered facts per theme, and the themes where they diverge."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        profile = area_profile(con, code, language=lang.value, similar_count=0)
+        document = perception.comparison_document(profile)
+        if output is OutputFormat.json:
+            _print_json({"area": profile.area.as_dict(), **document})
+            return
+        console.print(f"[bold]{profile.area.code}[/] {profile.area.name} ({profile.area.level})")
+        domains = load_catalogue().domains
+        for theme in document["themes"]:
+            verdict = "[bold red]beleving en feiten wijzen een andere kant op[/]" if theme["diverges"] else ""
+            table = Table("kant", "indicator", "periode", "waarde", "gemeente", "NL", "t.o.v. NL",
+                          title=f"{domains[theme['domain']][lang.value]} {verdict}")  # fmt: skip
+            for side, label in (("perceived", "beleving"), ("registered", "feiten")):
+                for f in theme[side]:
+                    value = (
+                        _optional(f["value"])
+                        if f["value"] is not None
+                        else f"[dim]— {f['suppressed_reason'] or ''}[/]"
+                    )
+                    table.add_row(label, f["name"], str(f["period"]), value, _optional(f["gemeente_value"]),
+                                  _optional(f["national_value"]), JUDGEMENT_WORDS.get(f["judgement"], ""))  # fmt: skip
+            console.print(table)
+        divergent = ", ".join(domains[d][lang.value] for d in document["divergent_themes"])
+        console.print(f"Tegenstrijdige thema's: {divergent or 'geen'}")
+        if not document["themes"]:
+            console.print("[yellow]Geen belevingscijfers voor dit gebied.[/]")
+
+
+@app.command("similar")
+def similar_command(
+    code: Annotated[str, typer.Argument(help="CBS code of a gemeente or wijk, e.g. WK034403")],
+    k: Annotated[int, typer.Option("-k", help="How many similar areas")] = 10,
+    boundary_year: Annotated[
+        int | None, typer.Option("--boundary-year", help="Default: most characteristics")
+    ] = None,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """The k areas of the same level most alike in density, age, households and urbanity (not origin)."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        found = get_area(con, code)
+        year, nearest = similar.similar_areas(con, found.code, k=k, boundary_year=boundary_year)
+        if output is OutputFormat.json:
+            _print_json(
+                {"area": found.as_dict(), "boundary_year": year, "similar": [a.as_dict() for a in nearest]}
+            )
+            return
+        console.print(f"[bold]{found.code}[/] {found.name}: gelijkende gebieden (grensjaar {year}, z-scores)")
+        table = Table("code", "naam", "afstand", *similar.CHARACTERISTICS)
+        for area in nearest:
+            table.add_row(
+                area.code,
+                area.name or "",
+                f"{area.distance:.2f}",
+                *(_optional(area.characteristics.get(name)) for name in similar.CHARACTERISTICS),
+            )
+        console.print(table)
+
+
+def _optional(value: float | None) -> str:
+    return "" if value is None else _format_value(value)
+
+
+def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalogue) -> Table:
+    heading = (
+        f"{title}: score {domain.score:.1f}, percentiel {domain.percentile:.1f}, "
+        f"dekking {domain.coverage:.0%}" + (" — [bold red]slechtste groep[/]" if domain.worst else "")
+        if domain.score is not None
+        else f"{title}: te weinig indicatoren voor een score"
+    )
+    table = Table(
+        "indicator", "waarde", "percentiel", "z", "gewicht", "bijdrage", title=heading, title_justify="left"
+    )
+    for part in domain.indicators:
+        name = catalogue.indicators[part.indicator].name_nl
+        if part.status != "ranked":
+            table.add_row(name, f"[dim]— {part.reason}[/]", "", "", "", "")
+            continue
+        table.add_row(
+            name,
+            f"{part.value:g}",
+            f"{part.percentile:.1f}",
+            "" if part.z_score is None else f"{part.z_score:+.2f}",
+            f"{part.weight:g}",
+            "" if part.contribution is None else f"{part.contribution:.2f}",
+        )
+    return table
+
+
+def _check_choice(value: str, allowed: list[str] | tuple[str, ...], what: str) -> None:
+    if value not in allowed:
+        raise WijkzichtError(f"unknown {what} {value!r} (expected one of: {', '.join(allowed)})")
+
+
+@app.command()
+def trend(
+    code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK034403")],
+    indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
+    subgroup: Annotated[str | None, typer.Option(help="Only this age group, e.g. 18plus")] = None,
+    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """An area's series per indicator across periods, each change judged against the indicator's direction."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        found = get_area(con, code)
+        series = trends.area_trends(
+            con, found.code, indicator=indicator, subgroup=subgroup, language=lang.value
+        )
+        if output is OutputFormat.json:
+            _print_json({"area": found.as_dict(), "trends": [t.as_dict() for t in series]})
+            return
+        console.print(f"[bold]{found.code}[/] {found.name} ({found.level})")
+        table = Table(
+            "indicator", "groep", "grensjaar", "reeks", "veranderingen", "eerste → laatste", "methode"
+        )
+        for t in series:
+            table.add_row(
+                t.name,
+                t.subgroup,
+                str(t.boundary_year),
+                "; ".join(
+                    f"{period}: {'—' if value is None else _format_value(value)}"
+                    for period, value in t.points
+                ),
+                "; ".join(_change_text(step) for step in t.steps),
+                _change_text(t.overall) if t.overall else "",
+                "; ".join([*t.methods, *(f"niet vergelijkbaar — {n}" for n in t.not_comparable)]),
+            )
+        console.print(table if series else "[yellow]Geen reeksen met twee of meer perioden.[/]")
+
+
+def _change_text(change: trends.Change) -> str:
+    return f"{change.from_period}→{change.to_period} {change.change:+.1f} {change.words}"
+
+
+focus_app = typer.Typer(
+    help="The programme's focus areas and aggregates of any set of areas.", no_args_is_help=True
+)
+app.add_typer(focus_app, name="focus")
+
+
+@focus_app.command("list")
+def focus_list(output: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
+    """The 20 NPLV focus areas: gemeente, number of CBS wijken, 2024 population and certainty."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        areas = _validated_focus_areas(con)
+        totals = {a.name: sum(focus.populations(con, list(a.wijken)).values()) for a in areas}
+        if output is OutputFormat.json:
+            _print_json([{**a.as_dict(), "inwoners_2024": totals[a.name]} for a in areas])
+            return
+        table = Table("#", "focusgebied", "gemeente", "wijken", "inwoners 2024", "zekerheid")
+        for a in areas:
+            table.add_row(
+                str(a.number),
+                a.name,
+                a.gemeente_code,
+                str(len(a.wijken)),
+                _format_value(totals[a.name]),
+                a.certainty,
+            )
+        console.print(table)
+
+
+@focus_app.command("show")
+def focus_show(
+    name: Annotated[str, typer.Argument(help="Name or number of a focus area, e.g. 'Rotterdam-Zuid' or 9")],
+    period: Annotated[int | None, typer.Option(help="Only this period (year)")] = None,
+    subgroup: SubgroupOption = None,
+    indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
+    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """A focus area's aggregated figures beside its gemeente and the Netherlands."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        area = focus.find_focus_area(_validated_focus_areas(con), name)
+        figures = focus.aggregate(
+            con, list(area.wijken), period=period, subgroup=subgroup, indicator=indicator, language=lang.value
+        )
+        title = f"[bold]{area.name}[/] ({area.gemeente_code}; {', '.join(area.wijken)}; zekerheid {area.certainty})"
+        _print_aggregate(title, {"focus_area": area.as_dict()}, figures, output)
+
+
+@focus_app.command("aggregate")
+def focus_aggregate(
+    codes: Annotated[list[str], typer.Argument(help="CBS codes of one level, e.g. WK059910 WK059915")],
+    period: Annotated[int | None, typer.Option(help="Only this period (year)")] = None,
+    subgroup: SubgroupOption = None,
+    indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
+    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    output: FormatOption = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Aggregated figures of any set of areas: sums of counts, population-weighted means of rates."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        figures = focus.aggregate(
+            con, codes, period=period, subgroup=subgroup, indicator=indicator, language=lang.value
+        )
+        _print_aggregate(f"[bold]{', '.join(codes)}[/]", {"codes": codes}, figures, output)
+
+
+def _validated_focus_areas(con: duckdb.DuckDBPyConnection) -> list[focus.FocusArea]:
+    areas = focus.load_focus_areas()
+    focus.validate_focus_areas(con, areas)
+    return areas
+
+
+def _print_aggregate(
+    title: str, header: dict[str, object], figures: list[focus.AggregateFigure], output: OutputFormat
+) -> None:
+    if output is OutputFormat.json:
+        _print_json({**header, "figures": [f.as_dict() for f in figures]})
+        return
+    console.print(title)
+    table = Table(
+        "indicator",
+        "groep",
+        "periode",
+        "waarde",
+        "gemeente",
+        "NL",
+        "t.o.v. gemeente",
+        "t.o.v. NL",
+        "gebieden",
+    )
+    for f in figures:
+        table.add_row(
+            f.name,
+            f.subgroup,
+            str(f.period),
+            _optional(f.value),
+            _optional(f.gemeente_value),
+            _optional(f.national_value),
+            f.versus_gemeente or "",
+            f.versus_national or "",
+            f.note,
+        )
+    console.print(table if figures else "[yellow]Geen waarden voor deze selectie.[/]")

@@ -1,0 +1,80 @@
+"""`wijkzicht ondermijning CODE`: the Zicht op Ondermijning view in the terminal, registered on the main app."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from wijkzicht import config, warehouse
+from wijkzicht.cli.main import (
+    DbOption,
+    FormatOption,
+    Language,
+    OutputFormat,
+    _print_json,
+    app,
+    console,
+    user_errors,
+)
+from wijkzicht.i18n import Translator
+from wijkzicht.monitor.ondermijning import AreaView, ThemePosition, area_view
+
+
+@app.command()
+def ondermijning(
+    code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK034403")],
+    output: FormatOption = OutputFormat.table,
+    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    db: DbOption = None,
+) -> None:
+    """Zicht op Ondermijning: risk factors for undermining crime per theme, side by side (never one score)."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        view = area_view(con, code, lang.value)
+        if output is OutputFormat.json:
+            _print_json(view.as_dict())
+            return
+        _print_view(view, Translator(lang.value))
+
+
+def _print_view(view: AreaView, t: Translator) -> None:
+    level = t(f"level.{view.level}")
+    console.print(
+        f"[bold]{view.code}[/] {view.name} ({t('ondermijning.area', level=level, code=view.code, year=view.boundary_year)})\n"
+    )
+    for text in view.explanation.values():
+        console.print(text, style="dim")
+    console.print()
+    if not view.shown:
+        console.print(f"[yellow]{view.not_shown_reason}[/]")
+        return
+    for theme in view.themes:
+        console.print(_theme_table(theme, t))
+
+
+def _theme_table(theme: ThemePosition, t: Translator) -> Table:
+    if theme.mean_percentile is not None:
+        position = t(
+            "ondermijning.summary",
+            percentile=f"{theme.mean_percentile:.0f}",
+            used=theme.indicators_with_position,
+            total=theme.indicators_in_theme,
+        ) + (f", {t('ondermijning.limited_short')}" if theme.limited_coverage else "")
+    else:
+        position = t("ondermijning.summary_none")
+    table = Table(
+        *(t(f"ondermijning.{key}") for key in ("indicator", "value", "percentile", "period", "remark")),
+        title=f"{theme.name}: {position}",
+    )
+    for i in theme.indicators:
+        table.add_row(
+            f"{i.name} ({i.unit})",
+            f"{i.value:.1f}" if i.value is not None else "—",
+            f"{i.percentile:.0f}" if i.percentile is not None else "—",
+            f"{i.period}, {t('ondermijning.boundary', year=i.boundary_year)}" if i.period else "",
+            i.reason or "",
+        )
+    for planned in theme.not_available:
+        table.add_row(planned["name"], "—", "—", "", planned["reason"])
+    return table

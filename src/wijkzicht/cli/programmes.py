@@ -1,0 +1,163 @@
+"""Programme steering commands, registered on the main `wijkzicht` app: `programmes migrate|seed`,
+`users add|list`, `report FOCUSAREA`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from wijkzicht import config, warehouse
+from wijkzicht.cli.main import DbOption, Language, app, console, user_errors
+from wijkzicht.errors import WijkzichtError
+from wijkzicht.monitor import focus
+from wijkzicht.programmes import accounts, database, seed
+from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.programmes.models import ROLES, FocusArea, User
+from wijkzicht.web.programmes import report
+
+programmes_app = typer.Typer(help="The operational database of programme steering.", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts of programme steering.", no_args_is_help=True)
+app.add_typer(programmes_app, name="programmes")
+app.add_typer(users_app, name="users")
+
+ProgrammesDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--programmes-db",
+        help="SQLAlchemy URL of the operational database [env WIJKZICHT_PROGRAMMES_DB; default "
+        "sqlite:///…/programmes.sqlite beside the warehouse], e.g. postgresql+psycopg://user@host/wijkzicht",
+    ),
+]
+NATIONAL = ("nederland", "landelijk", "national")
+
+
+def _open(url: str) -> OperationalDatabase:
+    store = OperationalDatabase.open(url)
+    if store.engine.dialect.name == "sqlite":
+        database.upgrade(store.engine)
+    else:
+        database.require_current(store.engine)
+    return store
+
+
+@programmes_app.command("migrate")
+def migrate(
+    revision: Annotated[str, typer.Option(help="Target revision; 'base' empties the database")] = "head",
+    db: DbOption = None,
+    programmes_db: ProgrammesDbOption = None,
+) -> None:
+    """Bring the operational database to a revision (upgrade or downgrade)."""
+    with user_errors():
+        store = OperationalDatabase.open(database.database_url(programmes_db, db))
+        current = database.current_revision(store.engine)
+        if revision == "base" or (revision != "head" and current and revision < current):
+            database.downgrade(store.engine, revision)
+        else:
+            database.upgrade(store.engine, revision)
+        console.print(
+            f"programmadatabase: revisie {current or '-'} -> {database.current_revision(store.engine) or '-'}"
+        )
+        store.close()
+
+
+@programmes_app.command("seed")
+def seed_command(db: DbOption = None, programmes_db: ProgrammesDbOption = None) -> None:
+    """Add the 20 focus areas (with gemeente and wijken), their gemeenten and the ministries."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        store = _open(database.database_url(programmes_db, db))
+        with store.writing(accounts.COMMAND_LINE) as session:
+            done = seed.seed(session, con)
+        store.close()
+        console.print(
+            f"{done.focus_areas_added} focusgebieden toegevoegd, {done.focus_areas_updated} bijgewerkt, "
+            f"{done.organisations_added} organisaties toegevoegd"
+        )
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Login name (letters, digits, . _ @ -)")],
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}")],
+    name: Annotated[str, typer.Option("--name", help="Display name")],
+    focus_area: Annotated[str | None, typer.Option(help="Name or number (partner, area_editor)")] = None,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input")] = False,
+    db: DbOption = None,
+    programmes_db: ProgrammesDbOption = None,
+) -> None:
+    """Add an account; the first administrator is made this way. The password is asked, never an argument."""
+    with user_errors():
+        password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(
+            "Wachtwoord", hide_input=True, confirmation_prompt=True
+        )  # fmt: skip
+        store = _open(database.database_url(programmes_db, db))
+        with store.writing(accounts.COMMAND_LINE) as session:
+            area_id = _focus_area_id(session, focus_area) if focus_area else None
+            user = accounts.add_user(
+                session, accounts.COMMAND_LINE, username=username, display_name=name, role=role,
+                password=password, focus_area_id=area_id,
+            )  # fmt: skip
+            console.print(f"gebruiker [bold]{user.username}[/] ({user.role}) toegevoegd")
+        store.close()
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None, programmes_db: ProgrammesDbOption = None) -> None:
+    """Every account with its role and focus area."""
+    with user_errors():
+        store = _open(database.database_url(programmes_db, db))
+        table = Table("gebruiker", "naam", "rol", "focusgebied", "actief")
+        with store.reading() as session:
+            for user in session.scalars(select(User).order_by(User.username)):
+                table.add_row(user.username, user.display_name, user.role, str(user.focus_area_id or ""),
+                              "ja" if user.active else "nee")  # fmt: skip
+        store.close()
+        console.print(table)
+
+
+def _focus_area_id(session: object, wanted: str) -> int:
+    names = [
+        focus.FocusArea(area.id, area.name, area.gemeente_code, tuple(area.wijken), "-", area.certainty)
+        for area in session.scalars(select(FocusArea))  # type: ignore[attr-defined]
+    ]
+    if not names:
+        raise WijkzichtError(
+            "no focus areas in the programmes database: run `wijkzicht programmes seed` first"
+        )
+    return focus.find_focus_area(names, wanted).number
+
+
+@app.command("report")
+def report_command(
+    focus_area: Annotated[str, typer.Argument(help="Focus area (name or number), or 'nederland' for all")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to .pdf or .html")] = None,
+    public: Annotated[bool, typer.Option(help="Only published parts, as the public sees them")] = False,
+    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    db: DbOption = None,
+    programmes_db: ProgrammesDbOption = None,
+) -> None:
+    """The governance report on progress and blockages, as PDF or HTML (default: HTML on standard output)."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        if output is not None and output.suffix not in (".pdf", ".html"):
+            raise WijkzichtError(f"--output: {output} must end in .pdf or .html")
+        store = _open(database.database_url(programmes_db, db))
+        actor = accounts.PUBLIC if public else accounts.Actor(None, "commandoregel", "analyst")
+        with store.reading() as session:
+            if focus_area.strip().lower() in NATIONAL:
+                document = report.national_report(session, actor, con)
+            else:
+                document = report.area_report(session, actor, con, _focus_area_id(session, focus_area))
+            html = report.render_html(document, lang.value)
+        store.close()
+        if output is None:
+            sys.stdout.write(html)
+        elif output.suffix == ".pdf":
+            output.write_bytes(report.render_pdf(html))
+        else:
+            output.write_text(html, encoding="utf-8")
+        if output is not None:
+            console.print(f"rapport geschreven naar {output}")

@@ -1,0 +1,1 @@
+"""The monitor: analysis over the warehouse (areas, figures, scores, comparisons, trends, maps)."""

@@ -1,0 +1,554 @@
+"""The monitor's index: standardised indicators, domain scores, stacking and the overall index.
+
+Every step is set-based DuckDB SQL on TEMP tables of the open connection, so the results stay
+inspectable (`standardised`, `domain_scores`, `area_index`) and a full recompute of every level,
+boundary year, period and subgroup takes under two seconds. The build stores the result with the default
+settings in the warehouse (`store_scores`); other settings recompute into TEMP tables that shadow it.
+A *partition* is one (level, boundary year, period, subgroup): areas are only ever compared with the
+other areas of their own partition.
+
+1. `score_input`: the observations of scored indicators, each with the population used for
+   minimum-population suppression (same code, nearest boundary year; see docs/method.md).
+2. `standardised`: per indicator and partition, the national percentile (0..100, mid-rank for ties)
+   and z-score, with the direction applied so that higher always means more problems.
+3. `domain_scores`: the weighted mean of an area's indicator percentiles per domain, its coverage,
+   the domain's percentile among the areas of the partition and a flag for the worst share.
+4. `area_index`: per area the number and names of the domains in the worst share (stacking) and an
+   overall index: the mean of exponentially transformed domain ranks (English Indices of Deprivation).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import duckdb
+
+from wijkzicht.catalogue import Catalogue, Indicator
+from wijkzicht.errors import WijkzichtError
+
+PARTITION = ("level", "boundary_year", "period", "subgroup")
+# English Indices of Deprivation: X = -23 ln(1 - R (1 - e^(-100/23))) maps the rank fraction R in (0, 1]
+# onto 0..100 so that only the most deprived part of a domain reaches high values; a very bad domain
+# is then not cancelled by a good one.
+EXPONENTIAL_CONSTANT = 23.0
+EXPONENTIAL_SPAN = 1 - math.exp(-100 / EXPONENTIAL_CONSTANT)
+
+
+@dataclass(frozen=True)
+class Settings:
+    worst_share: float = 0.10  # the "worst decile": share of a level's areas flagged per domain
+    min_coverage: float = 0.5  # share of a domain's published indicators an area needs for a score
+
+    def __post_init__(self) -> None:
+        if not 0 < self.worst_share < 1:
+            raise WijkzichtError(f"worst share must lie between 0 and 1, not {self.worst_share}")
+        if not 0 < self.min_coverage <= 1:
+            raise WijkzichtError(f"minimum coverage must lie in (0, 1], not {self.min_coverage}")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which partitions to compute; partitions are independent, so a selection never changes a result."""
+
+    level: str | None = None
+    boundary_year: int | None = None
+    period: int | None = None
+    subgroup: str | None = None
+
+    def where(self, alias: str) -> tuple[str, list[object]]:
+        chosen = [(column, value) for column, value in asdict(self).items() if value is not None]
+        clause = " AND ".join(f"{alias}.{column} = ?" for column, _ in chosen) or "TRUE"
+        return clause, [value for _, value in chosen]
+
+    def literal_where(self, alias: str) -> str:
+        """The same filter with the values written out, for a view (which cannot take parameters)."""
+        chosen = [(column, value) for column, value in asdict(self).items() if value is not None]
+        return " AND ".join(f"{alias}.{column} = {_sql_literal(value)}" for column, value in chosen) or "TRUE"
+
+
+def _sql_literal(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def scored_indicators(catalogue: Catalogue) -> list[Indicator]:
+    return [indicator for indicator in catalogue.indicators.values() if indicator.scored]
+
+
+def register_indicators(con: duckdb.DuckDBPyConnection, indicators: list[Indicator]) -> None:
+    """The scored part of the catalogue as a TEMP table, so a test can score with a changed catalogue."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE score_indicators (indicator VARCHAR PRIMARY KEY, domain VARCHAR,
+           direction VARCHAR, weight DOUBLE, min_population INTEGER)"""
+    )
+    rows = [(i.id, i.domain, i.direction, i.weight, i.min_population) for i in indicators if i.scored]
+    if rows:
+        con.executemany("INSERT INTO score_indicators VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def prepare_input(con: duckdb.DuckDBPyConnection, selection: Selection) -> None:
+    """A view of the observations of the registered indicators, each with the population for suppression.
+
+    A view, not a table: copying three million rows would cost more than the whole standardisation.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW score_input AS
+        SELECT o.indicator, o.subgroup, o.area_code, o.level, o.boundary_year, o.period, o.value,
+               o.missing_reason, coalesce(s.min_population, t.min_population, 0) AS min_population,
+               a.population, a.population_year
+        FROM observations o
+        JOIN score_indicators s USING (indicator)
+        JOIN provenance p USING (source_id)
+        LEFT JOIN tables t ON t.table_id = p.source_table
+        LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year
+        WHERE o.level <> 'land' AND {selection.literal_where("o")}
+        """
+    )
+
+
+def standardise(con: duckdb.DuckDBPyConnection) -> None:
+    """Percentile (mid-rank) and z-score per indicator series; higher always means more problems.
+
+    A series is one indicator in one partition. Mid-ranks (the mean of the tied positions) put a tie in
+    the middle of its positions, so flipping an indicator's direction mirrors every percentile exactly
+    (p becomes 100 - p). Positions are counted over the distinct values of a series (survey percentages
+    have few), which is several times faster than a window over every area.
+
+    The millions of rows are kept narrow (`standardised_values`: series number, area, status, value,
+    percentile, z-score); what is the same for a whole series lives once in `score_series`, and the view
+    `standardised` joins the two for reading.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE score_series AS
+        SELECT (row_number() OVER (ORDER BY indicator, subgroup, level, boundary_year, period))::INTEGER
+                   AS series, *
+        FROM (SELECT DISTINCT i.indicator, i.subgroup, i.level, i.boundary_year, i.period, s.domain, s.weight,
+                     s.direction = 'higher_is_worse' AS worse_when_higher
+              FROM score_input i JOIN score_indicators s USING (indicator))
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE standardised_values AS
+        WITH judged AS (
+            SELECT s.series, i.area_code,
+                   CASE WHEN i.value IS NULL THEN 'missing'
+                        WHEN i.population < i.min_population THEN 'suppressed'
+                        ELSE 'ranked' END::ENUM('ranked', 'missing', 'suppressed') AS status,
+                   CASE WHEN status <> 'suppressed' THEN i.value END AS value,  -- never passed on
+                   CASE WHEN status = 'missing' THEN i.missing_reason
+                        WHEN status = 'suppressed'
+                        THEN format('minder dan {} inwoners ({} in grensjaar {})',
+                                    i.min_population, i.population::BIGINT, i.population_year)
+                   END AS reason,
+                   CASE WHEN status <> 'ranked' THEN NULL
+                        WHEN s.worse_when_higher THEN i.value ELSE -i.value END AS oriented
+            FROM score_input i
+            JOIN score_series s USING (indicator, subgroup, level, boundary_year, period)
+        ),
+        distinct_values AS (
+            SELECT series, oriented, count(*) AS tied FROM judged WHERE oriented IS NOT NULL GROUP BY ALL
+        ),
+        positions AS (
+            SELECT *, sum(tied) OVER (PARTITION BY series ORDER BY oriented
+                                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - tied AS below
+            FROM distinct_values
+        ),
+        spread AS (
+            SELECT series, count(oriented) AS areas, avg(oriented) AS mean, stddev_pop(oriented) AS sd
+            FROM judged GROUP BY ALL
+        )
+        SELECT j.series, j.area_code, j.status, j.value, j.reason,
+               CASE WHEN j.oriented IS NULL THEN NULL
+                    WHEN s.areas = 1 THEN 50.0
+                    ELSE 100.0 * (p.below + (p.tied - 1) / 2.0) / (s.areas - 1) END AS percentile,
+               CASE WHEN s.sd > 0 THEN (j.oriented - s.mean) / s.sd END AS z_score
+        FROM judged j
+        JOIN spread s USING (series)
+        LEFT JOIN positions p USING (series, oriented)
+        """
+    )
+    con.execute(_standardised_view("temp"))
+
+
+def _standardised_view(schema: str) -> str:
+    """The wide view of the standardised rows, over the tables of one schema (temp or main)."""
+    create = (
+        "CREATE OR REPLACE TEMP VIEW standardised" if schema == "temp" else "CREATE VIEW main.standardised"
+    )
+    return f"""
+        {create} AS
+        SELECT s.indicator, s.subgroup, v.area_code, s.level, s.boundary_year, s.period, s.domain, s.weight,
+               v.status, v.value, v.reason, v.percentile, v.z_score
+        FROM {schema}.standardised_values v JOIN {schema}.score_series s USING (series)
+        """
+
+
+def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Weighted mean of indicator percentiles per area and domain; its rank and worst-share flag.
+
+    Coverage is the number of the area's ranked indicators over the domain's indicators published for
+    the partition; below `min_coverage` the area gets no score for that domain rather than a thin one.
+    """
+    partition = ", ".join(PARTITION)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE domain_scores AS
+        WITH domain_series AS (  -- each series with the number of its (partition, domain) ranking
+            SELECT series, weight, dense_rank() OVER (ORDER BY {partition}, domain) AS ranking
+            FROM score_series
+        ),
+        per_area AS (
+            SELECT v.area_code, d.ranking, count(*) AS indicators_used,
+                   sum(d.weight * v.percentile) / sum(d.weight) AS score
+            FROM standardised_values v JOIN domain_series d USING (series)
+            WHERE v.status = 'ranked' GROUP BY ALL
+        ),
+        published AS (  -- a domain's indicators with at least one ranked area in the partition
+            SELECT d.ranking, any_value(s.level) AS level, any_value(s.boundary_year) AS boundary_year,
+                   any_value(s.period) AS period, any_value(s.subgroup) AS subgroup,
+                   any_value(s.domain) AS domain, count(*) AS indicators_published
+            FROM domain_series d JOIN score_series s USING (series)
+            WHERE series IN (SELECT series FROM standardised_values WHERE status = 'ranked')
+            GROUP BY d.ranking
+        ),
+        covered AS (
+            SELECT a.*, p.* EXCLUDE (ranking), a.indicators_used / p.indicators_published AS coverage
+            FROM per_area a JOIN published p USING (ranking)
+            WHERE a.indicators_used >= ? * p.indicators_published
+        ),
+        positioned AS (
+            SELECT *,
+                   rank() OVER (PARTITION BY ranking ORDER BY score) AS first_position,
+                   count(*) OVER (PARTITION BY ranking) + 1
+                       - rank() OVER (PARTITION BY ranking ORDER BY score DESC) AS last_position,
+                   count(*) OVER (PARTITION BY ranking) AS areas
+            FROM covered
+        )
+        -- rank_fraction is the share of areas at most as bad (IoD's R); the worst share counts the areas at
+        -- least as bad, so a tie at the threshold is either wholly in or wholly out.
+        SELECT area_code, {partition}, domain, score, indicators_used, indicators_published, coverage, areas,
+               CASE WHEN areas = 1 THEN 50.0
+                    ELSE 100.0 * ((first_position + last_position) / 2.0 - 1) / (areas - 1) END AS percentile,
+               -{EXPONENTIAL_CONSTANT} * ln(1 - last_position / areas * {EXPONENTIAL_SPAN})
+                   AS exponential_score,
+               (areas - first_position + 1) / areas <= ? AS worst
+        FROM positioned
+        """,
+        [settings.min_coverage, settings.worst_share],
+    )
+
+
+def stack(con: duckdb.DuckDBPyConnection) -> None:
+    """Per area: the domains in the worst share (stacking) and the overall index with its percentile."""
+    partition = ", ".join(PARTITION)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE area_index AS
+        WITH combined AS (
+            SELECT area_code, {partition}, avg(exponential_score) AS score, count(*) AS domains_scored,
+                   count(*) FILTER (WHERE worst) AS worst_domains,
+                   coalesce(list(domain ORDER BY domain) FILTER (WHERE worst), []) AS worst_domain_names
+            FROM domain_scores GROUP BY ALL
+        ),
+        positioned AS (
+            SELECT *,
+                   rank() OVER (PARTITION BY {partition} ORDER BY score) AS first_position,
+                   count(*) OVER (PARTITION BY {partition}, score) AS tied,
+                   count(*) OVER (PARTITION BY {partition}) AS areas
+            FROM combined
+        )
+        SELECT * EXCLUDE (first_position, tied),
+               CASE WHEN areas = 1 THEN 50.0
+                    ELSE 100.0 * (first_position + (tied - 1) / 2.0 - 1) / (areas - 1) END AS percentile
+        FROM positioned
+        """
+    )
+
+
+def compute(
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    selection: Selection | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Recompute every step for the selection (everything by default) into the connection's TEMP tables."""
+    register_indicators(con, scored_indicators(catalogue))
+    prepare_input(con, selection or Selection())
+    score_from_input(con, settings or Settings())
+
+
+def score_from_input(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Steps 2-4 on an existing `score_input` table (the warehouse's, or a test's own)."""
+    standardise(con)
+    score_domains(con, settings)
+    stack(con)
+
+
+# Stored sorted by area, so that reading one area's scores touches few row groups.
+STORED_SCORES = {
+    "score_series": "series",
+    "standardised_values": "area_code, series",
+    "domain_scores": "area_code, level, boundary_year, period, subgroup, domain",
+    "area_index": "area_code, level, boundary_year, period, subgroup",
+}
+
+
+def store_scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
+    """Compute every partition with the default settings and keep the result as warehouse tables.
+
+    The build does this once, so the CLI and the web application read scores instead of recomputing them;
+    a recompute with other settings (`use_scores`) shadows the stored tables with TEMP tables of the same
+    names on its own connection only.
+    """
+    compute(con, catalogue)
+    for table, order in STORED_SCORES.items():
+        con.execute(f"CREATE OR REPLACE TABLE main.{table} AS SELECT * FROM temp.{table} ORDER BY {order}")
+    con.execute("DROP VIEW temp.standardised")
+    for table in STORED_SCORES:
+        con.execute(f"DROP TABLE temp.{table}")
+    con.execute(_standardised_view("main"))
+
+
+def use_scores(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, selection: Selection, settings: Settings
+) -> None:
+    """The stored scores serve the default settings; other settings recompute the selection on `con`."""
+    if settings != Settings():
+        compute(con, catalogue, selection, settings)
+
+
+# --- Reading the results ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankedArea:
+    rank: int
+    code: str
+    name: str | None
+    level: str
+    boundary_year: int
+    period: int
+    subgroup: str
+    score: float
+    percentile: float
+    worst_domains: list[str]
+    domains_scored: int
+    coverage: float | None = None  # for a domain ranking only
+    gemeente_name: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+# How a ranking can be ordered: by rank (most problems first) either way, by name, or by gemeente name.
+RANK_ORDERS = {
+    "rank": "n.rank",
+    "-rank": "n.rank DESC",
+    "name": "lower(coalesce(a.name, n.area_code)), n.rank",
+    "-name": "lower(coalesce(a.name, n.area_code)) DESC, n.rank",
+    "gemeente": "lower(g.name) NULLS LAST, n.rank",
+    "-gemeente": "lower(g.name) DESC NULLS LAST, n.rank",
+}
+
+
+def rank_areas(
+    con: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    *,
+    domain: str | None = None,
+    within: list[str] | None = None,
+    order: str = "rank",
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[int, list[RankedArea]]:
+    """Areas from most to least problems on one domain, or on the overall index without a domain: the
+    number of areas that match, and those of the requested page in the requested order.
+
+    `within` keeps only the areas inside any of the given gemeenten or wijken (by code: a buurt's code
+    extends its wijk's, a wijk's its gemeente's). The percentile is always the national one: the filter only
+    narrows the list afterwards.
+    """
+    if order not in RANK_ORDERS:
+        raise WijkzichtError(f"unknown order {order!r} (expected one of: {', '.join(RANK_ORDERS)})")
+    where, parameters = selection.where("r")
+    if domain is None:
+        source = "SELECT *, NULL::DOUBLE AS coverage FROM area_index"
+    else:
+        source = """SELECT d.*, x.worst_domain_names, x.domains_scored FROM domain_scores d
+                    JOIN area_index x USING (area_code, level, boundary_year, period, subgroup)
+                    WHERE d.domain = ?"""
+        parameters = [domain, *parameters]
+    rows = con.execute(
+        f"""
+        WITH chosen AS (
+            SELECT r.*, CASE WHEN r.level <> 'gemeente' THEN 'GM' || substr(r.area_code, 3, 4) END AS gemeente
+            FROM ({source}) r
+            WHERE {where} AND (?::VARCHAR[] IS NULL OR list_bool_or(
+                [starts_with(substr(r.area_code, 3), substr(c, 3)) FOR c IN ?::VARCHAR[]]))
+        ),
+        numbered AS (
+            SELECT *, row_number() OVER (ORDER BY score DESC, area_code) AS rank, count(*) OVER () AS total
+            FROM chosen
+        )
+        SELECT n.rank, n.area_code, a.name, n.level, n.boundary_year, n.period, n.subgroup, n.score,
+               n.percentile, n.worst_domain_names, n.domains_scored, n.coverage, g.name, n.total
+        FROM numbered n
+        LEFT JOIN areas a ON a.code = n.area_code AND a.boundary_year = n.boundary_year
+        LEFT JOIN areas g ON g.code = n.gemeente AND g.boundary_year = n.boundary_year
+        ORDER BY {RANK_ORDERS[order]} LIMIT ? OFFSET ?
+        """,
+        [*parameters, within, within, limit, offset],
+    ).fetchall()
+    total = rows[0][-1] if rows else _count_ranked(con, source, where, parameters, within)
+    return total, [RankedArea(*row[:-1]) for row in rows]
+
+
+def _count_ranked(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    where: str,
+    parameters: list[object],
+    within: list[str] | None,
+) -> int:
+    """The number of matching areas when the requested page lies past the last one."""
+    return con.execute(
+        f"""SELECT count(*) FROM ({source}) r WHERE {where} AND (?::VARCHAR[] IS NULL OR list_bool_or(
+                [starts_with(substr(r.area_code, 3), substr(c, 3)) FOR c IN ?::VARCHAR[]]))""",
+        [*parameters, within, within],
+    ).fetchone()[0]
+
+
+@dataclass(frozen=True)
+class IndicatorContribution:
+    indicator: str
+    status: str  # ranked | suppressed | missing
+    value: float | None
+    percentile: float | None
+    z_score: float | None
+    weight: float
+    contribution: float | None  # this indicator's share of the domain score (sums to the score)
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class DomainExplanation:
+    domain: str
+    score: float | None
+    percentile: float | None
+    worst: bool
+    coverage: float | None
+    indicators: list[IndicatorContribution] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    code: str
+    level: str
+    boundary_year: int
+    period: int
+    subgroup: str
+    overall_score: float | None
+    overall_percentile: float | None
+    worst_domains: list[str]
+    domains: list[DomainExplanation]
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def explain(con: duckdb.DuckDBPyConnection, code: str, selection: Selection) -> Explanation:
+    """Why an area scores as it does: per domain each indicator's value, percentile and contribution."""
+    key = _explained_partition(con, code, selection)
+    level, boundary_year, period, subgroup = key
+    overall = con.execute(
+        "SELECT score, percentile, worst_domain_names FROM area_index WHERE area_code = ? AND level = ? "
+        "AND boundary_year = ? AND period = ? AND subgroup = ?",
+        [code, *key],
+    ).fetchone()
+    domains = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT domain, score, percentile, worst, coverage FROM domain_scores WHERE area_code = ? "
+            "AND level = ? AND boundary_year = ? AND period = ? AND subgroup = ?",
+            [code, *key],
+        ).fetchall()
+    }
+    indicators = con.execute(
+        """
+        SELECT domain, indicator, status, value, percentile, z_score, weight,
+               CASE WHEN status = 'ranked'
+                    THEN weight * percentile / sum(weight) FILTER (WHERE status = 'ranked')
+                         OVER (PARTITION BY domain) END AS contribution,
+               reason
+        FROM standardised
+        WHERE area_code = ? AND level = ? AND boundary_year = ? AND period = ? AND subgroup = ?
+        ORDER BY domain, contribution DESC NULLS LAST, indicator
+        """,
+        [code, *key],
+    ).fetchall()
+    explained = []
+    for domain in sorted({row[0] for row in indicators}):
+        score, percentile, worst, coverage = domains.get(domain, (None, None, False, None))
+        parts = [IndicatorContribution(*row[1:]) for row in indicators if row[0] == domain]
+        if score is None:  # too little coverage: the percentiles are shown, but they make no score
+            parts = [IndicatorContribution(**{**asdict(p), "contribution": None}) for p in parts]
+        explained.append(DomainExplanation(domain, score, percentile, bool(worst), coverage, parts))
+    return Explanation(
+        code,
+        level,
+        boundary_year,
+        period,
+        subgroup,
+        overall[0] if overall else None,
+        overall[1] if overall else None,
+        list(overall[2]) if overall else [],
+        explained,
+    )
+
+
+def _explained_partition(
+    con: duckdb.DuckDBPyConnection, code: str, selection: Selection
+) -> tuple[str, int, int, str]:
+    """The partition to explain: the latest period, the most recent boundary year, 18+ before totaal."""
+    where, parameters = selection.where("s")
+    row = con.execute(
+        f"""
+        SELECT DISTINCT level, boundary_year, period, subgroup FROM standardised s
+        WHERE area_code = ? AND {where}
+        ORDER BY period DESC, boundary_year DESC,
+                 list_position(['18plus', 'totaal', '18tot65', '65plus'], subgroup) NULLS LAST, subgroup
+        LIMIT 1
+        """,
+        [code, *parameters],
+    ).fetchone()
+    if row is None:
+        raise WijkzichtError(f"no scored indicator for {code} in this selection ({_describe(selection)})")
+    return row
+
+
+def latest_partition(con: duckdb.DuckDBPyConnection, selection: Selection) -> Selection:
+    """Fill in what the user left open: the latest period and boundary year, and 18+ before totaal."""
+    where, parameters = selection.where("d")
+    row = con.execute(
+        f"""
+        SELECT DISTINCT level, boundary_year, period, subgroup FROM domain_scores d WHERE {where}
+        ORDER BY period DESC, boundary_year DESC,
+                 list_position(['18plus', 'totaal', '18tot65', '65plus'], subgroup) NULLS LAST, subgroup,
+                 list_position(['buurt', 'wijk', 'gemeente'], level)
+        LIMIT 1
+        """,
+        parameters,
+    ).fetchone()
+    if row is None:
+        raise WijkzichtError(f"no domain scores for this selection ({_describe(selection)})")
+    return Selection(*row)
+
+
+def _describe(selection: Selection) -> str:
+    chosen = [f"{key}={value}" for key, value in asdict(selection).items() if value is not None]
+    return ", ".join(chosen) or "everything"

@@ -1,0 +1,131 @@
+"""An area's profile: everything the monitor knows about one area, in one place.
+
+Its scores and stacking (with the explanation of each domain score), every figure beside its gemeente and the
+Netherlands with its national percentile and its trend, suppression notes, and the similar areas. The web
+profile page, its API and `wijkzicht profile` all read this one structure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Protocol, TypeVar
+
+import duckdb
+
+from wijkzicht.errors import WijkzichtError
+from wijkzicht.monitor import comparison, index, similar, trends
+from wijkzicht.monitor.areas import Area, get_area
+
+# The subgroup a profile shows first: the health monitor's adults before its age bands; KWB has only 'totaal'.
+PREFERRED_SUBGROUPS = ("18plus", "totaal", "18tot65", "65plus")
+
+
+@dataclass(frozen=True)
+class ProfileFigure(comparison.Comparison):
+    """One figure of the area with what it is compared with, its national position, trend and source."""
+
+    domain: str
+    percentile: float | None  # national percentile among areas of the level, higher = more problems
+    trend: trends.Trend | None
+    source_table: str
+    source_column: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    area: Area
+    scores: index.Explanation | None  # None: no scored indicator for this area
+    figures: list[ProfileFigure]
+    similar_boundary_year: int | None
+    similar: list[similar.SimilarArea] = field(default_factory=list)
+    similar_unavailable: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        document = asdict(self)
+        document["area"] = self.area.as_dict()
+        return document
+
+
+def area_profile(
+    con: duckdb.DuckDBPyConnection, code: str, *, language: str = "nl", similar_count: int = 5
+) -> Profile:
+    """The profile of one area on the stored scores (default settings): latest period per figure."""
+    area = get_area(con, code)
+    try:
+        scores = index.explain(con, area.code, index.Selection(level=area.level))
+    except WijkzichtError:
+        scores = None
+    try:
+        year, nearest = similar.similar_areas(con, area.code, k=similar_count)
+        similar_areas, unavailable = [a for a in nearest if a.code != area.code], None
+    except WijkzichtError as error:
+        year, similar_areas, unavailable = None, [], str(error)
+    return Profile(area, scores, _latest_figures(con, area, language), year, similar_areas, unavailable)
+
+
+def _latest_figures(con: duckdb.DuckDBPyConnection, area: Area, language: str) -> list[ProfileFigure]:
+    """Per indicator: the latest period of the preferred subgroup, with percentile, trend and source."""
+    latest = latest_per_indicator(comparison.compare(con, area.code, language=language))
+    percentiles = _percentiles(con, area.code)
+    series = {(t.indicator, t.subgroup): t for t in trends.area_trends(con, area.code, language=language)}
+    meta = _indicator_meta(con, area.code)
+    return [
+        ProfileFigure(
+            **vars(f),
+            domain=meta[f.indicator, f.boundary_year, f.period, f.subgroup][0],
+            percentile=percentiles.get((f.indicator, f.subgroup, f.boundary_year, f.period)),
+            trend=series.get((f.indicator, f.subgroup)),
+            source_table=meta[f.indicator, f.boundary_year, f.period, f.subgroup][1],
+            source_column=meta[f.indicator, f.boundary_year, f.period, f.subgroup][2],
+        )
+        for f in latest
+    ]
+
+
+class Dated(Protocol):
+    indicator: str
+    subgroup: str
+    boundary_year: int
+    period: int
+
+
+F = TypeVar("F", bound=Dated)
+
+
+def latest_per_indicator(figures: Iterable[F]) -> list[F]:
+    """Per indicator the figure to show first: the latest period, then the preferred subgroup, then the
+    latest boundary year (in the order the indicators first appear)."""
+    latest: dict[str, F] = {}
+    for figure in figures:
+        current = latest.get(figure.indicator)
+        if current is None or _preference(figure) < _preference(current):
+            latest[figure.indicator] = figure
+    return list(latest.values())
+
+
+def _preference(figure: Dated) -> tuple[int, int, int]:
+    subgroup = PREFERRED_SUBGROUPS.index(figure.subgroup) if figure.subgroup in PREFERRED_SUBGROUPS else 99
+    return (-figure.period, subgroup, -figure.boundary_year)
+
+
+def _percentiles(con: duckdb.DuckDBPyConnection, code: str) -> dict[tuple[str, str, int, int], float]:
+    rows = con.execute(
+        """SELECT indicator, subgroup, boundary_year, period, percentile FROM standardised
+           WHERE area_code = ? AND percentile IS NOT NULL""",
+        [code],
+    ).fetchall()
+    return {(row[0], row[1], row[2], row[3]): row[4] for row in rows}
+
+
+def _indicator_meta(
+    con: duckdb.DuckDBPyConnection, code: str
+) -> dict[tuple[str, int, int, str], tuple[str, str, str]]:
+    """Domain and source (table, column) of each of the area's observations."""
+    rows = con.execute(
+        """SELECT o.indicator, o.boundary_year, o.period, o.subgroup, i.domain, p.source_table, p.source_column
+           FROM observations o JOIN indicators i ON i.id = o.indicator JOIN provenance p USING (source_id)
+           WHERE o.area_code = ?""",
+        [code],
+    ).fetchall()
+    return {(row[0], row[1], row[2], row[3]): (row[4], row[5], row[6]) for row in rows}

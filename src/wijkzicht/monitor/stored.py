@@ -1,0 +1,37 @@
+"""The monitor's analyses that the build stores in the warehouse, and the build that includes them.
+
+The warehouse knows nothing of the monitor: the monitor hands its derived tables to the warehouse build
+as steps, which run on the new file before it replaces the old one (so the build stays atomic).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from wijkzicht.catalogue import Catalogue
+from wijkzicht.monitor.index import store_scores
+from wijkzicht.monitor.similar import build_structure
+from wijkzicht.warehouse import BuildReport, BuildStep
+from wijkzicht.warehouse import build as build_raw_warehouse
+
+
+def _structure(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    build_structure(con)
+
+
+def _scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    store_scores(con, catalogue)
+
+
+ANALYSES: tuple[BuildStep, ...] = (
+    ("structuurkenmerken", _structure),
+    ("scores", _scores),
+)
+
+
+def build_warehouse(database: Path, roots: list[Path], **options: Any) -> BuildReport:
+    """The whole build: the warehouse from the data roots, with the monitor's stored analyses."""
+    return build_raw_warehouse(database, roots, analyses=ANALYSES, **options)

@@ -1,0 +1,305 @@
+"""Trends: an area's figures across periods, judged against each indicator's direction.
+
+A series only joins periods on the same boundaries. A figure on an older boundary year joins the series of
+the latest one when the area's code did not change between the years, or, for a count, after
+redistributing it with the VNG address matrices (`boundary_changes`); a rate is never split, so a rate on
+changed boundaries is reported as not comparable, with the reason. See docs/method.md, "Trends".
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import duckdb
+
+from wijkzicht.errors import WijkzichtError
+from wijkzicht.monitor.comparison import DECIMALS
+
+MATRIX_YEAR = 2024  # the VNG matrices carry every earlier boundary year to 2024 only
+MATRIX_VARIANT = "adres"  # addresses with a residential function: the weight for people and households
+SAME_CODE = "zelfde code, ongewijzigde grenzen"
+WORDS = {
+    "nl": {"better": "verbeterd", "worse": "verslechterd", "equal": "gelijk", "up": "gestegen",
+           "down": "gedaald"},
+    "en": {"better": "improved", "worse": "worsened", "equal": "unchanged", "up": "increased",
+           "down": "decreased"},
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Harmonised:
+    """A count carried from `from_year` to `to_year` boundaries."""
+
+    indicator: str
+    level: str
+    from_year: int
+    to_year: int
+    values: dict[str, float]  # per area code of `to_year`
+    carried_codes: int  # old codes with a value that were carried (unchanged or through the matrix)
+    uncovered_codes: list[str]  # old codes with a value that neither the matrix nor the registry maps
+    method: str
+
+
+@dataclass(frozen=True)
+class Change:
+    from_period: int
+    to_period: int
+    change: float
+    judgement: str  # 'better', 'worse', 'equal', or for a neutral indicator 'up'/'down'
+    words: str
+
+
+@dataclass(frozen=True)
+class Trend:
+    indicator: str
+    name: str
+    unit: str
+    direction: str
+    subgroup: str
+    boundary_year: int
+    points: list[tuple[int, float | None]]  # (period, value); None when suppressed or missing
+    steps: list[Change]
+    overall: Change | None  # first -> last period with a value
+    methods: list[str]  # how each older boundary year joined the series
+    not_comparable: list[str] = field(default_factory=list)  # periods left out, with the reason
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def harmonise_counts(
+    con: duckdb.DuckDBPyConnection, indicator: str, level: str, from_year: int, to_year: int = MATRIX_YEAR
+) -> Harmonised:
+    """Redistribute a count from `from_year` to `to_year` boundaries with address weights.
+
+    A code untouched by the matrix that exists in both years keeps its value; a code in the matrix gives
+    each new code its share of addresses. Rates are refused: recompute them from redistributed counts.
+    """
+    aggregation = con.execute("SELECT aggregation FROM indicators WHERE id = ?", [indicator]).fetchone()
+    if aggregation is None:
+        raise WijkzichtError(f"unknown indicator {indicator!r}")
+    if aggregation[0] != "sum":
+        raise WijkzichtError(
+            f"{indicator} is not a count (aggregation {aggregation[0]}): a rate is never split across "
+            "boundaries; redistribute its numerator and denominator and recompute it"
+        )
+    if to_year != MATRIX_YEAR:
+        raise WijkzichtError(f"boundary-change matrices lead to {MATRIX_YEAR} only, not to {to_year}")
+    rows = con.execute(
+        """
+        WITH old AS (
+            SELECT area_code, value FROM observations
+            WHERE indicator = $indicator AND level = $level AND boundary_year = $from_year
+              AND subgroup = 'totaal' AND value IS NOT NULL
+        ),
+        moves AS (
+            SELECT old_code, new_code, weight FROM address_moves
+            WHERE level = $level AND variant = $variant AND from_year = $from_year AND to_year = $to_year
+        ),
+        unchanged AS (
+            SELECT o.area_code AS old_code, o.area_code AS new_code, 1.0 AS weight FROM old o
+            JOIN areas a ON a.code = o.area_code AND a.boundary_year = $to_year AND a.level = $level
+            WHERE o.area_code NOT IN (SELECT old_code FROM moves)
+              AND o.area_code NOT IN (SELECT new_code FROM moves)
+        ),
+        carried AS (
+            SELECT o.area_code, m.new_code, o.value * m.weight AS value
+            FROM old o JOIN (SELECT * FROM moves UNION ALL SELECT * FROM unchanged) m
+                 ON m.old_code = o.area_code
+        )
+        SELECT 'value', new_code, sum(value) FROM carried GROUP BY new_code
+        UNION ALL
+        SELECT 'uncovered', area_code, value FROM old WHERE area_code NOT IN (SELECT area_code FROM carried)
+        UNION ALL
+        SELECT 'carried', NULL, count(DISTINCT area_code) FROM carried
+        """,
+        {"indicator": indicator, "level": level, "from_year": from_year, "to_year": to_year,
+         "variant": MATRIX_VARIANT},
+    ).fetchall()  # fmt: skip
+    return Harmonised(
+        indicator,
+        level,
+        from_year,
+        to_year,
+        values={code: value for kind, code, value in rows if kind == "value"},
+        carried_codes=int(next(value for kind, _, value in rows if kind == "carried")),
+        uncovered_codes=sorted(code for kind, code, _ in rows if kind == "uncovered"),
+        method=redistribution_method(from_year, to_year),
+    )
+
+
+def redistribution_method(from_year: int, to_year: int) -> str:
+    return (
+        f"herverdeeld naar grenzen {to_year} naar aandeel adressen "
+        f"(VNG grenswijzigen {from_year}->{to_year}, CC BY-NC-SA 4.0)"
+    )
+
+
+def register_judgement(con: duckdb.DuckDBPyConnection) -> None:
+    """`trend_judgement(first, last, direction, decimals)`: the SQL rule for 'better'/'worse'/'equal'.
+
+    Values are compared at their published precision, so a change that rounds away is 'equal'.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP MACRO trend_judgement(first, last, direction, decimals) AS (
+            CASE WHEN first IS NULL OR last IS NULL THEN NULL
+                 WHEN round(last, decimals) = round(first, decimals) THEN 'equal'
+                 WHEN direction = 'neutral' THEN CASE WHEN last > first THEN 'up' ELSE 'down' END
+                 WHEN (last > first) = (direction = 'higher_is_better') THEN 'better'
+                 ELSE 'worse' END
+        )
+        """
+    )
+
+
+def area_trends(
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    *,
+    indicator: str | None = None,
+    subgroup: str | None = None,
+    language: str = "nl",
+) -> list[Trend]:
+    """Per indicator and subgroup with at least two periods: the series, its steps and first -> last.
+
+    A series whose older periods are not comparable is still listed, with the reason and without steps.
+    """
+    level = _level_of(con, code)
+    _collect_points(con, code, level, indicator, subgroup)
+    register_judgement(con)
+    name = "name_en" if language == "en" else "name_nl"
+    series = con.execute(
+        f"""
+        SELECT p.indicator, i.{name}, i.unit, i.direction, p.subgroup, p.target_year,
+               list((p.period, CASE WHEN p.excluded IS NULL THEN p.value END) ORDER BY p.period),
+               list(DISTINCT p.method) FILTER (WHERE p.excluded IS NULL AND p.method <> '{SAME_CODE}'),
+               list(p.period || ': ' || p.excluded ORDER BY p.period) FILTER (WHERE p.excluded IS NOT NULL)
+        FROM trend_points p JOIN indicators i ON i.id = p.indicator
+        GROUP BY ALL HAVING count(*) >= 2
+        ORDER BY any_value(i.domain), p.indicator, p.subgroup
+        """
+    ).fetchall()
+    steps = _judged_steps(con, language)
+    return [
+        Trend(
+            indicator=row[0],
+            name=row[1],
+            unit=row[2],
+            direction=row[3],
+            subgroup=row[4],
+            boundary_year=row[5],
+            points=[(period, value) for period, value in row[6]],
+            steps=steps.get((row[0], row[4], "step"), []),
+            overall=next(iter(steps.get((row[0], row[4], "overall"), [])), None),
+            methods=sorted(row[7] or []),
+            not_comparable=row[8] or [],
+        )
+        for row in series
+    ]
+
+
+def _level_of(con: duckdb.DuckDBPyConnection, code: str) -> str:
+    row = con.execute("SELECT level FROM area_years WHERE code = ?", [code]).fetchone()
+    if row is None:
+        raise WijkzichtError(f"unknown area code {code!r}")
+    return row[0]
+
+
+def _collect_points(
+    con: duckdb.DuckDBPyConnection, code: str, level: str, indicator: str | None, subgroup: str | None
+) -> None:
+    """`trend_points`: the area's figures on the latest boundary year of each series, with older years
+    joined where the code is unchanged or the count could be redistributed, else marked excluded."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE trend_points AS
+        WITH own AS (
+            SELECT o.indicator, o.subgroup, o.boundary_year, o.period, i.aggregation, i.unit, o.value,
+                   CASE WHEN o.suppressed THEN o.missing_reason END AS suppression
+            FROM published_observations o
+            JOIN indicators i ON i.id = o.indicator
+            WHERE o.area_code = $code AND ($indicator IS NULL OR o.indicator = $indicator)
+              AND ($subgroup IS NULL OR o.subgroup = $subgroup)
+        ),
+        targeted AS (
+            SELECT *, max(boundary_year) OVER (PARTITION BY indicator, subgroup) AS target_year FROM own
+        ),
+        touched AS (
+            SELECT DISTINCT from_year, to_year FROM address_moves
+            WHERE level = $level AND variant = $variant AND $code IN (old_code, new_code)
+        )
+        SELECT t.indicator, t.subgroup, t.period, t.target_year, t.value,
+               CASE WHEN t.boundary_year = t.target_year OR NOT changed THEN $same_code
+                    ELSE 'herverdeeld' END AS method,
+               CASE WHEN t.suppression IS NOT NULL THEN NULL
+                    WHEN t.boundary_year = t.target_year OR NOT changed THEN NULL
+                    WHEN t.target_year <> $matrix_year
+                    THEN format('grenzen {} en {} verschillen en er is geen omzettingstabel', t.boundary_year,
+                                t.target_year)
+                    WHEN t.aggregation <> 'sum'
+                    THEN format('grenzen {} en {} verschillen; een percentage of gemiddelde wordt niet '
+                                'verdeeld (alleen aantallen)', t.boundary_year, t.target_year)
+                    WHEN t.unit = 'ha'
+                    THEN format('grenzen {} en {} verschillen; oppervlakte volgt geen adressen',
+                                t.boundary_year, t.target_year)
+               END AS excluded,
+               t.aggregation, t.boundary_year
+        FROM targeted t,
+        LATERAL (SELECT EXISTS (SELECT 1 FROM touched c WHERE c.from_year = t.boundary_year
+                                AND c.to_year = t.target_year) AS changed)
+        """,
+        {"code": code, "indicator": indicator, "subgroup": subgroup, "level": level,
+         "variant": MATRIX_VARIANT, "same_code": SAME_CODE, "matrix_year": MATRIX_YEAR},
+    )  # fmt: skip
+    _redistribute_changed_counts(con, code, level)
+
+
+def _redistribute_changed_counts(con: duckdb.DuckDBPyConnection, code: str, level: str) -> None:
+    """Replace an older count on changed boundaries by its redistributed value for this code."""
+    changed = con.execute(
+        """SELECT DISTINCT indicator, boundary_year, target_year FROM trend_points
+           WHERE method = 'herverdeeld' AND excluded IS NULL AND value IS NOT NULL"""
+    ).fetchall()
+    for indicator, from_year, to_year in changed:
+        harmonised = harmonise_counts(con, indicator, level, from_year, to_year)
+        con.execute(
+            """UPDATE trend_points SET value = ?, method = ?
+               WHERE indicator = ? AND boundary_year = ? AND method = 'herverdeeld'""",
+            [harmonised.values.get(code), harmonised.method, indicator, from_year],
+        )
+
+
+def _judged_steps(con: duckdb.DuckDBPyConnection, language: str) -> dict[tuple[str, str, str], list[Change]]:
+    """Consecutive steps and first -> last per series, judged in SQL; excluded periods are skipped."""
+    rows = con.execute(
+        """
+        WITH usable AS (
+            SELECT p.*, i.direction,
+                   CASE WHEN p.aggregation = 'sum' THEN 0 ELSE $decimals END AS decimals
+            FROM trend_points p JOIN indicators i ON i.id = p.indicator
+            WHERE p.excluded IS NULL AND p.value IS NOT NULL
+        ),
+        steps AS (
+            SELECT 'step' AS kind, indicator, subgroup, direction, decimals,
+                   lag(period) OVER w AS from_period, period AS to_period,
+                   lag(value) OVER w AS first, value AS last
+            FROM usable WINDOW w AS (PARTITION BY indicator, subgroup ORDER BY period)
+        ),
+        overall AS (
+            SELECT 'overall', indicator, subgroup, any_value(direction), any_value(decimals),
+                   min(period), max(period), arg_min(value, period), arg_max(value, period)
+            FROM usable GROUP BY indicator, subgroup HAVING count(*) >= 2
+        )
+        SELECT kind, indicator, subgroup, from_period, to_period, last - first,
+               trend_judgement(first, last, direction, decimals)
+        FROM (SELECT * FROM steps WHERE from_period IS NOT NULL UNION ALL SELECT * FROM overall)
+        ORDER BY indicator, subgroup, kind, to_period
+        """,
+        {"decimals": DECIMALS},
+    ).fetchall()
+    judged: dict[tuple[str, str, str], list[Change]] = {}
+    for kind, indicator, subgroup, from_period, to_period, change, judgement in rows:
+        step = Change(from_period, to_period, change, judgement, WORDS[language][judgement])
+        judged.setdefault((indicator, subgroup, kind), []).append(step)
+    return judged

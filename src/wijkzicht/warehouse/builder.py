@@ -1,0 +1,496 @@
+"""The monitor warehouse: one embedded DuckDB file built from the raw sources, atomically.
+
+`build` stages every source file (see `wijkzicht.warehouse.sources`), then turns the raw text into typed
+tables with one set of rules: missing-value markers become NULL with a reason (never 0), unknown
+region codes, non-numbers and duplicates stop the build with the file, line and column. The new file
+replaces the old warehouse only when everything succeeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from wijkzicht import __version__
+from wijkzicht.catalogue import Catalogue, load_catalogue
+from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
+from wijkzicht.warehouse.boundaries import build_address_moves
+from wijkzicht.warehouse.crime_rates import build_crime_rates
+from wijkzicht.warehouse.publish import build_area_population, build_published_observations
+from wijkzicht.warehouse.sources import discover
+from wijkzicht.warehouse.sources.kwb import data_property_keys
+from wijkzicht.warehouse.sources.staging import STAGING_SCHEMA, Staging, literal
+
+# CBS's markers for a value that is not there, and the reason we keep instead of the value.
+MISSING_MARKERS = {
+    ".": "onbekend of geheim (CBS '.')",
+    "x": "geheim (CBS 'x')",
+    "-99999999": "geheim of niet van toepassing (CBS -99999999)",
+    "null": "niet beschikbaar of geheim (CBS null)",
+}
+EMPTY_REASON = "niet geleverd (leeg veld)"
+CODE_PATTERNS = {
+    "land": "NL00",
+    "gemeente": r"GM\d{4}",
+    "wijk": r"WK\d{4}[0-9A-Z]{2}",
+    "buurt": r"BU\d{4}[0-9A-Z]{4}",
+}
+LEVEL_ORDER = ("land", "gemeente", "wijk", "buurt")
+# Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
+SCHEMA_VERSION = 3
+
+Progress = Callable[[str, int, int], None]  # (step description, steps done, steps total)
+BuildStep = tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]]  # (label, step)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    seconds: float
+    files: int
+    observations: int
+    areas: int
+
+
+def connect(path: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open a warehouse (or a new file) with the spatial extension loaded from the installed wheel."""
+    if read_only and not path.exists():
+        raise WijkzichtError(f"no warehouse at {path}: run `wijkzicht build` first (or pass --db)")
+    con = duckdb.connect(
+        str(path),
+        read_only=read_only,
+        config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"},
+    )
+    con.execute("SET enable_progress_bar = false")  # wijkzicht draws its own progress display
+    load_spatial(con)
+    if read_only:
+        _check_schema_version(con, path)
+    return con
+
+
+def _check_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    try:
+        found = con.execute("SELECT schema_version FROM build_info").fetchone()
+    except duckdb.Error:
+        found = None
+    if found is None or found[0] != SCHEMA_VERSION:
+        con.close()
+        raise WijkzichtError(
+            f"the warehouse at {path} was built by an older wijkzicht (it lacks tables this version reads): "
+            "run `wijkzicht build` again"
+        )
+
+
+def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
+    # The extension ships in a PyPI wheel; DuckDB must never try to download it (no internet here).
+    from duckdb_extensions import import_extension
+
+    try:
+        con.execute("LOAD spatial")
+    except duckdb.Error:
+        import_extension("spatial", con=con)
+        con.execute("LOAD spatial")
+
+
+def data_roots(snapshot: Path | None, cache: Path | None) -> list[Path]:
+    """The folders to build from: the snapshot first, then the download cache (which wins on overlap)."""
+    roots = [root for root in (snapshot, cache) if root is not None and root.is_dir() and any(root.iterdir())]
+    if not roots:
+        raise NoDataError(
+            "no data to build from: there is no snapshot folder (pass --snapshot or set WIJKZICHT_SNAPSHOT, "
+            "e.g. to a copy of ../shared/data) and the download cache is empty (run `wijkzicht fetch` "
+            "with an internet connection)"
+        )
+    return roots
+
+
+def build(
+    database: Path,
+    roots: list[Path],
+    *,
+    analyses: Sequence[BuildStep] = (),
+    catalogue: Catalogue | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build the warehouse from the data roots into a temporary file, then move it into place.
+
+    `analyses` are the derived tables of the layers above (the monitor's stored scores): they run on the
+    new warehouse before it replaces the old one, so a failing analysis leaves the old warehouse in place.
+    """
+    started = time.perf_counter()
+    catalogue = catalogue or load_catalogue()
+    files = sorted(
+        ((index, root, family, path) for index, root in enumerate(roots) for family, path in discover(root)),
+        key=lambda file: file[2].needs_every_area,  # stable: otherwise root by root, family by family
+    )
+    if not files:
+        raise NoDataError(
+            f"no known source files under {', '.join(map(str, roots))} (see SOURCES.md for the layout)"
+        )
+    database.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_builds(database)
+    temporary = database.with_name(f"{database.name}.{os.getpid()}.building")
+    finishing = (*FINISHING_STEPS, *analyses, ("afronden", _finish))
+    steps = len(files) + len(finishing)
+    try:
+        con = connect(temporary, read_only=False)
+        try:
+            con.execute(STAGING_SCHEMA)
+            for done, (index, root, family, path) in enumerate(files):
+                _report(progress, f"{family.name}: {path.name}", done, steps)
+                family.read(Staging(con, catalogue, root, index), path)
+            for offset, (label, step) in enumerate(finishing):
+                _report(progress, label, len(files) + offset, steps)
+                step(con, catalogue, roots)
+            _report(progress, "klaar", steps, steps)
+            counts = con.execute(
+                "SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM areas)"
+            ).fetchone()
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(temporary, database)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        raise
+    return BuildReport(database, time.perf_counter() - started, len(files), counts[0], counts[1])
+
+
+def _report(progress: Progress | None, label: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(label, done, total)
+
+
+def _remove_abandoned_builds(database: Path) -> None:
+    """A build killed mid-way leaves `<db>.<pid>.building`; remove those whose process is gone."""
+    for leftover in database.parent.glob(f"{database.name}.*.building"):
+        pid = leftover.name.removeprefix(f"{database.name}.").removesuffix(".building")
+        if pid.isdigit() and not _process_alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- finishing steps: from staged raw text to the warehouse's tables --------------------------------
+
+
+def _check_catalogue_against_sources(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]
+) -> None:
+    """Tables that come with DataProperties must have every column the catalogue names for them explicitly."""
+    for root in roots:
+        for path in sorted(root.glob("*/*_DataProperties.json")):
+            table_id = path.name.split("_", 1)[0]
+            if table_id in catalogue.tables:
+                explicit = [(i, s) for i, s in catalogue.columns_for(table_id) if s.table == table_id]
+                keys = data_property_keys(path)
+                missing = [f"{i.id} ({s.column})" for i, s in explicit if not any(s.matches(k) for k in keys)]
+                if missing:
+                    raise SourceError(
+                        path,
+                        "the catalogue names columns this table does not have: " + ", ".join(missing),
+                        expected="every catalogued column in DataProperties",
+                    )
+
+
+def _check_region_codes(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    """Cells first: they carry a line number, so the error can point at the exact row."""
+    _check_codes(con, "stage_cells", "area_code", roots)
+    _check_codes(con, "stage_areas", "code", roots)
+
+
+def _build_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    # One row per (code, boundary year). The name comes from the first source that has one for that
+    # year; failing that, from the nearest year in which the same code has a name (flagged).
+    con.execute("""
+        CREATE TABLE areas AS
+        WITH per_year AS (
+            SELECT code, boundary_year, any_value(level) AS level,
+                   arg_min(name, root * 1000 + length(source_table)) FILTER (WHERE name IS NOT NULL) AS name,
+                   list(DISTINCT source_table ORDER BY source_table) AS sources
+            FROM stage_areas GROUP BY code, boundary_year
+        ),
+        borrowed AS (  -- nearest other year with a name; on a tie the earlier year
+            SELECT code, boundary_year, arg_min(name, distance) AS name, arg_min(name_year, distance) AS name_year
+            FROM (
+                SELECT p.code, p.boundary_year, o.name, o.boundary_year AS name_year,
+                       abs(o.boundary_year - p.boundary_year) * 10 + (o.boundary_year > p.boundary_year)::INT AS distance
+                FROM per_year p JOIN per_year o
+                  ON o.code = p.code AND o.name IS NOT NULL AND o.boundary_year <> p.boundary_year
+                WHERE p.name IS NULL
+            )
+            GROUP BY code, boundary_year
+        )
+        SELECT p.code, p.boundary_year, p.level,
+               coalesce(p.name, b.name, p.code) AS name,
+               CASE WHEN p.name IS NOT NULL THEN p.boundary_year ELSE b.name_year END AS name_year,
+               CASE WHEN p.level IN ('wijk', 'buurt') THEN 'GM' || substr(p.code, 3, 4) END AS gemeente_code,
+               CASE WHEN p.level = 'buurt' THEN 'WK' || substr(p.code, 3, 6) END AS wijk_code,
+               p.sources
+        FROM per_year p LEFT JOIN borrowed b USING (code, boundary_year)
+        ORDER BY p.boundary_year, p.code
+    """)
+    # One row per code across all boundary years, with its gemeente, for search and look-up.
+    con.execute("""
+        CREATE TABLE area_years AS
+        WITH latest AS (
+            SELECT code, any_value(level) AS level, arg_max(name, boundary_year) AS name,
+                   list(boundary_year ORDER BY boundary_year) AS boundary_years,
+                   any_value(gemeente_code) AS gemeente_code
+            FROM areas GROUP BY code
+        )
+        SELECT l.code, l.level, l.name, l.boundary_years, l.gemeente_code, g.name AS gemeente_name
+        FROM latest l LEFT JOIN latest g ON g.code = l.gemeente_code
+        ORDER BY l.code
+    """)
+
+
+def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    _check_known_areas(con, roots)
+    _check_numbers(con, roots)
+    _check_duplicates(con, roots)
+    markers = ", ".join(
+        f"({literal(marker)}, {literal(reason)})" for marker, reason in MISSING_MARKERS.items()
+    )
+    # A column that is empty in every row of a file was not measured for that period or age group
+    # (e.g. noise nuisance before 2020): it is not a series of missing values, so it is left out and noted.
+    con.execute("""
+        CREATE TABLE series_notes AS
+        WITH empty AS (
+            SELECT file_id, source_column, indicator, subgroup, period FROM stage_cells
+            GROUP BY ALL HAVING bool_and((raw IS NULL OR trim(raw) = '') AND reason IS NULL)
+        )
+        SELECT f.source_file, e.source_column, e.indicator, e.subgroup, e.period,
+               'niet gemeten in deze periode of leeftijdsgroep' AS note, e.file_id
+        FROM empty e JOIN stage_files f USING (file_id) ORDER BY ALL
+    """)
+    several_roots = con.execute("SELECT count(DISTINCT root) > 1 FROM stage_files").fetchone()[0]
+    # Where a download (a later root) covers a cell the snapshot has too, the download wins.
+    winners = (
+        (
+            "(SELECT c.* FROM stage_cells c JOIN stage_files f USING (file_id) QUALIFY f.root = max(f.root) OVER "
+            "(PARTITION BY indicator, subgroup, area_code, boundary_year, period))"
+        )
+        if several_roots
+        else "stage_cells"
+    )
+    # Provenance once per (file, column); each observation keeps its source id and line.
+    con.execute("""
+        CREATE TABLE provenance AS
+        SELECT row_number() OVER (ORDER BY f.source_file, c.source_column)::INTEGER AS source_id,
+               f.source_table, f.source_file, c.source_column, c.file_id
+        FROM (SELECT DISTINCT file_id, source_column FROM stage_cells) c JOIN stage_files f USING (file_id)
+    """)
+    con.execute(f"""
+        CREATE TABLE observations AS
+        SELECT c.indicator, c.subgroup, c.area_code, a.level, c.boundary_year, c.period,
+               CASE WHEN m.reason IS NULL THEN TRY_CAST(trim(c.raw) AS DOUBLE) END AS value,
+               CASE WHEN c.raw IS NULL OR trim(c.raw) = '' THEN coalesce(c.reason, {literal(EMPTY_REASON)})
+                    ELSE m.reason END AS missing_reason,
+               p.source_id, c.source_line
+        FROM {winners} c
+        JOIN areas a ON a.code = c.area_code AND a.boundary_year = c.boundary_year
+        JOIN provenance p USING (file_id, source_column)
+        LEFT JOIN (VALUES {markers}) m(marker, reason) ON m.marker = trim(c.raw)
+        ANTI JOIN series_notes n USING (file_id, source_column, subgroup, period)
+        ORDER BY c.area_code, c.indicator, c.subgroup, c.boundary_year, c.period  -- one area: few row groups
+    """)
+    # The file ids were only for the build; keep the tables self-describing.
+    con.execute("ALTER TABLE provenance DROP COLUMN file_id")
+    con.execute("ALTER TABLE series_notes DROP COLUMN file_id")
+
+
+def _file(roots: list[Path], root: int, source_file: str) -> Path:
+    return roots[root] / source_file
+
+
+def _located(roots: list[Path], source_file: str) -> Path:
+    """The full path of a file named relative to whichever root holds it."""
+    return next((root / source_file for root in roots if (root / source_file).exists()), Path(source_file))
+
+
+def _check_codes(con: duckdb.DuckDBPyConnection, table: str, column: str, roots: list[Path]) -> None:
+    patterns = " OR ".join(f"regexp_full_match({column}, '{pattern}')" for pattern in CODE_PATTERNS.values())
+    line = "source_line" if table == "stage_cells" else "NULL"
+    source = f"{table} JOIN stage_files USING (file_id)" if table == "stage_cells" else table
+    bad = con.execute(
+        f"SELECT root, source_file, {line}, {column} FROM {source} WHERE {column} IS NULL OR NOT ({patterns}) "
+        "ORDER BY ALL LIMIT 1"
+    ).fetchone()
+    if bad:
+        raise SourceError(
+            _file(roots, bad[0], bad[1]),
+            f"unknown region code {bad[3]!r}",
+            row=bad[2],
+            expected="a CBS code like NL00, GM0363, WK0363AA or BU0363AA01",
+        )
+
+
+def _check_known_areas(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:
+    bad = con.execute("""
+        SELECT f.root, f.source_file, c.source_line, c.area_code, c.boundary_year
+        FROM stage_cells c JOIN stage_files f USING (file_id)
+        ANTI JOIN stage_areas a ON a.code = c.area_code AND a.boundary_year = c.boundary_year
+        ORDER BY f.root, f.source_file, c.source_line LIMIT 1
+    """).fetchone()
+    if bad:
+        raise SourceError(
+            _file(roots, bad[0], bad[1]),
+            f"unknown region code {bad[3]!r}: no such area in the {bad[4]} region list",
+            row=bad[2],
+            expected=f"a code from the {bad[4]} gemeente/wijk/buurt list",
+        )
+
+
+def _check_numbers(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:
+    markers = ", ".join(literal(marker) for marker in MISSING_MARKERS)
+    bad = con.execute(f"""
+        SELECT root, source_file, source_line, source_column, raw FROM stage_cells JOIN stage_files USING (file_id)
+        WHERE raw IS NOT NULL AND trim(raw) <> '' AND trim(raw) NOT IN ({markers})
+          AND TRY_CAST(trim(raw) AS DOUBLE) IS NULL
+        ORDER BY root, source_file, source_line LIMIT 1
+    """).fetchone()
+    if bad:
+        raise SourceError(
+            _file(roots, bad[0], bad[1]),
+            f"not a number: {bad[4]!r}",
+            row=bad[2],
+            column=bad[3],
+            expected="a number, or a CBS missing-value marker: . (dot), empty, -99999999, null",
+        )
+
+
+def _check_duplicates(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:
+    key = "indicator, subgroup, area_code, boundary_year, period, root"
+    cells = "stage_cells JOIN stage_files USING (file_id)"
+    duplicate = con.execute(
+        f"SELECT {key} FROM {cells} GROUP BY {key} HAVING count(*) > 1 LIMIT 1"
+    ).fetchone()
+    if duplicate is None:
+        return
+    rows = con.execute(
+        f"SELECT source_file, source_line, source_column FROM {cells} WHERE ({key}) = (?, ?, ?, ?, ?, ?) "
+        "ORDER BY source_file, source_line",
+        list(duplicate),
+    ).fetchall()
+    root = duplicate[-1]
+    files = sorted({str(_file(roots, root, row[0])) for row in rows})
+    lines = ", ".join(str(row[1]) for row in rows if row[1] is not None)
+    _, subgroup, code, _, period, _ = duplicate
+    raise SourceError(
+        " and ".join(files),
+        f"duplicate row for {code}, period {period}, {subgroup}" + (f" (lines {lines})" if lines else ""),
+        column=rows[0][2],
+        expected="one row per region, period and age group",
+    )
+
+
+def _check_focus_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    bad = con.execute("""
+        SELECT f.source_file, f.number, f.gemeente_code FROM focus_areas f
+        ANTI JOIN areas a ON a.code = f.gemeente_code AND a.boundary_year = 2024 ORDER BY f.number LIMIT 1
+    """).fetchone()
+    if bad:
+        raise SourceError(
+            _located(roots, bad[0]),
+            f"unknown gemeente code {bad[2]!r}",
+            row=bad[1] + 1,
+            column="gemeentecode_2024_afgeleid",
+            expected="a gemeente code of 2024",
+        )
+
+
+def _write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    con.execute("""CREATE TABLE indicators (
+        id VARCHAR PRIMARY KEY, name_nl VARCHAR, name_en VARCHAR, domain VARCHAR, unit VARCHAR,
+        direction VARCHAR, aggregation VARCHAR, group_characteristic BOOLEAN, min_population INTEGER)""")
+    con.executemany(
+        "INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                i.id,
+                i.name_nl,
+                i.name_en,
+                i.domain,
+                i.unit,
+                i.direction,
+                i.aggregation,
+                i.group_characteristic,
+                i.min_population,
+            )
+            for i in catalogue.indicators.values()
+        ],
+    )
+    con.execute("""CREATE TABLE tables (
+        table_id VARCHAR PRIMARY KEY, title VARCHAR, publisher VARCHAR, licence VARCHAR, url VARCHAR,
+        boundary_year INTEGER, basis VARCHAR, min_population INTEGER)""")
+    con.executemany(
+        "INSERT INTO tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (t.id, t.title, t.publisher, t.licence, t.url, t.boundary_year, t.basis, t.min_population)
+            for t in catalogue.tables.values()
+        ],
+    )
+
+
+def _build_crime_rates(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    build_crime_rates(con, catalogue)
+
+
+def _build_derived_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    build_area_population(con)
+    build_published_observations(con)
+    build_address_moves(con)
+
+
+def _finish(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    con.execute(
+        "CREATE TABLE build_info (built_at TIMESTAMP, wijkzicht_version VARCHAR, schema_version INTEGER, "
+        "roots VARCHAR[])"
+    )
+    con.execute(
+        "INSERT INTO build_info VALUES (?, ?, ?, ?)",
+        [
+            datetime.now(UTC).replace(tzinfo=None),
+            __version__,
+            SCHEMA_VERSION,
+            [str(root.resolve()) for root in roots],
+        ],
+    )
+
+
+FINISHING_STEPS: tuple[BuildStep, ...] = (
+    ("catalogus controleren", _check_catalogue_against_sources),
+    ("gebiedscodes controleren", _check_region_codes),
+    ("gebiedenregister", _build_areas),
+    ("waarnemingen", _build_observations),
+    ("misdrijven per 1 000 inwoners", _build_crime_rates),
+    ("focusgebieden", _check_focus_areas),
+    ("indicatorcatalogus", _write_catalogue),
+    ("bevolking en grenswijzigingen", _build_derived_tables),
+)
+
+
+@contextlib.contextmanager
+def opened(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path)
+    try:
+        yield con
+    finally:
+        con.close()

@@ -1,0 +1,59 @@
+"""The publishing gate: which figures may be shown, decided once in the warehouse.
+
+`area_population` holds the population that decides minimum-population suppression, and the view
+`published_observations` removes the values of areas below their indicator's minimum population. Every
+reader of figures reads that view, never `observations` itself (see docs/method.md).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+
+def build_area_population(con: duckdb.DuckDBPyConnection) -> None:
+    """Per area code and boundary year, the population that decides minimum-population suppression.
+
+    It is `inwoners` of the same code in the nearest boundary year (the later one on a tie), because the
+    health monitor's 2020 boundaries have no population of their own in the snapshot; see docs/method.md.
+    A warehouse table, made once by the build.
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE area_population AS
+        WITH populations AS (
+            SELECT area_code, boundary_year, value AS population FROM observations
+            WHERE indicator = 'inwoners' AND subgroup = 'totaal' AND value IS NOT NULL
+        ),
+        distance AS (
+            SELECT a.code AS area_code, a.boundary_year, p.population, p.boundary_year AS population_year,
+                   abs(p.boundary_year - a.boundary_year) * 10000 - p.boundary_year AS preference
+            FROM areas a JOIN populations p ON p.area_code = a.code
+        )
+        SELECT area_code, boundary_year, arg_min(population, preference) AS population,
+               arg_min(population_year, preference) AS population_year
+        FROM distance GROUP BY ALL
+        """
+    )
+
+
+def build_published_observations(con: duckdb.DuckDBPyConnection) -> None:
+    """The view every reader of figures uses: observations with the values of areas below their
+    indicator's minimum population removed (NULL, `suppressed`, with the reason), as CBS suppresses small
+    numbers. The country is never suppressed."""
+    con.execute(
+        """
+        CREATE OR REPLACE VIEW published_observations AS
+        SELECT o.* EXCLUDE (value, missing_reason),
+               CASE WHEN suppressed THEN NULL ELSE o.value END AS value,
+               CASE WHEN suppressed THEN format('minder dan {} inwoners', minimum) ELSE o.missing_reason END
+                   AS missing_reason,
+               suppressed
+        FROM observations o
+        JOIN indicators i ON i.id = o.indicator
+        JOIN provenance p ON p.source_id = o.source_id
+        LEFT JOIN tables t ON t.table_id = p.source_table
+        LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year,
+        LATERAL (SELECT coalesce(i.min_population, t.min_population, 0) AS minimum),
+        LATERAL (SELECT o.level <> 'land' AND coalesce(a.population < minimum, false) AS suppressed)
+        """
+    )

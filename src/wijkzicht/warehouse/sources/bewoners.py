@@ -1,0 +1,44 @@
+"""A municipality's own resident survey: the CSV files in a data root's `bewoners/` folder.
+
+`wijkzicht survey import` places a checked file there (in the cache); the build reads every file again
+with the same validation (`wijkzicht.warehouse.resident_survey.read_survey`), against the areas of the survey's
+boundary year that the other readers declared. A suppressed result (too few respondents, too wide a
+margin) becomes an empty cell with its reason, so the warehouse stores NULL and says why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wijkzicht.warehouse.resident_survey import SURVEY_TABLE, read_survey, survey_rules
+from wijkzicht.warehouse.sources.staging import CELL_COLUMNS, Staging
+
+
+def read(staging: Staging, path: Path) -> None:
+    rules = survey_rules(staging.catalogue)
+    known = {
+        row[0]
+        for row in staging.con.execute(
+            "SELECT DISTINCT code FROM stage_areas WHERE boundary_year = ? AND level <> 'land'",
+            [rules.boundary_year],
+        ).fetchall()
+    }
+    values = read_survey(path, known, staging.catalogue)
+    file_id = staging.register_file(path, SURVEY_TABLE)
+    staging.con.executemany(
+        f"INSERT INTO stage_cells ({CELL_COLUMNS}, reason) VALUES (?, 'totaal', ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                v.indicator,
+                v.area_code,
+                rules.boundary_year,
+                v.period,
+                None if v.value is None else repr(v.value),
+                file_id,
+                v.line,
+                v.indicator,
+                v.suppressed_reason,
+            )
+            for v in values
+        ],
+    )

@@ -1,0 +1,213 @@
+"""The staging area that every reader writes into, and the helpers readers share."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from wijkzicht.catalogue import Catalogue, Indicator
+from wijkzicht.errors import SourceError
+from wijkzicht.warehouse.privacy import reject_identifying
+
+STAGING_SCHEMA = """
+CREATE TEMP TABLE stage_areas (
+    code VARCHAR, boundary_year INTEGER, level VARCHAR, name VARCHAR,
+    source_table VARCHAR, source_file VARCHAR, root INTEGER
+);
+-- One row per cell: millions of rows, so the file is a small id into stage_files, not its path.
+-- `reason`: why a cell without a raw value is empty, when the reader knows (a suppressed survey result).
+CREATE TEMP TABLE stage_cells (
+    indicator VARCHAR, subgroup VARCHAR, area_code VARCHAR, boundary_year INTEGER, period INTEGER,
+    raw VARCHAR, file_id INTEGER, source_line BIGINT, source_column VARCHAR, reason VARCHAR
+);
+CREATE TEMP TABLE stage_files (file_id INTEGER, root INTEGER, source_table VARCHAR, source_file VARCHAR);
+CREATE TABLE crime_types (table_id VARCHAR, code VARCHAR, title VARCHAR, offences VARCHAR);
+CREATE TABLE table_periods (table_id VARCHAR, period INTEGER, status VARCHAR);
+CREATE TABLE geometries (code VARCHAR, boundary_year INTEGER, level VARCHAR, geom GEOMETRY, source_file VARCHAR);
+CREATE TABLE focus_areas (
+    number INTEGER, name VARCHAR, gemeente_name VARCHAR, gemeente_code VARCHAR, source_file VARCHAR
+);
+CREATE TABLE boundary_changes (
+    level VARCHAR, variant VARCHAR, from_year INTEGER, to_year INTEGER,
+    from_code VARCHAR, to_code VARCHAR, addresses DOUBLE, source_file VARCHAR
+);
+CREATE TABLE source_tables (
+    table_id VARCHAR, title VARCHAR, modified VARCHAR, summary VARCHAR, source_file VARCHAR
+);
+"""
+
+# The columns a reader fills from a raw table; `reason` stays NULL unless the reader names one.
+CELL_COLUMNS = (
+    "indicator, subgroup, area_code, boundary_year, period, raw, file_id, source_line, source_column"
+)
+
+# How an area's level follows from the first letters of its CBS code.
+LEVEL_OF_PREFIX = (
+    "CASE left({code}, 2) WHEN 'NL' THEN 'land' WHEN 'GM' THEN 'gemeente' "
+    "WHEN 'WK' THEN 'wijk' WHEN 'BU' THEN 'buurt' END"
+)
+
+
+def quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def canonical_code(expression: str) -> str:
+    """SQL for a trimmed CBS region code; the country is NL00 in one table and NL01 in another."""
+    return f"CASE WHEN trim({expression}) IN ('NL00', 'NL01') THEN 'NL00' ELSE trim({expression}) END"
+
+
+@dataclass
+class Staging:
+    con: duckdb.DuckDBPyConnection
+    catalogue: Catalogue
+    root: Path
+    root_index: int = 0
+    _names: itertools.count = field(default_factory=itertools.count)
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def register_file(self, path: Path, table_id: str) -> int:
+        """Give a file of cells its id in stage_files."""
+        file_id = self.con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM stage_files").fetchone()[0]
+        self.con.execute(
+            "INSERT INTO stage_files VALUES (?, ?, ?, ?)",
+            [file_id, self.root_index, table_id, self.relative(path)],
+        )
+        return file_id
+
+    def fresh_name(self, stem: str) -> str:
+        return f"raw_{stem}_{next(self._names)}"
+
+    # --- reading raw files ------------------------------------------------------------------
+
+    def read_csv(self, path: Path, *, delimiter: str = ",", encoding: str = "utf-8") -> str:
+        """Load a CSV (optionally gzip) as text columns plus `_line`, its line number in the file."""
+        check_gzip_complete(path)
+        name = self.fresh_name("csv")
+        options = (
+            f"all_varchar = true, header = true, delim = {literal(delimiter)}, quote = '\"', "
+            f"escape = '\"', encoding = {literal(encoding)}, strict_mode = true, null_padding = false"
+        )
+        try:
+            # DuckDB keeps file order (preserve_insertion_order), so row_number() is the record number.
+            self.con.execute(
+                f"CREATE TEMP TABLE {name} AS SELECT row_number() OVER () + 1 AS _line, * "
+                f"FROM read_csv({literal(str(path))}, {options})"
+            )
+        except duckdb.Error as error:
+            raise SourceError(
+                path,
+                f"cannot be read as CSV: {first_line(error)}",
+                expected="a complete CSV file with a header row",
+            ) from error
+        try:
+            reject_identifying(path, self.columns(name))
+        except SourceError:
+            self.drop(name)  # not even a temporary copy of person-level data stays behind
+            raise
+        return name
+
+    def columns(self, table: str) -> list[str]:
+        return [row[0] for row in self.con.execute(f"DESCRIBE {table}").fetchall() if row[0] != "_line"]
+
+    def require_columns(self, path: Path, table: str, required: list[str] | tuple[str, ...]) -> None:
+        present = self.columns(table)
+        missing = [column for column in required if column not in present]
+        if missing:
+            raise SourceError(
+                path,
+                f"missing column {missing[0]!r}",
+                column=missing[0],
+                expected="columns " + ", ".join(required),
+            )
+
+    # --- writing to the staging tables -------------------------------------------------------
+
+    def stage_values(
+        self,
+        path: Path,
+        raw_table: str,
+        *,
+        table_id: str,
+        columns: dict[str, Indicator],
+        code: str,
+        boundary_year: int,
+        period: str,
+        subgroup: str = "'totaal'",
+        where: str = "TRUE",
+    ) -> None:
+        """Unpivot the catalogued columns of a wide raw table into stage_cells (one row per cell)."""
+        if not columns:
+            return
+        mapping = ", ".join(f"({literal(raw)}, {literal(ind.id)})" for raw, ind in columns.items())
+        unpivot_on = ", ".join(quoted(raw) for raw in columns)
+        self.con.execute(f"""
+            INSERT INTO stage_cells ({CELL_COLUMNS})
+            SELECT m.indicator, u._subgroup, u._code, {boundary_year}, u._period, u._raw,
+                   {self.register_file(path, table_id)}, u._line, u._column
+            FROM (
+                SELECT _line, {canonical_code(code)} AS _code, {period} AS _period,
+                       {subgroup} AS _subgroup, {unpivot_on}
+                FROM {raw_table} WHERE {where}
+            ) UNPIVOT INCLUDE NULLS (_raw FOR _column IN ({unpivot_on})) u
+            JOIN (VALUES {mapping}) m(source_column, indicator) ON m.source_column = u._column
+        """)
+
+    def stage_areas(self, path: Path, query: str, *, table_id: str, boundary_year: int) -> None:
+        """Add the areas a file declares; `query` yields (code, name) and may yield a level."""
+        self.con.execute(f"""
+            INSERT INTO stage_areas
+            SELECT {canonical_code("code")}, {boundary_year}, {LEVEL_OF_PREFIX.format(code=canonical_code("code"))},
+                   nullif(trim(name), ''), {literal(table_id)}, {literal(self.relative(path))}, {self.root_index}
+            FROM ({query})
+        """)
+
+    def record_table(
+        self, path: Path, table_id: str, title: str, modified: str | None, summary: str | None
+    ) -> None:
+        self.con.execute(
+            "INSERT INTO source_tables VALUES (?, ?, ?, ?, ?)",
+            [table_id, title, modified, summary, self.relative(path)],
+        )
+
+    def drop(self, table: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def table_id_of(path: Path) -> str:
+    """CBS files start with the table id: 85984NED_kwb2024_... -> 85984NED."""
+    return path.name.split("_", 1)[0]
+
+
+def first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def check_gzip_complete(path: Path) -> None:
+    """A truncated download must fail loudly, never load as a shorter table."""
+    if path.suffix != ".gz":
+        return
+    try:
+        with gzip.open(path, "rb") as stream:
+            while stream.read(1 << 20):
+                pass
+    except (EOFError, OSError, zlib.error) as error:
+        raise SourceError(
+            path,
+            f"the gzip file is damaged or truncated ({first_line(error)})",
+            expected="a complete gzip file; download it again",
+        ) from error

@@ -1,0 +1,201 @@
+"""The JSON API under /api: the same domain functions as the CLI, documented in OpenAPI.
+
+Bad input answers 4xx naming the parameter (422 from validation, 400 from the domain), an unknown code 404.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from wijkzicht.catalogue import load_catalogue
+from wijkzicht.monitor import focus, index, similar
+from wijkzicht.monitor.areas import children, get_area, search
+from wijkzicht.monitor.observations import ValueFilter, count_values, select_values
+from wijkzicht.monitor.rankings import RankingFilter, ranking, ranking_page
+from wijkzicht.web.deps import Cache, Language, Warehouse
+from wijkzicht.web.monitor import exports
+
+router = APIRouter()
+
+AreaCode = Annotated[
+    str, Path(pattern=r"^[A-Za-z]{2}[0-9A-Za-z]{2,8}$", description="CBS code, e.g. GM0344, WK034403")
+]
+Level = Literal["gemeente", "wijk", "buurt"]
+Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
+Size = Annotated[int, Query(ge=1, le=1000, description="Rows per page")]
+Period = Annotated[int | None, Query(ge=1900, le=2100, description="Period (year)")]
+BoundaryYear = Annotated[int | None, Query(ge=1900, le=2100, description="Boundary year")]
+Subgroup = Annotated[Literal["totaal", "18plus", "18tot65", "65plus"] | None, Query(description="Age group")]
+ValueFormat = Literal["csv", "parquet", "geojson"]
+
+
+@router.get("/areas", tags=["areas"], summary="Search areas by (part of) a name or a code")
+def areas_search(
+    con: Warehouse,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="Name part or code")],
+    level: Literal["land", "gemeente", "wijk", "buurt"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> list[dict[str, object]]:
+    return [a.as_dict() for a in search(con, q, level=level, limit=limit)]
+
+
+@router.get("/areas/{code}", tags=["areas"], summary="One area: level, name, boundary years, gemeente")
+def area_get(con: Warehouse, code: AreaCode) -> dict[str, object]:
+    return get_area(con, code).as_dict()
+
+
+@router.get(
+    "/areas/{code}/children", tags=["areas"], summary="The wijken of a gemeente, the buurten of a wijk"
+)
+def area_children(
+    con: Warehouse, code: AreaCode, boundary_year: BoundaryYear = None
+) -> list[dict[str, object]]:
+    return [a.as_dict() for a in children(con, get_area(con, code).code, boundary_year=boundary_year)]
+
+
+@router.get(
+    "/areas/{code}/profile",
+    tags=["monitor"],
+    summary="Everything about an area (see the profile page), with perception beside the facts per theme",
+)
+async def area_profile_get(cache: Cache, code: AreaCode, lang: Language = "nl") -> Response:
+    # A profile made before is answered on the event loop; a new one is computed in a worker thread.
+    body = cache.ready_profile_json(code, lang) or await run_in_threadpool(cache.profile_json, code, lang)
+    return Response(body, media_type="application/json")
+
+
+@router.get("/areas/{code}/explain", tags=["monitor"], summary="Per domain the indicators behind the scores")
+def area_explain(
+    con: Warehouse,
+    code: AreaCode,
+    period: Period = None,
+    subgroup: Subgroup = None,
+    boundary_year: BoundaryYear = None,
+) -> dict[str, object]:
+    area = get_area(con, code)
+    explained = index.explain(con, area.code, index.Selection(area.level, boundary_year, period, subgroup))
+    return {"area": area.as_dict(), **explained.as_dict()}
+
+
+@router.get("/areas/{code}/similar", tags=["monitor"], summary="The k most similar areas of the same level")
+def area_similar(
+    con: Warehouse,
+    code: AreaCode,
+    k: Annotated[int, Query(ge=1, le=50)] = 10,
+    boundary_year: BoundaryYear = None,
+) -> dict[str, object]:
+    area = get_area(con, code)
+    year, nearest = similar.similar_areas(con, area.code, k=k, boundary_year=boundary_year)
+    return {"area": area.as_dict(), "boundary_year": year, "similar": [a.as_dict() for a in nearest]}
+
+
+@router.get("/indicators", tags=["catalogue"], summary="The indicator catalogue")
+def indicators(domain: Annotated[str | None, Query(max_length=50)] = None) -> list[dict[str, object]]:
+    catalogue = load_catalogue()
+    return [i.summary() for i in catalogue.indicators.values() if domain in (None, i.domain)]
+
+
+def _value_filter(
+    area: Annotated[str | None, Query(max_length=10, description="CBS area code")] = None,
+    indicator: Annotated[str | None, Query(max_length=80, description="Indicator id")] = None,
+    level: Literal["land", "gemeente", "wijk", "buurt"] | None = None,
+    period: Period = None,
+    boundary_year: BoundaryYear = None,
+    subgroup: Subgroup = None,
+) -> ValueFilter:
+    return ValueFilter(area and area.strip().upper(), indicator, level, period, boundary_year, subgroup)
+
+
+Values = Annotated[ValueFilter, Depends(_value_filter)]
+
+
+@router.get("/values", tags=["monitor"], summary="Published values, filtered and paginated (tidy rows)")
+def values(con: Warehouse, selection: Values, page: Page = 1, size: Size = 100) -> dict[str, object]:
+    return {
+        "total": count_values(con, selection),
+        "page": page,
+        "size": size,
+        "items": select_values(con, selection, limit=size, offset=(page - 1) * size),
+    }
+
+
+@router.get(
+    "/values/export",
+    tags=["exports"],
+    summary="Published values of any selection as CSV, Parquet or GeoJSON (gemeenten with boundaries)",
+    response_class=Response,
+)
+def values_export(con: Warehouse, selection: Values, format: ValueFormat = "csv") -> Response:
+    return exports.values_response(con, selection, format)
+
+
+def _ranking_filter(
+    level: Level = "wijk",
+    domain: Annotated[
+        str | None, Query(max_length=50, description="Domain; default the overall index")
+    ] = None,
+    period: Period = None,
+    boundary_year: BoundaryYear = None,
+    subgroup: Subgroup = None,
+    gemeente: Annotated[str | None, Query(pattern=r"^[Gg][Mm]\d{4}$", description="e.g. GM0599")] = None,
+    focus_area: Annotated[
+        int | None, Query(alias="focus", ge=1, le=100, description="Focus area number")
+    ] = None,
+) -> RankingFilter:
+    return RankingFilter(
+        level, domain, period, boundary_year, subgroup, gemeente and gemeente.upper(), focus_area
+    )
+
+
+Rankings = Annotated[RankingFilter, Depends(_ranking_filter)]
+RankOrder = Annotated[
+    Literal["rank", "-rank", "name", "-name", "gemeente", "-gemeente"],
+    Query(description="Order: by rank (most problems first), name or gemeente; '-' reverses"),
+]
+
+
+@router.get("/rankings", tags=["monitor"], summary="Areas ranked on a domain or the overall index, paginated")
+def rankings(
+    cache: Cache, selection: Rankings, page: Page = 1, size: Size = 50, sort: RankOrder = "rank"
+) -> dict[str, object]:
+    found = cache(ranking_page, selection, sort, size, (page - 1) * size)
+    return {
+        "selection": found.partition_dict(),
+        "total": found.total,
+        "page": page,
+        "size": size,
+        "items": [area.as_dict() for area in found.areas],
+    }
+
+
+@router.get(
+    "/rankings/export", tags=["exports"], summary="A whole ranking as CSV or Excel", response_class=Response
+)
+def rankings_export(con: Warehouse, selection: Rankings, format: Literal["csv", "xlsx"] = "csv") -> Response:
+    return exports.ranking_response(ranking(con, selection), format)
+
+
+@router.get("/focus-areas", tags=["focus areas"], summary="The programme's 20 focus areas as sets of wijken")
+def focus_areas(con: Warehouse) -> list[dict[str, object]]:
+    areas = focus.load_focus_areas()
+    return [
+        {**area.as_dict(), "inwoners_2024": sum(focus.populations(con, list(area.wijken)).values())}
+        for area in areas
+    ]
+
+
+@router.get("/focus-areas/{number}", tags=["focus areas"], summary="A focus area's aggregated figures")
+def focus_area(
+    con: Warehouse,
+    number: Annotated[int, Path(ge=1, le=100)],
+    period: Period = None,
+    subgroup: Subgroup = None,
+    lang: Language = "nl",
+) -> dict[str, object]:
+    area = focus.find_focus_area(focus.load_focus_areas(), str(number))
+    figures = focus.aggregate(con, list(area.wijken), period=period, subgroup=subgroup, language=lang)
+    return {"focus_area": area.as_dict(), "figures": [f.as_dict() for f in figures]}

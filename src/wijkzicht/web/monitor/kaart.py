@@ -1,0 +1,337 @@
+"""The map page (`/kaart`) and its JSON: a choropleth of any measure, with the same values as a table.
+
+The page is rendered on the server with the table, the legend and every note, so it works without
+JavaScript or WebGL; `static/kaart.js` draws the polygons (MapLibre GL JS, installed, never from a CDN)
+and joins the values to them by code. The state lives in the URL: level, measure, period, subgroup,
+boundary year and language.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Annotated, Literal
+
+import duckdb
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from wijkzicht.catalogue import Catalogue, load_catalogue
+from wijkzicht.i18n import Translator, translations
+from wijkzicht.monitor.choropleth import (
+    AreaValue,
+    LegendClass,
+    MapData,
+    Measure,
+    boundaries_geojson,
+    map_data,
+    mappable,
+)
+from wijkzicht.web import assets
+from wijkzicht.web.deps import Cache, Language, Warehouse
+from wijkzicht.web.render import link, page
+
+router = APIRouter()
+
+MapLevel = Literal["gemeente", "wijk", "buurt"]
+MeasureText = Annotated[
+    str,
+    Query(
+        max_length=80,
+        description="index, stacking, domain:<domain id> or indicator:<indicator id>, e.g. domain:health",
+    ),
+]
+Period = Annotated[int | None, Query(ge=1900, le=2100, description="Period (year) of the values")]
+Subgroup = Annotated[
+    Literal["totaal", "18plus", "18tot65", "65plus"] | None, Query(description="Age group of survey figures")
+]
+BoundaryYear = Annotated[
+    int | None, Query(ge=1900, le=2100, description="Boundary year (indeling) of the values")
+]
+PageNumber = Annotated[int, Query(ge=1, le=10_000, description="Page of the table")]
+TABLE_ROWS = 100
+
+# Sequential ColorBrewer schemes (colour-blind safe): YlOrRd for problems, Purples for the stacking count,
+# Blues for indicators without a direction (more is not worse). Last colour = most problems / highest.
+PROBLEM_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c", "#800026")
+STACKING_COLOURS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#6a51a3", "#3f007d", "#25004a", "#14002b")
+NEUTRAL_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+NO_VALUE_COLOUR = "#c4c4c4"
+
+
+def _colour(data: MapData, legend_class: LegendClass, catalogue: Catalogue) -> str:
+    if legend_class.kind == "count":
+        return STACKING_COLOURS[min(legend_class.category, len(STACKING_COLOURS) - 1)]
+    palette = PROBLEM_COLOURS if data.measure.classed_by_percentile(catalogue) else NEUTRAL_COLOURS
+    return palette[legend_class.category]
+
+
+def _format_number(value: float | None, language: str, decimals: int = 1) -> str:
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}"
+    if language == "nl":  # Dutch: decimal comma, thousands grouped with a dot
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def _decimals(data: MapData, catalogue: Catalogue) -> int:
+    indicator = data.measure.indicator(catalogue)
+    if data.measure.kind == "stacking" or (indicator is not None and indicator.aggregation == "sum"):
+        return 0
+    return 1
+
+
+def _unit(data: MapData, catalogue: Catalogue, t: Translator) -> str:
+    indicator = data.measure.indicator(catalogue)
+    if indicator is None:
+        return (
+            t("kaart.unit_summary.stacking")
+            if data.measure.kind == "stacking"
+            else t("kaart.unit_summary.score")
+        )
+    key = f"kaart.unit.{indicator.unit}"
+    return t(key) if key in translations() else indicator.unit
+
+
+def measure_label(measure: Measure, catalogue: Catalogue, t: Translator) -> str:
+    if measure.kind in ("index", "stacking"):
+        return t(f"kaart.measure.{measure.kind}")
+    if measure.kind == "domain":
+        return t("kaart.measure.domain", domain=catalogue.domains[measure.key][t.language])
+    return catalogue.indicators[measure.key].name(t.language)
+
+
+def _class_label(data: MapData, legend_class: LegendClass, t: Translator, unit: str, decimals: int) -> str:
+    areas = t(f"kaart.areas.{data.level}")
+    if legend_class.kind == "count":
+        return t(f"kaart.class.count_{min(legend_class.category, 2)}", n=legend_class.category)
+    if legend_class.kind == "band":
+        lower, upper = int(legend_class.lower), int(legend_class.upper)
+        if upper == 100:
+            return t("kaart.class.worst", share=100 - lower, areas=areas, lower=lower)
+        if lower == 0:
+            return t("kaart.class.best", share=upper, areas=areas, upper=upper)
+        return t("kaart.class.band", lower=lower, upper=upper)
+    low = _format_number(legend_class.lower, t.language, decimals)
+    high = _format_number(legend_class.upper, t.language, decimals)
+    if low == high:  # a class of one value, e.g. an urbanity code shared by many areas
+        return t("kaart.class.quintile_one", value=low, unit=unit)
+    return t("kaart.class.quintile", lower=low, upper=high, unit=unit)
+
+
+def _status_label(value: AreaValue, t: Translator) -> str:
+    if value.status == "suppressed":
+        return t("kaart.status.suppressed")
+    if value.value is None:
+        return t("kaart.status.missing")
+    return ""
+
+
+def map_view(
+    con: duckdb.DuckDBPyConnection,
+    level: str,
+    measure_text: str,
+    period: int | None,
+    subgroup: str | None,
+    boundary_year: int | None,
+    language: str,
+) -> dict[str, object]:
+    """The map's content in one language: partition, legend with colours, values, notes and options."""
+    catalogue = load_catalogue()
+    t = Translator(language)
+    measure = Measure.parse(measure_text, catalogue)
+    data = map_data(
+        con, catalogue, level, measure, period=period, subgroup=subgroup, boundary_year=boundary_year
+    )
+    unit, decimals = _unit(data, catalogue, t), _decimals(data, catalogue)
+    legend = [
+        {
+            "category": c.category,
+            "label": _class_label(data, c, t, unit, decimals),
+            "colour": _colour(data, c, catalogue),
+            "areas": c.areas,
+        }
+        for c in data.legend
+    ]
+    labels = {entry["category"]: entry["label"] for entry in legend}
+    domains = catalogue.domains
+    values = [
+        {
+            "rank": rank if v.value is not None else None,  # national place, most problems first
+            "code": v.code,
+            "name": v.name,
+            "gemeente": v.gemeente,
+            "gemeente_code": v.gemeente_code,
+            "value": v.value,
+            "shown": _format_number(v.value, language, decimals),
+            "percentile": None if v.percentile is None else round(v.percentile, 1),
+            "percentile_shown": _format_number(v.percentile, language),
+            "category": v.category,
+            "class": labels.get(v.category, _status_label(v, t)),
+            "status": v.status,
+            "reason": v.reason,
+            "worst_domains": [domains[d][language] for d in v.worst_domains if d in domains],
+            "drawn": v.drawn,
+        }
+        for rank, v in enumerate(data.values, start=1)
+    ]
+    partition = data.partition
+    return {
+        "level": level,
+        "measure": str(measure),
+        "measure_label": measure_label(measure, catalogue, t),
+        "unit": unit,
+        "percentile_based": measure.classed_by_percentile(catalogue),
+        "period": partition.period if partition else None,
+        "subgroup": partition.subgroup if partition else None,
+        "boundary_year": partition.boundary_year if partition else None,
+        "geometry_year": data.geometry_year,
+        "boundaries": f"/api/map/boundaries/{level}/{data.geometry_year}" if data.geometry_year else None,
+        "drawn": data.drawn,
+        "adjusted": data.adjusted,
+        "legend": legend,
+        "no_value_colour": NO_VALUE_COLOUR,
+        "values": values,
+        "partitions": [vars(p) for p in data.partitions],
+    }
+
+
+def _accepts_gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")
+
+
+def _json_response(request: Request, document: object) -> Response:
+    """JSON, compressed when the client accepts it: a buurt map's values are megabytes of repetitive text."""
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if not _accepts_gzip(request):
+        return Response(body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
+    headers = {"Vary": "Accept-Encoding", "Content-Encoding": "gzip"}
+    return Response(gzip.compress(body, compresslevel=5), media_type="application/json", headers=headers)
+
+
+@router.get(
+    "/api/map/values",
+    tags=["map"],
+    summary="The values of one measure for a map, with legend",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+)
+def values_api(
+    request: Request,
+    con: Warehouse,
+    level: MapLevel = "gemeente",
+    measure: MeasureText = "index",
+    period: Period = None,
+    subgroup: Subgroup = None,
+    boundary_year: BoundaryYear = None,
+    lang: Language = "nl",
+) -> Response:
+    """Values, national percentiles and classes of one measure for every area of a level.
+
+    Settings without data fall back to the latest period, the most recent boundary year and 18+ (listed
+    in `adjusted`). `boundaries` is the GeoJSON to draw them on (`geometry_year` may differ from the
+    values' boundary year; `drawn` tells per area whether its polygon shows the same area).
+    """
+    return _json_response(request, map_view(con, level, measure, period, subgroup, boundary_year, lang))
+
+
+def _compressed_boundaries(con: duckdb.DuckDBPyConnection, level: str, boundary_year: int) -> bytes:
+    # Made once per level and year (the server's warehouse cache): one compressed copy serves every request.
+    document = boundaries_geojson(con, level, boundary_year)
+    return gzip.compress(json.dumps(document, separators=(",", ":")).encode("utf-8"), mtime=0)
+
+
+@router.get(
+    "/api/map/boundaries/{level}/{boundary_year}",
+    tags=["map"],
+    summary="Simplified boundaries of one level and year as GeoJSON (code and name only)",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def boundaries_api(
+    request: Request, cache: Cache, level: MapLevel, boundary_year: Annotated[int, Path(ge=1900, le=2100)]
+) -> Response:
+    body = cache(_compressed_boundaries, level, boundary_year)
+    headers = {"Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
+    if _accepts_gzip(request):
+        return Response(
+            body, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"}
+        )
+    return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
+
+
+def measure_options(catalogue: Catalogue, t: Translator) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The measure menu: summary measures, domains, then the indicators grouped by domain."""
+    summary = [(m, t(f"kaart.measure.{m}")) for m in ("index", "stacking")]
+    scored_domains = [d for d in catalogue.domains if d != "context"]
+    groups = [
+        (t("kaart.group.summary"), summary),
+        (
+            t("kaart.group.domains"),
+            [(f"domain:{d}", measure_label(Measure("domain", d), catalogue, t)) for d in scored_domains],
+        ),
+    ]
+    for domain, names in catalogue.domains.items():
+        indicators = [
+            (f"indicator:{i.id}", i.name(t.language))
+            for i in catalogue.indicators.values()
+            if i.domain == domain and mappable(i)
+        ]
+        if indicators:
+            groups.append((t("kaart.group.indicators", domain=names[t.language]), indicators))
+    return groups
+
+
+@router.get("/kaart", response_class=HTMLResponse, include_in_schema=False)
+def map_page(
+    request: Request,
+    con: Warehouse,
+    level: MapLevel = "gemeente",
+    measure: MeasureText = "index",
+    period: Period = None,
+    subgroup: Subgroup = None,
+    boundary_year: BoundaryYear = None,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+    gemeente: Annotated[
+        str | None, Query(pattern=r"^GM\d{4}$", description="Table: only this gemeente")
+    ] = None,
+    lang: Language = "nl",
+) -> HTMLResponse:
+    view = map_view(con, level, measure, period, subgroup, boundary_year, lang)
+    catalogue = load_catalogue()
+    t = Translator(lang)
+    state = {
+        "level": level,
+        "measure": view["measure"],
+        "period": view["period"],
+        "subgroup": view["subgroup"],
+        "boundary_year": view["boundary_year"],
+    }
+    every_row = view["values"]
+    # The table of wijken or buurten can be narrowed to one gemeente; places stay national.
+    gemeenten = sorted(
+        {(v["gemeente_code"], v["gemeente"]) for v in every_row if v["gemeente_code"]},
+        key=lambda pair: (pair[1] or "", pair[0]),
+    )
+    rows = [v for v in every_row if v["gemeente_code"] == gemeente] if gemeente else every_row
+    pages = max(1, -(-len(rows) // TABLE_ROWS))
+    current = min(page_number, pages)
+    return page(
+        request,
+        "kaart.html",
+        lang,
+        view=view,
+        state=state,
+        measures=measure_options(catalogue, t),
+        subgroup_names={key: names[lang] for key, names in catalogue.subgroups.items()},
+        missing_assets=assets.missing(),
+        values_url=link("/api/map/values", lang, **state),
+        rows=rows[(current - 1) * TABLE_ROWS : current * TABLE_ROWS],
+        table_page=current,
+        table_pages=pages,
+        gemeenten=gemeenten if level != "gemeente" else [],
+        table_gemeente=gemeente,
+        not_drawn=sum(1 for v in every_row if not v["drawn"]) if view["boundaries"] else 0,
+        adjusted_names=[t(f"kaart.adjusted.{setting}") for setting in view["adjusted"]],
+    )

@@ -1,0 +1,786 @@
+"""Programme steering on the web: pages under /programma, the JSON API under /api/programmes, logging in.
+
+Security in one place each: the session is a signed cookie (Starlette's SessionMiddleware, itsdangerous);
+every state-changing request carries the session's CSRF token (form field or X-CSRF-Token header); roles are
+checked by `accounts.authorise` inside the domain functions, so the API and the forms cannot differ.
+Answers: 403 for a denied action, 404 for what the reader may not see, 409 for a version conflict,
+422 (API) or the form again (pages) naming the field for bad input, 400 for a rule the data breaks.
+
+No `from __future__ import annotations` here: FastAPI reads the generated routes' annotations at runtime.
+"""
+
+import hmac
+import os
+import secrets
+import typing
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+import duckdb
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field, ValidationError, create_model
+from sqlalchemy import select
+from starlette.middleware.sessions import SessionMiddleware
+
+from wijkzicht.errors import WijkzichtError
+from wijkzicht.i18n import Translator
+from wijkzicht.programmes import accounts, audit, database, progress, records, schemas, seed
+from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
+from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.programmes.errors import ConflictError, ForbiddenError
+from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, Programme, Secret, User
+from wijkzicht.programmes.records import KINDS, Kind
+from wijkzicht.web.deps import Language, Warehouse
+from wijkzicht.web.programmes import report
+from wijkzicht.web.render import page
+
+# Ids and versions in paths and queries are bounded like those in bodies: a larger number is a 422 naming
+# the parameter, never an overflow inside the database driver.
+RecordId = Annotated[int, Path(ge=1, le=schemas.MAX_IDENTIFIER)]
+Version = Annotated[int, Query(ge=0, le=schemas.MAX_IDENTIFIER)]
+
+router = APIRouter()
+API = "/api/programmes"
+PAGES = "/programma"
+SESSION_SECONDS = 8 * 3600
+SECRET_ENV = "WIJKZICHT_SECRET"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+TAGS: list[str | Any] = ["programme steering"]
+
+
+def install(app: FastAPI, url: str) -> None:
+    """Open (and for SQLite, migrate) the operational database; add sessions and the error answers."""
+    store = OperationalDatabase.open(url)
+    if store.engine.dialect.name == "sqlite":
+        database.upgrade(store.engine)  # the embedded default needs nothing started or run by hand
+        _seed_when_empty(store, app.state.warehouse)
+    else:
+        database.require_current(store.engine)
+    app.state.programmes = store
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=os.environ.get(SECRET_ENV) or _stored_secret(store),
+        session_cookie="wijkzicht_sessie",
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=os.environ.get("WIJKZICHT_HTTPS_ONLY") == "1",
+    )
+    app.add_exception_handler(ForbiddenError, _as_http(403))
+    app.add_exception_handler(ConflictError, _as_http(409))
+
+
+def _seed_when_empty(store: OperationalDatabase, warehouse: duckdb.DuckDBPyConnection) -> None:
+    """A new embedded database starts with the programme's facts (`wijkzicht programmes seed`: the focus
+    areas, their gemeenten, the ministries), so the first `wijkzicht serve` shows the focus areas."""
+    with store.reading() as session:
+        if session.scalar(select(FocusArea.id).limit(1)) is not None:
+            return
+    cursor = warehouse.cursor()
+    try:
+        with store.writing(accounts.COMMAND_LINE) as session:
+            seed.seed(session, cursor)
+    finally:
+        cursor.close()
+
+
+def _as_http(status: int) -> Any:
+    async def handler(request: Request, error: Exception) -> Response:
+        from wijkzicht.web.app import _error  # the app's own error answer JSON for /api, else a page
+
+        return _error(request, status, str(error))
+
+    return handler
+
+
+def _stored_secret(store: OperationalDatabase) -> str:
+    """The session-signing key, made once per installation and shared by every worker on the database."""
+    with store.reading() as session:
+        stored = session.get(Secret, "session")
+        if stored is not None:
+            return stored.value
+    try:
+        with store.writing(accounts.COMMAND_LINE) as session:
+            session.add(Secret(name="session", value=secrets.token_urlsafe(48)))
+    except WijkzichtError:
+        pass  # another worker made it first (the unique name refused ours)
+    with store.reading() as session:
+        return session.get(Secret, "session").value
+
+
+# --- Dependencies ---------------------------------------------------------------------------------
+
+
+def _store(request: Request) -> OperationalDatabase:
+    return request.app.state.programmes
+
+
+Store = Annotated[OperationalDatabase, Depends(_store)]
+
+
+def current_actor(request: Request, store: Store) -> Actor:
+    user_id = request.session.get("user_id")
+    if user_id is None:
+        return PUBLIC
+    with store.reading() as session:
+        actor = accounts.active_actor(session, user_id)
+    if actor is None:  # deactivated or removed since logging in
+        request.session.clear()
+        return PUBLIC
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def csrf_token(request: Request) -> str:
+    if "csrf" not in request.session:
+        request.session["csrf"] = secrets.token_urlsafe(32)
+    return request.session["csrf"]
+
+
+async def check_csrf(request: Request) -> None:
+    """Every state-changing request proves it comes from our own page or an API client with the session."""
+    expected = request.session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        sent = (await request.form()).get(CSRF_FIELD)
+    if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
+        raise HTTPException(403, "CSRF token missing or wrong: reload the page (or log in) and try again")
+
+
+CSRF = Depends(check_csrf)
+
+
+# --- Serialising ----------------------------------------------------------------------------------
+
+
+def serialise(record: Base) -> dict[str, object]:
+    values = {
+        attribute.key: audit.plain(attribute.key, getattr(record, attribute.key))
+        for attribute in record.__mapper__.column_attrs
+        if attribute.key not in audit.HIDDEN
+    }
+    return {"type": audit.object_type(record), **values}
+
+
+def _path(kind: Kind) -> str:
+    return kind.name.replace("_", "-") + "s"
+
+
+def _area_tree(actor: Actor, area: FocusArea, warehouse: Any) -> dict[str, object]:
+    """A focus area with everything the actor may see under it; goals with their measured progress."""
+    programmes = records.visible(actor, area.programmes)
+    return {
+        **serialise(area),
+        "alliance": (
+            {**serialise(area.alliance), "members": [serialise(m) for m in area.alliance.members]}
+            if area.alliance
+            else None
+        ),
+        "programmes": [
+            {
+                **serialise(programme),
+                "goals": [
+                    {**serialise(goal), "progress": progress.goal_progress(warehouse, goal).as_dict()}
+                    for goal in records.visible(actor, programme.goals)
+                ],
+                "measures": [
+                    {**serialise(measure), "updates": [serialise(u) for u in measure.updates]}
+                    for measure in records.visible(actor, programme.measures)
+                ],
+                "experiments": [serialise(e) for e in records.visible(actor, programme.experiments)],
+            }
+            for programme in programmes
+        ],
+        "blockages": [serialise(b) for b in records.visible(actor, area.blockages)],
+    }
+
+
+# --- JSON API -------------------------------------------------------------------------------------
+
+
+class Login(BaseModel):
+    username: Annotated[str, Field(min_length=1, max_length=80)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+@router.post(f"{API}/session", tags=TAGS, summary="Log in: sets the session cookie, returns the CSRF token")
+def api_login(request: Request, credentials: Login, store: Store) -> dict[str, object]:
+    with store.writing(accounts.COMMAND_LINE) as session:  # a rehash of an old password hash is a write
+        actor = accounts.authenticate(session, credentials.username, credentials.password)
+    if actor is None:
+        raise HTTPException(401, "wrong username or password")
+    _start_session(request, actor)
+    return {"username": actor.username, "role": actor.role, "focus_area_id": actor.focus_area_id,
+            "csrf_token": csrf_token(request)}  # fmt: skip
+
+
+@router.delete(f"{API}/session", tags=TAGS, summary="Log out", dependencies=[CSRF])
+def api_logout(request: Request) -> dict[str, str]:
+    request.session.clear()
+    return {"detail": "logged out"}
+
+
+def _start_session(request: Request, actor: Actor) -> None:
+    request.session.clear()  # a fresh session (and CSRF token) on every login: no session fixation
+    request.session["user_id"] = actor.user_id
+    csrf_token(request)
+
+
+@router.get(f"{API}/focus-areas", tags=TAGS, summary="The 20 focus areas")
+def api_focus_areas(store: Store) -> list[dict[str, object]]:
+    with store.reading() as session:
+        return [serialise(area) for area in session.scalars(select(FocusArea).order_by(FocusArea.id))]
+
+
+@router.get(f"{API}/organisations", tags=TAGS, summary="Every organisation (owners, partners, members)")
+def api_organisations(store: Store) -> list[dict[str, object]]:
+    with store.reading() as session:
+        return [serialise(o) for o in session.scalars(select(Organisation).order_by(Organisation.name))]
+
+
+@router.get(f"{API}/focus-areas/{{focus_area_id}}", tags=TAGS, summary="A focus area with what you may see")
+def api_focus_area(
+    focus_area_id: RecordId, actor: CurrentActor, store: Store, con: Warehouse
+) -> dict[str, object]:
+    with store.reading() as session:
+        area = session.get(FocusArea, focus_area_id)
+        if area is None:
+            raise HTTPException(404, f"no focus area {focus_area_id}")
+        return _area_tree(actor, area, con)
+
+
+@router.get(
+    f"{API}/goals/{{goal_id}}/progress", tags=TAGS, summary="A goal's progress measured in the monitor"
+)
+def api_goal_progress(
+    goal_id: RecordId, actor: CurrentActor, store: Store, con: Warehouse
+) -> dict[str, object]:
+    with store.reading() as session:
+        goal = records.get_visible(session, actor, KINDS["goal"], goal_id)
+        return progress.goal_progress(con, goal).as_dict()  # type: ignore[arg-type]
+
+
+@router.post(
+    f"{API}/comments", tags=TAGS, status_code=201, summary="Comment on a record", dependencies=[CSRF]
+)
+def api_comment(data: schemas.CommentIn, actor: CurrentActor, store: Store) -> dict[str, object]:
+    with store.writing(actor) as session:
+        return serialise(records.comment(session, actor, data))
+
+
+@router.get(f"{API}/users", tags=TAGS, summary="Accounts (administrators)")
+def api_users(actor: CurrentActor, store: Store) -> list[dict[str, object]]:
+    accounts.authorise(actor, "manage")
+    with store.reading() as session:
+        return [serialise(user) for user in session.scalars(select(User).order_by(User.id))]
+
+
+@router.post(f"{API}/users", tags=TAGS, status_code=201, summary="Add an account", dependencies=[CSRF])
+def api_add_user(data: schemas.UserIn, actor: CurrentActor, store: Store) -> dict[str, object]:
+    with store.writing(actor) as session:
+        return serialise(accounts.add_user(session, actor, **data.model_dump()))
+
+
+class UserChangeWithVersion(schemas.UserChange):
+    version: Annotated[int, Field(ge=1, le=schemas.MAX_IDENTIFIER)]
+
+
+@router.put(f"{API}/users/{{user_id}}", tags=TAGS, summary="Change an account", dependencies=[CSRF])
+def api_change_user(
+    user_id: RecordId, data: UserChangeWithVersion, actor: CurrentActor, store: Store
+) -> dict[str, object]:
+    with store.writing(actor) as session:
+        return serialise(accounts.change_user(session, actor, user_id, data.model_dump()))
+
+
+def _register_api(kind: Kind) -> None:
+    path = f"{API}/{_path(kind)}"
+    change_model = create_model(
+        f"{kind.schema.__name__.removesuffix('In')}Change",
+        __base__=kind.schema,
+        version=(
+            int,
+            Field(
+                ge=1,
+                le=schemas.MAX_IDENTIFIER,
+                description="The version you started from (optimistic locking)",
+            ),
+        ),
+    )
+
+    def create_record(
+        data: BaseModel, actor: CurrentActor, store: Store, con: Warehouse
+    ) -> dict[str, object]:
+        with store.writing(actor) as session:
+            return serialise(records.create(session, actor, kind, data, con))
+
+    def read_record(record_id: RecordId, actor: CurrentActor, store: Store) -> dict[str, object]:
+        with store.reading() as session:
+            return serialise(records.get_visible(session, actor, kind, record_id))
+
+    def change_record(
+        record_id: RecordId, data: BaseModel, actor: CurrentActor, store: Store, con: Warehouse
+    ) -> dict[str, object]:
+        values = kind.schema.model_validate(data.model_dump(exclude={"version"}))
+        with store.writing(actor) as session:
+            return serialise(records.update(session, actor, kind, record_id, values, data.version, con))  # type: ignore[attr-defined]
+
+    def record_history(record_id: RecordId, actor: CurrentActor, store: Store) -> list[dict[str, object]]:
+        with store.reading() as session:
+            record = records.get_visible(session, actor, kind, record_id)
+            accounts.authorise(actor, "read", records.focus_area_of(record))
+            return [serialise(entry) for entry in audit.history(session, kind.name, record_id)]
+
+    def delete_record(
+        record_id: RecordId, version: Version, actor: CurrentActor, store: Store
+    ) -> dict[str, str]:
+        with store.writing(actor) as session:
+            records.delete(session, actor, kind, record_id, version)
+        return {"detail": f"{kind.name} {record_id} deleted"}
+
+    create_record.__annotations__["data"] = kind.schema
+    change_record.__annotations__["data"] = change_model
+    label = kind.name.replace("_", " ")
+    router.add_api_route(
+        path,
+        create_record,
+        methods=["POST"],
+        status_code=201,
+        tags=TAGS,
+        summary=f"Create a {label}",
+        dependencies=[CSRF],
+        name=f"create_{kind.name}",
+    )
+    router.add_api_route(
+        f"{path}/{{record_id}}",
+        read_record,
+        methods=["GET"],
+        tags=TAGS,
+        summary=f"One {label}",
+        name=f"read_{kind.name}",
+    )
+    router.add_api_route(
+        f"{path}/{{record_id}}",
+        change_record,
+        methods=["PUT"],
+        tags=TAGS,
+        summary=f"Change a {label} (send the version you started from)",
+        dependencies=[CSRF],
+        name=f"change_{kind.name}",
+    )
+    if kind.deletable:
+        router.add_api_route(f"{path}/{{record_id}}", delete_record, methods=["DELETE"], tags=TAGS,
+                             summary=f"Delete a {label} (send the version you saw)", dependencies=[CSRF],
+                             name=f"delete_{kind.name}")  # fmt: skip
+    router.add_api_route(f"{path}/{{record_id}}/history", record_history, methods=["GET"], tags=TAGS,
+                         summary=f"The audit log of one {label}", name=f"history_{kind.name}")  # fmt: skip
+
+
+for _kind in KINDS.values():
+    _register_api(_kind)
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+
+def _page(request: Request, template: str, lang: str, actor: Actor, status_code: int = 200, **context: Any):
+    return page(
+        request, template, lang, status_code=status_code, actor=actor, csrf=csrf_token(request),
+        allowed=lambda action, area=None: allowed(actor, action, area), **context,
+    )  # fmt: skip
+
+
+@router.get(PAGES, response_class=HTMLResponse, include_in_schema=False)
+def overview_page(request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"):
+    with store.reading() as session:
+        national = report.national_report(session, actor, con)
+        return _page(request, "programmes/overview.html", lang, actor, report=national)
+
+
+@router.get(PAGES + "/{focus_area_id:int}", response_class=HTMLResponse, include_in_schema=False)
+def area_page(
+    request: Request,
+    focus_area_id: RecordId,
+    actor: CurrentActor,
+    store: Store,
+    con: Warehouse,
+    lang: Language = "nl",
+):
+    with store.reading() as session:
+        area_report = report.area_report(session, actor, con, focus_area_id)
+        area = area_report.focus_area
+        names = dict(con.execute("SELECT code, name FROM area_years WHERE code IN (SELECT unnest(?))",
+                                 [area.wijken]).fetchall())  # fmt: skip
+        comments = []
+        if allowed(actor, "read", area.id):
+            comments = list(session.scalars(select(Comment).where(Comment.focus_area_id == area.id)
+                                            .order_by(Comment.id)))  # fmt: skip
+        return _page(request, "programmes/area.html", lang, actor, r=area_report, area=area, wijk_names=names,
+                     comments=comments)  # fmt: skip
+
+
+def _report_response(html: str, fmt: str, filename: str) -> Response:
+    if fmt == "pdf":
+        return Response(report.render_pdf(html), media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})  # fmt: skip
+    return HTMLResponse(html)
+
+
+@router.get(PAGES + "/rapport.{fmt:str}", include_in_schema=False)
+def national_report_page(fmt: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"):
+    if fmt not in ("html", "pdf"):
+        raise HTTPException(404, "the report exists as .html and .pdf")
+    with store.reading() as session:
+        html = report.render_html(report.national_report(session, actor, con), lang)
+    return _report_response(html, fmt, "voortgang-en-vastlopers")
+
+
+@router.get(PAGES + "/{focus_area_id:int}/rapport.{fmt:str}", include_in_schema=False)
+def area_report_page(
+    focus_area_id: RecordId,
+    fmt: str,
+    actor: CurrentActor,
+    store: Store,
+    con: Warehouse,
+    lang: Language = "nl",
+):
+    if fmt not in ("html", "pdf"):
+        raise HTTPException(404, "the report exists as .html and .pdf")
+    with store.reading() as session:
+        html = report.render_html(report.area_report(session, actor, con, focus_area_id), lang)
+    return _report_response(html, fmt, f"voortgang-en-vastlopers-{focus_area_id}")
+
+
+# --- Forms ----------------------------------------------------------------------------------------
+
+PARENT_FIELDS = ("focus_area_id", "alliance_id", "programme_id", "measure_id", "goal_id")
+ORGANISATION_FIELDS = ("owner_id", "organisation_id")
+LONG_TEXT = ("description", "narrative", "conditions", "evaluation", "resolution", "partners", "text")
+VOCABULARY_FIELDS = {"kind": "organisation_kinds", "theme": "themes", "funding_source": "funding_sources",
+                     "ministry": "ministries"}  # fmt: skip
+CHOICE_LABELS = {"status": "prog.status.", "category": "prog.category.", "escalation": "prog.escalation.",
+                 "reference": "prog.reference.", "role": "prog.role.", "object_type": "prog.kind."}  # fmt: skip
+
+
+def _form_fields(
+    schema: type[BaseModel], values: dict[str, Any], errors: dict[str, str], session: Any, con: Any, t: Any,
+    parents_hidden: bool = True,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """What the form shows for each field of a schema: widget, label, options, limits, error."""
+    organisations = None
+    fields = []
+    for name, info in schema.model_fields.items():
+        annotation = info.annotation
+        choices = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        literal = next((arg for arg in choices if typing.get_origin(arg) is typing.Literal), None)
+        if typing.get_origin(annotation) is typing.Literal:
+            literal = annotation
+        field: dict[str, Any] = {"name": name, "label": t(f"prog.field.{name}"), "required": info.is_required(),
+                                 "value": values.get(name, "" if info.default is None else info.default),
+                                 "error": errors.get(name), "widget": "text", "options": []}  # fmt: skip
+        if field["value"] is None or str(field["value"]) == "PydanticUndefined":
+            field["value"] = ""
+        maximum = next(
+            (getattr(m, "max_length", None) for m in info.metadata if getattr(m, "max_length", None)), None
+        )
+        field["maxlength"] = maximum
+        if name in PARENT_FIELDS and parents_hidden:
+            field["widget"] = "hidden"
+        elif name == "focus_area_id":
+            areas = session.execute(select(FocusArea.id, FocusArea.name).order_by(FocusArea.id))
+            field |= {"widget": "select", "options": [(str(i), n) for i, n in areas]}
+        elif name in ORGANISATION_FIELDS:
+            if organisations is None:
+                organisations = session.execute(
+                    select(Organisation.id, Organisation.name).order_by(Organisation.name)
+                )
+                organisations = [(str(i), n) for i, n in organisations]
+            field |= {"widget": "select", "options": organisations}
+        elif name in VOCABULARY_FIELDS:
+            listed = schemas.vocabulary()[VOCABULARY_FIELDS[name]]
+            field |= {
+                "widget": "select",
+                "options": [(c, t(f"vocab.{VOCABULARY_FIELDS[name]}.{c}")) for c in listed],
+            }
+        elif literal is not None:
+            prefix = CHOICE_LABELS.get(name)
+            options = [(str(v), t(prefix + str(v)) if prefix else str(v)) for v in typing.get_args(literal)]
+            field |= {"widget": "select", "options": options}
+        elif name == "subgroup":
+            rows = con.execute("SELECT DISTINCT subgroup FROM observations ORDER BY 1").fetchall()
+            field |= {"widget": "select", "options": [(row[0], row[0]) for row in rows]}
+        elif name == "area_code" and (areas := _goal_areas(session, con, values.get("programme_id"))):
+            field |= {"widget": "select", "options": areas}
+        elif name == "indicator":
+            rows = con.execute("SELECT id, name_nl FROM indicators ORDER BY domain, id").fetchall()
+            field |= {"widget": "select", "options": [(i, f"{n} ({i})") for i, n in rows]}
+        elif annotation is bool:
+            field["widget"] = "checkbox"
+        elif date in choices or annotation is date:
+            field["widget"] = "date"
+        elif annotation in (int, float, Decimal) or set(choices) & {int, float, Decimal}:
+            field["widget"] = "number"
+        elif name in LONG_TEXT:
+            field["widget"] = "textarea"
+        elif name == "password":
+            field |= {"widget": "password", "value": ""}  # never sent back
+        fields.append(field)
+    return fields
+
+
+def _goal_areas(session: Any, con: Any, programme_id: object) -> list[tuple[str, str]]:
+    """The areas a goal of this programme can be measured on: its focus area's wijken and their gemeente."""
+    programme = session.get(Programme, int(programme_id)) if str(programme_id or "").isdigit() else None
+    if programme is None:
+        return []
+    area = programme.focus_area
+    codes = [*area.wijken, area.gemeente_code]
+    names = dict(
+        con.execute("SELECT code, name FROM area_years WHERE code IN (SELECT unnest(?))", [codes]).fetchall()
+    )
+    return [(code, f"{names.get(code, code)} ({code})") for code in codes]
+
+
+def _parse_form(kind_schema: type[BaseModel], form: Any) -> dict[str, Any]:
+    """Form text to the schema's input: an unticked box is False, an empty field is 'not given'."""
+    data: dict[str, Any] = {}
+    for name, info in kind_schema.model_fields.items():
+        if info.annotation is bool:
+            data[name] = name in form
+        elif isinstance(value := form.get(name), str) and value.strip() != "":
+            numbered = typing.get_origin(info.annotation) is typing.Literal and all(
+                isinstance(choice, int) for choice in typing.get_args(info.annotation)
+            )  # a form sends "3", the action line is the number 3
+            data[name] = int(value) if numbered and value.strip().isdigit() else value
+    return data
+
+
+def _field_errors(error: ValidationError) -> tuple[dict[str, str], list[str]]:
+    """Pydantic's errors per field; rule errors that name their fields ('end_year: ...') go to those."""
+    per_field: dict[str, str] = {}
+    general: list[str] = []
+    for problem in error.errors():
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["loc"]:
+            per_field[str(problem["loc"][0])] = message
+        elif ":" in message:
+            names, _, text = message.partition(":")
+            for name in names.split(","):
+                per_field[name.strip()] = text.strip()
+        else:
+            general.append(message)
+    return per_field, general
+
+
+def _form_page(request: Request, lang: str, actor: Actor, kind: Kind, values: dict[str, Any], *,
+               record_id: int | None = None, version: int | None = None, errors: dict[str, str] | None = None,
+               general: list[str] | None = None, status_code: int = 200, store: OperationalDatabase, con: Any):  # fmt: skip
+    with store.reading() as session:
+        fields = _form_fields(kind.schema, values, errors or {}, session, con, Translator(lang))
+    return _page(request, "programmes/form.html", lang, actor, status_code=status_code, kind=kind, fields=fields,
+                 record_id=record_id, version=version, general=general or [],
+                 action=f"{PAGES}/{kind.name}/{record_id}/bewerken" if record_id else f"{PAGES}/nieuw/{kind.name}")  # fmt: skip
+
+
+def _back_to(record: Base) -> str:
+    area = records.focus_area_of(record)
+    return f"{PAGES}/{area}" if area is not None else PAGES
+
+
+@router.get(PAGES + "/nieuw/{kind_name}", response_class=HTMLResponse, include_in_schema=False)
+def new_form(request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse,
+             lang: Language = "nl"):  # fmt: skip
+    kind = records.kind_of(kind_name)
+    values = {key: value for key, value in request.query_params.items() if key in kind.schema.model_fields}
+    parents = {key: int(value) for key, value in values.items() if key in PARENT_FIELDS and value.isdigit()}
+    with store.reading() as session:
+        records.check_references(session, parents)
+        records.authorise_new(
+            actor, kind, records.area_of_new(session, parents)
+        )  # no form for who may not use it
+    return _form_page(request, lang, actor, kind, values, store=store, con=con)
+
+
+@router.post(PAGES + "/nieuw/{kind_name}", include_in_schema=False, dependencies=[CSRF])
+async def new_submit(request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse,
+                     lang: Language = "nl"):  # fmt: skip
+    kind = records.kind_of(kind_name)
+    form = await request.form()
+    values = _parse_form(kind.schema, form)
+    try:
+        data = kind.schema.model_validate(values)
+        with store.writing(actor) as session:
+            record = records.create(session, actor, kind, data, con)
+            target = _back_to(record)
+    except ValidationError as error:
+        errors, general = _field_errors(error)
+        return _form_page(request, lang, actor, kind, values, errors=errors, general=general, status_code=422,
+                          store=store, con=con)  # fmt: skip
+    except (ForbiddenError, ConflictError):
+        raise
+    except WijkzichtError as error:
+        return _form_page(request, lang, actor, kind, values, general=[str(error)], status_code=400, store=store,
+                          con=con)  # fmt: skip
+    return RedirectResponse(target + ("?lang=en" if lang == "en" else ""), status_code=303)
+
+
+@router.get(
+    PAGES + "/{kind_name}/{record_id:int}/bewerken", response_class=HTMLResponse, include_in_schema=False
+)
+def edit_form(request: Request, kind_name: str, record_id: RecordId, actor: CurrentActor, store: Store,
+              con: Warehouse, lang: Language = "nl"):  # fmt: skip
+    kind = records.kind_of(kind_name)
+    with store.reading() as session:
+        record = records.get_visible(session, actor, kind, record_id)
+        accounts.authorise(
+            actor, "manage" if kind.name == "organisation" else "edit", records.focus_area_of(record)
+        )
+        values = {name: getattr(record, name) for name in kind.schema.model_fields}
+        version = record.version
+    return _form_page(
+        request, lang, actor, kind, values, record_id=record_id, version=version, store=store, con=con
+    )
+
+
+@router.post(PAGES + "/{kind_name}/{record_id:int}/bewerken", include_in_schema=False, dependencies=[CSRF])
+async def edit_submit(request: Request, kind_name: str, record_id: RecordId, actor: CurrentActor, store: Store,
+                      con: Warehouse, lang: Language = "nl"):  # fmt: skip
+    kind = records.kind_of(kind_name)
+    form = await request.form()
+    values = _parse_form(kind.schema, form)
+    version_text = form.get("version")
+    if not isinstance(version_text, str) or not version_text.isdigit() or len(version_text) > 10:
+        raise HTTPException(422, "version: missing; reload the form")
+    try:
+        data = kind.schema.model_validate(values)
+        with store.writing(actor) as session:
+            record = records.update(session, actor, kind, record_id, data, int(version_text), con)
+            target = _back_to(record)
+    except ValidationError as error:
+        errors, general = _field_errors(error)
+        return _form_page(request, lang, actor, kind, values, record_id=record_id, version=int(version_text),
+                          errors=errors, general=general, status_code=422, store=store, con=con)  # fmt: skip
+    except (ForbiddenError, ConflictError):
+        raise
+    except WijkzichtError as error:
+        return _form_page(request, lang, actor, kind, values, record_id=record_id, version=int(version_text),
+                          general=[str(error)], status_code=400, store=store, con=con)  # fmt: skip
+    return RedirectResponse(target + ("?lang=en" if lang == "en" else ""), status_code=303)
+
+
+@router.get(
+    PAGES + "/{kind_name}/{record_id:int}/historie", response_class=HTMLResponse, include_in_schema=False
+)
+def history_page(request: Request, kind_name: str, record_id: RecordId, actor: CurrentActor, store: Store,
+                 lang: Language = "nl"):  # fmt: skip
+    kind = records.kind_of(kind_name)
+    with store.reading() as session:
+        record = records.get_visible(session, actor, kind, record_id)
+        accounts.authorise(actor, "read", records.focus_area_of(record))
+        entries = audit.history(session, kind.name, record_id)
+        back = _back_to(record)
+    return _page(request, "programmes/history.html", lang, actor, kind=kind, record_id=record_id, entries=entries,
+                 back=back)  # fmt: skip
+
+
+@router.post(PAGES + "/{kind_name}/{record_id:int}/verwijderen", include_in_schema=False, dependencies=[CSRF])
+async def delete_submit(request: Request, kind_name: str, record_id: RecordId, actor: CurrentActor, store: Store,
+                        lang: Language = "nl"):  # fmt: skip
+    kind = records.kind_of(kind_name)
+    version = (await request.form()).get("version")
+    if not isinstance(version, str) or not version.isdigit():
+        raise HTTPException(422, "version: missing; reload the page")
+    with store.writing(actor) as session:
+        target = _back_to(records.get(session, kind, record_id))
+        records.delete(session, actor, kind, record_id, int(version))
+    return RedirectResponse(target + ("?lang=en" if lang == "en" else ""), status_code=303)
+
+
+@router.post(PAGES + "/opmerking", include_in_schema=False, dependencies=[CSRF])
+async def comment_submit(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+    form = await request.form()
+    try:
+        data = schemas.CommentIn.model_validate(_parse_form(schemas.CommentIn, form))
+    except ValidationError as error:
+        raise HTTPException(422, "; ".join(f"{k}: {v}" for k, v in _field_errors(error)[0].items())) from None
+    with store.writing(actor) as session:
+        record = records.comment(session, actor, data)
+    return RedirectResponse(
+        f"{PAGES}/{record.focus_area_id}" + ("?lang=en" if lang == "en" else ""), status_code=303
+    )
+
+
+# --- Accounts -------------------------------------------------------------------------------------
+
+
+@router.get(PAGES + "/gebruikers", response_class=HTMLResponse, include_in_schema=False)
+def users_page(request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"):
+    return _users_page(request, lang, actor, store, con, {}, {}, [])
+
+
+@router.post(PAGES + "/gebruikers", include_in_schema=False, dependencies=[CSRF])
+async def users_submit(
+    request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+):
+    values = _parse_form(schemas.UserIn, await request.form())
+    try:
+        data = schemas.UserIn.model_validate(values)
+        with store.writing(actor) as session:
+            accounts.add_user(session, actor, **data.model_dump())
+    except ValidationError as error:
+        errors, general = _field_errors(error)
+        return _users_page(request, lang, actor, store, con, values, errors, general, status_code=422)
+    except ForbiddenError:
+        raise
+    except WijkzichtError as error:
+        return _users_page(request, lang, actor, store, con, values, {}, [str(error)], status_code=400)
+    return RedirectResponse(PAGES + "/gebruikers" + ("?lang=en" if lang == "en" else ""), status_code=303)
+
+
+def _users_page(request: Request, lang: str, actor: Actor, store: OperationalDatabase, con: Any,
+                values: dict[str, Any], errors: dict[str, str], general: list[str], status_code: int = 200):  # fmt: skip
+    accounts.authorise(actor, "manage")
+    with store.reading() as session:
+        users = list(session.scalars(select(User).order_by(User.username)))
+        areas = dict(session.execute(select(FocusArea.id, FocusArea.name)).all())
+        fields = _form_fields(
+            schemas.UserIn, values, errors, session, con, Translator(lang), parents_hidden=False
+        )
+    return _page(request, "programmes/users.html", lang, actor, status_code=status_code, users=users,
+                 areas=areas, fields=fields, general=general)  # fmt: skip
+
+
+# --- Logging in -----------------------------------------------------------------------------------
+
+
+@router.get("/inloggen", response_class=HTMLResponse, include_in_schema=False)
+def login_page(request: Request, actor: CurrentActor, lang: Language = "nl"):
+    return _page(request, "programmes/login.html", lang, actor, failed=False)
+
+
+@router.post("/inloggen", include_in_schema=False, dependencies=[CSRF])
+async def login_submit(request: Request, store: Store, lang: Language = "nl"):
+    form = await request.form()
+    username, password = str(form.get("username", ""))[:80], str(form.get("password", ""))[:200]
+    with store.writing(accounts.COMMAND_LINE) as session:
+        actor = accounts.authenticate(session, username, password) if username and password else None
+    if actor is None:
+        return _page(request, "programmes/login.html", lang, PUBLIC, status_code=401, failed=True)
+    _start_session(request, actor)
+    return RedirectResponse(
+        (f"{PAGES}/{actor.focus_area_id}" if actor.focus_area_id else PAGES)
+        + ("?lang=en" if lang == "en" else ""),
+        status_code=303,
+    )
+
+
+@router.post("/uitloggen", include_in_schema=False, dependencies=[CSRF])
+def logout_submit(request: Request, lang: Language = "nl"):
+    request.session.clear()
+    return RedirectResponse(PAGES + ("?lang=en" if lang == "en" else ""), status_code=303)

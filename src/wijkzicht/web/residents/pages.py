@@ -1,0 +1,265 @@
+"""The public page for residents, /wijk/{code}: what is known about their area, in plain Dutch (B1).
+
+What goes well and less well compared with the country (and the gemeente), what the programme does there
+(published measures only), what residents said and the answers, and a form to take part without an account.
+The text stays short and concrete; `tests/test_bewoners_page.py` holds it to a Flesch-Douma bound
+(readability). The moderation queue for area editors is /bewoners/moderatie, and the same as JSON
+under /api/programmes/resident-input.
+
+No `from __future__ import annotations` here: FastAPI reads the form parameters' annotations at runtime.
+"""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, HTTPException, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select
+
+from wijkzicht.catalogue import load_catalogue
+from wijkzicht.errors import WijkzichtError
+from wijkzicht.monitor.perception import judgement
+from wijkzicht.monitor.profile import Profile, ProfileFigure
+from wijkzicht.programmes import records, resident_input
+from wijkzicht.programmes.accounts import PUBLIC
+from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.programmes.models import FocusArea, Measure, ResidentInput
+from wijkzicht.programmes.resident_input import InputIn, RateLimiter
+from wijkzicht.programmes.schemas import MAX_IDENTIFIER
+from wijkzicht.web.deps import Cache, Language
+from wijkzicht.web.programmes.routes import CSRF, CurrentActor, check_csrf, csrf_token
+from wijkzicht.web.render import page
+
+router = APIRouter(include_in_schema=False)
+SHOWN_PER_SIDE = 4
+
+
+def notable(profile: Profile, side: str) -> list[ProfileFigure]:
+    """The figures most clearly better (or worse) than the national average, the clearest first."""
+    catalogue = load_catalogue()
+    figures = [
+        f
+        for f in profile.figures
+        if f.value is not None
+        and f.indicator in catalogue.indicators
+        and catalogue.indicators[f.indicator].scored
+        and judgement(f) == side
+    ]
+    return sorted(figures, key=lambda f: -abs((f.percentile if f.percentile is not None else 50) - 50))[
+        :SHOWN_PER_SIDE
+    ]
+
+
+def domain_names(lang: str) -> dict[str, str]:
+    return {domain: names[lang] for domain, names in load_catalogue().domains.items()}
+
+
+def wijk_code(profile: Profile) -> str | None:
+    """The CBS wijk an area is or lies in (a buurt's code starts with its wijk's digits)."""
+    code = profile.area.code
+    if profile.area.level == "wijk":
+        return code
+    return "WK" + code[2:8] if profile.area.level == "buurt" else None
+
+
+def published_measures(store: OperationalDatabase, wijk: str | None) -> tuple[str | None, list[Measure]]:
+    """The focus area holding the wijk and the measures its programmes have published."""
+    if wijk is None:
+        return None, []
+    with store.reading() as session:
+        for area in session.scalars(select(FocusArea).order_by(FocusArea.id)):
+            if wijk in area.wijken:
+                programmes = records.visible(PUBLIC, area.programmes)
+                measures = [m for p in programmes for m in records.visible(PUBLIC, p.measures)]
+                return area.name, measures  # type: ignore[return-value]
+    return None, []
+
+
+def _limiter(request: Request) -> RateLimiter:
+    if not hasattr(request.app.state, "resident_limiter"):
+        request.app.state.resident_limiter = RateLimiter()
+    return request.app.state.resident_limiter
+
+
+def _resident_page(
+    request: Request, cache: Cache, code: str, lang: str, status_code: int = 200, **form: object
+) -> HTMLResponse:
+    profile = cache.profile(code, lang)
+    store: OperationalDatabase = request.app.state.programmes
+    focus_area, measures = published_measures(store, wijk_code(profile))
+    with store.reading() as session:
+        said = resident_input.published_for(session, profile.area.code)
+    return page(
+        request,
+        "wijk.html",
+        lang,
+        status_code=status_code,
+        profile=profile,
+        area=profile.area,
+        better=notable(profile, "better"),
+        worse=notable(profile, "worse"),
+        focus_area=focus_area,
+        measures=measures,
+        said=said,
+        public_measure_ids={
+            measure.id for measure in measures
+        },  # a link to an unpublished measure stays hidden
+        domains=resident_input.input_domains(),
+        csrf=csrf_token(request),
+        sent=request.query_params.get("verzonden") == "1",
+        form=form,
+        max_text=resident_input.MAX_TEXT,
+        max_contact=resident_input.MAX_CONTACT,
+        retention_days=resident_input.retention_days(),
+        domain_names=domain_names(lang),
+    )
+
+
+@router.get("/wijk/{code}", response_class=HTMLResponse)
+def resident_page(
+    request: Request, cache: Cache, code: Annotated[str, Path(max_length=12)], lang: Language = "nl"
+) -> HTMLResponse:
+    return _resident_page(request, cache, code, lang)
+
+
+@router.post("/wijk/{code}/inbreng", response_class=HTMLResponse)
+async def send_input(
+    request: Request,
+    cache: Cache,
+    code: Annotated[str, Path(max_length=12)],
+    lang: Language = "nl",
+) -> Response:
+    """A resident's input: rate limited first, then CSRF, then checked; a refusal keeps what was typed."""
+    client = request.client.host if request.client else "unknown"
+    if not _limiter(request).allow(client):
+        raise HTTPException(429, "too many messages from your connection: try again in ten minutes",
+                            headers={"Retry-After": "600"})  # fmt: skip
+    await check_csrf(request)
+    fields = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    profile = cache.profile(code, lang)
+    try:
+        data = InputIn.model_validate(fields)
+        store: OperationalDatabase = request.app.state.programmes
+        with store.writing(PUBLIC) as session:
+            resident_input.purge_contacts(session)
+            resident_input.receive(session, profile.area.code, wijk_code(profile), data)
+    except (ValidationError, WijkzichtError) as error:
+        problem = _plain_problem(error)
+        return _resident_page(request, cache, code, lang, status_code=422, problem=problem, **fields)
+    return RedirectResponse(f"/wijk/{profile.area.code}?lang={lang}&verzonden=1#take-part", status_code=303)
+
+
+def _plain_problem(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors())
+    return str(error)
+
+
+# --- Moderation ------------------------------------------------------------------------------------
+
+
+@router.get("/bewoners/moderatie", response_class=HTMLResponse)
+def moderation_page(request: Request, actor: CurrentActor, lang: Language = "nl") -> Response:
+    if actor.is_public:
+        return RedirectResponse(f"/inloggen?lang={lang}", status_code=303)
+    store: OperationalDatabase = request.app.state.programmes
+    with store.writing(resident_input.RETENTION) as session:
+        resident_input.purge_contacts(session)
+    with store.reading() as session:
+        queue = resident_input.moderation_queue(session, actor)
+        measures = {
+            item.id: [m for p in (session.get(FocusArea, item.focus_area_id).programmes if item.focus_area_id else [])
+                      for m in p.measures]
+            for item in queue
+        }  # fmt: skip
+        counts = resident_input.counts_per_domain(
+            session, None if actor.role == "administrator" else actor.focus_area_id
+        )
+        return page(request, "bewoners_moderatie.html", lang, queue=queue, measures=measures, counts=counts,
+                    csrf=csrf_token(request), domain_names=domain_names(lang))  # fmt: skip
+
+
+@router.post("/bewoners/moderatie/{input_id}", dependencies=[CSRF])
+def moderate_input(
+    input_id: int,
+    actor: CurrentActor,
+    request: Request,
+    version: Annotated[int, Form(ge=1)],
+    status: Annotated[Literal["published", "rejected"], Form()],
+    answer: Annotated[str, Form(max_length=resident_input.MAX_TEXT)] = "",
+    measure_id: Annotated[str, Form(pattern=r"^\d{0,9}$")] = "",
+    lang: Language = "nl",
+) -> Response:
+    store: OperationalDatabase = request.app.state.programmes
+    with store.writing(actor) as session:
+        resident_input.moderate(session, actor, input_id, version=version, status=status, answer=answer,
+                                measure_id=int(measure_id) if measure_id.strip() else None)  # fmt: skip
+    return RedirectResponse(f"/bewoners/moderatie?lang={lang}", status_code=303)
+
+
+# --- Moderation API: the same domain functions as the moderation page ----------------------------------
+
+api_router = APIRouter(prefix="/api/programmes/resident-input", tags=["resident input"])
+
+
+class ModerationIn(BaseModel):
+    """Publish or reject an input, with an optional public answer and a measure of its focus area; the
+    version is the one the editor saw (a stale version is a 409)."""
+
+    version: Annotated[int, Field(ge=1, le=MAX_IDENTIFIER)]
+    status: Literal["published", "rejected"]
+    answer: Annotated[str, Field(max_length=resident_input.MAX_TEXT)] = ""
+    measure_id: Annotated[int | None, Field(ge=1, le=MAX_IDENTIFIER)] = None
+
+
+def _input_document(item: ResidentInput) -> dict[str, object]:
+    """An input as its moderator sees it: with the contact, for a reply (never in the audit log)."""
+    return {
+        "id": item.id,
+        "version": item.version,
+        "area_code": item.area_code,
+        "focus_area_id": item.focus_area_id,
+        "kind": item.kind,
+        "domain": item.domain,
+        "text": item.text,
+        "contact": item.contact,
+        "status": item.status,
+        "answer": item.answer,
+        "measure_id": item.measure_id,
+        "received_at": item.received_at.isoformat(),
+    }
+
+
+@api_router.get("", summary="The moderation queue: inputs waiting for you (area editor: your focus area)")
+def api_moderation_queue(request: Request, actor: CurrentActor) -> list[dict[str, object]]:
+    store: OperationalDatabase = request.app.state.programmes
+    with store.writing(resident_input.RETENTION) as session:
+        resident_input.purge_contacts(session)
+    with store.reading() as session:
+        return [_input_document(item) for item in resident_input.moderation_queue(session, actor)]
+
+
+@api_router.get("/{input_id}", summary="One input, for its moderators (also after publication)")
+def api_resident_input(
+    request: Request, actor: CurrentActor, input_id: Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)]
+) -> dict[str, object]:
+    store: OperationalDatabase = request.app.state.programmes
+    with store.reading() as session:
+        return _input_document(resident_input.moderated_input(session, actor, input_id))
+
+
+@api_router.post(
+    "/{input_id}/moderation",
+    summary="Publish or reject, answer, link to a measure (send the version you saw)",
+    dependencies=[CSRF],
+)
+def api_moderate(
+    request: Request,
+    actor: CurrentActor,
+    input_id: Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)],
+    data: ModerationIn,
+) -> dict[str, object]:
+    store: OperationalDatabase = request.app.state.programmes
+    with store.writing(actor) as session:
+        item = resident_input.moderate(session, actor, input_id, **data.model_dump())
+        return _input_document(item)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from wijkzicht.monitor import focus
 from wijkzicht.programmes.models import FocusArea, Organisation
 
-# The ministries that carry the Nationaal Programma Leefbaarheid en Veiligheid (see GUIDE.md, section 1).
+# The ministries that carry the Nationaal Programma Leefbaarheid en Veiligheid
+# (Kamerbrief "Voortgang NPLV", kst-30995-102, 12 June 2023).
 MINISTRIES = {
     "Ministerie van Binnenlandse Zaken en Koninkrijksrelaties": "BZK",
     "Ministerie van Justitie en Veiligheid": "JenV",

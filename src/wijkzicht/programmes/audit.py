@@ -99,3 +99,13 @@ def history(session: Session, kind: str, record_id: int) -> list[AuditEntry]:
             .order_by(AuditEntry.id)
         )
     )
+
+
+def as_document(record: Base) -> dict[str, object]:
+    """A record as the JSON API sends it: its type and its columns, without the hidden ones."""
+    values = {
+        attribute.key: plain(attribute.key, getattr(record, attribute.key))
+        for attribute in record.__mapper__.column_attrs
+        if attribute.key not in HIDDEN
+    }
+    return {"type": object_type(record), **values}

@@ -149,6 +149,7 @@ def moderate(
     answer: str = "",
     measure_id: int | None = None,
 ) -> ResidentInput:
+    purge_contacts(session)
     item = moderated_input(session, actor, input_id)
     if item.version != version:
         raise ConflictError(f"input {input_id} is at version {item.version}, not {version}: reload it")
@@ -174,9 +175,23 @@ def published_for(session: Session, area_code: str) -> list[ResidentInput]:
     )
 
 
+def _retention_cutoff(now: datetime | None, days: int | None) -> datetime:
+    return (now or datetime.now(UTC)) - timedelta(days=retention_days() if days is None else days)
+
+
+def current_contact(item: ResidentInput, now: datetime | None = None) -> str | None:
+    """The contact as moderators may still see it: none once the retention period is over, even before
+    the next write has emptied it (reads never write)."""
+    received = item.received_at if item.received_at.tzinfo else item.received_at.replace(tzinfo=UTC)
+    return item.contact if received >= _retention_cutoff(now, None) else None
+
+
 def purge_contacts(session: Session, now: datetime | None = None, days: int | None = None) -> int:
-    """Empty the contact of every input older than the retention period; the number emptied."""
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days() if days is None else days)
+    """Empty the contact of every input older than the retention period; the number emptied.
+
+    Runs inside every write of resident input (receiving and moderating) and as its own job
+    (`wijkzicht programmes purge-contacts`), never inside a read."""
+    cutoff = _retention_cutoff(now, days)
     old = list(
         session.scalars(
             select(ResidentInput).where(

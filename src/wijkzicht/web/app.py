@@ -10,20 +10,20 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wijkzicht import __version__, warehouse
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from wijkzicht.programmes.database import database_url as programmes_database_url
+from wijkzicht.programmes.schemas import theme_domains
 from wijkzicht.web import assets
 from wijkzicht.web.deps import WarehouseCache
 from wijkzicht.web.monitor import api, kaart, ondermijning, pages
 from wijkzicht.web.programmes import routes as programmes_web
-from wijkzicht.web.render import page
+from wijkzicht.web.render import error_response, page, request_language
 from wijkzicht.web.residents import pages as bewoners
 from wijkzicht.web.wijkwijzer import api as wijkwijzer_web
 from wijkzicht.web.wijkwijzer import pages as wijkwijzer_pages
@@ -64,7 +64,7 @@ def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
     programmes_web.install(app, programmes_database_url(programmes_db, database))
     app.include_router(wijkwijzer_web.router)
     app.include_router(wijkwijzer_pages.router)
-    wijkwijzer_web.install()
+    theme_domains()  # the programme themes' mapping to catalogue domains is checked at start
     _add_api_documentation(app)
     _add_error_handlers(app)
     return app
@@ -94,7 +94,7 @@ def _add_api_documentation(app: FastAPI) -> None:
                 "Swagger UI is not installed: run ./install.sh (the API itself works; /api/openapi.json)"
             )
             return page(
-                request, "error.html", _language(request), status_code=503, status=503, message=message
+                request, "error.html", request_language(request), status_code=503, status=503, message=message
             )
         return get_swagger_ui_html(
             openapi_url="/api/openapi.json",
@@ -105,29 +105,14 @@ def _add_api_documentation(app: FastAPI) -> None:
         )
 
 
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
-
-
-def _language(request: Request) -> str:
-    wanted = request.query_params.get("lang", DEFAULT_LANGUAGE)
-    return wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def _error(request: Request, status: int, message: str) -> Response:
-    if _is_api(request):
-        return JSONResponse({"detail": message}, status_code=status)
-    return page(request, "error.html", _language(request), status_code=status, status=status, message=message)
-
-
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, error: NotFoundError) -> Response:
-        return _error(request, 404, str(error))
+        return error_response(request, 404, str(error))
 
     @app.exception_handler(WijkzichtError)
     async def bad_request(request: Request, error: WijkzichtError) -> Response:
-        return _error(request, 400, str(error))
+        return error_response(request, 400, str(error))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
@@ -136,8 +121,8 @@ def _add_error_handlers(app: FastAPI) -> None:
             f"{' '.join(str(part) for part in problem['loc'])}: {problem['msg']}"
             for problem in error.errors()
         ]
-        return _error(request, 422, "; ".join(problems))
+        return error_response(request, 422, "; ".join(problems))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
-        return _error(request, error.status_code, str(error.detail))
+        return error_response(request, error.status_code, str(error.detail))

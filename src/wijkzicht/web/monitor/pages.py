@@ -21,6 +21,8 @@ from wijkzicht.monitor.rankings import RankingFilter, ranking, ranking_page, sco
 from wijkzicht.web.deps import Cache, Language, Warehouse
 from wijkzicht.web.monitor.api import Rankings, RankOrder
 from wijkzicht.web.render import page
+from wijkzicht.web.security import Store
+from wijkzicht.web.wijkwijzer.profile_section import profile_section
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,10 +48,16 @@ def search_page(
 
 @router.get("/gebied/{code}", response_class=HTMLResponse)
 def profile_page(
-    request: Request, cache: Cache, code: Annotated[str, Path(max_length=12)], lang: Language = "nl"
+    request: Request,
+    cache: Cache,
+    con: Warehouse,
+    store: Store,
+    code: Annotated[str, Path(max_length=12)],
+    lang: Language = "nl",
 ) -> HTMLResponse:
     profile = cache.profile(code, lang)
-    return page(request, "gebied.html", lang, profile=profile, **_profile_context(profile, lang))
+    context = {**_profile_context(profile, lang), **profile_section(store, con, profile)}
+    return page(request, "gebied.html", lang, profile=profile, **context)
 
 
 def _names(lang: str) -> dict[str, dict[str, str]]:

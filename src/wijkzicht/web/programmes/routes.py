@@ -9,20 +9,16 @@ Answers: 403 for a denied action, 404 for what the reader may not see, 409 for a
 No `from __future__ import annotations` here: FastAPI reads the generated routes' annotations at runtime.
 """
 
-import hmac
-import os
-import secrets
 import typing
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
 import duckdb
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError, create_model
 from sqlalchemy import select
-from starlette.middleware.sessions import SessionMiddleware
 
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import Translator
@@ -30,11 +26,19 @@ from wijkzicht.programmes import accounts, audit, database, progress, records, s
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
-from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, Programme, Secret, User
+from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, Programme, User
 from wijkzicht.programmes.records import KINDS, Kind
 from wijkzicht.web.deps import Language, Warehouse
 from wijkzicht.web.programmes import report
-from wijkzicht.web.render import page
+from wijkzicht.web.render import error_response, link, page
+from wijkzicht.web.security import (
+    CSRF,
+    CurrentActor,
+    Store,
+    csrf_token,
+    install_sessions,
+    start_session,
+)
 
 # Ids and versions in paths and queries are bounded like those in bodies: a larger number is a 422 naming
 # the parameter, never an overflow inside the database driver.
@@ -44,10 +48,6 @@ Version = Annotated[int, Query(ge=0, le=schemas.MAX_IDENTIFIER)]
 router = APIRouter()
 API = "/api/programmes"
 PAGES = "/programma"
-SESSION_SECONDS = 8 * 3600
-SECRET_ENV = "WIJKZICHT_SECRET"
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "X-CSRF-Token"
 TAGS: list[str | Any] = ["programme steering"]
 
 
@@ -60,14 +60,7 @@ def install(app: FastAPI, url: str) -> None:
     else:
         database.require_current(store.engine)
     app.state.programmes = store
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=os.environ.get(SECRET_ENV) or _stored_secret(store),
-        session_cookie="wijkzicht_sessie",
-        max_age=SESSION_SECONDS,
-        same_site="lax",
-        https_only=os.environ.get("WIJKZICHT_HTTPS_ONLY") == "1",
-    )
+    install_sessions(app, store)
     app.add_exception_handler(ForbiddenError, _as_http(403))
     app.add_exception_handler(ConflictError, _as_http(409))
 
@@ -88,84 +81,15 @@ def _seed_when_empty(store: OperationalDatabase, warehouse: duckdb.DuckDBPyConne
 
 def _as_http(status: int) -> Any:
     async def handler(request: Request, error: Exception) -> Response:
-        from wijkzicht.web.app import _error  # the app's own error answer JSON for /api, else a page
-
-        return _error(request, status, str(error))
+        return error_response(request, status, str(error))
 
     return handler
-
-
-def _stored_secret(store: OperationalDatabase) -> str:
-    """The session-signing key, made once per installation and shared by every worker on the database."""
-    with store.reading() as session:
-        stored = session.get(Secret, "session")
-        if stored is not None:
-            return stored.value
-    try:
-        with store.writing(accounts.COMMAND_LINE) as session:
-            session.add(Secret(name="session", value=secrets.token_urlsafe(48)))
-    except WijkzichtError:
-        pass  # another worker made it first (the unique name refused ours)
-    with store.reading() as session:
-        return session.get(Secret, "session").value
 
 
 # --- Dependencies ---------------------------------------------------------------------------------
 
 
-def _store(request: Request) -> OperationalDatabase:
-    return request.app.state.programmes
-
-
-Store = Annotated[OperationalDatabase, Depends(_store)]
-
-
-def current_actor(request: Request, store: Store) -> Actor:
-    user_id = request.session.get("user_id")
-    if user_id is None:
-        return PUBLIC
-    with store.reading() as session:
-        actor = accounts.active_actor(session, user_id)
-    if actor is None:  # deactivated or removed since logging in
-        request.session.clear()
-        return PUBLIC
-    return actor
-
-
-CurrentActor = Annotated[Actor, Depends(current_actor)]
-
-
-def csrf_token(request: Request) -> str:
-    if "csrf" not in request.session:
-        request.session["csrf"] = secrets.token_urlsafe(32)
-    return request.session["csrf"]
-
-
-async def check_csrf(request: Request) -> None:
-    """Every state-changing request proves it comes from our own page or an API client with the session."""
-    expected = request.session.get("csrf")
-    sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        sent = (await request.form()).get(CSRF_FIELD)
-    if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
-        raise HTTPException(403, "CSRF token missing or wrong: reload the page (or log in) and try again")
-
-
-CSRF = Depends(check_csrf)
-
-
 # --- Serialising ----------------------------------------------------------------------------------
-
-
-def serialise(record: Base) -> dict[str, object]:
-    values = {
-        attribute.key: audit.plain(attribute.key, getattr(record, attribute.key))
-        for attribute in record.__mapper__.column_attrs
-        if attribute.key not in audit.HIDDEN
-    }
-    return {"type": audit.object_type(record), **values}
 
 
 def _path(kind: Kind) -> str:
@@ -176,28 +100,31 @@ def _area_tree(actor: Actor, area: FocusArea, warehouse: Any) -> dict[str, objec
     """A focus area with everything the actor may see under it; goals with their measured progress."""
     programmes = records.visible(actor, area.programmes)
     return {
-        **serialise(area),
+        **audit.as_document(area),
         "alliance": (
-            {**serialise(area.alliance), "members": [serialise(m) for m in area.alliance.members]}
+            {
+                **audit.as_document(area.alliance),
+                "members": [audit.as_document(m) for m in area.alliance.members],
+            }
             if area.alliance
             else None
         ),
         "programmes": [
             {
-                **serialise(programme),
+                **audit.as_document(programme),
                 "goals": [
-                    {**serialise(goal), "progress": progress.goal_progress(warehouse, goal).as_dict()}
+                    {**audit.as_document(goal), "progress": progress.goal_progress(warehouse, goal).as_dict()}
                     for goal in records.visible(actor, programme.goals)
                 ],
                 "measures": [
-                    {**serialise(measure), "updates": [serialise(u) for u in measure.updates]}
+                    {**audit.as_document(measure), "updates": [audit.as_document(u) for u in measure.updates]}
                     for measure in records.visible(actor, programme.measures)
                 ],
-                "experiments": [serialise(e) for e in records.visible(actor, programme.experiments)],
+                "experiments": [audit.as_document(e) for e in records.visible(actor, programme.experiments)],
             }
             for programme in programmes
         ],
-        "blockages": [serialise(b) for b in records.visible(actor, area.blockages)],
+        "blockages": [audit.as_document(b) for b in records.visible(actor, area.blockages)],
     }
 
 
@@ -215,7 +142,7 @@ def api_login(request: Request, credentials: Login, store: Store) -> dict[str, o
         actor = accounts.authenticate(session, credentials.username, credentials.password)
     if actor is None:
         raise HTTPException(401, "wrong username or password")
-    _start_session(request, actor)
+    start_session(request, actor)
     return {"username": actor.username, "role": actor.role, "focus_area_id": actor.focus_area_id,
             "csrf_token": csrf_token(request)}  # fmt: skip
 
@@ -226,22 +153,18 @@ def api_logout(request: Request) -> dict[str, str]:
     return {"detail": "logged out"}
 
 
-def _start_session(request: Request, actor: Actor) -> None:
-    request.session.clear()  # a fresh session (and CSRF token) on every login: no session fixation
-    request.session["user_id"] = actor.user_id
-    csrf_token(request)
-
-
 @router.get(f"{API}/focus-areas", tags=TAGS, summary="The 20 focus areas")
 def api_focus_areas(store: Store) -> list[dict[str, object]]:
     with store.reading() as session:
-        return [serialise(area) for area in session.scalars(select(FocusArea).order_by(FocusArea.id))]
+        return [audit.as_document(area) for area in session.scalars(select(FocusArea).order_by(FocusArea.id))]
 
 
 @router.get(f"{API}/organisations", tags=TAGS, summary="Every organisation (owners, partners, members)")
 def api_organisations(store: Store) -> list[dict[str, object]]:
     with store.reading() as session:
-        return [serialise(o) for o in session.scalars(select(Organisation).order_by(Organisation.name))]
+        return [
+            audit.as_document(o) for o in session.scalars(select(Organisation).order_by(Organisation.name))
+        ]
 
 
 @router.get(f"{API}/focus-areas/{{focus_area_id}}", tags=TAGS, summary="A focus area with what you may see")
@@ -271,20 +194,20 @@ def api_goal_progress(
 )
 def api_comment(data: schemas.CommentIn, actor: CurrentActor, store: Store) -> dict[str, object]:
     with store.writing(actor) as session:
-        return serialise(records.comment(session, actor, data))
+        return audit.as_document(records.comment(session, actor, data))
 
 
 @router.get(f"{API}/users", tags=TAGS, summary="Accounts (administrators)")
 def api_users(actor: CurrentActor, store: Store) -> list[dict[str, object]]:
     accounts.authorise(actor, "manage")
     with store.reading() as session:
-        return [serialise(user) for user in session.scalars(select(User).order_by(User.id))]
+        return [audit.as_document(user) for user in session.scalars(select(User).order_by(User.id))]
 
 
 @router.post(f"{API}/users", tags=TAGS, status_code=201, summary="Add an account", dependencies=[CSRF])
 def api_add_user(data: schemas.UserIn, actor: CurrentActor, store: Store) -> dict[str, object]:
     with store.writing(actor) as session:
-        return serialise(accounts.add_user(session, actor, **data.model_dump()))
+        return audit.as_document(accounts.add_user(session, actor, **data.model_dump()))
 
 
 class UserChangeWithVersion(schemas.UserChange):
@@ -296,7 +219,7 @@ def api_change_user(
     user_id: RecordId, data: UserChangeWithVersion, actor: CurrentActor, store: Store
 ) -> dict[str, object]:
     with store.writing(actor) as session:
-        return serialise(accounts.change_user(session, actor, user_id, data.model_dump()))
+        return audit.as_document(accounts.change_user(session, actor, user_id, data.model_dump()))
 
 
 def _register_api(kind: Kind) -> None:
@@ -318,24 +241,26 @@ def _register_api(kind: Kind) -> None:
         data: BaseModel, actor: CurrentActor, store: Store, con: Warehouse
     ) -> dict[str, object]:
         with store.writing(actor) as session:
-            return serialise(records.create(session, actor, kind, data, con))
+            return audit.as_document(records.create(session, actor, kind, data, con))
 
     def read_record(record_id: RecordId, actor: CurrentActor, store: Store) -> dict[str, object]:
         with store.reading() as session:
-            return serialise(records.get_visible(session, actor, kind, record_id))
+            return audit.as_document(records.get_visible(session, actor, kind, record_id))
 
     def change_record(
         record_id: RecordId, data: BaseModel, actor: CurrentActor, store: Store, con: Warehouse
     ) -> dict[str, object]:
         values = kind.schema.model_validate(data.model_dump(exclude={"version"}))
         with store.writing(actor) as session:
-            return serialise(records.update(session, actor, kind, record_id, values, data.version, con))  # type: ignore[attr-defined]
+            return audit.as_document(
+                records.update(session, actor, kind, record_id, values, data.version, con)
+            )  # type: ignore[attr-defined]
 
     def record_history(record_id: RecordId, actor: CurrentActor, store: Store) -> list[dict[str, object]]:
         with store.reading() as session:
             record = records.get_visible(session, actor, kind, record_id)
             accounts.authorise(actor, "read", records.focus_area_of(record))
-            return [serialise(entry) for entry in audit.history(session, kind.name, record_id)]
+            return [audit.as_document(entry) for entry in audit.history(session, kind.name, record_id)]
 
     def delete_record(
         record_id: RecordId, version: Version, actor: CurrentActor, store: Store
@@ -627,7 +552,7 @@ async def new_submit(request: Request, kind_name: str, actor: CurrentActor, stor
     except WijkzichtError as error:
         return _form_page(request, lang, actor, kind, values, general=[str(error)], status_code=400, store=store,
                           con=con)  # fmt: skip
-    return RedirectResponse(target + ("?lang=en" if lang == "en" else ""), status_code=303)
+    return RedirectResponse(link(target, lang), status_code=303)
 
 
 @router.get(
@@ -671,7 +596,7 @@ async def edit_submit(request: Request, kind_name: str, record_id: RecordId, act
     except WijkzichtError as error:
         return _form_page(request, lang, actor, kind, values, record_id=record_id, version=int(version_text),
                           general=[str(error)], status_code=400, store=store, con=con)  # fmt: skip
-    return RedirectResponse(target + ("?lang=en" if lang == "en" else ""), status_code=303)
+    return RedirectResponse(link(target, lang), status_code=303)
 
 
 @router.get(
@@ -699,7 +624,7 @@ async def delete_submit(request: Request, kind_name: str, record_id: RecordId, a
     with store.writing(actor) as session:
         target = _back_to(records.get(session, kind, record_id))
         records.delete(session, actor, kind, record_id, int(version))
-    return RedirectResponse(target + ("?lang=en" if lang == "en" else ""), status_code=303)
+    return RedirectResponse(link(target, lang), status_code=303)
 
 
 @router.post(PAGES + "/opmerking", include_in_schema=False, dependencies=[CSRF])
@@ -711,9 +636,7 @@ async def comment_submit(request: Request, actor: CurrentActor, store: Store, la
         raise HTTPException(422, "; ".join(f"{k}: {v}" for k, v in _field_errors(error)[0].items())) from None
     with store.writing(actor) as session:
         record = records.comment(session, actor, data)
-    return RedirectResponse(
-        f"{PAGES}/{record.focus_area_id}" + ("?lang=en" if lang == "en" else ""), status_code=303
-    )
+    return RedirectResponse(link(f"{PAGES}/{record.focus_area_id}", lang), status_code=303)
 
 
 # --- Accounts -------------------------------------------------------------------------------------
@@ -740,7 +663,7 @@ async def users_submit(
         raise
     except WijkzichtError as error:
         return _users_page(request, lang, actor, store, con, values, {}, [str(error)], status_code=400)
-    return RedirectResponse(PAGES + "/gebruikers" + ("?lang=en" if lang == "en" else ""), status_code=303)
+    return RedirectResponse(link(PAGES + "/gebruikers", lang), status_code=303)
 
 
 def _users_page(request: Request, lang: str, actor: Actor, store: OperationalDatabase, con: Any,
@@ -772,15 +695,13 @@ async def login_submit(request: Request, store: Store, lang: Language = "nl"):
         actor = accounts.authenticate(session, username, password) if username and password else None
     if actor is None:
         return _page(request, "programmes/login.html", lang, PUBLIC, status_code=401, failed=True)
-    _start_session(request, actor)
+    start_session(request, actor)
     return RedirectResponse(
-        (f"{PAGES}/{actor.focus_area_id}" if actor.focus_area_id else PAGES)
-        + ("?lang=en" if lang == "en" else ""),
-        status_code=303,
+        link(f"{PAGES}/{actor.focus_area_id}" if actor.focus_area_id else PAGES, lang), status_code=303
     )
 
 
 @router.post("/uitloggen", include_in_schema=False, dependencies=[CSRF])
 def logout_submit(request: Request, lang: Language = "nl"):
     request.session.clear()
-    return RedirectResponse(PAGES + ("?lang=en" if lang == "en" else ""), status_code=303)
+    return RedirectResponse(link(PAGES, lang), status_code=303)

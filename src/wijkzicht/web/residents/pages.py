@@ -27,8 +27,8 @@ from wijkzicht.programmes.models import FocusArea, Measure, ResidentInput
 from wijkzicht.programmes.resident_input import InputIn, RateLimiter
 from wijkzicht.programmes.schemas import MAX_IDENTIFIER
 from wijkzicht.web.deps import Cache, Language
-from wijkzicht.web.programmes.routes import CSRF, CurrentActor, check_csrf, csrf_token
-from wijkzicht.web.render import page
+from wijkzicht.web.render import link, page
+from wijkzicht.web.security import CSRF, CurrentActor, Store, check_csrf, csrf_token
 
 router = APIRouter(include_in_schema=False)
 SHOWN_PER_SIDE = 4
@@ -82,10 +82,15 @@ def _limiter(request: Request) -> RateLimiter:
 
 
 def _resident_page(
-    request: Request, cache: Cache, code: str, lang: str, status_code: int = 200, **form: object
+    request: Request,
+    cache: Cache,
+    store: OperationalDatabase,
+    code: str,
+    lang: str,
+    status_code: int = 200,
+    **form: object,
 ) -> HTMLResponse:
     profile = cache.profile(code, lang)
-    store: OperationalDatabase = request.app.state.programmes
     focus_area, measures = published_measures(store, wijk_code(profile))
     with store.reading() as session:
         said = resident_input.published_for(session, profile.area.code)
@@ -117,15 +122,20 @@ def _resident_page(
 
 @router.get("/wijk/{code}", response_class=HTMLResponse)
 def resident_page(
-    request: Request, cache: Cache, code: Annotated[str, Path(max_length=12)], lang: Language = "nl"
+    request: Request,
+    cache: Cache,
+    store: Store,
+    code: Annotated[str, Path(max_length=12)],
+    lang: Language = "nl",
 ) -> HTMLResponse:
-    return _resident_page(request, cache, code, lang)
+    return _resident_page(request, cache, store, code, lang)
 
 
 @router.post("/wijk/{code}/inbreng", response_class=HTMLResponse)
 async def send_input(
     request: Request,
     cache: Cache,
+    store: Store,
     code: Annotated[str, Path(max_length=12)],
     lang: Language = "nl",
 ) -> Response:
@@ -139,14 +149,15 @@ async def send_input(
     profile = cache.profile(code, lang)
     try:
         data = InputIn.model_validate(fields)
-        store: OperationalDatabase = request.app.state.programmes
         with store.writing(PUBLIC) as session:
             resident_input.purge_contacts(session)
             resident_input.receive(session, profile.area.code, wijk_code(profile), data)
     except (ValidationError, WijkzichtError) as error:
         problem = _plain_problem(error)
-        return _resident_page(request, cache, code, lang, status_code=422, problem=problem, **fields)
-    return RedirectResponse(f"/wijk/{profile.area.code}?lang={lang}&verzonden=1#take-part", status_code=303)
+        return _resident_page(request, cache, store, code, lang, status_code=422, problem=problem, **fields)
+    return RedirectResponse(
+        link(f"/wijk/{profile.area.code}", lang, verzonden=1) + "#take-part", status_code=303
+    )
 
 
 def _plain_problem(error: Exception) -> str:
@@ -159,12 +170,9 @@ def _plain_problem(error: Exception) -> str:
 
 
 @router.get("/bewoners/moderatie", response_class=HTMLResponse)
-def moderation_page(request: Request, actor: CurrentActor, lang: Language = "nl") -> Response:
+def moderation_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl") -> Response:
     if actor.is_public:
-        return RedirectResponse(f"/inloggen?lang={lang}", status_code=303)
-    store: OperationalDatabase = request.app.state.programmes
-    with store.writing(resident_input.RETENTION) as session:
-        resident_input.purge_contacts(session)
+        return RedirectResponse(link("/inloggen", lang), status_code=303)
     with store.reading() as session:
         queue = resident_input.moderation_queue(session, actor)
         measures = {
@@ -175,26 +183,26 @@ def moderation_page(request: Request, actor: CurrentActor, lang: Language = "nl"
         counts = resident_input.counts_per_domain(
             session, None if actor.role == "administrator" else actor.focus_area_id
         )
+        contacts = {item.id: resident_input.current_contact(item) for item in queue}
         return page(request, "bewoners_moderatie.html", lang, queue=queue, measures=measures, counts=counts,
-                    csrf=csrf_token(request), domain_names=domain_names(lang))  # fmt: skip
+                    contacts=contacts, csrf=csrf_token(request), domain_names=domain_names(lang))  # fmt: skip
 
 
 @router.post("/bewoners/moderatie/{input_id}", dependencies=[CSRF])
 def moderate_input(
     input_id: int,
     actor: CurrentActor,
-    request: Request,
+    store: Store,
     version: Annotated[int, Form(ge=1)],
     status: Annotated[Literal["published", "rejected"], Form()],
     answer: Annotated[str, Form(max_length=resident_input.MAX_TEXT)] = "",
     measure_id: Annotated[str, Form(pattern=r"^\d{0,9}$")] = "",
     lang: Language = "nl",
 ) -> Response:
-    store: OperationalDatabase = request.app.state.programmes
     with store.writing(actor) as session:
         resident_input.moderate(session, actor, input_id, version=version, status=status, answer=answer,
                                 measure_id=int(measure_id) if measure_id.strip() else None)  # fmt: skip
-    return RedirectResponse(f"/bewoners/moderatie?lang={lang}", status_code=303)
+    return RedirectResponse(link("/bewoners/moderatie", lang), status_code=303)
 
 
 # --- Moderation API: the same domain functions as the moderation page ----------------------------------
@@ -222,7 +230,7 @@ def _input_document(item: ResidentInput) -> dict[str, object]:
         "kind": item.kind,
         "domain": item.domain,
         "text": item.text,
-        "contact": item.contact,
+        "contact": resident_input.current_contact(item),
         "status": item.status,
         "answer": item.answer,
         "measure_id": item.measure_id,
@@ -231,19 +239,15 @@ def _input_document(item: ResidentInput) -> dict[str, object]:
 
 
 @api_router.get("", summary="The moderation queue: inputs waiting for you (area editor: your focus area)")
-def api_moderation_queue(request: Request, actor: CurrentActor) -> list[dict[str, object]]:
-    store: OperationalDatabase = request.app.state.programmes
-    with store.writing(resident_input.RETENTION) as session:
-        resident_input.purge_contacts(session)
+def api_moderation_queue(actor: CurrentActor, store: Store) -> list[dict[str, object]]:
     with store.reading() as session:
         return [_input_document(item) for item in resident_input.moderation_queue(session, actor)]
 
 
 @api_router.get("/{input_id}", summary="One input, for its moderators (also after publication)")
 def api_resident_input(
-    request: Request, actor: CurrentActor, input_id: Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)]
+    actor: CurrentActor, store: Store, input_id: Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)]
 ) -> dict[str, object]:
-    store: OperationalDatabase = request.app.state.programmes
     with store.reading() as session:
         return _input_document(resident_input.moderated_input(session, actor, input_id))
 
@@ -254,12 +258,11 @@ def api_resident_input(
     dependencies=[CSRF],
 )
 def api_moderate(
-    request: Request,
     actor: CurrentActor,
+    store: Store,
     input_id: Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)],
     data: ModerationIn,
 ) -> dict[str, object]:
-    store: OperationalDatabase = request.app.state.programmes
     with store.writing(actor) as session:
         item = resident_input.moderate(session, actor, input_id, **data.model_dump())
         return _input_document(item)

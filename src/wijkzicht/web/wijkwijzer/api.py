@@ -1,7 +1,7 @@
 """Wijkwijzer on the web: the library under /wijkwijzer, the expert pool under /expertpool, the JSON API
 under /api/wijkwijzer, and the library's interventions for an area's worst domains on its profile page.
 
-Sessions, CSRF and roles are programme steering's own (`wijkzicht.web.programmes.routes`); the domain functions
+Sessions and CSRF come from `wijkzicht.web.security`, roles from programme steering's accounts; the domain functions
 authorise, so the API and the pages cannot differ.
 
 No `from __future__ import annotations` here: FastAPI reads the routes' annotations at runtime.
@@ -16,16 +16,14 @@ from sqlalchemy import select
 
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.monitor.profile import Profile
 from wijkzicht.programmes import audit
-from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
+from wijkzicht.programmes.accounts import Actor, allowed
 from wijkzicht.programmes.models import FocusArea, Measure
-from wijkzicht.programmes.schemas import theme_domains
 from wijkzicht.web.deps import Cache, Language, Warehouse
-from wijkzicht.web.programmes.routes import CSRF, CurrentActor, Store, csrf_token, serialise
-from wijkzicht.web.render import TEMPLATES, page
+from wijkzicht.web.render import link, page
+from wijkzicht.web.security import CSRF, CurrentActor, Store, csrf_token
 from wijkzicht.wijkwijzer import elsewhere, helpdesk, learning, library, pool
-from wijkzicht.wijkwijzer.models import EVIDENCE_LEVELS, Intervention
+from wijkzicht.wijkwijzer.models import EVIDENCE_LEVELS
 
 router = APIRouter()
 API = "/api/wijkwijzer"
@@ -41,14 +39,6 @@ Phrase = Annotated[str, Query(alias="q", max_length=200)]
 # a database integer: larger numbers would overflow the driver, not just find nothing
 RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Version = Annotated[int, Query(ge=1, le=2**31 - 1)]
-
-
-def install() -> None:
-    """Give the profile page its section: the templates ask for the interventions of its worst domains and
-    the measures similar areas run for them. The theme-to-domain mapping is checked here, at start."""
-    theme_domains()
-    TEMPLATES.env.globals["wijkwijzer_for_profile"] = interventions_for_profile
-    TEMPLATES.env.globals["wijkwijzer_elsewhere"] = measures_for_profile
 
 
 def _check_filters(domains: list[str] | None, evidence: list[str] | None) -> None:
@@ -109,7 +99,7 @@ def api_intervention_history(
 ) -> list[dict[str, object]]:
     with store.reading() as session:
         library.get_visible(session, actor, intervention_id)
-        return [serialise(entry) for entry in audit.history(session, "intervention", intervention_id)]
+        return [audit.as_document(entry) for entry in audit.history(session, "intervention", intervention_id)]
 
 
 @router.post(
@@ -146,19 +136,19 @@ def export(
 
 
 def _request_record(request: Any) -> dict[str, object]:
-    return {**serialise(request), "expert_name": request.expert.name if request.expert else None}
+    return {**audit.as_document(request), "expert_name": request.expert.name if request.expert else None}
 
 
 @router.get(f"{API}/experts", tags=TAGS, summary="The expert and flex pool (accounts only)")
 def api_experts(actor: CurrentActor, store: Store) -> list[dict[str, object]]:
     with store.reading() as session:
-        return [serialise(expert) for expert in pool.experts(session, actor)]
+        return [audit.as_document(expert) for expert in pool.experts(session, actor)]
 
 
 @router.post(f"{API}/experts", tags=TAGS, status_code=201, summary="Add an expert", dependencies=[CSRF])
 def api_add_expert(data: pool.ExpertIn, actor: CurrentActor, store: Store) -> dict[str, object]:
     with store.writing(actor) as session:
-        return serialise(pool.add_expert(session, actor, data))
+        return audit.as_document(pool.add_expert(session, actor, data))
 
 
 @router.get(f"{API}/requests", tags=TAGS, summary="Requests to the pool of the areas you may read")
@@ -178,7 +168,7 @@ def api_request(request_id: RecordId, actor: CurrentActor, store: Store) -> dict
     with store.reading() as session:
         found = pool.get_request(session, actor, request_id)
         return {**_request_record(found), "suggestions": [
-            {"expert": serialise(s.expert), "shared_words": s.shared_words}
+            {"expert": audit.as_document(s.expert), "shared_words": s.shared_words}
             for s in pool.suggestions(session, actor, found)
         ]}  # fmt: skip
 
@@ -199,19 +189,19 @@ def api_request_step(
 @router.get(f"{API}/questions", tags=TAGS, summary="Help-desk questions of the areas you may read")
 def api_questions(actor: CurrentActor, store: Store) -> list[dict[str, object]]:
     with store.reading() as session:
-        return [serialise(q) for q in helpdesk.questions(session, actor)]
+        return [audit.as_document(q) for q in helpdesk.questions(session, actor)]
 
 
 @router.post(f"{API}/questions", tags=TAGS, status_code=201, summary="Ask the help desk", dependencies=[CSRF])
 def api_ask(data: helpdesk.QuestionIn, actor: CurrentActor, store: Store) -> dict[str, object]:
     with store.writing(actor) as session:
-        return serialise(helpdesk.ask(session, actor, data))
+        return audit.as_document(helpdesk.ask(session, actor, data))
 
 
 @router.get(f"{API}/questions/{{question_id}}", tags=TAGS, summary="One help-desk question")
 def api_question(question_id: RecordId, actor: CurrentActor, store: Store) -> dict[str, object]:
     with store.reading() as session:
-        return serialise(helpdesk.get(session, actor, question_id))
+        return audit.as_document(helpdesk.get(session, actor, question_id))
 
 
 @router.post(f"{API}/questions/{{question_id}}/answer", tags=TAGS, summary="Answer", dependencies=[CSRF])
@@ -219,7 +209,7 @@ def api_answer(
     question_id: RecordId, data: helpdesk.AnswerIn, actor: CurrentActor, store: Store
 ) -> dict[str, object]:
     with store.writing(actor) as session:
-        return serialise(helpdesk.answer(session, actor, question_id, data))
+        return audit.as_document(helpdesk.answer(session, actor, question_id, data))
 
 
 @router.post(
@@ -232,7 +222,7 @@ def api_publish(
     question_id: RecordId, data: helpdesk.PublishIn, actor: CurrentActor, store: Store
 ) -> dict[str, object]:
     with store.writing(actor) as session:
-        return serialise(helpdesk.publish(session, actor, question_id, data))
+        return audit.as_document(helpdesk.publish(session, actor, question_id, data))
 
 
 # --- Learning network API -------------------------------------------------------------------------
@@ -243,13 +233,13 @@ def api_sessions(
     actor: CurrentActor, store: Store, intervention: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
 ) -> list[dict[str, object]]:
     with store.reading() as session:
-        return [serialise(meeting) for meeting in learning.sessions(session, actor, intervention)]
+        return [audit.as_document(meeting) for meeting in learning.sessions(session, actor, intervention)]
 
 
 @router.post(f"{API}/sessions", tags=TAGS, status_code=201, summary="Record a session", dependencies=[CSRF])
 def api_record_session(data: learning.SessionIn, actor: CurrentActor, store: Store) -> dict[str, object]:
     with store.writing(actor) as session:
-        return serialise(learning.record(session, actor, data))
+        return audit.as_document(learning.record(session, actor, data))
 
 
 # --- Measures of similar areas API ---------------------------------------------------------------
@@ -273,7 +263,9 @@ def api_measures_elsewhere(
 # --- Pages ----------------------------------------------------------------------------------------
 
 
-def _render(request: Request, template: str, lang: str, actor: Actor, status_code: int = 200, **context: Any):
+def render_wijkwijzer(
+    request: Request, template: str, lang: str, actor: Actor, status_code: int = 200, **context: Any
+):
     return page(
         request, template, lang, status_code=status_code, actor=actor, csrf=csrf_token(request),
         allowed=lambda action, area=None: allowed(actor, action, area),
@@ -288,7 +280,7 @@ def library_page(
 ):  # fmt: skip
     found = _found(store, actor, q, domains, action_line, evidence)
     chosen = {"q": q, "domain": domains or [], "action_line": action_line, "evidence": evidence or []}
-    return _render(request, "wijkwijzer/library.html", lang, actor, found=found, chosen=chosen,
+    return render_wijkwijzer(request, "wijkwijzer/library.html", lang, actor, found=found, chosen=chosen,
                    evidence_levels=EVIDENCE_LEVELS)  # fmt: skip
 
 
@@ -300,16 +292,18 @@ def intervention_page(request: Request, intervention_id: RecordId, actor: Curren
         measures = [m for m in (session.get(Measure, i) for i in entry.measure_ids) if m is not None]
         measures = [m for m in measures if m.published or allowed(actor, "read", m.programme.focus_area_id)]
         sessions = learning.sessions(session, actor, intervention_id)
-        return _render(request, "wijkwijzer/intervention.html", lang, actor, entry=entry, measures=measures,
+        return render_wijkwijzer(request, "wijkwijzer/intervention.html", lang, actor, entry=entry, measures=measures,
                        sessions=sessions)  # fmt: skip
 
 
 @router.get("/expertpool", response_class=HTMLResponse, include_in_schema=False)
 def pool_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
     if actor.is_public:
-        return _render(request, "wijkwijzer/pool.html", lang, actor, status_code=403, requests=[], experts=[])
+        return render_wijkwijzer(
+            request, "wijkwijzer/pool.html", lang, actor, status_code=403, requests=[], experts=[]
+        )
     with store.reading() as session:
-        return _render(request, "wijkwijzer/pool.html", lang, actor, requests=pool.requests(session, actor),
+        return render_wijkwijzer(request, "wijkwijzer/pool.html", lang, actor, requests=pool.requests(session, actor),
                        experts=pool.experts(session, actor))  # fmt: skip
 
 
@@ -318,7 +312,7 @@ def _request_form(request: Request, lang: str, actor: Actor, store: Any, values:
     with store.reading() as session:
         areas = list(session.scalars(select(FocusArea).order_by(FocusArea.id)))
     areas = [a for a in areas if allowed(actor, "comment", a.id)]
-    return _render(request, "wijkwijzer/request_form.html", lang, actor, values=values, errors=errors or {},
+    return render_wijkwijzer(request, "wijkwijzer/request_form.html", lang, actor, values=values, errors=errors or {},
                    areas=areas, status_code=status_code)  # fmt: skip
 
 
@@ -347,11 +341,7 @@ async def request_submit(request: Request, actor: CurrentActor, store: Store, la
         return _request_form(request, lang, actor, store, values, errors, status_code=422)
     with store.writing(actor) as session:
         filed = pool.file_request(session, actor, data)
-    return RedirectResponse(_with_lang(f"/expertpool/vraag/{filed.id}", lang), status_code=303)
-
-
-def _with_lang(path: str, lang: str) -> str:
-    return path if lang == "nl" else f"{path}?lang={lang}"
+    return RedirectResponse(link(f"/expertpool/vraag/{filed.id}", lang), status_code=303)
 
 
 @router.get("/expertpool/vraag/{request_id:int}", response_class=HTMLResponse, include_in_schema=False)
@@ -361,7 +351,7 @@ def request_page(
     with store.reading() as session:
         found = pool.get_request(session, actor, request_id)
         suggestions = pool.suggestions(session, actor, found) if found.status == "open" else []
-        return _render(request, "wijkwijzer/request.html", lang, actor, r=found, suggestions=suggestions,
+        return render_wijkwijzer(request, "wijkwijzer/request.html", lang, actor, r=found, suggestions=suggestions,
                        step=pool.STEPS.get(found.status, (None,))[0])  # fmt: skip
 
 
@@ -377,35 +367,7 @@ async def request_step(
         raise WijkzichtError("; ".join(f"{p['loc'][0]}: {p['msg']}" for p in error.errors())) from None
     with store.writing(actor) as session:
         pool.take_step(session, actor, request_id, data)
-    return RedirectResponse(_with_lang(f"/expertpool/vraag/{request_id}", lang), status_code=303)
+    return RedirectResponse(link(f"/expertpool/vraag/{request_id}", lang), status_code=303)
 
 
 # --- The profile's section ------------------------------------------------------------------------
-
-
-def interventions_for_profile(request: Request, worst_domains: list[str]) -> dict[str, list[Intervention]]:
-    """Published library entries per worst domain (the profile page is public: published only)."""
-    store = getattr(request.app.state, "programmes", None)
-    if store is None or not worst_domains:
-        return {}
-    with store.reading() as session:
-        everything = library.find(session, PUBLIC, domains=worst_domains)
-    return {
-        domain: [i for i in everything if domain in i.domains][:PER_DOMAIN_ON_PROFILE]
-        for domain in worst_domains
-    }
-
-
-def measures_for_profile(request: Request, profile: Profile) -> elsewhere.MeasuresElsewhere | None:
-    """Published measures that similar areas run for the profile's worst domains (the page is public)."""
-    store = getattr(request.app.state, "programmes", None)
-    if store is None or profile.scores is None or not profile.scores.worst_domains:
-        return None
-    cursor = request.app.state.warehouse.cursor()
-    try:
-        with store.reading() as session:
-            return elsewhere.measures_of_similar_areas(
-                session, cursor, PUBLIC, profile, profile.scores.worst_domains
-            )
-    finally:
-        cursor.close()

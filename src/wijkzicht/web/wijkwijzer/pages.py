@@ -26,8 +26,9 @@ from wijkzicht.programmes.accounts import Actor, allowed, authorise
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import FocusArea
 from wijkzicht.web.deps import Language
-from wijkzicht.web.programmes.routes import CSRF, CurrentActor, Store
-from wijkzicht.web.wijkwijzer.api import RecordId, _render, _with_lang
+from wijkzicht.web.render import link
+from wijkzicht.web.security import CSRF, CurrentActor, Store
+from wijkzicht.web.wijkwijzer.api import RecordId, render_wijkwijzer
 from wijkzicht.wijkwijzer import helpdesk, learning, library
 from wijkzicht.wijkwijzer.models import COST_LEVELS, EVIDENCE_LEVELS, HELP_CATEGORIES, Intervention
 
@@ -175,7 +176,7 @@ def _entry_form(request: Request, lang: str, actor: Actor, values: Mapping[str, 
     t = Translator(lang)
     action = f"/wijkwijzer/{entry_id}/bewerken" if entry_id else "/wijkwijzer/nieuw"
     heading = t("ww.form.edit_entry", id=entry_id) if entry_id else t("ww.form.new_entry")
-    return _render(request, "wijkwijzer/form.html", lang, actor, status_code=status_code, heading=heading,
+    return render_wijkwijzer(request, "wijkwijzer/form.html", lang, actor, status_code=status_code, heading=heading,
                    action=action, version=version, fields=_entry_fields(t, lang, values, errors or {}),
                    general=general or [], back=f"/wijkwijzer/{entry_id}" if entry_id else "/wijkwijzer")  # fmt: skip
 
@@ -199,7 +200,7 @@ async def new_entry_submit(request: Request, actor: CurrentActor, store: Store, 
     except WijkzichtError as error:
         errors, general = _form_problem(error, library.FIELDS)
         return _entry_form(request, lang, actor, values, errors=errors, general=general, status_code=400)
-    return RedirectResponse(_with_lang(f"/wijkwijzer/{entry_id}", lang), status_code=303)
+    return RedirectResponse(link(f"/wijkwijzer/{entry_id}", lang), status_code=303)
 
 
 @router.get("/wijkwijzer/{entry_id:int}/bewerken", response_class=HTMLResponse, include_in_schema=False)
@@ -229,7 +230,7 @@ async def edit_entry_submit(request: Request, entry_id: RecordId, actor: Current
         errors, general = _form_problem(error, library.FIELDS)
         return _entry_form(request, lang, actor, values, entry_id=entry_id, version=version, errors=errors,
                            general=general, status_code=400)  # fmt: skip
-    return RedirectResponse(_with_lang(f"/wijkwijzer/{entry_id}", lang), status_code=303)
+    return RedirectResponse(link(f"/wijkwijzer/{entry_id}", lang), status_code=303)
 
 
 # --- The learning network -------------------------------------------------------------------------
@@ -240,7 +241,9 @@ def learning_page(request: Request, actor: CurrentActor, store: Store, lang: Lan
     with store.reading() as session:
         meetings = learning.sessions(session, actor)
         discussed = {i.id: i for i in library.find(session, actor)}
-    return _render(request, "wijkwijzer/learning.html", lang, actor, meetings=meetings, discussed=discussed)
+    return render_wijkwijzer(
+        request, "wijkwijzer/learning.html", lang, actor, meetings=meetings, discussed=discussed
+    )
 
 
 SESSION_FIELDS = tuple(learning.SessionIn.model_fields)
@@ -261,7 +264,7 @@ def _session_form(request: Request, lang: str, actor: Actor, store: Any, values:
                label_key="ww.field.session_summary"),
         _field(t, "published", values, errors, widget="checkbox"),
     ]  # fmt: skip
-    return _render(request, "wijkwijzer/form.html", lang, actor, status_code=status_code,
+    return render_wijkwijzer(request, "wijkwijzer/form.html", lang, actor, status_code=status_code,
                    heading=t("ww.form.new_session"), action=LEARNING + "/nieuw", version=None, fields=fields,
                    general=general or [], back=LEARNING)  # fmt: skip
 
@@ -290,7 +293,7 @@ async def new_session_submit(request: Request, actor: CurrentActor, store: Store
     except WijkzichtError as error:
         errors, general = _form_problem(error, SESSION_FIELDS)
         return _session_form(request, lang, actor, store, values, errors, general, status_code=400)
-    return RedirectResponse(_with_lang(LEARNING, lang), status_code=303)
+    return RedirectResponse(link(LEARNING, lang), status_code=303)
 
 
 # --- The help desk --------------------------------------------------------------------------------
@@ -299,12 +302,14 @@ async def new_session_submit(request: Request, actor: CurrentActor, store: Store
 @router.get(HELP_DESK, response_class=HTMLResponse, include_in_schema=False)
 def help_desk_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
     if actor.is_public:  # the page says why, with the way to log in
-        return _render(request, "wijkwijzer/helpdesk.html", lang, actor, status_code=403, questions=[],
+        return render_wijkwijzer(request, "wijkwijzer/helpdesk.html", lang, actor, status_code=403, questions=[],
                        may_ask=False)  # fmt: skip
     with store.reading() as session:
         found = helpdesk.questions(session, actor)
         may_ask = bool(_askable_areas(session, actor))
-        return _render(request, "wijkwijzer/helpdesk.html", lang, actor, questions=found, may_ask=may_ask)
+        return render_wijkwijzer(
+            request, "wijkwijzer/helpdesk.html", lang, actor, questions=found, may_ask=may_ask
+        )
 
 
 def _askable_areas(session: Any, actor: Actor) -> list[FocusArea]:
@@ -331,7 +336,7 @@ def _ask_form(request: Request, lang: str, actor: Actor, store: Any, values: Map
         _field(t, "question", values, errors, widget="textarea", required=True, maxlength=5000,
                help_key="hd.help.question"),
     ]  # fmt: skip
-    return _render(request, "wijkwijzer/form.html", lang, actor, status_code=status_code,
+    return render_wijkwijzer(request, "wijkwijzer/form.html", lang, actor, status_code=status_code,
                    heading=t("hd.new_question"), action=HELP_DESK + "/vraag", version=None, fields=fields,
                    general=general or [], back=HELP_DESK)  # fmt: skip
 
@@ -354,7 +359,7 @@ async def ask_submit(request: Request, actor: CurrentActor, store: Store, lang: 
     except WijkzichtError as error:
         errors, general = _form_problem(error, QUESTION_FIELDS)
         return _ask_form(request, lang, actor, store, values, errors, general, status_code=400)
-    return RedirectResponse(_with_lang(f"{HELP_DESK}/{question_id}", lang), status_code=303)
+    return RedirectResponse(link(f"{HELP_DESK}/{question_id}", lang), status_code=303)
 
 
 def _question_page(request: Request, lang: str, actor: Actor, store: Any, question_id: int, *,
@@ -370,7 +375,7 @@ def _question_page(request: Request, lang: str, actor: Actor, store: Any, questi
         if values is None:
             values = {"answer": question.answer, "assignee": question.assignee, "summary": question.answer}
         fields = _step_fields(t, step, values, errors)
-        return _render(request, "wijkwijzer/question.html", lang, actor, status_code=status_code, q=question,
+        return render_wijkwijzer(request, "wijkwijzer/question.html", lang, actor, status_code=status_code, q=question,
                        step=step, fields=fields, general=general or [],
                        version=version or question.version)  # fmt: skip
 
@@ -416,7 +421,7 @@ async def _question_step(request: Request, question_id: int, actor: Actor, store
         errors, general = _form_problem(error, names)
         return _question_page(request, lang, actor, store, question_id, values=values, errors=errors,
                               general=general, version=version, status_code=400)  # fmt: skip
-    return RedirectResponse(_with_lang(f"{HELP_DESK}/{question_id}", lang), status_code=303)
+    return RedirectResponse(link(f"{HELP_DESK}/{question_id}", lang), status_code=303)
 
 
 @router.post(HELP_DESK + "/{question_id:int}/antwoord", include_in_schema=False, dependencies=[CSRF])

@@ -22,6 +22,7 @@ import yaml
 
 from wijkzicht.catalogue import DIRECTIONS, Catalogue, load_catalogue
 from wijkzicht.errors import CatalogueError, WijkzichtError
+from wijkzicht.i18n import format_number
 from wijkzicht.monitor.areas import get_area
 from wijkzicht.monitor.trends import MATRIX_VARIANT
 
@@ -300,7 +301,10 @@ def _not_shown_reason(
         return framework.reason("population_unknown", language, min_population=framework.min_population)
     if row[0] < framework.min_population:
         return framework.reason(
-            "not_shown", language, min_population=framework.min_population, population=f"{row[0]:,.0f}"
+            "not_shown",
+            language,
+            min_population=framework.min_population,
+            population=format_number(row[0], language, 0),
         )
     return None
 

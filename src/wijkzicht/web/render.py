@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlencode
@@ -11,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from wijkzicht import __version__
-from wijkzicht.i18n import DEFAULT_LANGUAGE, Translator
+from wijkzicht.i18n import DEFAULT_LANGUAGE, Translator, format_date, format_money, format_number
 
 TEMPLATES = Jinja2Templates(directory=str(Path(str(resources.files("wijkzicht.web"))) / "templates"))
 
@@ -24,22 +25,23 @@ def link(path: str, language: str, **state: object) -> str:
     return path + ("?" + urlencode(query, doseq=True) if query else "")
 
 
-def format_number(value: float | None, language: str, decimals: int | None = None) -> str:
-    """1234.5 as '1.234,5' in Dutch and '1,234.5' in English; counts without decimals; None as a dash."""
-    if value is None:
-        return "—"
-    if decimals is None:
-        decimals = 0 if float(value).is_integer() else 1
-    text = f"{value:,.{decimals}f}"
-    return text.translate(str.maketrans(",.", ".,")) if language == "nl" else text
-
-
 def language_switch(request: Request, language: str) -> str:
     """The current URL in the other language."""
     query = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
     if language == DEFAULT_LANGUAGE:
         query.append(("lang", "en"))
     return request.url.path + ("?" + urlencode(query) if query else "")
+
+
+def formatters(language: str) -> dict[str, Callable[..., str]]:
+    """The template helpers that show numbers, amounts and dates in the page's language."""
+    return {
+        "num": lambda value, decimals=None, signed=False: format_number(
+            value, language, decimals, signed=signed
+        ),
+        "money": lambda value: format_money(value, language),
+        "date": lambda value: format_date(value, language),
+    }
 
 
 def page(
@@ -53,7 +55,7 @@ def page(
             "lang": language,
             "t": t,
             "link": lambda path, **state: link(path, language, **state),
-            "num": lambda value, decimals=None: format_number(value, language, decimals),
+            **formatters(language),
             "wijkzicht_version": __version__,  # not `version`: forms pass a record's version
             "other_language": "en" if language == DEFAULT_LANGUAGE else DEFAULT_LANGUAGE,
             "language_switch": language_switch(request, language),

@@ -33,7 +33,7 @@ from wijkzicht.programmes.models import (
     Programme,
 )
 from wijkzicht.programmes.records import visible
-from wijkzicht.web.render import TEMPLATES
+from wijkzicht.web.render import TEMPLATES, formatters
 
 
 @dataclass(frozen=True)
@@ -166,27 +166,10 @@ def national_report(
 # --- Output ---------------------------------------------------------------------------------------
 
 
-NO_VALUE = "\u2013"  # en dash
-
-
-def format_number(value: float | None, decimals: int = 1) -> str:
-    return NO_VALUE if value is None else f"{value:.{decimals}f}"
-
-
-def format_money(value: Decimal | None) -> str:
-    # no-break spaces: an amount never wraps across lines in a table cell
-    return NO_VALUE if value is None else "€\u00a0" + f"{value:,.0f}".replace(",", "\u202f")
-
-
-FILTERS = {"prog_number": format_number, "prog_money": format_money}
-TEMPLATES.env.filters.update(FILTERS)  # the site's pages show the same figures the same way
-
-
 def _environment() -> Environment:
     # the site's template folder, so the report and the pages share labels and look
     folder = Path(TEMPLATES.env.loader.searchpath[0])  # type: ignore[union-attr]
     environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]))
-    environment.filters.update(FILTERS)
     return environment
 
 
@@ -198,7 +181,13 @@ def render_html(report: AreaReport | NationalReport, language: str = "nl") -> st
     return (
         _environment()
         .get_template(template)
-        .render(report=report, t=Translator(language), lang=language, domain_names=domain_names)
+        .render(
+            report=report,
+            t=Translator(language),
+            lang=language,
+            domain_names=domain_names,
+            **formatters(language),
+        )
     )
 
 

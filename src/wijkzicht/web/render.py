@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from wijkzicht import __version__
+from wijkzicht.catalogue import load_catalogue
 from wijkzicht.i18n import DEFAULT_LANGUAGE, Translator, format_date, format_money, format_number
 
 TEMPLATES = Jinja2Templates(directory=str(Path(str(resources.files("wijkzicht.web"))) / "templates"))
@@ -44,6 +45,16 @@ def formatters(language: str) -> dict[str, Callable[..., str]]:
     }
 
 
+def catalogue_names(language: str) -> dict[str, dict[str, str]]:
+    """The catalogue's names of domains, subgroups and indicators in the page's language."""
+    catalogue = load_catalogue()
+    return {
+        "domain_names": {d: names[language] for d, names in catalogue.domains.items()},
+        "subgroup_names": {s: names[language] for s, names in catalogue.subgroups.items()},
+        "indicator_names": {i.id: i.name(language) for i in catalogue.indicators.values()},
+    }
+
+
 def page(
     request: Request, template: str, language: str, status_code: int = 200, **context: object
 ) -> HTMLResponse:
@@ -56,6 +67,7 @@ def page(
             "t": t,
             "link": lambda path, **state: link(path, language, **state),
             **formatters(language),
+            **catalogue_names(language),
             "wijkzicht_version": __version__,  # not `version`: forms pass a record's version
             "other_language": "en" if language == DEFAULT_LANGUAGE else DEFAULT_LANGUAGE,
             "language_switch": language_switch(request, language),

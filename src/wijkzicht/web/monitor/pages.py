@@ -52,22 +52,11 @@ def profile_page(
     return page(request, "gebied.html", lang, profile=profile, **_profile_context(profile, lang))
 
 
-def _names(lang: str) -> dict[str, dict[str, str]]:
-    """The catalogue's names of domains, subgroups and indicators in the page's language."""
-    catalogue = load_catalogue()
-    return {
-        "domain_names": {d: names[lang] for d, names in catalogue.domains.items()},
-        "subgroup_names": {s: names[lang] for s, names in catalogue.subgroups.items()},
-        "indicator_names": {i.id: i.name(lang) for i in catalogue.indicators.values()},
-    }
-
-
 def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
     catalogue = load_catalogue()
     domains = [d for d in catalogue.domains if any(f.domain == d for f in profile.figures)]
     sources = sorted({f.source_table for f in profile.figures})
     return {
-        **_names(lang),
         "figure_domains": domains,
         "sources": [catalogue.tables[s] for s in sources if s in catalogue.tables],
         "perception": perception.side_by_side(profile),
@@ -102,7 +91,6 @@ def rankings_page(
         page_sizes=PAGE_SIZES,
         domains=scored_domains(),
         focus_areas=focus.load_focus_areas(),
-        **_names(lang),
         periods=_periods(con, selection),
         state=_ranking_state(selection),
     )
@@ -154,7 +142,6 @@ def compare_page(
         problems=problems,
         rows=rows,
         domains=scored_domains(),
-        **_names(lang),
     )
 
 
@@ -230,7 +217,6 @@ def focus_area_page(
         figures=latest_per_indicator(f for f in figures if f.value is not None),
         members={m.code: m for m in members},
         inhabitants=focus.populations(con, list(chosen.wijken)),
-        **_names(lang),
     )
 
 

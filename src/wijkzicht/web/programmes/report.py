@@ -33,7 +33,7 @@ from wijkzicht.programmes.models import (
     Programme,
 )
 from wijkzicht.programmes.records import visible
-from wijkzicht.web.render import TEMPLATES, formatters
+from wijkzicht.web.render import TEMPLATES, catalogue_names, formatters
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,6 @@ def render_html(report: AreaReport | NationalReport, language: str = "nl") -> st
     template = (
         "programmes/report_area.html" if isinstance(report, AreaReport) else "programmes/report_national.html"
     )
-    domain_names = {domain: names[language] for domain, names in load_catalogue().domains.items()}
     return (
         _environment()
         .get_template(template)
@@ -185,8 +184,8 @@ def render_html(report: AreaReport | NationalReport, language: str = "nl") -> st
             report=report,
             t=Translator(language),
             lang=language,
-            domain_names=domain_names,
             **formatters(language),
+            **catalogue_names(language),
         )
     )
 

@@ -53,7 +53,7 @@ def rank(
         catalogue = load_catalogue()
         _check_choice(level, LEVELS[1:], "level")
         if domain is not None:
-            _check_choice(domain, [d for d in catalogue.domains if d != "context"], "domain")
+            _check_choice(domain, catalogue.problem_domains, "domain")
         wanted = index.Selection(level, boundary_year, period, subgroup)
         index.use_scores(con, catalogue, wanted, index.Settings(worst_share=worst_share))
         chosen = index.latest_partition(con, wanted)

@@ -255,7 +255,7 @@ def boundaries_api(
 def measure_options(catalogue: Catalogue, t: Translator) -> list[tuple[str, list[tuple[str, str]]]]:
     """The measure menu: summary measures, domains, then the indicators grouped by domain."""
     summary = [(m, t(f"kaart.measure.{m}")) for m in ("index", "stacking")]
-    scored_domains = [d for d in catalogue.domains if d != "context"]
+    scored_domains = catalogue.problem_domains
     groups = [
         (t("kaart.group.summary"), summary),
         (

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 
-from wijkzicht.catalogue import load_catalogue
+from wijkzicht.catalogue import CONTEXT_DOMAIN, load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor import focus, perception
 from wijkzicht.monitor.areas import Area, search
@@ -184,7 +184,7 @@ def _comparison_rows(profiles: list[Profile]) -> list[ComparisonRow]:
                 ),
             )
             row.figures[position] = figure
-    order = [d for d in load_catalogue().domains if d != "context"] + ["context"]
+    order = [*load_catalogue().problem_domains, CONTEXT_DOMAIN]
     return sorted(rows.values(), key=lambda row: order.index(row.domain))
 
 

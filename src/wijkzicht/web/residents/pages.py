@@ -50,10 +50,6 @@ def notable(profile: Profile, side: str) -> list[ProfileFigure]:
     ]
 
 
-def domain_names(lang: str) -> dict[str, str]:
-    return {domain: names[lang] for domain, names in load_catalogue().domains.items()}
-
-
 def wijk_code(profile: Profile) -> str | None:
     """The CBS wijk an area is or lies in (a buurt's code starts with its wijk's digits)."""
     code = profile.area.code
@@ -111,7 +107,6 @@ def _resident_page(
         max_text=resident_input.MAX_TEXT,
         max_contact=resident_input.MAX_CONTACT,
         retention_days=resident_input.retention_days(),
-        domain_names=domain_names(lang),
     )
 
 
@@ -176,7 +171,7 @@ def moderation_page(request: Request, actor: CurrentActor, lang: Language = "nl"
             session, None if actor.role == "administrator" else actor.focus_area_id
         )
         return page(request, "bewoners_moderatie.html", lang, queue=queue, measures=measures, counts=counts,
-                    csrf=csrf_token(request), domain_names=domain_names(lang))  # fmt: skip
+                    csrf=csrf_token(request))  # fmt: skip
 
 
 @router.post("/bewoners/moderatie/{input_id}", dependencies=[CSRF])

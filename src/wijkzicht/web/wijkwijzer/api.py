@@ -277,7 +277,7 @@ def _render(request: Request, template: str, lang: str, actor: Actor, status_cod
     return page(
         request, template, lang, status_code=status_code, actor=actor, csrf=csrf_token(request),
         allowed=lambda action, area=None: allowed(actor, action, area),
-        domain_names={d: names[lang] for d, names in load_catalogue().domains.items()}, **context,
+        **context,
     )  # fmt: skip
 
 

@@ -73,8 +73,8 @@ def rank(
                 str(r.rank),
                 r.code,
                 r.name or "",
-                f"{r.score:.1f}",
-                f"{r.percentile:.1f}",
+                format_number(r.score, DEFAULT_LANGUAGE, 1),
+                format_number(r.percentile, DEFAULT_LANGUAGE, 1),
                 ", ".join(r.worst_domains),
             )
         console.print(table if ranked else "[yellow]Geen gebieden voor deze selectie.[/]")
@@ -101,7 +101,8 @@ def explain(
             _print_json({"area": found.as_dict(), **explained.as_dict()})
             return
         overall = (
-            f"totaalindex {explained.overall_score:.1f} (percentiel {explained.overall_percentile:.1f})"
+            f"totaalindex {format_number(explained.overall_score, DEFAULT_LANGUAGE, 1)} "
+            f"(percentiel {format_number(explained.overall_percentile, DEFAULT_LANGUAGE, 1)})"
             if explained.overall_score is not None
             else "geen totaalindex"
         )
@@ -233,7 +234,7 @@ def similar_command(
             table.add_row(
                 area.code,
                 area.name or "",
-                f"{area.distance:.2f}",
+                format_number(area.distance, DEFAULT_LANGUAGE, 2),
                 *(
                     _optional(area.characteristics.get(name), DEFAULT_LANGUAGE)
                     for name in similar.CHARACTERISTICS
@@ -248,7 +249,8 @@ def _optional(value: float | None, language: str) -> str:
 
 def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalogue) -> Table:
     heading = (
-        f"{title}: score {domain.score:.1f}, percentiel {domain.percentile:.1f}, "
+        f"{title}: score {format_number(domain.score, DEFAULT_LANGUAGE, 1)}, "
+        f"percentiel {format_number(domain.percentile, DEFAULT_LANGUAGE, 1)}, "
         f"dekking {domain.coverage:.0%}" + (" — [bold red]slechtste groep[/]" if domain.worst else "")
         if domain.score is not None
         else f"{title}: te weinig indicatoren voor een score"
@@ -263,11 +265,11 @@ def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalo
             continue
         table.add_row(
             name,
-            f"{part.value:g}",
-            f"{part.percentile:.1f}",
+            format_number(part.value, DEFAULT_LANGUAGE),
+            format_number(part.percentile, DEFAULT_LANGUAGE, 1),
             format_number(part.z_score, DEFAULT_LANGUAGE, 2, signed=True, missing=""),
-            f"{part.weight:g}",
-            "" if part.contribution is None else f"{part.contribution:.2f}",
+            format_number(part.weight, DEFAULT_LANGUAGE),
+            format_number(part.contribution, DEFAULT_LANGUAGE, 2, missing=""),
         )
     return table
 

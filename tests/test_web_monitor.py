@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from wijkzicht.web.render import format_number
+from wijkzicht.i18n import format_number
 
 OVERVECHT = "WK034403"
 

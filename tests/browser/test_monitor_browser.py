@@ -11,7 +11,7 @@ import duckdb
 from map_helpers import ROTTERDAM, hover, open_map
 from playwright.sync_api import Page, expect
 
-from wijkzicht.web.render import format_number
+from wijkzicht.i18n import format_number
 
 OVERVECHT = "WK034403"
 

@@ -19,6 +19,12 @@ BASES = ("register", "survey")
 # national: every area of a level is covered, so areas can be ranked against each other; local: only the
 # municipalities that deliver it (their own resident survey), which must never enter a national ranking.
 COVERAGES = ("national", "local")
+# The domain that describes an area (population, density) rather than a problem: never scored or chosen.
+CONTEXT_DOMAIN = "context"
+# The subgroup of a figure for everyone, and the order a page or score picks a figure's subgroup in: the
+# health monitor's adults before its age bands; KWB has only the total.
+TOTAL_SUBGROUP = "totaal"
+SUBGROUP_PREFERENCE = ("18plus", TOTAL_SUBGROUP, "18tot65", "65plus")
 CRIME_RATE_UNIT = "per 1 000 inwoners"
 
 
@@ -82,7 +88,7 @@ class Indicator:
         """Whether the indicator enters a problem score: never context, neutral, a group characteristic or a
         figure only some municipalities have (a national percentile needs every area of the level)."""
         return (
-            self.domain != "context"
+            self.domain != CONTEXT_DOMAIN
             and self.direction != "neutral"
             and not self.group_characteristic
             and not self.local
@@ -114,6 +120,11 @@ class Catalogue:
     tables: dict[str, Table]
     families: dict[str, tuple[str, ...]]
     indicators: dict[str, Indicator] = field(default_factory=dict)
+
+    @property
+    def problem_domains(self) -> list[str]:
+        """The domains a score, ranking or resident's input is about: every domain but the context."""
+        return [domain for domain in self.domains if domain != CONTEXT_DOMAIN]
 
     def table_ids(self, table_or_family: str) -> tuple[str, ...]:
         return self.families.get(table_or_family, (table_or_family,))
@@ -254,7 +265,9 @@ def _positive_weight(value: Any, where: str) -> float:
 
 def _check_group_characteristics(indicator: Indicator) -> None:
     # Group characteristics of residents describe who lives somewhere, never a problem.
-    if indicator.group_characteristic and (indicator.domain != "context" or indicator.direction != "neutral"):
+    if indicator.group_characteristic and (
+        indicator.domain != CONTEXT_DOMAIN or indicator.direction != "neutral"
+    ):
         raise CatalogueError(
             f"indicator {indicator.id!r} is a group characteristic: it must stay in domain 'context' "
             "with direction 'neutral'"

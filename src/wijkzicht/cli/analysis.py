@@ -15,13 +15,13 @@ from wijkzicht.cli.main import (
     FormatOption,
     Language,
     OutputFormat,
-    _format_value,
     _print_json,
     app,
     console,
     user_errors,
 )
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.i18n import DEFAULT_LANGUAGE, format_number
 from wijkzicht.monitor import comparison, focus, index, perception, similar, trends
 from wijkzicht.monitor.areas import LEVELS, get_area, normalise_code
 from wijkzicht.monitor.profile import area_profile
@@ -53,7 +53,7 @@ def rank(
         catalogue = load_catalogue()
         _check_choice(level, LEVELS[1:], "level")
         if domain is not None:
-            _check_choice(domain, [d for d in catalogue.domains if d != "context"], "domain")
+            _check_choice(domain, catalogue.problem_domains, "domain")
         wanted = index.Selection(level, boundary_year, period, subgroup)
         index.use_scores(con, catalogue, wanted, index.Settings(worst_share=worst_share))
         chosen = index.latest_partition(con, wanted)
@@ -73,8 +73,8 @@ def rank(
                 str(r.rank),
                 r.code,
                 r.name or "",
-                f"{r.score:.1f}",
-                f"{r.percentile:.1f}",
+                format_number(r.score, DEFAULT_LANGUAGE, 1),
+                format_number(r.percentile, DEFAULT_LANGUAGE, 1),
                 ", ".join(r.worst_domains),
             )
         console.print(table if ranked else "[yellow]Geen gebieden voor deze selectie.[/]")
@@ -101,7 +101,8 @@ def explain(
             _print_json({"area": found.as_dict(), **explained.as_dict()})
             return
         overall = (
-            f"totaalindex {explained.overall_score:.1f} (percentiel {explained.overall_percentile:.1f})"
+            f"totaalindex {format_number(explained.overall_score, DEFAULT_LANGUAGE, 1)} "
+            f"(percentiel {format_number(explained.overall_percentile, DEFAULT_LANGUAGE, 1)})"
             if explained.overall_score is not None
             else "geen totaalindex"
         )
@@ -148,15 +149,17 @@ def compare(
         )
         for c in compared:
             value = (
-                _format_value(c.value) if c.value is not None else f"[dim]— {c.suppressed_reason or ''}[/]"
+                format_number(c.value, lang.value)
+                if c.value is not None
+                else f"[dim]— {c.suppressed_reason or ''}[/]"
             )
             table.add_row(
                 c.name,
                 c.subgroup,
                 str(c.period),
                 value,
-                _optional(c.gemeente_value),
-                _optional(c.national_value),
+                _optional(c.gemeente_value, lang.value),
+                _optional(c.national_value, lang.value),
                 c.versus_gemeente or "",
                 c.versus_national or "",
             )
@@ -186,12 +189,19 @@ def perception_command(
             for side, label in (("perceived", "beleving"), ("registered", "feiten")):
                 for f in theme[side]:
                     value = (
-                        _optional(f["value"])
+                        _optional(f["value"], lang.value)
                         if f["value"] is not None
                         else f"[dim]— {f['suppressed_reason'] or ''}[/]"
                     )
-                    table.add_row(label, f["name"], str(f["period"]), value, _optional(f["gemeente_value"]),
-                                  _optional(f["national_value"]), JUDGEMENT_WORDS.get(f["judgement"], ""))  # fmt: skip
+                    table.add_row(
+                        label,
+                        f["name"],
+                        str(f["period"]),
+                        value,
+                        _optional(f["gemeente_value"], lang.value),
+                        _optional(f["national_value"], lang.value),
+                        JUDGEMENT_WORDS.get(f["judgement"], ""),
+                    )
             console.print(table)
         divergent = ", ".join(domains[d][lang.value] for d in document["divergent_themes"])
         console.print(f"Tegenstrijdige thema's: {divergent or 'geen'}")
@@ -224,19 +234,23 @@ def similar_command(
             table.add_row(
                 area.code,
                 area.name or "",
-                f"{area.distance:.2f}",
-                *(_optional(area.characteristics.get(name)) for name in similar.CHARACTERISTICS),
+                format_number(area.distance, DEFAULT_LANGUAGE, 2),
+                *(
+                    _optional(area.characteristics.get(name), DEFAULT_LANGUAGE)
+                    for name in similar.CHARACTERISTICS
+                ),
             )
         console.print(table)
 
 
-def _optional(value: float | None) -> str:
-    return "" if value is None else _format_value(value)
+def _optional(value: float | None, language: str) -> str:
+    return format_number(value, language, missing="")
 
 
 def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalogue) -> Table:
     heading = (
-        f"{title}: score {domain.score:.1f}, percentiel {domain.percentile:.1f}, "
+        f"{title}: score {format_number(domain.score, DEFAULT_LANGUAGE, 1)}, "
+        f"percentiel {format_number(domain.percentile, DEFAULT_LANGUAGE, 1)}, "
         f"dekking {domain.coverage:.0%}" + (" — [bold red]slechtste groep[/]" if domain.worst else "")
         if domain.score is not None
         else f"{title}: te weinig indicatoren voor een score"
@@ -251,11 +265,11 @@ def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalo
             continue
         table.add_row(
             name,
-            f"{part.value:g}",
-            f"{part.percentile:.1f}",
-            "" if part.z_score is None else f"{part.z_score:+.2f}",
-            f"{part.weight:g}",
-            "" if part.contribution is None else f"{part.contribution:.2f}",
+            format_number(part.value, DEFAULT_LANGUAGE),
+            format_number(part.percentile, DEFAULT_LANGUAGE, 1),
+            format_number(part.z_score, DEFAULT_LANGUAGE, 2, signed=True, missing=""),
+            format_number(part.weight, DEFAULT_LANGUAGE),
+            format_number(part.contribution, DEFAULT_LANGUAGE, 2, missing=""),
         )
     return table
 
@@ -292,19 +306,17 @@ def trend(
                 t.name,
                 t.subgroup,
                 str(t.boundary_year),
-                "; ".join(
-                    f"{period}: {'—' if value is None else _format_value(value)}"
-                    for period, value in t.points
-                ),
-                "; ".join(_change_text(step) for step in t.steps),
-                _change_text(t.overall) if t.overall else "",
+                "; ".join(f"{period}: {format_number(value, lang.value)}" for period, value in t.points),
+                "; ".join(_change_text(step, lang.value) for step in t.steps),
+                _change_text(t.overall, lang.value) if t.overall else "",
                 "; ".join([*t.methods, *(f"niet vergelijkbaar — {n}" for n in t.not_comparable)]),
             )
         console.print(table if series else "[yellow]Geen reeksen met twee of meer perioden.[/]")
 
 
-def _change_text(change: trends.Change) -> str:
-    return f"{change.from_period}→{change.to_period} {change.change:+.1f} {change.words}"
+def _change_text(change: trends.Change, language: str) -> str:
+    shown = format_number(change.change, language, 1, signed=True)
+    return f"{change.from_period}→{change.to_period} {shown} {change.words}"
 
 
 focus_app = typer.Typer(
@@ -329,7 +341,7 @@ def focus_list(output: FormatOption = OutputFormat.table, db: DbOption = None) -
                 a.name,
                 a.gemeente_code,
                 str(len(a.wijken)),
-                _format_value(totals[a.name]),
+                format_number(totals[a.name], DEFAULT_LANGUAGE),
                 a.certainty,
             )
         console.print(table)
@@ -352,7 +364,7 @@ def focus_show(
             con, list(area.wijken), period=period, subgroup=subgroup, indicator=indicator, language=lang.value
         )
         title = f"[bold]{area.name}[/] ({area.gemeente_code}; {', '.join(area.wijken)}; zekerheid {area.certainty})"
-        _print_aggregate(title, {"focus_area": area.as_dict()}, figures, output)
+        _print_aggregate(title, {"focus_area": area.as_dict()}, figures, output, lang.value)
 
 
 @focus_app.command("aggregate")
@@ -370,7 +382,7 @@ def focus_aggregate(
         figures = focus.aggregate(
             con, codes, period=period, subgroup=subgroup, indicator=indicator, language=lang.value
         )
-        _print_aggregate(f"[bold]{', '.join(codes)}[/]", {"codes": codes}, figures, output)
+        _print_aggregate(f"[bold]{', '.join(codes)}[/]", {"codes": codes}, figures, output, lang.value)
 
 
 def _validated_focus_areas(con: duckdb.DuckDBPyConnection) -> list[focus.FocusArea]:
@@ -380,7 +392,11 @@ def _validated_focus_areas(con: duckdb.DuckDBPyConnection) -> list[focus.FocusAr
 
 
 def _print_aggregate(
-    title: str, header: dict[str, object], figures: list[focus.AggregateFigure], output: OutputFormat
+    title: str,
+    header: dict[str, object],
+    figures: list[focus.AggregateFigure],
+    output: OutputFormat,
+    language: str,
 ) -> None:
     if output is OutputFormat.json:
         _print_json({**header, "figures": [f.as_dict() for f in figures]})
@@ -402,9 +418,9 @@ def _print_aggregate(
             f.name,
             f.subgroup,
             str(f.period),
-            _optional(f.value),
-            _optional(f.gemeente_value),
-            _optional(f.national_value),
+            _optional(f.value, language),
+            _optional(f.gemeente_value, language),
+            _optional(f.national_value, language),
             f.versus_gemeente or "",
             f.versus_national or "",
             f.note,

@@ -18,6 +18,7 @@ from rich.table import Table
 from wijkzicht import config, warehouse
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NoDataError, OnlineError, WijkzichtError
+from wijkzicht.i18n import format_number
 from wijkzicht.monitor.areas import get_area, search
 from wijkzicht.monitor.observations import area_figures
 from wijkzicht.monitor.stored import build_warehouse
@@ -169,7 +170,9 @@ def area(
         )
         table = Table("grensjaar", "indicator", "groep", "periode", "waarde", "eenheid", "bron")
         for f in figures:
-            value = _format_value(f.value) if f.value is not None else f"[dim]— {f.missing_reason}[/]"
+            value = (
+                format_number(f.value, lang.value) if f.value is not None else f"[dim]— {f.missing_reason}[/]"
+            )
             table.add_row(
                 str(f.boundary_year),
                 f.name,
@@ -257,10 +260,6 @@ def serve(
         application = create_app(database, programmes_db)
         console.print(f"wijkzicht op [bold]http://{host}:{port}/[/] (warehouse {database}); Ctrl+C stopt")
         uvicorn.run(application, host=host, port=port, log_level="warning")
-
-
-def _format_value(value: float) -> str:
-    return f"{value:,.0f}" if value == int(value) and abs(value) >= 1000 else f"{value:g}"
 
 
 def _print_json(document: object) -> None:

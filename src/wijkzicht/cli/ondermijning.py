@@ -18,7 +18,7 @@ from wijkzicht.cli.main import (
     console,
     user_errors,
 )
-from wijkzicht.i18n import Translator
+from wijkzicht.i18n import Translator, format_number
 from wijkzicht.monitor.ondermijning import AreaView, ThemePosition, area_view
 
 
@@ -57,7 +57,7 @@ def _theme_table(theme: ThemePosition, t: Translator) -> Table:
     if theme.mean_percentile is not None:
         position = t(
             "ondermijning.summary",
-            percentile=f"{theme.mean_percentile:.0f}",
+            percentile=format_number(theme.mean_percentile, t.language, 0),
             used=theme.indicators_with_position,
             total=theme.indicators_in_theme,
         ) + (f", {t('ondermijning.limited_short')}" if theme.limited_coverage else "")
@@ -70,8 +70,8 @@ def _theme_table(theme: ThemePosition, t: Translator) -> Table:
     for i in theme.indicators:
         table.add_row(
             f"{i.name} ({i.unit})",
-            f"{i.value:.1f}" if i.value is not None else "—",
-            f"{i.percentile:.0f}" if i.percentile is not None else "—",
+            format_number(i.value, t.language, 1),
+            format_number(i.percentile, t.language, 0),
             f"{i.period}, {t('ondermijning.boundary', year=i.boundary_year)}" if i.period else "",
             i.reason or "",
         )

@@ -24,11 +24,10 @@ from itertools import combinations
 
 import duckdb
 
-from wijkzicht.catalogue import Catalogue, Indicator
+from wijkzicht.catalogue import SUBGROUP_PREFERENCE, Catalogue, Indicator
 from wijkzicht.errors import NotFoundError, WijkzichtError
 
 MAP_LEVELS = ("gemeente", "wijk", "buurt")
-SUBGROUP_PREFERENCE = ("18plus", "totaal", "18tot65", "65plus")
 # Percentile bands, from the fewest to the most problems; the last is the worst decile used for stacking.
 PERCENTILE_BANDS = ((0, 25), (25, 50), (50, 75), (75, 90), (90, 100))
 QUINTILES = 5
@@ -48,7 +47,7 @@ class Measure:
         kind, _, key = text.strip().partition(":")
         if kind in ("index", "stacking") and not key:
             return cls(kind)
-        if kind == "domain" and key in catalogue.domains and key != "context":
+        if kind == "domain" and key in catalogue.problem_domains:
             return cls(kind, key)
         if kind == "indicator" and key in catalogue.indicators and mappable(catalogue.indicators[key]):
             return cls(kind, key)

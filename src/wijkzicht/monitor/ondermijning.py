@@ -20,15 +20,15 @@ from typing import Any
 import duckdb
 import yaml
 
-from wijkzicht.catalogue import DIRECTIONS, Catalogue, load_catalogue
+from wijkzicht.catalogue import DIRECTIONS, SUBGROUP_PREFERENCE, Catalogue, load_catalogue
 from wijkzicht.errors import CatalogueError, WijkzichtError
+from wijkzicht.i18n import format_number
 from wijkzicht.monitor.areas import get_area
 from wijkzicht.monitor.trends import MATRIX_VARIANT
 
 LANGUAGES = ("nl", "en")
 EXPLANATION_PARTS = ("shows", "does_not_show", "use", "safeguards")
 REASONS = ("not_loaded", "no_figure", "not_at_level", "not_shown", "population_unknown")
-SUBGROUP_PREFERENCE = ["18plus", "totaal", "18tot65", "65plus"]  # as wijkzicht explain chooses
 LEVEL_NAMES = {"nl": {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt"},
                "en": {"gemeente": "municipality", "wijk": "district", "buurt": "neighbourhood"}}  # fmt: skip
 
@@ -300,7 +300,10 @@ def _not_shown_reason(
         return framework.reason("population_unknown", language, min_population=framework.min_population)
     if row[0] < framework.min_population:
         return framework.reason(
-            "not_shown", language, min_population=framework.min_population, population=f"{row[0]:,.0f}"
+            "not_shown",
+            language,
+            min_population=framework.min_population,
+            population=format_number(row[0], language, 0),
         )
     return None
 
@@ -335,7 +338,7 @@ def _indicator_positions(
                      list_position($subgroups, s.subgroup) NULLS LAST) = 1
         """,
         {"code": code, "level": level, "ids": ids, "year": boundary_year, "variant": MATRIX_VARIANT,
-         "subgroups": SUBGROUP_PREFERENCE},
+         "subgroups": list(SUBGROUP_PREFERENCE)},
     ).fetchall()  # fmt: skip
     found = {row[0]: row[1:] for row in rows}
     coverage = _loaded_boundary_years(con, ids, level)

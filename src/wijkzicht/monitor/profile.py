@@ -13,12 +13,10 @@ from typing import Protocol, TypeVar
 
 import duckdb
 
+from wijkzicht.catalogue import SUBGROUP_PREFERENCE
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import comparison, index, similar, trends
 from wijkzicht.monitor.areas import Area, get_area
-
-# The subgroup a profile shows first: the health monitor's adults before its age bands; KWB has only 'totaal'.
-PREFERRED_SUBGROUPS = ("18plus", "totaal", "18tot65", "65plus")
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,7 @@ def latest_per_indicator(figures: Iterable[F]) -> list[F]:
 
 
 def _preference(figure: Dated) -> tuple[int, int, int]:
-    subgroup = PREFERRED_SUBGROUPS.index(figure.subgroup) if figure.subgroup in PREFERRED_SUBGROUPS else 99
+    subgroup = SUBGROUP_PREFERENCE.index(figure.subgroup) if figure.subgroup in SUBGROUP_PREFERENCE else 99
     return (-figure.period, subgroup, -figure.boundary_year)
 
 

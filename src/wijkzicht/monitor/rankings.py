@@ -36,8 +36,7 @@ class Ranking:
 
 
 def scored_domains() -> list[str]:
-    catalogue = load_catalogue()
-    return [domain for domain in catalogue.domains if domain != "context"]
+    return load_catalogue().problem_domains
 
 
 def ranking(

@@ -62,7 +62,7 @@ class InputIn(BaseModel):
 
 
 def input_domains() -> list[str]:
-    return [domain for domain in load_catalogue().domains if domain != "context"]
+    return load_catalogue().problem_domains
 
 
 def retention_days() -> int:

@@ -17,7 +17,7 @@ from typing import Annotated, Literal, Self
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from wijkzicht.catalogue import load_catalogue
+from wijkzicht.catalogue import TOTAL_SUBGROUP, load_catalogue
 from wijkzicht.errors import WijkzichtError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -147,7 +147,7 @@ class GoalIn(Record):
     title: Title
     indicator: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_]{1,80}$")]
     subgroup: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_]{1,20}$")] = (
-        "totaal"
+        TOTAL_SUBGROUP
     )
     area_code: AreaCode
     baseline_period: Year | None = None  # default: the first period the monitor has for this series

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlencode
@@ -13,32 +13,18 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from wijkzicht import __version__
-from wijkzicht.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from wijkzicht.catalogue import load_catalogue
+from wijkzicht.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, format_date, format_money, format_number
 
 TEMPLATE_FOLDER = Path(str(resources.files("wijkzicht.web"))) / "templates"
-NO_VALUE = "\u2013"  # en dash
-
-
-def format_programme_number(value: float | None, decimals: int = 1) -> str:
-    return NO_VALUE if value is None else f"{value:.{decimals}f}"
-
-
-def format_money(value: Decimal | None) -> str:
-    # no-break spaces: an amount never wraps across lines in a table cell
-    return NO_VALUE if value is None else "€\u00a0" + f"{value:,.0f}".replace(",", "\u202f")
-
-
-# The one place that extends the templates: every environment (the site's and the reports') gets these.
-FILTERS = {"prog_number": format_programme_number, "prog_money": format_money}
 
 
 def template_environment() -> Environment:
-    """A template environment on the site's templates, for documents made without a request (reports)."""
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATE_FOLDER), autoescape=select_autoescape(["html"])
-    )
-    environment.filters.update(FILTERS)
-    return environment
+    """The site's templates, shared by the pages and the documents made without a request (reports).
+
+    Nothing is registered in it: pages and reports pass their formatters and names as context
+    (`formatters`, `catalogue_names`), so no module extends the templates behind the others' backs."""
+    return Environment(loader=FileSystemLoader(TEMPLATE_FOLDER), autoescape=select_autoescape(["html"]))
 
 
 TEMPLATES = Jinja2Templates(env=template_environment())
@@ -52,22 +38,33 @@ def link(path: str, language: str, **state: object) -> str:
     return path + ("?" + urlencode(query, doseq=True) if query else "")
 
 
-def format_number(value: float | None, language: str, decimals: int | None = None) -> str:
-    """1234.5 as '1.234,5' in Dutch and '1,234.5' in English; counts without decimals; None as a dash."""
-    if value is None:
-        return "—"
-    if decimals is None:
-        decimals = 0 if float(value).is_integer() else 1
-    text = f"{value:,.{decimals}f}"
-    return text.translate(str.maketrans(",.", ".,")) if language == "nl" else text
-
-
 def language_switch(request: Request, language: str) -> str:
     """The current URL in the other language."""
     query = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
     if language == DEFAULT_LANGUAGE:
         query.append(("lang", "en"))
     return request.url.path + ("?" + urlencode(query) if query else "")
+
+
+def formatters(language: str) -> dict[str, Callable[..., str]]:
+    """The template helpers that show numbers, amounts and dates in the page's language."""
+    return {
+        "num": lambda value, decimals=None, signed=False: format_number(
+            value, language, decimals, signed=signed
+        ),
+        "money": lambda value: format_money(value, language),
+        "date": lambda value: format_date(value, language),
+    }
+
+
+def catalogue_names(language: str) -> dict[str, dict[str, str]]:
+    """The catalogue's names of domains, subgroups and indicators in the page's language."""
+    catalogue = load_catalogue()
+    return {
+        "domain_names": {d: names[language] for d, names in catalogue.domains.items()},
+        "subgroup_names": {s: names[language] for s, names in catalogue.subgroups.items()},
+        "indicator_names": {i.id: i.name(language) for i in catalogue.indicators.values()},
+    }
 
 
 def page(
@@ -81,7 +78,8 @@ def page(
             "lang": language,
             "t": t,
             "link": lambda path, **state: link(path, language, **state),
-            "num": lambda value, decimals=None: format_number(value, language, decimals),
+            **formatters(language),
+            **catalogue_names(language),
             "wijkzicht_version": __version__,  # not `version`: forms pass a record's version
             "other_language": "en" if language == DEFAULT_LANGUAGE else DEFAULT_LANGUAGE,
             "language_switch": language_switch(request, language),

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from wijkzicht.catalogue import Catalogue, load_catalogue
-from wijkzicht.i18n import Translator, translations
+from wijkzicht.i18n import Translator, format_number, translations
 from wijkzicht.monitor.choropleth import (
     AreaValue,
     LegendClass,
@@ -66,15 +66,6 @@ def _colour(data: MapData, legend_class: LegendClass, catalogue: Catalogue) -> s
     return palette[legend_class.category]
 
 
-def _format_number(value: float | None, language: str, decimals: int = 1) -> str:
-    if value is None:
-        return ""
-    text = f"{value:,.{decimals}f}"
-    if language == "nl":  # Dutch: decimal comma, thousands grouped with a dot
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
-
-
 def _decimals(data: MapData, catalogue: Catalogue) -> int:
     indicator = data.measure.indicator(catalogue)
     if data.measure.kind == "stacking" or (indicator is not None and indicator.aggregation == "sum"):
@@ -113,8 +104,8 @@ def _class_label(data: MapData, legend_class: LegendClass, t: Translator, unit: 
         if lower == 0:
             return t("kaart.class.best", share=upper, areas=areas, upper=upper)
         return t("kaart.class.band", lower=lower, upper=upper)
-    low = _format_number(legend_class.lower, t.language, decimals)
-    high = _format_number(legend_class.upper, t.language, decimals)
+    low = format_number(legend_class.lower, t.language, decimals, missing="")
+    high = format_number(legend_class.upper, t.language, decimals, missing="")
     if low == high:  # a class of one value, e.g. an urbanity code shared by many areas
         return t("kaart.class.quintile_one", value=low, unit=unit)
     return t("kaart.class.quintile", lower=low, upper=high, unit=unit)
@@ -164,9 +155,9 @@ def map_view(
             "gemeente": v.gemeente,
             "gemeente_code": v.gemeente_code,
             "value": v.value,
-            "shown": _format_number(v.value, language, decimals),
+            "shown": format_number(v.value, language, decimals, missing=""),
             "percentile": None if v.percentile is None else round(v.percentile, 1),
-            "percentile_shown": _format_number(v.percentile, language),
+            "percentile_shown": format_number(v.percentile, language, 1, missing=""),
             "category": v.category,
             "class": labels.get(v.category, _status_label(v, t)),
             "status": v.status,
@@ -264,7 +255,7 @@ def boundaries_api(
 def measure_options(catalogue: Catalogue, t: Translator) -> list[tuple[str, list[tuple[str, str]]]]:
     """The measure menu: summary measures, domains, then the indicators grouped by domain."""
     summary = [(m, t(f"kaart.measure.{m}")) for m in ("index", "stacking")]
-    scored_domains = [d for d in catalogue.domains if d != "context"]
+    scored_domains = catalogue.problem_domains
     groups = [
         (t("kaart.group.summary"), summary),
         (

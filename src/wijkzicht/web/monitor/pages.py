@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 
-from wijkzicht.catalogue import load_catalogue
+from wijkzicht.catalogue import CONTEXT_DOMAIN, load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor import focus, perception
 from wijkzicht.monitor.areas import Area, search
@@ -60,22 +60,11 @@ def profile_page(
     return page(request, "gebied.html", lang, profile=profile, **context)
 
 
-def _names(lang: str) -> dict[str, dict[str, str]]:
-    """The catalogue's names of domains, subgroups and indicators in the page's language."""
-    catalogue = load_catalogue()
-    return {
-        "domain_names": {d: names[lang] for d, names in catalogue.domains.items()},
-        "subgroup_names": {s: names[lang] for s, names in catalogue.subgroups.items()},
-        "indicator_names": {i.id: i.name(lang) for i in catalogue.indicators.values()},
-    }
-
-
 def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
     catalogue = load_catalogue()
     domains = [d for d in catalogue.domains if any(f.domain == d for f in profile.figures)]
     sources = sorted({f.source_table for f in profile.figures})
     return {
-        **_names(lang),
         "figure_domains": domains,
         "sources": [catalogue.tables[s] for s in sources if s in catalogue.tables],
         "perception": perception.side_by_side(profile),
@@ -110,7 +99,6 @@ def rankings_page(
         page_sizes=PAGE_SIZES,
         domains=scored_domains(),
         focus_areas=focus.load_focus_areas(),
-        **_names(lang),
         periods=_periods(con, selection),
         state=_ranking_state(selection),
     )
@@ -162,7 +150,6 @@ def compare_page(
         problems=problems,
         rows=rows,
         domains=scored_domains(),
-        **_names(lang),
     )
 
 
@@ -205,7 +192,7 @@ def _comparison_rows(profiles: list[Profile]) -> list[ComparisonRow]:
                 ),
             )
             row.figures[position] = figure
-    order = [d for d in load_catalogue().domains if d != "context"] + ["context"]
+    order = [*load_catalogue().problem_domains, CONTEXT_DOMAIN]
     return sorted(rows.values(), key=lambda row: order.index(row.domain))
 
 
@@ -238,7 +225,6 @@ def focus_area_page(
         figures=latest_per_indicator(f for f in figures if f.value is not None),
         members={m.code: m for m in members},
         inhabitants=focus.populations(con, list(chosen.wijken)),
-        **_names(lang),
     )
 
 

@@ -31,7 +31,7 @@ from wijkzicht.programmes.models import (
     Programme,
 )
 from wijkzicht.programmes.records import visible
-from wijkzicht.web.render import template_environment
+from wijkzicht.web.render import catalogue_names, formatters, template_environment
 
 
 @dataclass(frozen=True)
@@ -168,11 +168,16 @@ def render_html(report: AreaReport | NationalReport, language: str = "nl") -> st
     template = (
         "programmes/report_area.html" if isinstance(report, AreaReport) else "programmes/report_national.html"
     )
-    domain_names = {domain: names[language] for domain, names in load_catalogue().domains.items()}
     return (
         template_environment()
         .get_template(template)
-        .render(report=report, t=Translator(language), lang=language, domain_names=domain_names)
+        .render(
+            report=report,
+            t=Translator(language),
+            lang=language,
+            **formatters(language),
+            **catalogue_names(language),
+        )
     )
 
 

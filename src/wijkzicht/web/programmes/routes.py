@@ -29,7 +29,7 @@ from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, Programme, User
 from wijkzicht.programmes.records import KINDS, Kind
 from wijkzicht.web.deps import Language, Warehouse
-from wijkzicht.web.programmes import report
+from wijkzicht.web.programmes import goal_form, report
 from wijkzicht.web.render import error_response, link, page
 from wijkzicht.web.security import (
     CSRF,
@@ -438,13 +438,11 @@ def _form_fields(
             options = [(str(v), t(prefix + str(v)) if prefix else str(v)) for v in typing.get_args(literal)]
             field |= {"widget": "select", "options": options}
         elif name == "subgroup":
-            rows = con.execute("SELECT DISTINCT subgroup FROM observations ORDER BY 1").fetchall()
-            field |= {"widget": "select", "options": [(row[0], row[0]) for row in rows]}
+            field |= {"widget": "select", "options": goal_form.subgroup_options(con, t.language)}
         elif name == "area_code" and (areas := _goal_areas(session, con, values.get("programme_id"))):
             field |= {"widget": "select", "options": areas}
         elif name == "indicator":
-            rows = con.execute("SELECT id, name_nl FROM indicators ORDER BY domain, id").fetchall()
-            field |= {"widget": "select", "options": [(i, f"{n} ({i})") for i, n in rows]}
+            field |= {"widget": "select", "options": goal_form.indicator_options(con, t.language)}
         elif annotation is bool:
             field["widget"] = "checkbox"
         elif date in choices or annotation is date:

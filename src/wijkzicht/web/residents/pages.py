@@ -50,10 +50,6 @@ def notable(profile: Profile, side: str) -> list[ProfileFigure]:
     ]
 
 
-def domain_names(lang: str) -> dict[str, str]:
-    return {domain: names[lang] for domain, names in load_catalogue().domains.items()}
-
-
 def wijk_code(profile: Profile) -> str | None:
     """The CBS wijk an area is or lies in (a buurt's code starts with its wijk's digits)."""
     code = profile.area.code
@@ -116,7 +112,6 @@ def _resident_page(
         max_text=resident_input.MAX_TEXT,
         max_contact=resident_input.MAX_CONTACT,
         retention_days=resident_input.retention_days(),
-        domain_names=domain_names(lang),
     )
 
 
@@ -185,7 +180,7 @@ def moderation_page(request: Request, actor: CurrentActor, store: Store, lang: L
         )
         contacts = {item.id: resident_input.current_contact(item) for item in queue}
         return page(request, "bewoners_moderatie.html", lang, queue=queue, measures=measures, counts=counts,
-                    contacts=contacts, csrf=csrf_token(request), domain_names=domain_names(lang))  # fmt: skip
+                    contacts=contacts, csrf=csrf_token(request))  # fmt: skip
 
 
 @router.post("/bewoners/moderatie/{input_id}", dependencies=[CSRF])

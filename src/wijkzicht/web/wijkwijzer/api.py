@@ -269,7 +269,7 @@ def render_wijkwijzer(
     return page(
         request, template, lang, status_code=status_code, actor=actor, csrf=csrf_token(request),
         allowed=lambda action, area=None: allowed(actor, action, area),
-        domain_names={d: names[lang] for d, names in load_catalogue().domains.items()}, **context,
+        **context,
     )  # fmt: skip
 
 

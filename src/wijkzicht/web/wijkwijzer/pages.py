@@ -109,7 +109,8 @@ def _validate(schema: type[Model], data: Mapping[str, Any]) -> tuple[Model | Non
 
 def _domains(lang: str) -> list[tuple[str, str]]:
     """The monitor's problem domains (not its context and demography)."""
-    return [(key, names[lang]) for key, names in load_catalogue().domains.items() if key != "context"]
+    catalogue = load_catalogue()
+    return [(key, catalogue.domains[key][lang]) for key in catalogue.problem_domains]
 
 
 # --- Library entries ------------------------------------------------------------------------------

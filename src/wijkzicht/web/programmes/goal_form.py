@@ -1,0 +1,23 @@
+"""The choices of a goal's form, named in the page's language: what the monitor measures, and for whom."""
+
+from __future__ import annotations
+
+import duckdb
+
+from wijkzicht.catalogue import load_catalogue
+
+
+def indicator_options(con: duckdb.DuckDBPyConnection, language: str) -> list[tuple[str, str]]:
+    """Every indicator of the warehouse as (id, 'name (id)'), named by the catalogue."""
+    indicators = load_catalogue().indicators
+    ids = [row[0] for row in con.execute("SELECT id FROM indicators ORDER BY domain, id").fetchall()]
+    return [(i, f"{indicators[i].name(language)} ({i})") for i in ids]
+
+
+def subgroup_options(con: duckdb.DuckDBPyConnection, language: str) -> list[tuple[str, str]]:
+    """Every subgroup (age group) the warehouse has figures for, named by the catalogue."""
+    names = load_catalogue().subgroups
+    subgroups = [
+        row[0] for row in con.execute("SELECT DISTINCT subgroup FROM observations ORDER BY 1").fetchall()
+    ]
+    return [(s, names[s][language]) for s in subgroups]

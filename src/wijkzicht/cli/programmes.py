@@ -1,5 +1,4 @@
-"""Programme steering commands, registered on the main `wijkzicht` app: `programmes migrate|seed`,
-`users add|list`, `report FOCUSAREA`."""
+"""Programme steering commands: `programmes migrate|seed`, `users add|list`, `report FOCUSAREA`."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from wijkzicht import config, warehouse
-from wijkzicht.cli.main import DbOption, Language, app, console, user_errors
+from wijkzicht.cli.common import DbOption, Language, console, user_errors
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import focus
 from wijkzicht.programmes import accounts, database, seed
@@ -22,8 +21,6 @@ from wijkzicht.web.programmes import report
 
 programmes_app = typer.Typer(help="The operational database of programme steering.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts of programme steering.", no_args_is_help=True)
-app.add_typer(programmes_app, name="programmes")
-app.add_typer(users_app, name="users")
 
 ProgrammesDbOption = Annotated[
     str | None,
@@ -34,6 +31,12 @@ ProgrammesDbOption = Annotated[
     ),
 ]
 NATIONAL = ("nederland", "landelijk", "national")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report_command)
+    app.add_typer(programmes_app, name="programmes")
+    app.add_typer(users_app, name="users")
 
 
 def _open(url: str) -> OperationalDatabase:
@@ -131,7 +134,6 @@ def _focus_area_id(session: object, wanted: str) -> int:
     return focus.find_focus_area(names, wanted).number
 
 
-@app.command("report")
 def report_command(
     focus_area: Annotated[str, typer.Argument(help="Focus area (name or number), or 'nederland' for all")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to .pdf or .html")] = None,

@@ -149,6 +149,7 @@ def report_command(
         store = _open(database.database_url(programmes_db, db))
         actor = accounts.PUBLIC if public else accounts.Actor(None, "commandoregel", "analyst")
         with store.reading() as session:
+            document: report.NationalReport | report.AreaReport
             if focus_area.strip().lower() in NATIONAL:
                 document = report.national_report(session, actor, con)
             else:

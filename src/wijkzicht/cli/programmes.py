@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from wijkzicht import config, warehouse
 from wijkzicht.cli.common import DbOption, Language, console, user_errors
@@ -122,10 +123,10 @@ def users_list(db: DbOption = None, programmes_db: ProgrammesDbOption = None) ->
         console.print(table)
 
 
-def _focus_area_id(session: object, wanted: str) -> int:
+def _focus_area_id(session: Session, wanted: str) -> int:
     names = [
         focus.FocusArea(area.id, area.name, area.gemeente_code, tuple(area.wijken), "-", area.certainty)
-        for area in session.scalars(select(FocusArea))  # type: ignore[attr-defined]
+        for area in session.scalars(select(FocusArea))
     ]
     if not names:
         raise WijkzichtError(

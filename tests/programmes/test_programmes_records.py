@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor.focus import load_focus_areas
-from wijkzicht.programmes import audit, progress, records, schemas
+from wijkzicht.programmes import audit, progress, records, schemas, seed
 from wijkzicht.programmes.accounts import COMMAND_LINE, Actor
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError
@@ -60,6 +60,25 @@ def test_seed_holds_the_twenty_focus_areas_with_their_wijken(store: OperationalD
     assert (zuid.name, zuid.gemeente_code, zuid.gemeente_name) == ("Rotterdam-Zuid", "GM0599", "Rotterdam")
     assert all(seeded[n].wijken == list(expected[n].wijken) for n in expected)
     assert gemeenten == len({area.gemeente_code for area in expected.values()})
+
+
+def test_seeding_again_restores_a_changed_focus_area_and_audits_it_without_a_version(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection
+) -> None:
+    with store.writing(COMMAND_LINE) as session:
+        session.get(FocusArea, ROTTERDAM_ZUID).wijken = ["WK059910"]
+    with store.writing(COMMAND_LINE) as session:
+        done = seed.seed(session, con)
+    with store.reading() as session:
+        restored = session.get(FocusArea, ROTTERDAM_ZUID).wijken
+        entries = audit.history(session, "focus_area", ROTTERDAM_ZUID)
+    assert done.focus_areas_updated == 1
+    assert restored == list(next(a for a in load_focus_areas() if a.number == ROTTERDAM_ZUID).wijken)
+    assert [(entry.action, entry.before) for entry in entries] == [
+        ("create", None),
+        ("update", {"wijken": restored}),
+        ("update", {"wijken": ["WK059910"]}),
+    ]
 
 
 def test_goal_baseline_and_latest_are_the_warehouse_figures(

@@ -1,4 +1,4 @@
-"""The analysis commands (`rank`, `explain`), registered on the main `wijkzicht` app."""
+"""The analysis commands: `rank`, `explain`, `compare`, `perception`, `similar`, `trend` and `focus`."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ from rich.table import Table
 
 from wijkzicht import config, warehouse
 from wijkzicht.catalogue import Catalogue, load_catalogue
-from wijkzicht.cli.main import (
+from wijkzicht.cli.common import (
     DbOption,
     FormatOption,
     Language,
     OutputFormat,
-    _print_json,
-    app,
     console,
+    print_json,
     user_errors,
 )
 from wijkzicht.errors import WijkzichtError
@@ -34,8 +33,21 @@ BoundaryYearOption = Annotated[
 JUDGEMENT_WORDS = {"better": "gunstiger", "worse": "ongunstiger", "equal": "gelijk"}
 WorstShareOption = Annotated[float, typer.Option(help="Share of areas per domain that counts as 'worst'")]
 
+focus_app = typer.Typer(
+    help="The programme's focus areas and aggregates of any set of areas.", no_args_is_help=True
+)
 
-@app.command()
+
+def register(app: typer.Typer) -> None:
+    app.command()(rank)
+    app.command()(explain)
+    app.command()(compare)
+    app.command("perception")(perception_command)
+    app.command("similar")(similar_command)
+    app.command()(trend)
+    app.add_typer(focus_app, name="focus")
+
+
 def rank(
     level: Annotated[str, typer.Option(help="gemeente, wijk or buurt")] = "wijk",
     domain: Annotated[str | None, typer.Option(help="Rank on one domain; default the overall index")] = None,
@@ -61,7 +73,7 @@ def rank(
             con, chosen, domain=domain, within=[normalise_code(gemeente)] if gemeente else None, limit=limit
         )
         if output is OutputFormat.json:
-            _print_json([r.as_dict() for r in ranked])
+            print_json([r.as_dict() for r in ranked])
             return
         console.print(
             f"[bold]{domain or 'totaalindex'}[/] — {chosen.level}, periode {chosen.period}, "
@@ -80,7 +92,6 @@ def rank(
         console.print(table if ranked else "[yellow]Geen gebieden voor deze selectie.[/]")
 
 
-@app.command()
 def explain(
     code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK034403")],
     period: PeriodOption = None,
@@ -98,7 +109,7 @@ def explain(
         index.use_scores(con, catalogue, wanted, index.Settings(worst_share=worst_share))
         explained = index.explain(con, found.code, wanted)
         if output is OutputFormat.json:
-            _print_json({"area": found.as_dict(), **explained.as_dict()})
+            print_json({"area": found.as_dict(), **explained.as_dict()})
             return
         overall = (
             f"totaalindex {format_number(explained.overall_score, DEFAULT_LANGUAGE, 1)} "
@@ -115,7 +126,6 @@ def explain(
             console.print(_domain_table(domain, catalogue.domains[domain.domain]["nl"], catalogue))
 
 
-@app.command()
 def compare(
     code: Annotated[str, typer.Argument(help="CBS area code, e.g. BU03630000")],
     period: Annotated[int | None, typer.Option(help="Only this period (year)")] = None,
@@ -141,7 +151,7 @@ def compare(
             language=lang.value,
         )
         if output is OutputFormat.json:
-            _print_json({"area": found.as_dict(), "comparisons": [c.as_dict() for c in compared]})
+            print_json({"area": found.as_dict(), "comparisons": [c.as_dict() for c in compared]})
             return
         console.print(f"[bold]{found.code}[/] {found.name} ({found.level})")
         table = Table(
@@ -166,7 +176,6 @@ def compare(
         console.print(table if compared else "[yellow]Geen waarden voor deze selectie.[/]")
 
 
-@app.command("perception")
 def perception_command(
     code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK059901")],
     lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
@@ -178,7 +187,7 @@ def perception_command(
         profile = area_profile(con, code, language=lang.value, similar_count=0)
         document = perception.comparison_document(profile)
         if output is OutputFormat.json:
-            _print_json({"area": profile.area.as_dict(), **document})
+            print_json({"area": profile.area.as_dict(), **document})
             return
         console.print(f"[bold]{profile.area.code}[/] {profile.area.name} ({profile.area.level})")
         domains = load_catalogue().domains
@@ -209,7 +218,6 @@ def perception_command(
             console.print("[yellow]Geen belevingscijfers voor dit gebied.[/]")
 
 
-@app.command("similar")
 def similar_command(
     code: Annotated[str, typer.Argument(help="CBS code of a gemeente or wijk, e.g. WK034403")],
     k: Annotated[int, typer.Option("-k", help="How many similar areas")] = 10,
@@ -224,7 +232,7 @@ def similar_command(
         found = get_area(con, code)
         year, nearest = similar.similar_areas(con, found.code, k=k, boundary_year=boundary_year)
         if output is OutputFormat.json:
-            _print_json(
+            print_json(
                 {"area": found.as_dict(), "boundary_year": year, "similar": [a.as_dict() for a in nearest]}
             )
             return
@@ -279,7 +287,6 @@ def _check_choice(value: str, allowed: list[str] | tuple[str, ...], what: str) -
         raise WijkzichtError(f"unknown {what} {value!r} (expected one of: {', '.join(allowed)})")
 
 
-@app.command()
 def trend(
     code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK034403")],
     indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
@@ -295,7 +302,7 @@ def trend(
             con, found.code, indicator=indicator, subgroup=subgroup, language=lang.value
         )
         if output is OutputFormat.json:
-            _print_json({"area": found.as_dict(), "trends": [t.as_dict() for t in series]})
+            print_json({"area": found.as_dict(), "trends": [t.as_dict() for t in series]})
             return
         console.print(f"[bold]{found.code}[/] {found.name} ({found.level})")
         table = Table(
@@ -319,12 +326,6 @@ def _change_text(change: trends.Change, language: str) -> str:
     return f"{change.from_period}→{change.to_period} {shown} {change.words}"
 
 
-focus_app = typer.Typer(
-    help="The programme's focus areas and aggregates of any set of areas.", no_args_is_help=True
-)
-app.add_typer(focus_app, name="focus")
-
-
 @focus_app.command("list")
 def focus_list(output: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """The 20 NPLV focus areas: gemeente, number of CBS wijken, 2024 population and certainty."""
@@ -332,7 +333,7 @@ def focus_list(output: FormatOption = OutputFormat.table, db: DbOption = None) -
         areas = _validated_focus_areas(con)
         totals = {a.name: sum(focus.populations(con, list(a.wijken)).values()) for a in areas}
         if output is OutputFormat.json:
-            _print_json([{**a.as_dict(), "inwoners_2024": totals[a.name]} for a in areas])
+            print_json([{**a.as_dict(), "inwoners_2024": totals[a.name]} for a in areas])
             return
         table = Table("#", "focusgebied", "gemeente", "wijken", "inwoners 2024", "zekerheid")
         for a in areas:
@@ -399,7 +400,7 @@ def _print_aggregate(
     language: str,
 ) -> None:
     if output is OutputFormat.json:
-        _print_json({**header, "figures": [f.as_dict() for f in figures]})
+        print_json({**header, "figures": [f.as_dict() for f in figures]})
         return
     console.print(title)
     table = Table(

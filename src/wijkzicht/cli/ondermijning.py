@@ -1,4 +1,4 @@
-"""`wijkzicht ondermijning CODE`: the Zicht op Ondermijning view in the terminal, registered on the main app."""
+"""`wijkzicht ondermijning CODE`: the Zicht op Ondermijning view in the terminal."""
 
 from __future__ import annotations
 
@@ -8,21 +8,23 @@ import typer
 from rich.table import Table
 
 from wijkzicht import config, warehouse
-from wijkzicht.cli.main import (
+from wijkzicht.cli.common import (
     DbOption,
     FormatOption,
     Language,
     OutputFormat,
-    _print_json,
-    app,
     console,
+    print_json,
     user_errors,
 )
 from wijkzicht.i18n import Translator, format_number
 from wijkzicht.monitor.ondermijning import AreaView, ThemePosition, area_view
 
 
-@app.command()
+def register(app: typer.Typer) -> None:
+    app.command()(ondermijning)
+
+
 def ondermijning(
     code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK034403")],
     output: FormatOption = OutputFormat.table,
@@ -33,7 +35,7 @@ def ondermijning(
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         view = area_view(con, code, lang.value)
         if output is OutputFormat.json:
-            _print_json(view.as_dict())
+            print_json(view.as_dict())
             return
         _print_view(view, Translator(lang.value))
 

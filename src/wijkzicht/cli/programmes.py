@@ -1,5 +1,4 @@
-"""Programme steering commands, registered on the main `wijkzicht` app: `programmes migrate|seed`,
-`users add|list`, `report FOCUSAREA`."""
+"""Programme steering commands: `programmes migrate|seed`, `users add|list`, `report FOCUSAREA`."""
 
 from __future__ import annotations
 
@@ -10,9 +9,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from wijkzicht import config, warehouse
-from wijkzicht.cli.main import DbOption, Language, app, console, user_errors
+from wijkzicht.cli.common import DbOption, Language, console, user_errors
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import focus
 from wijkzicht.programmes import accounts, database, seed
@@ -22,8 +22,6 @@ from wijkzicht.web.programmes import report
 
 programmes_app = typer.Typer(help="The operational database of programme steering.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts of programme steering.", no_args_is_help=True)
-app.add_typer(programmes_app, name="programmes")
-app.add_typer(users_app, name="users")
 
 ProgrammesDbOption = Annotated[
     str | None,
@@ -34,6 +32,12 @@ ProgrammesDbOption = Annotated[
     ),
 ]
 NATIONAL = ("nederland", "landelijk", "national")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report_command)
+    app.add_typer(programmes_app, name="programmes")
+    app.add_typer(users_app, name="users")
 
 
 def _open(url: str) -> OperationalDatabase:
@@ -119,10 +123,10 @@ def users_list(db: DbOption = None, programmes_db: ProgrammesDbOption = None) ->
         console.print(table)
 
 
-def _focus_area_id(session: object, wanted: str) -> int:
+def _focus_area_id(session: Session, wanted: str) -> int:
     names = [
         focus.FocusArea(area.id, area.name, area.gemeente_code, tuple(area.wijken), "-", area.certainty)
-        for area in session.scalars(select(FocusArea))  # type: ignore[attr-defined]
+        for area in session.scalars(select(FocusArea))
     ]
     if not names:
         raise WijkzichtError(
@@ -131,7 +135,6 @@ def _focus_area_id(session: object, wanted: str) -> int:
     return focus.find_focus_area(names, wanted).number
 
 
-@app.command("report")
 def report_command(
     focus_area: Annotated[str, typer.Argument(help="Focus area (name or number), or 'nederland' for all")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to .pdf or .html")] = None,
@@ -147,6 +150,7 @@ def report_command(
         store = _open(database.database_url(programmes_db, db))
         actor = accounts.PUBLIC if public else accounts.Actor(None, "commandoregel", "analyst")
         with store.reading() as session:
+            document: report.NationalReport | report.AreaReport
             if focus_area.strip().lower() in NATIONAL:
                 document = report.national_report(session, actor, con)
             else:

@@ -9,17 +9,21 @@ from typing import Annotated
 import typer
 
 from wijkzicht import config, warehouse
-from wijkzicht.cli.main import CacheOption, DbOption, SnapshotOption, app, build, console, user_errors
+from wijkzicht.cli.common import CacheOption, DbOption, SnapshotOption, console, user_errors
+from wijkzicht.cli.data import build
 from wijkzicht.warehouse import resident_survey
 
 survey_app = typer.Typer(
     help="A municipality's own resident survey (docs/bewoners.md).", no_args_is_help=True
 )
-app.add_typer(survey_app, name="survey")
 
 FileArgument = Annotated[
     Path, typer.Argument(help="Survey CSV: area_code,period,indicator,value,respondents,margin")
 ]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(survey_app, name="survey")
 
 
 def _checked(path: Path, db: Path | None) -> list[resident_survey.SurveyValue]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import duckdb
 
 from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.warehouse.queries import one_value
 
 LEVELS = ("land", "gemeente", "wijk", "buurt")
 
@@ -87,12 +88,10 @@ def children(con: duckdb.DuckDBPyConnection, code: str, *, boundary_year: int | 
     if child_level is None:
         raise WijkzichtError(f"{parent.code} is a {parent.level}: only gemeenten and wijken have child areas")
     body = parent.code[2:]
-    year = (
-        boundary_year
-        or con.execute(
-            "SELECT max(boundary_year) FROM areas WHERE level = ? AND starts_with(substr(code, 3), ?)",
-            [child_level, body],
-        ).fetchone()[0]
+    year = boundary_year or one_value(
+        con,
+        "SELECT max(boundary_year) FROM areas WHERE level = ? AND starts_with(substr(code, 3), ?)",
+        [child_level, body],
     )
     rows = con.execute(
         f"""{_SELECT} WHERE code IN (SELECT code FROM areas WHERE level = ? AND boundary_year = ?

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
 import duckdb
 
@@ -92,6 +93,12 @@ class AreaValue:
     worst_domains: tuple[str, ...] = ()
     drawn: bool = False  # whether a polygon of the map's geometry year shows this value
     gemeente_code: str | None = None
+
+
+# (code, name, gemeente, value, percentile, status, reason, worst domain names, gemeente code) as read
+ValueRow = tuple[
+    str, str | None, str | None, Any, float | None, str, str | None, list[str] | None, str | None
+]
 
 
 @dataclass(frozen=True)
@@ -206,7 +213,7 @@ def map_data(
 
 def _read_values(
     con: duckdb.DuckDBPyConnection, level: str, measure: Measure, partition: Partition
-) -> list[tuple]:
+) -> list[ValueRow]:
     """(code, name, gemeente, value, percentile, status, reason, worst domain names, gemeente code),
     most problems first."""
     key: list[object] = [level, partition.boundary_year, partition.period, partition.subgroup]
@@ -246,10 +253,10 @@ def _read_values(
     ).fetchall()
 
 
-def _band_classes(rows: list[tuple]) -> tuple[list[LegendClass], Callable[[tuple], int | None]]:
+def _band_classes(rows: list[ValueRow]) -> tuple[list[LegendClass], Callable[[ValueRow], int | None]]:
     """Fixed national percentile bands: the same class means the same position on every map."""
 
-    def categorise(row: tuple) -> int | None:
+    def categorise(row: ValueRow) -> int | None:
         percentile = row[4]
         if percentile is None:
             return None
@@ -262,18 +269,18 @@ def _band_classes(rows: list[tuple]) -> tuple[list[LegendClass], Callable[[tuple
     return legend, categorise
 
 
-def _count_classes(rows: list[tuple]) -> tuple[list[LegendClass], Callable[[tuple], int | None]]:
+def _count_classes(rows: list[ValueRow]) -> tuple[list[LegendClass], Callable[[ValueRow], int | None]]:
     """Stacking: one class per number of domains in the worst decile, from 0 to the highest found."""
     highest = max((int(row[3]) for row in rows if row[3] is not None), default=0)
 
-    def categorise(row: tuple) -> int | None:
+    def categorise(row: ValueRow) -> int | None:
         return None if row[3] is None else int(row[3])
 
     counts = Counter(categorise(row) for row in rows)
     return [LegendClass(n, "count", n, n, counts[n]) for n in range(highest + 1)], categorise
 
 
-def _quintile_classes(rows: list[tuple]) -> tuple[list[LegendClass], Callable[[tuple], int | None]]:
+def _quintile_classes(rows: list[ValueRow]) -> tuple[list[LegendClass], Callable[[ValueRow], int | None]]:
     """An indicator without a direction: five classes of (about) equal numbers of areas, by value."""
     ordered = sorted(row[3] for row in rows if row[3] is not None)
     if not ordered:

@@ -112,7 +112,13 @@ def compare(
     return [_comparison(row, language) for row in rows]
 
 
-def _comparison(row: tuple, language: str) -> Comparison:
+# The query's row: the first ten fields of a Comparison, the suppression reason, whether it is a count.
+ComparisonRow = tuple[
+    str, str, str, str, str, int, int, float | None, float | None, float | None, str | None, bool
+]
+
+
+def _comparison(row: ComparisonRow, language: str) -> Comparison:
     # A count is never "higher than the national average": only rates and shares are compared in words.
     value, gemeente_value, national_value, direction, is_count = row[7], row[8], row[9], row[3], row[11]
     return Comparison(

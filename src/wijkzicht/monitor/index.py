@@ -26,6 +26,7 @@ import duckdb
 
 from wijkzicht.catalogue import Catalogue, Indicator
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.warehouse.queries import one_value
 
 PARTITION = ("level", "boundary_year", "period", "subgroup")
 # English Indices of Deprivation: X = -23 ln(1 - R (1 - e^(-100/23))) maps the rank fraction R in (0, 1]
@@ -416,11 +417,12 @@ def _count_ranked(
     within: list[str] | None,
 ) -> int:
     """The number of matching areas when the requested page lies past the last one."""
-    return con.execute(
+    return one_value(
+        con,
         f"""SELECT count(*) FROM ({source}) r WHERE {where} AND (?::VARCHAR[] IS NULL OR list_bool_or(
                 [starts_with(substr(r.area_code, 3), substr(c, 3)) FOR c IN ?::VARCHAR[]]))""",
         [*parameters, within, within],
-    ).fetchone()[0]
+    )
 
 
 @dataclass(frozen=True)

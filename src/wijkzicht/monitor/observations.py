@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
+from wijkzicht.warehouse.queries import one_value
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -93,7 +95,7 @@ def values_query(selection: ValueFilter) -> tuple[str, list[object]]:
 
 def count_values(con: duckdb.DuckDBPyConnection, selection: ValueFilter) -> int:
     where, parameters = selection.where()
-    return con.execute(f"SELECT count(*) FROM observations o WHERE {where}", parameters).fetchone()[0]
+    return one_value(con, f"SELECT count(*) FROM observations o WHERE {where}", parameters)
 
 
 def select_values(

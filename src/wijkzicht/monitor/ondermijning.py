@@ -12,7 +12,7 @@ shown at all, and every view carries the fixed explanation of what it does and d
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -346,19 +346,19 @@ def _indicator_positions(
     for theme in framework.themes:
         for item in theme.indicators:
             known = catalogue.indicators[item.id]
-            common = {
-                "id": item.id, "name": known.name(language), "unit": known.unit, "direction": item.direction,
-                "reasoning": item.reasoning[language], "source": item.source,
-            }  # fmt: skip
+            position = partial(
+                IndicatorPosition, id=item.id, name=known.name(language), unit=known.unit,
+                direction=item.direction, reasoning=item.reasoning[language], source=item.source,
+            )  # fmt: skip
             if item.id in found:
                 status, value, percentile, period, year, subgroup, reason = found[item.id]
-                positions[item.id] = IndicatorPosition(
-                    **common, status=status, value=value, percentile=percentile, period=period,
+                positions[item.id] = position(
+                    status=status, value=value, percentile=percentile, period=period,
                     boundary_year=year, subgroup=subgroup, reason=reason,
                 )  # fmt: skip
             else:
                 reason = _unavailable_reason(framework, item, coverage, level, language)
-                positions[item.id] = IndicatorPosition(**common, status="unavailable", reason=reason)
+                positions[item.id] = position(status="unavailable", reason=reason)
     return positions
 
 

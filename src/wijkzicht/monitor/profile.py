@@ -82,10 +82,16 @@ def _latest_figures(con: duckdb.DuckDBPyConnection, area: Area, language: str) -
 
 
 class Dated(Protocol):
-    indicator: str
-    subgroup: str
-    boundary_year: int
-    period: int
+    """A figure of one indicator, subgroup, boundary year and period; read-only, so frozen figures fit."""
+
+    @property
+    def indicator(self) -> str: ...
+    @property
+    def subgroup(self) -> str: ...
+    @property
+    def boundary_year(self) -> int: ...
+    @property
+    def period(self) -> int: ...
 
 
 F = TypeVar("F", bound=Dated)

@@ -10,7 +10,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from wijkzicht.programmes.accounts import Actor
-from wijkzicht.programmes.models import AuditEntry, Base, Secret
+from wijkzicht.programmes.models import AuditEntry, Base, Secret, Versioned
 
 NOT_AUDITED = (AuditEntry, Secret)
 HIDDEN = {"password_hash", "contact"}  # recorded as changed, never with its value (contact: AVG retention)
@@ -70,8 +70,9 @@ def _entry(action: str, record: Base) -> dict[str, object] | None:
     if action == "update":
         if not set(after) - {"version"}:
             return None  # nothing but the version counter: not a change anyone made
-        # the mapper raises the counter during the flush, outside the attribute history
-        before["version"], after["version"] = record.version - 1, record.version
+        if isinstance(record, Versioned):  # focus areas are seeded, not versioned
+            # the mapper raises the counter during the flush, outside the attribute history
+            before["version"], after["version"] = record.version - 1, record.version
     return {
         "action": action,
         "object_type": object_type(record),

@@ -59,8 +59,10 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class Versioned:
+class Versioned(Base):
     """A record people edit: optimistic locking and the time of the last change."""
+
+    __abstract__ = True  # no table of its own: its columns go into each record's table
 
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
@@ -72,7 +74,7 @@ class Versioned:
         return {"version_id_col": cls.__table__.c.version}
 
 
-class Organisation(Versioned, Base):
+class Organisation(Versioned):
     __tablename__ = "organisations"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -95,7 +97,7 @@ class FocusArea(Base):
     blockages: Mapped[list[Blockage]] = relationship(back_populates="focus_area", order_by="Blockage.id")
 
 
-class Alliance(Versioned, Base):
+class Alliance(Versioned):
     __tablename__ = "alliances"
     id: Mapped[int] = mapped_column(primary_key=True)
     focus_area_id: Mapped[int] = mapped_column(ForeignKey("focus_areas.id"), unique=True)
@@ -107,7 +109,7 @@ class Alliance(Versioned, Base):
     )
 
 
-class AllianceMember(Versioned, Base):
+class AllianceMember(Versioned):
     __tablename__ = "alliance_members"
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
@@ -118,7 +120,7 @@ class AllianceMember(Versioned, Base):
     __table_args__ = (UniqueConstraint("alliance_id", "organisation_id"),)
 
 
-class Programme(Versioned, Base):
+class Programme(Versioned):
     """An integrated execution programme (uitvoeringsprogramma) of one focus area."""
 
     __tablename__ = "programmes"
@@ -140,7 +142,7 @@ class Programme(Versioned, Base):
     )
 
 
-class Goal(Versioned, Base):
+class Goal(Versioned):
     """A target on a monitor indicator. The baseline is read from the warehouse when the goal is made."""
 
     __tablename__ = "goals"
@@ -166,7 +168,7 @@ class Goal(Versioned, Base):
     )
 
 
-class Measure(Versioned, Base):
+class Measure(Versioned):
     __tablename__ = "measures"
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"))
@@ -195,7 +197,7 @@ class Measure(Versioned, Base):
     )
 
 
-class ProgressUpdate(Versioned, Base):
+class ProgressUpdate(Versioned):
     """A dated traffic-light report on one measure or one goal."""
 
     __tablename__ = "progress_updates"
@@ -213,7 +215,7 @@ class ProgressUpdate(Versioned, Base):
     )
 
 
-class Blockage(Versioned, Base):
+class Blockage(Versioned):
     """A vastloper: what stops progress, at which level it is escalated, and how it was resolved."""
 
     __tablename__ = "blockages"
@@ -239,7 +241,7 @@ class Blockage(Versioned, Base):
     )
 
 
-class Experiment(Versioned, Base):
+class Experiment(Versioned):
     """An experiment or tailored rule (maatwerk), with its legal basis, conditions and evaluation."""
 
     __tablename__ = "experiments"
@@ -276,7 +278,7 @@ class Comment(Base):
     author: Mapped[User] = relationship()
 
 
-class User(Versioned, Base):
+class User(Versioned):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -325,7 +327,7 @@ INPUT_KINDS = ("signal", "idea", "priority")
 INPUT_STATUSES = ("waiting", "published", "rejected")
 
 
-class ResidentInput(Versioned, Base):
+class ResidentInput(Versioned):
     """A resident's signal, idea or priority for an area and domain, sent without an account.
 
     No name is asked; the optional contact (for a reply) is hidden from the audit log and emptied after the

@@ -17,6 +17,7 @@ from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import focus, trends
 from wijkzicht.monitor.comparison import NATIONAL_CODE
 from wijkzicht.programmes.models import Goal
+from wijkzicht.warehouse.queries import one_value
 
 G4 = ("GM0363", "GM0599", "GM0518", "GM0344")  # Amsterdam, Rotterdam, Den Haag, Utrecht
 STATUSES = ("reached", "on_track", "off_track", "no_new_data", "no_data")
@@ -78,7 +79,11 @@ def baseline_for(
     con: duckdb.DuckDBPyConnection, values: dict[str, object], gemeente_code: str
 ) -> dict[str, object]:
     """The baseline period and value of a new goal, read from the warehouse; a clear error when it has none."""
-    indicator, area_code, subgroup = values["indicator"], str(values["area_code"]), values["subgroup"]
+    indicator, area_code, subgroup = (
+        str(values["indicator"]),
+        str(values["area_code"]),
+        str(values["subgroup"]),
+    )
     if con.execute("SELECT 1 FROM indicators WHERE id = ?", [indicator]).fetchone() is None:
         raise WijkzichtError(f"indicator: {indicator!r} is not an indicator of the monitor")
     area = con.execute("SELECT level, gemeente_code FROM area_years WHERE code = ?", [area_code]).fetchone()
@@ -114,13 +119,13 @@ def goal_progress(con: duckdb.DuckDBPyConnection, goal: Goal) -> GoalProgress:
     later = [(period, value) for period, value in measured if period >= goal.baseline_period]
     latest_period, latest_value = later[-1] if later else (None, None)
     change = per_year = distance = years_left = projected = None
-    if latest_value is not None:
+    if latest_period is not None and latest_value is not None:
         distance = goal.target_value - latest_value
         years_left = goal.target_year - latest_period
-    if baseline_value is not None and latest_value is not None and latest_period > goal.baseline_period:
-        change = latest_value - baseline_value
-        per_year = change / (latest_period - goal.baseline_period)
-        projected = latest_value + per_year * max(years_left, 0)
+        if baseline_value is not None and latest_period > goal.baseline_period:
+            change = latest_value - baseline_value
+            per_year = change / (latest_period - goal.baseline_period)
+            projected = latest_value + per_year * max(years_left, 0)
     return GoalProgress(
         goal_id=goal.id, indicator=goal.indicator, name=name, unit=unit, area_code=goal.area_code,
         subgroup=goal.subgroup, points=points, baseline_period=goal.baseline_period,
@@ -160,10 +165,12 @@ def reference_value(con: duckdb.DuckDBPyConnection, goal: Goal, period: int | No
         return None
     codes = {"nederland": [NATIONAL_CODE], "g4": list(G4)}.get(goal.reference or "")
     if codes is None:
-        row = con.execute(
-            "SELECT coalesce(gemeente_code, code) FROM area_years WHERE code = ?", [goal.area_code]
-        ).fetchone()
-        codes = [row[0]]
+        # the goal's area was checked against the warehouse when the goal was entered
+        codes = [
+            one_value(
+                con, "SELECT coalesce(gemeente_code, code) FROM area_years WHERE code = ?", [goal.area_code]
+            )
+        ]
     figures = [
         figure
         for figure in focus.aggregate(

@@ -26,6 +26,7 @@ from wijkzicht.programmes.models import (
     Organisation,
     Programme,
     ProgressUpdate,
+    Versioned,
 )
 
 
@@ -34,7 +35,7 @@ class Kind:
     """A kind of record people edit: its model, its input schema and the field that names its parent."""
 
     name: str
-    model: type[Base]
+    model: type[Versioned]
     schema: type[BaseModel]
     parent: str | None
     deletable: bool = False  # other records end by status (a measure stops, a blockage is resolved)
@@ -72,7 +73,7 @@ def kind_of(name: str) -> Kind:
     return KINDS[name]
 
 
-def get(session: Session, kind: Kind, record_id: int) -> Base:
+def get(session: Session, kind: Kind, record_id: int) -> Versioned:
     record = session.get(kind.model, record_id)
     if record is None:
         raise NotFoundError(f"no {kind.name} {record_id}")
@@ -82,7 +83,7 @@ def get(session: Session, kind: Kind, record_id: int) -> Base:
 # --- Which focus area a record belongs to, and who sees it -----------------------------------------
 
 
-def focus_area_of(record: Base) -> int | None:
+def focus_area_of(record: Base | None) -> int | None:
     match record:
         case Organisation():
             return None
@@ -97,7 +98,7 @@ def focus_area_of(record: Base) -> int | None:
     raise TypeError(f"no focus area for {type(record).__name__}")
 
 
-def is_visible(actor: Actor, record: Base) -> bool:
+def is_visible(actor: Actor, record: Base | None) -> bool:
     """Published records (and what hangs under them) are public; the rest needs `read` on the area."""
     if allowed(actor, "read", focus_area_of(record)):
         return True
@@ -117,7 +118,7 @@ def visible(actor: Actor, records: list[Base]) -> list[Base]:
     return [record for record in records if is_visible(actor, record)]
 
 
-def get_visible(session: Session, actor: Actor, kind: Kind, record_id: int) -> Base:
+def get_visible(session: Session, actor: Actor, kind: Kind, record_id: int) -> Versioned:
     """A record the actor may see; an unpublished one is 'not found' to the public, not 'forbidden'."""
     record = get(session, kind, record_id)
     if not is_visible(actor, record):
@@ -130,7 +131,7 @@ def get_visible(session: Session, actor: Actor, kind: Kind, record_id: int) -> B
 
 def create(
     session: Session, actor: Actor, kind: Kind, data: BaseModel, warehouse: duckdb.DuckDBPyConnection
-) -> Base:
+) -> Versioned:
     values = data.model_dump()
     check_references(session, values)
     area = area_of_new(session, values)
@@ -154,7 +155,7 @@ def update(
     data: BaseModel,
     version: int,
     warehouse: duckdb.DuckDBPyConnection,
-) -> Base:
+) -> Versioned:
     record = get(session, kind, record_id)
     area = focus_area_of(record)
     authorise(actor, "manage" if kind.name == "organisation" else "edit", area)
@@ -209,8 +210,8 @@ def check_references(session: Session, values: dict[str, object]) -> None:
 
 def area_of_new(session: Session, values: dict[str, object]) -> int | None:
     """The focus area a new record will belong to, from the parent it names (nothing is added yet)."""
-    if values.get("focus_area_id") is not None:
-        return int(values["focus_area_id"])  # type: ignore[arg-type]
+    if isinstance(focus_area_id := values.get("focus_area_id"), int):
+        return focus_area_id
     for key in ("alliance_id", "programme_id", "measure_id", "goal_id"):
         if values.get(key) is not None:
             return focus_area_of(session.get(REFERENCES[key], values[key]))
@@ -223,20 +224,20 @@ def _check_rules(
     values: dict[str, object],
     warehouse: duckdb.DuckDBPyConnection,
     area: int | None,
-    record: Base | None = None,
+    record: Versioned | None = None,
 ) -> None:
     if kind.name == "goal":
         keys = ("indicator", "subgroup", "area_code", "baseline_period")
-        if record is None or any(
-            values[key] != getattr(record, key) for key in keys if values[key] is not None
+        if isinstance(record, Goal) and all(
+            values[key] == getattr(record, key) for key in keys if values[key] is not None
         ):
-            values.update(
-                progress.baseline_for(warehouse, values, session.get(FocusArea, area).gemeente_code)
-            )
-        else:
             values["baseline_period"], values["baseline_value"] = (
                 record.baseline_period,
                 record.baseline_value,
+            )
+        else:
+            values.update(
+                progress.baseline_for(warehouse, values, session.get_one(FocusArea, area).gemeente_code)
             )
     if (
         kind.name == "alliance"

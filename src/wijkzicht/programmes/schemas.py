@@ -78,18 +78,16 @@ def _in_vocabulary(name: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _text(maximum: int, minimum: int = 1) -> object:
-    return Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=minimum, max_length=maximum),
-        AfterValidator(_no_control_characters),
-    ]
+def _length(maximum: int, minimum: int = 1) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=minimum, max_length=maximum)
 
 
-Title = _text(200)
-Short = _text(300)
-LongText = _text(5000, minimum=0)
-RequiredLongText = _text(5000)
+# Spelled out per alias (not built by a function) so that type checkers see each one as a type.
+_PLAIN_TEXT = AfterValidator(_no_control_characters)
+Title = Annotated[str, _length(200), _PLAIN_TEXT]
+Short = Annotated[str, _length(300), _PLAIN_TEXT]
+LongText = Annotated[str, _length(5000, minimum=0), _PLAIN_TEXT]
+RequiredLongText = Annotated[str, _length(5000), _PLAIN_TEXT]
 Year = Annotated[int, Field(ge=2000, le=2100)]
 # Ids and versions must fit the databases' integer columns (PostgreSQL INTEGER), or the driver overflows.
 MAX_IDENTIFIER = 2_147_483_647
@@ -164,7 +162,7 @@ class MeasureIn(Record):
     action_line: Literal[1, 2, 3, 4]
     theme: Annotated[str, _in_vocabulary("themes")]
     owner_id: Identifier
-    partners: _text(1000, minimum=0) = ""  # type: ignore[valid-type]
+    partners: Annotated[str, _length(1000, minimum=0), _PLAIN_TEXT] = ""
     budget: Budget = Decimal(0)
     funding_source: Annotated[str, _in_vocabulary("funding_sources")]
     ministry: Annotated[str, _in_vocabulary("ministries")] = "geen"

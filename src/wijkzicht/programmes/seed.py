@@ -57,7 +57,9 @@ def seed(session: Session, warehouse: duckdb.DuckDBPyConnection) -> SeedReport:
         elif (record.name, record.wijken, record.certainty) != (area.name, list(area.wijken), area.certainty):
             record.name, record.wijken, record.certainty = area.name, list(area.wijken), area.certainty
             updated += 1
-    wanted = {f"Gemeente {names[area.gemeente_code]}": ("gemeente", area.gemeente_code) for area in areas}
+    wanted: dict[str, tuple[str, str | None]] = {
+        f"Gemeente {names[area.gemeente_code]}": ("gemeente", area.gemeente_code) for area in areas
+    }
     wanted |= {name: ("ministerie", None) for name in MINISTRIES}
     existing = set(session.scalars(select(Organisation.name)))
     new = [name for name in wanted if name not in existing]

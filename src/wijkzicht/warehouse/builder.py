@@ -24,6 +24,7 @@ from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
 from wijkzicht.warehouse.boundaries import build_address_moves
 from wijkzicht.warehouse.crime_rates import build_crime_rates
 from wijkzicht.warehouse.publish import build_area_population, build_published_observations
+from wijkzicht.warehouse.queries import one_row, one_value
 from wijkzicht.warehouse.sources import discover
 from wijkzicht.warehouse.sources.kwb import data_property_keys
 from wijkzicht.warehouse.sources.staging import STAGING_SCHEMA, Staging, literal
@@ -150,9 +151,7 @@ def build(
                 _report(progress, label, len(files) + offset, steps)
                 step(con, catalogue, roots)
             _report(progress, "klaar", steps, steps)
-            counts = con.execute(
-                "SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM areas)"
-            ).fetchone()
+            counts = one_row(con, "SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM areas)")
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -280,7 +279,7 @@ def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ro
                'niet gemeten in deze periode of leeftijdsgroep' AS note, e.file_id
         FROM empty e JOIN stage_files f USING (file_id) ORDER BY ALL
     """)
-    several_roots = con.execute("SELECT count(DISTINCT root) > 1 FROM stage_files").fetchone()[0]
+    several_roots = one_value(con, "SELECT count(DISTINCT root) > 1 FROM stage_files")
     # Where a download (a later root) covers a cell the snapshot has too, the download wins.
     winners = (
         (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cache
@@ -94,7 +95,7 @@ def read_survey(path: Path, known_areas: set[str], catalogue: Catalogue | None =
     return values
 
 
-def _check_header(path: Path, fieldnames: list[str] | None) -> None:
+def _check_header(path: Path, fieldnames: Sequence[str] | None) -> None:
     found = [name.strip() for name in fieldnames or []]
     if sorted(found) != sorted(COLUMNS):
         raise SourceError(path, f"the header is {', '.join(found) or 'empty'}", expected=", ".join(COLUMNS))

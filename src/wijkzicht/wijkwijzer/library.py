@@ -174,9 +174,12 @@ def export_csv(interventions: list[Intervention]) -> str:
     writer.writeheader()
     for intervention in interventions:
         record = as_record(intervention)
-        writer.writerow({key: "|".join(map(str, value)) if key in LIST_FIELDS else value  # type: ignore[arg-type]
-                         for key, value in record.items()})  # fmt: skip
+        writer.writerow({key: _csv_cell(key, value) for key, value in record.items()})
     return out.getvalue()
+
+
+def _csv_cell(key: str, value: object) -> object:
+    return "|".join(map(str, value)) if key in LIST_FIELDS and isinstance(value, list) else value
 
 
 def parse_json(payload: str) -> list[dict[str, object]]:

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wijkzicht.programmes.models import Base, FocusArea, Versioned, _one_of
+from wijkzicht.programmes.models import FocusArea, Versioned, _one_of
 
 EVIDENCE_LEVELS = ("effective", "plausible", "theoretical", "unknown")  # as the Loket Gezond Leven scale
 COST_LEVELS = ("low", "medium", "high", "unknown")
@@ -23,7 +23,7 @@ HELP_CATEGORIES = ("approach", "law", "funding", "data", "other")
 HELP_STATUSES = ("open", "answered")
 
 
-class Intervention(Versioned, Base):
+class Intervention(Versioned):
     """A library entry. `search_title`/`search_body` hold the folded, stemmed words the full-text index reads
     (written by `search.index_words`), so SQLite FTS5 and PostgreSQL find the same entries."""
 
@@ -54,7 +54,7 @@ class Intervention(Versioned, Base):
     )
 
 
-class Expert(Versioned, Base):
+class Expert(Versioned):
     """A professional in the expert or flex pool; never shown to the public."""
 
     __tablename__ = "experts"
@@ -69,7 +69,7 @@ class Expert(Versioned, Base):
     __table_args__ = (_one_of("availability", AVAILABILITIES), _one_of("pool", ("expert", "flex")))
 
 
-class SupportRequest(Versioned, Base):
+class SupportRequest(Versioned):
     """A local partner's question to the pool, from filing through an expert's answer to closure."""
 
     __tablename__ = "support_requests"
@@ -89,7 +89,7 @@ class SupportRequest(Versioned, Base):
     __table_args__ = (_one_of("urgency", URGENCIES), _one_of("status", REQUEST_STATUSES))
 
 
-class HelpQuestion(Versioned, Base):
+class HelpQuestion(Versioned):
     """A partner's question to the help desk (vraagbaak); an answered one can become a library FAQ entry."""
 
     __tablename__ = "help_questions"
@@ -107,7 +107,7 @@ class HelpQuestion(Versioned, Base):
     __table_args__ = (_one_of("category", HELP_CATEGORIES), _one_of("status", HELP_STATUSES))
 
 
-class LearningSession(Versioned, Base):
+class LearningSession(Versioned):
     """A meeting of the knowledge and learning network and the library entries it discussed."""
 
     __tablename__ = "learning_sessions"

@@ -49,7 +49,7 @@ def _folded_words(phrase: str) -> list[str]:
 def indexed(phrase: str) -> str:
     """Each word as its stem and, where that differs, as written (folded): the stemmer cuts compounds
     oddly ("jongerenwerk" -> "jonrenwerk"), so "jongeren" must also find the word as written."""
-    forms = []
+    forms: list[str] = []
     for word in _folded_words(phrase):
         stem = _stemmer().stemWord(word)
         forms.extend((stem,) if stem == word else (stem, word))
@@ -58,7 +58,7 @@ def indexed(phrase: str) -> str:
 
 def _query_forms(phrase: str) -> list[tuple[str, ...]]:
     """Per searched word (at most MAX_QUERY_WORDS, repeats dropped): its stem and the folded word."""
-    forms = {}
+    forms: dict[str, tuple[str, ...]] = {}
     for word in _folded_words(phrase):
         stem = _stemmer().stemWord(word)
         forms.setdefault(stem, tuple(dict.fromkeys((stem, word))))

@@ -49,9 +49,12 @@ def read_metadata(staging: Staging, path: Path) -> None:
     table_id = table_id_of(path)
     if kind == "TableInfos":
         staging.require_columns(path, raw, ("Identifier", "Title", "Modified", "ShortDescription"))
-        title, modified, summary = staging.con.execute(
+        info = staging.con.execute(
             f'SELECT "Title", "Modified", "ShortDescription" FROM {raw} LIMIT 1'
         ).fetchone()
+        if info is None:
+            raise SourceError(path, "no rows: expected one row of table information")
+        title, modified, summary = info
         staging.record_table(path, table_id, title, modified, summary)
     elif kind == "SoortMisdrijf":
         staging.require_columns(path, raw, ("Key", "Title", "Description"))

@@ -13,6 +13,7 @@ import duckdb
 from wijkzicht.catalogue import Catalogue, Indicator
 from wijkzicht.errors import SourceError
 from wijkzicht.warehouse.privacy import reject_identifying
+from wijkzicht.warehouse.queries import one_value
 
 STAGING_SCHEMA = """
 CREATE TEMP TABLE stage_areas (
@@ -82,7 +83,7 @@ class Staging:
 
     def register_file(self, path: Path, table_id: str) -> int:
         """Give a file of cells its id in stage_files."""
-        file_id = self.con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM stage_files").fetchone()[0]
+        file_id = one_value(self.con, "SELECT coalesce(max(file_id), 0) + 1 FROM stage_files")
         self.con.execute(
             "INSERT INTO stage_files VALUES (?, ?, ?, ?)",
             [file_id, self.root_index, table_id, self.relative(path)],

@@ -1,0 +1,91 @@
+"""Getting the data in: `wijkzicht fetch` downloads raw tables, `wijkzicht build` builds the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from wijkzicht import config, warehouse
+from wijkzicht.cli.common import CacheOption, DbOption, SnapshotOption, console, error_console, user_errors
+from wijkzicht.errors import NoDataError, OnlineError
+from wijkzicht.monitor.stored import build_warehouse
+from wijkzicht.warehouse import online
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(build)
+    app.command()(fetch)
+
+
+def build(snapshot: SnapshotOption = None, cache: CacheOption = None, db: DbOption = None) -> None:
+    """Build the monitor warehouse from the snapshot (and any downloads in the cache).
+
+    With no snapshot and an empty cache, the default tables are downloaded from CBS and PDOK first.
+    """
+    with user_errors():
+        snapshot_dir, cache_dir, database = (
+            config.snapshot_dir(snapshot),
+            config.cache_dir(cache),
+            config.database_path(db),
+        )
+        try:
+            roots = warehouse.data_roots(snapshot_dir, cache_dir)
+        except NoDataError:
+            error_console.print(f"Geen snapshot gevonden; standaardtabellen downloaden naar {cache_dir} ...")
+            try:
+                _fetch_all(list(online.DEFAULT_TARGETS), cache_dir)
+            except OnlineError as error:
+                raise NoDataError(f"no snapshot folder and the download failed: {error}") from error
+            roots = warehouse.data_roots(None, cache_dir)
+        with _progress() as progress:
+            task = progress.add_task("bouwen", total=None)
+
+            def report(label: str, done: int, total: int) -> None:
+                progress.update(task, description=label[:60], completed=done, total=total)
+
+            report_ = build_warehouse(database, roots, progress=report)
+        console.print(
+            f"Warehouse [bold]{report_.path}[/]: {report_.observations:,} waarnemingen, "
+            f"{report_.areas:,} gebied-jaren uit {report_.files} bestanden in {report_.seconds:.1f} s"
+        )
+
+
+def fetch(
+    targets: Annotated[list[str], typer.Argument(help="CBS table ids (85984NED) or pdok:LEVEL:YEAR")],
+    cache: CacheOption = None,
+    odata_filter: Annotated[str | None, typer.Option("--filter", help="OData $filter for CBS data")] = None,
+) -> None:
+    """Download raw tables from CBS StatLine or boundaries from PDOK into the cache."""
+    with user_errors():
+        cache_dir = config.cache_dir(cache)
+        for path in _fetch_all(targets, cache_dir, odata_filter):
+            console.print(f"  {path}")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=error_console,
+        transient=False,
+        disable=not error_console.is_terminal,
+    )
+
+
+def _fetch_all(targets: list[str], cache: Path, odata_filter: str | None = None) -> list[Path]:
+    written: list[Path] = []
+    with _progress() as progress:
+        for target in targets:
+            task = progress.add_task(f"download {target}", total=None)
+
+            def report(label: str, done: int, total: int | None, task: TaskID = task) -> None:
+                progress.update(task, description=f"download {label}", completed=done, total=total)
+
+            written += online.fetch(target, cache, progress=report, odata_filter=odata_filter)
+            progress.update(task, total=1, completed=1)
+    return written

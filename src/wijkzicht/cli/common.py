@@ -16,8 +16,18 @@ from rich.console import Console
 
 from wijkzicht.errors import WijkzichtError
 
-console = Console()
-error_console = Console(stderr=True)
+
+def _console(*, stderr: bool = False) -> Console:
+    """A console that measures the terminal each time it prints. Rich fixes the width from COLUMNS when a
+    console is made, and these are made at import: without this, a run with another COLUMNS (a resized
+    terminal, a pipe with COLUMNS set, a test runner) would wrap tables at the width of the first import."""
+    made = Console(stderr=stderr)
+    made._width = None  # rich keeps the width it read from COLUMNS here; None means "ask at each print"
+    return made
+
+
+console = _console()
+error_console = _console(stderr=True)
 
 
 class OutputFormat(StrEnum):

@@ -29,10 +29,13 @@ def main() -> None:
                 for row in con.execute(
                     """SELECT area_code FROM area_population WHERE boundary_year = 2024 AND population >= ?
                        AND area_code LIKE ? ORDER BY hash(area_code) LIMIT ?""",
-                    [framework.min_population, {"gemeente": "GM%", "wijk": "WK%", "buurt": "BU%"}[level],
-                     arguments.areas],
+                    [
+                        framework.min_population,
+                        {"gemeente": "GM%", "wijk": "WK%", "buurt": "BU%"}[level],
+                        arguments.areas,
+                    ],
                 ).fetchall()
-            ]  # fmt: skip
+            ]
             seconds = []
             for code in codes:
                 started = time.perf_counter()

@@ -47,8 +47,10 @@ def main() -> None:
             html = report.render_html(national)
             started = time.perf_counter()
             pdf = report.render_pdf(html)
-            print(f"national report: progress of {goals} goals {measured:.2f} s, PDF {time.perf_counter() - started:.2f} s "
-                  f"({len(pdf) / 1024:.0f} KiB)")  # fmt: skip
+            print(
+                f"national report: progress of {goals} goals {measured:.2f} s, PDF {time.perf_counter() - started:.2f} s "
+                f"({len(pdf) / 1024:.0f} KiB)"
+            )
         _edits(store, con, arguments.edits)
         store.close()
 
@@ -61,21 +63,46 @@ def _fill(store: database.OperationalDatabase, con: object) -> int:
             owner = session.scalar(
                 select(Organisation.id).where(Organisation.gemeente_code == area.gemeente_code)
             )
-            programme = records.create(session, COMMAND_LINE, records.KINDS["programme"], schemas.ProgrammeIn(
-                focus_area_id=area.id, title="Benchmark programme", start_year=2022, end_year=2032), con)  # fmt: skip
+            programme = records.create(
+                session,
+                COMMAND_LINE,
+                records.KINDS["programme"],
+                schemas.ProgrammeIn(
+                    focus_area_id=area.id, title="Benchmark programme", start_year=2022, end_year=2032
+                ),
+                con,
+            )
             for indicator in INDICATORS:
-                data = schemas.GoalIn(programme_id=programme.id, title=f"Benchmark goal {indicator}",
-                                      indicator=indicator, subgroup="18plus", area_code=area.wijken[0],
-                                      target_value=20, target_year=2030)  # fmt: skip
+                data = schemas.GoalIn(
+                    programme_id=programme.id,
+                    title=f"Benchmark goal {indicator}",
+                    indicator=indicator,
+                    subgroup="18plus",
+                    area_code=area.wijken[0],
+                    target_value=20,
+                    target_year=2030,
+                )
                 try:
                     records.create(session, COMMAND_LINE, records.KINDS["goal"], data, con)
                     goals += 1
                 except WijkzichtError:
                     pass  # the monitor has no such series for this wijk
             for number in range(5):
-                records.create(session, COMMAND_LINE, records.KINDS["measure"], schemas.MeasureIn(
-                    programme_id=programme.id, title=f"Benchmark measure {number}", action_line=number % 4 + 1,
-                    theme="overig", owner_id=owner, budget=Decimal(1000 * number), funding_source="overig"), con)  # fmt: skip
+                records.create(
+                    session,
+                    COMMAND_LINE,
+                    records.KINDS["measure"],
+                    schemas.MeasureIn(
+                        programme_id=programme.id,
+                        title=f"Benchmark measure {number}",
+                        action_line=number % 4 + 1,
+                        theme="overig",
+                        owner_id=owner,
+                        budget=Decimal(1000 * number),
+                        funding_source="overig",
+                    ),
+                    con,
+                )
     return goals
 
 
@@ -88,11 +115,20 @@ def _edits(store: database.OperationalDatabase, con: object, count: int) -> None
     started = time.perf_counter()
     for number in range(count):
         with store.writing(COMMAND_LINE) as session:
-            records.update(session, COMMAND_LINE, records.KINDS["measure"], measure.id,
-                           data.model_copy(update={"title": f"Benchmark measure, edit {number}"}), number + 1, con)  # fmt: skip
+            records.update(
+                session,
+                COMMAND_LINE,
+                records.KINDS["measure"],
+                measure.id,
+                data.model_copy(update={"title": f"Benchmark measure, edit {number}"}),
+                number + 1,
+                con,
+            )
     seconds = time.perf_counter() - started
-    print(f"{count} audited edits, each its own durable transaction: {seconds:.2f} s "
-          f"({1000 * seconds / count:.1f} ms per edit)")  # fmt: skip
+    print(
+        f"{count} audited edits, each its own durable transaction: {seconds:.2f} s "
+        f"({1000 * seconds / count:.1f} ms per edit)"
+    )
 
 
 if __name__ == "__main__":

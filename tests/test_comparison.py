@@ -58,7 +58,10 @@ def test_overvecht_money_worries_beside_utrecht_and_the_netherlands(
                AND period = 2020 AND subgroup = '18plus' AND area_code IN ('WK034403', 'GM0344', 'NL00')"""
     expected = dict(analysis_con.execute(query).fetchall())
     assert (found.value, found.gemeente_value, found.national_value) == (
-        expected["WK034403"], expected["GM0344"], expected["NL00"])  # fmt: skip
+        expected["WK034403"],
+        expected["GM0344"],
+        expected["NL00"],
+    )
     assert found.value > found.national_value
     assert found.versus_national == "hoger dan het landelijk gemiddelde (ongunstiger)"
     assert found.versus_gemeente == "hoger dan het gemiddelde van de gemeente (ongunstiger)"

@@ -188,9 +188,23 @@ def test_mixed_levels_are_refused(focus_con: duckdb.DuckDBPyConnection) -> None:
 
 def test_focus_show_prints_the_aggregate(warehouse_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["focus", "show", "Rotterdam-Zuid", "--indicator", "eenzaam", "--period", "2020",
-              "--subgroup", "18plus", "--format", "json", "--db", str(warehouse_path)]
-    )  # fmt: skip
+        app,
+        [
+            "focus",
+            "show",
+            "Rotterdam-Zuid",
+            "--indicator",
+            "eenzaam",
+            "--period",
+            "2020",
+            "--subgroup",
+            "18plus",
+            "--format",
+            "json",
+            "--db",
+            str(warehouse_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output)
     assert shown["focus_area"]["wijken"] == ["WK059910", "WK059915", "WK059912"]

@@ -27,8 +27,14 @@ from wijkzicht.web.app import create_app
 FRAMEWORK = Path(__file__).resolve().parents[1] / "src" / "wijkzicht" / "catalogue" / "ondermijning.yaml"
 OVERVECHT = "WK034403"
 SMALL_BUURT = "BU03441011"  # 45 inhabitants on 1 January 2024 (85984NED), and counts in the crime fixture
-THEMES = ["vastgoed", "drugs", "financiele_kwetsbaarheid", "sectoren", "jeugd_en_sociaal",
-          "geregistreerde_criminaliteit"]  # fmt: skip
+THEMES = [
+    "vastgoed",
+    "drugs",
+    "financiele_kwetsbaarheid",
+    "sectoren",
+    "jeugd_en_sociaal",
+    "geregistreerde_criminaliteit",
+]
 
 
 @pytest.fixture(scope="module")
@@ -235,10 +241,30 @@ def test_an_area_without_a_known_population_is_not_shown(con: duckdb.DuckDBPyCon
     assert not view.shown and view.themes == [] and "onbekend" in view.not_shown_reason
 
 
-VIEW_KEYS = {"code", "name", "level", "boundary_year", "gemeente_code", "gemeente_name", "shown",
-             "not_shown_reason", "min_population", "explanation", "themes"}  # fmt: skip
-THEME_KEYS = {"id", "name", "description", "mean_percentile", "indicators_with_position", "indicators_in_theme",
-              "limited_coverage", "indicators", "not_available"}  # fmt: skip
+VIEW_KEYS = {
+    "code",
+    "name",
+    "level",
+    "boundary_year",
+    "gemeente_code",
+    "gemeente_name",
+    "shown",
+    "not_shown_reason",
+    "min_population",
+    "explanation",
+    "themes",
+}
+THEME_KEYS = {
+    "id",
+    "name",
+    "description",
+    "mean_percentile",
+    "indicators_with_position",
+    "indicators_in_theme",
+    "limited_coverage",
+    "indicators",
+    "not_available",
+}
 
 
 def test_no_endpoint_returns_one_combined_risk_score(crime_web: TestClient) -> None:

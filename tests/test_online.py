@@ -203,18 +203,54 @@ def test_family_folder_per_table(table: str, family: str) -> None:
 def test_police_table_comes_from_dataderden_with_all_dimensions(tmp_path: Path) -> None:
     base = f"{DATADERDEN}/47018NED"
     properties = [
-        {"odata.type": "Cbs.OData.Dimension", "ID": 0, "Position": 0, "ParentID": None, "Type": "Dimension",
-         "Key": "SoortMisdrijf", "Title": "Soort misdrijf", "Description": ""},
-        {"odata.type": "Cbs.OData.GeoDetail", "ID": 1, "Position": 1, "ParentID": None, "Type": "GeoDetail",
-         "Key": "WijkenEnBuurten", "Title": "Wijken en buurten", "Description": "", "MapYear": 2019},
-        {"odata.type": "Cbs.OData.TimeDimension", "ID": 2, "Position": 2, "ParentID": None,
-         "Type": "TimeDimension", "Key": "Perioden", "Title": "Perioden", "Description": "",
-         "ReleasePolicy": False},
-        {"odata.type": "Cbs.OData.Topic", "ID": 3, "Position": 3, "ParentID": None, "Type": "Topic",
-         "Key": "GeregistreerdeMisdrijven_1", "Title": "Geregistreerde misdrijven", "Description": "",
-         "Datatype": "Long", "Unit": "aantal", "Decimals": 0, "Default": "Zero",
-         "PresentationType": "Absolute"},
-    ]  # fmt: skip
+        {
+            "odata.type": "Cbs.OData.Dimension",
+            "ID": 0,
+            "Position": 0,
+            "ParentID": None,
+            "Type": "Dimension",
+            "Key": "SoortMisdrijf",
+            "Title": "Soort misdrijf",
+            "Description": "",
+        },
+        {
+            "odata.type": "Cbs.OData.GeoDetail",
+            "ID": 1,
+            "Position": 1,
+            "ParentID": None,
+            "Type": "GeoDetail",
+            "Key": "WijkenEnBuurten",
+            "Title": "Wijken en buurten",
+            "Description": "",
+            "MapYear": 2019,
+        },
+        {
+            "odata.type": "Cbs.OData.TimeDimension",
+            "ID": 2,
+            "Position": 2,
+            "ParentID": None,
+            "Type": "TimeDimension",
+            "Key": "Perioden",
+            "Title": "Perioden",
+            "Description": "",
+            "ReleasePolicy": False,
+        },
+        {
+            "odata.type": "Cbs.OData.Topic",
+            "ID": 3,
+            "Position": 3,
+            "ParentID": None,
+            "Type": "Topic",
+            "Key": "GeregistreerdeMisdrijven_1",
+            "Title": "Geregistreerde misdrijven",
+            "Description": "",
+            "Datatype": "Long",
+            "Unit": "aantal",
+            "Decimals": 0,
+            "Default": "Zero",
+            "PresentationType": "Absolute",
+        },
+    ]
     server = FakeServer()
     server.add_json(
         f"{base}/TableInfos", odata_page([{"ID": 0, "Identifier": "47018NED", "Catalog": "Politie"}])
@@ -239,10 +275,17 @@ def test_police_table_comes_from_dataderden_with_all_dimensions(tmp_path: Path) 
     server.add_json(
         f"{base}/UntypedDataSet",
         odata_page(
-            [{"ID": 0, "SoortMisdrijf": "0.0.0 ", "WijkenEnBuurten": "GM0363    ", "Perioden": "2023JJ00",
-              "GeregistreerdeMisdrijven_1": "74839"}]
+            [
+                {
+                    "ID": 0,
+                    "SoortMisdrijf": "0.0.0 ",
+                    "WijkenEnBuurten": "GM0363    ",
+                    "Perioden": "2023JJ00",
+                    "GeregistreerdeMisdrijven_1": "74839",
+                }
+            ]
         ),
-    )  # fmt: skip
+    )
 
     with server.client() as client:
         written = online.fetch("47018NED", tmp_path, client=client, backoff_seconds=0)

@@ -33,12 +33,29 @@ def test_a_registration_cannot_be_marked_as_a_perception() -> None:
     document = {
         "domains": {"health": {"nl": "Gezondheid", "en": "Health"}},
         "subgroups": {"totaal": {"nl": "Totaal", "en": "Total"}},
-        "tables": {"T1": {"title": "t", "publisher": "p", "licence": "l", "boundary_year": 2024,
-                          "basis": "register", "min_population": 10}},
-        "indicators": [{"id": "x", "name": {"nl": "x", "en": "x"}, "domain": "health", "unit": "%",
-                        "direction": "higher_is_worse", "aggregation": "weighted_mean", "perception": True,
-                        "sources": [{"table": "T1", "column": "X"}]}],
-    }  # fmt: skip
+        "tables": {
+            "T1": {
+                "title": "t",
+                "publisher": "p",
+                "licence": "l",
+                "boundary_year": 2024,
+                "basis": "register",
+                "min_population": 10,
+            }
+        },
+        "indicators": [
+            {
+                "id": "x",
+                "name": {"nl": "x", "en": "x"},
+                "domain": "health",
+                "unit": "%",
+                "direction": "higher_is_worse",
+                "aggregation": "weighted_mean",
+                "perception": True,
+                "sources": [{"table": "T1", "column": "X"}],
+            }
+        ],
+    }
     with pytest.raises(CatalogueError, match="marked as a perception but comes from registration"):
         parse_catalogue(document)
 

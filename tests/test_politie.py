@@ -127,8 +127,14 @@ def test_indicators_with_crime_types_missing_from_the_download_are_left_out(
     loaded = {
         row[0] for row in crime_warehouse.execute("SELECT DISTINCT indicator FROM crime_counts").fetchall()
     }
-    assert loaded == {"misdrijven_totaal", "woninginbraak", "brand_ontploffing", "drugsdelicten", "vernielingen",
-                      "wapendelicten"}  # fmt: skip
+    assert loaded == {
+        "misdrijven_totaal",
+        "woninginbraak",
+        "brand_ontploffing",
+        "drugsdelicten",
+        "vernielingen",
+        "wapendelicten",
+    }
 
 
 def test_crimes_that_could_not_be_located_are_not_an_area(crime_warehouse: duckdb.DuckDBPyConnection) -> None:

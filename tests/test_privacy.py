@@ -19,9 +19,23 @@ from wijkzicht.warehouse.privacy import identifying
 
 @pytest.mark.parametrize(
     "column",
-    ["BSN", "Burgerservicenummer_3", "Huisnummer", "huis_nummer", "Straatnaam", "Adres", "KvKNummer",
-     "Vestigingsnummer_4", "Voornaam", "Achternaam", "Geboortedatum", "Bedrijfsnaam", "IBAN", "Kenteken"],
-)  # fmt: skip
+    [
+        "BSN",
+        "Burgerservicenummer_3",
+        "Huisnummer",
+        "huis_nummer",
+        "Straatnaam",
+        "Adres",
+        "KvKNummer",
+        "Vestigingsnummer_4",
+        "Voornaam",
+        "Achternaam",
+        "Geboortedatum",
+        "Bedrijfsnaam",
+        "IBAN",
+        "Kenteken",
+    ],
+)
 def test_identifying_columns_are_recognised(column: str) -> None:
     assert identifying(column)
 

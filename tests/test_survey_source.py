@@ -72,8 +72,17 @@ def test_survey_values_land_in_the_observations_with_file_and_row(
            WHERE p.source_table = 'bewonersenquete' ORDER BY o.source_line"""
     ).fetchall()
     assert len(rows) == 7  # every row of the file, the suppressed one included
-    assert rows[3] == (OVERVECHT, 2023, "veilig_voelen", 62.5, None, 2024, "bewonersenquete",
-                       "bewoners/utrecht_2023.csv", 5)  # fmt: skip
+    assert rows[3] == (
+        OVERVECHT,
+        2023,
+        "veilig_voelen",
+        62.5,
+        None,
+        2024,
+        "bewonersenquete",
+        "bewoners/utrecht_2023.csv",
+        5,
+    )
     thin = next(row for row in rows if row[0] == OVERVECHT and row[2] == "overlast_buurt")
     assert thin[3] is None and thin[4] == "te weinig respondenten (28, minimaal 50)"
 

@@ -149,9 +149,20 @@ def test_counts_on_changed_boundaries_are_redistributed_and_rates_are_not_compar
 
 def test_trend_command_prints_json(warehouse_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["trend", OVERVECHT, "--indicator", "eenzaam", "--subgroup", "18plus", "--format", "json",
-              "--db", str(warehouse_path)]
-    )  # fmt: skip
+        app,
+        [
+            "trend",
+            OVERVECHT,
+            "--indicator",
+            "eenzaam",
+            "--subgroup",
+            "18plus",
+            "--format",
+            "json",
+            "--db",
+            str(warehouse_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     [found] = json.loads(result.output)["trends"]
     assert found["overall"]["words"] in ("verbeterd", "verslechterd", "gelijk")

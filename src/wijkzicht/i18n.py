@@ -65,11 +65,35 @@ MISSING = "—"  # em dash: a value the monitor does not have (or may not show)
 # Python formats with ',' for thousands and '.' for decimals (the English way); Dutch swaps the two.
 _SEPARATORS = {"nl": str.maketrans(",.", ".,"), "en": str.maketrans("", "")}
 _MONTHS = {
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-           "oktober", "november", "december"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
-}  # fmt: skip
+    "nl": (
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
 
 
 def format_number(

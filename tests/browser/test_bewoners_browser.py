@@ -41,8 +41,15 @@ def store(
     opened = OperationalDatabase.open(url)
     with opened.writing(COMMAND_LINE) as session:
         seed(session, con)
-        add_user(session, COMMAND_LINE, username=EDITOR, display_name="Redacteur Zuid", role="area_editor",
-                 password=PASSWORD, focus_area_id=9)  # fmt: skip
+        add_user(
+            session,
+            COMMAND_LINE,
+            username=EDITOR,
+            display_name="Redacteur Zuid",
+            role="area_editor",
+            password=PASSWORD,
+            focus_area_id=9,
+        )
     yield opened
     opened.close()
 

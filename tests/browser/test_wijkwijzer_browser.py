@@ -37,8 +37,12 @@ def worst_area(con: duckdb.DuckDBPyConnection) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(warehouse_path: Path, con: duckdb.DuckDBPyConnection, tmp_path_factory: pytest.TempPathFactory,
-           worst_area: str) -> Iterator[tuple[str, str]]:  # fmt: skip
+def server(
+    warehouse_path: Path,
+    con: duckdb.DuckDBPyConnection,
+    tmp_path_factory: pytest.TempPathFactory,
+    worst_area: str,
+) -> Iterator[tuple[str, str]]:
     """The application on its own operational database, with accounts, one expert, and one library entry
     for every domain (so whichever domain is worst on the profile has one)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('wijkwijzer') / 'programmes.sqlite'}"
@@ -46,15 +50,37 @@ def server(warehouse_path: Path, con: duckdb.DuckDBPyConnection, tmp_path_factor
     store: OperationalDatabase = application.state.programmes
     with store.writing(COMMAND_LINE) as session:
         seed(session, con)
-        add_user(session, COMMAND_LINE, username="beheer", display_name="Beheer", role="administrator",
-                 password=PASSWORD)  # fmt: skip
-        add_user(session, COMMAND_LINE, username="partner-zuid", display_name="Partner", role="partner",
-                 password=PASSWORD, focus_area_id=ROTTERDAM_ZUID)  # fmt: skip
+        add_user(
+            session,
+            COMMAND_LINE,
+            username="beheer",
+            display_name="Beheer",
+            role="administrator",
+            password=PASSWORD,
+        )
+        add_user(
+            session,
+            COMMAND_LINE,
+            username="partner-zuid",
+            display_name="Partner",
+            role="partner",
+            password=PASSWORD,
+            focus_area_id=ROTTERDAM_ZUID,
+        )
         domains = ["education", "work_poverty_inclusion", "safety", "housing", "health", "liveability"]
         for domain in domains:
-            library.create(session, COMMAND_LINE, library.InterventionIn(
-                title=f"Voorbeeldaanpak {domain}", summary="Een voorbeeld voor de test.", domains=[domain],
-                evidence="theoretical", example=True, published=True))  # fmt: skip
+            library.create(
+                session,
+                COMMAND_LINE,
+                library.InterventionIn(
+                    title=f"Voorbeeldaanpak {domain}",
+                    summary="Een voorbeeld voor de test.",
+                    domains=[domain],
+                    evidence="theoretical",
+                    example=True,
+                    published=True,
+                ),
+            )
         pool.add_expert(session, COMMAND_LINE, pool.ExpertIn(name="Voorbeeldexpert", domains=domains))
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))

@@ -62,8 +62,11 @@ class PostgresCluster:
     def _run(self, *arguments: str) -> None:
         subprocess.run(
             [str(self.bin_dir / arguments[0]), *arguments[1:]],
-            check=True, capture_output=True, user=self.user, cwd=self.folder,
-        )  # fmt: skip
+            check=True,
+            capture_output=True,
+            user=self.user,
+            cwd=self.folder,
+        )
 
     def start(self) -> None:
         data = self.folder / "data"
@@ -135,8 +138,15 @@ def app(store: OperationalDatabase, warehouse_path: Path) -> Iterator[FastAPI]:
     account per role (partner and area editor in Rotterdam-Zuid)."""
     with store.writing(COMMAND_LINE) as session:
         for role, (username, area) in PEOPLE.items():
-            add_user(session, COMMAND_LINE, username=username, display_name=username.title(), role=role,
-                     password=PASSWORD, focus_area_id=area)  # fmt: skip
+            add_user(
+                session,
+                COMMAND_LINE,
+                username=username,
+                display_name=username.title(),
+                role=role,
+                password=PASSWORD,
+                focus_area_id=area,
+            )
     application = create_app(warehouse_path, store.engine.url.render_as_string(hide_password=False))
     with TestClient(application):  # runs the lifespan: the warehouse connection
         yield application

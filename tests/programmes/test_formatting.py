@@ -46,13 +46,31 @@ def test_one_formatter_per_language(
 def _goal(app: FastAPI) -> None:
     """A published programme of Rotterdam-Zuid with one goal on the figure this test follows."""
     admin = login(app, "administrator")
-    programme = admin.post(f"{API}/programmes", json={"focus_area_id": ROTTERDAM_ZUID, "title": "Programma",
-                                                      "start_year": 2022, "end_year": 2032, "status": "running",
-                                                      "published": True})  # fmt: skip
+    programme = admin.post(
+        f"{API}/programmes",
+        json={
+            "focus_area_id": ROTTERDAM_ZUID,
+            "title": "Programma",
+            "start_year": 2022,
+            "end_year": 2032,
+            "status": "running",
+            "published": True,
+        },
+    )
     assert programme.status_code == 201, programme.text
-    goal = admin.post(f"{API}/goals", json={"programme_id": programme.json()["id"], "title": "Minder geldzorgen",
-                                            "indicator": INDICATOR, "subgroup": SUBGROUP, "area_code": WIJK,
-                                            "target_value": 25, "target_year": 2030, "published": True})  # fmt: skip
+    goal = admin.post(
+        f"{API}/goals",
+        json={
+            "programme_id": programme.json()["id"],
+            "title": "Minder geldzorgen",
+            "indicator": INDICATOR,
+            "subgroup": SUBGROUP,
+            "area_code": WIJK,
+            "target_value": 25,
+            "target_year": 2030,
+            "published": True,
+        },
+    )
     assert goal.status_code == 201, goal.text
 
 
@@ -114,9 +132,15 @@ def test_the_goal_form_in_english_names_indicators_and_subgroups_in_english(app:
     catalogue = load_catalogue()
     programme = login(app, "administrator").post(
         f"{API}/programmes",
-        json={"focus_area_id": ROTTERDAM_ZUID, "title": "Programma", "start_year": 2022, "end_year": 2032,
-              "status": "running", "published": True},
-    )  # fmt: skip
+        json={
+            "focus_area_id": ROTTERDAM_ZUID,
+            "title": "Programma",
+            "start_year": 2022,
+            "end_year": 2032,
+            "status": "running",
+            "published": True,
+        },
+    )
     page = (
         login(app, "area_editor")
         .get(f"/programma/nieuw/goal?programme_id={programme.json()['id']}&lang=en")

@@ -20,8 +20,21 @@ def test_seed_first_administrator_and_report(warehouse_path: Path, tmp_path: Pat
     assert seeded.exit_code == 0 and "20 focusgebieden toegevoegd" in seeded.output, seeded.output
     assert "0 focusgebieden toegevoegd" in runner.invoke(app, ["programmes", "seed", *where]).output
 
-    added = runner.invoke(app, ["users", "add", "beheer", "--role", "administrator", "--name", "Beheerder",
-                                "--password-stdin", *where], input="een lang wachtwoord\n")  # fmt: skip
+    added = runner.invoke(
+        app,
+        [
+            "users",
+            "add",
+            "beheer",
+            "--role",
+            "administrator",
+            "--name",
+            "Beheerder",
+            "--password-stdin",
+            *where,
+        ],
+        input="een lang wachtwoord\n",
+    )
     assert added.exit_code == 0, added.output
     store = OperationalDatabase.open(url)
     with store.writing(Actor(None, "test", "analyst")) as session:  # a password rehash would be a write
@@ -29,11 +42,17 @@ def test_seed_first_administrator_and_report(warehouse_path: Path, tmp_path: Pat
         assert authenticate(session, "beheer", "fout wachtwoord!") is None
     store.close()
 
-    refused = runner.invoke(app, ["users", "add", "x", "--role", "partner", "--name", "X", "--password-stdin",
-                                  *where], input="een lang wachtwoord\n")  # fmt: skip
+    refused = runner.invoke(
+        app,
+        ["users", "add", "x", "--role", "partner", "--name", "X", "--password-stdin", *where],
+        input="een lang wachtwoord\n",
+    )
     assert refused.exit_code == 1 and "focus_area_id" in refused.output
-    short = runner.invoke(app, ["users", "add", "y", "--role", "analyst", "--name", "Y", "--password-stdin", *where],
-                          input="kort\n")  # fmt: skip
+    short = runner.invoke(
+        app,
+        ["users", "add", "y", "--role", "analyst", "--name", "Y", "--password-stdin", *where],
+        input="kort\n",
+    )
     assert short.exit_code == 1 and "password" in short.output
 
     pdf = tmp_path / "zuid.pdf"

@@ -37,17 +37,27 @@ def _measure(store: OperationalDatabase, con: duckdb.DuckDBPyConnection, program
     with store.writing(COMMAND_LINE) as session:
         owner = session.scalar(select(Organisation.id).where(Organisation.name == "Gemeente Rotterdam"))
         data = schemas.MeasureIn(
-            programme_id=programme_id, title="Schuldhulp in de wijk", action_line=3, theme="armoede_en_schulden",
-            owner_id=owner, budget=Decimal("125000.00"), funding_source="gemeentelijk_budget",
-        )  # fmt: skip
+            programme_id=programme_id,
+            title="Schuldhulp in de wijk",
+            action_line=3,
+            theme="armoede_en_schulden",
+            owner_id=owner,
+            budget=Decimal("125000.00"),
+            funding_source="gemeentelijk_budget",
+        )
         return records.create(session, COMMAND_LINE, records.KINDS["measure"], data, con).id
 
 
 def _measure_change(programme_id: int, owner_id: int, title: str) -> schemas.MeasureIn:
     return schemas.MeasureIn(
-        programme_id=programme_id, title=title, action_line=3, theme="armoede_en_schulden", owner_id=owner_id,
-        budget=Decimal("125000.00"), funding_source="gemeentelijk_budget",
-    )  # fmt: skip
+        programme_id=programme_id,
+        title=title,
+        action_line=3,
+        theme="armoede_en_schulden",
+        owner_id=owner_id,
+        budget=Decimal("125000.00"),
+        funding_source="gemeentelijk_budget",
+    )
 
 
 def test_seed_holds_the_twenty_focus_areas_with_their_wijken(store: OperationalDatabase) -> None:
@@ -87,9 +97,15 @@ def test_goal_baseline_and_latest_are_the_warehouse_figures(
     programme_id = _programme(store, con)
     with store.writing(EDITOR) as session:
         data = schemas.GoalIn(
-            programme_id=programme_id, title="Minder huishoudens met geldzorgen", indicator="moeite_met_rondkomen",
-            subgroup="18plus", area_code="WK059910", target_value=25.0, target_year=2030, reference="gemeente",
-        )  # fmt: skip
+            programme_id=programme_id,
+            title="Minder huishoudens met geldzorgen",
+            indicator="moeite_met_rondkomen",
+            subgroup="18plus",
+            area_code="WK059910",
+            target_value=25.0,
+            target_year=2030,
+            reference="gemeente",
+        )
         goal = records.create(session, EDITOR, records.KINDS["goal"], data, con)
         measured = progress.goal_progress(con, goal)
     warehouse = dict(
@@ -127,8 +143,18 @@ def test_a_goal_the_monitor_cannot_measure_is_refused(
     store: OperationalDatabase, con: duckdb.DuckDBPyConnection, change: dict, message: str
 ) -> None:
     programme_id = _programme(store, con)
-    fields = dict(programme_id=programme_id, title="Doel", indicator="moeite_met_rondkomen", subgroup="18plus",
-                  area_code="WK059910", target_value=25.0, target_year=2030) | change  # fmt: skip
+    fields = (
+        dict(
+            programme_id=programme_id,
+            title="Doel",
+            indicator="moeite_met_rondkomen",
+            subgroup="18plus",
+            area_code="WK059910",
+            target_value=25.0,
+            target_year=2030,
+        )
+        | change
+    )
     with pytest.raises(WijkzichtError, match=message), store.writing(EDITOR) as session:
         records.create(session, EDITOR, records.KINDS["goal"], schemas.GoalIn(**fields), con)
 
@@ -250,9 +276,11 @@ def test_a_writer_killed_mid_transaction_loses_nothing_committed(store: Operatio
     with after_crash.reading() as session:
         names = set(session.scalars(select(Organisation.name)))
         audited = session.scalar(
-            select(func.count()).where(AuditEntry.object_type == "organisation", AuditEntry.action == "create",
-)
-        )  # fmt: skip
+            select(func.count()).where(
+                AuditEntry.object_type == "organisation",
+                AuditEntry.action == "create",
+            )
+        )
     after_crash.close()
     assert set(reported) <= names and "Na de crash" in names
     assert not any(name.startswith("Onaf") for name in names)

@@ -668,9 +668,17 @@ def test_administrators_manage_accounts_on_a_page_others_get_403(app: FastAPI) -
 
 def test_the_api_documents_every_kind_with_its_own_body(app: FastAPI) -> None:
     document = TestClient(app).get("/api/openapi.json").json()
-    kinds = {"programmes": "Programme", "goals": "Goal", "measures": "Measure", "blockages": "Blockage",
-             "progress-updates": "ProgressUpdate", "experiments": "Experiment", "alliances": "Alliance",
-             "alliance-members": "AllianceMember", "organisations": "Organisation"}  # fmt: skip
+    kinds = {
+        "programmes": "Programme",
+        "goals": "Goal",
+        "measures": "Measure",
+        "blockages": "Blockage",
+        "progress-updates": "ProgressUpdate",
+        "experiments": "Experiment",
+        "alliances": "Alliance",
+        "alliance-members": "AllianceMember",
+        "organisations": "Organisation",
+    }
     for path, name in kinds.items():
         created = document["paths"][f"/api/programmes/{path}"]["post"]["requestBody"]["content"][
             "application/json"
@@ -708,14 +716,26 @@ def test_the_goal_form_offers_the_focus_area_and_reads_the_baseline_from_the_mon
     page = editor.get(form).text
     offered = re.findall(r'<option value="((?:WK|GM)\w+)"', page)
     assert offered == ["WK059910", "WK059915", "WK059912", "GM0599"]
-    fields = {"csrf_token": _form_token(editor, form), "programme_id": str(areas[ROTTERDAM_ZUID]["programme"]),
-              "title": "Minder eenzaamheid", "indicator": "eenzaam", "subgroup": "65plus", "area_code": "WK059915",
-              "target_value": "40", "target_year": "2030", "published": "on"}  # fmt: skip
+    fields = {
+        "csrf_token": _form_token(editor, form),
+        "programme_id": str(areas[ROTTERDAM_ZUID]["programme"]),
+        "title": "Minder eenzaamheid",
+        "indicator": "eenzaam",
+        "subgroup": "65plus",
+        "area_code": "WK059915",
+        "target_value": "40",
+        "target_year": "2030",
+        "published": "on",
+    }
     assert editor.post("/programma/nieuw/goal", data=fields, follow_redirects=False).status_code == 303
     first = con.execute(
         """SELECT period, value FROM observations WHERE indicator = 'eenzaam' AND area_code = 'WK059915'
            AND subgroup = '65plus' AND value IS NOT NULL ORDER BY period LIMIT 1"""
     ).fetchone()
-    goal = next(g for p in editor.get(f"{API}/focus-areas/{ROTTERDAM_ZUID}").json()["programmes"]
-                for g in p["goals"] if g["title"] == "Minder eenzaamheid")  # fmt: skip
+    goal = next(
+        g
+        for p in editor.get(f"{API}/focus-areas/{ROTTERDAM_ZUID}").json()["programmes"]
+        for g in p["goals"]
+        if g["title"] == "Minder eenzaamheid"
+    )
     assert (goal["baseline_period"], goal["baseline_value"], goal["published"]) == (*first, True)

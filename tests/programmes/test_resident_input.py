@@ -62,9 +62,16 @@ def test_an_idea_waits_in_moderation_then_is_published_with_answer_and_without_c
     queue = editor.get("/bewoners/moderatie").text
     assert IDEA in queue and "bewoner@example.org" in queue
     token = re.search(r'name="csrf_token" value="([^"]+)"', queue).group(1)
-    done = editor.post(f"/bewoners/moderatie/{item.id}", follow_redirects=False,
-                       data={"csrf_token": token, "version": item.version, "status": "published",
-                             "answer": "Goed idee: we nemen het mee in de herinrichting."})  # fmt: skip
+    done = editor.post(
+        f"/bewoners/moderatie/{item.id}",
+        follow_redirects=False,
+        data={
+            "csrf_token": token,
+            "version": item.version,
+            "status": "published",
+            "answer": "Goed idee: we nemen het mee in de herinrichting.",
+        },
+    )
     assert done.status_code == 303
     public = TestClient(app).get(f"/wijk/{BUURT}").text
     assert IDEA in public and "Goed idee: we nemen het mee" in public
@@ -82,8 +89,10 @@ def test_only_the_areas_editor_or_an_administrator_moderates(app: FastAPI) -> No
     page = partner.get("/bewoners/moderatie")
     assert page.status_code == 403
     public, public_token = resident(app)
-    refused = public.post(f"/bewoners/moderatie/{item.id}",
-                          data={"csrf_token": public_token, "version": 1, "status": "published"})  # fmt: skip
+    refused = public.post(
+        f"/bewoners/moderatie/{item.id}",
+        data={"csrf_token": public_token, "version": 1, "status": "published"},
+    )
     assert refused.status_code == 403
     assert stored(app)[0].status == "waiting"
 
@@ -157,14 +166,33 @@ def _programme_with_measures(app: FastAPI) -> tuple[int, int]:
     owner = next(
         o["id"] for o in admin.get(f"{API}/organisations").json() if o["name"] == "Gemeente Rotterdam"
     )
-    programme = admin.post(f"{API}/programmes", json={"focus_area_id": ROTTERDAM_ZUID, "title": "Zuid werkt",
-                                                      "start_year": 2022, "end_year": 2032, "published": True})  # fmt: skip
+    programme = admin.post(
+        f"{API}/programmes",
+        json={
+            "focus_area_id": ROTTERDAM_ZUID,
+            "title": "Zuid werkt",
+            "start_year": 2022,
+            "end_year": 2032,
+            "published": True,
+        },
+    )
     ids = []
     for published in (True, False):
-        measure = admin.post(f"{API}/measures", json={
-            "programme_id": programme.json()["id"], "title": f"Maatregel {published}", "action_line": 2,
-            "theme": "armoede_en_schulden", "owner_id": owner, "budget": "1000.00", "funding_source": "regio_deal",
-            "ministry": "BZK", "status": "running", "published": published})  # fmt: skip
+        measure = admin.post(
+            f"{API}/measures",
+            json={
+                "programme_id": programme.json()["id"],
+                "title": f"Maatregel {published}",
+                "action_line": 2,
+                "theme": "armoede_en_schulden",
+                "owner_id": owner,
+                "budget": "1000.00",
+                "funding_source": "regio_deal",
+                "ministry": "BZK",
+                "status": "running",
+                "published": published,
+            },
+        )
         assert measure.status_code == 201, measure.text
         ids.append(measure.json()["id"])
     return ids[0], ids[1]
@@ -187,8 +215,15 @@ def _inputs_with_every_follow_up(app: FastAPI) -> None:
             data = resident_input.InputIn(kind="signal", domain=domain, text=f"{IDEA} ({number})")
             item = resident_input.receive(session, BUURT, "WK059910", data)
             if status:
-                resident_input.moderate(session, admin, item.id, version=item.version, status=status,
-                                        answer=answer, measure_id=measure)  # fmt: skip
+                resident_input.moderate(
+                    session,
+                    admin,
+                    item.id,
+                    version=item.version,
+                    status=status,
+                    answer=answer,
+                    measure_id=measure,
+                )
 
 
 def _row(html: str, table_id: str, domain: str) -> list[str]:
@@ -248,8 +283,15 @@ MODERATION = f"{API}/resident-input"
 def _editor_of_den_haag(app: FastAPI) -> TestClient:
     """An area editor of another focus area (Den Haag Zuidwest), logged in through the API."""
     with app.state.programmes.writing(COMMAND_LINE) as session:
-        add_user(session, COMMAND_LINE, username="redacteur-denhaag", display_name="Redacteur Den Haag",
-                 role="area_editor", password=PASSWORD, focus_area_id=DEN_HAAG_ZUIDWEST)  # fmt: skip
+        add_user(
+            session,
+            COMMAND_LINE,
+            username="redacteur-denhaag",
+            display_name="Redacteur Den Haag",
+            role="area_editor",
+            password=PASSWORD,
+            focus_area_id=DEN_HAAG_ZUIDWEST,
+        )
     client = TestClient(app)
     answer = client.post(f"{API}/session", json={"username": "redacteur-denhaag", "password": PASSWORD})
     client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]

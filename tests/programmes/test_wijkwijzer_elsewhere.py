@@ -60,8 +60,15 @@ def test_similar_wijken_of_2017_are_carried_to_the_2024_focus_area_boundaries(
 
 
 def _measure_body(programme_id: int, owner_id: int, title: str, published: bool) -> dict[str, object]:
-    return {"programme_id": programme_id, "title": title, "action_line": 3, "theme": "participatiewet",
-            "owner_id": owner_id, "funding_source": "gemeentelijk_budget", "published": published}  # fmt: skip
+    return {
+        "programme_id": programme_id,
+        "title": title,
+        "action_line": 3,
+        "theme": "participatiewet",
+        "owner_id": owner_id,
+        "funding_source": "gemeentelijk_budget",
+        "published": published,
+    }
 
 
 @pytest.fixture
@@ -69,13 +76,23 @@ def rotterdam_measures(app: FastAPI) -> dict[str, int]:
     """In Rotterdam-Zuid: a published programme with a published and an unpublished Participatiewet measure,
     and an unpublished programme with a published one (hidden with its programme)."""
     editor = login(app, "area_editor")
-    owner = next(o["id"] for o in editor.get("/api/programmes/organisations").json()
-                 if o["name"] == "Gemeente Rotterdam")  # fmt: skip
+    owner = next(
+        o["id"]
+        for o in editor.get("/api/programmes/organisations").json()
+        if o["name"] == "Gemeente Rotterdam"
+    )
     ids: dict[str, int] = {}
     for published in (True, False):
-        programme = editor.post("/api/programmes/programmes", json={
-            "focus_area_id": ROTTERDAM_ZUID, "title": f"Testprogramma {published}", "start_year": 2024,
-            "end_year": 2030, "published": published})  # fmt: skip
+        programme = editor.post(
+            "/api/programmes/programmes",
+            json={
+                "focus_area_id": ROTTERDAM_ZUID,
+                "title": f"Testprogramma {published}",
+                "start_year": 2024,
+                "end_year": 2030,
+                "published": published,
+            },
+        )
         assert programme.status_code == 201, programme.text
         ids[f"programme_{published}"] = programme.json()["id"]
     for key, programme, published in (
@@ -83,8 +100,10 @@ def rotterdam_measures(app: FastAPI) -> dict[str, int]:
         ("draft", ids["programme_True"], False),
         ("in_draft_programme", ids["programme_False"], True),
     ):
-        made = editor.post("/api/programmes/measures",
-                           json=_measure_body(programme, owner, f"Testmaatregel {key}", published))  # fmt: skip
+        made = editor.post(
+            "/api/programmes/measures",
+            json=_measure_body(programme, owner, f"Testmaatregel {key}", published),
+        )
         assert made.status_code == 201, made.text
         ids[key] = made.json()["id"]
     return ids

@@ -18,18 +18,48 @@ from wijkzicht.wijkwijzer.models import Intervention
 ANALYST = Actor(90, "analist", "analyst")
 EDITOR = Actor(91, "redacteur", "area_editor", 9)
 EXAMPLES = [
-    {"title": "Huiswerkbegeleiding in de buurt", "summary": "Studenten helpen scholieren na school.",
-     "domains": ["education"], "action_line": 1, "evidence": "plausible", "published": True},
-    {"title": "Schuldhulp aan de keukentafel", "summary": "Vroeg signaleren van betalingsachterstanden bij "
-     "woningen van corporaties; een café als inloop.", "domains": ["work_poverty_inclusion"], "action_line": 2,
-     "evidence": "effective", "evidence_source": "test: handmatig voorbeeld", "published": True},
-    {"title": "Woningen opknappen met bewoners", "summary": "Bewoners knappen samen portieken op.",
-     "domains": ["housing", "liveability"], "action_line": 3, "evidence": "theoretical", "published": True},
-    {"title": "Buurtpreventie", "summary": "Een buurtapp en wandelingen; aandacht voor woningen en ééngezinswoningen.",
-     "domains": ["safety", "liveability"], "action_line": 4, "evidence": "unknown", "published": True},
-    {"title": "Concept: jongerenwerk op straat", "summary": "Nog niet gepubliceerd.",
-     "domains": ["safety"], "evidence": "unknown", "published": False},
-]  # fmt: skip
+    {
+        "title": "Huiswerkbegeleiding in de buurt",
+        "summary": "Studenten helpen scholieren na school.",
+        "domains": ["education"],
+        "action_line": 1,
+        "evidence": "plausible",
+        "published": True,
+    },
+    {
+        "title": "Schuldhulp aan de keukentafel",
+        "summary": "Vroeg signaleren van betalingsachterstanden bij "
+        "woningen van corporaties; een café als inloop.",
+        "domains": ["work_poverty_inclusion"],
+        "action_line": 2,
+        "evidence": "effective",
+        "evidence_source": "test: handmatig voorbeeld",
+        "published": True,
+    },
+    {
+        "title": "Woningen opknappen met bewoners",
+        "summary": "Bewoners knappen samen portieken op.",
+        "domains": ["housing", "liveability"],
+        "action_line": 3,
+        "evidence": "theoretical",
+        "published": True,
+    },
+    {
+        "title": "Buurtpreventie",
+        "summary": "Een buurtapp en wandelingen; aandacht voor woningen en ééngezinswoningen.",
+        "domains": ["safety", "liveability"],
+        "action_line": 4,
+        "evidence": "unknown",
+        "published": True,
+    },
+    {
+        "title": "Concept: jongerenwerk op straat",
+        "summary": "Nog niet gepubliceerd.",
+        "domains": ["safety"],
+        "evidence": "unknown",
+        "published": False,
+    },
+]
 
 
 @pytest.fixture

@@ -14,15 +14,33 @@ from programmes_helpers import DEN_HAAG_ZUIDWEST, ROTTERDAM_ZUID, login
 
 from wijkzicht import __version__
 
-ENTRY = {"title": "Voorbeeld: huiswerkclub", "summary": "Hulp bij huiswerk voor scholieren.",
-         "domains": ["education"], "evidence": "plausible", "example": True, "published": True}  # fmt: skip
+ENTRY = {
+    "title": "Voorbeeld: huiswerkclub",
+    "summary": "Hulp bij huiswerk voor scholieren.",
+    "domains": ["education"],
+    "evidence": "plausible",
+    "example": True,
+    "published": True,
+}
 ROLES = ("public", "partner", "area_editor", "analyst", "administrator")
-QUESTION = {"focus_area_id": str(ROTTERDAM_ZUID), "category": "law", "domain": "safety",
-            "question": "Testvraag: mag de gemeente cameratoezicht tijdelijk uitbreiden?"}  # fmt: skip
-ENTRY_FORM = {"kind": "practice", "title": "Testitem: buurtbemiddeling", "summary": "Testtekst.",
-              "domains": ["safety", "liveability"], "evidence": "unknown", "cost": "low",
-              "links": "https://example.org/een\nhttps://example.org/twee", "area_codes": "wk059912, GM0599",
-              "measure_ids": "", "published": "on"}  # fmt: skip
+QUESTION = {
+    "focus_area_id": str(ROTTERDAM_ZUID),
+    "category": "law",
+    "domain": "safety",
+    "question": "Testvraag: mag de gemeente cameratoezicht tijdelijk uitbreiden?",
+}
+ENTRY_FORM = {
+    "kind": "practice",
+    "title": "Testitem: buurtbemiddeling",
+    "summary": "Testtekst.",
+    "domains": ["safety", "liveability"],
+    "evidence": "unknown",
+    "cost": "low",
+    "links": "https://example.org/een\nhttps://example.org/twee",
+    "area_codes": "wk059912, GM0599",
+    "measure_ids": "",
+    "published": "on",
+}
 
 
 def _fields_marked(html: str) -> set[str]:
@@ -73,8 +91,9 @@ def test_own_focus_area_only_for_partners_and_editors(app: FastAPI) -> None:
     assert login(app, "analyst").post("/vraagbaak/vraag", data=QUESTION).status_code == 403
     # an administrator may ask for any area; a Den Haag question is not for Rotterdam's partner
     admin = login(app, "administrator")
-    den_haag = admin.post("/vraagbaak/vraag", data={**QUESTION, "focus_area_id": DEN_HAAG_ZUIDWEST},
-                          follow_redirects=False).headers["location"]  # fmt: skip
+    den_haag = admin.post(
+        "/vraagbaak/vraag", data={**QUESTION, "focus_area_id": DEN_HAAG_ZUIDWEST}, follow_redirects=False
+    ).headers["location"]
     partner = login(app, "partner")
     assert partner.get(den_haag).status_code == 404
     listed = partner.get("/vraagbaak").text
@@ -105,20 +124,30 @@ def test_the_help_desk_course_through_its_forms(app: FastAPI) -> None:
     version = _version(page)
     empty = admin.post(f"/vraagbaak/{question}/antwoord", data={"version": version, "answer": " "})
     assert empty.status_code == 422 and _fields_marked(empty.text) == {"answer"}
-    answered = admin.post(f"/vraagbaak/{question}/antwoord",
-                          data={"version": version, "answer": "Testantwoord: ja, met een besluit."})  # fmt: skip
+    answered = admin.post(
+        f"/vraagbaak/{question}/antwoord",
+        data={"version": version, "answer": "Testantwoord: ja, met een besluit."},
+    )
     assert answered.status_code == 200 and "Testantwoord: ja" in answered.text  # after the redirect
     assert f"/vraagbaak/{question}/publiceren" in answered.text
-    stale = admin.post(f"/vraagbaak/{question}/publiceren", data={"version": version, "title": "Camera's",
-                                                                  "summary": "Testtekst."})  # fmt: skip
+    stale = admin.post(
+        f"/vraagbaak/{question}/publiceren",
+        data={"version": version, "title": "Camera's", "summary": "Testtekst."},
+    )
     assert stale.status_code == 409 and "<h1>" in stale.text  # the site's error page
     version = _version(answered.text)
     short = admin.post(
         f"/vraagbaak/{question}/publiceren", data={"version": version, "title": "x", "summary": ""}
     )
     assert short.status_code == 422 and _fields_marked(short.text) == {"title", "summary"}
-    published = admin.post(f"/vraagbaak/{question}/publiceren", data={
-        "version": version, "title": "Testitem: tijdelijk cameratoezicht", "summary": "Testtekst voor iedereen."})  # fmt: skip
+    published = admin.post(
+        f"/vraagbaak/{question}/publiceren",
+        data={
+            "version": version,
+            "title": "Testitem: tijdelijk cameratoezicht",
+            "summary": "Testtekst voor iedereen.",
+        },
+    )
     assert published.status_code == 200 and 'id="question-faq"' in published.text
     found = public.get("/wijkwijzer", params={"q": "cameratoezicht"}).text
     assert "Testitem: tijdelijk cameratoezicht" in found
@@ -153,11 +182,17 @@ def test_library_entries_are_added_and_changed_through_the_form(app: FastAPI) ->
     form = admin.get(f"/wijkwijzer/{entry_id}/bewerken").text
     assert _version(form) == entry["version"] and "https://example.org/een\nhttps://example.org/twee" in form
     assert f"wijkzicht {__version__}</p>" in form  # the record's version does not replace the footer's
-    changed = admin.post(f"/wijkwijzer/{entry_id}/bewerken",
-                         data={**ENTRY_FORM, "title": "Testitem: gewijzigd", "version": entry["version"]})  # fmt: skip
+    changed = admin.post(
+        f"/wijkwijzer/{entry_id}/bewerken",
+        data={**ENTRY_FORM, "title": "Testitem: gewijzigd", "version": entry["version"]},
+    )
     assert changed.status_code == 200 and "Testitem: gewijzigd" in changed.text
-    assert login(app, "partner").post(f"/wijkwijzer/{entry_id}/bewerken",
-                                      data={**ENTRY_FORM, "version": 2}).status_code == 403  # fmt: skip
+    assert (
+        login(app, "partner")
+        .post(f"/wijkwijzer/{entry_id}/bewerken", data={**ENTRY_FORM, "version": 2})
+        .status_code
+        == 403
+    )
     stale = admin.post(f"/wijkwijzer/{entry_id}/bewerken", data={**ENTRY_FORM, "version": entry["version"]})
     assert stale.status_code == 409 and "version" in stale.text and "<h1>" in stale.text
     assert admin.get(f"/api/wijkwijzer/interventions/{entry_id}").json()["title"] == "Testitem: gewijzigd"
@@ -165,8 +200,10 @@ def test_library_entries_are_added_and_changed_through_the_form(app: FastAPI) ->
 
 def test_bad_library_entries_are_shown_again_with_the_field_named(app: FastAPI) -> None:
     admin = login(app, "administrator")
-    bad = admin.post("/wijkwijzer/nieuw", data={**ENTRY_FORM, "domains": [], "links": "geen adres",
-                                                "area_codes": "XX12", "title": ""})  # fmt: skip
+    bad = admin.post(
+        "/wijkwijzer/nieuw",
+        data={**ENTRY_FORM, "domains": [], "links": "geen adres", "area_codes": "XX12", "title": ""},
+    )
     assert bad.status_code == 422
     assert _fields_marked(bad.text) == {"domains", "links", "area_codes", "title"}
     assert 'id="field-domains"' in bad.text  # the summary's link lands on the first box
@@ -179,9 +216,14 @@ def test_bad_library_entries_are_shown_again_with_the_field_named(app: FastAPI) 
 def test_learning_sessions_are_recorded_through_the_form_and_listed_publicly(app: FastAPI) -> None:
     admin, public = login(app, "administrator"), TestClient(app)
     entry = admin.post("/api/wijkwijzer/interventions", json=ENTRY).json()
-    session = {"topic": "Testbijeenkomst: huiswerk", "held_on": "2026-10-01", "organisations":
-               "Gemeente Rotterdam\nGemeente Den Haag", "intervention_ids": [str(entry["id"])],
-               "summary": "Testverslag.", "published": "on"}  # fmt: skip
+    session = {
+        "topic": "Testbijeenkomst: huiswerk",
+        "held_on": "2026-10-01",
+        "organisations": "Gemeente Rotterdam\nGemeente Den Haag",
+        "intervention_ids": [str(entry["id"])],
+        "summary": "Testverslag.",
+        "published": "on",
+    }
     assert login(app, "area_editor").post("/wijkwijzer/leernetwerk/nieuw", data=session).status_code == 403
     bad = admin.post("/wijkwijzer/leernetwerk/nieuw", data={**session, "held_on": "1 oktober", "topic": ""})
     assert bad.status_code == 422 and _fields_marked(bad.text) == {"held_on", "topic"}

@@ -12,16 +12,26 @@ from programmes_helpers import DEN_HAAG_ZUIDWEST, ROTTERDAM_ZUID, login
 
 from wijkzicht.programmes import audit
 
-ENTRY = {"title": "Voorbeeld: huiswerkclub", "summary": "Hulp bij huiswerk voor scholieren.",
-         "domains": ["education"], "evidence": "plausible", "example": True, "published": True}  # fmt: skip
+ENTRY = {
+    "title": "Voorbeeld: huiswerkclub",
+    "summary": "Hulp bij huiswerk voor scholieren.",
+    "domains": ["education"],
+    "evidence": "plausible",
+    "example": True,
+    "published": True,
+}
 
 
 @pytest.fixture
 def worst_area(con: duckdb.DuckDBPyConnection, app: FastAPI) -> tuple[str, list[str]]:
     """A Rotterdam wijk with worst domains on its profile, and those domains (read from the profile)."""
-    codes = [row[0] for row in con.execute(
-        "SELECT area_code FROM area_index WHERE level = 'wijk' AND area_code LIKE 'WK0599%' AND worst_domains > 0 "
-        "ORDER BY worst_domains DESC, area_code LIMIT 5").fetchall()]  # fmt: skip
+    codes = [
+        row[0]
+        for row in con.execute(
+            "SELECT area_code FROM area_index WHERE level = 'wijk' AND area_code LIKE 'WK0599%' AND worst_domains > 0 "
+            "ORDER BY worst_domains DESC, area_code LIMIT 5"
+        ).fetchall()
+    ]
     for code in codes:
         worst = TestClient(app).get(f"/api/areas/{code}/profile").json()["scores"]["worst_domains"]
         if worst:
@@ -34,10 +44,14 @@ def test_the_profile_shows_published_interventions_for_its_worst_domains(
 ) -> None:
     code, worst = worst_area
     admin = login(app, "administrator")
-    shown = admin.post("/api/wijkwijzer/interventions", json={**ENTRY, "title": "Voorbeeld: zichtbaar",
-                                                               "domains": [worst[0]]})  # fmt: skip
-    hidden = admin.post("/api/wijkwijzer/interventions", json={**ENTRY, "title": "Voorbeeld: concept",
-                                                                "domains": [worst[0]], "published": False})  # fmt: skip
+    shown = admin.post(
+        "/api/wijkwijzer/interventions",
+        json={**ENTRY, "title": "Voorbeeld: zichtbaar", "domains": [worst[0]]},
+    )
+    hidden = admin.post(
+        "/api/wijkwijzer/interventions",
+        json={**ENTRY, "title": "Voorbeeld: concept", "domains": [worst[0]], "published": False},
+    )
     assert shown.status_code == hidden.status_code == 201, shown.text
     profile = TestClient(app).get(f"/gebied/{code}")
     assert profile.status_code == 200
@@ -68,8 +82,11 @@ def test_library_search_export_and_roles_over_http(app: FastAPI) -> None:
     assert (
         exported.status_code == 200 and exported.text.count("Voorbeeld: huiswerkclub") == 1
     )  # draft left out
-    changed = admin.put(f"/api/wijkwijzer/interventions/{made['id']}", params={"version": 1},
-                        json={**ENTRY, "title": "Voorbeeld: huiswerkclub met ouders"})  # fmt: skip
+    changed = admin.put(
+        f"/api/wijkwijzer/interventions/{made['id']}",
+        params={"version": 1},
+        json={**ENTRY, "title": "Voorbeeld: huiswerkclub met ouders"},
+    )
     assert changed.status_code == 200 and changed.json()["version"] == 2
     stale = admin.put(f"/api/wijkwijzer/interventions/{made['id']}", params={"version": 1}, json=ENTRY)
     assert stale.status_code == 409
@@ -109,11 +126,20 @@ def test_bad_input_is_refused_with_the_field_named(app: FastAPI) -> None:
         admin.get("/api/wijkwijzer/interventions", params={"q": "goed genoeg"}).json() == []
     )  # nothing kept
     partner = login(app, "partner")
-    short = partner.post("/api/wijkwijzer/requests",
-                         json={"focus_area_id": ROTTERDAM_ZUID, "domain": "housing", "question": "kort"})  # fmt: skip
+    short = partner.post(
+        "/api/wijkwijzer/requests",
+        json={"focus_area_id": ROTTERDAM_ZUID, "domain": "housing", "question": "kort"},
+    )
     assert short.status_code == 422 and "question" in short.text
-    form = partner.post("/expertpool/vraag", data={"focus_area_id": ROTTERDAM_ZUID, "domain": "housing",
-                        "question": "kort", "csrf_token": partner.headers["X-CSRF-Token"]})  # fmt: skip
+    form = partner.post(
+        "/expertpool/vraag",
+        data={
+            "focus_area_id": ROTTERDAM_ZUID,
+            "domain": "housing",
+            "question": "kort",
+            "csrf_token": partner.headers["X-CSRF-Token"],
+        },
+    )
     assert form.status_code == 422 and 'id="rq-question-error"' in form.text and "kort" in form.text
 
 
@@ -134,8 +160,10 @@ def test_an_expert_request_runs_from_filing_to_closure(app: FastAPI) -> None:
         "/api/wijkwijzer/requests", json={**question, "focus_area_id": DEN_HAAG_ZUIDWEST}
     )
     assert elsewhere.status_code == 403
-    filed = partner.post("/api/wijkwijzer/requests", json={**question, "focus_area_id": ROTTERDAM_ZUID,
-                                                           "area_code": "WK059915"})  # fmt: skip
+    filed = partner.post(
+        "/api/wijkwijzer/requests",
+        json={**question, "focus_area_id": ROTTERDAM_ZUID, "area_code": "WK059915"},
+    )
     assert filed.status_code == 201 and filed.json()["status"] == "open"
     request_id = filed.json()["id"]
     detail = analyst.get(f"/api/wijkwijzer/requests/{request_id}").json()
@@ -166,15 +194,21 @@ def test_an_expert_request_runs_from_filing_to_closure(app: FastAPI) -> None:
     with app.state.programmes.reading() as session:
         log = audit.history(session, "support_request", request_id)
     assert [(e.action, e.username, (e.after or {}).get("status")) for e in log] == [
-        ("create", "partner-zuid", "open"), ("update", "beheer", "assigned"), ("update", "beheer", "answered"),
+        ("create", "partner-zuid", "open"),
+        ("update", "beheer", "assigned"),
+        ("update", "beheer", "answered"),
         ("update", "partner-zuid", "closed"),
-    ]  # fmt: skip
+    ]
 
 
 def test_a_help_desk_answer_becomes_a_public_faq_entry(app: FastAPI) -> None:
     admin, partner, public = login(app, "administrator"), login(app, "partner"), login(app, "public")
-    asked = {"focus_area_id": ROTTERDAM_ZUID, "category": "funding", "domain": "housing",
-             "question": "Mag het Volkshuisvestingsfonds voor portiekrenovatie?"}  # fmt: skip
+    asked = {
+        "focus_area_id": ROTTERDAM_ZUID,
+        "category": "funding",
+        "domain": "housing",
+        "question": "Mag het Volkshuisvestingsfonds voor portiekrenovatie?",
+    }
     assert public.post("/api/wijkwijzer/questions", json=asked).status_code == 403
     assert partner.post("/api/wijkwijzer/questions", json={**asked, "category": "weer"}).status_code == 422
     assert (
@@ -205,8 +239,12 @@ def test_a_help_desk_answer_becomes_a_public_faq_entry(app: FastAPI) -> None:
 def test_learning_network_sessions_link_the_entries_they_discussed(app: FastAPI) -> None:
     admin, public = login(app, "administrator"), login(app, "public")
     entry = admin.post("/api/wijkwijzer/interventions", json=ENTRY).json()
-    meeting = {"topic": "Voorbeeld: leersessie huiswerk", "held_on": "2026-10-01",
-               "organisations": ["Gemeente Rotterdam"], "intervention_ids": [entry["id"]]}  # fmt: skip
+    meeting = {
+        "topic": "Voorbeeld: leersessie huiswerk",
+        "held_on": "2026-10-01",
+        "organisations": ["Gemeente Rotterdam"],
+        "intervention_ids": [entry["id"]],
+    }
     assert login(app, "area_editor").post("/api/wijkwijzer/sessions", json=meeting).status_code == 403
     assert admin.post("/api/wijkwijzer/sessions", json={**meeting, "held_on": "1 oktober"}).status_code == 422
     assert (

@@ -193,8 +193,16 @@ def perception_command(
         domains = load_catalogue().domains
         for theme in document["themes"]:
             verdict = "[bold red]beleving en feiten wijzen een andere kant op[/]" if theme["diverges"] else ""
-            table = Table("kant", "indicator", "periode", "waarde", "gemeente", "NL", "t.o.v. NL",
-                          title=f"{domains[theme['domain']][lang.value]} {verdict}")  # fmt: skip
+            table = Table(
+                "kant",
+                "indicator",
+                "periode",
+                "waarde",
+                "gemeente",
+                "NL",
+                "t.o.v. NL",
+                title=f"{domains[theme['domain']][lang.value]} {verdict}",
+            )
             for side, label in (("perceived", "beleving"), ("registered", "feiten")):
                 for f in theme[side]:
                     value = (

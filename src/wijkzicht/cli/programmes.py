@@ -95,16 +95,23 @@ def users_add(
 ) -> None:
     """Add an account; the first administrator is made this way. The password is asked, never an argument."""
     with user_errors():
-        password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt(
-            "Wachtwoord", hide_input=True, confirmation_prompt=True
-        )  # fmt: skip
+        password = (
+            sys.stdin.readline().rstrip("\n")
+            if password_stdin
+            else typer.prompt("Wachtwoord", hide_input=True, confirmation_prompt=True)
+        )
         store = _open(database.database_url(programmes_db, db))
         with store.writing(accounts.COMMAND_LINE) as session:
             area_id = _focus_area_id(session, focus_area) if focus_area else None
             user = accounts.add_user(
-                session, accounts.COMMAND_LINE, username=username, display_name=name, role=role,
-                password=password, focus_area_id=area_id,
-            )  # fmt: skip
+                session,
+                accounts.COMMAND_LINE,
+                username=username,
+                display_name=name,
+                role=role,
+                password=password,
+                focus_area_id=area_id,
+            )
             console.print(f"gebruiker [bold]{user.username}[/] ({user.role}) toegevoegd")
         store.close()
 
@@ -117,8 +124,13 @@ def users_list(db: DbOption = None, programmes_db: ProgrammesDbOption = None) ->
         table = Table("gebruiker", "naam", "rol", "focusgebied", "actief")
         with store.reading() as session:
             for user in session.scalars(select(User).order_by(User.username)):
-                table.add_row(user.username, user.display_name, user.role, str(user.focus_area_id or ""),
-                              "ja" if user.active else "nee")  # fmt: skip
+                table.add_row(
+                    user.username,
+                    user.display_name,
+                    user.role,
+                    str(user.focus_area_id or ""),
+                    "ja" if user.active else "nee",
+                )
         store.close()
         console.print(table)
 

@@ -10,13 +10,25 @@ NATIONAL_CODE = "NL00"
 # The health monitor publishes one decimal; a smaller difference is not a difference anyone published.
 DECIMALS = 1
 WORDS = {
-    "nl": {"higher": "hoger dan", "lower": "lager dan", "equal": "gelijk aan",
-           "national": "het landelijk gemiddelde", "gemeente": "het gemiddelde van de gemeente",
-           "better": "gunstiger", "worse": "ongunstiger"},
-    "en": {"higher": "higher than", "lower": "lower than", "equal": "equal to",
-           "national": "the national average", "gemeente": "the average of the gemeente",
-           "better": "more favourable", "worse": "less favourable"},
-}  # fmt: skip
+    "nl": {
+        "higher": "hoger dan",
+        "lower": "lager dan",
+        "equal": "gelijk aan",
+        "national": "het landelijk gemiddelde",
+        "gemeente": "het gemiddelde van de gemeente",
+        "better": "gunstiger",
+        "worse": "ongunstiger",
+    },
+    "en": {
+        "higher": "higher than",
+        "lower": "lower than",
+        "equal": "equal to",
+        "national": "the national average",
+        "gemeente": "the average of the gemeente",
+        "better": "more favourable",
+        "worse": "less favourable",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -106,9 +118,19 @@ def compare(
              AND n.subgroup = o.subgroup AND n.boundary_year = o.boundary_year AND n.period = o.period
         ORDER BY o.boundary_year, o.period, i.domain, o.indicator, o.subgroup
         """,
-        [code, period, period, subgroup, subgroup, boundary_year, boundary_year, indicator, indicator,
-         gemeente_of(code)],
-    ).fetchall()  # fmt: skip
+        [
+            code,
+            period,
+            period,
+            subgroup,
+            subgroup,
+            boundary_year,
+            boundary_year,
+            indicator,
+            indicator,
+            gemeente_of(code),
+        ],
+    ).fetchall()
     return [_comparison(row, language) for row in rows]
 
 

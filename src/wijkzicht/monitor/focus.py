@@ -90,8 +90,11 @@ def load_focus_areas(path: Path | None = None) -> list[FocusArea]:
 
 def _parse_focus_area(entry: dict[str, Any]) -> FocusArea:
     name = entry.get("name") or f"entry {entry!r}"
-    missing = [key for key in ("number", "name", "gemeente_code", "wijken", "reasoning", "certainty")
-               if not entry.get(key)]  # fmt: skip
+    missing = [
+        key
+        for key in ("number", "name", "gemeente_code", "wijken", "reasoning", "certainty")
+        if not entry.get(key)
+    ]
     if missing:
         raise WijkzichtError(f"focus area {name}: missing {', '.join(missing)}")
     if entry["certainty"] not in CERTAINTIES:
@@ -224,9 +227,15 @@ def aggregate(
                  = (c.indicator, c.subgroup, c.boundary_year, c.period)
         ORDER BY c.boundary_year, c.period, i.domain, c.indicator, c.subgroup
         """,
-        {"period": period, "subgroup": subgroup, "indicator": indicator, "gemeente": gemeente,
-         "matrix_year": MATRIX_YEAR, "variant": MATRIX_VARIANT},
-    ).fetchall()  # fmt: skip
+        {
+            "period": period,
+            "subgroup": subgroup,
+            "indicator": indicator,
+            "gemeente": gemeente,
+            "matrix_year": MATRIX_YEAR,
+            "variant": MATRIX_VARIANT,
+        },
+    ).fetchall()
     return [_figure(row, len(members), language) for row in rows]
 
 
@@ -254,10 +263,23 @@ def _figure(row: tuple, members: int, language: str) -> AggregateFigure:
     counts["absent"] = members - used - len(left_out or [])  # members without a row in this boundary year
     is_count = aggregation == "sum"  # a count is never "higher than the national average"
     return AggregateFigure(
-        indicator, name, unit, aggregation, subgroup, boundary_year, period, value, members, used,
+        indicator,
+        name,
+        unit,
+        aggregation,
+        subgroup,
+        boundary_year,
+        period,
+        value,
+        members,
+        used,
         left_out={status: count for status, count in counts.items() if count},
         gemeente_value=gemeente_value,
         national_value=national_value,
-        versus_gemeente=None if is_count else describe(value, gemeente_value, "gemeente", direction, language),
-        versus_national=None if is_count else describe(value, national_value, "national", direction, language),
-    )  # fmt: skip
+        versus_gemeente=None
+        if is_count
+        else describe(value, gemeente_value, "gemeente", direction, language),
+        versus_national=None
+        if is_count
+        else describe(value, national_value, "national", direction, language),
+    )

@@ -29,8 +29,10 @@ from wijkzicht.monitor.trends import MATRIX_VARIANT
 LANGUAGES = ("nl", "en")
 EXPLANATION_PARTS = ("shows", "does_not_show", "use", "safeguards")
 REASONS = ("not_loaded", "no_figure", "not_at_level", "not_shown", "population_unknown")
-LEVEL_NAMES = {"nl": {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt"},
-               "en": {"gemeente": "municipality", "wijk": "district", "buurt": "neighbourhood"}}  # fmt: skip
+LEVEL_NAMES = {
+    "nl": {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt"},
+    "en": {"gemeente": "municipality", "wijk": "district", "buurt": "neighbourhood"},
+}
 
 Texts = dict[str, str]  # language -> text
 
@@ -149,9 +151,12 @@ def _theme(entry: Any, catalogue: Catalogue) -> Theme:
             f"ondermijning framework, theme {theme_id!r}: neither indicators nor planned ones"
         )
     return Theme(
-        theme_id, _texts(entry, "name", f"theme {theme_id!r}"), _texts(entry, "description", f"theme {theme_id!r}"),
-        indicators, planned,
-    )  # fmt: skip
+        theme_id,
+        _texts(entry, "name", f"theme {theme_id!r}"),
+        _texts(entry, "description", f"theme {theme_id!r}"),
+        indicators,
+        planned,
+    )
 
 
 def parse_framework(document: Any, catalogue: Catalogue) -> Framework:
@@ -278,10 +283,17 @@ def area_view(
     boundary_year = max(area.boundary_years)
     hidden = _not_shown_reason(con, framework, area.code, boundary_year, language)
     view = AreaView(
-        area.code, area.name, area.level, boundary_year, area.gemeente_code, area.gemeente_name,
-        shown=hidden is None, not_shown_reason=hidden, min_population=framework.min_population,
+        area.code,
+        area.name,
+        area.level,
+        boundary_year,
+        area.gemeente_code,
+        area.gemeente_name,
+        shown=hidden is None,
+        not_shown_reason=hidden,
+        min_population=framework.min_population,
         explanation=framework.explained(language),
-    )  # fmt: skip
+    )
     if hidden is not None:
         return view  # no figure at all: a small area must not be recognisable from its figures
     positions = _indicator_positions(con, framework, area.code, area.level, boundary_year, language)
@@ -337,9 +349,15 @@ def _indicator_positions(
             ORDER BY s.status = 'ranked' DESC, s.period DESC, s.boundary_year DESC,
                      list_position($subgroups, s.subgroup) NULLS LAST) = 1
         """,
-        {"code": code, "level": level, "ids": ids, "year": boundary_year, "variant": MATRIX_VARIANT,
-         "subgroups": list(SUBGROUP_PREFERENCE)},
-    ).fetchall()  # fmt: skip
+        {
+            "code": code,
+            "level": level,
+            "ids": ids,
+            "year": boundary_year,
+            "variant": MATRIX_VARIANT,
+            "subgroups": list(SUBGROUP_PREFERENCE),
+        },
+    ).fetchall()
     found = {row[0]: row[1:] for row in rows}
     coverage = _loaded_boundary_years(con, ids, level)
     positions = {}
@@ -347,15 +365,25 @@ def _indicator_positions(
         for item in theme.indicators:
             known = catalogue.indicators[item.id]
             position = partial(
-                IndicatorPosition, id=item.id, name=known.name(language), unit=known.unit,
-                direction=item.direction, reasoning=item.reasoning[language], source=item.source,
-            )  # fmt: skip
+                IndicatorPosition,
+                id=item.id,
+                name=known.name(language),
+                unit=known.unit,
+                direction=item.direction,
+                reasoning=item.reasoning[language],
+                source=item.source,
+            )
             if item.id in found:
                 status, value, percentile, period, year, subgroup, reason = found[item.id]
                 positions[item.id] = position(
-                    status=status, value=value, percentile=percentile, period=period,
-                    boundary_year=year, subgroup=subgroup, reason=reason,
-                )  # fmt: skip
+                    status=status,
+                    value=value,
+                    percentile=percentile,
+                    period=period,
+                    boundary_year=year,
+                    subgroup=subgroup,
+                    reason=reason,
+                )
             else:
                 reason = _unavailable_reason(framework, item, coverage, level, language)
                 positions[item.id] = position(status="unavailable", reason=reason)

@@ -19,11 +19,21 @@ MATRIX_YEAR = 2024  # the VNG matrices carry every earlier boundary year to 2024
 MATRIX_VARIANT = "adres"  # addresses with a residential function: the weight for people and households
 SAME_CODE = "zelfde code, ongewijzigde grenzen"
 WORDS = {
-    "nl": {"better": "verbeterd", "worse": "verslechterd", "equal": "gelijk", "up": "gestegen",
-           "down": "gedaald"},
-    "en": {"better": "improved", "worse": "worsened", "equal": "unchanged", "up": "increased",
-           "down": "decreased"},
-}  # fmt: skip
+    "nl": {
+        "better": "verbeterd",
+        "worse": "verslechterd",
+        "equal": "gelijk",
+        "up": "gestegen",
+        "down": "gedaald",
+    },
+    "en": {
+        "better": "improved",
+        "worse": "worsened",
+        "equal": "unchanged",
+        "up": "increased",
+        "down": "decreased",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -113,9 +123,14 @@ def harmonise_counts(
         UNION ALL
         SELECT 'carried', NULL, count(DISTINCT area_code) FROM carried
         """,
-        {"indicator": indicator, "level": level, "from_year": from_year, "to_year": to_year,
-         "variant": MATRIX_VARIANT},
-    ).fetchall()  # fmt: skip
+        {
+            "indicator": indicator,
+            "level": level,
+            "from_year": from_year,
+            "to_year": to_year,
+            "variant": MATRIX_VARIANT,
+        },
+    ).fetchall()
     return Harmonised(
         indicator,
         level,
@@ -249,9 +264,16 @@ def _collect_points(
         LATERAL (SELECT EXISTS (SELECT 1 FROM touched c WHERE c.from_year = t.boundary_year
                                 AND c.to_year = t.target_year) AS changed)
         """,
-        {"code": code, "indicator": indicator, "subgroup": subgroup, "level": level,
-         "variant": MATRIX_VARIANT, "same_code": SAME_CODE, "matrix_year": MATRIX_YEAR},
-    )  # fmt: skip
+        {
+            "code": code,
+            "indicator": indicator,
+            "subgroup": subgroup,
+            "level": level,
+            "variant": MATRIX_VARIANT,
+            "same_code": SAME_CODE,
+            "matrix_year": MATRIX_YEAR,
+        },
+    )
     _redistribute_changed_counts(con, code, level)
 
 

@@ -94,9 +94,14 @@ def baseline_for(
     _, _, points = series(con, indicator, area_code, subgroup)
     measured = {period: value for period, value in points if value is not None}
     if not measured:
-        available = [row[0] for row in con.execute(
-            "SELECT DISTINCT subgroup FROM observations WHERE indicator = ? AND area_code = ? AND value IS NOT NULL "
-            "ORDER BY 1", [indicator, area_code]).fetchall()]  # fmt: skip
+        available = [
+            row[0]
+            for row in con.execute(
+                "SELECT DISTINCT subgroup FROM observations WHERE indicator = ? AND area_code = ? AND value IS NOT NULL "
+                "ORDER BY 1",
+                [indicator, area_code],
+            ).fetchall()
+        ]
         hint = f" (it has subgroups: {', '.join(available)})" if available else ""
         raise WijkzichtError(
             f"indicator, subgroup: the monitor has no figure of {indicator} ({subgroup}) for {area_code}{hint}"
@@ -127,17 +132,36 @@ def goal_progress(con: duckdb.DuckDBPyConnection, goal: Goal) -> GoalProgress:
             per_year = change / (latest_period - goal.baseline_period)
             projected = latest_value + per_year * max(years_left, 0)
     return GoalProgress(
-        goal_id=goal.id, indicator=goal.indicator, name=name, unit=unit, area_code=goal.area_code,
-        subgroup=goal.subgroup, points=points, baseline_period=goal.baseline_period,
-        baseline_value=baseline_value, stored_baseline_value=goal.baseline_value, latest_period=latest_period,
-        latest_value=latest_value, change=change, per_year=per_year, target_value=goal.target_value,
-        target_year=goal.target_year, distance_to_target=distance, years_left=years_left,
+        goal_id=goal.id,
+        indicator=goal.indicator,
+        name=name,
+        unit=unit,
+        area_code=goal.area_code,
+        subgroup=goal.subgroup,
+        points=points,
+        baseline_period=goal.baseline_period,
+        baseline_value=baseline_value,
+        stored_baseline_value=goal.baseline_value,
+        latest_period=latest_period,
+        latest_value=latest_value,
+        change=change,
+        per_year=per_year,
+        target_value=goal.target_value,
+        target_year=goal.target_year,
+        distance_to_target=distance,
+        years_left=years_left,
         projected_value=projected,
-        status=judge(goal.baseline_value, latest_value, projected, goal.target_value, latest_period,
-                     goal.baseline_period),
+        status=judge(
+            goal.baseline_value,
+            latest_value,
+            projected,
+            goal.target_value,
+            latest_period,
+            goal.baseline_period,
+        ),
         reference=goal.reference,
         reference_value=reference_value(con, goal, latest_period) if goal.reference else None,
-    )  # fmt: skip
+    )
 
 
 def judge(

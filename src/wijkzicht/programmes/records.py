@@ -194,9 +194,12 @@ def comment(session: Session, actor: Actor, data: schemas.CommentIn) -> Comment:
     area = focus_area_of(subject)
     authorise(actor, "comment", area)
     record = Comment(
-        focus_area_id=area, object_type=data.object_type, object_id=data.object_id, author_id=actor.user_id,
+        focus_area_id=area,
+        object_type=data.object_type,
+        object_id=data.object_id,
+        author_id=actor.user_id,
         text=data.text,
-    )  # fmt: skip
+    )
     session.add(record)
     session.flush()
     return record

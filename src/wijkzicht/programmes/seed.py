@@ -49,10 +49,14 @@ def seed(session: Session, warehouse: duckdb.DuckDBPyConnection) -> SeedReport:
         if record is None:
             session.add(
                 FocusArea(
-                    id=area.number, name=area.name, gemeente_code=area.gemeente_code,
-                    gemeente_name=names[area.gemeente_code], wijken=list(area.wijken), certainty=area.certainty,
+                    id=area.number,
+                    name=area.name,
+                    gemeente_code=area.gemeente_code,
+                    gemeente_name=names[area.gemeente_code],
+                    wijken=list(area.wijken),
+                    certainty=area.certainty,
                 )
-            )  # fmt: skip
+            )
             added += 1
         elif (record.name, record.wijken, record.certainty) != (area.name, list(area.wijken), area.certainty):
             record.name, record.wijken, record.certainty = area.name, list(area.wijken), area.certainty

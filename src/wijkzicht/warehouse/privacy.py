@@ -20,25 +20,62 @@ from wijkzicht.errors import SourceError
 IDENTIFYING_COLUMNS: dict[str, str] = {
     **dict.fromkeys(("bsn", "burgerservicenummer", "sofinummer", "anummer"), "a citizen service number"),
     **dict.fromkeys(
-        ("naam", "voornaam", "voornamen", "achternaam", "geslachtsnaam", "tussenvoegsel", "voorletters",
-         "persoonsnaam", "firstname", "lastname", "surname", "fullname"),
+        (
+            "naam",
+            "voornaam",
+            "voornamen",
+            "achternaam",
+            "geslachtsnaam",
+            "tussenvoegsel",
+            "voorletters",
+            "persoonsnaam",
+            "firstname",
+            "lastname",
+            "surname",
+            "fullname",
+        ),
         "the name of a person",
     ),
     **dict.fromkeys(("geboortedatum", "dateofbirth", "birthdate"), "a date of birth"),
     **dict.fromkeys(
-        ("adres", "address", "straat", "straatnaam", "street", "huisnummer", "huisnr", "huisletter",
-         "huisnummertoevoeging", "housenumber", "postcodehuisnummer", "nummeraanduiding",
-         "nummeraanduidingid", "verblijfsobjectid", "adresseerbaarobjectid"),
+        (
+            "adres",
+            "address",
+            "straat",
+            "straatnaam",
+            "street",
+            "huisnummer",
+            "huisnr",
+            "huisletter",
+            "huisnummertoevoeging",
+            "housenumber",
+            "postcodehuisnummer",
+            "nummeraanduiding",
+            "nummeraanduidingid",
+            "verblijfsobjectid",
+            "adresseerbaarobjectid",
+        ),
         "an address",
     ),
     **dict.fromkeys(
-        ("kvknummer", "kvk", "kamervankoophandelnummer", "vestigingsnummer", "rsin", "bedrijfsnaam",
-         "handelsnaam", "ondernemingsnaam", "companyname"),
+        (
+            "kvknummer",
+            "kvk",
+            "kamervankoophandelnummer",
+            "vestigingsnummer",
+            "rsin",
+            "bedrijfsnaam",
+            "handelsnaam",
+            "ondernemingsnaam",
+            "companyname",
+        ),
         "a company",
     ),
-    **dict.fromkeys(("iban", "rekeningnummer", "email", "emailadres", "telefoonnummer", "kenteken"),
-                    "a person's contact or account details"),
-}  # fmt: skip
+    **dict.fromkeys(
+        ("iban", "rekeningnummer", "email", "emailadres", "telefoonnummer", "kenteken"),
+        "a person's contact or account details",
+    ),
+}
 
 
 def normalised(column: str) -> str:

@@ -70,10 +70,17 @@ def measures_of_similar_areas(
         domain = themes.get(measure.theme)
         if domain in found and records.is_visible(actor, measure):
             area = measure.programme.focus_area
-            found[domain].append(MeasureElsewhere(
-                measure.id, measure.title, measure.theme, measure.status, area.id, area.name,
-                tuple(holding[area.id]),
-            ))  # fmt: skip
+            found[domain].append(
+                MeasureElsewhere(
+                    measure.id,
+                    measure.title,
+                    measure.theme,
+                    measure.status,
+                    area.id,
+                    area.name,
+                    tuple(holding[area.id]),
+                )
+            )
     not_carried = [code for code in codes if via[code] not in shares]
     return MeasuresElsewhere(profile.similar_boundary_year, found, sorted(holding), not_carried)
 
@@ -96,9 +103,14 @@ def carried_to_focus_boundaries(
         JOIN areas a ON a.code = w.code AND a.boundary_year = $target AND a.level = $level
         WHERE w.code NOT IN (SELECT old_code FROM moves) AND w.code NOT IN (SELECT new_code FROM moves)
         """,
-        {"codes": codes, "level": level, "variant": MATRIX_VARIANT, "year": boundary_year,
-         "target": MATRIX_YEAR},
-    ).fetchall()  # fmt: skip
+        {
+            "codes": codes,
+            "level": level,
+            "variant": MATRIX_VARIANT,
+            "year": boundary_year,
+            "target": MATRIX_YEAR,
+        },
+    ).fetchall()
     carried: dict[str, dict[str, float]] = {}
     for code, new_code, weight in rows:
         carried.setdefault(code, {})[new_code] = float(weight)

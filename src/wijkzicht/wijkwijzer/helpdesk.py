@@ -109,9 +109,17 @@ def publish(session: Session, actor: Actor, question_id: int, data: PublishIn) -
         raise WijkzichtError("status: only an answered question can be published")
     if question.faq_id is not None:
         raise WijkzichtError(f"faq_id: already published as library entry {question.faq_id}")
-    entry = library.create(session, actor, library.InterventionIn(
-        kind="faq", title=data.title, summary=data.summary, domains=[question.domain], published=True,
-    ))  # fmt: skip
+    entry = library.create(
+        session,
+        actor,
+        library.InterventionIn(
+            kind="faq",
+            title=data.title,
+            summary=data.summary,
+            domains=[question.domain],
+            published=True,
+        ),
+    )
     question.faq_id = entry.id
     session.flush()
     return question

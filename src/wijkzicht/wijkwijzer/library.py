@@ -27,9 +27,21 @@ from wijkzicht.wijkwijzer.models import COST_LEVELS, EVIDENCE_LEVELS, Interventi
 Text200 = Annotated[str, Field(max_length=200)]
 FIELDS = (
     "kind",
-    "title", "summary", "domains", "action_line", "target_group", "evidence", "evidence_source", "cost",
-    "contact", "links", "area_codes", "measure_ids", "example", "published",
-)  # fmt: skip
+    "title",
+    "summary",
+    "domains",
+    "action_line",
+    "target_group",
+    "evidence",
+    "evidence_source",
+    "cost",
+    "contact",
+    "links",
+    "area_codes",
+    "measure_ids",
+    "example",
+    "published",
+)
 LIST_FIELDS = ("domains", "links", "area_codes", "measure_ids")  # in CSV: separated by "|"
 MAX_IMPORT = 2000
 
@@ -47,8 +59,9 @@ class InterventionIn(BaseModel):
     cost: str = "unknown"
     contact: Text200 = ""
     links: Annotated[list[HttpUrl], Field(max_length=20)] = []
-    area_codes: Annotated[list[Annotated[str, Field(pattern=r"^(NL00|GM\d{4}|WK\d{6}|BU\d{8})$")]],
-                          Field(max_length=200)] = []  # fmt: skip
+    area_codes: Annotated[
+        list[Annotated[str, Field(pattern=r"^(NL00|GM\d{4}|WK\d{6}|BU\d{8})$")]], Field(max_length=200)
+    ] = []
     measure_ids: Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Field(max_length=200)] = []
     example: bool = False
     published: bool = False
@@ -160,8 +173,11 @@ def find(
 
 
 def as_record(intervention: Intervention) -> dict[str, object]:
-    return {"id": intervention.id, **{key: getattr(intervention, key) for key in FIELDS},
-            "version": intervention.version}  # fmt: skip
+    return {
+        "id": intervention.id,
+        **{key: getattr(intervention, key) for key in FIELDS},
+        "version": intervention.version,
+    }
 
 
 def export_json(interventions: list[Intervention]) -> str:

@@ -107,9 +107,12 @@ def _count_column(staging: Staging, path: Path, raw: str) -> str:
 
 
 def _known_crime_types(staging: Staging, path: Path, table_id: str) -> set[str]:
-    known = {row[0] for row in staging.con.execute(
-        "SELECT code FROM crime_types WHERE table_id = ?", [table_id]
-    ).fetchall()}  # fmt: skip
+    known = {
+        row[0]
+        for row in staging.con.execute(
+            "SELECT code FROM crime_types WHERE table_id = ?", [table_id]
+        ).fetchall()
+    }
     if not known:
         raise SourceError(
             path,

@@ -24,9 +24,20 @@ from wijkzicht.monitor.rankings import Ranking
 EXPORT_MAX_ROWS = 500_000
 GEOJSON_MAX_ROWS = 50_000
 RANKING_COLUMNS = (
-    "rank", "code", "name", "gemeente_name", "level", "boundary_year", "period", "subgroup", "score", "percentile",
-    "worst_domains", "domains_scored", "coverage",
-)  # fmt: skip
+    "rank",
+    "code",
+    "name",
+    "gemeente_name",
+    "level",
+    "boundary_year",
+    "period",
+    "subgroup",
+    "score",
+    "percentile",
+    "worst_domains",
+    "domains_scored",
+    "coverage",
+)
 
 
 def values_response(con: duckdb.DuckDBPyConnection, selection: ValueFilter, format: str) -> Response:

@@ -143,8 +143,12 @@ def api_login(request: Request, credentials: Login, store: Store) -> dict[str, o
     if actor is None:
         raise HTTPException(401, "wrong username or password")
     start_session(request, actor)
-    return {"username": actor.username, "role": actor.role, "focus_area_id": actor.focus_area_id,
-            "csrf_token": csrf_token(request)}  # fmt: skip
+    return {
+        "username": actor.username,
+        "role": actor.role,
+        "focus_area_id": actor.focus_area_id,
+        "csrf_token": csrf_token(request),
+    }
 
 
 @router.delete(f"{API}/session", tags=TAGS, summary="Log out", dependencies=[CSRF])
@@ -300,11 +304,23 @@ def _register_api(kind: Kind) -> None:
         name=f"change_{kind.name}",
     )
     if kind.deletable:
-        router.add_api_route(f"{path}/{{record_id}}", delete_record, methods=["DELETE"], tags=TAGS,
-                             summary=f"Delete a {label} (send the version you saw)", dependencies=[CSRF],
-                             name=f"delete_{kind.name}")  # fmt: skip
-    router.add_api_route(f"{path}/{{record_id}}/history", record_history, methods=["GET"], tags=TAGS,
-                         summary=f"The audit log of one {label}", name=f"history_{kind.name}")  # fmt: skip
+        router.add_api_route(
+            f"{path}/{{record_id}}",
+            delete_record,
+            methods=["DELETE"],
+            tags=TAGS,
+            summary=f"Delete a {label} (send the version you saw)",
+            dependencies=[CSRF],
+            name=f"delete_{kind.name}",
+        )
+    router.add_api_route(
+        f"{path}/{{record_id}}/history",
+        record_history,
+        methods=["GET"],
+        tags=TAGS,
+        summary=f"The audit log of one {label}",
+        name=f"history_{kind.name}",
+    )
 
 
 for _kind in KINDS.values():
@@ -316,9 +332,15 @@ for _kind in KINDS.values():
 
 def _page(request: Request, template: str, lang: str, actor: Actor, status_code: int = 200, **context: Any):
     return page(
-        request, template, lang, status_code=status_code, actor=actor, csrf=csrf_token(request),
-        allowed=lambda action, area=None: allowed(actor, action, area), **context,
-    )  # fmt: skip
+        request,
+        template,
+        lang,
+        status_code=status_code,
+        actor=actor,
+        csrf=csrf_token(request),
+        allowed=lambda action, area=None: allowed(actor, action, area),
+        **context,
+    )
 
 
 @router.get(PAGES, response_class=HTMLResponse, include_in_schema=False)
@@ -340,20 +362,35 @@ def area_page(
     with store.reading() as session:
         area_report = report.area_report(session, actor, con, focus_area_id)
         area = area_report.focus_area
-        names = dict(con.execute("SELECT code, name FROM area_years WHERE code IN (SELECT unnest(?))",
-                                 [area.wijken]).fetchall())  # fmt: skip
+        names = dict(
+            con.execute(
+                "SELECT code, name FROM area_years WHERE code IN (SELECT unnest(?))", [area.wijken]
+            ).fetchall()
+        )
         comments = []
         if allowed(actor, "read", area.id):
-            comments = list(session.scalars(select(Comment).where(Comment.focus_area_id == area.id)
-                                            .order_by(Comment.id)))  # fmt: skip
-        return _page(request, "programmes/area.html", lang, actor, r=area_report, area=area, wijk_names=names,
-                     comments=comments)  # fmt: skip
+            comments = list(
+                session.scalars(select(Comment).where(Comment.focus_area_id == area.id).order_by(Comment.id))
+            )
+        return _page(
+            request,
+            "programmes/area.html",
+            lang,
+            actor,
+            r=area_report,
+            area=area,
+            wijk_names=names,
+            comments=comments,
+        )
 
 
 def _report_response(html: str, fmt: str, filename: str) -> Response:
     if fmt == "pdf":
-        return Response(report.render_pdf(html), media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'})  # fmt: skip
+        return Response(
+            report.render_pdf(html),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'},
+        )
     return HTMLResponse(html)
 
 
@@ -387,16 +424,31 @@ def area_report_page(
 PARENT_FIELDS = ("focus_area_id", "alliance_id", "programme_id", "measure_id", "goal_id")
 ORGANISATION_FIELDS = ("owner_id", "organisation_id")
 LONG_TEXT = ("description", "narrative", "conditions", "evaluation", "resolution", "partners", "text")
-VOCABULARY_FIELDS = {"kind": "organisation_kinds", "theme": "themes", "funding_source": "funding_sources",
-                     "ministry": "ministries"}  # fmt: skip
-CHOICE_LABELS = {"status": "prog.status.", "category": "prog.category.", "escalation": "prog.escalation.",
-                 "reference": "prog.reference.", "role": "prog.role.", "object_type": "prog.kind."}  # fmt: skip
+VOCABULARY_FIELDS = {
+    "kind": "organisation_kinds",
+    "theme": "themes",
+    "funding_source": "funding_sources",
+    "ministry": "ministries",
+}
+CHOICE_LABELS = {
+    "status": "prog.status.",
+    "category": "prog.category.",
+    "escalation": "prog.escalation.",
+    "reference": "prog.reference.",
+    "role": "prog.role.",
+    "object_type": "prog.kind.",
+}
 
 
 def _form_fields(
-    schema: type[BaseModel], values: dict[str, Any], errors: dict[str, str], session: Any, con: Any, t: Any,
+    schema: type[BaseModel],
+    values: dict[str, Any],
+    errors: dict[str, str],
+    session: Any,
+    con: Any,
+    t: Any,
     parents_hidden: bool = True,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     """What the form shows for each field of a schema: widget, label, options, limits, error."""
     organisations = None
     fields = []
@@ -406,9 +458,15 @@ def _form_fields(
         literal = next((arg for arg in choices if typing.get_origin(arg) is typing.Literal), None)
         if typing.get_origin(annotation) is typing.Literal:
             literal = annotation
-        field: dict[str, Any] = {"name": name, "label": t(f"prog.field.{name}"), "required": info.is_required(),
-                                 "value": values.get(name, "" if info.default is None else info.default),
-                                 "error": errors.get(name), "widget": "text", "options": []}  # fmt: skip
+        field: dict[str, Any] = {
+            "name": name,
+            "label": t(f"prog.field.{name}"),
+            "required": info.is_required(),
+            "value": values.get(name, "" if info.default is None else info.default),
+            "error": errors.get(name),
+            "widget": "text",
+            "options": [],
+        }
         if field["value"] is None or str(field["value"]) == "PydanticUndefined":
             field["value"] = ""
         maximum = next(
@@ -501,14 +559,36 @@ def _field_errors(error: ValidationError) -> tuple[dict[str, str], list[str]]:
     return per_field, general
 
 
-def _form_page(request: Request, lang: str, actor: Actor, kind: Kind, values: dict[str, Any], *,
-               record_id: int | None = None, version: int | None = None, errors: dict[str, str] | None = None,
-               general: list[str] | None = None, status_code: int = 200, store: OperationalDatabase, con: Any):  # fmt: skip
+def _form_page(
+    request: Request,
+    lang: str,
+    actor: Actor,
+    kind: Kind,
+    values: dict[str, Any],
+    *,
+    record_id: int | None = None,
+    version: int | None = None,
+    errors: dict[str, str] | None = None,
+    general: list[str] | None = None,
+    status_code: int = 200,
+    store: OperationalDatabase,
+    con: Any,
+):
     with store.reading() as session:
         fields = _form_fields(kind.schema, values, errors or {}, session, con, Translator(lang))
-    return _page(request, "programmes/form.html", lang, actor, status_code=status_code, kind=kind, fields=fields,
-                 record_id=record_id, version=version, general=general or [],
-                 action=f"{PAGES}/{kind.name}/{record_id}/bewerken" if record_id else f"{PAGES}/nieuw/{kind.name}")  # fmt: skip
+    return _page(
+        request,
+        "programmes/form.html",
+        lang,
+        actor,
+        status_code=status_code,
+        kind=kind,
+        fields=fields,
+        record_id=record_id,
+        version=version,
+        general=general or [],
+        action=f"{PAGES}/{kind.name}/{record_id}/bewerken" if record_id else f"{PAGES}/nieuw/{kind.name}",
+    )
 
 
 def _back_to(record: Base) -> str:
@@ -517,8 +597,9 @@ def _back_to(record: Base) -> str:
 
 
 @router.get(PAGES + "/nieuw/{kind_name}", response_class=HTMLResponse, include_in_schema=False)
-def new_form(request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse,
-             lang: Language = "nl"):  # fmt: skip
+def new_form(
+    request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+):
     kind = records.kind_of(kind_name)
     values = {key: value for key, value in request.query_params.items() if key in kind.schema.model_fields}
     parents = {key: int(value) for key, value in values.items() if key in PARENT_FIELDS and value.isdigit()}
@@ -531,8 +612,9 @@ def new_form(request: Request, kind_name: str, actor: CurrentActor, store: Store
 
 
 @router.post(PAGES + "/nieuw/{kind_name}", include_in_schema=False, dependencies=[CSRF])
-async def new_submit(request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse,
-                     lang: Language = "nl"):  # fmt: skip
+async def new_submit(
+    request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+):
     kind = records.kind_of(kind_name)
     form = await request.form()
     values = _parse_form(kind.schema, form)
@@ -543,21 +625,39 @@ async def new_submit(request: Request, kind_name: str, actor: CurrentActor, stor
             target = _back_to(record)
     except ValidationError as error:
         errors, general = _field_errors(error)
-        return _form_page(request, lang, actor, kind, values, errors=errors, general=general, status_code=422,
-                          store=store, con=con)  # fmt: skip
+        return _form_page(
+            request,
+            lang,
+            actor,
+            kind,
+            values,
+            errors=errors,
+            general=general,
+            status_code=422,
+            store=store,
+            con=con,
+        )
     except (ForbiddenError, ConflictError):
         raise
     except WijkzichtError as error:
-        return _form_page(request, lang, actor, kind, values, general=[str(error)], status_code=400, store=store,
-                          con=con)  # fmt: skip
+        return _form_page(
+            request, lang, actor, kind, values, general=[str(error)], status_code=400, store=store, con=con
+        )
     return RedirectResponse(link(target, lang), status_code=303)
 
 
 @router.get(
     PAGES + "/{kind_name}/{record_id:int}/bewerken", response_class=HTMLResponse, include_in_schema=False
 )
-def edit_form(request: Request, kind_name: str, record_id: RecordId, actor: CurrentActor, store: Store,
-              con: Warehouse, lang: Language = "nl"):  # fmt: skip
+def edit_form(
+    request: Request,
+    kind_name: str,
+    record_id: RecordId,
+    actor: CurrentActor,
+    store: Store,
+    con: Warehouse,
+    lang: Language = "nl",
+):
     kind = records.kind_of(kind_name)
     with store.reading() as session:
         record = records.get_visible(session, actor, kind, record_id)
@@ -572,8 +672,15 @@ def edit_form(request: Request, kind_name: str, record_id: RecordId, actor: Curr
 
 
 @router.post(PAGES + "/{kind_name}/{record_id:int}/bewerken", include_in_schema=False, dependencies=[CSRF])
-async def edit_submit(request: Request, kind_name: str, record_id: RecordId, actor: CurrentActor, store: Store,
-                      con: Warehouse, lang: Language = "nl"):  # fmt: skip
+async def edit_submit(
+    request: Request,
+    kind_name: str,
+    record_id: RecordId,
+    actor: CurrentActor,
+    store: Store,
+    con: Warehouse,
+    lang: Language = "nl",
+):
     kind = records.kind_of(kind_name)
     form = await request.form()
     values = _parse_form(kind.schema, form)
@@ -587,34 +694,77 @@ async def edit_submit(request: Request, kind_name: str, record_id: RecordId, act
             target = _back_to(record)
     except ValidationError as error:
         errors, general = _field_errors(error)
-        return _form_page(request, lang, actor, kind, values, record_id=record_id, version=int(version_text),
-                          errors=errors, general=general, status_code=422, store=store, con=con)  # fmt: skip
+        return _form_page(
+            request,
+            lang,
+            actor,
+            kind,
+            values,
+            record_id=record_id,
+            version=int(version_text),
+            errors=errors,
+            general=general,
+            status_code=422,
+            store=store,
+            con=con,
+        )
     except (ForbiddenError, ConflictError):
         raise
     except WijkzichtError as error:
-        return _form_page(request, lang, actor, kind, values, record_id=record_id, version=int(version_text),
-                          general=[str(error)], status_code=400, store=store, con=con)  # fmt: skip
+        return _form_page(
+            request,
+            lang,
+            actor,
+            kind,
+            values,
+            record_id=record_id,
+            version=int(version_text),
+            general=[str(error)],
+            status_code=400,
+            store=store,
+            con=con,
+        )
     return RedirectResponse(link(target, lang), status_code=303)
 
 
 @router.get(
     PAGES + "/{kind_name}/{record_id:int}/historie", response_class=HTMLResponse, include_in_schema=False
 )
-def history_page(request: Request, kind_name: str, record_id: RecordId, actor: CurrentActor, store: Store,
-                 lang: Language = "nl"):  # fmt: skip
+def history_page(
+    request: Request,
+    kind_name: str,
+    record_id: RecordId,
+    actor: CurrentActor,
+    store: Store,
+    lang: Language = "nl",
+):
     kind = records.kind_of(kind_name)
     with store.reading() as session:
         record = records.get_visible(session, actor, kind, record_id)
         accounts.authorise(actor, "read", records.focus_area_of(record))
         entries = audit.history(session, kind.name, record_id)
         back = _back_to(record)
-    return _page(request, "programmes/history.html", lang, actor, kind=kind, record_id=record_id, entries=entries,
-                 back=back)  # fmt: skip
+    return _page(
+        request,
+        "programmes/history.html",
+        lang,
+        actor,
+        kind=kind,
+        record_id=record_id,
+        entries=entries,
+        back=back,
+    )
 
 
 @router.post(PAGES + "/{kind_name}/{record_id:int}/verwijderen", include_in_schema=False, dependencies=[CSRF])
-async def delete_submit(request: Request, kind_name: str, record_id: RecordId, actor: CurrentActor, store: Store,
-                        lang: Language = "nl"):  # fmt: skip
+async def delete_submit(
+    request: Request,
+    kind_name: str,
+    record_id: RecordId,
+    actor: CurrentActor,
+    store: Store,
+    lang: Language = "nl",
+):
     kind = records.kind_of(kind_name)
     version = (await request.form()).get("version")
     if not isinstance(version, str) or not version.isdigit():
@@ -664,8 +814,17 @@ async def users_submit(
     return RedirectResponse(link(PAGES + "/gebruikers", lang), status_code=303)
 
 
-def _users_page(request: Request, lang: str, actor: Actor, store: OperationalDatabase, con: Any,
-                values: dict[str, Any], errors: dict[str, str], general: list[str], status_code: int = 200):  # fmt: skip
+def _users_page(
+    request: Request,
+    lang: str,
+    actor: Actor,
+    store: OperationalDatabase,
+    con: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    general: list[str],
+    status_code: int = 200,
+):
     accounts.authorise(actor, "manage")
     with store.reading() as session:
         users = list(session.scalars(select(User).order_by(User.username)))
@@ -673,8 +832,17 @@ def _users_page(request: Request, lang: str, actor: Actor, store: OperationalDat
         fields = _form_fields(
             schemas.UserIn, values, errors, session, con, Translator(lang), parents_hidden=False
         )
-    return _page(request, "programmes/users.html", lang, actor, status_code=status_code, users=users,
-                 areas=areas, fields=fields, general=general)  # fmt: skip
+    return _page(
+        request,
+        "programmes/users.html",
+        lang,
+        actor,
+        status_code=status_code,
+        users=users,
+        areas=areas,
+        fields=fields,
+        general=general,
+    )
 
 
 # --- Logging in -----------------------------------------------------------------------------------

@@ -137,8 +137,11 @@ async def send_input(
     """A resident's input: rate limited first, then CSRF, then checked; a refusal keeps what was typed."""
     client = request.client.host if request.client else "unknown"
     if not _limiter(request).allow(client):
-        raise HTTPException(429, "too many messages from your connection: try again in ten minutes",
-                            headers={"Retry-After": "600"})  # fmt: skip
+        raise HTTPException(
+            429,
+            "too many messages from your connection: try again in ten minutes",
+            headers={"Retry-After": "600"},
+        )
     await check_csrf(request)
     fields = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
     profile = cache.profile(code, lang)
@@ -171,16 +174,27 @@ def moderation_page(request: Request, actor: CurrentActor, store: Store, lang: L
     with store.reading() as session:
         queue = resident_input.moderation_queue(session, actor)
         measures = {
-            item.id: [m for p in (session.get(FocusArea, item.focus_area_id).programmes if item.focus_area_id else [])
-                      for m in p.measures]
+            item.id: [
+                m
+                for p in (session.get(FocusArea, item.focus_area_id).programmes if item.focus_area_id else [])
+                for m in p.measures
+            ]
             for item in queue
-        }  # fmt: skip
+        }
         counts = resident_input.counts_per_domain(
             session, None if actor.role == "administrator" else actor.focus_area_id
         )
         contacts = {item.id: resident_input.current_contact(item) for item in queue}
-        return page(request, "bewoners_moderatie.html", lang, queue=queue, measures=measures, counts=counts,
-                    contacts=contacts, csrf=csrf_token(request))  # fmt: skip
+        return page(
+            request,
+            "bewoners_moderatie.html",
+            lang,
+            queue=queue,
+            measures=measures,
+            counts=counts,
+            contacts=contacts,
+            csrf=csrf_token(request),
+        )
 
 
 @router.post("/bewoners/moderatie/{input_id}", dependencies=[CSRF])
@@ -195,8 +209,15 @@ def moderate_input(
     lang: Language = "nl",
 ) -> Response:
     with store.writing(actor) as session:
-        resident_input.moderate(session, actor, input_id, version=version, status=status, answer=answer,
-                                measure_id=int(measure_id) if measure_id.strip() else None)  # fmt: skip
+        resident_input.moderate(
+            session,
+            actor,
+            input_id,
+            version=version,
+            status=status,
+            answer=answer,
+            measure_id=int(measure_id) if measure_id.strip() else None,
+        )
     return RedirectResponse(link("/bewoners/moderatie", lang), status_code=303)
 
 

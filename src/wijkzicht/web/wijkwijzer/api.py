@@ -62,9 +62,13 @@ def _found(store: Any, actor: Actor, q: str, domains: Any, action_line: Any, evi
     f"{API}/interventions", tags=TAGS, summary="Search the library (published entries for the public)"
 )
 def api_interventions(
-    actor: CurrentActor, store: Store, q: Phrase = "", domains: Domains = None, action_line: ActionLine = None,
+    actor: CurrentActor,
+    store: Store,
+    q: Phrase = "",
+    domains: Domains = None,
+    action_line: ActionLine = None,
     evidence: Evidence = None,
-) -> list[dict[str, object]]:  # fmt: skip
+) -> list[dict[str, object]]:
     return [library.as_record(i) for i in _found(store, actor, q, domains, action_line, evidence)]
 
 
@@ -86,9 +90,12 @@ def api_add_intervention(
     f"{API}/interventions/{{intervention_id}}", tags=TAGS, summary="Change an entry", dependencies=[CSRF]
 )
 def api_change_intervention(
-    intervention_id: RecordId, version: Version, data: library.InterventionIn, actor: CurrentActor,
+    intervention_id: RecordId,
+    version: Version,
+    data: library.InterventionIn,
+    actor: CurrentActor,
     store: Store,
-) -> dict[str, object]:  # fmt: skip
+) -> dict[str, object]:
     with store.writing(actor) as session:
         return library.as_record(library.update(session, actor, intervention_id, data, version))
 
@@ -120,13 +127,21 @@ async def api_import(request: Request, actor: CurrentActor, store: Store) -> dic
 
 @router.get("/wijkwijzer/export.{fmt}", include_in_schema=False)
 def export(
-    fmt: str, actor: CurrentActor, store: Store, q: Phrase = "", domains: Domains = None,
-    action_line: ActionLine = None, evidence: Evidence = None,
-) -> Response:  # fmt: skip
+    fmt: str,
+    actor: CurrentActor,
+    store: Store,
+    q: Phrase = "",
+    domains: Domains = None,
+    action_line: ActionLine = None,
+    evidence: Evidence = None,
+) -> Response:
     found = _found(store, actor, q, domains, action_line, evidence)
     if fmt == "csv":
-        return PlainTextResponse(library.export_csv(found), media_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition": 'attachment; filename="wijkwijzer.csv"'})  # fmt: skip
+        return PlainTextResponse(
+            library.export_csv(found),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="wijkwijzer.csv"'},
+        )
     if fmt == "json":
         return Response(library.export_json(found), media_type="application/json")
     raise WijkzichtError(f"format: use csv or json, not {fmt!r}")
@@ -167,10 +182,13 @@ def api_file_request(data: pool.RequestIn, actor: CurrentActor, store: Store) ->
 def api_request(request_id: RecordId, actor: CurrentActor, store: Store) -> dict[str, object]:
     with store.reading() as session:
         found = pool.get_request(session, actor, request_id)
-        return {**_request_record(found), "suggestions": [
-            {"expert": audit.as_document(s.expert), "shared_words": s.shared_words}
-            for s in pool.suggestions(session, actor, found)
-        ]}  # fmt: skip
+        return {
+            **_request_record(found),
+            "suggestions": [
+                {"expert": audit.as_document(s.expert), "shared_words": s.shared_words}
+                for s in pool.suggestions(session, actor, found)
+            ],
+        }
 
 
 @router.post(
@@ -252,7 +270,7 @@ def api_record_session(data: learning.SessionIn, actor: CurrentActor, store: Sto
 )
 def api_measures_elsewhere(
     code: Annotated[str, Path(max_length=12)], actor: CurrentActor, store: Store, cache: Cache, con: Warehouse
-) -> dict[str, object]:  # fmt: skip
+) -> dict[str, object]:
     profile = cache.profile(code, "nl")
     worst = profile.scores.worst_domains if profile.scores else []
     with store.reading() as session:
@@ -267,33 +285,59 @@ def render_wijkwijzer(
     request: Request, template: str, lang: str, actor: Actor, status_code: int = 200, **context: Any
 ):
     return page(
-        request, template, lang, status_code=status_code, actor=actor, csrf=csrf_token(request),
+        request,
+        template,
+        lang,
+        status_code=status_code,
+        actor=actor,
+        csrf=csrf_token(request),
         allowed=lambda action, area=None: allowed(actor, action, area),
         **context,
-    )  # fmt: skip
+    )
 
 
 @router.get("/wijkwijzer", response_class=HTMLResponse, include_in_schema=False)
 def library_page(
-    request: Request, actor: CurrentActor, store: Store, q: Phrase = "", domains: Domains = None,
-    action_line: ActionLine = None, evidence: Evidence = None, lang: Language = "nl",
-):  # fmt: skip
+    request: Request,
+    actor: CurrentActor,
+    store: Store,
+    q: Phrase = "",
+    domains: Domains = None,
+    action_line: ActionLine = None,
+    evidence: Evidence = None,
+    lang: Language = "nl",
+):
     found = _found(store, actor, q, domains, action_line, evidence)
     chosen = {"q": q, "domain": domains or [], "action_line": action_line, "evidence": evidence or []}
-    return render_wijkwijzer(request, "wijkwijzer/library.html", lang, actor, found=found, chosen=chosen,
-                   evidence_levels=EVIDENCE_LEVELS)  # fmt: skip
+    return render_wijkwijzer(
+        request,
+        "wijkwijzer/library.html",
+        lang,
+        actor,
+        found=found,
+        chosen=chosen,
+        evidence_levels=EVIDENCE_LEVELS,
+    )
 
 
 @router.get("/wijkwijzer/{intervention_id:int}", response_class=HTMLResponse, include_in_schema=False)
-def intervention_page(request: Request, intervention_id: RecordId, actor: CurrentActor, store: Store,
-                      lang: Language = "nl"):  # fmt: skip
+def intervention_page(
+    request: Request, intervention_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
+):
     with store.reading() as session:
         entry = library.get_visible(session, actor, intervention_id)
         measures = [m for m in (session.get(Measure, i) for i in entry.measure_ids) if m is not None]
         measures = [m for m in measures if m.published or allowed(actor, "read", m.programme.focus_area_id)]
         sessions = learning.sessions(session, actor, intervention_id)
-        return render_wijkwijzer(request, "wijkwijzer/intervention.html", lang, actor, entry=entry, measures=measures,
-                       sessions=sessions)  # fmt: skip
+        return render_wijkwijzer(
+            request,
+            "wijkwijzer/intervention.html",
+            lang,
+            actor,
+            entry=entry,
+            measures=measures,
+            sessions=sessions,
+        )
 
 
 @router.get("/expertpool", response_class=HTMLResponse, include_in_schema=False)
@@ -303,24 +347,49 @@ def pool_page(request: Request, actor: CurrentActor, store: Store, lang: Languag
             request, "wijkwijzer/pool.html", lang, actor, status_code=403, requests=[], experts=[]
         )
     with store.reading() as session:
-        return render_wijkwijzer(request, "wijkwijzer/pool.html", lang, actor, requests=pool.requests(session, actor),
-                       experts=pool.experts(session, actor))  # fmt: skip
+        return render_wijkwijzer(
+            request,
+            "wijkwijzer/pool.html",
+            lang,
+            actor,
+            requests=pool.requests(session, actor),
+            experts=pool.experts(session, actor),
+        )
 
 
-def _request_form(request: Request, lang: str, actor: Actor, store: Any, values: dict[str, Any],
-                  errors: dict[str, str] | None = None, status_code: int = 200):  # fmt: skip
+def _request_form(
+    request: Request,
+    lang: str,
+    actor: Actor,
+    store: Any,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+):
     with store.reading() as session:
         areas = list(session.scalars(select(FocusArea).order_by(FocusArea.id)))
     areas = [a for a in areas if allowed(actor, "comment", a.id)]
-    return render_wijkwijzer(request, "wijkwijzer/request_form.html", lang, actor, values=values, errors=errors or {},
-                   areas=areas, status_code=status_code)  # fmt: skip
+    return render_wijkwijzer(
+        request,
+        "wijkwijzer/request_form.html",
+        lang,
+        actor,
+        values=values,
+        errors=errors or {},
+        areas=areas,
+        status_code=status_code,
+    )
 
 
 @router.get("/expertpool/vraag", response_class=HTMLResponse, include_in_schema=False)
 def request_form(
-    request: Request, actor: CurrentActor, store: Store, lang: Language = "nl",
-    domain: Annotated[str, Query(max_length=40)] = "", gebied: Annotated[str, Query(max_length=12)] = "",
-):  # fmt: skip
+    request: Request,
+    actor: CurrentActor,
+    store: Store,
+    lang: Language = "nl",
+    domain: Annotated[str, Query(max_length=40)] = "",
+    gebied: Annotated[str, Query(max_length=12)] = "",
+):
     values = {
         "domain": domain,
         "area_code": gebied,
@@ -351,8 +420,15 @@ def request_page(
     with store.reading() as session:
         found = pool.get_request(session, actor, request_id)
         suggestions = pool.suggestions(session, actor, found) if found.status == "open" else []
-        return render_wijkwijzer(request, "wijkwijzer/request.html", lang, actor, r=found, suggestions=suggestions,
-                       step=pool.STEPS.get(found.status, (None,))[0])  # fmt: skip
+        return render_wijkwijzer(
+            request,
+            "wijkwijzer/request.html",
+            lang,
+            actor,
+            r=found,
+            suggestions=suggestions,
+            step=pool.STEPS.get(found.status, (None,))[0],
+        )
 
 
 @router.post("/expertpool/vraag/{request_id:int}/stap", include_in_schema=False, dependencies=[CSRF])

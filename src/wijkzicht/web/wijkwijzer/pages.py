@@ -43,15 +43,31 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 def _field(
-    t: Translator, name: str, values: Mapping[str, Any], errors: Mapping[str, str], *, widget: str = "text",
-    required: bool = False, options: Iterable[tuple[str, str]] = (), maxlength: int | None = None,
-    help_key: str | None = None, label_key: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    t: Translator,
+    name: str,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    *,
+    widget: str = "text",
+    required: bool = False,
+    options: Iterable[tuple[str, str]] = (),
+    maxlength: int | None = None,
+    help_key: str | None = None,
+    label_key: str | None = None,
+) -> dict[str, Any]:
     """One field as programmes/_fields.html shows it; the label is `ww.field.<name>` unless given."""
     value = values.get(name)
-    return {"name": name, "label": t(label_key or f"ww.field.{name}"), "value": "" if value is None else value,
-            "error": errors.get(name), "widget": widget, "required": required, "options": list(options),
-            "maxlength": maxlength, "help": t(help_key) if help_key else ""}  # fmt: skip
+    return {
+        "name": name,
+        "label": t(label_key or f"ww.field.{name}"),
+        "value": "" if value is None else value,
+        "error": errors.get(name),
+        "widget": widget,
+        "required": required,
+        "options": list(options),
+        "maxlength": maxlength,
+        "help": t(help_key) if help_key else "",
+    }
 
 
 def _errors_by_field(error: ValidationError) -> dict[str, str]:
@@ -154,12 +170,14 @@ def _entry_values(form: Any) -> dict[str, Any]:
 
 def _entry_input(values: Mapping[str, Any]) -> dict[str, Any]:
     """The form's text as the schema's input."""
-    return _given({
-        **values,
-        "links": _lines(values["links"]),
-        "area_codes": [code.upper() for code in _words(values["area_codes"])],
-        "measure_ids": _words(values["measure_ids"]),
-    })  # fmt: skip
+    return _given(
+        {
+            **values,
+            "links": _lines(values["links"]),
+            "area_codes": [code.upper() for code in _words(values["area_codes"])],
+            "measure_ids": _words(values["measure_ids"]),
+        }
+    )
 
 
 def _entry_as_values(entry: Intervention) -> dict[str, Any]:
@@ -171,15 +189,34 @@ def _entry_as_values(entry: Intervention) -> dict[str, Any]:
     return values
 
 
-def _entry_form(request: Request, lang: str, actor: Actor, values: Mapping[str, Any], *,
-                entry_id: int | None = None, version: int | None = None, errors: Mapping[str, str] | None = None,
-                general: list[str] | None = None, status_code: int = 200):  # fmt: skip
+def _entry_form(
+    request: Request,
+    lang: str,
+    actor: Actor,
+    values: Mapping[str, Any],
+    *,
+    entry_id: int | None = None,
+    version: int | None = None,
+    errors: Mapping[str, str] | None = None,
+    general: list[str] | None = None,
+    status_code: int = 200,
+):
     t = Translator(lang)
     action = f"/wijkwijzer/{entry_id}/bewerken" if entry_id else "/wijkwijzer/nieuw"
     heading = t("ww.form.edit_entry", id=entry_id) if entry_id else t("ww.form.new_entry")
-    return render_wijkwijzer(request, "wijkwijzer/form.html", lang, actor, status_code=status_code, heading=heading,
-                   action=action, version=version, fields=_entry_fields(t, lang, values, errors or {}),
-                   general=general or [], back=f"/wijkwijzer/{entry_id}" if entry_id else "/wijkwijzer")  # fmt: skip
+    return render_wijkwijzer(
+        request,
+        "wijkwijzer/form.html",
+        lang,
+        actor,
+        status_code=status_code,
+        heading=heading,
+        action=action,
+        version=version,
+        fields=_entry_fields(t, lang, values, errors or {}),
+        general=general or [],
+        back=f"/wijkwijzer/{entry_id}" if entry_id else "/wijkwijzer",
+    )
 
 
 @router.get("/wijkwijzer/nieuw", response_class=HTMLResponse, include_in_schema=False)
@@ -205,8 +242,9 @@ async def new_entry_submit(request: Request, actor: CurrentActor, store: Store, 
 
 
 @router.get("/wijkwijzer/{entry_id:int}/bewerken", response_class=HTMLResponse, include_in_schema=False)
-def edit_entry_form(request: Request, entry_id: RecordId, actor: CurrentActor, store: Store,
-                    lang: Language = "nl"):  # fmt: skip
+def edit_entry_form(
+    request: Request, entry_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
+):
     authorise(actor, "manage")
     with store.reading() as session:
         entry = library.get_visible(session, actor, entry_id)
@@ -215,22 +253,33 @@ def edit_entry_form(request: Request, entry_id: RecordId, actor: CurrentActor, s
 
 
 @router.post("/wijkwijzer/{entry_id:int}/bewerken", include_in_schema=False, dependencies=[CSRF])
-async def edit_entry_submit(request: Request, entry_id: RecordId, actor: CurrentActor, store: Store,
-                            lang: Language = "nl"):  # fmt: skip
+async def edit_entry_submit(
+    request: Request, entry_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
+):
     authorise(actor, "manage")
     form = await request.form()
     version, values = _version(form), _entry_values(form)
     data, errors = _validate(library.InterventionIn, _entry_input(values))
     if data is None:
-        return _entry_form(request, lang, actor, values, entry_id=entry_id, version=version, errors=errors,
-                           status_code=422)  # fmt: skip
+        return _entry_form(
+            request, lang, actor, values, entry_id=entry_id, version=version, errors=errors, status_code=422
+        )
     try:
         with store.writing(actor) as session:
             library.update(session, actor, entry_id, data, version)
     except WijkzichtError as error:
         errors, general = _form_problem(error, library.FIELDS)
-        return _entry_form(request, lang, actor, values, entry_id=entry_id, version=version, errors=errors,
-                           general=general, status_code=400)  # fmt: skip
+        return _entry_form(
+            request,
+            lang,
+            actor,
+            values,
+            entry_id=entry_id,
+            version=version,
+            errors=errors,
+            general=general,
+            status_code=400,
+        )
     return RedirectResponse(link(f"/wijkwijzer/{entry_id}", lang), status_code=303)
 
 
@@ -250,9 +299,16 @@ def learning_page(request: Request, actor: CurrentActor, store: Store, lang: Lan
 SESSION_FIELDS = tuple(learning.SessionIn.model_fields)
 
 
-def _session_form(request: Request, lang: str, actor: Actor, store: Any, values: Mapping[str, Any],
-                  errors: Mapping[str, str] | None = None, general: list[str] | None = None,
-                  status_code: int = 200):  # fmt: skip
+def _session_form(
+    request: Request,
+    lang: str,
+    actor: Actor,
+    store: Any,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str] | None = None,
+    general: list[str] | None = None,
+    status_code: int = 200,
+):
     t, errors = Translator(lang), errors or {}
     with store.reading() as session:
         entries = [(str(i.id), i.title) for i in library.find(session, actor)]
@@ -261,13 +317,30 @@ def _session_form(request: Request, lang: str, actor: Actor, store: Any, values:
         _field(t, "held_on", values, errors, widget="date", required=True),
         _field(t, "organisations", values, errors, widget="textarea", help_key="ww.help.organisations"),
         _field(t, "intervention_ids", values, errors, widget="checkboxes", options=entries),
-        _field(t, "summary", values, errors, widget="textarea", maxlength=10_000,
-               label_key="ww.field.session_summary"),
+        _field(
+            t,
+            "summary",
+            values,
+            errors,
+            widget="textarea",
+            maxlength=10_000,
+            label_key="ww.field.session_summary",
+        ),
         _field(t, "published", values, errors, widget="checkbox"),
-    ]  # fmt: skip
-    return render_wijkwijzer(request, "wijkwijzer/form.html", lang, actor, status_code=status_code,
-                   heading=t("ww.form.new_session"), action=LEARNING + "/nieuw", version=None, fields=fields,
-                   general=general or [], back=LEARNING)  # fmt: skip
+    ]
+    return render_wijkwijzer(
+        request,
+        "wijkwijzer/form.html",
+        lang,
+        actor,
+        status_code=status_code,
+        heading=t("ww.form.new_session"),
+        action=LEARNING + "/nieuw",
+        version=None,
+        fields=fields,
+        general=general or [],
+        back=LEARNING,
+    )
 
 
 @router.get(LEARNING + "/nieuw", response_class=HTMLResponse, include_in_schema=False)
@@ -303,8 +376,9 @@ async def new_session_submit(request: Request, actor: CurrentActor, store: Store
 @router.get(HELP_DESK, response_class=HTMLResponse, include_in_schema=False)
 def help_desk_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
     if actor.is_public:  # the page says why, with the way to log in
-        return render_wijkwijzer(request, "wijkwijzer/helpdesk.html", lang, actor, status_code=403, questions=[],
-                       may_ask=False)  # fmt: skip
+        return render_wijkwijzer(
+            request, "wijkwijzer/helpdesk.html", lang, actor, status_code=403, questions=[], may_ask=False
+        )
     with store.reading() as session:
         found = helpdesk.questions(session, actor)
         may_ask = bool(_askable_areas(session, actor))
@@ -321,9 +395,16 @@ def _askable_areas(session: Any, actor: Actor) -> list[FocusArea]:
 QUESTION_FIELDS = tuple(helpdesk.QuestionIn.model_fields)
 
 
-def _ask_form(request: Request, lang: str, actor: Actor, store: Any, values: Mapping[str, Any],
-              errors: Mapping[str, str] | None = None, general: list[str] | None = None,
-              status_code: int = 200):  # fmt: skip
+def _ask_form(
+    request: Request,
+    lang: str,
+    actor: Actor,
+    store: Any,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str] | None = None,
+    general: list[str] | None = None,
+    status_code: int = 200,
+):
     t, errors = Translator(lang), errors or {}
     with store.reading() as session:
         areas = [(str(area.id), area.name) for area in _askable_areas(session, actor)]
@@ -331,15 +412,40 @@ def _ask_form(request: Request, lang: str, actor: Actor, store: Any, values: Map
         authorise(actor, "comment")  # raises: nobody without an area of their own may ask
     fields = [
         _field(t, "focus_area_id", values, errors, widget="select", required=True, options=areas),
-        _field(t, "category", values, errors, widget="select", required=True,
-               options=[(c, t(f"hd.category.{c}")) for c in HELP_CATEGORIES]),
+        _field(
+            t,
+            "category",
+            values,
+            errors,
+            widget="select",
+            required=True,
+            options=[(c, t(f"hd.category.{c}")) for c in HELP_CATEGORIES],
+        ),
         _field(t, "domain", values, errors, widget="select", required=True, options=_domains(lang)),
-        _field(t, "question", values, errors, widget="textarea", required=True, maxlength=5000,
-               help_key="hd.help.question"),
-    ]  # fmt: skip
-    return render_wijkwijzer(request, "wijkwijzer/form.html", lang, actor, status_code=status_code,
-                   heading=t("hd.new_question"), action=HELP_DESK + "/vraag", version=None, fields=fields,
-                   general=general or [], back=HELP_DESK)  # fmt: skip
+        _field(
+            t,
+            "question",
+            values,
+            errors,
+            widget="textarea",
+            required=True,
+            maxlength=5000,
+            help_key="hd.help.question",
+        ),
+    ]
+    return render_wijkwijzer(
+        request,
+        "wijkwijzer/form.html",
+        lang,
+        actor,
+        status_code=status_code,
+        heading=t("hd.new_question"),
+        action=HELP_DESK + "/vraag",
+        version=None,
+        fields=fields,
+        general=general or [],
+        back=HELP_DESK,
+    )
 
 
 @router.get(HELP_DESK + "/vraag", response_class=HTMLResponse, include_in_schema=False)
@@ -363,9 +469,19 @@ async def ask_submit(request: Request, actor: CurrentActor, store: Store, lang: 
     return RedirectResponse(link(f"{HELP_DESK}/{question_id}", lang), status_code=303)
 
 
-def _question_page(request: Request, lang: str, actor: Actor, store: Any, question_id: int, *,
-                   values: Mapping[str, Any] | None = None, errors: Mapping[str, str] | None = None,
-                   general: list[str] | None = None, version: int | None = None, status_code: int = 200):  # fmt: skip
+def _question_page(
+    request: Request,
+    lang: str,
+    actor: Actor,
+    store: Any,
+    question_id: int,
+    *,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    general: list[str] | None = None,
+    version: int | None = None,
+    status_code: int = 200,
+):
     """The question with the administrator's next form: the answer while open, then publishing as FAQ."""
     t, errors = Translator(lang), errors or {}
     with store.reading() as session:
@@ -376,9 +492,18 @@ def _question_page(request: Request, lang: str, actor: Actor, store: Any, questi
         if values is None:
             values = {"answer": question.answer, "assignee": question.assignee, "summary": question.answer}
         fields = _step_fields(t, step, values, errors)
-        return render_wijkwijzer(request, "wijkwijzer/question.html", lang, actor, status_code=status_code, q=question,
-                       step=step, fields=fields, general=general or [],
-                       version=version or question.version)  # fmt: skip
+        return render_wijkwijzer(
+            request,
+            "wijkwijzer/question.html",
+            lang,
+            actor,
+            status_code=status_code,
+            q=question,
+            step=step,
+            fields=fields,
+            general=general or [],
+            version=version or question.version,
+        )
 
 
 def _step_fields(
@@ -391,49 +516,98 @@ def _step_fields(
         ]
     if step == "publish":  # the FAQ's own wording: the public reads it, not the question
         return [
-            _field(t, "title", values, errors, required=True, maxlength=200, help_key="hd.help.faq_title",
-                   label_key="ww.field.faq_title"),
-            _field(t, "summary", values, errors, widget="textarea", required=True, maxlength=10_000,
-                   help_key="hd.help.faq_summary", label_key="ww.field.faq_summary"),
-        ]  # fmt: skip
+            _field(
+                t,
+                "title",
+                values,
+                errors,
+                required=True,
+                maxlength=200,
+                help_key="hd.help.faq_title",
+                label_key="ww.field.faq_title",
+            ),
+            _field(
+                t,
+                "summary",
+                values,
+                errors,
+                widget="textarea",
+                required=True,
+                maxlength=10_000,
+                help_key="hd.help.faq_summary",
+                label_key="ww.field.faq_summary",
+            ),
+        ]
     return []
 
 
 @router.get(HELP_DESK + "/{question_id:int}", response_class=HTMLResponse, include_in_schema=False)
-def question_page(request: Request, question_id: RecordId, actor: CurrentActor, store: Store,
-                  lang: Language = "nl"):  # fmt: skip
+def question_page(
+    request: Request, question_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
+):
     return _question_page(request, lang, actor, store, question_id)
 
 
-async def _question_step(request: Request, question_id: int, actor: Actor, store: Any, lang: str,
-                         schema: type[BaseModel], names: tuple[str, ...], act: Any):  # fmt: skip
+async def _question_step(
+    request: Request,
+    question_id: int,
+    actor: Actor,
+    store: Any,
+    lang: str,
+    schema: type[BaseModel],
+    names: tuple[str, ...],
+    act: Any,
+):
     """Answer or publish: the version read, the form's fields, the domain function that acts."""
     form = await request.form()
     version = _version(form)
     values = {name: _text(form, name) for name in names}
     data, errors = _validate(schema, {**values, "version": version})
     if data is None:
-        return _question_page(request, lang, actor, store, question_id, values=values, errors=errors,
-                              version=version, status_code=422)  # fmt: skip
+        return _question_page(
+            request,
+            lang,
+            actor,
+            store,
+            question_id,
+            values=values,
+            errors=errors,
+            version=version,
+            status_code=422,
+        )
     try:
         with store.writing(actor) as session:
             act(session, actor, question_id, data)
     except WijkzichtError as error:
         errors, general = _form_problem(error, names)
-        return _question_page(request, lang, actor, store, question_id, values=values, errors=errors,
-                              general=general, version=version, status_code=400)  # fmt: skip
+        return _question_page(
+            request,
+            lang,
+            actor,
+            store,
+            question_id,
+            values=values,
+            errors=errors,
+            general=general,
+            version=version,
+            status_code=400,
+        )
     return RedirectResponse(link(f"{HELP_DESK}/{question_id}", lang), status_code=303)
 
 
 @router.post(HELP_DESK + "/{question_id:int}/antwoord", include_in_schema=False, dependencies=[CSRF])
-async def answer_submit(request: Request, question_id: RecordId, actor: CurrentActor, store: Store,
-                        lang: Language = "nl"):  # fmt: skip
-    return await _question_step(request, question_id, actor, store, lang, helpdesk.AnswerIn,
-                                ("answer", "assignee"), helpdesk.answer)  # fmt: skip
+async def answer_submit(
+    request: Request, question_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
+):
+    return await _question_step(
+        request, question_id, actor, store, lang, helpdesk.AnswerIn, ("answer", "assignee"), helpdesk.answer
+    )
 
 
 @router.post(HELP_DESK + "/{question_id:int}/publiceren", include_in_schema=False, dependencies=[CSRF])
-async def publish_submit(request: Request, question_id: RecordId, actor: CurrentActor, store: Store,
-                         lang: Language = "nl"):  # fmt: skip
-    return await _question_step(request, question_id, actor, store, lang, helpdesk.PublishIn,
-                                ("title", "summary"), helpdesk.publish)  # fmt: skip
+async def publish_submit(
+    request: Request, question_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
+):
+    return await _question_step(
+        request, question_id, actor, store, lang, helpdesk.PublishIn, ("title", "summary"), helpdesk.publish
+    )

@@ -10,16 +10,18 @@ No `from __future__ import annotations` here: FastAPI reads the dependencies' an
 import hmac
 import os
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.programmes import accounts
-from wijkzicht.programmes.accounts import PUBLIC, Actor
+from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.models import Secret
+from wijkzicht.web.render import page
 
 SESSION_SECONDS = 8 * 3600
 SECRET_ENV = "WIJKZICHT_SECRET"
@@ -101,3 +103,20 @@ def start_session(request: Request, actor: Actor) -> None:
     request.session.clear()  # a fresh session (and CSRF token) on every login: no session fixation
     request.session["user_id"] = actor.user_id
     csrf_token(request)
+
+
+def actor_page(
+    request: Request, template: str, lang: str, actor: Actor, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """A page for a (possibly anonymous) user: with the CSRF token for its forms and `allowed(action,
+    area)` so the template shows only what the user's role may do."""
+    return page(
+        request,
+        template,
+        lang,
+        status_code=status_code,
+        actor=actor,
+        csrf=csrf_token(request),
+        allowed=lambda action, area=None: allowed(actor, action, area),
+        **context,
+    )

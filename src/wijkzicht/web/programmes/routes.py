@@ -30,11 +30,12 @@ from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, 
 from wijkzicht.programmes.records import KINDS, Kind
 from wijkzicht.web.deps import Language, Warehouse
 from wijkzicht.web.programmes import goal_form, report
-from wijkzicht.web.render import error_response, link, page
+from wijkzicht.web.render import error_response, link
 from wijkzicht.web.security import (
     CSRF,
     CurrentActor,
     Store,
+    actor_page,
     csrf_token,
     install_sessions,
     start_session,
@@ -330,24 +331,11 @@ for _kind in KINDS.values():
 # --- Pages ----------------------------------------------------------------------------------------
 
 
-def _page(request: Request, template: str, lang: str, actor: Actor, status_code: int = 200, **context: Any):
-    return page(
-        request,
-        template,
-        lang,
-        status_code=status_code,
-        actor=actor,
-        csrf=csrf_token(request),
-        allowed=lambda action, area=None: allowed(actor, action, area),
-        **context,
-    )
-
-
 @router.get(PAGES, response_class=HTMLResponse, include_in_schema=False)
 def overview_page(request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"):
     with store.reading() as session:
         national = report.national_report(session, actor, con)
-        return _page(request, "programmes/overview.html", lang, actor, report=national)
+        return actor_page(request, "programmes/overview.html", lang, actor, report=national)
 
 
 @router.get(PAGES + "/{focus_area_id:int}", response_class=HTMLResponse, include_in_schema=False)
@@ -372,7 +360,7 @@ def area_page(
             comments = list(
                 session.scalars(select(Comment).where(Comment.focus_area_id == area.id).order_by(Comment.id))
             )
-        return _page(
+        return actor_page(
             request,
             "programmes/area.html",
             lang,
@@ -576,7 +564,7 @@ def _form_page(
 ):
     with store.reading() as session:
         fields = _form_fields(kind.schema, values, errors or {}, session, con, Translator(lang))
-    return _page(
+    return actor_page(
         request,
         "programmes/form.html",
         lang,
@@ -744,7 +732,7 @@ def history_page(
         accounts.authorise(actor, "read", records.focus_area_of(record))
         entries = audit.history(session, kind.name, record_id)
         back = _back_to(record)
-    return _page(
+    return actor_page(
         request,
         "programmes/history.html",
         lang,
@@ -832,7 +820,7 @@ def _users_page(
         fields = _form_fields(
             schemas.UserIn, values, errors, session, con, Translator(lang), parents_hidden=False
         )
-    return _page(
+    return actor_page(
         request,
         "programmes/users.html",
         lang,
@@ -850,7 +838,7 @@ def _users_page(
 
 @router.get("/inloggen", response_class=HTMLResponse, include_in_schema=False)
 def login_page(request: Request, actor: CurrentActor, lang: Language = "nl"):
-    return _page(request, "programmes/login.html", lang, actor, failed=False)
+    return actor_page(request, "programmes/login.html", lang, actor, failed=False)
 
 
 @router.post("/inloggen", include_in_schema=False, dependencies=[CSRF])
@@ -860,7 +848,7 @@ async def login_submit(request: Request, store: Store, lang: Language = "nl"):
     with store.writing(accounts.COMMAND_LINE) as session:
         actor = accounts.authenticate(session, username, password) if username and password else None
     if actor is None:
-        return _page(request, "programmes/login.html", lang, PUBLIC, status_code=401, failed=True)
+        return actor_page(request, "programmes/login.html", lang, PUBLIC, status_code=401, failed=True)
     start_session(request, actor)
     return RedirectResponse(
         link(f"{PAGES}/{actor.focus_area_id}" if actor.focus_area_id else PAGES, lang), status_code=303

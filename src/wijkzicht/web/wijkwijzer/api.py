@@ -20,15 +20,14 @@ from wijkzicht.programmes import audit
 from wijkzicht.programmes.accounts import Actor, allowed
 from wijkzicht.programmes.models import FocusArea, Measure
 from wijkzicht.web.deps import Cache, Language, Warehouse
-from wijkzicht.web.render import link, page
-from wijkzicht.web.security import CSRF, CurrentActor, Store, csrf_token
+from wijkzicht.web.render import link
+from wijkzicht.web.security import CSRF, CurrentActor, Store, actor_page
 from wijkzicht.wijkwijzer import elsewhere, helpdesk, learning, library, pool
 from wijkzicht.wijkwijzer.models import EVIDENCE_LEVELS
 
 router = APIRouter()
 API = "/api/wijkwijzer"
 TAGS: list[Any] = ["wijkwijzer"]
-PER_DOMAIN_ON_PROFILE = 3
 
 Domains = Annotated[
     list[str] | None, Query(alias="domain", max_length=7, description="catalogue domain keys")
@@ -281,21 +280,6 @@ def api_measures_elsewhere(
 # --- Pages ----------------------------------------------------------------------------------------
 
 
-def render_wijkwijzer(
-    request: Request, template: str, lang: str, actor: Actor, status_code: int = 200, **context: Any
-):
-    return page(
-        request,
-        template,
-        lang,
-        status_code=status_code,
-        actor=actor,
-        csrf=csrf_token(request),
-        allowed=lambda action, area=None: allowed(actor, action, area),
-        **context,
-    )
-
-
 @router.get("/wijkwijzer", response_class=HTMLResponse, include_in_schema=False)
 def library_page(
     request: Request,
@@ -309,7 +293,7 @@ def library_page(
 ):
     found = _found(store, actor, q, domains, action_line, evidence)
     chosen = {"q": q, "domain": domains or [], "action_line": action_line, "evidence": evidence or []}
-    return render_wijkwijzer(
+    return actor_page(
         request,
         "wijkwijzer/library.html",
         lang,
@@ -329,7 +313,7 @@ def intervention_page(
         measures = [m for m in (session.get(Measure, i) for i in entry.measure_ids) if m is not None]
         measures = [m for m in measures if m.published or allowed(actor, "read", m.programme.focus_area_id)]
         sessions = learning.sessions(session, actor, intervention_id)
-        return render_wijkwijzer(
+        return actor_page(
             request,
             "wijkwijzer/intervention.html",
             lang,
@@ -343,11 +327,11 @@ def intervention_page(
 @router.get("/expertpool", response_class=HTMLResponse, include_in_schema=False)
 def pool_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
     if actor.is_public:
-        return render_wijkwijzer(
+        return actor_page(
             request, "wijkwijzer/pool.html", lang, actor, status_code=403, requests=[], experts=[]
         )
     with store.reading() as session:
-        return render_wijkwijzer(
+        return actor_page(
             request,
             "wijkwijzer/pool.html",
             lang,
@@ -369,7 +353,7 @@ def _request_form(
     with store.reading() as session:
         areas = list(session.scalars(select(FocusArea).order_by(FocusArea.id)))
     areas = [a for a in areas if allowed(actor, "comment", a.id)]
-    return render_wijkwijzer(
+    return actor_page(
         request,
         "wijkwijzer/request_form.html",
         lang,
@@ -420,7 +404,7 @@ def request_page(
     with store.reading() as session:
         found = pool.get_request(session, actor, request_id)
         suggestions = pool.suggestions(session, actor, found) if found.status == "open" else []
-        return render_wijkwijzer(
+        return actor_page(
             request,
             "wijkwijzer/request.html",
             lang,

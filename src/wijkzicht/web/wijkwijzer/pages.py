@@ -27,8 +27,8 @@ from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import FocusArea
 from wijkzicht.web.deps import Language
 from wijkzicht.web.render import link
-from wijkzicht.web.security import CSRF, CurrentActor, Store
-from wijkzicht.web.wijkwijzer.api import RecordId, render_wijkwijzer
+from wijkzicht.web.security import CSRF, CurrentActor, Store, actor_page
+from wijkzicht.web.wijkwijzer.api import RecordId
 from wijkzicht.wijkwijzer import helpdesk, learning, library
 from wijkzicht.wijkwijzer.models import COST_LEVELS, EVIDENCE_LEVELS, HELP_CATEGORIES, Intervention
 
@@ -204,7 +204,7 @@ def _entry_form(
     t = Translator(lang)
     action = f"/wijkwijzer/{entry_id}/bewerken" if entry_id else "/wijkwijzer/nieuw"
     heading = t("ww.form.edit_entry", id=entry_id) if entry_id else t("ww.form.new_entry")
-    return render_wijkwijzer(
+    return actor_page(
         request,
         "wijkwijzer/form.html",
         lang,
@@ -291,7 +291,7 @@ def learning_page(request: Request, actor: CurrentActor, store: Store, lang: Lan
     with store.reading() as session:
         meetings = learning.sessions(session, actor)
         discussed = {i.id: i for i in library.find(session, actor)}
-    return render_wijkwijzer(
+    return actor_page(
         request, "wijkwijzer/learning.html", lang, actor, meetings=meetings, discussed=discussed
     )
 
@@ -328,7 +328,7 @@ def _session_form(
         ),
         _field(t, "published", values, errors, widget="checkbox"),
     ]
-    return render_wijkwijzer(
+    return actor_page(
         request,
         "wijkwijzer/form.html",
         lang,
@@ -376,15 +376,13 @@ async def new_session_submit(request: Request, actor: CurrentActor, store: Store
 @router.get(HELP_DESK, response_class=HTMLResponse, include_in_schema=False)
 def help_desk_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
     if actor.is_public:  # the page says why, with the way to log in
-        return render_wijkwijzer(
+        return actor_page(
             request, "wijkwijzer/helpdesk.html", lang, actor, status_code=403, questions=[], may_ask=False
         )
     with store.reading() as session:
         found = helpdesk.questions(session, actor)
         may_ask = bool(_askable_areas(session, actor))
-        return render_wijkwijzer(
-            request, "wijkwijzer/helpdesk.html", lang, actor, questions=found, may_ask=may_ask
-        )
+        return actor_page(request, "wijkwijzer/helpdesk.html", lang, actor, questions=found, may_ask=may_ask)
 
 
 def _askable_areas(session: Any, actor: Actor) -> list[FocusArea]:
@@ -433,7 +431,7 @@ def _ask_form(
             help_key="hd.help.question",
         ),
     ]
-    return render_wijkwijzer(
+    return actor_page(
         request,
         "wijkwijzer/form.html",
         lang,
@@ -492,7 +490,7 @@ def _question_page(
         if values is None:
             values = {"answer": question.answer, "assignee": question.assignee, "summary": question.answer}
         fields = _step_fields(t, step, values, errors)
-        return render_wijkwijzer(
+        return actor_page(
             request,
             "wijkwijzer/question.html",
             lang,

@@ -21,7 +21,8 @@ from wijkzicht.programmes import audit
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
 from wijkzicht.programmes.models import FocusArea, Measure
 from wijkzicht.programmes.schemas import theme_domains
-from wijkzicht.web.deps import Cache, Language, Warehouse
+from wijkzicht.web.deps import Cache, Warehouse
+from wijkzicht.web.params import AreaCodePath, AreaCodeQuery, Language
 from wijkzicht.web.programmes.routes import CSRF, CurrentActor, Store, csrf_token, serialise
 from wijkzicht.web.render import TEMPLATES, page
 from wijkzicht.wijkwijzer import elsewhere, helpdesk, learning, library, pool
@@ -261,7 +262,7 @@ def api_record_session(data: learning.SessionIn, actor: CurrentActor, store: Sto
     summary="For an area's worst domains: the measures its similar areas' focus areas run on those domains",
 )
 def api_measures_elsewhere(
-    code: Annotated[str, Path(max_length=12)], actor: CurrentActor, store: Store, cache: Cache, con: Warehouse
+    code: AreaCodePath, actor: CurrentActor, store: Store, cache: Cache, con: Warehouse
 ) -> dict[str, object]:  # fmt: skip
     profile = cache.profile(code, "nl")
     worst = profile.scores.worst_domains if profile.scores else []
@@ -325,11 +326,11 @@ def _request_form(request: Request, lang: str, actor: Actor, store: Any, values:
 @router.get("/expertpool/vraag", response_class=HTMLResponse, include_in_schema=False)
 def request_form(
     request: Request, actor: CurrentActor, store: Store, lang: Language = "nl",
-    domain: Annotated[str, Query(max_length=40)] = "", gebied: Annotated[str, Query(max_length=12)] = "",
+    domain: Annotated[str, Query(max_length=40)] = "", gebied: AreaCodeQuery = None,
 ):  # fmt: skip
     values = {
         "domain": domain,
-        "area_code": gebied,
+        "area_code": gebied or "",
         "focus_area_id": actor.focus_area_id,
         "urgency": "normal",
     }

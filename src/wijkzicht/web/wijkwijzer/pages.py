@@ -25,7 +25,7 @@ from wijkzicht.i18n import Translator
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import FocusArea
-from wijkzicht.web.deps import Language
+from wijkzicht.web.params import Language
 from wijkzicht.web.programmes.routes import CSRF, CurrentActor, Store
 from wijkzicht.web.wijkwijzer.api import RecordId, _render, _with_lang
 from wijkzicht.wijkwijzer import helpdesk, learning, library
@@ -155,7 +155,7 @@ def _entry_input(values: Mapping[str, Any]) -> dict[str, Any]:
     return _given({
         **values,
         "links": _lines(values["links"]),
-        "area_codes": [code.upper() for code in _words(values["area_codes"])],
+        "area_codes": _words(values["area_codes"]),  # the schema normalises each code
         "measure_ids": _words(values["measure_ids"]),
     })  # fmt: skip
 

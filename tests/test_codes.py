@@ -144,6 +144,7 @@ def test_every_http_input_accepts_codes_of_each_level_and_boundary_year(
             assert answer.status_code != 422 and answer.status_code < 500, f"{url}: {answer.text[:300]}"
     lower = web.get("/api/areas/bu0363aa01").json()
     assert lower["code"] == "BU0363AA01" and lower["gemeente_code"] == "GM0363"
+    assert 'href="/gebied/WK0363AA"' in web.get("/gebied/BU0363AA01").text  # the buurt's breadcrumb
 
 
 def test_a_well_formed_unknown_code_is_a_404(web: TestClient) -> None:

@@ -148,7 +148,7 @@ def test_edits_are_authorised_version_checked_reindexed_and_audited(filled: Oper
         ("domains", [], "at least 1"),
         ("evidence", "proven", "use one of"),
         ("action_line", 7, "less than or equal to 4"),
-        ("area_codes", ["Rotterdam"], "pattern"),
+        ("area_codes", ["Rotterdam"], "not an area code"),
         ("links", ["not a url"], "URL"),
         ("title", "", "at least 3"),
     ],

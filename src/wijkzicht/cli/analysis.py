@@ -19,10 +19,11 @@ from wijkzicht.cli.common import (
     print_json,
     user_errors,
 )
+from wijkzicht.codes import normalise
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import DEFAULT_LANGUAGE, format_number
 from wijkzicht.monitor import comparison, focus, index, perception, similar, trends
-from wijkzicht.monitor.areas import LEVELS, get_area, normalise_code
+from wijkzicht.monitor.areas import LEVELS, get_area
 from wijkzicht.monitor.profile import area_profile
 
 PeriodOption = Annotated[int | None, typer.Option(help="Period (year); default the latest with scores")]
@@ -70,7 +71,7 @@ def rank(
         index.use_scores(con, catalogue, wanted, index.Settings(worst_share=worst_share))
         chosen = index.latest_partition(con, wanted)
         _, ranked = index.rank_areas(
-            con, chosen, domain=domain, within=[normalise_code(gemeente)] if gemeente else None, limit=limit
+            con, chosen, domain=domain, within=[normalise(gemeente)] if gemeente else None, limit=limit
         )
         if output is OutputFormat.json:
             print_json([r.as_dict() for r in ranked])

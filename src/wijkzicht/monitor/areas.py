@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from wijkzicht.codes import LEVELS, normalise, sql_lies_in
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.warehouse.queries import one_value
-
-LEVELS = ("land", "gemeente", "wijk", "buurt")
 
 
 @dataclass(frozen=True)
@@ -35,13 +34,9 @@ class Area:
 _SELECT = "SELECT code, level, name, boundary_years, gemeente_code, gemeente_name FROM area_years"
 
 
-def normalise_code(code: str) -> str:
-    return code.strip().upper()
-
-
 def get_area(con: duckdb.DuckDBPyConnection, code: str) -> Area:
     """One area by its exact CBS code, across all boundary years."""
-    row = con.execute(_SELECT + " WHERE code = ?", [normalise_code(code)]).fetchone()
+    row = con.execute(_SELECT + " WHERE code = ?", [normalise(code)]).fetchone()
     if row is None:
         suggestions = search(con, code, limit=5)
         hint = (
@@ -87,16 +82,15 @@ def children(con: duckdb.DuckDBPyConnection, code: str, *, boundary_year: int | 
     child_level = {"gemeente": "wijk", "wijk": "buurt"}.get(parent.level)
     if child_level is None:
         raise WijkzichtError(f"{parent.code} is a {parent.level}: only gemeenten and wijken have child areas")
-    body = parent.code[2:]
+    within = sql_lies_in("code", "?")
     year = boundary_year or one_value(
         con,
-        "SELECT max(boundary_year) FROM areas WHERE level = ? AND starts_with(substr(code, 3), ?)",
-        [child_level, body],
+        f"SELECT max(boundary_year) FROM areas WHERE level = ? AND {within}",
+        [child_level, parent.code],
     )
     rows = con.execute(
-        f"""{_SELECT} WHERE code IN (SELECT code FROM areas WHERE level = ? AND boundary_year = ?
-                                     AND starts_with(substr(code, 3), ?))
+        f"""{_SELECT} WHERE code IN (SELECT code FROM areas WHERE level = ? AND boundary_year = ? AND {within})
             ORDER BY code""",
-        [child_level, year, body],
+        [child_level, year, parent.code],
     ).fetchall()
     return [Area(r[0], r[1], r[2], tuple(r[3]), r[4], r[5]) for r in rows]

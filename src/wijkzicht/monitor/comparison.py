@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
+from wijkzicht import codes
+
 NATIONAL_CODE = "NL00"
 # The health monitor publishes one decimal; a smaller difference is not a difference anyone published.
 DECIMALS = 1
@@ -78,11 +80,6 @@ def describe(
     return f"{text} ({words['worse' if worse else 'better']})"
 
 
-def gemeente_of(code: str) -> str | None:
-    """The gemeente a wijk or buurt lies in, by its code (WK034403 and BU03440311 lie in GM0344)."""
-    return "GM" + code[2:6] if code[:2] in ("WK", "BU") else None
-
-
 def compare(
     con: duckdb.DuckDBPyConnection,
     code: str,
@@ -128,7 +125,7 @@ def compare(
             boundary_year,
             indicator,
             indicator,
-            gemeente_of(code),
+            codes.gemeente_of(code),
         ],
     ).fetchall()
     return [_comparison(row, language) for row in rows]

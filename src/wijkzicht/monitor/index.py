@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 
 import duckdb
 
+from wijkzicht import codes
 from wijkzicht.catalogue import Catalogue, Indicator
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.warehouse.queries import one_value
@@ -355,6 +356,9 @@ RANK_ORDERS = {
     "gemeente": "lower(g.name) NULLS LAST, n.rank",
     "-gemeente": "lower(g.name) DESC NULLS LAST, n.rank",
 }
+# A ranking narrowed to areas within a list of codes (a gemeente, a focus area's wijken); NULL: all areas.
+_WITHIN = f"""(?::VARCHAR[] IS NULL OR list_bool_or(
+                [{codes.sql_lies_in("r.area_code", "c")} FOR c IN ?::VARCHAR[]]))"""
 
 
 def rank_areas(
@@ -387,10 +391,9 @@ def rank_areas(
     rows = con.execute(
         f"""
         WITH chosen AS (
-            SELECT r.*, CASE WHEN r.level <> 'gemeente' THEN 'GM' || substr(r.area_code, 3, 4) END AS gemeente
+            SELECT r.*, {codes.sql_gemeente_of("r.area_code")} AS gemeente
             FROM ({source}) r
-            WHERE {where} AND (?::VARCHAR[] IS NULL OR list_bool_or(
-                [starts_with(substr(r.area_code, 3), substr(c, 3)) FOR c IN ?::VARCHAR[]]))
+            WHERE {where} AND {_WITHIN}
         ),
         numbered AS (
             SELECT *, row_number() OVER (ORDER BY score DESC, area_code) AS rank, count(*) OVER () AS total
@@ -419,8 +422,7 @@ def _count_ranked(
     """The number of matching areas when the requested page lies past the last one."""
     return one_value(
         con,
-        f"""SELECT count(*) FROM ({source}) r WHERE {where} AND (?::VARCHAR[] IS NULL OR list_bool_or(
-                [starts_with(substr(r.area_code, 3), substr(c, 3)) FOR c IN ?::VARCHAR[]]))""",
+        f"SELECT count(*) FROM ({source}) r WHERE {where} AND {_WITHIN}",
         [*parameters, within, within],
     )
 

@@ -17,6 +17,7 @@ from typing import Annotated, Literal, Self
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from wijkzicht import codes
 from wijkzicht.catalogue import TOTAL_SUBGROUP, load_catalogue
 from wijkzicht.errors import WijkzichtError
 
@@ -93,10 +94,6 @@ Year = Annotated[int, Field(ge=2000, le=2100)]
 MAX_IDENTIFIER = 2_147_483_647
 Identifier = Annotated[int, Field(ge=1, le=MAX_IDENTIFIER)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^(https?://\S+)?$")]
-GemeenteCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^GM\d{4}$")]
-AreaCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2})$")
-]
 Budget = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2)]
 
 
@@ -107,7 +104,7 @@ class Record(BaseModel):
 class OrganisationIn(Record):
     name: Title
     kind: Annotated[str, _in_vocabulary("organisation_kinds")]
-    gemeente_code: GemeenteCode | None = None
+    gemeente_code: codes.GemeenteCode | None = None
 
 
 class AllianceIn(Record):
@@ -147,7 +144,7 @@ class GoalIn(Record):
     subgroup: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9_]{1,20}$")] = (
         TOTAL_SUBGROUP
     )
-    area_code: AreaCode
+    area_code: codes.AreaCode
     baseline_period: Year | None = None  # default: the first period the monitor has for this series
     target_value: Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
     target_year: Year

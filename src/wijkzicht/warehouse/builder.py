@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from wijkzicht import __version__
+from wijkzicht import __version__, codes
 from wijkzicht.catalogue import Catalogue, load_catalogue
 from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
 from wijkzicht.warehouse.boundaries import build_address_moves
@@ -37,13 +37,6 @@ MISSING_MARKERS = {
     "null": "niet beschikbaar of geheim (CBS null)",
 }
 EMPTY_REASON = "niet geleverd (leeg veld)"
-CODE_PATTERNS = {
-    "land": "NL00",
-    "gemeente": r"GM\d{4}",
-    "wijk": r"WK\d{4}[0-9A-Z]{2}",
-    "buurt": r"BU\d{4}[0-9A-Z]{4}",
-}
-LEVEL_ORDER = ("land", "gemeente", "wijk", "buurt")
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
 SCHEMA_VERSION = 3
 
@@ -217,7 +210,7 @@ def _check_region_codes(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, ro
 def _build_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     # One row per (code, boundary year). The name comes from the first source that has one for that
     # year; failing that, from the nearest year in which the same code has a name (flagged).
-    con.execute("""
+    con.execute(f"""
         CREATE TABLE areas AS
         WITH per_year AS (
             SELECT code, boundary_year, any_value(level) AS level,
@@ -239,8 +232,8 @@ def _build_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: li
         SELECT p.code, p.boundary_year, p.level,
                coalesce(p.name, b.name, p.code) AS name,
                CASE WHEN p.name IS NOT NULL THEN p.boundary_year ELSE b.name_year END AS name_year,
-               CASE WHEN p.level IN ('wijk', 'buurt') THEN 'GM' || substr(p.code, 3, 4) END AS gemeente_code,
-               CASE WHEN p.level = 'buurt' THEN 'WK' || substr(p.code, 3, 6) END AS wijk_code,
+               {codes.sql_gemeente_of("p.code")} AS gemeente_code,
+               {codes.sql_wijk_of("p.code")} AS wijk_code,
                p.sources
         FROM per_year p LEFT JOIN borrowed b USING (code, boundary_year)
         ORDER BY p.boundary_year, p.code
@@ -325,11 +318,11 @@ def _located(roots: list[Path], source_file: str) -> Path:
 
 
 def _check_codes(con: duckdb.DuckDBPyConnection, table: str, column: str, roots: list[Path]) -> None:
-    patterns = " OR ".join(f"regexp_full_match({column}, '{pattern}')" for pattern in CODE_PATTERNS.values())
     line = "source_line" if table == "stage_cells" else "NULL"
     source = f"{table} JOIN stage_files USING (file_id)" if table == "stage_cells" else table
     bad = con.execute(
-        f"SELECT root, source_file, {line}, {column} FROM {source} WHERE {column} IS NULL OR NOT ({patterns}) "
+        f"SELECT root, source_file, {line}, {column} FROM {source} "
+        f"WHERE {column} IS NULL OR NOT ({codes.sql_is_code(column)}) "
         "ORDER BY ALL LIMIT 1"
     ).fetchone()
     if bad:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Hashable, Iterator
 from functools import lru_cache
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, TypeVar
 
 import duckdb
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 
+from wijkzicht.codes import normalise
 from wijkzicht.monitor import perception
-from wijkzicht.monitor.areas import normalise_code
 from wijkzicht.monitor.profile import Profile, area_profile
 
 
@@ -52,12 +52,12 @@ class WarehouseCache:
         return self._call(function, *arguments)
 
     def profile(self, code: str, language: str, similar_count: int = 5) -> Profile:
-        return self(_profile, normalise_code(code), language, similar_count)
+        return self(_profile, normalise(code), language, similar_count)
 
     def profile_json(self, code: str, language: str) -> bytes:
         """The profile as the API sends it, with perception beside the facts and the divergent themes,
         serialised once (it is the API's most requested document)."""
-        key = (normalise_code(code), language)
+        key = (normalise(code), language)
         if (body := self._profile_json.get(key)) is None:
             profile = self.profile(*key)
             document = {**profile.as_dict(), "perception": perception.comparison_document(profile)}
@@ -69,7 +69,7 @@ class WarehouseCache:
 
     def ready_profile_json(self, code: str, language: str) -> bytes | None:
         """The serialised profile if it was made before, without touching the warehouse."""
-        return self._profile_json.get((normalise_code(code), language))
+        return self._profile_json.get((normalise(code), language))
 
 
 def _profile(cursor: duckdb.DuckDBPyConnection, code: str, language: str, similar_count: int) -> Profile:
@@ -82,4 +82,3 @@ async def warehouse_cache(request: Request) -> WarehouseCache:
 
 
 Cache = Annotated[WarehouseCache, Depends(warehouse_cache)]
-Language = Annotated[Literal["nl", "en"], Query(description="Language of labels and texts")]

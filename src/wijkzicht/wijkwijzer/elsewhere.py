@@ -17,6 +17,7 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wijkzicht.codes import wijk_of
 from wijkzicht.monitor.profile import Profile
 from wijkzicht.monitor.trends import MATRIX_VARIANT, MATRIX_YEAR
 from wijkzicht.programmes import records
@@ -58,7 +59,7 @@ def measures_of_similar_areas(
     if not codes or profile.similar_boundary_year is None:
         return MeasuresElsewhere(profile.similar_boundary_year, {d: [] for d in domains}, [])
     level = "gemeente" if profile.area.level == "gemeente" else "wijk"
-    via = {code: code if level == "gemeente" or code.startswith("WK") else "WK" + code[2:8] for code in codes}
+    via = {code: wijk_of(code) or code for code in codes}  # a buurt is carried by its wijk
     shares = carried_to_focus_boundaries(con, sorted(set(via.values())), level, profile.similar_boundary_year)
     holding = _focus_areas_holding(session, level, {code: shares.get(via[code], {}) for code in codes})
     themes = theme_domains()

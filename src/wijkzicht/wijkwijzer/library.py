@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, fie
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wijkzicht import codes
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
@@ -59,9 +60,7 @@ class InterventionIn(BaseModel):
     cost: str = "unknown"
     contact: Text200 = ""
     links: Annotated[list[HttpUrl], Field(max_length=20)] = []
-    area_codes: Annotated[
-        list[Annotated[str, Field(pattern=r"^(NL00|GM\d{4}|WK\d{6}|BU\d{8})$")]], Field(max_length=200)
-    ] = []
+    area_codes: Annotated[list[codes.AnyCode], Field(max_length=200)] = []
     measure_ids: Annotated[list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Field(max_length=200)] = []
     example: bool = False
     published: bool = False

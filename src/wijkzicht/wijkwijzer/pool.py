@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wijkzicht import codes
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
@@ -60,7 +61,7 @@ class ExpertIn(BaseModel):
 class RequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     focus_area_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
-    area_code: Annotated[str, Field(pattern=r"^(|GM\d{4}|WK\d{6}|BU\d{8})$")] = ""
+    area_code: codes.AnyCodeOrBlank = ""
     domain: str
     question: Annotated[str, Field(min_length=10, max_length=5000)]
     urgency: str = "normal"

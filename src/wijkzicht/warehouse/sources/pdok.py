@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from wijkzicht import codes
 from wijkzicht.errors import SourceError
 from wijkzicht.warehouse.privacy import reject_identifying
 from wijkzicht.warehouse.sources.staging import Staging, check_gzip_complete, first_line, literal
@@ -69,7 +70,8 @@ def read(staging: Staging, path: Path) -> None:
 def _real_areas(columns: list[str], code_field: str, name_field: str) -> str:
     """The SQL condition that leaves out PDOK's pseudo-areas: abroad and large water."""
     # GM0998, WK099899, BU0998xxxx: every area of the pseudo-municipality
-    conditions = [f"substr(trim({code_field}), 3, 4) <> '{ABROAD[2:]}'"]
+    code = f"trim({code_field})"
+    conditions = [f"coalesce({codes.sql_gemeente_of(code)}, {code}) <> '{ABROAD}'"]
     if "water" in columns:
         conditions.append("coalesce(upper(trim(water)), 'NEE') <> 'JA'")
     conditions.append(f"trim({name_field}) <> '{WATER_NAME}'")

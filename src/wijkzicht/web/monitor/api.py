@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -16,20 +16,25 @@ from wijkzicht.monitor import focus, index, similar
 from wijkzicht.monitor.areas import children, get_area, search
 from wijkzicht.monitor.observations import ValueFilter, count_values, select_values
 from wijkzicht.monitor.rankings import RankingFilter, ranking, ranking_page
-from wijkzicht.web.deps import Cache, Language, Warehouse
+from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.monitor import exports
+from wijkzicht.web.params import (
+    AreaCodePath,
+    AreaCodeQuery,
+    BoundaryYear,
+    FocusAreaNumber,
+    GemeenteQuery,
+    Language,
+    Level,
+    PageNumber,
+    PageSize,
+    Period,
+    RankedLevel,
+    Subgroup,
+)
 
 router = APIRouter()
 
-AreaCode = Annotated[
-    str, Path(pattern=r"^[A-Za-z]{2}[0-9A-Za-z]{2,8}$", description="CBS code, e.g. GM0344, WK034403")
-]
-Level = Literal["gemeente", "wijk", "buurt"]
-Page = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
-Size = Annotated[int, Query(ge=1, le=1000, description="Rows per page")]
-Period = Annotated[int | None, Query(ge=1900, le=2100, description="Period (year)")]
-BoundaryYear = Annotated[int | None, Query(ge=1900, le=2100, description="Boundary year")]
-Subgroup = Annotated[Literal["totaal", "18plus", "18tot65", "65plus"] | None, Query(description="Age group")]
 ValueFormat = Literal["csv", "parquet", "geojson"]
 
 
@@ -37,14 +42,14 @@ ValueFormat = Literal["csv", "parquet", "geojson"]
 def areas_search(
     con: Warehouse,
     q: Annotated[str, Query(min_length=1, max_length=100, description="Name part or code")],
-    level: Literal["land", "gemeente", "wijk", "buurt"] | None = None,
+    level: Level | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[dict[str, object]]:
     return [a.as_dict() for a in search(con, q, level=level, limit=limit)]
 
 
 @router.get("/areas/{code}", tags=["areas"], summary="One area: level, name, boundary years, gemeente")
-def area_get(con: Warehouse, code: AreaCode) -> dict[str, object]:
+def area_get(con: Warehouse, code: AreaCodePath) -> dict[str, object]:
     return get_area(con, code).as_dict()
 
 
@@ -52,7 +57,7 @@ def area_get(con: Warehouse, code: AreaCode) -> dict[str, object]:
     "/areas/{code}/children", tags=["areas"], summary="The wijken of a gemeente, the buurten of a wijk"
 )
 def area_children(
-    con: Warehouse, code: AreaCode, boundary_year: BoundaryYear = None
+    con: Warehouse, code: AreaCodePath, boundary_year: BoundaryYear = None
 ) -> list[dict[str, object]]:
     return [a.as_dict() for a in children(con, get_area(con, code).code, boundary_year=boundary_year)]
 
@@ -62,7 +67,7 @@ def area_children(
     tags=["monitor"],
     summary="Everything about an area (see the profile page), with perception beside the facts per theme",
 )
-async def area_profile_get(cache: Cache, code: AreaCode, lang: Language = "nl") -> Response:
+async def area_profile_get(cache: Cache, code: AreaCodePath, lang: Language = "nl") -> Response:
     # A profile made before is answered on the event loop; a new one is computed in a worker thread.
     body = cache.ready_profile_json(code, lang) or await run_in_threadpool(cache.profile_json, code, lang)
     return Response(body, media_type="application/json")
@@ -71,7 +76,7 @@ async def area_profile_get(cache: Cache, code: AreaCode, lang: Language = "nl") 
 @router.get("/areas/{code}/explain", tags=["monitor"], summary="Per domain the indicators behind the scores")
 def area_explain(
     con: Warehouse,
-    code: AreaCode,
+    code: AreaCodePath,
     period: Period = None,
     subgroup: Subgroup = None,
     boundary_year: BoundaryYear = None,
@@ -84,7 +89,7 @@ def area_explain(
 @router.get("/areas/{code}/similar", tags=["monitor"], summary="The k most similar areas of the same level")
 def area_similar(
     con: Warehouse,
-    code: AreaCode,
+    code: AreaCodePath,
     k: Annotated[int, Query(ge=1, le=50)] = 10,
     boundary_year: BoundaryYear = None,
 ) -> dict[str, object]:
@@ -100,21 +105,23 @@ def indicators(domain: Annotated[str | None, Query(max_length=50)] = None) -> li
 
 
 def _value_filter(
-    area: Annotated[str | None, Query(max_length=10, description="CBS area code")] = None,
+    area: AreaCodeQuery = None,
     indicator: Annotated[str | None, Query(max_length=80, description="Indicator id")] = None,
-    level: Literal["land", "gemeente", "wijk", "buurt"] | None = None,
+    level: Level | None = None,
     period: Period = None,
     boundary_year: BoundaryYear = None,
     subgroup: Subgroup = None,
 ) -> ValueFilter:
-    return ValueFilter(area and area.strip().upper(), indicator, level, period, boundary_year, subgroup)
+    return ValueFilter(area, indicator, level, period, boundary_year, subgroup)
 
 
 Values = Annotated[ValueFilter, Depends(_value_filter)]
 
 
 @router.get("/values", tags=["monitor"], summary="Published values, filtered and paginated (tidy rows)")
-def values(con: Warehouse, selection: Values, page: Page = 1, size: Size = 100) -> dict[str, object]:
+def values(
+    con: Warehouse, selection: Values, page: PageNumber = 1, size: PageSize = 100
+) -> dict[str, object]:
     return {
         "total": count_values(con, selection),
         "page": page,
@@ -134,21 +141,19 @@ def values_export(con: Warehouse, selection: Values, format: ValueFormat = "csv"
 
 
 def _ranking_filter(
-    level: Level = "wijk",
+    level: RankedLevel = "wijk",
     domain: Annotated[
         str | None, Query(max_length=50, description="Domain; default the overall index")
     ] = None,
     period: Period = None,
     boundary_year: BoundaryYear = None,
     subgroup: Subgroup = None,
-    gemeente: Annotated[str | None, Query(pattern=r"^[Gg][Mm]\d{4}$", description="e.g. GM0599")] = None,
+    gemeente: GemeenteQuery = None,
     focus_area: Annotated[
         int | None, Query(alias="focus", ge=1, le=100, description="Focus area number")
     ] = None,
 ) -> RankingFilter:
-    return RankingFilter(
-        level, domain, period, boundary_year, subgroup, gemeente and gemeente.upper(), focus_area
-    )
+    return RankingFilter(level, domain, period, boundary_year, subgroup, gemeente, focus_area)
 
 
 Rankings = Annotated[RankingFilter, Depends(_ranking_filter)]
@@ -160,7 +165,7 @@ RankOrder = Annotated[
 
 @router.get("/rankings", tags=["monitor"], summary="Areas ranked on a domain or the overall index, paginated")
 def rankings(
-    cache: Cache, selection: Rankings, page: Page = 1, size: Size = 50, sort: RankOrder = "rank"
+    cache: Cache, selection: Rankings, page: PageNumber = 1, size: PageSize = 50, sort: RankOrder = "rank"
 ) -> dict[str, object]:
     found = cache(ranking_page, selection, sort, size, (page - 1) * size)
     return {
@@ -191,7 +196,7 @@ def focus_areas(con: Warehouse) -> list[dict[str, object]]:
 @router.get("/focus-areas/{number}", tags=["focus areas"], summary="A focus area's aggregated figures")
 def focus_area(
     con: Warehouse,
-    number: Annotated[int, Path(ge=1, le=100)],
+    number: FocusAreaNumber,
     period: Period = None,
     subgroup: Subgroup = None,
     lang: Language = "nl",

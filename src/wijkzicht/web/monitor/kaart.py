@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import gzip
 import json
-from typing import Annotated, Literal
+from typing import Annotated
 
 import duckdb
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from wijkzicht.catalogue import Catalogue, load_catalogue
@@ -28,12 +28,21 @@ from wijkzicht.monitor.choropleth import (
     mappable,
 )
 from wijkzicht.web import assets
-from wijkzicht.web.deps import Cache, Language, Warehouse
+from wijkzicht.web.deps import Cache, Warehouse
+from wijkzicht.web.params import (
+    BoundaryYear,
+    BoundaryYearPath,
+    GemeenteQuery,
+    Language,
+    PageNumber,
+    Period,
+    RankedLevel,
+    Subgroup,
+)
 from wijkzicht.web.render import link, page
 
 router = APIRouter()
 
-MapLevel = Literal["gemeente", "wijk", "buurt"]
 MeasureText = Annotated[
     str,
     Query(
@@ -41,14 +50,6 @@ MeasureText = Annotated[
         description="index, stacking, domain:<domain id> or indicator:<indicator id>, e.g. domain:health",
     ),
 ]
-Period = Annotated[int | None, Query(ge=1900, le=2100, description="Period (year) of the values")]
-Subgroup = Annotated[
-    Literal["totaal", "18plus", "18tot65", "65plus"] | None, Query(description="Age group of survey figures")
-]
-BoundaryYear = Annotated[
-    int | None, Query(ge=1900, le=2100, description="Boundary year (indeling) of the values")
-]
-PageNumber = Annotated[int, Query(ge=1, le=10_000, description="Page of the table")]
 TABLE_ROWS = 100
 
 # Sequential ColorBrewer schemes (colour-blind safe): YlOrRd for problems, Purples for the stacking count,
@@ -211,7 +212,7 @@ def _json_response(request: Request, document: object) -> Response:
 def values_api(
     request: Request,
     con: Warehouse,
-    level: MapLevel = "gemeente",
+    level: RankedLevel = "gemeente",
     measure: MeasureText = "index",
     period: Period = None,
     subgroup: Subgroup = None,
@@ -241,7 +242,7 @@ def _compressed_boundaries(con: duckdb.DuckDBPyConnection, level: str, boundary_
     responses={200: {"content": {"application/geo+json": {}}}},
 )
 def boundaries_api(
-    request: Request, cache: Cache, level: MapLevel, boundary_year: Annotated[int, Path(ge=1900, le=2100)]
+    request: Request, cache: Cache, level: RankedLevel, boundary_year: BoundaryYearPath
 ) -> Response:
     body = cache(_compressed_boundaries, level, boundary_year)
     headers = {"Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
@@ -278,15 +279,13 @@ def measure_options(catalogue: Catalogue, t: Translator) -> list[tuple[str, list
 def map_page(
     request: Request,
     con: Warehouse,
-    level: MapLevel = "gemeente",
+    level: RankedLevel = "gemeente",
     measure: MeasureText = "index",
     period: Period = None,
     subgroup: Subgroup = None,
     boundary_year: BoundaryYear = None,
-    page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
-    gemeente: Annotated[
-        str | None, Query(pattern=r"^GM\d{4}$", description="Table: only this gemeente")
-    ] = None,
+    page_number: Annotated[PageNumber, Query(alias="page")] = 1,
+    gemeente: GemeenteQuery = None,
     lang: Language = "nl",
 ) -> HTMLResponse:
     view = map_view(con, level, measure, period, subgroup, boundary_year, lang)

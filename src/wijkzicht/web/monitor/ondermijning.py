@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from wijkzicht.monitor.ondermijning import area_view
-from wijkzicht.web.deps import Language, Warehouse
-from wijkzicht.web.monitor.api import AreaCode
+from wijkzicht.web.deps import Warehouse
+from wijkzicht.web.params import AreaCodePath, Language
 from wijkzicht.web.render import page
 
 router = APIRouter()
@@ -18,7 +18,7 @@ router = APIRouter()
     tags=["ondermijning"],
     summary="Risk factors for undermining crime of one area, per theme side by side (never one score)",
 )
-def ondermijning_api(con: Warehouse, code: AreaCode, lang: Language = "nl") -> dict[str, object]:
+def ondermijning_api(con: Warehouse, code: AreaCodePath, lang: Language = "nl") -> dict[str, object]:
     """Per theme the area's position among the areas of its level, the indicators behind it, what is
     missing and why, and the fixed explanation. An area under the minimum population has `shown: false`
     and no figures."""
@@ -27,6 +27,6 @@ def ondermijning_api(con: Warehouse, code: AreaCode, lang: Language = "nl") -> d
 
 @router.get("/ondermijning/{code}", response_class=HTMLResponse, include_in_schema=False)
 def ondermijning_page(
-    request: Request, con: Warehouse, code: AreaCode, lang: Language = "nl"
+    request: Request, con: Warehouse, code: AreaCodePath, lang: Language = "nl"
 ) -> HTMLResponse:
     return page(request, "ondermijning.html", lang, view=area_view(con, code, lang))

@@ -8,18 +8,20 @@ from importlib import resources
 from typing import Annotated
 
 import duckdb
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 
+from wijkzicht import codes
 from wijkzicht.catalogue import CONTEXT_DOMAIN, load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor import focus, perception
 from wijkzicht.monitor.areas import Area, search
 from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
 from wijkzicht.monitor.rankings import RankingFilter, ranking, ranking_page, scored_domains
-from wijkzicht.web.deps import Cache, Language, Warehouse
+from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.monitor.api import Rankings, RankOrder
+from wijkzicht.web.params import AreaCodePath, FocusAreaNumber, Language, PageNumber, Period
 from wijkzicht.web.render import page
 from wijkzicht.web.security import Store
 from wijkzicht.web.wijkwijzer.profile_section import profile_section
@@ -48,12 +50,7 @@ def search_page(
 
 @router.get("/gebied/{code}", response_class=HTMLResponse)
 def profile_page(
-    request: Request,
-    cache: Cache,
-    con: Warehouse,
-    store: Store,
-    code: Annotated[str, Path(max_length=12)],
-    lang: Language = "nl",
+    request: Request, cache: Cache, con: Warehouse, store: Store, code: AreaCodePath, lang: Language = "nl"
 ) -> HTMLResponse:
     profile = cache.profile(code, lang)
     context = {**_profile_context(profile, lang), **profile_section(store, con, profile)}
@@ -69,6 +66,7 @@ def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
         "sources": [catalogue.tables[s] for s in sources if s in catalogue.tables],
         "perception": perception.side_by_side(profile),
         "local_tables": {table.id for table in catalogue.tables.values() if table.coverage == "local"},
+        "wijk_code": codes.wijk_of(profile.area.code),  # a buurt's breadcrumb names its wijk
     }
 
 
@@ -78,7 +76,7 @@ def rankings_page(
     con: Warehouse,
     cache: Cache,
     selection: Rankings,
-    page_number: Annotated[int, Query(alias="pagina", ge=1, le=100_000)] = 1,
+    page_number: Annotated[PageNumber, Query(alias="pagina")] = 1,
     size: Annotated[int, Query(alias="per", ge=1, le=250)] = 50,
     sort: RankOrder = "rank",
     lang: Language = "nl",
@@ -101,6 +99,7 @@ def rankings_page(
         focus_areas=focus.load_focus_areas(),
         periods=_periods(con, selection),
         state=_ranking_state(selection),
+        gemeente_pattern=codes.html_pattern("gemeente"),
     )
 
 
@@ -207,8 +206,8 @@ def focus_areas_page(request: Request, con: Warehouse, lang: Language = "nl") ->
 def focus_area_page(
     request: Request,
     con: Warehouse,
-    number: Annotated[int, Path(ge=1, le=100)],
-    period: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    number: FocusAreaNumber,
+    period: Period = None,
     lang: Language = "nl",
 ) -> HTMLResponse:
     areas = focus.load_focus_areas()

@@ -28,7 +28,8 @@ from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, Programme, User
 from wijkzicht.programmes.records import KINDS, Kind
-from wijkzicht.web.deps import Language, Warehouse
+from wijkzicht.web.deps import Warehouse
+from wijkzicht.web.params import Language
 from wijkzicht.web.programmes import goal_form, report
 from wijkzicht.web.render import error_response, link
 from wijkzicht.web.security import (

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
+from wijkzicht import codes
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor.perception import judgement
@@ -26,7 +27,8 @@ from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.models import FocusArea, Measure, ResidentInput
 from wijkzicht.programmes.resident_input import InputIn, RateLimiter
 from wijkzicht.programmes.schemas import MAX_IDENTIFIER
-from wijkzicht.web.deps import Cache, Language
+from wijkzicht.web.deps import Cache
+from wijkzicht.web.params import AreaCodePath, Language
 from wijkzicht.web.render import link, page
 from wijkzicht.web.security import CSRF, CurrentActor, Store, check_csrf, csrf_token
 
@@ -51,11 +53,9 @@ def notable(profile: Profile, side: str) -> list[ProfileFigure]:
 
 
 def wijk_code(profile: Profile) -> str | None:
-    """The CBS wijk an area is or lies in (a buurt's code starts with its wijk's digits)."""
+    """The CBS wijk an area is or lies in."""
     code = profile.area.code
-    if profile.area.level == "wijk":
-        return code
-    return "WK" + code[2:8] if profile.area.level == "buurt" else None
+    return code if profile.area.level == "wijk" else codes.wijk_of(code)
 
 
 def published_measures(store: OperationalDatabase, wijk: str | None) -> tuple[str | None, list[Measure]]:
@@ -117,11 +117,7 @@ def _resident_page(
 
 @router.get("/wijk/{code}", response_class=HTMLResponse)
 def resident_page(
-    request: Request,
-    cache: Cache,
-    store: Store,
-    code: Annotated[str, Path(max_length=12)],
-    lang: Language = "nl",
+    request: Request, cache: Cache, store: Store, code: AreaCodePath, lang: Language = "nl"
 ) -> HTMLResponse:
     return _resident_page(request, cache, store, code, lang)
 
@@ -131,7 +127,7 @@ async def send_input(
     request: Request,
     cache: Cache,
     store: Store,
-    code: Annotated[str, Path(max_length=12)],
+    code: AreaCodePath,
     lang: Language = "nl",
 ) -> Response:
     """A resident's input: rate limited first, then CSRF, then checked; a refusal keeps what was typed."""

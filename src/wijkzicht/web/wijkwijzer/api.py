@@ -19,7 +19,8 @@ from wijkzicht.errors import WijkzichtError
 from wijkzicht.programmes import audit
 from wijkzicht.programmes.accounts import Actor, allowed
 from wijkzicht.programmes.models import FocusArea, Measure
-from wijkzicht.web.deps import Cache, Language, Warehouse
+from wijkzicht.web.deps import Cache, Warehouse
+from wijkzicht.web.params import AreaCodePath, AreaCodeQuery, Language
 from wijkzicht.web.render import link
 from wijkzicht.web.security import CSRF, CurrentActor, Store, actor_page
 from wijkzicht.wijkwijzer import elsewhere, helpdesk, learning, library, pool
@@ -268,7 +269,7 @@ def api_record_session(data: learning.SessionIn, actor: CurrentActor, store: Sto
     summary="For an area's worst domains: the measures its similar areas' focus areas run on those domains",
 )
 def api_measures_elsewhere(
-    code: Annotated[str, Path(max_length=12)], actor: CurrentActor, store: Store, cache: Cache, con: Warehouse
+    code: AreaCodePath, actor: CurrentActor, store: Store, cache: Cache, con: Warehouse
 ) -> dict[str, object]:
     profile = cache.profile(code, "nl")
     worst = profile.scores.worst_domains if profile.scores else []
@@ -372,11 +373,11 @@ def request_form(
     store: Store,
     lang: Language = "nl",
     domain: Annotated[str, Query(max_length=40)] = "",
-    gebied: Annotated[str, Query(max_length=12)] = "",
+    gebied: AreaCodeQuery = None,
 ):
     values = {
         "domain": domain,
-        "area_code": gebied,
+        "area_code": gebied or "",
         "focus_area_id": actor.focus_area_id,
         "urgency": "normal",
     }

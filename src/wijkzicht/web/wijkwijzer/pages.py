@@ -25,7 +25,7 @@ from wijkzicht.i18n import Translator
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import FocusArea
-from wijkzicht.web.deps import Language
+from wijkzicht.web.params import Language
 from wijkzicht.web.render import link
 from wijkzicht.web.security import CSRF, CurrentActor, Store, actor_page
 from wijkzicht.web.wijkwijzer.api import RecordId
@@ -174,7 +174,7 @@ def _entry_input(values: Mapping[str, Any]) -> dict[str, Any]:
         {
             **values,
             "links": _lines(values["links"]),
-            "area_codes": [code.upper() for code in _words(values["area_codes"])],
+            "area_codes": _words(values["area_codes"]),  # the schema normalises each code
             "measure_ids": _words(values["measure_ids"]),
         }
     )

@@ -1,0 +1,35 @@
+"""The HTTP parameters the API and the pages share, each declared once: its type, range and description.
+
+Area codes are checked by the one grammar in `wijkzicht.codes` (lower case accepted, normalised): a
+malformed code answers 422 with `codes.invalid_message` and the parameter's name; a well-formed code that
+is in no boundary year answers 404 from the registry.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Path, Query
+
+from wijkzicht import codes
+
+CODE_DESCRIPTION = f"CBS area code (upper or lower case), e.g. {', '.join(codes.EXAMPLES['wijk'])}"
+
+AreaCodePath = Annotated[codes.AnyCode, Path(description=CODE_DESCRIPTION)]
+AreaCodeQuery = Annotated[codes.AnyCode | None, Query(description=CODE_DESCRIPTION)]
+GemeenteQuery = Annotated[codes.GemeenteCode | None, Query(description="Only this gemeente, e.g. GM0599")]
+
+# The levels of the area registry (as `codes.LEVELS`), and the ones that are ranked and mapped.
+Level = Literal["land", "gemeente", "wijk", "buurt"]
+RankedLevel = Literal["gemeente", "wijk", "buurt"]
+
+Period = Annotated[int | None, Query(ge=1900, le=2100, description="Period (year)")]
+BoundaryYear = Annotated[int | None, Query(ge=1900, le=2100, description="Boundary year (indeling)")]
+BoundaryYearPath = Annotated[int, Path(ge=1900, le=2100, description="Boundary year (indeling)")]
+Subgroup = Annotated[Literal["totaal", "18plus", "18tot65", "65plus"] | None, Query(description="Age group")]
+FocusAreaNumber = Annotated[int, Path(ge=1, le=100, description="Focus area number")]
+Language = Annotated[Literal["nl", "en"], Query(description="Language of labels and texts")]
+
+# Pagination (a page gives its own name with `Annotated[PageNumber, Query(alias=...)]`).
+PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
+PageSize = Annotated[int, Query(ge=1, le=1000, description="Rows per page")]

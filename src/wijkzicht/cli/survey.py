@@ -14,7 +14,7 @@ from wijkzicht.cli.data import build
 from wijkzicht.warehouse import resident_survey
 
 survey_app = typer.Typer(
-    help="A municipality's own resident survey (docs/bewoners.md).", no_args_is_help=True
+    help="A municipality's own resident survey (docs/residents.md).", no_args_is_help=True
 )
 
 FileArgument = Annotated[

@@ -1,6 +1,6 @@
 """A municipality's own resident survey: the CSV import format, validated like any other source.
 
-One row per area, period and question: `area_code,period,indicator,value,respondents,margin` (docs/bewoners.md).
+One row per area, period and question: `area_code,period,indicator,value,respondents,margin` (docs/residents.md).
 A file with any broken row (unknown area or question, a value outside the question's scale, a duplicate) is
 refused as a whole, with every problem listed, so nothing is half imported. A value resting on too few
 respondents, or with too wide a margin, is kept but suppressed: its row says why, and it is never shown.

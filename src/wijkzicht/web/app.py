@@ -24,7 +24,7 @@ from wijkzicht.web.deps import WarehouseCache
 from wijkzicht.web.monitor import api, kaart, ondermijning, pages
 from wijkzicht.web.programmes import routes as programmes_web
 from wijkzicht.web.render import error_response, page, request_language
-from wijkzicht.web.residents import pages as bewoners
+from wijkzicht.web.residents import pages as residents
 from wijkzicht.web.wijkwijzer import api as wijkwijzer_web
 from wijkzicht.web.wijkwijzer import pages as wijkwijzer_pages
 
@@ -59,8 +59,8 @@ def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
     app.include_router(kaart.router)
     app.include_router(ondermijning.router)
     app.include_router(programmes_web.router)
-    app.include_router(bewoners.router)
-    app.include_router(bewoners.api_router)
+    app.include_router(residents.router)
+    app.include_router(residents.api_router)
     programmes_web.install(app, programmes_database_url(programmes_db, database))
     app.include_router(wijkwijzer_web.router)
     app.include_router(wijkwijzer_pages.router)

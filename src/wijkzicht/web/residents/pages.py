@@ -2,7 +2,7 @@
 
 What goes well and less well compared with the country (and the gemeente), what the programme does there
 (published measures only), what residents said and the answers, and a form to take part without an account.
-The text stays short and concrete; `tests/test_bewoners_page.py` holds it to a Flesch-Douma bound
+The text stays short and concrete; `tests/test_resident_page.py` holds it to a Flesch-Douma bound
 (readability). The moderation queue for area editors is /bewoners/moderatie, and the same as JSON
 under /api/programmes/resident-input.
 
@@ -183,7 +183,7 @@ def moderation_page(request: Request, actor: CurrentActor, store: Store, lang: L
         contacts = {item.id: resident_input.current_contact(item) for item in queue}
         return page(
             request,
-            "bewoners_moderatie.html",
+            "residents_moderation.html",
             lang,
             queue=queue,
             measures=measures,

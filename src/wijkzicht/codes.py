@@ -93,6 +93,12 @@ def sql_lies_in(column: str, parent: str) -> str:
     return f"starts_with(substr({column}, 3), substr({parent}, 3))"
 
 
+def sql_level_of(column: str) -> str:
+    """The level named by a code's prefix as a DuckDB expression (NULL for an unknown prefix)."""
+    cases = " ".join(f"WHEN '{prefix}' THEN '{level}'" for level, prefix in PREFIXES.items())
+    return f"CASE left({column}, 2) {cases} END"
+
+
 def sql_is_code(column: str) -> str:
     """A DuckDB condition that holds when the column follows the grammar of some level."""
     return " OR ".join(f"regexp_full_match({column}, '{pattern}')" for pattern in PATTERNS.values())

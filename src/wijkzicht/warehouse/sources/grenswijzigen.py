@@ -13,12 +13,12 @@ from pathlib import Path
 
 import rdata
 
+from wijkzicht import codes
 from wijkzicht.errors import SourceError
 from wijkzicht.warehouse.privacy import reject_identifying
 from wijkzicht.warehouse.sources.staging import Staging, first_line
 
 NAME_PATTERN = re.compile(r"grenswijziging_(toevoeging_)?(gemeente|wijk)_van_(\d{4})_naar_(\d{4})\.rda")
-PREFIX = {"gemeente": "GM", "wijk": "WK"}
 
 
 def read(staging: Staging, path: Path) -> None:
@@ -41,7 +41,7 @@ def read(staging: Staging, path: Path) -> None:
     new_codes, old_codes = (matrix.coords[dim].values for dim in matrix.dims)
     values = matrix.values
     row_index, column_index = values.nonzero()
-    prefix = PREFIX[level]
+    prefix = codes.PREFIXES[level]
     # Lists as parameters let DuckDB insert the whole matrix in one statement.
     staging.con.execute(
         "INSERT INTO boundary_changes SELECT ?, ?, ?, ?, unnest(?), unnest(?), unnest(?), ?",

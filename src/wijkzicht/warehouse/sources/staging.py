@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from wijkzicht import codes
 from wijkzicht.catalogue import Catalogue, Indicator
 from wijkzicht.errors import SourceError
 from wijkzicht.warehouse.privacy import reject_identifying
@@ -45,12 +46,6 @@ CREATE TABLE source_tables (
 # The columns a reader fills from a raw table; `reason` stays NULL unless the reader names one.
 CELL_COLUMNS = (
     "indicator, subgroup, area_code, boundary_year, period, raw, file_id, source_line, source_column"
-)
-
-# How an area's level follows from the first letters of its CBS code.
-LEVEL_OF_PREFIX = (
-    "CASE left({code}, 2) WHEN 'NL' THEN 'land' WHEN 'GM' THEN 'gemeente' "
-    "WHEN 'WK' THEN 'wijk' WHEN 'BU' THEN 'buurt' END"
 )
 
 
@@ -172,7 +167,7 @@ class Staging:
         """Add the areas a file declares; `query` yields (code, name) and may yield a level."""
         self.con.execute(f"""
             INSERT INTO stage_areas
-            SELECT {canonical_code("code")}, {boundary_year}, {LEVEL_OF_PREFIX.format(code=canonical_code("code"))},
+            SELECT {canonical_code("code")}, {boundary_year}, {codes.sql_level_of(canonical_code("code"))},
                    nullif(trim(name), ''), {literal(table_id)}, {literal(self.relative(path))}, {self.root_index}
             FROM ({query})
         """)

@@ -68,8 +68,23 @@ FAMILIES: tuple[SourceFamily, ...] = (
         ("cbs_wijkbuurtkaart/wijkbuurtkaart*_attributen.csv.gz",),
         wijkbuurtkaart.read,
     ),
-    SourceFamily("RIVM gezondheidsmonitor", ("rivm_gezondheid/50090NED_*.csv.gz",), gezondheid.read),
-    SourceFamily("CBS SES-WOA", ("cbs_ses/85163NED_*.csv",), ses.read),
+    SourceFamily(
+        "RIVM gezondheidsmonitor: regio's", ("rivm_gezondheid/*_WijkenEnBuurten.csv.gz",), kwb.read_regions
+    ),
+    SourceFamily(
+        "RIVM gezondheidsmonitor: metadata", ("rivm_gezondheid/*_TableInfos.json",), kwb.read_table_info
+    ),
+    SourceFamily(
+        "RIVM gezondheidsmonitor",
+        # the snapshot's extracts, and the table as `wijkzicht fetch 50090NED` writes it (not its code lists)
+        ("rivm_gezondheid/50090NED_gezondheid_*.csv.gz", "rivm_gezondheid/*_UntypedDataSet.csv.gz"),
+        gezondheid.read,
+    ),
+    SourceFamily("CBS SES-WOA: export", ("cbs_ses/*_*.csv",), ses.read),
+    # as `wijkzicht fetch 85163NED` writes it (85539NED, 85900NED once the catalogue names them)
+    SourceFamily("CBS SES-WOA: regio's", ("cbs_ses/*_WijkenEnBuurten.csv.gz",), ses.read_regions),
+    SourceFamily("CBS SES-WOA: metadata", ("cbs_ses/*_TableInfos.json",), kwb.read_table_info),
+    SourceFamily("CBS SES-WOA: tabel", ("cbs_ses/*_UntypedDataSet.csv.gz",), ses.read_dataset),
     SourceFamily("Politie: regio's", ("politie/*_WijkenEnBuurten*.csv.gz",), politie.read_regions),
     SourceFamily(
         "Politie: metadata",

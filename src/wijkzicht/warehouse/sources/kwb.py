@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 from wijkzicht.catalogue import Table
 from wijkzicht.errors import SourceError
@@ -73,7 +74,10 @@ def data_property_keys(path: Path) -> list[str]:
     entries = _load_json(path)
     if not isinstance(entries, list):
         raise SourceError(path, "not an OData DataProperties array", expected="a JSON list")
-    return [entry["Key"] for entry in entries if isinstance(entry, dict) and entry.get("Key")]
+    keys = [entry["Key"] for entry in entries if isinstance(entry, dict) and entry.get("Key")]
+    # A catalogue may name a column by its StatLine export header instead (the SES-WOA tables do).
+    names = export_headers([entry for entry in entries if isinstance(entry, dict)])
+    return keys + [name for name in names.values() if name not in keys]
 
 
 def read_subset_json(staging: Staging, path: Path) -> None:
@@ -170,3 +174,23 @@ def _load_json(path: Path) -> object:
         raise SourceError(
             path, f"cannot be read as JSON: {first_line(error)}", expected="a complete JSON document"
         ) from error
+
+
+def export_headers(properties: list[dict[str, Any]]) -> dict[str, str]:
+    """Topic key -> StatLine export header: parent topic-group titles and title joined by '/', unit in brackets."""
+    by_id = {p.get("ID"): p for p in properties}
+    headers: dict[str, str] = {}
+    for entry in properties:
+        if entry.get("Type") != "Topic" or not entry.get("Key"):
+            continue
+        titles = [str(entry.get("Title", "")).strip()]
+        parent = by_id.get(entry.get("ParentID"))
+        while parent is not None:
+            titles.insert(0, str(parent.get("Title", "")).strip())
+            parent = by_id.get(parent.get("ParentID"))
+        unit = str(entry.get("Unit") or "").strip()
+        unit = (
+            unit[:1].upper() + unit[1:]
+        )  # StatLine capitalises the unit in export headers: aantal -> Aantal
+        headers[str(entry["Key"])] = "/".join(titles) + (f" ({unit})" if unit else "")
+    return headers

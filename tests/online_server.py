@@ -175,6 +175,45 @@ def _health_tables() -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def _kwb_2017() -> dict[str, list[dict[str, Any]]]:
+    """83765NED (KWB 2017) for Amsterdam: 844,947 inhabitants, the wijk- en buurtkaart 2017's AANT_INW
+    (cbs_wijkbuurtkaart/wijkbuurtkaart2017_gemeente_attributen.csv.gz). The snapshot has no 83765NED
+    metadata: its TableInfos and DataProperties are 85984NED's entries with this table's id, title and a test
+    `Modified`, and the inhabitants' key is numbered differently (`AantalInwoners_8`) to show that columns
+    are matched by name, not by key number."""
+    kwb = _recorded_table("cbs/85984NED")
+    infos = [
+        kwb["TableInfos"][0]
+        | {
+            "Identifier": "83765NED",
+            "Title": "Kerncijfers wijken en buurten 2017",
+            "ShortTitle": "Kerncijfers wijken en buurten 2017",
+            "Period": "2017",
+            "Modified": "2018-10-31T02:00:00",
+        }
+    ]
+    renumber = {"AantalInwoners_5": "AantalInwoners_8"}
+    properties = [
+        p | {"Key": renumber.get(p["Key"], p["Key"])}
+        for p in kwb["DataProperties"]
+        if p["Key"] != "Woningvoorraad_35"
+    ]
+    return {
+        "TableInfos": infos,
+        "DataProperties": properties,
+        "WijkenEnBuurten": [{"Key": "GM0363    ", "Title": "Amsterdam", "Description": None}],
+        "UntypedDataSet": [
+            {
+                "ID": 0,
+                "WijkenEnBuurten": "GM0363    ",
+                "Gemeentenaam_1": f"{'Amsterdam':<40}",
+                "SoortRegio_2": "Gemeente  ",
+                "AantalInwoners_8": "    844947",
+            }
+        ],
+    }
+
+
 def _recorded_table(folder: str) -> dict[str, list[dict[str, Any]]]:
     tables: dict[str, list[dict[str, Any]]] = {}
     for path in sorted((FIXTURES / folder).glob("*.json")):
@@ -186,13 +225,15 @@ def _recorded_table(folder: str) -> dict[str, list[dict[str, Any]]]:
 class FakeService:
     """Serve recorded tables; `page_size` small so paging is exercised; `modified` overrides TableInfos dates."""
 
-    def __init__(self, page_size: int = 2) -> None:
+    def __init__(self, page_size: int = 2, pdok_page_size: int = 1) -> None:
         self.page_size = page_size
+        self.pdok_page_size = pdok_page_size
         self.tables: dict[str, tuple[str, dict[str, list[dict[str, Any]]]]] = {
             "85984NED": (CBS, _recorded_table("cbs/85984NED")),
             "47018NED": (DATADERDEN, _recorded_table("dataderden/47018NED")),
             "50090NED": (CBS, _health_tables()),
             "85163NED": (CBS, _ses_tables()),
+            "83765NED": (CBS, _kwb_2017()),
         }
         self.boundaries: dict[tuple[str, int], list[dict[str, Any]]] = {
             ("wijken", 2024): recorded("pdok/wijken_2024.json")
@@ -242,7 +283,7 @@ class FakeService:
         features = self.boundaries.get((match[2], int(match[1]))) if match else None
         if features is None:
             return httpx.Response(404, json={"title": "Not Found", "status": 404})
-        size = min(limit, self.page_size)
+        size = min(limit, self.pdok_page_size)
         document: dict[str, Any] = {
             "type": "FeatureCollection",
             "timeStamp": "2025-01-01T00:00:00Z",

@@ -46,8 +46,19 @@ def observation(database: Path, code: str, indicator: str) -> tuple[object, ...]
         return con.execute(
             """SELECT o.value, o.missing_reason, o.period, o.boundary_year, p.source_file
                FROM observations o JOIN provenance p USING (source_id)
-               WHERE o.area_code = ? AND o.indicator = ? AND o.subgroup IN ('totaal', '18plus')""",
+               WHERE o.area_code = ? AND o.indicator = ? AND o.subgroup IN ('totaal', '18plus')
+               ORDER BY o.period DESC""",
             [code, indicator],
+        ).fetchone()
+
+
+def observation_in(database: Path, code: str, indicator: str, period: int) -> tuple[object, ...] | None:
+    with warehouse.opened(database) as con:
+        return con.execute(
+            """SELECT o.value, o.missing_reason, o.period, o.boundary_year, p.source_file
+               FROM observations o JOIN provenance p USING (source_id)
+               WHERE o.area_code = ? AND o.indicator = ? AND o.period = ?""",
+            [code, indicator, period],
         ).fetchone()
 
 
@@ -85,3 +96,61 @@ def test_ses_woa_fetched_online_reaches_the_profile(service: FakeService, tmp_pa
             "SELECT name FROM areas WHERE code = 'BU03630000' AND boundary_year = 2019"
         ).fetchone()
     assert name == ("Kop Zeedijk",)
+
+
+def test_kwb_police_health_and_boundaries_fetched_online_reach_the_profile(
+    service: FakeService, tmp_path: Path
+) -> None:
+    database = fetch_and_build(tmp_path, "83765NED", "85984NED", "47018NED", "50090NED", "pdok:wijken:2024")
+
+    # KWB 2024: Amsterdam 931,298 inhabitants (cbs_kwb/85984NED_kwb2024_gemeente_wijk_subset.json.gz),
+    # Kop Zeedijk 1,185 (..._buurt_inwoners.csv.gz); the buurt's housing stock is CBS's '.'.
+    assert observation(database, "GM0363", "inwoners") == (
+        931298,
+        None,
+        2024,
+        2024,
+        "cbs_kwb/85984NED_UntypedDataSet.csv.gz",
+    )
+    assert observation(database, "BU0363AE01", "inwoners")[:3] == (1185, None, 2024)  # type: ignore[index]
+    stock = observation(database, "BU0363AE01", "woningvoorraad")
+    assert stock is not None and stock[0] is None and "'.'" in str(stock[1])
+    # KWB 2017 on its own boundaries, its inhabitants' column under another key number.
+    assert observation_in(database, "GM0363", "inwoners", 2017) == (
+        844947,
+        None,
+        2017,
+        2017,
+        "cbs_kwb/83765NED_UntypedDataSet.csv.gz",
+    )
+    inhabitants = profile_figure(database, "WK0363AE", "inwoners")
+    assert inhabitants.value == 4740 and inhabitants.source_table == "85984NED"  # type: ignore[attr-defined]
+
+    # Police 2023 (dataderden): 81,783 registered crimes in Amsterdam, as a rate per 1 000 inhabitants.
+    crime = observation(database, "GM0363", "misdrijven_totaal")
+    assert crime is not None and crime[2:] == (2023, 2024, "politie/47018NED_UntypedDataSet.csv.gz")
+    assert crime[0] == pytest.approx(1000 * 81783 / 931298)  # inhabitants on 1 January 2024, 2024 boundaries
+    with warehouse.opened(database) as con:
+        count = con.execute(
+            "SELECT count FROM crime_counts WHERE area_code = 'GM0363' AND indicator = 'misdrijven_totaal'"
+        ).fetchone()
+    assert count == (81783,)
+    assert profile_figure(database, "GM0363", "misdrijven_totaal").source_table == "47018NED"  # type: ignore[attr-defined]
+
+    # Health monitor 2020, 18+: Amsterdam 78.2 % good self-rated health, Kop Zeedijk 84.4 %.
+    assert observation(database, "GM0363", "ervaren_gezondheid_goed")[:4] == (  # type: ignore[index]
+        pytest.approx(78.2),
+        None,
+        2020,
+        2020,
+    )
+    health = profile_figure(database, "BU03630000", "ervaren_gezondheid_goed")
+    assert health.value == pytest.approx(84.4) and health.source_table == "50090NED"  # type: ignore[attr-defined]
+
+    # PDOK wijk boundaries 2024, paged with rel=next: both wijken stored with their geometry.
+    assert any(url.endswith("&cursor=1") for url in service.requests)  # second page through rel=next
+    with warehouse.opened(database) as con:
+        shapes = con.execute(
+            "SELECT code FROM geometries WHERE boundary_year = 2024 AND level = 'wijk' ORDER BY code"
+        ).fetchall()
+    assert shapes == [("WK0363AE",), ("WK0363AF",)]

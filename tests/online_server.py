@@ -239,7 +239,23 @@ class FakeService:
             ("wijken", 2024): recorded("pdok/wijken_2024.json")
         }
         self.requests: list[str] = []
-        self.fail_on: str | None = None  # a URL substring answered with a dropped connection
+        self.fail_on: str | None = None  # a URL substring answered with `failure`
+        self.failure: BaseException = httpx.RemoteProtocolError(
+            "Server disconnected without sending a response."
+        )
+
+    def serve_whole_catalogue(self, tables: list[str], years: list[int]) -> None:
+        """Also answer for every other catalogued table (as 83765NED, with its own id) and every boundary file
+        (an empty FeatureCollection), so `fetch --all` finds everything it asks for."""
+        template = _kwb_2017()
+        for table in tables:
+            if table not in self.tables:
+                endpoints = json.loads(json.dumps(template))
+                endpoints["TableInfos"][0] |= {"Identifier": table, "Modified": "2025-01-01T02:00:00"}
+                self.tables[table] = (CBS, endpoints)
+        for year in years:
+            for level in ("gemeenten", "wijken", "buurten"):
+                self.boundaries.setdefault((level, year), [])
 
     def add_table(self, table: str, endpoints: dict[str, list[dict[str, Any]]], base: str = CBS) -> None:
         self.tables[table] = (base, endpoints)
@@ -254,7 +270,7 @@ class FakeService:
         url = str(request.url)
         self.requests.append(url)
         if self.fail_on and self.fail_on in url:
-            raise httpx.RemoteProtocolError("server disconnected", request=request)
+            raise self.failure
         parts = urlsplit(url)
         query = parse_qs(parts.query)
         skip = int(query.get("$skip", query.get("cursor", ["0"]))[0])

@@ -413,7 +413,9 @@ def test_persistent_500_raises_with_url_and_attempts_and_leaves_no_data_file(tmp
     folder = tmp_path / "cbs_kwb"
     assert not (folder / "85984NED_UntypedDataSet.csv.gz").exists()
     assert leftover_temp_files(tmp_path) == []
-    assert (folder / "85984NED_TableInfos.json").exists()  # completed files stay, they are whole
+    assert (folder / "85984NED_DataProperties.json").exists()  # completed files stay, they are whole
+    # TableInfos is written last: its presence marks a complete download for `fetch --all`
+    assert not (folder / "85984NED_TableInfos.json").exists()
 
 
 def test_failed_refetch_keeps_the_previous_complete_file(tmp_path: Path) -> None:

@@ -54,15 +54,81 @@ def build(snapshot: SnapshotOption = None, cache: CacheOption = None, db: DbOpti
 
 
 def fetch(
-    targets: Annotated[list[str], typer.Argument(help="CBS table ids (85984NED) or pdok:LEVEL:YEAR")],
+    targets: Annotated[
+        list[str] | None, typer.Argument(help="CBS table ids (85984NED) or pdok:LEVEL:YEAR")
+    ] = None,
     cache: CacheOption = None,
     odata_filter: Annotated[str | None, typer.Option("--filter", help="OData $filter for CBS data")] = None,
+    all_targets: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every table and boundary file the catalogue needs; skips what is already current",
+        ),
+    ] = False,
 ) -> None:
     """Download raw tables from CBS StatLine or boundaries from PDOK into the cache."""
     with user_errors():
         cache_dir = config.cache_dir(cache)
+        if all_targets:
+            if targets or odata_filter:
+                raise typer.BadParameter("--all takes no targets and no --filter")
+            _update(cache_dir)
+            return
+        if not targets:
+            raise typer.BadParameter("name at least one target, or use --all")
         for path in _fetch_all(targets, cache_dir, odata_filter):
             console.print(f"  {path}")
+
+
+PROGRESS_EVERY_ROWS = 100_000
+
+
+def _update(cache_dir: Path) -> None:
+    """`fetch --all`: plain progress lines (also when not a terminal, e.g. in cron) and a summary."""
+    targets = online.catalogue_targets()
+    counts = dict.fromkeys(online.UPDATE_STATUSES, 0)
+    failures: list[online.UpdateResult] = []
+
+    def line(text: str) -> None:
+        error_console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    reported = {"step": 0}
+
+    def rows(label: str, done: int, total: int | None) -> None:
+        # a long table (police: millions of rows) reports every PROGRESS_EVERY_ROWS rows, and its end
+        if done // PROGRESS_EVERY_ROWS != reported["step"] or (total and done == total):
+            reported["step"] = done // PROGRESS_EVERY_ROWS
+            line(f"    {label}: {done:,} van {total:,} rijen" if total else f"    {label}: {done:,} rijen")
+
+    for number, target in enumerate(targets, start=1):
+        line(f"[{number}/{len(targets)}] {target} ...")
+        reported["step"] = 0
+        result = online.fetch_if_changed(target, cache_dir, progress=rows)
+        counts[result.status] += 1
+        if result.status == "unchanged":
+            since = f" sinds {result.modified}" if result.modified else ""
+            detail = f"ongewijzigd{since}, overgeslagen"
+        elif result.status == "downloaded":
+            detail = (
+                f"gedownload ({len(result.files)} {'bestand' if len(result.files) == 1 else 'bestanden'})"
+            )
+        else:
+            detail = f"mislukt: {result.problem}"
+            failures.append(result)
+        line(f"[{number}/{len(targets)}] {target}: {detail}")
+    console.print(
+        f"{counts['downloaded']} gedownload, {counts['unchanged']} ongewijzigd, {counts['failed']} mislukt "
+        f"(cache {cache_dir})",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if failures:
+        raise OnlineError(
+            f"{len(failures)} of {len(targets)} downloads failed ({', '.join(f.target for f in failures)}); "
+            "run `wijkzicht fetch --all` again to retry them (complete downloads are kept)"
+        )
 
 
 def _progress() -> Progress:

@@ -17,6 +17,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote, urljoin
@@ -138,9 +139,9 @@ def _fetch_cbs_table(
     not_found = f"unknown table id {table!r}: CBS has no such table at {base}"
 
     written: list[Path] = []
-    # TableInfos first: it is tiny, so an unknown table id or a missing connection fails fast.
+    # TableInfos first: it is tiny, so an unknown table id or a missing connection fails fast. It is
+    # written last: a TableInfos file in the cache marks a complete download of that version (`fetch_all`).
     table_infos = _odata_values(http, f"{base}/TableInfos", not_found)
-    written.append(_write_json(folder / f"{table}_TableInfos.json", table_infos))
     data_properties = _odata_values(http, f"{base}/DataProperties", not_found)
     # Refuse before a single value is downloaded: aggregates per area only (wijkzicht.warehouse.privacy).
     reject_identifying(
@@ -159,6 +160,7 @@ def _fetch_cbs_table(
     pages = _odata_pages(http, data_url, not_found)
     path = folder / f"{table}_UntypedDataSet.csv.gz"
     written.append(_write_records_csv(path, pages, _data_columns(data_properties), report, path.name))
+    written.insert(0, _write_json(folder / f"{table}_TableInfos.json", table_infos))
     return written
 
 
@@ -429,3 +431,98 @@ def _page_reporter(
     if progress is None:
         return None
     return lambda done: progress(label, done, total)
+
+
+# --------------------------------------------------------------------------------------------------
+# Filling an installation: every table the catalogue needs, only what changed
+# --------------------------------------------------------------------------------------------------
+
+UPDATE_STATUSES = ("downloaded", "unchanged", "failed")
+
+
+def catalogue_targets() -> list[str]:
+    """Every download the catalogue needs: its CBS tables, and PDOK boundaries of every level for each of
+    their boundary years (local tables such as a municipality's own survey are imported, not fetched)."""
+    catalogue = load_catalogue()
+    tables = [
+        table.id
+        for table in catalogue.tables.values()
+        if _CBS_TABLE_ID.match(table.id) and table.coverage != "local"
+    ]
+    years = sorted({catalogue.tables[table].boundary_year for table in tables})
+    return [*tables, *(f"pdok:{level}:{year}" for year in years for level in PDOK_LEVELS)]
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    target: str
+    status: str  # one of UPDATE_STATUSES
+    files: tuple[Path, ...] = ()
+    modified: str | None = None  # CBS TableInfos `Modified` of the version in the cache
+    problem: str | None = None
+
+
+def fetch_if_changed(
+    target: str,
+    cache_dir: Path,
+    *,
+    client: httpx.Client | None = None,
+    progress: ProgressCallback | None = None,
+    retries: int = 3,
+    backoff_seconds: float = 1.0,
+) -> UpdateResult:
+    """Download one target unless the cache already holds its current version.
+
+    A CBS table is current when the cache has its TableInfos (written last, so only after a complete
+    download) with the same `Modified` as the service's; a PDOK boundary file is current when it exists
+    (files are written under a temporary name and renamed when complete). A failure is returned, not
+    raised, so one missing table does not stop the others.
+    """
+    target = target.strip()
+    own_client = client is None
+    http_client = client or _new_client()
+    try:
+        pdok_match = _PDOK_TARGET.match(target)
+        if pdok_match:
+            path = cache_dir / "geo" / f"pdok_{pdok_match['level']}_{pdok_match['year']}_wgs84.geojson.gz"
+            if path.is_file():
+                return UpdateResult(target, "unchanged", (path,))
+        elif _CBS_TABLE_ID.match(target):
+            cached = _cached_modified(cache_dir, target)
+            if cached is not None:
+                http = _Http(http_client, retries=retries, backoff_seconds=backoff_seconds)
+                infos = _odata_values(
+                    http, f"{cbs_base_url(target)}/TableInfos", f"unknown table id {target!r}"
+                )
+                current = str(infos[0].get("Modified")) if infos and isinstance(infos[0], dict) else None
+                if current == cached:
+                    return UpdateResult(target, "unchanged", modified=cached)
+        files = fetch(
+            target,
+            cache_dir,
+            client=http_client,
+            progress=progress,
+            retries=retries,
+            backoff_seconds=backoff_seconds,
+        )
+        return UpdateResult(target, "downloaded", tuple(files), _cached_modified(cache_dir, target))
+    except OnlineError as error:
+        return UpdateResult(target, "failed", problem=str(error))
+    finally:
+        if own_client:
+            http_client.close()
+
+
+def _cached_modified(cache_dir: Path, table: str) -> str | None:
+    """The `Modified` of the cached complete download of a CBS table, or None."""
+    path = cache_dir / cbs_family(table) / f"{table}_TableInfos.json"
+    data = cache_dir / cbs_family(table) / f"{table}_UntypedDataSet.csv.gz"
+    if not (path.is_file() and data.is_file()):
+        return None
+    try:
+        infos = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(infos, list) and infos and isinstance(infos[0], dict) and infos[0].get("Modified"):
+        return str(infos[0]["Modified"])
+    return None

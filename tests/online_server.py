@@ -246,16 +246,25 @@ class FakeService:
 
     def serve_whole_catalogue(self, tables: list[str], years: list[int]) -> None:
         """Also answer for every other catalogued table (as 83765NED, with its own id) and every boundary file
-        (an empty FeatureCollection), so `fetch --all` finds everything it asks for."""
+        (one stand-in feature), so `fetch --all` finds everything it asks for."""
         template = _kwb_2017()
         for table in tables:
             if table not in self.tables:
                 endpoints = json.loads(json.dumps(template))
                 endpoints["TableInfos"][0] |= {"Identifier": table, "Modified": "2025-01-01T02:00:00"}
+                # no figure of this table is in the snapshot: CBS's '.' (not available), never a made-up value
+                endpoints["UntypedDataSet"][0]["AantalInwoners_8"] = "         ."
                 self.tables[table] = (CBS, endpoints)
+        wijk = recorded("pdok/wijken_2024.json")[0]  # WK0363AE Burgwallen-Oude Zijde
+        names = {
+            "gemeenten": {"gemeentecode": "GM0363", "gemeentenaam": "Amsterdam"},
+            "wijken": wijk["properties"],
+            "buurten": wijk["properties"] | {"buurtcode": "BU0363AE01", "buurtnaam": "Kop Zeedijk"},
+        }
         for year in years:
-            for level in ("gemeenten", "wijken", "buurten"):
-                self.boundaries.setdefault((level, year), [])
+            for level, properties in names.items():
+                # a stand-in: the wijk's geometry under the level's codes (the snapshot has no more shapes)
+                self.boundaries.setdefault((level, year), [wijk | {"properties": properties}])
 
     def add_table(self, table: str, endpoints: dict[str, list[dict[str, Any]]], base: str = CBS) -> None:
         self.tables[table] = (base, endpoints)

@@ -9,8 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from online_server import FakeService
+from wijkzicht import warehouse
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.cli.main import app
+from wijkzicht.monitor.profile import area_profile
 from wijkzicht.warehouse import online
 
 runner = CliRunner()
@@ -110,3 +112,30 @@ def test_an_interrupted_run_resumes_where_it_stopped(
     assert not downloaded & {p.name.split("_")[0] for p in before}  # complete downloads were not repeated
     if failure == "connection":
         assert f"1 gedownload, {len(targets) - 1} ongewijzigd, 0 mislukt" in output
+
+
+def test_fetch_all_then_build_fills_an_installation(service: FakeService, tmp_path: Path) -> None:
+    cache, empty, database = tmp_path / "cache", tmp_path / "no-snapshot", tmp_path / "wz.duckdb"
+    empty.mkdir()
+    code, output = fetch_all(cache)
+    assert code == 0, output
+    built = runner.invoke(
+        app, ["build", "--snapshot", str(empty), "--cache", str(cache), "--db", str(database)]
+    )
+    assert built.exit_code == 0, built.output
+
+    with warehouse.opened(database) as con:
+        figures = {(f.indicator, f.period): f for f in area_profile(con, "GM0363").figures}
+        inhabitants = con.execute(
+            """SELECT o.period, o.value, o.missing_reason IS NOT NULL, p.source_file
+               FROM observations o JOIN provenance p USING (source_id)
+               WHERE o.area_code = 'GM0363' AND o.indicator = 'inwoners' ORDER BY o.period"""
+        ).fetchall()
+    by_period = {row[0]: row for row in inhabitants}
+    assert set(by_period) == set(range(2017, 2026))  # one KWB table per year 2017..2025
+    assert by_period[2017][1] == 844947 and by_period[2024][1] == 931298
+    assert by_period[2025][1] is None and by_period[2025][2]  # '.' stays missing with its reason
+    assert by_period[2024][3] == "cbs_kwb/85984NED_UntypedDataSet.csv.gz"
+    assert figures["ses_woa_score", 2019].value == pytest.approx(-0.1)
+    assert figures["ervaren_gezondheid_goed", 2020].value == pytest.approx(78.2)
+    assert figures["misdrijven_totaal", 2023].source_table == "47018NED"

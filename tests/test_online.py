@@ -663,3 +663,17 @@ def test_written_gzip_is_readable_by_plain_tools(tmp_path: Path) -> None:
     assert lines[0] == "ID,WijkenEnBuurten,Gemeentenaam_1,SoortRegio_2,AantalInwoners_5"
     assert lines[1] == '3,BU00000003,"Súdwest-Fryslân, ""SWF""",Buurt     ,103'
     assert next(csv.reader(io.StringIO(lines[1])))[2] == 'Súdwest-Fryslân, "SWF"'
+
+
+def test_an_empty_boundary_layer_is_refused_and_leaves_no_file(tmp_path: Path) -> None:
+    server = FakeServer()
+    server.add_json(
+        f"{PDOK}/buurten/items?f=json&limit=1000",
+        {"type": "FeatureCollection", "numberMatched": 0, "features": [], "links": []},
+    )
+
+    with server.client() as client, pytest.raises(OnlineError, match="no features"):
+        online.fetch("pdok:buurten:2024", tmp_path, client=client, backoff_seconds=0)
+
+    assert not (tmp_path / "geo" / "pdok_buurten_2024_wgs84.geojson.gz").exists()
+    assert leftover_temp_files(tmp_path) == []

@@ -238,6 +238,10 @@ def _fetch_pdok(
                 done += 1
             if progress:
                 progress(label, done, matched)
+        if not done:  # raising here leaves no file: an empty layer would hide every area's shape
+            raise OnlineError(
+                f"{pdok_items_url(level, year)}: {not_found} (the service returned no features)"
+            )
         out.write("\n]}\n")
     return path
 

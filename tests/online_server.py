@@ -125,6 +125,10 @@ def _health_tables() -> dict[str, list[dict[str, Any]]]:
     """50090NED as OData from the snapshot's rows; DataProperties titles are the keys without their number,
     and `Modified` is a test value (the snapshot has no metadata of this table)."""
     rows = recorded("cbs/50090NED/UntypedDataSet.json")
+    ses_names = {
+        r["Regiocode (gemeente, wijk, buurt) (code)"].strip(): r["Wijken en buurten"]
+        for r in recorded("cbs/85163NED/export_rows.json")
+    }
     dims = {
         "Leeftijd": "Dimension",
         "Marges": "Dimension",
@@ -167,11 +171,18 @@ def _health_tables() -> dict[str, list[dict[str, Any]]]:
             {"Key": "20300", "Title": "18 jaar of ouder", "Description": None, "CategoryGroupID": None}
         ],
         "Marges": [{"Key": "MW00000", "Title": "Waarde", "Description": None, "CategoryGroupID": None}],
+        # Titles: the names these codes have in the SES-WOA export (indeling 2019; 50090NED is on 2020's)
         "WijkenEnBuurten": [
-            {"Key": r["WijkenEnBuurten"], "Title": r["Gemeentenaam_1"], "Description": None} for r in rows
+            {
+                "Key": f"{r['WijkenEnBuurten']:<10}",
+                "Title": ses_names[r["WijkenEnBuurten"]],
+                "Description": None,
+            }
+            for r in rows
         ],
         "Perioden": [{"Key": "2020JJ00", "Title": "2020", "Description": None, "Status": "Definitief"}],
-        "UntypedDataSet": rows,
+        # padded to 10 characters as the service delivers codes (the snapshot extract has them trimmed)
+        "UntypedDataSet": [r | {"WijkenEnBuurten": f"{r['WijkenEnBuurten']:<10}"} for r in rows],
     }
 
 

@@ -144,6 +144,11 @@ def test_kwb_police_health_and_boundaries_fetched_online_reach_the_profile(
         2020,
         2020,
     )
+    with warehouse.opened(database) as con:
+        name = con.execute(
+            "SELECT name FROM areas WHERE code = 'BU03630000' AND boundary_year = 2020"
+        ).fetchone()
+    assert name == ("Kop Zeedijk",)  # from the fetched region list; the data set names only gemeenten
     health = profile_figure(database, "BU03630000", "ervaren_gezondheid_goed")
     assert health.value == pytest.approx(84.4) and health.source_table == "50090NED"  # type: ignore[attr-defined]
 

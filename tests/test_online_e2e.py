@@ -159,3 +159,21 @@ def test_kwb_police_health_and_boundaries_fetched_online_reach_the_profile(
             "SELECT code FROM geometries WHERE boundary_year = 2024 AND level = 'wijk' ORDER BY code"
         ).fetchall()
     assert shapes == [("WK0363AE",), ("WK0363AF",)]
+
+
+def test_an_uncatalogued_ses_table_is_named_not_ignored(service: FakeService, tmp_path: Path) -> None:
+    """85900NED lands in cbs_ses/ like 85163NED; until the catalogue names it, the build says so."""
+    ses = service.tables["85163NED"][1]
+    service.add_table("85900NED", {**ses, "TableInfos": [ses["TableInfos"][0] | {"Identifier": "85900NED"}]})
+    cache, empty = tmp_path / "cache", tmp_path / "no-snapshot"
+    empty.mkdir()
+    assert runner.invoke(app, ["fetch", "85900NED", "--cache", str(cache)]).exit_code == 0
+    assert (cache / "cbs_ses" / "85900NED_UntypedDataSet.csv.gz").is_file()
+
+    built = runner.invoke(
+        app, ["build", "--snapshot", str(empty), "--cache", str(cache), "--db", str(tmp_path / "w")]
+    )
+
+    assert built.exit_code == 1
+    assert "85900NED_" in built.output and "not in the catalogue" in built.output, built.output
+    assert "remove the 85900NED_* files" in " ".join(built.output.split())

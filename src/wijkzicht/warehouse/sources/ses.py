@@ -33,8 +33,11 @@ def _table(staging: Staging, path: Path) -> Table:
     if table_id not in staging.catalogue.tables:
         raise SourceError(
             path,
-            f"SES-WOA table {table_id} is not in the catalogue",
-            expected="a table id listed under `tables` in catalogue/indicators.yaml",
+            f"SES-WOA table {table_id} is not in the catalogue, so its columns map onto no indicator",
+            expected=(
+                "a table listed under `tables` in catalogue/indicators.yaml (with its boundary year), "
+                f"or remove the {table_id}_* files from this folder"
+            ),
         )
     return staging.catalogue.tables[table_id]
 

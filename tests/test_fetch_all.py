@@ -62,6 +62,7 @@ def test_a_second_run_downloads_nothing_and_a_changed_table_is_fetched_again(
     assert code == 0, output
     assert f"[1/{len(targets)}] {targets[0]}: gedownload (" in output  # one progress line per target
     assert f"{len(targets)} gedownload, 0 ongewijzigd, 0 mislukt" in output
+    assert "    85163NED UntypedDataSet: 4 van 4 rijen" in output  # rows, at least at a table's end
     assert (cache / "cbs_ses" / "85163NED_UntypedDataSet.csv.gz").is_file()
     assert (cache / "politie" / "47018NED_UntypedDataSet.csv.gz").is_file()
     assert (cache / "geo" / "pdok_buurten_2025_wgs84.geojson.gz").is_file()

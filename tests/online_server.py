@@ -264,7 +264,9 @@ class FakeService:
                 endpoints = json.loads(json.dumps(template))
                 endpoints["TableInfos"][0] |= {"Identifier": table, "Modified": "2025-01-01T02:00:00"}
                 # no figure of this table is in the snapshot: CBS's '.' (not available), never a made-up value
-                endpoints["UntypedDataSet"][0]["AantalInwoners_8"] = "         ."
+                # (84286NED, KWB 2018, carries the other marker, 'x', so both reach the build)
+                marker = "x" if table == "84286NED" else "."
+                endpoints["UntypedDataSet"][0]["AantalInwoners_8"] = f"{marker:>10}"
                 self.tables[table] = (CBS, endpoints)
         wijk = recorded("pdok/wijken_2024.json")[0]  # WK0363AE Burgwallen-Oude Zijde
         names = {

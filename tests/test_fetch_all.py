@@ -136,6 +136,13 @@ def test_fetch_all_then_build_fills_an_installation(service: FakeService, tmp_pa
     assert set(by_period) == set(range(2017, 2026))  # one KWB table per year 2017..2025
     assert by_period[2017][1] == 844947 and by_period[2024][1] == 931298
     assert by_period[2025][1] is None and by_period[2025][2]  # '.' stays missing with its reason
+    with warehouse.opened(database) as con:
+        reasons = dict(
+            con.execute(
+                "SELECT period, missing_reason FROM observations WHERE area_code = 'GM0363' AND indicator = 'inwoners'"
+            ).fetchall()
+        )
+    assert "'.'" in reasons[2025] and "'x'" in reasons[2018]
     assert by_period[2024][3] == "cbs_kwb/85984NED_UntypedDataSet.csv.gz"
     assert figures["ses_woa_score", 2019].value == pytest.approx(-0.1)
     assert figures["ervaren_gezondheid_goed", 2020].value == pytest.approx(78.2)

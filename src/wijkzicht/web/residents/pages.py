@@ -11,10 +11,11 @@ No `from __future__ import annotations` here: FastAPI reads the form parameters'
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Path, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from wijkzicht import codes
 from wijkzicht.catalogue import load_catalogue
@@ -24,11 +25,12 @@ from wijkzicht.monitor.profile import Profile, ProfileFigure
 from wijkzicht.programmes import records, resident_input
 from wijkzicht.programmes.accounts import PUBLIC
 from wijkzicht.programmes.database import OperationalDatabase
-from wijkzicht.programmes.models import FocusArea, Measure, ResidentInput
+from wijkzicht.programmes.models import FocusArea, Measure, Programme, ResidentInput
 from wijkzicht.programmes.resident_input import InputIn, RateLimiter
 from wijkzicht.programmes.schemas import MAX_IDENTIFIER
+from wijkzicht.web import forms
 from wijkzicht.web.deps import Cache
-from wijkzicht.web.params import AreaCodePath, Language
+from wijkzicht.web.params import AreaCodePath, Language, RecordId
 from wijkzicht.web.render import link, page
 from wijkzicht.web.security import CSRF, CurrentActor, Store, check_csrf, csrf_token
 
@@ -67,7 +69,7 @@ def published_measures(store: OperationalDatabase, wijk: str | None) -> tuple[st
             if wijk in area.wijken:
                 programmes = records.visible(PUBLIC, area.programmes)
                 measures = [m for p in programmes for m in records.visible(PUBLIC, p.measures)]
-                return area.name, measures  # type: ignore[return-value]
+                return area.name, measures
     return None, []
 
 
@@ -155,12 +157,16 @@ async def send_input(
 
 
 def _plain_problem(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors())
-    return str(error)
+    return forms.problems(error).summary() if isinstance(error, ValidationError) else str(error)
 
 
 # --- Moderation ------------------------------------------------------------------------------------
+
+
+def _programmes_of(session: Session, focus_area_id: int | None) -> list[Programme]:
+    """The programmes of the focus area an input was routed to (none when it was routed to none)."""
+    area = session.get(FocusArea, focus_area_id) if focus_area_id else None
+    return area.programmes if area else []
 
 
 @router.get("/bewoners/moderatie", response_class=HTMLResponse)
@@ -170,11 +176,7 @@ def moderation_page(request: Request, actor: CurrentActor, store: Store, lang: L
     with store.reading() as session:
         queue = resident_input.moderation_queue(session, actor)
         measures = {
-            item.id: [
-                m
-                for p in (session.get(FocusArea, item.focus_area_id).programmes if item.focus_area_id else [])
-                for m in p.measures
-            ]
+            item.id: [m for p in _programmes_of(session, item.focus_area_id) for m in p.measures]
             for item in queue
         }
         counts = resident_input.counts_per_domain(
@@ -257,9 +259,7 @@ def api_moderation_queue(actor: CurrentActor, store: Store) -> list[dict[str, ob
 
 
 @api_router.get("/{input_id}", summary="One input, for its moderators (also after publication)")
-def api_resident_input(
-    actor: CurrentActor, store: Store, input_id: Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)]
-) -> dict[str, object]:
+def api_resident_input(actor: CurrentActor, store: Store, input_id: RecordId) -> dict[str, object]:
     with store.reading() as session:
         return _input_document(resident_input.moderated_input(session, actor, input_id))
 
@@ -272,7 +272,7 @@ def api_resident_input(
 def api_moderate(
     actor: CurrentActor,
     store: Store,
-    input_id: Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)],
+    input_id: RecordId,
     data: ModerationIn,
 ) -> dict[str, object]:
     with store.writing(actor) as session:

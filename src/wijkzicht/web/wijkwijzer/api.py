@@ -9,9 +9,8 @@ No `from __future__ import annotations` here: FastAPI reads the routes' annotati
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from wijkzicht.catalogue import load_catalogue
@@ -19,8 +18,9 @@ from wijkzicht.errors import WijkzichtError
 from wijkzicht.programmes import audit
 from wijkzicht.programmes.accounts import Actor, allowed
 from wijkzicht.programmes.models import FocusArea, Measure
+from wijkzicht.web import forms
 from wijkzicht.web.deps import Cache, Warehouse
-from wijkzicht.web.params import AreaCodePath, AreaCodeQuery, Language
+from wijkzicht.web.params import AreaCodePath, AreaCodeQuery, Language, RecordId, Version
 from wijkzicht.web.render import link
 from wijkzicht.web.security import CSRF, CurrentActor, Store, actor_page
 from wijkzicht.wijkwijzer import elsewhere, helpdesk, learning, library, pool
@@ -37,8 +37,6 @@ ActionLine = Annotated[int | None, Query(ge=1, le=4)]
 Evidence = Annotated[list[str] | None, Query(max_length=4, description=", ".join(EVIDENCE_LEVELS))]
 Phrase = Annotated[str, Query(alias="q", max_length=200)]
 # a database integer: larger numbers would overflow the driver, not just find nothing
-RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Version = Annotated[int, Query(ge=1, le=2**31 - 1)]
 
 
 def _check_filters(domains: list[str] | None, evidence: list[str] | None) -> None:
@@ -291,7 +289,7 @@ def library_page(
     action_line: ActionLine = None,
     evidence: Evidence = None,
     lang: Language = "nl",
-):
+) -> Response:
     found = _found(store, actor, q, domains, action_line, evidence)
     chosen = {"q": q, "domain": domains or [], "action_line": action_line, "evidence": evidence or []}
     return actor_page(
@@ -308,7 +306,7 @@ def library_page(
 @router.get("/wijkwijzer/{intervention_id:int}", response_class=HTMLResponse, include_in_schema=False)
 def intervention_page(
     request: Request, intervention_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
-):
+) -> Response:
     with store.reading() as session:
         entry = library.get_visible(session, actor, intervention_id)
         measures = [m for m in (session.get(Measure, i) for i in entry.measure_ids) if m is not None]
@@ -326,7 +324,7 @@ def intervention_page(
 
 
 @router.get("/expertpool", response_class=HTMLResponse, include_in_schema=False)
-def pool_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+def pool_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl") -> Response:
     if actor.is_public:
         return actor_page(
             request, "wijkwijzer/pool.html", lang, actor, status_code=403, requests=[], experts=[]
@@ -350,7 +348,7 @@ def _request_form(
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
-):
+) -> Response:
     with store.reading() as session:
         areas = list(session.scalars(select(FocusArea).order_by(FocusArea.id)))
     areas = [a for a in areas if allowed(actor, "comment", a.id)]
@@ -374,7 +372,7 @@ def request_form(
     lang: Language = "nl",
     domain: Annotated[str, Query(max_length=40)] = "",
     gebied: AreaCodeQuery = None,
-):
+) -> Response:
     values = {
         "domain": domain,
         "area_code": gebied or "",
@@ -385,14 +383,14 @@ def request_form(
 
 
 @router.post("/expertpool/vraag", include_in_schema=False, dependencies=[CSRF])
-async def request_submit(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+async def request_submit(
+    request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"
+) -> Response:
     form = await request.form()
-    values = {key: str(form.get(key, "")).strip() for key in pool.RequestIn.model_fields}
-    try:
-        data = pool.RequestIn.model_validate({k: v for k, v in values.items() if v != ""})
-    except ValidationError as error:
-        errors = {str(p["loc"][0]): p["msg"].removeprefix("Value error, ") for p in error.errors()}
-        return _request_form(request, lang, actor, store, values, errors, status_code=422)
+    values = forms.texts(form, pool.RequestIn.model_fields)
+    data, found = forms.validate(pool.RequestIn, forms.given(values))
+    if data is None:
+        return _request_form(request, lang, actor, store, values, found.by_field, status_code=422)
     with store.writing(actor) as session:
         filed = pool.file_request(session, actor, data)
     return RedirectResponse(link(f"/expertpool/vraag/{filed.id}", lang), status_code=303)
@@ -401,7 +399,7 @@ async def request_submit(request: Request, actor: CurrentActor, store: Store, la
 @router.get("/expertpool/vraag/{request_id:int}", response_class=HTMLResponse, include_in_schema=False)
 def request_page(
     request: Request, request_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
-):
+) -> Response:
     with store.reading() as session:
         found = pool.get_request(session, actor, request_id)
         suggestions = pool.suggestions(session, actor, found) if found.status == "open" else []
@@ -419,13 +417,11 @@ def request_page(
 @router.post("/expertpool/vraag/{request_id:int}/stap", include_in_schema=False, dependencies=[CSRF])
 async def request_step(
     request: Request, request_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
-):
+) -> Response:
     form = await request.form()
-    values = {key: str(form.get(key, "")).strip() for key in pool.StepIn.model_fields}
-    try:
-        data = pool.StepIn.model_validate({k: v for k, v in values.items() if v != ""})
-    except ValidationError as error:
-        raise WijkzichtError("; ".join(f"{p['loc'][0]}: {p['msg']}" for p in error.errors())) from None
+    data, found = forms.validate(pool.StepIn, forms.given(forms.texts(form, pool.StepIn.model_fields)))
+    if data is None:
+        raise WijkzichtError(found.summary())
     with store.writing(actor) as session:
         pool.take_step(session, actor, request_id, data)
     return RedirectResponse(link(f"/expertpool/vraag/{request_id}", lang), status_code=303)

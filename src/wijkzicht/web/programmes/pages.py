@@ -1,0 +1,545 @@
+"""Programme steering's pages under /programma: the overview, a focus area, reports (HTML and PDF), the
+forms of every record kind, accounts, and logging in and out.
+
+A refused form comes back with its problems beside the fields (422), a broken rule above them (400); a
+denied action is a 403 page, a stale version a 409 page (the app's error handlers).
+"""
+
+import typing
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+
+from wijkzicht.errors import WijkzichtError
+from wijkzicht.i18n import Translator
+from wijkzicht.programmes import accounts, audit, records, schemas
+from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
+from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.programmes.errors import ConflictError, ForbiddenError
+from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, Programme, User
+from wijkzicht.programmes.records import Kind
+from wijkzicht.web import forms
+from wijkzicht.web.deps import Warehouse
+from wijkzicht.web.params import Language, RecordId
+from wijkzicht.web.programmes import goal_form, report
+from wijkzicht.web.render import link
+from wijkzicht.web.security import (
+    CSRF,
+    CurrentActor,
+    Store,
+    actor_page,
+    start_session,
+)
+
+router = APIRouter(include_in_schema=False)
+PAGES = "/programma"
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+
+@router.get(PAGES, response_class=HTMLResponse)
+def overview_page(
+    request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+) -> Response:
+    with store.reading() as session:
+        national = report.national_report(session, actor, con)
+        return actor_page(request, "programmes/overview.html", lang, actor, report=national)
+
+
+@router.get(PAGES + "/{focus_area_id:int}", response_class=HTMLResponse)
+def area_page(
+    request: Request,
+    focus_area_id: RecordId,
+    actor: CurrentActor,
+    store: Store,
+    con: Warehouse,
+    lang: Language = "nl",
+) -> Response:
+    with store.reading() as session:
+        area_report = report.area_report(session, actor, con, focus_area_id)
+        area = area_report.focus_area
+        names = dict(
+            con.execute(
+                "SELECT code, name FROM area_years WHERE code IN (SELECT unnest(?))", [area.wijken]
+            ).fetchall()
+        )
+        comments = []
+        if allowed(actor, "read", area.id):
+            comments = list(
+                session.scalars(select(Comment).where(Comment.focus_area_id == area.id).order_by(Comment.id))
+            )
+        return actor_page(
+            request,
+            "programmes/area.html",
+            lang,
+            actor,
+            r=area_report,
+            area=area,
+            wijk_names=names,
+            comments=comments,
+        )
+
+
+def _report_response(html: str, fmt: str, filename: str) -> Response:
+    if fmt == "pdf":
+        return Response(
+            report.render_pdf(html),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'},
+        )
+    return HTMLResponse(html)
+
+
+@router.get(PAGES + "/rapport.{fmt:str}")
+def national_report_page(
+    fmt: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+) -> Response:
+    if fmt not in ("html", "pdf"):
+        raise HTTPException(404, "the report exists as .html and .pdf")
+    with store.reading() as session:
+        html = report.render_html(report.national_report(session, actor, con), lang)
+    return _report_response(html, fmt, "voortgang-en-vastlopers")
+
+
+@router.get(PAGES + "/{focus_area_id:int}/rapport.{fmt:str}")
+def area_report_page(
+    focus_area_id: RecordId,
+    fmt: str,
+    actor: CurrentActor,
+    store: Store,
+    con: Warehouse,
+    lang: Language = "nl",
+) -> Response:
+    if fmt not in ("html", "pdf"):
+        raise HTTPException(404, "the report exists as .html and .pdf")
+    with store.reading() as session:
+        html = report.render_html(report.area_report(session, actor, con, focus_area_id), lang)
+    return _report_response(html, fmt, f"voortgang-en-vastlopers-{focus_area_id}")
+
+
+# --- Forms ----------------------------------------------------------------------------------------
+
+PARENT_FIELDS = ("focus_area_id", "alliance_id", "programme_id", "measure_id", "goal_id")
+ORGANISATION_FIELDS = ("owner_id", "organisation_id")
+LONG_TEXT = ("description", "narrative", "conditions", "evaluation", "resolution", "partners", "text")
+VOCABULARY_FIELDS = {
+    "kind": "organisation_kinds",
+    "theme": "themes",
+    "funding_source": "funding_sources",
+    "ministry": "ministries",
+}
+CHOICE_LABELS = {
+    "status": "prog.status.",
+    "category": "prog.category.",
+    "escalation": "prog.escalation.",
+    "reference": "prog.reference.",
+    "role": "prog.role.",
+    "object_type": "prog.kind.",
+}
+
+
+def _form_fields(
+    schema: type[BaseModel],
+    values: dict[str, Any],
+    errors: dict[str, str],
+    session: Any,
+    con: Any,
+    t: Any,
+    parents_hidden: bool = True,
+) -> list[dict[str, Any]]:
+    """What the form shows for each field of a schema: widget, label, options, limits, error."""
+    organisations = None
+    fields = []
+    for name, info in schema.model_fields.items():
+        annotation = info.annotation
+        choices = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        literal = next((arg for arg in choices if typing.get_origin(arg) is typing.Literal), None)
+        if typing.get_origin(annotation) is typing.Literal:
+            literal = annotation
+        field: dict[str, Any] = {
+            "name": name,
+            "label": t(f"prog.field.{name}"),
+            "required": info.is_required(),
+            "value": values.get(name, "" if info.default is None else info.default),
+            "error": errors.get(name),
+            "widget": "text",
+            "options": [],
+        }
+        if field["value"] is None or str(field["value"]) == "PydanticUndefined":
+            field["value"] = ""
+        maximum = next(
+            (getattr(m, "max_length", None) for m in info.metadata if getattr(m, "max_length", None)), None
+        )
+        field["maxlength"] = maximum
+        if name in PARENT_FIELDS and parents_hidden:
+            field["widget"] = "hidden"
+        elif name == "focus_area_id":
+            areas = session.execute(select(FocusArea.id, FocusArea.name).order_by(FocusArea.id))
+            field |= {"widget": "select", "options": [(str(i), n) for i, n in areas]}
+        elif name in ORGANISATION_FIELDS:
+            if organisations is None:
+                organisations = session.execute(
+                    select(Organisation.id, Organisation.name).order_by(Organisation.name)
+                )
+                organisations = [(str(i), n) for i, n in organisations]
+            field |= {"widget": "select", "options": organisations}
+        elif name in VOCABULARY_FIELDS:
+            listed = schemas.vocabulary()[VOCABULARY_FIELDS[name]]
+            field |= {
+                "widget": "select",
+                "options": [(c, t(f"vocab.{VOCABULARY_FIELDS[name]}.{c}")) for c in listed],
+            }
+        elif literal is not None:
+            prefix = CHOICE_LABELS.get(name)
+            options = [(str(v), t(prefix + str(v)) if prefix else str(v)) for v in typing.get_args(literal)]
+            field |= {"widget": "select", "options": options}
+        elif name == "subgroup":
+            field |= {"widget": "select", "options": goal_form.subgroup_options(con, t.language)}
+        elif name == "area_code" and (areas := _goal_areas(session, con, values.get("programme_id"))):
+            field |= {"widget": "select", "options": areas}
+        elif name == "indicator":
+            field |= {"widget": "select", "options": goal_form.indicator_options(con, t.language)}
+        elif annotation is bool:
+            field["widget"] = "checkbox"
+        elif date in choices or annotation is date:
+            field["widget"] = "date"
+        elif annotation in (int, float, Decimal) or set(choices) & {int, float, Decimal}:
+            field["widget"] = "number"
+        elif name in LONG_TEXT:
+            field["widget"] = "textarea"
+        elif name == "password":
+            field |= {"widget": "password", "value": ""}  # never sent back
+        fields.append(field)
+    return fields
+
+
+def _goal_areas(session: Any, con: Any, programme_id: object) -> list[tuple[str, str]]:
+    """The areas a goal of this programme can be measured on: its focus area's wijken and their gemeente."""
+    number = str(programme_id or "")
+    programme = session.get(Programme, int(number)) if number.isdigit() else None
+    if programme is None:
+        return []
+    area = programme.focus_area
+    codes = [*area.wijken, area.gemeente_code]
+    names = dict(
+        con.execute("SELECT code, name FROM area_years WHERE code IN (SELECT unnest(?))", [codes]).fetchall()
+    )
+    return [(code, f"{names.get(code, code)} ({code})") for code in codes]
+
+
+def _form_page(
+    request: Request,
+    lang: str,
+    actor: Actor,
+    kind: Kind,
+    values: dict[str, Any],
+    *,
+    record_id: int | None = None,
+    version: int | None = None,
+    errors: dict[str, str] | None = None,
+    general: list[str] | None = None,
+    status_code: int = 200,
+    store: OperationalDatabase,
+    con: Any,
+) -> Response:
+    with store.reading() as session:
+        fields = _form_fields(kind.schema, values, errors or {}, session, con, Translator(lang))
+    return actor_page(
+        request,
+        "programmes/form.html",
+        lang,
+        actor,
+        status_code=status_code,
+        kind=kind,
+        fields=fields,
+        record_id=record_id,
+        version=version,
+        general=general or [],
+        action=f"{PAGES}/{kind.name}/{record_id}/bewerken" if record_id else f"{PAGES}/nieuw/{kind.name}",
+    )
+
+
+def _back_to(record: Base) -> str:
+    area = records.focus_area_of(record)
+    return f"{PAGES}/{area}" if area is not None else PAGES
+
+
+@router.get(PAGES + "/nieuw/{kind_name}", response_class=HTMLResponse)
+def new_form(
+    request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+) -> Response:
+    kind = records.kind_of(kind_name)
+    values = {key: value for key, value in request.query_params.items() if key in kind.schema.model_fields}
+    parents = {key: int(value) for key, value in values.items() if key in PARENT_FIELDS and value.isdigit()}
+    with store.reading() as session:
+        records.check_references(session, parents)
+        records.authorise_new(
+            actor, kind, records.area_of_new(session, parents)
+        )  # no form for who may not use it
+    return _form_page(request, lang, actor, kind, values, store=store, con=con)
+
+
+@router.post(PAGES + "/nieuw/{kind_name}", dependencies=[CSRF])
+async def new_submit(
+    request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+) -> Response:
+    kind = records.kind_of(kind_name)
+    form = await request.form()
+    values = forms.schema_input(kind.schema, form)
+    try:
+        data = kind.schema.model_validate(values)
+        with store.writing(actor) as session:
+            record = records.create(session, actor, kind, data, con)
+            target = _back_to(record)
+    except ValidationError as error:
+        found = forms.problems(error)
+        return _form_page(
+            request,
+            lang,
+            actor,
+            kind,
+            values,
+            errors=found.by_field,
+            general=found.general,
+            status_code=422,
+            store=store,
+            con=con,
+        )
+    except (ForbiddenError, ConflictError):
+        raise
+    except WijkzichtError as error:
+        return _form_page(
+            request, lang, actor, kind, values, general=[str(error)], status_code=400, store=store, con=con
+        )
+    return RedirectResponse(link(target, lang), status_code=303)
+
+
+@router.get(PAGES + "/{kind_name}/{record_id:int}/bewerken", response_class=HTMLResponse)
+def edit_form(
+    request: Request,
+    kind_name: str,
+    record_id: RecordId,
+    actor: CurrentActor,
+    store: Store,
+    con: Warehouse,
+    lang: Language = "nl",
+) -> Response:
+    kind = records.kind_of(kind_name)
+    with store.reading() as session:
+        record = records.get_visible(session, actor, kind, record_id)
+        accounts.authorise(
+            actor, "manage" if kind.name == "organisation" else "edit", records.focus_area_of(record)
+        )
+        values = {name: getattr(record, name) for name in kind.schema.model_fields}
+        version = record.version
+    return _form_page(
+        request, lang, actor, kind, values, record_id=record_id, version=version, store=store, con=con
+    )
+
+
+@router.post(PAGES + "/{kind_name}/{record_id:int}/bewerken", dependencies=[CSRF])
+async def edit_submit(
+    request: Request,
+    kind_name: str,
+    record_id: RecordId,
+    actor: CurrentActor,
+    store: Store,
+    con: Warehouse,
+    lang: Language = "nl",
+) -> Response:
+    kind = records.kind_of(kind_name)
+    form = await request.form()
+    values = forms.schema_input(kind.schema, form)
+    version = forms.version(form)
+    try:
+        data = kind.schema.model_validate(values)
+        with store.writing(actor) as session:
+            record = records.update(session, actor, kind, record_id, data, version, con)
+            target = _back_to(record)
+    except ValidationError as error:
+        found = forms.problems(error)
+        return _form_page(
+            request,
+            lang,
+            actor,
+            kind,
+            values,
+            record_id=record_id,
+            version=version,
+            errors=found.by_field,
+            general=found.general,
+            status_code=422,
+            store=store,
+            con=con,
+        )
+    except (ForbiddenError, ConflictError):
+        raise
+    except WijkzichtError as error:
+        return _form_page(
+            request,
+            lang,
+            actor,
+            kind,
+            values,
+            record_id=record_id,
+            version=version,
+            general=[str(error)],
+            status_code=400,
+            store=store,
+            con=con,
+        )
+    return RedirectResponse(link(target, lang), status_code=303)
+
+
+@router.get(PAGES + "/{kind_name}/{record_id:int}/historie", response_class=HTMLResponse)
+def history_page(
+    request: Request,
+    kind_name: str,
+    record_id: RecordId,
+    actor: CurrentActor,
+    store: Store,
+    lang: Language = "nl",
+) -> Response:
+    kind = records.kind_of(kind_name)
+    with store.reading() as session:
+        record = records.get_visible(session, actor, kind, record_id)
+        accounts.authorise(actor, "read", records.focus_area_of(record))
+        entries = audit.history(session, kind.name, record_id)
+        back = _back_to(record)
+    return actor_page(
+        request,
+        "programmes/history.html",
+        lang,
+        actor,
+        kind=kind,
+        record_id=record_id,
+        entries=entries,
+        back=back,
+    )
+
+
+@router.post(PAGES + "/{kind_name}/{record_id:int}/verwijderen", dependencies=[CSRF])
+async def delete_submit(
+    request: Request,
+    kind_name: str,
+    record_id: RecordId,
+    actor: CurrentActor,
+    store: Store,
+    lang: Language = "nl",
+) -> Response:
+    kind = records.kind_of(kind_name)
+    version = forms.version(await request.form())
+    with store.writing(actor) as session:
+        target = _back_to(records.get(session, kind, record_id))
+        records.delete(session, actor, kind, record_id, version)
+    return RedirectResponse(link(target, lang), status_code=303)
+
+
+@router.post(PAGES + "/opmerking", dependencies=[CSRF])
+async def comment_submit(
+    request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"
+) -> Response:
+    form = await request.form()
+    try:
+        data = schemas.CommentIn.model_validate(forms.schema_input(schemas.CommentIn, form))
+    except ValidationError as error:
+        raise HTTPException(422, forms.problems(error).summary()) from None
+    with store.writing(actor) as session:
+        record = records.comment(session, actor, data)
+    return RedirectResponse(link(f"{PAGES}/{record.focus_area_id}", lang), status_code=303)
+
+
+# --- Accounts -------------------------------------------------------------------------------------
+
+
+@router.get(PAGES + "/gebruikers", response_class=HTMLResponse)
+def users_page(
+    request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+) -> Response:
+    return _users_page(request, lang, actor, store, con, {}, {}, [])
+
+
+@router.post(PAGES + "/gebruikers", dependencies=[CSRF])
+async def users_submit(
+    request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+) -> Response:
+    values = forms.schema_input(schemas.UserIn, await request.form())
+    try:
+        data = schemas.UserIn.model_validate(values)
+        with store.writing(actor) as session:
+            accounts.add_user(session, actor, **data.model_dump())
+    except ValidationError as error:
+        found = forms.problems(error)
+        return _users_page(
+            request, lang, actor, store, con, values, found.by_field, found.general, status_code=422
+        )
+    except ForbiddenError:
+        raise
+    except WijkzichtError as error:
+        return _users_page(request, lang, actor, store, con, values, {}, [str(error)], status_code=400)
+    return RedirectResponse(link(PAGES + "/gebruikers", lang), status_code=303)
+
+
+def _users_page(
+    request: Request,
+    lang: str,
+    actor: Actor,
+    store: OperationalDatabase,
+    con: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    general: list[str],
+    status_code: int = 200,
+) -> Response:
+    accounts.authorise(actor, "manage")
+    with store.reading() as session:
+        users = list(session.scalars(select(User).order_by(User.username)))
+        areas = dict(session.execute(select(FocusArea.id, FocusArea.name)).all())
+        fields = _form_fields(
+            schemas.UserIn, values, errors, session, con, Translator(lang), parents_hidden=False
+        )
+    return actor_page(
+        request,
+        "programmes/users.html",
+        lang,
+        actor,
+        status_code=status_code,
+        users=users,
+        areas=areas,
+        fields=fields,
+        general=general,
+    )
+
+
+# --- Logging in -----------------------------------------------------------------------------------
+
+
+@router.get("/inloggen", response_class=HTMLResponse)
+def login_page(request: Request, actor: CurrentActor, lang: Language = "nl") -> Response:
+    return actor_page(request, "programmes/login.html", lang, actor, failed=False)
+
+
+@router.post("/inloggen", dependencies=[CSRF])
+async def login_submit(request: Request, store: Store, lang: Language = "nl") -> Response:
+    form = await request.form()
+    username, password = str(form.get("username", ""))[:80], str(form.get("password", ""))[:200]
+    with store.writing(accounts.COMMAND_LINE) as session:
+        actor = accounts.authenticate(session, username, password) if username and password else None
+    if actor is None:
+        return actor_page(request, "programmes/login.html", lang, PUBLIC, status_code=401, failed=True)
+    start_session(request, actor)
+    return RedirectResponse(
+        link(f"{PAGES}/{actor.focus_area_id}" if actor.focus_area_id else PAGES, lang), status_code=303
+    )
+
+
+@router.post("/uitloggen", dependencies=[CSRF])
+def logout_submit(request: Request, lang: Language = "nl") -> Response:
+    request.session.clear()
+    return RedirectResponse(link(PAGES, lang), status_code=303)

@@ -103,10 +103,12 @@ def prepare_input(con: duckdb.DuckDBPyConnection, selection: Selection) -> None:
                a.population, a.population_year
         FROM observations o
         JOIN score_indicators s USING (indicator)
+        -- only series with values across the country: a local series has no national percentile
+        JOIN series_coverage c USING (indicator, level, boundary_year, period, subgroup)
         JOIN provenance p USING (source_id)
         LEFT JOIN tables t ON t.table_id = p.source_table
         LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year
-        WHERE o.level <> 'land' AND {selection.literal_where("o")}
+        WHERE o.level <> 'land' AND c.coverage = 'national' AND {selection.literal_where("o")}
         """
     )
 

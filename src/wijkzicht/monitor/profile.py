@@ -28,6 +28,9 @@ class ProfileFigure(comparison.Comparison):
     trend: trends.Trend | None
     source_table: str
     source_column: str
+    # The series has values in only part of the country (series_coverage): shown as delivered, without a
+    # national percentile.
+    local: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ def _latest_figures(con: duckdb.DuckDBPyConnection, area: Area, language: str) -
     percentiles = _percentiles(con, area.code)
     series = {(t.indicator, t.subgroup): t for t in trends.area_trends(con, area.code, language=language)}
     meta = _indicator_meta(con, area.code)
+    local = _local_series(con, area.level)
     return [
         ProfileFigure(
             **vars(f),
@@ -76,6 +80,7 @@ def _latest_figures(con: duckdb.DuckDBPyConnection, area: Area, language: str) -
             trend=series.get((f.indicator, f.subgroup)),
             source_table=meta[f.indicator, f.boundary_year, f.period, f.subgroup][1],
             source_column=meta[f.indicator, f.boundary_year, f.period, f.subgroup][2],
+            local=(f.indicator, f.boundary_year, f.period, f.subgroup) in local,
         )
         for f in latest
     ]
@@ -120,6 +125,16 @@ def _percentiles(con: duckdb.DuckDBPyConnection, code: str) -> dict[tuple[str, s
         [code],
     ).fetchall()
     return {(row[0], row[1], row[2], row[3]): row[4] for row in rows}
+
+
+def _local_series(con: duckdb.DuckDBPyConnection, level: str) -> set[tuple[str, int, int, str]]:
+    """The series of a level with values in only part of the country (never standardised nationally)."""
+    rows = con.execute(
+        """SELECT indicator, boundary_year, period, subgroup FROM series_coverage
+           WHERE level = ? AND coverage = 'local'""",
+        [level],
+    ).fetchall()
+    return {(row[0], row[1], row[2], row[3]) for row in rows}
 
 
 def _indicator_meta(

@@ -37,8 +37,13 @@ MISSING_MARKERS = {
     "null": "niet beschikbaar of geheim (CBS null)",
 }
 EMPTY_REASON = "niet geleverd (leeg veld)"
+# A series (indicator, level, boundary year, period, subgroup) is national when it has values in at least this
+# share of the boundary year's gemeenten. Counted in gemeenten, not areas: a national health or KWB series keeps
+# values in every gemeente even where small buurten are suppressed (down to 85% of the areas of a level), while
+# a municipality's own figures (SES-WOA Amsterdam 2019: 1 of 355 gemeenten) stay far below.
+NATIONAL_SHARE = 0.9
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps total)
 BuildStep = tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]]  # (label, step)
@@ -393,6 +398,42 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None
     )
 
 
+def _build_series_coverage(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    """The ACTUAL coverage of every series: how many areas and gemeenten of its level and boundary year have
+    a value. A series below `NATIONAL_SHARE` of the gemeenten, or from a table the catalogue calls local, is
+    `local`: the monitor never standardises it nationally (a percentile among one city's areas is no national
+    position)."""
+    local_indicators = [indicator.id for indicator in catalogue.indicators.values() if indicator.local]
+    con.execute("CREATE TEMP TABLE catalogue_local (indicator VARCHAR)")
+    if local_indicators:
+        con.executemany("INSERT INTO catalogue_local VALUES (?)", [(i,) for i in local_indicators])
+    gemeente = f"coalesce({codes.sql_gemeente_of('o.area_code')}, o.area_code)"
+    con.execute(f"""
+        CREATE TABLE series_coverage AS
+        WITH gemeenten AS (SELECT boundary_year, count(*) AS n FROM areas WHERE level = 'gemeente' GROUP BY ALL),
+        series AS (
+            SELECT o.indicator, o.level, o.boundary_year, o.period, o.subgroup, count(*) AS areas,
+                   count(o.value) AS areas_with_value,
+                   count(DISTINCT {gemeente}) FILTER (WHERE o.value IS NOT NULL) AS gemeenten_with_value
+            FROM observations o WHERE o.level <> 'land' GROUP BY ALL
+        ),
+        counted AS (  -- the gemeenten of the boundary year, or of the nearest year that has a list
+            SELECT s.*, arg_min(g.n, abs(g.boundary_year - s.boundary_year) * 10
+                                     + (g.boundary_year > s.boundary_year)::INT) AS gemeenten_in_country
+            FROM series s LEFT JOIN gemeenten g ON TRUE GROUP BY ALL
+        ),
+        judged AS (  -- local_by: why a series is local (the text for it is in the translations)
+            SELECT c.*, c.gemeenten_with_value / nullif(c.gemeenten_in_country, 0) AS share,
+                   CASE WHEN c.indicator IN (SELECT indicator FROM catalogue_local) THEN 'catalogue'
+                        WHEN coalesce(share, 0) < {NATIONAL_SHARE} THEN 'measured' END AS local_by
+            FROM counted c
+        )
+        SELECT *, CASE WHEN local_by IS NULL THEN 'national' ELSE 'local' END AS coverage FROM judged
+        ORDER BY indicator, level, boundary_year, period, subgroup
+    """)
+    con.execute("DROP TABLE catalogue_local")
+
+
 def _check_focus_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     bad = con.execute("""
         SELECT f.source_file, f.number, f.gemeente_code FROM focus_areas f
@@ -473,6 +514,7 @@ FINISHING_STEPS: tuple[BuildStep, ...] = (
     ("gebiedenregister", _build_areas),
     ("waarnemingen", _build_observations),
     ("misdrijven per 1 000 inwoners", _build_crime_rates),
+    ("dekking per reeks", _build_series_coverage),
     ("focusgebieden", _check_focus_areas),
     ("indicatorcatalogus", _write_catalogue),
     ("bevolking en grenswijzigingen", _build_derived_tables),

@@ -1,0 +1,50 @@
+"""Honesty about what is missing (issue #15): actual coverage per series, domains not measured here, files no
+reader claims, and only sources that are present named as sources."""
+
+from __future__ import annotations
+
+import duckdb
+from fastapi.testclient import TestClient
+
+AMSTERDAM = "GM0363"
+
+
+def test_the_amsterdam_ses_woa_is_measured_as_local(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        """SELECT level, coverage, local_by, gemeenten_with_value, gemeenten_in_country FROM series_coverage
+           WHERE indicator = 'ses_woa_score' ORDER BY level"""
+    ).fetchall()
+    # The catalogue calls 85163NED national; the build finds values in Amsterdam alone.
+    assert {row[0] for row in rows} == {"gemeente", "wijk", "buurt"}
+    assert all(row[1:3] == ("local", "measured") and row[3] == 1 and row[4] > 300 for row in rows)
+
+
+def test_a_local_series_gets_no_national_percentile(con: duckdb.DuckDBPyConnection) -> None:
+    local = con.execute("SELECT count(*) FROM series_coverage WHERE coverage = 'local'").fetchone()
+    assert local is not None and local[0] > 0
+    standardised = con.execute(
+        """SELECT count(*) FROM standardised s JOIN series_coverage c
+           USING (indicator, level, boundary_year, period, subgroup) WHERE c.coverage = 'local'"""
+    ).fetchone()
+    assert standardised == (0,)
+    # Amsterdam alone in its 2019 partition used to get percentile 50 and index 99.99: no more.
+    assert con.execute(
+        "SELECT count(*) FROM domain_scores WHERE area_code = ? AND boundary_year = 2019", [AMSTERDAM]
+    ).fetchone() == (0,)
+
+
+def test_national_series_stay_national(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute(
+        """SELECT DISTINCT coverage FROM series_coverage
+           WHERE indicator IN ('huishoudens_laag_inkomen', 'eenzaam', 'inwoners')"""
+    ).fetchall()
+    assert rows == [("national",)]
+
+
+def test_the_profile_shows_ses_woa_as_local_without_a_percentile(web: TestClient) -> None:
+    figures = web.get(f"/api/areas/{AMSTERDAM}/profile").json()["figures"]
+    ses = next(f for f in figures if f["indicator"] == "ses_woa_score")
+    assert ses["local"] is True and ses["percentile"] is None
+    page = web.get(f"/gebied/{AMSTERDAM}").text
+    row = page.split('<tr data-indicator="ses_woa_score">', 1)[1].split("</tr>", 1)[0]
+    assert "lokaal: geen landelijk percentiel" in row

@@ -3,8 +3,16 @@ reader claims, and only sources that are present named as sources."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from small_snapshot import small_snapshot
+from wijkzicht import warehouse
+from wijkzicht.cli.main import app
+from wijkzicht.monitor.stored import build_warehouse
 
 AMSTERDAM = "GM0363"
 
@@ -48,3 +56,48 @@ def test_the_profile_shows_ses_woa_as_local_without_a_percentile(web: TestClient
     page = web.get(f"/gebied/{AMSTERDAM}").text
     row = page.split('<tr data-indicator="ses_woa_score">', 1)[1].split("</tr>", 1)[0]
     assert "lokaal: geen landelijk percentiel" in row
+
+
+def test_a_file_no_reader_claims_is_named_by_the_build(snapshot: Path, tmp_path: Path) -> None:
+    root = small_snapshot(snapshot, tmp_path / "data")
+    (root / "nieuw").mkdir()
+    (root / "nieuw" / "tabel_2025.csv").write_text("a;b\n1;2\n", encoding="utf-8")
+    (root / "SOURCES.md").write_text("# bronnen\n", encoding="utf-8")  # documentation: never reported
+    (root / "cbs_kwb" / ".85984NED_x.csv.gz.part").write_bytes(b"")  # a half-written download: skipped
+    report = build_warehouse(tmp_path / "w.duckdb", [root])
+    assert [file.path for file in report.unclaimed] == ["nieuw/tabel_2025.csv"]
+    assert len(report.read) == report.files == 3
+    with warehouse.opened(tmp_path / "w.duckdb") as con:
+        stored = con.execute("SELECT path, status FROM build_files ORDER BY path").fetchall()
+    assert ("nieuw/tabel_2025.csv", "unclaimed") in stored
+    assert {status for _, status in stored} == {"read", "unclaimed"} and len(stored) == 4
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "build",
+            "--snapshot",
+            str(root),
+            "--cache",
+            str(tmp_path / "cache"),
+            "--db",
+            str(tmp_path / "c.db"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Niet gelezen (1)" in result.output
+    assert str(root / "nieuw" / "tabel_2025.csv") in result.output.replace("\n", "")
+
+
+def test_the_snapshot_build_names_what_it_did_not_read(con: duckdb.DuckDBPyConnection) -> None:
+    read = con.execute("SELECT count(*) FROM build_files WHERE status = 'read'").fetchone()
+    assert read is not None and read[0] > 0
+    unclaimed = {
+        row[0] for row in con.execute("SELECT path FROM build_files WHERE status = 'unclaimed'").fetchall()
+    }
+    # Whatever is not read is listed; the documentation (SOURCES.md) is not.
+    assert "SOURCES.md" not in unclaimed
+    assert con.execute(
+        "SELECT count(*) FROM build_files WHERE path = 'cbs_kwb/85984NED_kwb2024_DataProperties.json'"
+        " AND status = 'checked'"
+    ).fetchone() == (1,)

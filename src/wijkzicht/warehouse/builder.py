@@ -49,6 +49,23 @@ Progress = Callable[[str, int, int], None]  # (step description, steps done, ste
 BuildStep = tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]]  # (label, step)
 
 
+# Files in a data root that describe the data rather than hold it: never read, never reported as ignored.
+DOCUMENTATION = ("*.md", "README*", "LICENSE*", "LICENCE*")
+# Files a finishing step reads (the catalogue check), not a reader.
+CHECKED = ("*/*_DataProperties.json",)
+
+
+@dataclass(frozen=True)
+class BuildFile:
+    root: Path
+    path: str  # relative to the root
+    family: str | None  # the reader that read it; None for a file only checked, or claimed by none
+
+    @property
+    def full_path(self) -> Path:
+        return self.root / self.path
+
+
 @dataclass(frozen=True)
 class BuildReport:
     path: Path
@@ -56,6 +73,28 @@ class BuildReport:
     files: int
     observations: int
     areas: int
+    read: tuple[BuildFile, ...] = ()
+    checked: tuple[BuildFile, ...] = ()
+    # Files in a data root that no reader claims: named in the summary and in `build_files`, never dropped
+    # silently (e.g. a download whose name the reader's pattern does not match).
+    unclaimed: tuple[BuildFile, ...] = ()
+
+
+def survey_roots(roots: list[Path], claimed: set[Path]) -> tuple[list[BuildFile], list[BuildFile]]:
+    """Every file in the data roots that no reader claimed: (checked by a finishing step, claimed by none)."""
+    checked: list[BuildFile] = []
+    unclaimed: list[BuildFile] = []
+    for root in roots:
+        checked_here = {path for pattern in CHECKED for path in root.glob(pattern)}
+        for path in sorted(root.rglob("*")):
+            relative = path.relative_to(root)
+            if not path.is_file() or path in claimed or any(part.startswith(".") for part in relative.parts):
+                continue  # hidden: a half-written download (.name.part) or a tool's folder
+            if any(path.match(pattern) for pattern in DOCUMENTATION):
+                continue
+            file = BuildFile(root, relative.as_posix(), None)
+            (checked if path in checked_here else unclaimed).append(file)
+    return checked, unclaimed
 
 
 def connect(path: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
@@ -133,6 +172,10 @@ def build(
         raise NoDataError(
             f"no known source files under {', '.join(map(str, roots))} (see SOURCES.md for the layout)"
         )
+    checked, unclaimed = survey_roots(roots, {path for _, _, _, path in files})
+    read = [
+        BuildFile(root, path.relative_to(root).as_posix(), family.name) for _, root, family, path in files
+    ]
     database.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(database)
     temporary = database.with_name(f"{database.name}.{os.getpid()}.building")
@@ -148,6 +191,7 @@ def build(
             for offset, (label, step) in enumerate(finishing):
                 _report(progress, label, len(files) + offset, steps)
                 step(con, catalogue, roots)
+            _record_files(con, read, checked, unclaimed)
             _report(progress, "klaar", steps, steps)
             counts = one_row(con, "SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM areas)")
             con.execute("CHECKPOINT")
@@ -158,7 +202,34 @@ def build(
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
         raise
-    return BuildReport(database, time.perf_counter() - started, len(files), counts[0], counts[1])
+    return BuildReport(
+        database,
+        time.perf_counter() - started,
+        len(files),
+        counts[0],
+        counts[1],
+        tuple(read),
+        tuple(checked),
+        tuple(unclaimed),
+    )
+
+
+def _record_files(
+    con: duckdb.DuckDBPyConnection,
+    read: list[BuildFile],
+    checked: list[BuildFile],
+    unclaimed: list[BuildFile],
+) -> None:
+    """The build's metadata: every file of the data roots and what the build did with it. Status: read (by
+    `reader`), checked (by the catalogue check) or unclaimed (no reader's pattern matches it)."""
+    con.execute("CREATE TABLE build_files (root VARCHAR, path VARCHAR, status VARCHAR, reader VARCHAR)")
+    rows = [
+        (str(file.root.resolve()), file.path, status, file.family)
+        for status, group in (("read", read), ("checked", checked), ("unclaimed", unclaimed))
+        for file in group
+    ]
+    if rows:
+        con.executemany("INSERT INTO build_files VALUES (?, ?, ?, ?)", rows)
 
 
 def _report(progress: Progress | None, label: str, done: int, total: int) -> None:

@@ -3,6 +3,7 @@ reader claims, and only sources that are present named as sources."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from small_snapshot import small_snapshot
 from wijkzicht import warehouse
+from wijkzicht.catalogue import load_catalogue
 from wijkzicht.cli.main import app
 from wijkzicht.monitor.stored import build_warehouse
 
@@ -101,3 +103,72 @@ def test_the_snapshot_build_names_what_it_did_not_read(con: duckdb.DuckDBPyConne
         "SELECT count(*) FROM build_files WHERE path = 'cbs_kwb/85984NED_kwb2024_DataProperties.json'"
         " AND status = 'checked'"
     ).fetchone() == (1,)
+
+
+OVERVECHT = "WK034403"  # Wijk 03 Overvecht, Utrecht
+
+
+def domain_row(page: str, domain: str) -> str:
+    found = re.search(rf'<tr data-domain="{domain}"[^>]*>(.*?)</tr>', page, re.S)
+    assert found, f"no row for {domain}"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1)))
+
+
+def test_the_overvecht_profile_lists_every_domain_measured_or_not(web: TestClient) -> None:
+    catalogue = load_catalogue()
+    page = web.get(f"/gebied/{OVERVECHT}").text
+    rows = {domain: domain_row(page, domain) for domain in catalogue.problem_domains}
+    assert len(rows) == 6  # five problem domains and liveability
+    # measured: a score with its coverage counted against the catalogue, not against what happened to load
+    assert "1 van 3 indicatoren" in rows["liveability"] and "100%" not in rows["liveability"]
+    assert "2 van 7 indicatoren" in rows["work_poverty_inclusion"]
+    # not measured here, each with its reason
+    assert "Niet gemeten in deze installatie" in rows["safety"] and "47018NED" in rows["safety"]
+    assert "1 van de 355 gemeenten" in rows["education"] and "85163NED" in rows["education"]
+    assert "zonder deze indicatoren" in rows["housing"]
+    english = web.get(f"/gebied/{OVERVECHT}", params={"lang": "en"}).text
+    assert "Not measured in this installation" in domain_row(english, "safety")
+
+
+def test_the_profile_api_carries_the_coverage_of_every_domain(web: TestClient) -> None:
+    document = web.get(f"/api/areas/{OVERVECHT}/profile").json()
+    coverage = {c["domain"]: c for c in document["domain_coverage"]}
+    assert list(coverage) == load_catalogue().problem_domains
+    assert coverage["safety"]["reason"] == "no_source" and coverage["safety"]["measured"] == 0
+    assert coverage["education"]["reason"] == "local_only"
+    assert coverage["liveability"] == {
+        **coverage["liveability"],
+        "indicators": 3,
+        "measured": 1,
+        "reason": None,
+    }
+
+
+def test_source_lists_name_only_what_the_warehouse_holds(web: TestClient) -> None:
+    profile = web.get(f"/gebied/{OVERVECHT}").text
+    footer = profile[profile.index("<footer") :]
+    assert "RIVM" in footer and "PDOK" in footer
+    assert "olitie" not in footer  # no police figures in the snapshot
+    resident = web.get(f"/wijk/{OVERVECHT}").text
+    intro = re.search(r"<p>Op deze pagina leest u wat we weten over .*?</p>", resident, re.S)
+    assert intro and "CBS" in intro.group(0) and "olitie" not in intro.group(0)
+
+
+def test_the_residents_page_says_what_is_not_known(web: TestClient) -> None:
+    page = web.get(f"/wijk/{OVERVECHT}").text
+    section = page[page.index('id="not-measured"') :].split("</section>", 1)[0]
+    assert 'data-domain="safety"' in section and 'data-domain="education"' in section
+    assert "Dat betekent niet dat het er goed gaat" in section
+    assert 'data-domain="health"' not in section
+
+
+def test_public_pages_show_no_command_lines(web: TestClient) -> None:
+    for url in (
+        f"/gebied/{OVERVECHT}",
+        f"/wijk/{OVERVECHT}",
+        f"/ondermijning/{OVERVECHT}",
+        "/ranglijst",
+        "/",
+    ):
+        page = web.get(url).text
+        assert "wijkzicht fetch" not in page and "wijkzicht build" not in page, url

@@ -13,9 +13,9 @@ from typing import Protocol, TypeVar
 
 import duckdb
 
-from wijkzicht.catalogue import SUBGROUP_PREFERENCE
+from wijkzicht.catalogue import SUBGROUP_PREFERENCE, load_catalogue
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.monitor import comparison, index, similar, trends
+from wijkzicht.monitor import comparison, coverage, index, similar, trends
 from wijkzicht.monitor.areas import Area, get_area
 
 
@@ -41,6 +41,10 @@ class Profile:
     similar_boundary_year: int | None
     similar: list[similar.SimilarArea] = field(default_factory=list)
     similar_unavailable: str | None = None
+    # Every problem domain of the catalogue with what this installation measures of it, so a domain without
+    # figures reads "not measured here" rather than vanishing; and the sources of the figures shown.
+    domain_coverage: list[coverage.DomainCoverage] = field(default_factory=list)
+    sources: list[coverage.InstalledSource] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         document = asdict(self)
@@ -62,7 +66,19 @@ def area_profile(
         similar_areas, unavailable = [a for a in nearest if a.code != area.code], None
     except WijkzichtError as error:
         year, similar_areas, unavailable = None, [], str(error)
-    return Profile(area, scores, _latest_figures(con, area, language), year, similar_areas, unavailable)
+    catalogue = load_catalogue()
+    figures = _latest_figures(con, area, language)
+    shown = {figure.source_table for figure in figures}
+    return Profile(
+        area,
+        scores,
+        figures,
+        year,
+        similar_areas,
+        unavailable,
+        coverage.domain_coverage(con, catalogue),
+        [source for source in coverage.installed_sources(con, catalogue) if source.id in shown],
+    )
 
 
 def _latest_figures(con: duckdb.DuckDBPyConnection, area: Area, language: str) -> list[ProfileFigure]:

@@ -9,6 +9,7 @@ replaces the old warehouse only when everything succeeded.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -156,11 +157,14 @@ def build(
     analyses: Sequence[BuildStep] = (),
     catalogue: Catalogue | None = None,
     progress: Progress | None = None,
+    national_share: float = NATIONAL_SHARE,
 ) -> BuildReport:
     """Build the warehouse from the data roots into a temporary file, then move it into place.
 
     `analyses` are the derived tables of the layers above (the monitor's stored scores): they run on the
     new warehouse before it replaces the old one, so a failing analysis leaves the old warehouse in place.
+    `national_share` is the share of gemeenten a series needs to count as national (a test whose hand-made
+    source covers one city can lower it to exercise the national path).
     """
     started = time.perf_counter()
     catalogue = catalogue or load_catalogue()
@@ -179,7 +183,16 @@ def build(
     database.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(database)
     temporary = database.with_name(f"{database.name}.{os.getpid()}.building")
-    finishing = (*FINISHING_STEPS, *analyses, ("afronden", _finish))
+    finishing = (
+        *(
+            (label, functools.partial(_build_series_coverage, national_share=national_share))
+            if step is _build_series_coverage
+            else (label, step)
+            for label, step in FINISHING_STEPS
+        ),
+        *analyses,
+        ("afronden", _finish),
+    )
     steps = len(files) + len(finishing)
     try:
         con = connect(temporary, read_only=False)
@@ -469,7 +482,12 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None
     )
 
 
-def _build_series_coverage(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+def _build_series_coverage(
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    roots: list[Path],
+    national_share: float = NATIONAL_SHARE,
+) -> None:
     """The ACTUAL coverage of every series: how many areas and gemeenten of its level and boundary year have
     a value. A series below `NATIONAL_SHARE` of the gemeenten, or from a table the catalogue calls local, is
     `local`: the monitor never standardises it nationally (a percentile among one city's areas is no national
@@ -496,7 +514,7 @@ def _build_series_coverage(con: duckdb.DuckDBPyConnection, catalogue: Catalogue,
         judged AS (  -- local_by: why a series is local (the text for it is in the translations)
             SELECT c.*, c.gemeenten_with_value / nullif(c.gemeenten_in_country, 0) AS share,
                    CASE WHEN c.indicator IN (SELECT indicator FROM catalogue_local) THEN 'catalogue'
-                        WHEN coalesce(share, 0) < {NATIONAL_SHARE} THEN 'measured' END AS local_by
+                        WHEN coalesce(share, 0) < {float(national_share)} THEN 'measured' END AS local_by
             FROM counted c
         )
         SELECT *, CASE WHEN local_by IS NULL THEN 'national' ELSE 'local' END AS coverage FROM judged

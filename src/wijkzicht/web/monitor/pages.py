@@ -67,6 +67,7 @@ def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
         "perception": perception.side_by_side(profile),
         "local_tables": {table.id for table in catalogue.tables.values() if table.coverage == "local"},
         "wijk_code": codes.wijk_of(profile.area.code),  # a buurt's breadcrumb names its wijk
+        "explained": {d.domain: d for d in profile.scores.domains} if profile.scores else {},
     }
 
 

@@ -172,3 +172,25 @@ def test_public_pages_show_no_command_lines(web: TestClient) -> None:
     ):
         page = web.get(url).text
         assert "wijkzicht fetch" not in page and "wijkzicht build" not in page, url
+
+
+def test_rankings_count_coverage_against_the_catalogue_and_name_what_is_not_measured(web: TestClient) -> None:
+    page = web.get("/ranglijst", params={"domain": "liveability", "level": "wijk"}).text
+    cells = re.findall(r'<td class="number coverage">([^<]+)</td>', page)
+    assert cells and set(cells) == {"1 van 3 indicatoren"}
+    missing = page[page.index('id="not-measured"') :].split("</section>", 1)[0]
+    assert {'data-domain="safety"', 'data-domain="education"', 'data-domain="housing"'} <= set(
+        re.findall(r'data-domain="[a-z_]+"', missing)
+    )
+    safety = web.get("/ranglijst", params={"domain": "safety"}).text
+    assert '<p class="not-measured"><strong>Niet gemeten in deze installatie</strong>' in safety
+
+
+def test_the_home_page_promises_only_what_is_measured(web: TestClient) -> None:
+    page = web.get("/").text
+    listed = page[page.index('id="domains"') :].split("</ul>", 1)[0]
+    assert len(re.findall(r"<li data-domain=", listed)) == 6
+    safety = re.search(r'<li data-domain="safety">(.*?)</li>', listed, re.S)
+    assert safety and "niet gemeten in deze installatie" in safety.group(1)
+    health = re.search(r'<li data-domain="health">(.*?)</li>', listed, re.S)
+    assert health and "gemeten met" in health.group(1)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import duckdb
 
-from wijkzicht.catalogue import Catalogue, Indicator
+from wijkzicht.catalogue import Catalogue, Indicator, load_catalogue
 
 # Why a domain has no national figures in this installation (the texts are translations `coverage.reason.*`).
 NO_SOURCE = "no_source"  # none of the domain's source tables is in the warehouse
@@ -110,6 +110,11 @@ def domain_coverage(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> lis
             )
         )
     return result
+
+
+def installation_domains(con: duckdb.DuckDBPyConnection) -> list[DomainCoverage]:
+    """`domain_coverage` with the packaged catalogue (for a cache keyed on its arguments)."""
+    return domain_coverage(con, load_catalogue())
 
 
 def _tables(catalogue: Catalogue, indicators: list[Indicator]) -> set[str]:

@@ -344,6 +344,7 @@ class RankedArea:
     domains_scored: int
     coverage: float | None = None  # for a domain ranking only
     gemeente_name: str | None = None
+    indicators_used: int | None = None  # for a domain ranking only: the indicators behind the score
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -384,7 +385,7 @@ def rank_areas(
         raise WijkzichtError(f"unknown order {order!r} (expected one of: {', '.join(RANK_ORDERS)})")
     where, parameters = selection.where("r")
     if domain is None:
-        source = "SELECT *, NULL::DOUBLE AS coverage FROM area_index"
+        source = "SELECT *, NULL::DOUBLE AS coverage, NULL::INTEGER AS indicators_used FROM area_index"
     else:
         source = """SELECT d.*, x.worst_domain_names, x.domains_scored FROM domain_scores d
                     JOIN area_index x USING (area_code, level, boundary_year, period, subgroup)
@@ -402,7 +403,8 @@ def rank_areas(
             FROM chosen
         )
         SELECT n.rank, n.area_code, a.name, n.level, n.boundary_year, n.period, n.subgroup, n.score,
-               n.percentile, n.worst_domain_names, n.domains_scored, n.coverage, g.name, n.total
+               n.percentile, n.worst_domain_names, n.domains_scored, n.coverage, g.name, n.indicators_used,
+               n.total
         FROM numbered n
         LEFT JOIN areas a ON a.code = n.area_code AND a.boundary_year = n.boundary_year
         LEFT JOIN areas g ON g.code = n.gemeente AND g.boundary_year = n.boundary_year

@@ -87,6 +87,12 @@ def test_group_characteristics_are_never_scored() -> None:
         (lambda d: d["indicators"][0].update(scale=[0, 100]), "only a local survey question has a scale"),
         (lambda d: _survey_question(d)["sources"][0].update(column="veilig"), "source column is its own id"),
         (lambda d: d["tables"]["bewonersenquete"].update(coverage="regional"), "unknown coverage 'regional'"),
+        # Stray keys are refused, never dropped: a typo, or what an unquoted comma in a flow mapping leaves.
+        (lambda d: d["indicators"][0].update(weigth=2), "unknown key.*'weigth'"),
+        (lambda d: d["indicators"][0]["sources"][0].update(colum="X"), "unknown key.*'colum'"),
+        (lambda d: d["tables"]["85984NED"].update(coverag="local"), "unknown key.*'coverag'"),
+        (lambda d: d.update(indicator=[]), "unknown key.*'indicator'"),
+        (lambda d: d["domains"]["housing"].update(de="Wohnen"), "unknown key.*'de'"),
     ],
 )
 def test_an_inconsistent_catalogue_is_refused(document: dict[str, Any], change: Any, message: str) -> None:
@@ -120,3 +126,16 @@ def test_a_catalogue_file_that_is_not_yaml_is_refused(tmp_path: Path) -> None:
     broken.write_text(json.dumps(["not", "a", "mapping"]), encoding="utf-8")
     with pytest.raises(CatalogueError, match="must be a mapping"):
         load_catalogue(broken)
+
+
+def test_a_name_with_an_unquoted_comma_is_refused_not_truncated(document: dict[str, Any]) -> None:
+    # `{nl: A (b, c), en: D}` parses as {nl: "A (b", "c)": None, en: D}: the loader must say so.
+    entry = document["indicators"][0]
+    entry["name"] = yaml.safe_load("{nl: SES-WOA-score (welvaart, opleiding, arbeidsverleden), en: SES}")
+    with pytest.raises(CatalogueError, match=r"unknown key.*'arbeidsverleden\)'.*must be quoted"):
+        parse_catalogue(document)
+
+
+def test_the_packaged_names_are_whole() -> None:
+    names = {i.id: i.name_nl for i in load_catalogue().indicators.values()}
+    assert names["ses_woa_score"] == "SES-WOA-score (welvaart, opleiding, arbeidsverleden)"

@@ -44,7 +44,9 @@ def crime_path(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     with PoliceService(snapshot).client() as client:
         online.fetch("47018NED", root / "cache", client=client, backoff_seconds=0)
     database = root / "wz.duckdb"
-    build_warehouse(database, [snapshot, root / "cache"])
+    # The hand-made counts cover Utrecht alone; the national share is lowered so that they take the national
+    # path (standardised, scored) that real police figures for the whole country take.
+    build_warehouse(database, [snapshot, root / "cache"], national_share=0.0)
     return database
 
 
@@ -148,12 +150,15 @@ def test_on_the_snapshot_the_view_shows_what_it_can_and_says_why_the_rest_is_mis
     assert financial["mean_percentile"] == worries["percentile"]
     assert (financial["indicators_with_position"], financial["indicators_in_theme"]) == (1, 4)
     assert financial["limited_coverage"]
-    # police counts are not in the snapshot: each crime indicator says how to get them
+    # police counts are not in the snapshot: each crime indicator says which source is missing (a public
+    # page names the source, never a command line), and the theme reads "not measured here"
     crime = theme(view, "geregistreerde_criminaliteit")
-    assert crime["mean_percentile"] is None
+    assert crime["mean_percentile"] is None and crime["not_measured"]
     for item in crime["indicators"]:
-        assert item["status"] == "unavailable" and "wijkzicht fetch 47018NED" in item["reason"]
-    assert "wijkzicht fetch 85984NED" in indicator(view, "onbewoonde_woningen")["reason"]
+        assert item["status"] == "unavailable" and not item["loaded"]
+        assert "Niet gemeten in deze installatie" in item["reason"] and "47018NED" in item["reason"]
+        assert "wijkzicht fetch" not in item["reason"]
+    assert "85984NED" in indicator(view, "onbewoonde_woningen")["reason"]
     # a theme wijkzicht has no indicators for yet says what is missing
     sectors = theme(view, "sectoren")
     assert sectors["indicators"] == [] and sectors["not_available"]
@@ -171,7 +176,9 @@ def test_the_page_renders_the_themes_and_the_missing_sources(web: TestClient) ->
     dutch = web.get(f"/ondermijning/{OVERVECHT}")
     english = web.get(f"/ondermijning/{OVERVECHT.lower()}", params={"lang": "en"})
     assert dutch.status_code == english.status_code == 200
-    assert "Financiële kwetsbaarheid" in dutch.text and "wijkzicht fetch 47018NED" in dutch.text
+    assert "Financiële kwetsbaarheid" in dutch.text and "47018NED" in dutch.text
+    assert "wijkzicht fetch" not in dutch.text and "wijkzicht build" not in dutch.text
+    assert "Niet gemeten in deze installatie" in dutch.text
     assert "Financial vulnerability" in english.text and '<html lang="en">' in english.text
     assert dutch.text.count('<th scope="row">') == len(load_framework().indicator_ids())
 
@@ -196,8 +203,8 @@ def test_with_crime_counts_the_safety_domain_and_the_themes_use_them(
     }
     assert drugs["mean_percentile"] == pytest.approx(sum(positions.values()) / 2)
     assert indicator(view, "drugsdelicten")["period"] == 2023
-    # violence needs crime types the fixture lacks: loaded nothing, so it says how to get them
-    assert "wijkzicht fetch 47018NED" in indicator(view, "geweldsmisdrijven")["reason"]
+    # violence needs crime types the fixture lacks: loaded nothing, so it says which source is missing
+    assert "47018NED" in indicator(view, "geweldsmisdrijven")["reason"]
 
 
 # --- safeguards -----------------------------------------------------------------------------------
@@ -264,6 +271,7 @@ THEME_KEYS = {
     "limited_coverage",
     "indicators",
     "not_available",
+    "not_measured",
 }
 
 

@@ -50,7 +50,9 @@ def crime_warehouse(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) ->
         'ID,WijkenEnBuurten,AantalInwoners_5\n0,"WK034403  ","     12345"\n',
     )
     database = root / "wz.duckdb"
-    build_warehouse(database, [small_snapshot(snapshot, root / "snapshot"), cache])
+    # The hand-made counts cover Utrecht alone: without lowering the national share they would be a local
+    # series (tests/test_coverage.py), and this module tests the national path of the crime rates.
+    build_warehouse(database, [small_snapshot(snapshot, root / "snapshot"), cache], national_share=0.0)
     connection = warehouse.connect(database)
     yield connection
     connection.close()

@@ -165,6 +165,45 @@ class Catalogue:
             )
 
 
+# Every key a catalogue entry may have: anything else is a typo or a YAML slip (an unquoted comma in a flow
+# mapping turns the rest of a name into stray keys), so the loader refuses it rather than dropping it.
+DOCUMENT_KEYS = frozenset({"domains", "subgroups", "tables", "table_families", "indicators"})
+TABLE_KEYS = frozenset(
+    {"title", "publisher", "licence", "boundary_year", "basis", "min_population", "period", "url", "coverage"}
+)
+INDICATOR_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "domain",
+        "unit",
+        "direction",
+        "aggregation",
+        "sources",
+        "group_characteristic",
+        "min_population",
+        "weight",
+        "perception",
+        "scale",
+    }
+)
+SOURCE_KEYS = frozenset({"table", "column", "crime_types"})
+NAME_KEYS = frozenset({"nl", "en"})
+
+
+def _known_keys(entry: Any, allowed: frozenset[str], where: str) -> dict[str, Any]:
+    """The entry itself, once it is a mapping with no key outside `allowed`."""
+    if not isinstance(entry, dict):
+        raise CatalogueError(f"{where}: expected a mapping, not {entry!r}")
+    unknown = sorted(str(key) for key in entry if key not in allowed)
+    if unknown:
+        raise CatalogueError(
+            f"{where}: unknown key(s) {', '.join(repr(key) for key in unknown)} (allowed: "
+            f"{', '.join(sorted(allowed))}); a name with a comma must be quoted"
+        )
+    return entry
+
+
 def _require(entry: dict[str, Any], key: str, where: str) -> Any:
     if key not in entry or entry[key] in (None, ""):
         raise CatalogueError(f"{where}: missing required field {key!r}")
@@ -179,6 +218,7 @@ def _one_of(value: str, allowed: tuple[str, ...] | list[str], what: str, where: 
 
 def _parse_table(table_id: str, entry: dict[str, Any]) -> Table:
     where = f"table {table_id}"
+    entry = _known_keys(entry, TABLE_KEYS, where)
     return Table(
         id=table_id,
         title=_require(entry, "title", where),
@@ -194,13 +234,15 @@ def _parse_table(table_id: str, entry: dict[str, Any]) -> Table:
 
 
 def _parse_indicator(entry: dict[str, Any], catalogue: Catalogue) -> Indicator:
-    indicator_id = _require(entry, "id", "indicator")
+    indicator_id = _require(entry, "id", "indicator") if isinstance(entry, dict) else None
     where = f"indicator {indicator_id!r}"
+    entry = _known_keys(entry, INDICATOR_KEYS, where)
     if not re.fullmatch(r"[a-z][a-z0-9_]*", indicator_id):
         raise CatalogueError(f"{where}: an id is lower case letters, digits and underscores")
-    names = _require(entry, "name", where)
+    names = _known_keys(_require(entry, "name", where), NAME_KEYS, f"{where}, name")
     sources = []
     for source in _require(entry, "sources", where):
+        source = _known_keys(source, SOURCE_KEYS, f"{where}, source")
         table = _require(source, "table", where)
         if table not in catalogue.tables and table not in catalogue.families:
             raise CatalogueError(f"{where}: unknown source table {table!r}")
@@ -320,6 +362,10 @@ def _check_local(indicator: Indicator) -> None:
 
 def parse_catalogue(document: dict[str, Any]) -> Catalogue:
     """Build a validated catalogue from the parsed YAML document."""
+    document = _known_keys(document, DOCUMENT_KEYS, "catalogue")
+    for section in ("domains", "subgroups"):
+        for key, names in _require(document, section, "catalogue").items():
+            _known_keys(names, NAME_KEYS, f"{section} {key!r}")
     tables = {
         str(key): _parse_table(str(key), value)
         for key, value in _require(document, "tables", "catalogue").items()

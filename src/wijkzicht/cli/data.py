@@ -51,6 +51,24 @@ def build(snapshot: SnapshotOption = None, cache: CacheOption = None, db: DbOpti
             f"Warehouse [bold]{report_.path}[/]: {report_.observations:,} waarnemingen, "
             f"{report_.areas:,} gebied-jaren uit {report_.files} bestanden in {report_.seconds:.1f} s"
         )
+        _print_files(report_)
+
+
+def _print_files(report: warehouse.BuildReport) -> None:
+    """What the build read, per reader, and every file no reader claimed, by name."""
+    readers: dict[str, int] = {}
+    for file in report.read:
+        readers[file.family or ""] = readers.get(file.family or "", 0) + 1
+    console.print("Gelezen:")
+    for name, count in readers.items():
+        console.print(f"  {name}: {count} {'bestand' if count == 1 else 'bestanden'}", markup=False)
+    if report.unclaimed:
+        console.print(
+            f"[bold yellow]Niet gelezen[/] ({len(report.unclaimed)}): geen lezer herkent deze bestanden "
+            "(ze staan ook in de tabel build_files van het warehouse):"
+        )
+        for file in report.unclaimed:
+            console.print(f"  {file.full_path}", markup=False, highlight=False)
 
 
 def fetch(

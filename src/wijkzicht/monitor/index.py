@@ -103,10 +103,12 @@ def prepare_input(con: duckdb.DuckDBPyConnection, selection: Selection) -> None:
                a.population, a.population_year
         FROM observations o
         JOIN score_indicators s USING (indicator)
+        -- only series with values across the country: a local series has no national percentile
+        JOIN series_coverage c USING (indicator, level, boundary_year, period, subgroup)
         JOIN provenance p USING (source_id)
         LEFT JOIN tables t ON t.table_id = p.source_table
         LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year
-        WHERE o.level <> 'land' AND {selection.literal_where("o")}
+        WHERE o.level <> 'land' AND c.coverage = 'national' AND {selection.literal_where("o")}
         """
     )
 
@@ -342,6 +344,7 @@ class RankedArea:
     domains_scored: int
     coverage: float | None = None  # for a domain ranking only
     gemeente_name: str | None = None
+    indicators_used: int | None = None  # for a domain ranking only: the indicators behind the score
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -382,7 +385,7 @@ def rank_areas(
         raise WijkzichtError(f"unknown order {order!r} (expected one of: {', '.join(RANK_ORDERS)})")
     where, parameters = selection.where("r")
     if domain is None:
-        source = "SELECT *, NULL::DOUBLE AS coverage FROM area_index"
+        source = "SELECT *, NULL::DOUBLE AS coverage, NULL::INTEGER AS indicators_used FROM area_index"
     else:
         source = """SELECT d.*, x.worst_domain_names, x.domains_scored FROM domain_scores d
                     JOIN area_index x USING (area_code, level, boundary_year, period, subgroup)
@@ -400,7 +403,8 @@ def rank_areas(
             FROM chosen
         )
         SELECT n.rank, n.area_code, a.name, n.level, n.boundary_year, n.period, n.subgroup, n.score,
-               n.percentile, n.worst_domain_names, n.domains_scored, n.coverage, g.name, n.total
+               n.percentile, n.worst_domain_names, n.domains_scored, n.coverage, g.name, n.indicators_used,
+               n.total
         FROM numbered n
         LEFT JOIN areas a ON a.code = n.area_code AND a.boundary_year = n.boundary_year
         LEFT JOIN areas g ON g.code = n.gemeente AND g.boundary_year = n.boundary_year

@@ -234,6 +234,7 @@ class IndicatorPosition:
     boundary_year: int | None = None
     subgroup: str | None = None
     reason: str | None = None
+    loaded: bool = True  # False: the warehouse has no figure of this indicator at all (source not loaded)
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,8 @@ class ThemePosition:
     limited_coverage: bool  # fewer than half of the theme's indicators have a position
     indicators: list[IndicatorPosition] = field(default_factory=list)
     not_available: list[dict[str, str]] = field(default_factory=list)  # planned indicators, with why
+    # None of its indicators is in this installation: "not measured here", never an empty "no position".
+    not_measured: bool = False
 
 
 @dataclass(frozen=True)
@@ -385,8 +388,10 @@ def _indicator_positions(
                     reason=reason,
                 )
             else:
-                reason = _unavailable_reason(framework, item, coverage, level, language)
-                positions[item.id] = position(status="unavailable", reason=reason)
+                table = catalogue.tables[item.fetch]
+                source = f"{table.title} ({table.publisher}, {table.id})"
+                reason = _unavailable_reason(framework, item, coverage, level, language, source)
+                positions[item.id] = position(status="unavailable", reason=reason, loaded=item.id in coverage)
     return positions
 
 
@@ -412,9 +417,11 @@ def _unavailable_reason(
     coverage: dict[str, list[int] | None],
     level: str,
     language: str,
+    source: str,
 ) -> str:
+    # A public page: the reason names the missing source, never a command (that is for administrators).
     if item.id not in coverage:
-        return framework.reason("not_loaded", language, table=item.fetch)
+        return framework.reason("not_loaded", language, table=source)
     if not coverage[item.id]:
         return framework.reason("not_at_level", language, level=LEVEL_NAMES[language][level])
     return framework.reason("no_figure", language, years=", ".join(map(str, coverage[item.id] or [])))
@@ -433,4 +440,5 @@ def _theme_position(theme: Theme, positions: dict[str, IndicatorPosition], langu
         limited_coverage=len(ranked) < len(indicators) / 2,
         indicators=indicators,
         not_available=[{"name": p.name[language], "reason": p.reason[language]} for p in theme.planned],
+        not_measured=bool(indicators) and not any(p.loaded for p in indicators),
     )

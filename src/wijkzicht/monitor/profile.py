@@ -13,9 +13,9 @@ from typing import Protocol, TypeVar
 
 import duckdb
 
-from wijkzicht.catalogue import SUBGROUP_PREFERENCE
+from wijkzicht.catalogue import SUBGROUP_PREFERENCE, load_catalogue
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.monitor import comparison, index, similar, trends
+from wijkzicht.monitor import comparison, coverage, index, similar, trends
 from wijkzicht.monitor.areas import Area, get_area
 
 
@@ -28,6 +28,9 @@ class ProfileFigure(comparison.Comparison):
     trend: trends.Trend | None
     source_table: str
     source_column: str
+    # The series has values in only part of the country (series_coverage): shown as delivered, without a
+    # national percentile.
+    local: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,10 @@ class Profile:
     similar_boundary_year: int | None
     similar: list[similar.SimilarArea] = field(default_factory=list)
     similar_unavailable: str | None = None
+    # Every problem domain of the catalogue with what this installation measures of it, so a domain without
+    # figures reads "not measured here" rather than vanishing; and the sources of the figures shown.
+    domain_coverage: list[coverage.DomainCoverage] = field(default_factory=list)
+    sources: list[coverage.InstalledSource] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         document = asdict(self)
@@ -59,7 +66,19 @@ def area_profile(
         similar_areas, unavailable = [a for a in nearest if a.code != area.code], None
     except WijkzichtError as error:
         year, similar_areas, unavailable = None, [], str(error)
-    return Profile(area, scores, _latest_figures(con, area, language), year, similar_areas, unavailable)
+    catalogue = load_catalogue()
+    figures = _latest_figures(con, area, language)
+    shown = {figure.source_table for figure in figures}
+    return Profile(
+        area,
+        scores,
+        figures,
+        year,
+        similar_areas,
+        unavailable,
+        coverage.domain_coverage(con, catalogue),
+        [source for source in coverage.installed_sources(con, catalogue) if source.id in shown],
+    )
 
 
 def _latest_figures(con: duckdb.DuckDBPyConnection, area: Area, language: str) -> list[ProfileFigure]:
@@ -68,6 +87,7 @@ def _latest_figures(con: duckdb.DuckDBPyConnection, area: Area, language: str) -
     percentiles = _percentiles(con, area.code)
     series = {(t.indicator, t.subgroup): t for t in trends.area_trends(con, area.code, language=language)}
     meta = _indicator_meta(con, area.code)
+    local = _local_series(con, area.level)
     return [
         ProfileFigure(
             **vars(f),
@@ -76,6 +96,7 @@ def _latest_figures(con: duckdb.DuckDBPyConnection, area: Area, language: str) -
             trend=series.get((f.indicator, f.subgroup)),
             source_table=meta[f.indicator, f.boundary_year, f.period, f.subgroup][1],
             source_column=meta[f.indicator, f.boundary_year, f.period, f.subgroup][2],
+            local=(f.indicator, f.boundary_year, f.period, f.subgroup) in local,
         )
         for f in latest
     ]
@@ -120,6 +141,16 @@ def _percentiles(con: duckdb.DuckDBPyConnection, code: str) -> dict[tuple[str, s
         [code],
     ).fetchall()
     return {(row[0], row[1], row[2], row[3]): row[4] for row in rows}
+
+
+def _local_series(con: duckdb.DuckDBPyConnection, level: str) -> set[tuple[str, int, int, str]]:
+    """The series of a level with values in only part of the country (never standardised nationally)."""
+    rows = con.execute(
+        """SELECT indicator, boundary_year, period, subgroup FROM series_coverage
+           WHERE level = ? AND coverage = 'local'""",
+        [level],
+    ).fetchall()
+    return {(row[0], row[1], row[2], row[3]) for row in rows}
 
 
 def _indicator_meta(

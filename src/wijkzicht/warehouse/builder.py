@@ -9,6 +9,7 @@ replaces the old warehouse only when everything succeeded.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -37,11 +38,33 @@ MISSING_MARKERS = {
     "null": "niet beschikbaar of geheim (CBS null)",
 }
 EMPTY_REASON = "niet geleverd (leeg veld)"
+# A series (indicator, level, boundary year, period, subgroup) is national when it has values in at least this
+# share of the boundary year's gemeenten. Counted in gemeenten, not areas: a national health or KWB series keeps
+# values in every gemeente even where small buurten are suppressed (down to 85% of the areas of a level), while
+# a municipality's own figures (SES-WOA Amsterdam 2019: 1 of 355 gemeenten) stay far below.
+NATIONAL_SHARE = 0.9
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps total)
 BuildStep = tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]]  # (label, step)
+
+
+# Files in a data root that describe the data rather than hold it: never read, never reported as ignored.
+DOCUMENTATION = ("*.md", "README*", "LICENSE*", "LICENCE*")
+# Files a finishing step reads (the catalogue check), not a reader.
+CHECKED = ("*/*_DataProperties.json",)
+
+
+@dataclass(frozen=True)
+class BuildFile:
+    root: Path
+    path: str  # relative to the root
+    family: str | None  # the reader that read it; None for a file only checked, or claimed by none
+
+    @property
+    def full_path(self) -> Path:
+        return self.root / self.path
 
 
 @dataclass(frozen=True)
@@ -51,6 +74,28 @@ class BuildReport:
     files: int
     observations: int
     areas: int
+    read: tuple[BuildFile, ...] = ()
+    checked: tuple[BuildFile, ...] = ()
+    # Files in a data root that no reader claims: named in the summary and in `build_files`, never dropped
+    # silently (e.g. a download whose name the reader's pattern does not match).
+    unclaimed: tuple[BuildFile, ...] = ()
+
+
+def survey_roots(roots: list[Path], claimed: set[Path]) -> tuple[list[BuildFile], list[BuildFile]]:
+    """Every file in the data roots that no reader claimed: (checked by a finishing step, claimed by none)."""
+    checked: list[BuildFile] = []
+    unclaimed: list[BuildFile] = []
+    for root in roots:
+        checked_here = {path for pattern in CHECKED for path in root.glob(pattern)}
+        for path in sorted(root.rglob("*")):
+            relative = path.relative_to(root)
+            if not path.is_file() or path in claimed or any(part.startswith(".") for part in relative.parts):
+                continue  # hidden: a half-written download (.name.part) or a tool's folder
+            if any(path.match(pattern) for pattern in DOCUMENTATION):
+                continue
+            file = BuildFile(root, relative.as_posix(), None)
+            (checked if path in checked_here else unclaimed).append(file)
+    return checked, unclaimed
 
 
 def connect(path: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
@@ -112,11 +157,14 @@ def build(
     analyses: Sequence[BuildStep] = (),
     catalogue: Catalogue | None = None,
     progress: Progress | None = None,
+    national_share: float = NATIONAL_SHARE,
 ) -> BuildReport:
     """Build the warehouse from the data roots into a temporary file, then move it into place.
 
     `analyses` are the derived tables of the layers above (the monitor's stored scores): they run on the
     new warehouse before it replaces the old one, so a failing analysis leaves the old warehouse in place.
+    `national_share` is the share of gemeenten a series needs to count as national (a test whose hand-made
+    source covers one city can lower it to exercise the national path).
     """
     started = time.perf_counter()
     catalogue = catalogue or load_catalogue()
@@ -128,10 +176,23 @@ def build(
         raise NoDataError(
             f"no known source files under {', '.join(map(str, roots))} (see SOURCES.md for the layout)"
         )
+    checked, unclaimed = survey_roots(roots, {path for _, _, _, path in files})
+    read = [
+        BuildFile(root, path.relative_to(root).as_posix(), family.name) for _, root, family, path in files
+    ]
     database.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(database)
     temporary = database.with_name(f"{database.name}.{os.getpid()}.building")
-    finishing = (*FINISHING_STEPS, *analyses, ("afronden", _finish))
+    finishing = (
+        *(
+            (label, functools.partial(_build_series_coverage, national_share=national_share))
+            if step is _build_series_coverage
+            else (label, step)
+            for label, step in FINISHING_STEPS
+        ),
+        *analyses,
+        ("afronden", _finish),
+    )
     steps = len(files) + len(finishing)
     try:
         con = connect(temporary, read_only=False)
@@ -143,6 +204,7 @@ def build(
             for offset, (label, step) in enumerate(finishing):
                 _report(progress, label, len(files) + offset, steps)
                 step(con, catalogue, roots)
+            _record_files(con, read, checked, unclaimed)
             _report(progress, "klaar", steps, steps)
             counts = one_row(con, "SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM areas)")
             con.execute("CHECKPOINT")
@@ -153,7 +215,34 @@ def build(
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
         raise
-    return BuildReport(database, time.perf_counter() - started, len(files), counts[0], counts[1])
+    return BuildReport(
+        database,
+        time.perf_counter() - started,
+        len(files),
+        counts[0],
+        counts[1],
+        tuple(read),
+        tuple(checked),
+        tuple(unclaimed),
+    )
+
+
+def _record_files(
+    con: duckdb.DuckDBPyConnection,
+    read: list[BuildFile],
+    checked: list[BuildFile],
+    unclaimed: list[BuildFile],
+) -> None:
+    """The build's metadata: every file of the data roots and what the build did with it. Status: read (by
+    `reader`), checked (by the catalogue check) or unclaimed (no reader's pattern matches it)."""
+    con.execute("CREATE TABLE build_files (root VARCHAR, path VARCHAR, status VARCHAR, reader VARCHAR)")
+    rows = [
+        (str(file.root.resolve()), file.path, status, file.family)
+        for status, group in (("read", read), ("checked", checked), ("unclaimed", unclaimed))
+        for file in group
+    ]
+    if rows:
+        con.executemany("INSERT INTO build_files VALUES (?, ?, ?, ?)", rows)
 
 
 def _report(progress: Progress | None, label: str, done: int, total: int) -> None:
@@ -393,6 +482,47 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None
     )
 
 
+def _build_series_coverage(
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    roots: list[Path],
+    national_share: float = NATIONAL_SHARE,
+) -> None:
+    """The ACTUAL coverage of every series: how many areas and gemeenten of its level and boundary year have
+    a value. A series below `NATIONAL_SHARE` of the gemeenten, or from a table the catalogue calls local, is
+    `local`: the monitor never standardises it nationally (a percentile among one city's areas is no national
+    position)."""
+    local_indicators = [indicator.id for indicator in catalogue.indicators.values() if indicator.local]
+    con.execute("CREATE TEMP TABLE catalogue_local (indicator VARCHAR)")
+    if local_indicators:
+        con.executemany("INSERT INTO catalogue_local VALUES (?)", [(i,) for i in local_indicators])
+    gemeente = f"coalesce({codes.sql_gemeente_of('o.area_code')}, o.area_code)"
+    con.execute(f"""
+        CREATE TABLE series_coverage AS
+        WITH gemeenten AS (SELECT boundary_year, count(*) AS n FROM areas WHERE level = 'gemeente' GROUP BY ALL),
+        series AS (
+            SELECT o.indicator, o.level, o.boundary_year, o.period, o.subgroup, count(*) AS areas,
+                   count(o.value) AS areas_with_value,
+                   count(DISTINCT {gemeente}) FILTER (WHERE o.value IS NOT NULL) AS gemeenten_with_value
+            FROM observations o WHERE o.level <> 'land' GROUP BY ALL
+        ),
+        counted AS (  -- the gemeenten of the boundary year, or of the nearest year that has a list
+            SELECT s.*, arg_min(g.n, abs(g.boundary_year - s.boundary_year) * 10
+                                     + (g.boundary_year > s.boundary_year)::INT) AS gemeenten_in_country
+            FROM series s LEFT JOIN gemeenten g ON TRUE GROUP BY ALL
+        ),
+        judged AS (  -- local_by: why a series is local (the text for it is in the translations)
+            SELECT c.*, c.gemeenten_with_value / nullif(c.gemeenten_in_country, 0) AS share,
+                   CASE WHEN c.indicator IN (SELECT indicator FROM catalogue_local) THEN 'catalogue'
+                        WHEN coalesce(share, 0) < {float(national_share)} THEN 'measured' END AS local_by
+            FROM counted c
+        )
+        SELECT *, CASE WHEN local_by IS NULL THEN 'national' ELSE 'local' END AS coverage FROM judged
+        ORDER BY indicator, level, boundary_year, period, subgroup
+    """)
+    con.execute("DROP TABLE catalogue_local")
+
+
 def _check_focus_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     bad = con.execute("""
         SELECT f.source_file, f.number, f.gemeente_code FROM focus_areas f
@@ -473,6 +603,7 @@ FINISHING_STEPS: tuple[BuildStep, ...] = (
     ("gebiedenregister", _build_areas),
     ("waarnemingen", _build_observations),
     ("misdrijven per 1 000 inwoners", _build_crime_rates),
+    ("dekking per reeks", _build_series_coverage),
     ("focusgebieden", _check_focus_areas),
     ("indicatorcatalogus", _write_catalogue),
     ("bevolking en grenswijzigingen", _build_derived_tables),

@@ -16,7 +16,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wijkzicht import __version__, warehouse
+from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.monitor import coverage
 from wijkzicht.programmes.database import database_url as programmes_database_url
 from wijkzicht.programmes.schemas import theme_domains
 from wijkzicht.web import assets
@@ -52,6 +54,7 @@ def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
     )
     app.state.warehouse = connection
     app.state.cache = WarehouseCache(connection)
+    app.state.installed_sources = coverage.installed_sources(connection, load_catalogue())
     app.add_middleware(DropEmptyQueryParameters)
     # Pages and JSON compress well; a response that is already compressed (the map's) is passed through.
     app.add_middleware(GZipMiddleware, minimum_size=2000)

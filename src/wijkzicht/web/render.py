@@ -81,6 +81,8 @@ def page(
             **formatters(language),
             **catalogue_names(language),
             "wijkzicht_version": __version__,  # not `version`: forms pass a record's version
+            # The sources the warehouse holds (set by the application): the footer names only these.
+            "installed_sources": getattr(request.app.state, "installed_sources", ()),
             "other_language": "en" if language == DEFAULT_LANGUAGE else DEFAULT_LANGUAGE,
             "language_switch": language_switch(request, language),
             **context,

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from wijkzicht import codes
 from wijkzicht.catalogue import CONTEXT_DOMAIN, load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.monitor import focus, perception
+from wijkzicht.monitor import coverage, focus, perception
 from wijkzicht.monitor.areas import Area, search
 from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
 from wijkzicht.monitor.rankings import RankingFilter, ranking, ranking_page, scored_domains
@@ -33,8 +33,8 @@ MAX_COMPARED = 4
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, lang: Language = "nl") -> HTMLResponse:
-    return page(request, "home.html", lang)
+def home(request: Request, cache: Cache, lang: Language = "nl") -> HTMLResponse:
+    return page(request, "home.html", lang, domain_coverage=cache(coverage.installation_domains))
 
 
 @router.get("/zoeken", response_class=HTMLResponse)
@@ -67,6 +67,7 @@ def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
         "perception": perception.side_by_side(profile),
         "local_tables": {table.id for table in catalogue.tables.values() if table.coverage == "local"},
         "wijk_code": codes.wijk_of(profile.area.code),  # a buurt's breadcrumb names its wijk
+        "explained": {d.domain: d for d in profile.scores.domains} if profile.scores else {},
     }
 
 
@@ -96,6 +97,7 @@ def rankings_page(
         size=size,
         page_sizes=PAGE_SIZES,
         domains=scored_domains(),
+        domain_coverage={c.domain: c for c in cache(coverage.installation_domains)},
         focus_areas=focus.load_focus_areas(),
         periods=_periods(con, selection),
         state=_ranking_state(selection),

@@ -23,6 +23,7 @@ from wijkzicht.warehouse.sources import (
     gezondheid,
     grenswijzigen,
     kwb,
+    kwb_rda,
     pdok,
     politie,
     programma,
@@ -62,6 +63,11 @@ FAMILIES: tuple[SourceFamily, ...] = (
     ),
     SourceFamily(
         "CBS kerncijfers wijken en buurten: tabel", ("cbs_kwb/*_UntypedDataSet.csv.gz",), kwb.read_dataset
+    ),
+    SourceFamily(
+        "CBS kerncijfers wijken en buurten: R-databestand (tmap)",
+        ("cbs_kwb/*_kwb*_NLD_*.rda",),
+        kwb_rda.read,
     ),
     SourceFamily(
         "CBS wijk- en buurtkaart 2017",

@@ -26,6 +26,7 @@ from wijkzicht.warehouse.sources import (
     kwb_rda,
     pdok,
     politie,
+    politie_gemeente,
     programma,
     ses,
     wijkbuurtkaart,
@@ -92,6 +93,13 @@ FAMILIES: tuple[SourceFamily, ...] = (
     ),
     # After the metadata: the counts are checked against the crime-type list.
     SourceFamily("Politie: misdrijven", ("politie/*_UntypedDataSet.csv.gz",), politie.read_counts),
+    # Gemeenten by name: read after every other file, when the names of its boundary year are known.
+    SourceFamily(
+        "Politie: misdrijven per gemeente",
+        ("politie/47013NED_*.csv",),
+        politie_gemeente.read,
+        needs_every_area=True,
+    ),
     SourceFamily("PDOK gemeentegrenzen", ("geo/pdok_*.geojson.gz",), pdok.read),
     SourceFamily("NPLV focusgebieden", ("programma/nplv_focusgebieden.csv",), programma.read),
     SourceFamily("VNG grenswijzigingen", ("grenswijzigen/grenswijziging_*.rda",), grenswijzigen.read),

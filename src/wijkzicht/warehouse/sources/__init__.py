@@ -20,6 +20,7 @@ from pathlib import Path
 from wijkzicht.warehouse.resident_survey import SURVEY_FOLDER
 from wijkzicht.warehouse.sources import (
     bewoners,
+    cbs_inkomen,
     gezondheid,
     grenswijzigen,
     kwb,
@@ -75,6 +76,7 @@ FAMILIES: tuple[SourceFamily, ...] = (
         ("cbs_wijkbuurtkaart/wijkbuurtkaart*_attributen.csv.gz",),
         wijkbuurtkaart.read,
     ),
+    SourceFamily("CBS inkomen per gemeente en wijk", ("cbs_inkomen/kvk*-wb*.xlsx",), cbs_inkomen.read),
     SourceFamily("RIVM gezondheidsmonitor", ("rivm_gezondheid/50090NED_*.csv.gz",), gezondheid.read),
     SourceFamily("CBS SES-WOA", ("cbs_ses/85163NED_*.csv",), ses.read),
     SourceFamily("Politie: regio's", ("politie/*_WijkenEnBuurten*.csv.gz",), politie.read_regions),

@@ -53,7 +53,9 @@ def read(staging: Staging, path: Path) -> None:
     header_line = next((n for n, row in rows if tuple(row[:3]) == HEADER), None)
     if header_line is None:
         raise SourceError(path, "no header row", expected=" | ".join(HEADER))
-    division = [int(m.group(1)) for _, row in rows for m in [DIVISION.fullmatch(str(row[0] or "").strip())] if m]
+    division = [
+        int(m.group(1)) for _, row in rows for m in [DIVISION.fullmatch(str(row[0] or "").strip())] if m
+    ]
     if division != [table.boundary_year] or int(match.group(2)) != table.boundary_year:
         raise SourceError(
             path,
@@ -87,7 +89,9 @@ def read(staging: Staging, path: Path) -> None:
         f"CREATE TEMP TABLE {declared} AS SELECT unnest(?) AS code, unnest(?) AS name",
         [[code for code, _ in areas], [name for _, name in areas]],
     )
-    staging.stage_areas(path, f"SELECT code, name FROM {declared}", table_id=table.id, boundary_year=table.boundary_year)
+    staging.stage_areas(
+        path, f"SELECT code, name FROM {declared}", table_id=table.id, boundary_year=table.boundary_year
+    )
     staging.drop(declared)
     file_id = staging.register_file(path, table.id)
     staging.con.executemany(
@@ -123,7 +127,9 @@ def _value_columns(path: Path, rows: list[tuple[int, list[object]]], header_line
     """Header text of each value column (its header lines joined) -> its position; all must be present."""
     found: dict[str, int] = {}
     for position in range(3, 3 + len(VALUE_COLUMNS)):
-        parts = [str(row[position]).strip() for n, row in rows if n < header_line and row[position] is not None]
+        parts = [
+            str(row[position]).strip() for n, row in rows if n < header_line and row[position] is not None
+        ]
         found[" ".join(parts)] = position
     missing = [column for column in VALUE_COLUMNS if column not in found]
     if missing:

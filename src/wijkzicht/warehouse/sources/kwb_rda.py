@@ -24,13 +24,13 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
-import pandas as pd
 import rdata
 
 from wijkzicht.errors import SourceError
 from wijkzicht.warehouse.privacy import reject_identifying
-from wijkzicht.warehouse.sources.staging import Staging, first_line, literal, table_id_of
+from wijkzicht.warehouse.sources.staging import Staging, first_line, literal, quoted, table_id_of
 
 NAME_PATTERN = re.compile(r"(\d+NED)_kwb(\d{4})_(gemeenten|wijken)_(NLD_\w+)\.rda")
 LEVELS = {"gemeenten": "gemeente", "wijken": "wijk"}
@@ -62,8 +62,8 @@ DERIVED_COLUMNS = (
 NAMES_SOURCE = "85318NED via R-pakket tmap (namen in ASCII)"
 
 
-def read_frame(path: Path) -> pd.DataFrame:
-    """The one data frame an .rda file of this family holds."""
+def read_frame(path: Path) -> Any:
+    """The one data frame (pandas, as rdata converts it) an .rda file of this family holds."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # rdata warns about every sf class it has no constructor for
@@ -74,9 +74,11 @@ def read_frame(path: Path) -> pd.DataFrame:
             f"cannot be read as an R data file: {first_line(error)}",
             expected="an .rda file holding one sf data frame",
         ) from error
-    frames = [value for value in objects.values() if isinstance(value, pd.DataFrame)]
+    frames = [value for value in objects.values() if hasattr(value, "columns")]
     if len(frames) != 1:
-        raise SourceError(path, f"expected one data frame, found {len(frames)}", expected="NLD_dist or NLD_muni")
+        raise SourceError(
+            path, f"expected one data frame, found {len(frames)}", expected="NLD_dist or NLD_muni"
+        )
     return frames[0].reset_index(drop=True)
 
 
@@ -106,13 +108,18 @@ def read(staging: Staging, path: Path) -> None:
     missing = [c for c in ("code", "name", "geometry", *official) if c not in frame.columns]
     if missing:
         raise SourceError(
-            path, f"missing column {missing[0]!r}", column=missing[0], expected="tmap's NLD_dist / NLD_muni columns"
+            path,
+            f"missing column {missing[0]!r}",
+            column=missing[0],
+            expected="tmap's NLD_dist / NLD_muni columns",
         )
-    raw = _raw_table(frame, official)
+    raw = _raw_columns(frame, official)
     name = staging.fresh_name("rda")
-    staging.con.register(f"{name}_df", raw)
-    staging.con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_df")
-    staging.con.unregister(f"{name}_df")
+    staging.con.execute(
+        f"CREATE TEMP TABLE {name} AS SELECT "
+        + ", ".join(f"unnest(?) AS {quoted(column)}" for column in raw),
+        list(raw.values()),
+    )
     staging.stage_areas(
         path,
         f"SELECT code, name FROM {name}",
@@ -133,28 +140,32 @@ def read(staging: Staging, path: Path) -> None:
         _stage_geometries(staging, path, frame, table.boundary_year)
 
 
-def _raw_table(frame: pd.DataFrame, official: dict[str, str]) -> pd.DataFrame:
+def _raw_columns(frame: Any, official: dict[str, str]) -> dict[str, list[object]]:
     """Code, name and the official columns as text under their CBS keys; R's NA becomes NULL."""
     columns: dict[str, list[object]] = {
         "_line": list(range(1, len(frame) + 1)),
-        "code": [str(code).strip() for code in frame["code"]],
-        "name": [None if pd.isna(name) else str(name) for name in frame["name"]],
+        "code": [str(code).strip() for code in _values(frame, "code")],
+        "name": [None if name is None else str(name) for name in _values(frame, "name")],
     }
     for column, key in official.items():
-        values = frame[column]
         if column == WIJK_AREA[0]:  # km² with two decimals back to CBS's whole hectares
-            columns[key] = [None if pd.isna(v) else str(round(float(v) * 100)) for v in values]
+            columns[key] = [None if v is None else str(round(float(v) * 100)) for v in _values(frame, column)]
         else:
-            columns[key] = [None if pd.isna(v) else _text(v) for v in values]
-    return pd.DataFrame(columns)
+            columns[key] = [None if v is None else _text(v) for v in _values(frame, column)]
+    return columns
 
 
-def _text(value: object) -> str:
-    number = float(value)  # type: ignore[arg-type]
+def _values(frame: Any, column: str) -> list[Any]:
+    """A column as Python values, with R's NA (pandas NA or NaN) as None."""
+    return list(frame[column].to_numpy(dtype=object, na_value=None))
+
+
+def _text(value: Any) -> str:
+    number = float(value)
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-def _stage_geometries(staging: Staging, path: Path, frame: pd.DataFrame, year: int) -> None:
+def _stage_geometries(staging: Staging, path: Path, frame: Any, year: int) -> None:
     """The polygons as WKT in RD New (EPSG:28992), transformed to WGS84 (lon, lat) like the PDOK files."""
     rows = [
         (str(code).strip(), _wkt(geometry))

@@ -6,11 +6,15 @@ import csv
 import gzip
 import json
 import random
+import warnings
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import openpyxl
 import pytest
+import rdata
 
 from wijkzicht.warehouse.builder import MISSING_MARKERS
 
@@ -160,20 +164,23 @@ def test_a_random_sample_of_cells_equals_the_raw_files(
     for source_file in files:
         sample = con.execute(
             """
-            SELECT o.area_code, o.value, o.missing_reason, o.source_line, p.source_column
-            FROM observations o JOIN provenance p USING (source_id) WHERE p.source_file = ?
+            SELECT o.area_code, coalesce(c.count, o.value), coalesce(c.count_missing_reason, o.missing_reason),
+                   o.source_line, p.source_column, o.period
+            FROM observations o JOIN provenance p USING (source_id)
+            LEFT JOIN crime_counts c USING (indicator, area_code, boundary_year, period)  -- the count, not the rate
+            WHERE p.source_file = ?
             ORDER BY hash(o.area_code, o.indicator, o.subgroup, o.period, ?) LIMIT 25
         """,
             [source_file, rng.random()],
         ).fetchall()
-        for code, value, reason, line, column in sample:
-            raw = _raw_cell(snapshot / source_file, code, line, column)
+        for code, value, reason, line, column, period in sample:
+            raw = _raw_cell(snapshot / source_file, code, line, column, period)
             if raw.strip() in MISSING_MARKERS or raw.strip() == "":
                 assert value is None and reason is not None, (source_file, line, column, raw)
             else:
                 assert value == float(raw), (source_file, line, column, raw, value)
             checked += 1
-    assert checked >= 200 and len(files) >= 12
+    assert checked >= 200 and len(files) >= 17
 
 
 def test_boundary_change_matrices_keep_every_address(con: duckdb.DuckDBPyConnection, snapshot: Path) -> None:
@@ -208,6 +215,7 @@ def test_focus_areas_and_boundaries_are_loaded(con: duckdb.DuckDBPyConnection) -
         ("gemeente", 2022): 345,
         ("gemeente", 2023): 342,
         ("gemeente", 2024): 342,
+        ("wijk", 2022): 3340,  # every wijk of KWB 2022 (85318NED via tmap's R data file)
         ("wijk", 2024): 3393,  # every wijk of KWB 2024; PDOK's 82 water and abroad pseudo-wijken left out
     }
     area = con.execute(
@@ -225,7 +233,12 @@ def test_pdok_pseudo_areas_are_not_areas(con: duckdb.DuckDBPyConnection) -> None
             "SELECT code FROM areas WHERE level = 'wijk' AND boundary_year = 2024 AND code NOT LIKE 'WK0998%'"
         ).fetchall()
     }
-    drawn = {row[0] for row in con.execute("SELECT code FROM geometries WHERE level = 'wijk'").fetchall()}
+    drawn = {
+        row[0]
+        for row in con.execute(
+            "SELECT code FROM geometries WHERE level = 'wijk' AND boundary_year = 2024"
+        ).fetchall()
+    }
     assert drawn == kwb_wijken and "WK099899" not in drawn
     assert con.execute(
         "SELECT count(*) FROM areas WHERE name = 'Groot water' OR code LIKE '__0998%'"
@@ -258,7 +271,59 @@ def _json_subset(path: Path) -> dict[str, dict[str, object]]:
         return json.load(stream)
 
 
-def _raw_cell(path: Path, code: str, line: int, column: str) -> str:
+@cache
+def _rda_frame(path: Path) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (frame,) = rdata.conversion.convert(rdata.parser.parse_file(path)).values()
+    return frame
+
+
+# tmap's names for the columns of 85318NED it keeps unedited (SOURCES.md)
+TMAP_COLUMNS = {
+    "AantalInwoners_5": "population",
+    "Woningvoorraad_34": "dwelling_total",
+    "GemiddeldeWOZWaardeVanWoningen_35": "dwelling_value",
+    "Koopwoningen_40": "dwelling_ownership",
+    "Nettoarbeidsparticipatie_67": "employment_rate",
+    "k_40PersonenMetLaagsteInkomen_73": "income_low",
+    "k_20PersonenMetHoogsteInkomen_74": "income_high",
+    "OppervlakteTotaal_111": "area",
+}
+
+
+@cache
+def _sheet_rows(path: Path) -> tuple[tuple[object, ...], ...]:
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    rows = tuple(workbook.worksheets[0].iter_rows(max_col=6, values_only=True))
+    workbook.close()
+    return rows
+
+
+@cache
+def _statline_lines(path: Path) -> tuple[list[str], ...]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return tuple(csv.reader(stream, delimiter=";"))
+
+
+def _raw_cell(path: Path, code: str, line: int, column: str, period: int) -> str:
+    if path.suffix == ".rda":
+        row = _rda_frame(path).iloc[line - 1]
+        assert row["code"] == code
+        value = row[TMAP_COLUMNS[column]]
+        if value is None or value != value or str(value) == "<NA>":
+            return ""
+        return str(round(value * 100)) if column.startswith("OppervlakteTotaal") else str(value)
+    if path.suffix == ".xlsx":
+        rows = _sheet_rows(path)
+        header = {" ".join(str(r[i]).strip() for r in rows[:9] if r[i] is not None): i for i in (3, 4, 5)}
+        row = rows[line - 1]
+        assert code in (row[0], row[1]) or (code == "NL00" and row[0] == "Nederland")
+        return str(row[header[column]])
+    if path.name.startswith("47013NED_"):
+        lines = _statline_lines(path)
+        row = lines[line - 1]
+        return lines[line - 1][1 + lines[4][1:].index(str(period))]  # line 5: the periods
     if path.name.endswith(".json.gz"):
         document = _json_subset(path)
         value = document[code][column]

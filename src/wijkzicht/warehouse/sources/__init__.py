@@ -20,11 +20,14 @@ from pathlib import Path
 from wijkzicht.warehouse.resident_survey import SURVEY_FOLDER
 from wijkzicht.warehouse.sources import (
     bewoners,
+    cbs_inkomen,
     gezondheid,
     grenswijzigen,
     kwb,
+    kwb_rda,
     pdok,
     politie,
+    politie_gemeente,
     programma,
     ses,
     wijkbuurtkaart,
@@ -64,10 +67,16 @@ FAMILIES: tuple[SourceFamily, ...] = (
         "CBS kerncijfers wijken en buurten: tabel", ("cbs_kwb/*_UntypedDataSet.csv.gz",), kwb.read_dataset
     ),
     SourceFamily(
+        "CBS kerncijfers wijken en buurten: R-databestand (tmap)",
+        ("cbs_kwb/*_kwb*_NLD_*.rda",),
+        kwb_rda.read,
+    ),
+    SourceFamily(
         "CBS wijk- en buurtkaart 2017",
         ("cbs_wijkbuurtkaart/wijkbuurtkaart*_attributen.csv.gz",),
         wijkbuurtkaart.read,
     ),
+    SourceFamily("CBS inkomen per gemeente en wijk", ("cbs_inkomen/kvk*-wb*.xlsx",), cbs_inkomen.read),
     SourceFamily(
         "RIVM gezondheidsmonitor: regio's", ("rivm_gezondheid/*_WijkenEnBuurten.csv.gz",), kwb.read_regions
     ),
@@ -101,6 +110,13 @@ FAMILIES: tuple[SourceFamily, ...] = (
     ),
     # After the metadata: the counts are checked against the crime-type list.
     SourceFamily("Politie: misdrijven", ("politie/*_UntypedDataSet.csv.gz",), politie.read_counts),
+    # Gemeenten by name: read after every other file, when the names of its boundary year are known.
+    SourceFamily(
+        "Politie: misdrijven per gemeente",
+        ("politie/47013NED_*.csv",),
+        politie_gemeente.read,
+        needs_every_area=True,
+    ),
     SourceFamily("PDOK gemeentegrenzen", ("geo/pdok_*.geojson.gz",), pdok.read),
     SourceFamily("NPLV focusgebieden", ("programma/nplv_focusgebieden.csv",), programma.read),
     SourceFamily("VNG grenswijzigingen", ("grenswijzigen/grenswijziging_*.rda",), grenswijzigen.read),

@@ -23,6 +23,7 @@ from wijkzicht.catalogue import Catalogue, load_catalogue
 from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
 from wijkzicht.warehouse.boundaries import build_address_moves
 from wijkzicht.warehouse.crime_rates import build_crime_rates
+from wijkzicht.warehouse.harmonise import build_harmonised
 from wijkzicht.warehouse.publish import build_area_population, build_published_observations
 from wijkzicht.warehouse.queries import one_row, one_value
 from wijkzicht.warehouse.sources import discover
@@ -38,7 +39,7 @@ MISSING_MARKERS = {
 }
 EMPTY_REASON = "niet geleverd (leeg veld)"
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps total)
 BuildStep = tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]]  # (label, step)
@@ -451,6 +452,10 @@ def _build_derived_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, 
     build_address_moves(con)
 
 
+def _harmonise(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    build_harmonised(con)
+
+
 def _finish(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     con.execute(
         "CREATE TABLE build_info (built_at TIMESTAMP, wijkzicht_version VARCHAR, schema_version INTEGER, "
@@ -476,6 +481,7 @@ FINISHING_STEPS: tuple[BuildStep, ...] = (
     ("focusgebieden", _check_focus_areas),
     ("indicatorcatalogus", _write_catalogue),
     ("bevolking en grenswijzigingen", _build_derived_tables),
+    ("reeksen op grenzen 2024", _harmonise),
 )
 
 

@@ -17,9 +17,11 @@ Each carried figure gets a quality mark from the share of the new area's address
 (`moved_share`: 1 - the addresses from its main old area / the larger of the new area's and that old
 area's addresses): `unchanged` (0), `slightly_changed` (under 5%), `changed`, or `not_harmonisable` (no
 value: a contributing old area has no published figure, its population is unknown, or the figure is of a
-kind that cannot be split). The harmonised figures are stored as observations on boundary year 2024 (the
-figure as published stays in the warehouse on its own boundary year); `harmonisation` keeps for each one
-the published boundary year, the old codes it came from, the quality mark and the method.
+kind that cannot be split). `harmonisation` holds the carried figures on boundary year 2024 with, for
+each, the published boundary year, the old codes it came from, the quality mark and the method;
+`observations` keeps every figure as published. The view `harmonised_observations` gives the carried
+figures in the columns of `observations` (for the scores), and `published_harmonised` applies the same
+minimum-population gate as `published_observations` (for every reader of figures).
 
 Buurten have no matrices: they stay on their published boundaries only.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import duckdb
 
+from wijkzicht.warehouse.publish import build_published_observations
 from wijkzicht.warehouse.queries import one_value
 
 TARGET_YEAR = 2024  # the VNG matrices carry every earlier boundary year to 2024 only
@@ -98,8 +101,7 @@ def build_harmonised(con: duckdb.DuckDBPyConnection) -> None:
     """Carry every wijk and gemeente series on an older boundary year to 2024 (see the module).
 
     Reads `published_observations`, so a value suppressed for a small population is never redistributed
-    (the new area then has no value, `not_harmonisable`). Adds the carried figures to `observations`
-    on boundary year 2024 and describes each in `harmonisation`.
+    (the new area then has no value, `not_harmonisable`).
     """
     build_boundary_map(con)
     levels = ", ".join(f"'{level}'" for level in LEVELS)
@@ -147,7 +149,8 @@ def build_harmonised(con: duckdb.DuckDBPyConnection) -> None:
                         THEN 'niet te harmoniseren: oppervlakte volgt geen adressen'
                         WHEN aggregation = 'sum' THEN NULL
                         WHEN aggregation <> 'weighted_mean'
-                        THEN 'niet te harmoniseren: een verhouding of code wordt niet over grenzen verdeeld'
+                        THEN 'niet te harmoniseren: een verhouding, code of score wordt niet verdeeld '
+                             || '(alleen aantallen, percentages en gemiddelden)'
                         WHEN without_population > 0
                         THEN 'niet te harmoniseren: aantal inwoners van een bijdragend gebied onbekend'
                    END AS refusal
@@ -176,15 +179,16 @@ def build_harmonised(con: duckdb.DuckDBPyConnection) -> None:
         ORDER BY area_code, indicator, subgroup, period
         """
     )
-    # The carried figures join the observations on the latest boundaries; the published ones stay.
+    # The carried figures beside the observations, in their columns; `observations` itself stays as published.
     con.execute(
         """
-        INSERT INTO observations
+        CREATE OR REPLACE VIEW harmonised_observations AS
         SELECT indicator, subgroup, area_code, level, boundary_year, period, value, missing_reason, source_id,
-               NULL AS source_line
+               NULL::INTEGER AS source_line
         FROM harmonisation
         """
     )
+    build_published_observations(con, "published_harmonised", "harmonisation")
 
 
 def harmonised_count(con: duckdb.DuckDBPyConnection) -> int:

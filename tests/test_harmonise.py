@@ -7,12 +7,16 @@ of the old year, cells: addresses in both), independently of the warehouse's `bo
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pytest
 import rdata
+from typer.testing import CliRunner
+
+from wijkzicht.cli.main import app
 
 
 def _matrix(snapshot: Path, level: str, from_year: int) -> tuple[list[str], list[str], np.ndarray]:
@@ -132,3 +136,37 @@ def test_published_figures_stay_and_buurten_are_not_carried(con: duckdb.DuckDBPy
         """
     ).fetchone()
     assert on_2020 > 0 and on_2024 > 0 and buurten == 0
+
+
+def test_wijk_ranking_defaults_to_2024_boundaries_with_amsterdam_zuidoost(warehouse_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["rank", "--level", "wijk", "--limit", "5000", "--format", "json", "--db", str(warehouse_path)]
+    )
+    assert result.exit_code == 0, result.output
+    ranked = json.loads(result.output)
+    assert {(r["boundary_year"], r["period"], r["subgroup"]) for r in ranked} == {(2024, 2020, "18plus")}
+    zuidoost = {r["code"] for r in ranked if r["code"].startswith("WK0363T")}
+    assert len(zuidoost) >= 10  # Amsterdam Zuidoost's wijken (letter codes of 2022) have an index
+    published = CliRunner().invoke(
+        app,
+        [
+            "rank",
+            "--level",
+            "wijk",
+            "--boundary-year",
+            "2020",
+            "--format",
+            "json",
+            "--db",
+            str(warehouse_path),
+        ],
+    )
+    assert {r["boundary_year"] for r in json.loads(published.output)} == {2020}  # as published stays
+
+
+def test_the_index_has_a_series_over_time_on_2024_boundaries(con: duckdb.DuckDBPyConnection) -> None:
+    periods = con.execute(
+        "SELECT list(DISTINCT period ORDER BY period) FROM area_index WHERE area_code = 'WK0363TE' "
+        "AND boundary_year = 2024 AND subgroup = '18plus'"
+    ).fetchone()[0]
+    assert periods == [2012, 2016, 2020]

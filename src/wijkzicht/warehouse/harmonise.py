@@ -9,7 +9,10 @@ The VNG address matrices (`address_moves`) say which share of an old area's addr
   denominators. The sources publish only the rate, so the denominator is the old area's number of
   inhabitants (all ages: the snapshot has no population of the health monitor's age groups) and the
   numerator rate x inhabitants; for the crime rates (per 1 000 inhabitants) this is exactly the rate of the
-  redistributed counts, for other denominators (households, dwellings, adults) an approximation;
+  redistributed counts, for other denominators (households, dwellings, adults) an approximation. Where an
+  old area's population is unknown, the addresses are the denominator for that new area instead; parts
+  without a published figure that hold under 5% of the new area's addresses are left out (named in the
+  method), more than that leaves the figure `not_harmonisable`;
 - a ratio, code, score on a scale or an area in hectares (which follows land, not addresses) is carried
   only where the boundaries did not change.
 
@@ -117,7 +120,7 @@ def build_harmonised(con: duckdb.DuckDBPyConnection) -> None:
             GROUP BY ALL
         ),
         contributions AS (  -- every (series, new area, old area), with the old area's figure if any
-            SELECT s.*, m.new_code, m.old_code, m.weight, m.moved_share, o.value, o.missing_reason,
+            SELECT s.*, m.new_code, m.old_code, m.weight, m.addresses, m.moved_share, o.value, o.missing_reason,
                    p.population
             FROM series s
             JOIN boundary_map m ON m.level = s.level AND m.from_year = s.from_year
@@ -134,15 +137,19 @@ def build_harmonised(con: duckdb.DuckDBPyConnection) -> None:
                    list(old_code ORDER BY old_code) AS from_codes,
                    list(old_code ORDER BY old_code) FILTER (WHERE value IS NULL) AS without_value,
                    count(*) FILTER (WHERE value IS NOT NULL AND population IS NULL) AS without_population,
+                   coalesce(sum(addresses) FILTER (WHERE value IS NULL), 0) / sum(addresses) AS missing_share,
                    any_value(value) AS only_value, any_value(missing_reason) AS only_reason,
                    sum(value * weight) AS redistributed,
-                   sum(value * population * weight) / sum(population * weight) AS reweighted
+                   sum(value * population * weight) / sum(population * weight) FILTER (WHERE value IS NOT NULL)
+                       AS by_inhabitants,
+                   sum(value * addresses) / sum(addresses) FILTER (WHERE value IS NOT NULL) AS by_addresses
             FROM contributions GROUP BY ALL
         ),
         judged AS (
             SELECT *,
                    CASE WHEN whole THEN NULL
-                        WHEN len(without_value) > 0
+                        -- a rate may leave out parts without a figure that hold under 5% of the addresses
+                        WHEN len(without_value) > 0 AND (aggregation <> 'weighted_mean' OR missing_share >= {SLIGHT})
                         THEN 'niet te harmoniseren: geen gepubliceerd cijfer voor '
                              || array_to_string(without_value, ', ')
                         WHEN aggregation = 'sum' AND unit = 'ha'
@@ -151,29 +158,33 @@ def build_harmonised(con: duckdb.DuckDBPyConnection) -> None:
                         WHEN aggregation <> 'weighted_mean'
                         THEN 'niet te harmoniseren: een verhouding, code of score wordt niet verdeeld '
                              || '(alleen aantallen, percentages en gemiddelden)'
-                        WHEN without_population > 0
-                        THEN 'niet te harmoniseren: aantal inwoners van een bijdragend gebied onbekend'
                    END AS refusal
             FROM combined
         )
         SELECT indicator, subgroup, area_code, level, {TARGET_YEAR} AS boundary_year, period,
                from_year AS published_year, source_id, from_codes, moved_share,
                CASE WHEN refusal IS NOT NULL THEN 'not_harmonisable'
-                    WHEN moved_share = 0 THEN 'unchanged'
-                    WHEN moved_share < {SLIGHT} THEN 'slightly_changed'
+                    WHEN moved_share + CASE WHEN whole THEN 0 ELSE missing_share END = 0 THEN 'unchanged'
+                    WHEN moved_share + CASE WHEN whole THEN 0 ELSE missing_share END < {SLIGHT} THEN 'slightly_changed'
                     ELSE 'changed' END::{QUALITY} AS quality,
                CASE WHEN whole AND from_codes = [area_code] THEN 'zelfde gebied, ongewijzigde grenzen'
                     WHEN whole THEN format('zelfde gebied onder code {{}} in grenzen {{}}', from_codes[1], from_year)
                     WHEN aggregation = 'sum'
                     THEN 'aantal ' || 'herverdeeld van grenzen ' || from_year || ' naar {TARGET_YEAR}'
                          || ' naar aandeel adressen (VNG grenswijzigen)'
-                    ELSE 'opnieuw berekend uit herverdeelde tellers en noemers (noemer: alle inwoners) van '
-                         || 'grenzen ' || from_year || ' naar {TARGET_YEAR} naar aandeel adressen '
-                         || '(VNG grenswijzigen)' END AS method,
+                    ELSE 'opnieuw berekend uit herverdeelde tellers en noemers (noemer: '
+                         || CASE WHEN without_population > 0 THEN 'adressen' ELSE 'alle inwoners' END
+                         || ') van grenzen ' || from_year || ' naar {TARGET_YEAR} naar aandeel adressen '
+                         || '(VNG grenswijzigen)'
+                         || CASE WHEN len(without_value) > 0
+                                 THEN '; zonder ' || array_to_string(without_value, ', ')
+                                      || format(' ({{:.1f}}% van de adressen, geen cijfer)', 100 * missing_share)
+                                 ELSE '' END END AS method,
                CASE WHEN refusal IS NOT NULL THEN NULL
                     WHEN whole THEN only_value
                     WHEN aggregation = 'sum' THEN redistributed
-                    ELSE reweighted END AS value,
+                    WHEN without_population > 0 THEN by_addresses
+                    ELSE by_inhabitants END AS value,
                CASE WHEN refusal IS NOT NULL THEN refusal WHEN whole THEN only_reason END AS missing_reason
         FROM judged
         ORDER BY area_code, indicator, subgroup, period

@@ -24,7 +24,11 @@ from wijkzicht.web.monitor import kaart
 def test_index_map_of_gemeenten_shows_the_stored_index_on_the_nearest_boundaries(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    # The latest gemeente partition is 2024 (registered crime per gemeente, 47013NED); this is the 2020 index.
+    # by default the latest gemeenten (2024), every period carried to them, drawn on their own polygons
+    latest = map_data(con, load_catalogue(), "gemeente", Measure("index"))
+    assert latest.partition.boundary_year == 2024
+    assert latest.geometry_year == 2024 and latest.drawn == len(latest.values)
+    # as published, on the 2020 gemeenten
     data = map_data(con, load_catalogue(), "gemeente", Measure("index"), period=2020, boundary_year=2020)
     assert data.partition == Partition(boundary_year=2020, period=2020, subgroup="18plus")
     stored = dict(
@@ -57,12 +61,16 @@ def test_stacking_classes_count_the_domains_in_the_worst_decile(con: duckdb.Duck
     counts = dict(
         con.execute(
             "SELECT worst_domains, count(*) FROM area_index WHERE level = 'wijk' AND period = 2016 "
-            "AND subgroup = '18plus' GROUP BY ALL"
+            "AND subgroup = '18plus' AND boundary_year = 2024 GROUP BY ALL"
         ).fetchall()
     )
     assert {c.category: c.areas for c in data.legend} == counts
-    # Scores on 2020 boundaries, polygons of 2022 (KWB 2022, the nearest year): only wijken whose addresses
-    # did not move between the two divisions are drawn.
+    # By default scored on 2024 boundaries: every wijk with a score is drawn, Amsterdam's new ones too.
+    assert data.partition.boundary_year == 2024 and data.geometry_year == 2024
+    assert data.drawn == len(data.values) and "WK0363TE" in {v.code for v in data.values}
+    # As published on 2020 boundaries, polygons of 2022 (KWB 2022, the nearest year): only wijken whose
+    # addresses did not move between the two divisions are drawn.
+    data = map_data(con, load_catalogue(), "wijk", Measure("stacking"), period=2016, boundary_year=2020)
     polygons = {
         row[0]
         for row in con.execute(
@@ -113,15 +121,15 @@ def test_group_characteristics_are_never_a_map_measure() -> None:
 
 def test_values_api_equals_the_domain_scores(web: TestClient, con: duckdb.DuckDBPyConnection) -> None:
     body = web.get("/api/map/values", params={"level": "gemeente", "measure": "domain:health"}).json()
-    assert (body["period"], body["subgroup"], body["boundary_year"]) == (2020, "18plus", 2020)
+    assert (body["period"], body["subgroup"], body["boundary_year"]) == (2020, "18plus", 2024)
     stored = con.execute(
         "SELECT score, percentile FROM domain_scores WHERE area_code = 'GM0599' AND domain = 'health' "
-        "AND period = 2020 AND subgroup = '18plus' AND level = 'gemeente'"
+        "AND period = 2020 AND subgroup = '18plus' AND level = 'gemeente' AND boundary_year = 2024"
     ).fetchone()
     rotterdam = next(v for v in body["values"] if v["code"] == "GM0599")
     assert rotterdam["value"] == stored[0] and rotterdam["percentile"] == round(stored[1], 1)
     assert rotterdam["shown"] == f"{stored[0]:.1f}".replace(".", ",")
-    assert body["boundaries"] == "/api/map/boundaries/gemeente/2019"
+    assert body["boundaries"] == "/api/map/boundaries/gemeente/2024"
     assert [c["colour"] for c in body["legend"]] == list(kaart.PROBLEM_COLOURS)
 
 
@@ -165,7 +173,8 @@ def test_map_page_links_every_area_and_keeps_its_state_in_the_url(web: TestClien
     assert "the 10% of municipalities with the most problems (percentile 90\u2013100)" in page.text
     assert "/api/map/values?level=gemeente&amp;measure=domain%3Ahealth&amp;period=2020" in page.text
     assert '<script type="module" src="/static/kaart.js">' in page.text
-    assert "nearest ones, of 2019" in page.text
+    published = web.get("/kaart", params={"measure": "domain:health", "lang": "en", "boundary_year": 2020})
+    assert "nearest ones, of 2019" in published.text  # the figures as published, on their own boundaries
 
 
 def test_a_level_without_boundaries_says_so_and_shows_the_table(
@@ -263,16 +272,15 @@ def with_wijk_boundaries(snapshot: Path, tmp_path_factory: pytest.TempPathFactor
 def test_fetched_wijk_boundaries_are_drawn_for_the_wijken_they_cover(
     with_wijk_boundaries: TestClient,
 ) -> None:
-    body = with_wijk_boundaries.get(
-        "/api/map/values", params={"level": "wijk", "measure": "indicator:eenzaam"}
-    )
+    as_published = {"level": "wijk", "measure": "indicator:eenzaam", "boundary_year": 2020}
+    body = with_wijk_boundaries.get("/api/map/values", params=as_published)
     view = body.json()
     assert (view["boundary_year"], view["geometry_year"]) == (2020, 2020)
     assert view["boundaries"] == "/api/map/boundaries/wijk/2020" and view["drawn"] == 2
     assert {v["code"] for v in view["values"] if v["drawn"]} == set(HANDMADE_WIJKEN)
     shapes = with_wijk_boundaries.get(view["boundaries"]).json()["features"]
     assert {f["properties"]["code"] for f in shapes} == set(HANDMADE_WIJKEN)
-    page = with_wijk_boundaries.get("/kaart", params={"level": "wijk", "measure": "indicator:eenzaam"})
+    page = with_wijk_boundaries.get("/kaart", params=as_published)
     assert 'id="map"' in page.text and "geen grenzen" not in page.text
     assert "3175 gebieden met een waarde staan niet op de kaart" in page.text
 

@@ -32,7 +32,7 @@ def trend_con(warehouse_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def warehouse_series(con: duckdb.DuckDBPyConnection, code: str, indicator: str) -> list[tuple[int, float]]:
     return con.execute(
         """SELECT period, value FROM observations WHERE area_code = ? AND indicator = ?
-           AND subgroup = '18plus' ORDER BY period""",
+           AND subgroup = '18plus' AND boundary_year = 2020 ORDER BY period""",
         [code, indicator],
     ).fetchall()
 
@@ -43,7 +43,10 @@ def test_overvecht_loneliness_series_equals_the_warehouse_and_worsens(
     [found] = area_trends(trend_con, OVERVECHT, indicator="eenzaam", subgroup="18plus")
     expected = warehouse_series(trend_con, OVERVECHT, "eenzaam")
     assert [period for period, _ in expected] == [2012, 2016, 2020]
-    assert found.points == expected and found.boundary_year == 2020
+    # Overvecht did not change: the series on 2024 boundaries has the figures as published on 2020 ones
+    assert found.points == expected and found.boundary_year == 2024 and not found.methods
+    [published] = area_trends(trend_con, OVERVECHT, indicator="eenzaam", subgroup="18plus", as_published=True)
+    assert published.points == expected and published.boundary_year == 2020
     assert [(s.from_period, s.to_period) for s in found.steps] == [(2012, 2016), (2016, 2020)]
     for step, (before, after) in zip(found.steps, pairwise(expected), strict=True):
         assert step.change == pytest.approx(after[1] - before[1])

@@ -29,7 +29,12 @@ from wijkzicht.monitor.profile import area_profile
 PeriodOption = Annotated[int | None, typer.Option(help="Period (year); default the latest with scores")]
 SubgroupOption = Annotated[str | None, typer.Option(help="Age group: 18plus, 18tot65, 65plus or totaal")]
 BoundaryYearOption = Annotated[
-    int | None, typer.Option("--boundary-year", help="Boundary year; default latest")
+    int | None,
+    typer.Option(
+        "--boundary-year",
+        help="Boundary year; default the latest (2024: every period harmonised to today's boundaries). "
+        "An older year shows the figures as published on it, e.g. 2020 for the health monitor",
+    ),
 ]
 JUDGEMENT_WORDS = {"better": "gunstiger", "worse": "ongunstiger", "equal": "gelijk"}
 WorstShareOption = Annotated[float, typer.Option(help="Share of areas per domain that counts as 'worst'")]
@@ -301,6 +306,13 @@ def trend(
     indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
     subgroup: Annotated[str | None, typer.Option(help="Only this age group, e.g. 18plus")] = None,
     lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    as_published: Annotated[
+        bool,
+        typer.Option(
+            "--as-published",
+            help="Only figures on their published boundaries (default: the series harmonised to 2024)",
+        ),
+    ] = False,
     output: FormatOption = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -308,7 +320,12 @@ def trend(
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         found = get_area(con, code)
         series = trends.area_trends(
-            con, found.code, indicator=indicator, subgroup=subgroup, language=lang.value
+            con,
+            found.code,
+            indicator=indicator,
+            subgroup=subgroup,
+            language=lang.value,
+            as_published=as_published,
         )
         if output is OutputFormat.json:
             print_json({"area": found.as_dict(), "trends": [t.as_dict() for t in series]})

@@ -8,7 +8,10 @@ A *partition* is one (level, boundary year, period, subgroup): areas are only ev
 other areas of their own partition.
 
 1. `score_input`: the observations of scored indicators, each with the population used for
-   minimum-population suppression (same code, nearest boundary year; see docs/method.md).
+   minimum-population suppression (same code, nearest boundary year; see docs/method.md): the figures as
+   published on their own boundary year and, on boundary year 2024, every wijk and gemeente figure the
+   build carried to 2024 (`harmonised_observations`). The latest boundary year is the default everywhere,
+   so by default every period is scored on 2024 boundaries.
 2. `standardised`: per indicator and partition, the national percentile (0..100, mid-rank for ties)
    and z-score, with the direction applied so that higher always means more problems.
 3. `domain_scores`: the weighted mean of an area's indicator percentiles per domain, its coverage,
@@ -101,7 +104,7 @@ def prepare_input(con: duckdb.DuckDBPyConnection, selection: Selection) -> None:
         SELECT o.indicator, o.subgroup, o.area_code, o.level, o.boundary_year, o.period, o.value,
                o.missing_reason, coalesce(s.min_population, t.min_population, 0) AS min_population,
                a.population, a.population_year
-        FROM observations o
+        FROM (SELECT * FROM observations UNION ALL SELECT * FROM harmonised_observations) o
         JOIN score_indicators s USING (indicator)
         -- only series with values across the country: a local series has no national percentile
         JOIN series_coverage c USING (indicator, level, boundary_year, period, subgroup)

@@ -42,7 +42,11 @@ class SimilarArea:
 
 def build_structure(con: duckdb.DuckDBPyConnection) -> None:
     """`area_structure`: per level and boundary year, the z-score of each characteristic of every area that
-    has all of them (so every distance uses the same dimensions). A warehouse table, made once by the build."""
+    has all of them (so every distance uses the same dimensions). A warehouse table, made once by the build.
+
+    On 2024 boundaries the characteristics are those the build carried from older boundaries (see
+    `wijkzicht.warehouse.harmonise`): a density or household size is carried only where the area did not
+    change, so a changed area is compared on its published boundary year instead (`_best_boundary_year`)."""
     con.execute(
         """
         CREATE OR REPLACE TABLE area_structure AS
@@ -50,9 +54,12 @@ def build_structure(con: duckdb.DuckDBPyConnection) -> None:
             SELECT o.area_code, o.level, o.boundary_year, o.indicator, o.value,
                    CASE WHEN list_contains($logarithmic, o.indicator) THEN ln(1 + o.value) ELSE o.value END
                        AS scaled
-            FROM observations o
+            FROM (SELECT * FROM observations UNION ALL SELECT * FROM harmonised_observations) o
             WHERE o.subgroup = 'totaal' AND list_contains($characteristics, o.indicator)
               AND o.value IS NOT NULL AND o.level IN ('gemeente', 'wijk', 'buurt')
+            -- one period per characteristic and boundary year (2024 holds periods carried from older
+            -- boundaries too): the latest one measured there
+            QUALIFY o.period = max(o.period) OVER (PARTITION BY o.level, o.boundary_year, o.indicator)
         ),
         complete AS (
             SELECT area_code, level, boundary_year FROM raw GROUP BY ALL
@@ -101,12 +108,19 @@ def similar_areas(
 
 
 def _best_boundary_year(con: duckdb.DuckDBPyConnection, code: str) -> int:
-    row = con.execute(
-        """SELECT boundary_year FROM observations
+    """The latest boundary year with every characteristic (2024 where they could be carried there), else
+    the year with the most of them."""
+    row = (
+        con.execute(
+            "SELECT max(boundary_year) FROM area_structure WHERE area_code = ? HAVING count(*) > 0", [code]
+        ).fetchone()
+        or con.execute(
+            """SELECT boundary_year FROM observations
            WHERE area_code = ? AND list_contains(?, indicator) AND value IS NOT NULL
            GROUP BY boundary_year ORDER BY count(DISTINCT indicator) DESC, boundary_year DESC LIMIT 1""",
-        [code, list(CHARACTERISTICS)],
-    ).fetchone()
+            [code, list(CHARACTERISTICS)],
+        ).fetchone()
+    )
     if row is None:
         raise WijkzichtError(
             f"no structural characteristics for {code} in the warehouse (the snapshot has them for "

@@ -1,9 +1,12 @@
 """Trends: an area's figures across periods, judged against each indicator's direction.
 
-A series only joins periods on the same boundaries. A figure on an older boundary year joins the series of
-the latest one when the area's code did not change between the years, or, for a count, after
-redistributing it with the VNG address matrices (`boundary_changes`); a rate is never split, so a rate on
-changed boundaries is reported as not comparable, with the reason. See docs/method.md, "Trends".
+A series only joins periods on the same boundaries. By default each period's figure is the one on the
+latest boundaries the warehouse has for it: for a 2024 area the build's harmonised series (every older
+figure carried to 2024 with the VNG address matrices, see `wijkzicht.warehouse.harmonise`), with its
+method and quality. `as_published=True` reads only the figures on their published boundaries: an older
+boundary year then joins the series of the latest one when the area's code did not change between the
+years, or, for a count, after redistributing it here; a rate on changed boundaries is then reported as not
+comparable, with the reason. See docs/method.md, "Trends" and "Harmonised series".
 """
 
 from __future__ import annotations
@@ -175,13 +178,14 @@ def area_trends(
     indicator: str | None = None,
     subgroup: str | None = None,
     language: str = "nl",
+    as_published: bool = False,
 ) -> list[Trend]:
     """Per indicator and subgroup with at least two periods: the series, its steps and first -> last.
 
     A series whose older periods are not comparable is still listed, with the reason and without steps.
     """
     level = _level_of(con, code)
-    _collect_points(con, code, level, indicator, subgroup)
+    _collect_points(con, code, level, indicator, subgroup, as_published)
     register_judgement(con)
     name = "name_en" if language == "en" else "name_nl"
     series = con.execute(
@@ -222,7 +226,12 @@ def _level_of(con: duckdb.DuckDBPyConnection, code: str) -> str:
 
 
 def _collect_points(
-    con: duckdb.DuckDBPyConnection, code: str, level: str, indicator: str | None, subgroup: str | None
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    level: str,
+    indicator: str | None,
+    subgroup: str | None,
+    as_published: bool = False,
 ) -> None:
     """`trend_points`: the area's figures on the latest boundary year of each series, with older years
     joined where the code is unchanged or the count could be redistributed, else marked excluded."""
@@ -231,11 +240,25 @@ def _collect_points(
         CREATE OR REPLACE TEMP TABLE trend_points AS
         WITH own AS (
             SELECT o.indicator, o.subgroup, o.boundary_year, o.period, i.aggregation, i.unit, o.value,
-                   CASE WHEN o.suppressed THEN o.missing_reason END AS suppression
-            FROM published_observations o
+                   CASE WHEN o.suppressed THEN o.missing_reason END AS suppression,
+                   o.quality, o.method AS harmonised_method,
+                   CASE WHEN o.quality = 'not_harmonisable'
+                        THEN format('grenzen {} en {}: {}', o.published_year, o.boundary_year, o.missing_reason)
+                   END AS refused
+            FROM (
+                SELECT indicator, subgroup, area_code, boundary_year, period, value, missing_reason, suppressed,
+                       NULL AS quality, NULL AS method, NULL AS published_year
+                FROM published_observations
+                UNION ALL
+                SELECT indicator, subgroup, area_code, boundary_year, period, value, missing_reason, suppressed,
+                       quality::VARCHAR, method, published_year
+                FROM published_harmonised WHERE NOT $as_published
+            ) o
             JOIN indicators i ON i.id = o.indicator
             WHERE o.area_code = $code AND ($indicator IS NULL OR o.indicator = $indicator)
               AND ($subgroup IS NULL OR o.subgroup = $subgroup)
+            -- a period on several boundary years: the figure on the latest boundaries
+            QUALIFY o.boundary_year = max(o.boundary_year) OVER (PARTITION BY o.indicator, o.subgroup, o.period)
         ),
         targeted AS (
             SELECT *, max(boundary_year) OVER (PARTITION BY indicator, subgroup) AS target_year FROM own
@@ -245,9 +268,11 @@ def _collect_points(
             WHERE level = $level AND variant = $variant AND $code IN (old_code, new_code)
         )
         SELECT t.indicator, t.subgroup, t.period, t.target_year, t.value,
-               CASE WHEN t.boundary_year = t.target_year OR NOT changed THEN $same_code
+               CASE WHEN t.quality IS NOT NULL AND t.quality <> 'unchanged' THEN t.harmonised_method
+                    WHEN t.boundary_year = t.target_year OR NOT changed THEN $same_code
                     ELSE 'herverdeeld' END AS method,
-               CASE WHEN t.suppression IS NOT NULL THEN NULL
+               CASE WHEN t.refused IS NOT NULL THEN t.refused
+                    WHEN t.suppression IS NOT NULL THEN NULL
                     WHEN t.boundary_year = t.target_year OR NOT changed THEN NULL
                     WHEN t.target_year <> $matrix_year
                     THEN format('grenzen {} en {} verschillen en er is geen omzettingstabel', t.boundary_year,
@@ -272,6 +297,7 @@ def _collect_points(
             "variant": MATRIX_VARIANT,
             "same_code": SAME_CODE,
             "matrix_year": MATRIX_YEAR,
+            "as_published": as_published,
         },
     )
     _redistribute_changed_counts(con, code, level)

@@ -24,6 +24,7 @@ from wijkzicht.catalogue import Catalogue, load_catalogue
 from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
 from wijkzicht.warehouse.boundaries import build_address_moves
 from wijkzicht.warehouse.crime_rates import build_crime_rates
+from wijkzicht.warehouse.harmonise import build_harmonised
 from wijkzicht.warehouse.publish import build_area_population, build_published_observations
 from wijkzicht.warehouse.queries import one_row, one_value
 from wijkzicht.warehouse.sources import discover
@@ -581,6 +582,10 @@ def _build_derived_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, 
     build_address_moves(con)
 
 
+def _harmonise(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    build_harmonised(con)
+
+
 def _finish(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     con.execute(
         "CREATE TABLE build_info (built_at TIMESTAMP, wijkzicht_version VARCHAR, schema_version INTEGER, "
@@ -607,6 +612,7 @@ FINISHING_STEPS: tuple[BuildStep, ...] = (
     ("focusgebieden", _check_focus_areas),
     ("indicatorcatalogus", _write_catalogue),
     ("bevolking en grenswijzigingen", _build_derived_tables),
+    ("reeksen op grenzen 2024", _harmonise),
 )
 
 

@@ -36,19 +36,22 @@ def build_area_population(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def build_published_observations(con: duckdb.DuckDBPyConnection) -> None:
+def build_published_observations(
+    con: duckdb.DuckDBPyConnection, name: str = "published_observations", source: str = "observations"
+) -> None:
     """The view every reader of figures uses: observations with the values of areas below their
     indicator's minimum population removed (NULL, `suppressed`, with the reason), as CBS suppresses small
-    numbers. The country is never suppressed."""
+    numbers. The country is never suppressed. The same gate serves the figures carried to 2024 boundaries
+    (`published_harmonised` over `harmonisation`)."""
     con.execute(
-        """
-        CREATE OR REPLACE VIEW published_observations AS
+        f"""
+        CREATE OR REPLACE VIEW {name} AS
         SELECT o.* EXCLUDE (value, missing_reason),
                CASE WHEN suppressed THEN NULL ELSE o.value END AS value,
-               CASE WHEN suppressed THEN format('minder dan {} inwoners', minimum) ELSE o.missing_reason END
+               CASE WHEN suppressed THEN format('minder dan {{}} inwoners', minimum) ELSE o.missing_reason END
                    AS missing_reason,
                suppressed
-        FROM observations o
+        FROM {source} o
         JOIN indicators i ON i.id = o.indicator
         JOIN provenance p ON p.source_id = o.source_id
         LEFT JOIN tables t ON t.table_id = p.source_table

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from wijkzicht import codes
 from wijkzicht.catalogue import CONTEXT_DOMAIN, load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.monitor import focus, perception
+from wijkzicht.monitor import focus, focus_scores, perception
 from wijkzicht.monitor.areas import Area, search
 from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
 from wijkzicht.monitor.rankings import RankingFilter, ranking, ranking_page, scored_domains
@@ -195,11 +195,83 @@ def _comparison_rows(profiles: list[Profile]) -> list[ComparisonRow]:
     return sorted(rows.values(), key=lambda row: order.index(row.domain))
 
 
+# How the comparison of the focus areas can be sorted; "-" first means the highest (most problems) first.
+FocusSort = Annotated[
+    str,
+    Query(
+        max_length=40,
+        pattern=r"^-?(number|name|population|index|stacking|change|domain:[a-z_]+)$",
+        description="Column to sort on, '-' first for descending, e.g. -index or domain:health",
+    ),
+]
+
+
+def _focus_scores(con: duckdb.DuckDBPyConnection) -> list[focus_scores.FocusScore]:
+    return focus_scores.compute(con)
+
+
+def _sort_value(score: focus_scores.FocusScore, key: str) -> object:
+    if key.startswith("domain:"):
+        return score.domains.get(key.removeprefix("domain:"))
+    if key == "stacking":
+        return len(score.worst_domains) if score.score is not None else None
+    if key == "index":
+        return score.score
+    if key == "change":
+        return score.change
+    return {"number": score.number, "name": score.name.lower(), "population": score.population}[key]
+
+
+def sort_focus_scores(scores: list[focus_scores.FocusScore], sort: str) -> list[focus_scores.FocusScore]:
+    """Sorted on one column; areas without a value for it always last, then by number."""
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    present = [s for s in scores if _sort_value(s, key) is not None]
+    absent = [s for s in scores if _sort_value(s, key) is None]
+    present.sort(
+        key=lambda s: (_sort_value(s, key), -s.number if descending else s.number), reverse=descending
+    )
+    return present + sorted(absent, key=lambda s: s.number)
+
+
 @router.get("/focusgebieden", response_class=HTMLResponse)
-def focus_areas_page(request: Request, con: Warehouse, lang: Language = "nl") -> HTMLResponse:
+def focus_areas_page(
+    request: Request,
+    con: Warehouse,
+    cache: Cache,
+    partition: Annotated[
+        str | None,
+        Query(
+            alias="p",
+            pattern=r"^\d{4}-\d{4}-[a-z0-9]+$",
+            description="Period, boundary year and subgroup, e.g. 2020-2020-18plus",
+        ),
+    ] = None,
+    sort: FocusSort = "-index",
+    lang: Language = "nl",
+) -> HTMLResponse:
+    """The 20 focus areas side by side, each scored as one area among the wijken of one partition."""
     areas = focus.load_focus_areas()
-    inhabitants = {a.number: sum(focus.populations(con, list(a.wijken)).values()) for a in areas}
-    return page(request, "focusgebieden.html", lang, areas=areas, inhabitants=inhabitants)
+    every = cache(_focus_scores)
+    partitions = focus_scores.partitions(every)
+    wanted = {f"{period}-{year}-{group}": (year, period, group) for year, period, group in partitions}
+    chosen = wanted.get(partition or "", partitions[0] if partitions else None)
+    scores = focus_scores.in_partition(every, *chosen) if chosen else []
+    domains = [d for d in scored_domains() if any(d in s.domains for s in scores)] or scored_domains()
+    state = {"p": f"{chosen[1]}-{chosen[0]}-{chosen[2]}"} if chosen and partition else {}
+    return page(
+        request,
+        "focusgebieden.html",
+        lang,
+        areas=areas,
+        scores=sort_focus_scores(scores, sort),
+        sort=sort,
+        domains=domains,
+        partition=chosen,
+        partitions=partitions,
+        state=state,
+        unscored=[s for s in scores if s.score is None],
+        previous_period=next((s.previous_period for s in scores if s.previous_period), None),
+    )
 
 
 @router.get("/focusgebieden/{number}", response_class=HTMLResponse)

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import gzip
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 
 import duckdb
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from wijkzicht import codes
 from wijkzicht.catalogue import Catalogue, load_catalogue
+from wijkzicht.errors import NotFoundError
 from wijkzicht.i18n import Translator, format_number, translations
+from wijkzicht.monitor import map_boundaries
 from wijkzicht.monitor.choropleth import (
     AreaValue,
     LegendClass,
@@ -27,9 +30,11 @@ from wijkzicht.monitor.choropleth import (
     map_data,
     mappable,
 )
+from wijkzicht.monitor.trends import MATRIX_YEAR
 from wijkzicht.web import assets
 from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.params import (
+    AreaCodePath,
     BoundaryYear,
     BoundaryYearPath,
     GemeenteQuery,
@@ -180,6 +185,10 @@ def map_view(
         "boundary_year": partition.boundary_year if partition else None,
         "geometry_year": data.geometry_year,
         "boundaries": f"/api/map/boundaries/{level}/{data.geometry_year}" if data.geometry_year else None,
+        # the focus areas are wijken of 2024: outlined on the wijk map of that year
+        "focus_outlines": f"/api/map/boundaries/{map_boundaries.FOCUS_LEVEL}/{data.geometry_year}"
+        if level == "wijk" and data.geometry_year == MATRIX_YEAR
+        else None,
         "drawn": data.drawn,
         "adjusted": data.adjusted,
         "legend": legend,
@@ -228,10 +237,19 @@ def values_api(
     return _json_response(request, map_view(con, level, measure, period, subgroup, boundary_year, lang))
 
 
-def _compressed_boundaries(con: duckdb.DuckDBPyConnection, level: str, boundary_year: int) -> bytes:
-    # Made once per level and year (the server's warehouse cache): one compressed copy serves every request.
-    document = boundaries_geojson(con, level, boundary_year)
-    return gzip.compress(json.dumps(document, separators=(",", ":")).encode("utf-8"), mtime=0)
+def _compressed_boundaries(
+    con: duckdb.DuckDBPyConnection, level: str, boundary_year: int
+) -> tuple[bytes, str]:
+    """The build's stored copy (one read); for a warehouse without one, made once per server."""
+    found = map_boundaries.stored(con, level, boundary_year)
+    if found is not None:
+        return found
+    if level == map_boundaries.FOCUS_LEVEL:
+        return map_boundaries.compress(map_boundaries.focus_area_outlines(con))
+    return map_boundaries.compress(boundaries_geojson(con, level, boundary_year))
+
+
+BoundaryLevel = Literal["gemeente", "wijk", "buurt", "focusgebied"]
 
 
 @router.get(
@@ -239,13 +257,44 @@ def _compressed_boundaries(con: duckdb.DuckDBPyConnection, level: str, boundary_
     tags=["map"],
     summary="Simplified boundaries of one level and year as GeoJSON (code and name only)",
     response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    responses={200: {"content": {"application/geo+json": {}}}, 304: {"description": "Not modified"}},
 )
 def boundaries_api(
-    request: Request, cache: Cache, level: RankedLevel, boundary_year: BoundaryYearPath
+    request: Request, cache: Cache, level: BoundaryLevel, boundary_year: BoundaryYearPath
 ) -> Response:
-    body = cache(_compressed_boundaries, level, boundary_year)
-    headers = {"Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
+    """Gzipped GeoJSON made at build time, with an ETag: a browser that has it gets 304 and no body.
+    Level `focusgebied` gives the outlines of the focus areas (2024), numbered as in the focus-area list."""
+    body, etag = cache(_compressed_boundaries, level, boundary_year)
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding", "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if _accepts_gzip(request):
+        return Response(
+            body, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"}
+        )
+    return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
+
+
+def _compressed_location(con: duckdb.DuckDBPyConnection, code: str) -> tuple[bytes, str] | None:
+    document = map_boundaries.location_geojson(con, code)
+    return None if document is None else map_boundaries.compress(document)
+
+
+@router.get(
+    "/api/map/location/{code}",
+    tags=["map"],
+    summary="A gemeente or wijk with its neighbours as GeoJSON, for a location map (`self` marks the area)",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}, 304: {"description": "Not modified"}},
+)
+def location_api(request: Request, cache: Cache, code: AreaCodePath) -> Response:
+    found = cache(_compressed_location, codes.normalise(code))
+    if found is None:
+        raise NotFoundError(f"no polygon for {code}: location maps exist for gemeenten and wijken")
+    body, etag = found
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding", "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
     if _accepts_gzip(request):
         return Response(
             body, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"}

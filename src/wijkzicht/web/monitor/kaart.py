@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import gzip
 import json
-from typing import Annotated, Literal
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from threading import Lock
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 import duckdb
 from fastapi import APIRouter, Query, Request
@@ -47,6 +50,7 @@ from wijkzicht.web.params import (
 from wijkzicht.web.render import link, page
 
 router = APIRouter()
+T = TypeVar("T")
 
 MeasureText = Annotated[
     str,
@@ -202,13 +206,52 @@ def _accepts_gzip(request: Request) -> bool:
     return "gzip" in request.headers.get("accept-encoding", "")
 
 
-def _json_response(request: Request, document: object) -> Response:
+# The last map views and value documents, per server: a wijk map's page and values took 0.35 and 0.45 s to
+# make on every request (measured with benchmarks/wijk_map_benchmark.py). Few are kept, because a buurt
+# map's are megabytes; the warehouse is read-only while the server runs, so nothing goes stale.
+VIEWS_KEPT = 48
+_views: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+_views_lock = Lock()
+
+
+def _kept(
+    cache: Hashable, con: duckdb.DuckDBPyConnection, function: Callable[..., T], *arguments: Hashable
+) -> T:
+    key = (cache, function.__name__, *arguments)  # the server's cache object: one server's views apart
+    with _views_lock:
+        if key in _views:
+            _views.move_to_end(key)
+            return cast(T, _views[key])
+    result = function(con, *arguments)
+    with _views_lock:
+        _views[key] = result
+        while len(_views) > VIEWS_KEPT:
+            _views.popitem(last=False)
+    return result
+
+
+def _compressed_values(
+    con: duckdb.DuckDBPyConnection,
+    level: str,
+    measure: str,
+    period: int | None,
+    subgroup: str | None,
+    boundary_year: int | None,
+    language: str,
+) -> bytes:
+    """The values document gzipped, made once per server and setting (the warehouse is read-only)."""
+    view = map_view(con, level, measure, period, subgroup, boundary_year, language)
+    body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return gzip.compress(body, compresslevel=5, mtime=0)
+
+
+def _json_response(request: Request, compressed: bytes) -> Response:
     """JSON, compressed when the client accepts it: a buurt map's values are megabytes of repetitive text."""
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if not _accepts_gzip(request):
+        body = gzip.decompress(compressed)
         return Response(body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
     headers = {"Vary": "Accept-Encoding", "Content-Encoding": "gzip"}
-    return Response(gzip.compress(body, compresslevel=5), media_type="application/json", headers=headers)
+    return Response(compressed, media_type="application/json", headers=headers)
 
 
 @router.get(
@@ -221,6 +264,7 @@ def _json_response(request: Request, document: object) -> Response:
 def values_api(
     request: Request,
     con: Warehouse,
+    cache: Cache,
     level: RankedLevel = "gemeente",
     measure: MeasureText = "index",
     period: Period = None,
@@ -234,7 +278,9 @@ def values_api(
     in `adjusted`). `boundaries` is the GeoJSON to draw them on (`geometry_year` may differ from the
     values' boundary year; `drawn` tells per area whether its polygon shows the same area).
     """
-    return _json_response(request, map_view(con, level, measure, period, subgroup, boundary_year, lang))
+    return _json_response(
+        request, _kept(cache, con, _compressed_values, level, measure, period, subgroup, boundary_year, lang)
+    )
 
 
 def _compressed_boundaries(
@@ -328,6 +374,7 @@ def measure_options(catalogue: Catalogue, t: Translator) -> list[tuple[str, list
 def map_page(
     request: Request,
     con: Warehouse,
+    cache: Cache,
     level: RankedLevel = "gemeente",
     measure: MeasureText = "index",
     period: Period = None,
@@ -337,7 +384,7 @@ def map_page(
     gemeente: GemeenteQuery = None,
     lang: Language = "nl",
 ) -> HTMLResponse:
-    view = map_view(con, level, measure, period, subgroup, boundary_year, lang)
+    view = _kept(cache, con, map_view, level, measure, period, subgroup, boundary_year, lang)
     catalogue = load_catalogue()
     t = Translator(lang)
     state = {

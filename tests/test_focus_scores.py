@@ -117,3 +117,25 @@ def test_the_comparison_page_says_which_areas_have_no_score(
     for s in latest:
         if s.score is None:
             assert s.name in page[page.index('id="focus-unscored"') :]
+
+
+def test_rankings_offer_focus_areas_as_a_level(
+    web: TestClient, scores: list[focus_scores.FocusScore]
+) -> None:
+    latest = focus_scores.in_partition(scores, *focus_scores.partitions(scores)[0])
+    scored = sorted((s for s in latest if s.score is not None), key=lambda s: (-s.score, s.number))  # type: ignore[operator]
+    ranked = web.get("/api/rankings", params={"level": "focusgebied"}).json()
+    assert ranked["total"] == len(scored)
+    assert [item["name"] for item in ranked["items"]] == [s.name for s in scored]
+    assert ranked["items"][0]["score"] == pytest.approx(scored[0].score)
+    page = web.get("/ranglijst", params={"level": "focusgebied", "gemeente": "GM0599"}).text
+    assert 'href="/focusgebieden/9"' in page and 'id="focus-ranking-note"' in page
+
+
+@pytest.mark.parametrize("query", ["Rotterdam-Zuid", "Rotterdam Zuid", "rotterdam zuid"])
+def test_search_and_comparison_find_a_focus_area_by_name(web: TestClient, query: str) -> None:
+    found = web.get("/zoeken", params={"q": query}).text
+    assert 'id="focus-found"' in found and 'href="/focusgebieden/9"' in found
+    compared = web.get("/vergelijk", params={"gebied": [query, "GM0599"]}).text
+    assert 'href="/focusgebieden/9"' in compared
+    assert "Geen gebied gevonden" not in compared and 'id="comparison"' in compared

@@ -18,7 +18,7 @@ from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor import focus, focus_scores, perception
 from wijkzicht.monitor.areas import Area, search
 from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
-from wijkzicht.monitor.rankings import RankingFilter, ranking, ranking_page, scored_domains
+from wijkzicht.monitor.rankings import FOCUS_LEVEL, RankingFilter, ranking, ranking_page, scored_domains
 from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.monitor.api import Rankings, RankOrder
 from wijkzicht.web.params import AreaCodePath, FocusAreaNumber, Language, PageNumber, Period
@@ -45,7 +45,8 @@ def search_page(
     lang: Language = "nl",
 ) -> HTMLResponse:
     found = search(con, q, limit=50) if q.strip() else []
-    return page(request, "search.html", lang, query=q, results=found)
+    focus_found = focus.match_focus_areas(focus.load_focus_areas(), q) if q.strip() else []
+    return page(request, "search.html", lang, query=q, results=found, focus_found=focus_found)
 
 
 @router.get("/gebied/{code}", response_class=HTMLResponse)
@@ -105,7 +106,8 @@ def rankings_page(
 
 def _periods(con: duckdb.DuckDBPyConnection, selection: RankingFilter) -> list[int]:
     rows = con.execute(
-        "SELECT DISTINCT period FROM area_index WHERE level = ? ORDER BY period DESC", [selection.level]
+        "SELECT DISTINCT period FROM area_index WHERE level = ? ORDER BY period DESC",
+        ["wijk" if selection.level == FOCUS_LEVEL else selection.level],
     ).fetchall()
     return [row[0] for row in rows]
 
@@ -137,7 +139,11 @@ def compare_page(
     wanted: Annotated[list[str], Depends(_compared_codes)],
     lang: Language = "nl",
 ) -> HTMLResponse:
-    areas, problems = _resolve_areas(con, wanted)
+    focus_areas = focus.load_focus_areas()
+    focus_found = [found for text in wanted for found in focus.match_focus_areas(focus_areas, text)]
+    # a name that is a focus area's is answered with the focus area, not with a wijk that happens to match
+    named = {text for text in wanted if focus.match_focus_areas(focus_areas, text)}
+    areas, problems = _resolve_areas(con, [text for text in wanted if text not in named])
     profiles = [cache.profile(area.code, lang, similar_count=0) for area in areas]
     rows = _comparison_rows(profiles)
     return page(
@@ -147,6 +153,7 @@ def compare_page(
         wanted=wanted + [""] * (MAX_COMPARED - len(wanted)),
         profiles=profiles,
         problems=problems,
+        focus_found=list(dict.fromkeys(focus_found)),
         rows=rows,
         domains=scored_domains(),
     )

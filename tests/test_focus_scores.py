@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from wijkzicht import warehouse
+from wijkzicht.i18n import format_number
 from wijkzicht.monitor import focus_scores
 from wijkzicht.monitor.focus import FocusArea, load_focus_areas
 
@@ -139,3 +140,16 @@ def test_search_and_comparison_find_a_focus_area_by_name(web: TestClient, query:
     compared = web.get("/vergelijk", params={"gebied": [query, "GM0599"]}).text
     assert 'href="/focusgebieden/9"' in compared
     assert "Geen gebied gevonden" not in compared and 'id="comparison"' in compared
+
+
+def test_a_focus_areas_page_shows_its_score_in_every_period(
+    web: TestClient, scores: list[focus_scores.FocusScore]
+) -> None:
+    page = web.get("/focusgebieden/9").text
+    table = page[page.index('id="focus-scores"') :]
+    table = table[: table.index("</table>")]
+    own = [s for s in scores if s.number == 9]
+    assert table.count("<tr><td>") == len(own) == len(focus_scores.partitions(scores))
+    for s in own:
+        if s.score is not None:
+            assert format_number(s.score, "nl", 1) in table

@@ -285,6 +285,7 @@ def focus_areas_page(
 def focus_area_page(
     request: Request,
     con: Warehouse,
+    cache: Cache,
     number: FocusAreaNumber,
     period: Period = None,
     lang: Language = "nl",
@@ -295,11 +296,14 @@ def focus_area_page(
         raise NotFoundError(f"there is no focus area number {number} (1 to {len(areas)})")
     figures = focus.aggregate(con, list(chosen.wijken), period=period, language=lang)
     members = ranking(con, RankingFilter(level="wijk", focus_area=number)).areas
+    own_scores = [s for s in cache(_focus_scores) if s.number == number]
     return page(
         request,
         "focusgebied.html",
         lang,
         area=chosen,
+        own_scores=own_scores,
+        domains=[d for d in scored_domains() if any(d in s.domains for s in own_scores)],
         figures=latest_per_indicator(f for f in figures if f.value is not None),
         members={m.code: m for m in members},
         inhabitants=focus.populations(con, list(chosen.wijken)),

@@ -1,6 +1,6 @@
 """The map's boundaries, made once at build time: compressed GeoJSON per level and boundary year.
 
-Measured on the snapshot (docs/method.md, "De kaart"): the 3,393 wijken of 2024 are 2.6 MB of GeoJSON,
+Measured on the snapshot (docs/kaart.md, "The wijk map: how it is served"): the 3,393 wijken of 2024 are 2.6 MB of GeoJSON,
 643 KB gzipped; making them on a request took 1.5 s (simplify, serialise, compress). The build now stores
 the compressed document with its ETag in `map_boundaries`, so a request is a read of one row and a browser
 that has it answers 304. Vector tiles were measured against this and not chosen: the whole country's

@@ -276,7 +276,7 @@ def focus_areas_page(
         partition=chosen,
         partitions=partitions,
         state=state,
-        unscored=[s for s in scores if s.score is None],
+        unscored=[s for s in scores if s.counted == 0],
         previous_period=next((s.previous_period for s in scores if s.previous_period), None),
     )
 

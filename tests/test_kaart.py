@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from wijkzicht.catalogue import load_catalogue
+from wijkzicht.monitor import map_boundaries
 from wijkzicht.monitor.choropleth import Measure, Partition, choose_partition, drawable_codes, map_data
 from wijkzicht.monitor.stored import build_warehouse
 from wijkzicht.web.app import create_app
@@ -226,11 +227,33 @@ def test_values_are_compressed_for_a_client_that_accepts_it(web: TestClient) -> 
 
 
 def test_boundaries_are_compressed_once_per_level_and_year(web: TestClient) -> None:
-    assert web.get("/api/map/boundaries/gemeente/2024").status_code == 200
+    answer = web.get("/api/map/boundaries/gemeente/2024")
+    assert answer.status_code == 200
     cache = web.app.state.cache
-    kept = cache(kaart._compressed_boundaries, "gemeente", 2024)
-    assert kept is cache(kaart._compressed_boundaries, "gemeente", 2024)  # made once, by the request above
+    first = cache(kaart._compressed_boundaries, "gemeente", 2024)
+    assert first is cache(kaart._compressed_boundaries, "gemeente", 2024)  # read once, by the request above
+    kept, etag = first
     assert len(json.loads(gzip.decompress(kept))["features"]) == 342
+    assert answer.headers["etag"] == etag
+    again = web.get("/api/map/boundaries/gemeente/2024", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_the_build_stores_the_maps_boundaries_and_the_focus_area_outlines(
+    web: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    stored = map_boundaries.stored(con, "wijk", 2024)
+    assert stored is not None
+    body, etag = stored
+    assert len(json.loads(gzip.decompress(body))["features"]) == 3393
+    answer = web.get("/api/map/boundaries/wijk/2024", headers={"Accept-Encoding": "gzip"})
+    assert answer.headers["etag"] == etag
+    outlines = web.get("/api/map/boundaries/focusgebied/2024").json()["features"]
+    assert sorted(f["properties"]["number"] for f in outlines) == list(range(1, 21))
+    location = web.get("/api/map/location/WK034403").json()
+    assert [f["properties"]["code"] for f in location["features"] if f["properties"]["self"]] == ["WK034403"]
+    assert len(location["features"]) > 1  # its neighbours, in outline
+    assert web.get("/api/map/location/BU03440000").status_code == 404
 
 
 def test_a_measure_without_data_at_the_level_says_so_instead_of_an_empty_map(web: TestClient) -> None:

@@ -144,6 +144,15 @@ def find_focus_area(focus_areas: list[FocusArea], wanted: str) -> FocusArea:
     raise error(f"{problem} focus area {wanted!r} ({'matches' if found else 'known'}: {names})")
 
 
+def match_focus_areas(focus_areas: list[FocusArea], text: str) -> list[FocusArea]:
+    """The focus areas whose name contains the text, ignoring case, spaces and hyphens ("Rotterdam Zuid"
+    finds Rotterdam-Zuid); at least three letters, so that a search for "oo" does not list half of them."""
+    key = _name_key(text)
+    if len(key) < 3:
+        return []
+    return [area for area in focus_areas if key in _name_key(area.name) or _name_key(area.name) in key]
+
+
 def _name_key(text: str) -> str:
     return "".join(text.lower().replace("-", " ").split())
 

@@ -13,6 +13,7 @@ import duckdb
 
 from wijkzicht.catalogue import Catalogue
 from wijkzicht.monitor.index import store_scores
+from wijkzicht.monitor.map_boundaries import store_map_boundaries
 from wijkzicht.monitor.similar import build_structure
 from wijkzicht.warehouse import BuildReport, BuildStep
 from wijkzicht.warehouse import build as build_raw_warehouse
@@ -26,9 +27,14 @@ def _scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Pa
     store_scores(con, catalogue)
 
 
+def _map_boundaries(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    store_map_boundaries(con)
+
+
 ANALYSES: tuple[BuildStep, ...] = (
     ("structuurkenmerken", _structure),
     ("scores", _scores),
+    ("kaartgrenzen", _map_boundaries),
 )
 
 

@@ -25,6 +25,8 @@ GemeenteQuery = Annotated[codes.GemeenteCode | None, Query(description="Only thi
 # The levels of the area registry (as `codes.LEVELS`), and the ones that are ranked and mapped.
 Level = Literal["land", "gemeente", "wijk", "buurt"]
 RankedLevel = Literal["gemeente", "wijk", "buurt"]
+# Rankings also rank the focus areas, each scored as one wijk (monitor.focus_scores).
+RankingLevel = Literal["gemeente", "wijk", "buurt", "focusgebied"]
 
 Period = Annotated[int | None, Query(ge=1900, le=2100, description="Period (year)")]
 BoundaryYear = Annotated[int | None, Query(ge=1900, le=2100, description="Boundary year (indeling)")]

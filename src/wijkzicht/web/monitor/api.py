@@ -29,7 +29,7 @@ from wijkzicht.web.params import (
     PageNumber,
     PageSize,
     Period,
-    RankedLevel,
+    RankingLevel,
     Subgroup,
 )
 
@@ -141,7 +141,7 @@ def values_export(con: Warehouse, selection: Values, format: ValueFormat = "csv"
 
 
 def _ranking_filter(
-    level: RankedLevel = "wijk",
+    level: RankingLevel = "wijk",
     domain: Annotated[
         str | None, Query(max_length=50, description="Domain; default the overall index")
     ] = None,

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import gzip
 import json
-from typing import Annotated
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from threading import Lock
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 import duckdb
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from wijkzicht import codes
 from wijkzicht.catalogue import Catalogue, load_catalogue
+from wijkzicht.errors import NotFoundError
 from wijkzicht.i18n import Translator, format_number, translations
+from wijkzicht.monitor import map_boundaries
 from wijkzicht.monitor.choropleth import (
     AreaValue,
     LegendClass,
@@ -27,9 +33,11 @@ from wijkzicht.monitor.choropleth import (
     map_data,
     mappable,
 )
+from wijkzicht.monitor.trends import MATRIX_YEAR
 from wijkzicht.web import assets
 from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.params import (
+    AreaCodePath,
     BoundaryYear,
     BoundaryYearPath,
     GemeenteQuery,
@@ -42,6 +50,7 @@ from wijkzicht.web.params import (
 from wijkzicht.web.render import link, page
 
 router = APIRouter()
+T = TypeVar("T")
 
 MeasureText = Annotated[
     str,
@@ -180,6 +189,10 @@ def map_view(
         "boundary_year": partition.boundary_year if partition else None,
         "geometry_year": data.geometry_year,
         "boundaries": f"/api/map/boundaries/{level}/{data.geometry_year}" if data.geometry_year else None,
+        # the focus areas are wijken of 2024: outlined on the wijk map of that year
+        "focus_outlines": f"/api/map/boundaries/{map_boundaries.FOCUS_LEVEL}/{data.geometry_year}"
+        if level == "wijk" and data.geometry_year == MATRIX_YEAR
+        else None,
         "drawn": data.drawn,
         "adjusted": data.adjusted,
         "legend": legend,
@@ -193,13 +206,52 @@ def _accepts_gzip(request: Request) -> bool:
     return "gzip" in request.headers.get("accept-encoding", "")
 
 
-def _json_response(request: Request, document: object) -> Response:
+# The last map views and value documents, per server: a wijk map's page and values took 0.35 and 0.45 s to
+# make on every request (measured with benchmarks/wijk_map_benchmark.py). Few are kept, because a buurt
+# map's are megabytes; the warehouse is read-only while the server runs, so nothing goes stale.
+VIEWS_KEPT = 48
+_views: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+_views_lock = Lock()
+
+
+def _kept(
+    cache: Hashable, con: duckdb.DuckDBPyConnection, function: Callable[..., T], *arguments: Hashable
+) -> T:
+    key = (cache, function.__name__, *arguments)  # the server's cache object: one server's views apart
+    with _views_lock:
+        if key in _views:
+            _views.move_to_end(key)
+            return cast(T, _views[key])
+    result = function(con, *arguments)
+    with _views_lock:
+        _views[key] = result
+        while len(_views) > VIEWS_KEPT:
+            _views.popitem(last=False)
+    return result
+
+
+def _compressed_values(
+    con: duckdb.DuckDBPyConnection,
+    level: str,
+    measure: str,
+    period: int | None,
+    subgroup: str | None,
+    boundary_year: int | None,
+    language: str,
+) -> bytes:
+    """The values document gzipped, made once per server and setting (the warehouse is read-only)."""
+    view = map_view(con, level, measure, period, subgroup, boundary_year, language)
+    body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return gzip.compress(body, compresslevel=5, mtime=0)
+
+
+def _json_response(request: Request, compressed: bytes) -> Response:
     """JSON, compressed when the client accepts it: a buurt map's values are megabytes of repetitive text."""
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if not _accepts_gzip(request):
+        body = gzip.decompress(compressed)
         return Response(body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
     headers = {"Vary": "Accept-Encoding", "Content-Encoding": "gzip"}
-    return Response(gzip.compress(body, compresslevel=5), media_type="application/json", headers=headers)
+    return Response(compressed, media_type="application/json", headers=headers)
 
 
 @router.get(
@@ -212,6 +264,7 @@ def _json_response(request: Request, document: object) -> Response:
 def values_api(
     request: Request,
     con: Warehouse,
+    cache: Cache,
     level: RankedLevel = "gemeente",
     measure: MeasureText = "index",
     period: Period = None,
@@ -225,13 +278,24 @@ def values_api(
     in `adjusted`). `boundaries` is the GeoJSON to draw them on (`geometry_year` may differ from the
     values' boundary year; `drawn` tells per area whether its polygon shows the same area).
     """
-    return _json_response(request, map_view(con, level, measure, period, subgroup, boundary_year, lang))
+    return _json_response(
+        request, _kept(cache, con, _compressed_values, level, measure, period, subgroup, boundary_year, lang)
+    )
 
 
-def _compressed_boundaries(con: duckdb.DuckDBPyConnection, level: str, boundary_year: int) -> bytes:
-    # Made once per level and year (the server's warehouse cache): one compressed copy serves every request.
-    document = boundaries_geojson(con, level, boundary_year)
-    return gzip.compress(json.dumps(document, separators=(",", ":")).encode("utf-8"), mtime=0)
+def _compressed_boundaries(
+    con: duckdb.DuckDBPyConnection, level: str, boundary_year: int
+) -> tuple[bytes, str]:
+    """The build's stored copy (one read); for a warehouse without one, made once per server."""
+    found = map_boundaries.stored(con, level, boundary_year)
+    if found is not None:
+        return found
+    if level == map_boundaries.FOCUS_LEVEL:
+        return map_boundaries.compress(map_boundaries.focus_area_outlines(con))
+    return map_boundaries.compress(boundaries_geojson(con, level, boundary_year))
+
+
+BoundaryLevel = Literal["gemeente", "wijk", "buurt", "focusgebied"]
 
 
 @router.get(
@@ -239,13 +303,44 @@ def _compressed_boundaries(con: duckdb.DuckDBPyConnection, level: str, boundary_
     tags=["map"],
     summary="Simplified boundaries of one level and year as GeoJSON (code and name only)",
     response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    responses={200: {"content": {"application/geo+json": {}}}, 304: {"description": "Not modified"}},
 )
 def boundaries_api(
-    request: Request, cache: Cache, level: RankedLevel, boundary_year: BoundaryYearPath
+    request: Request, cache: Cache, level: BoundaryLevel, boundary_year: BoundaryYearPath
 ) -> Response:
-    body = cache(_compressed_boundaries, level, boundary_year)
-    headers = {"Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
+    """Gzipped GeoJSON made at build time, with an ETag: a browser that has it gets 304 and no body.
+    Level `focusgebied` gives the outlines of the focus areas (2024), numbered as in the focus-area list."""
+    body, etag = cache(_compressed_boundaries, level, boundary_year)
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding", "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if _accepts_gzip(request):
+        return Response(
+            body, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"}
+        )
+    return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
+
+
+def _compressed_location(con: duckdb.DuckDBPyConnection, code: str) -> tuple[bytes, str] | None:
+    document = map_boundaries.location_geojson(con, code)
+    return None if document is None else map_boundaries.compress(document)
+
+
+@router.get(
+    "/api/map/location/{code}",
+    tags=["map"],
+    summary="A gemeente or wijk with its neighbours as GeoJSON, for a location map (`self` marks the area)",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}, 304: {"description": "Not modified"}},
+)
+def location_api(request: Request, cache: Cache, code: AreaCodePath) -> Response:
+    found = cache(_compressed_location, codes.normalise(code))
+    if found is None:
+        raise NotFoundError(f"no polygon for {code}: location maps exist for gemeenten and wijken")
+    body, etag = found
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding", "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
     if _accepts_gzip(request):
         return Response(
             body, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"}
@@ -279,6 +374,7 @@ def measure_options(catalogue: Catalogue, t: Translator) -> list[tuple[str, list
 def map_page(
     request: Request,
     con: Warehouse,
+    cache: Cache,
     level: RankedLevel = "gemeente",
     measure: MeasureText = "index",
     period: Period = None,
@@ -288,7 +384,7 @@ def map_page(
     gemeente: GemeenteQuery = None,
     lang: Language = "nl",
 ) -> HTMLResponse:
-    view = map_view(con, level, measure, period, subgroup, boundary_year, lang)
+    view = _kept(cache, con, map_view, level, measure, period, subgroup, boundary_year, lang)
     catalogue = load_catalogue()
     t = Translator(lang)
     state = {

@@ -15,10 +15,10 @@ from markdown_it import MarkdownIt
 from wijkzicht import codes
 from wijkzicht.catalogue import CONTEXT_DOMAIN, load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.monitor import coverage, focus, perception
+from wijkzicht.monitor import coverage, focus, focus_scores, perception
 from wijkzicht.monitor.areas import Area, search
 from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
-from wijkzicht.monitor.rankings import RankingFilter, ranking, ranking_page, scored_domains
+from wijkzicht.monitor.rankings import FOCUS_LEVEL, RankingFilter, ranking, ranking_page, scored_domains
 from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.monitor.api import Rankings, RankOrder
 from wijkzicht.web.params import AreaCodePath, FocusAreaNumber, Language, PageNumber, Period
@@ -45,7 +45,8 @@ def search_page(
     lang: Language = "nl",
 ) -> HTMLResponse:
     found = search(con, q, limit=50) if q.strip() else []
-    return page(request, "search.html", lang, query=q, results=found)
+    focus_found = focus.match_focus_areas(focus.load_focus_areas(), q) if q.strip() else []
+    return page(request, "search.html", lang, query=q, results=found, focus_found=focus_found)
 
 
 @router.get("/gebied/{code}", response_class=HTMLResponse)
@@ -107,7 +108,8 @@ def rankings_page(
 
 def _periods(con: duckdb.DuckDBPyConnection, selection: RankingFilter) -> list[int]:
     rows = con.execute(
-        "SELECT DISTINCT period FROM area_index WHERE level = ? ORDER BY period DESC", [selection.level]
+        "SELECT DISTINCT period FROM area_index WHERE level = ? ORDER BY period DESC",
+        ["wijk" if selection.level == FOCUS_LEVEL else selection.level],
     ).fetchall()
     return [row[0] for row in rows]
 
@@ -139,7 +141,11 @@ def compare_page(
     wanted: Annotated[list[str], Depends(_compared_codes)],
     lang: Language = "nl",
 ) -> HTMLResponse:
-    areas, problems = _resolve_areas(con, wanted)
+    focus_areas = focus.load_focus_areas()
+    focus_found = [found for text in wanted for found in focus.match_focus_areas(focus_areas, text)]
+    # a name that is a focus area's is answered with the focus area, not with a wijk that happens to match
+    named = {text for text in wanted if focus.match_focus_areas(focus_areas, text)}
+    areas, problems = _resolve_areas(con, [text for text in wanted if text not in named])
     profiles = [cache.profile(area.code, lang, similar_count=0) for area in areas]
     rows = _comparison_rows(profiles)
     return page(
@@ -149,6 +155,7 @@ def compare_page(
         wanted=wanted + [""] * (MAX_COMPARED - len(wanted)),
         profiles=profiles,
         problems=problems,
+        focus_found=list(dict.fromkeys(focus_found)),
         rows=rows,
         domains=scored_domains(),
     )
@@ -197,17 +204,90 @@ def _comparison_rows(profiles: list[Profile]) -> list[ComparisonRow]:
     return sorted(rows.values(), key=lambda row: order.index(row.domain))
 
 
+# How the comparison of the focus areas can be sorted; "-" first means the highest (most problems) first.
+FocusSort = Annotated[
+    str,
+    Query(
+        max_length=40,
+        pattern=r"^-?(number|name|population|index|stacking|change|domain:[a-z_]+)$",
+        description="Column to sort on, '-' first for descending, e.g. -index or domain:health",
+    ),
+]
+
+
+def _focus_scores(con: duckdb.DuckDBPyConnection) -> list[focus_scores.FocusScore]:
+    return focus_scores.compute(con)
+
+
+def _sort_value(score: focus_scores.FocusScore, key: str) -> object:
+    if key.startswith("domain:"):
+        return score.domains.get(key.removeprefix("domain:"))
+    if key == "stacking":
+        return len(score.worst_domains) if score.score is not None else None
+    if key == "index":
+        return score.score
+    if key == "change":
+        return score.change
+    return {"number": score.number, "name": score.name.lower(), "population": score.population}[key]
+
+
+def sort_focus_scores(scores: list[focus_scores.FocusScore], sort: str) -> list[focus_scores.FocusScore]:
+    """Sorted on one column; areas without a value for it always last, then by number."""
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    present = [s for s in scores if _sort_value(s, key) is not None]
+    absent = [s for s in scores if _sort_value(s, key) is None]
+    present.sort(
+        key=lambda s: (_sort_value(s, key), -s.number if descending else s.number), reverse=descending
+    )
+    return present + sorted(absent, key=lambda s: s.number)
+
+
 @router.get("/focusgebieden", response_class=HTMLResponse)
-def focus_areas_page(request: Request, con: Warehouse, lang: Language = "nl") -> HTMLResponse:
+def focus_areas_page(
+    request: Request,
+    con: Warehouse,
+    cache: Cache,
+    partition: Annotated[
+        str | None,
+        Query(
+            alias="p",
+            pattern=r"^\d{4}-\d{4}-[a-z0-9]+$",
+            description="Period, boundary year and subgroup, e.g. 2020-2020-18plus",
+        ),
+    ] = None,
+    sort: FocusSort = "-index",
+    lang: Language = "nl",
+) -> HTMLResponse:
+    """The 20 focus areas side by side, each scored as one area among the wijken of one partition."""
     areas = focus.load_focus_areas()
-    inhabitants = {a.number: sum(focus.populations(con, list(a.wijken)).values()) for a in areas}
-    return page(request, "focusgebieden.html", lang, areas=areas, inhabitants=inhabitants)
+    every = cache(_focus_scores)
+    partitions = focus_scores.partitions(every)
+    wanted = {f"{period}-{year}-{group}": (year, period, group) for year, period, group in partitions}
+    chosen = wanted.get(partition or "", partitions[0] if partitions else None)
+    scores = focus_scores.in_partition(every, *chosen) if chosen else []
+    domains = [d for d in scored_domains() if any(d in s.domains for s in scores)] or scored_domains()
+    state = {"p": f"{chosen[1]}-{chosen[0]}-{chosen[2]}"} if chosen and partition else {}
+    return page(
+        request,
+        "focusgebieden.html",
+        lang,
+        areas=areas,
+        scores=sort_focus_scores(scores, sort),
+        sort=sort,
+        domains=domains,
+        partition=chosen,
+        partitions=partitions,
+        state=state,
+        unscored=[s for s in scores if s.counted == 0],
+        previous_period=next((s.previous_period for s in scores if s.previous_period), None),
+    )
 
 
 @router.get("/focusgebieden/{number}", response_class=HTMLResponse)
 def focus_area_page(
     request: Request,
     con: Warehouse,
+    cache: Cache,
     number: FocusAreaNumber,
     period: Period = None,
     lang: Language = "nl",
@@ -218,11 +298,14 @@ def focus_area_page(
         raise NotFoundError(f"there is no focus area number {number} (1 to {len(areas)})")
     figures = focus.aggregate(con, list(chosen.wijken), period=period, language=lang)
     members = ranking(con, RankingFilter(level="wijk", focus_area=number)).areas
+    own_scores = [s for s in cache(_focus_scores) if s.number == number]
     return page(
         request,
         "focusgebied.html",
         lang,
         area=chosen,
+        own_scores=own_scores,
+        domains=[d for d in scored_domains() if any(d in s.domains for s in own_scores)],
         figures=latest_per_indicator(f for f in figures if f.value is not None),
         members={m.code: m for m in members},
         inhabitants=focus.populations(con, list(chosen.wijken)),

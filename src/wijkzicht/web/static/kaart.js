@@ -18,10 +18,12 @@ function fail(element, error) {
 }
 
 async function start(element) {
-  const [maplibregl, values, boundaries] = await Promise.all([
+  const [maplibregl, values, boundaries, focusAreas] = await Promise.all([
     import("/static/vendor/maplibre-gl/maplibre-gl.mjs"),
     fetchJson(element.dataset.values),
     fetchJson(element.dataset.boundaries),
+    // the focus-area outlines are a layer on top: the map draws without them if they fail
+    element.dataset.focus ? fetchJson(element.dataset.focus).catch(() => null) : null,
   ]);
   element.replaceChildren();
   const byCode = new Map(values.values.map((area) => [area.code, area]));
@@ -54,6 +56,13 @@ async function start(element) {
       id: "areas-hover", type: "line", source: "areas",
       paint: { "line-color": "#000000", "line-width": ["case", ["boolean", ["feature-state", "hover"], false], 2.5, 0] },
     });
+    if (focusAreas) {
+      map.addSource("focus-areas", { type: "geojson", data: focusAreas });
+      map.addLayer({
+        id: "focus-outline", type: "line", source: "focus-areas",
+        paint: { "line-color": "#0b3d91", "line-width": ["interpolate", ["linear"], ["zoom"], 6, 1.5, 11, 3.5] },
+      });
+    }
     for (const area of values.values) {
       if (area.drawn) map.setFeatureState({ source: "areas", id: area.code }, { category: area.category ?? -1 });
     }

@@ -14,6 +14,7 @@ from small_snapshot import small_snapshot
 from wijkzicht import warehouse
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.cli.main import app
+from wijkzicht.monitor.ondermijning import area_view
 from wijkzicht.monitor.stored import build_warehouse
 
 AMSTERDAM = "GM0363"
@@ -194,3 +195,19 @@ def test_the_home_page_promises_only_what_is_measured(web: TestClient) -> None:
     assert safety and "niet gemeten in deze installatie" in safety.group(1)
     health = re.search(r'<li data-domain="health">(.*?)</li>', listed, re.S)
     assert health and "gemeten met" in health.group(1)
+
+
+def test_zicht_op_ondermijning_calls_a_local_source_local_and_hints_only_administrators(
+    con: duckdb.DuckDBPyConnection, warehouse_path: Path
+) -> None:
+    view = area_view(con, OVERVECHT)
+    items = {i.id: i for theme in view.themes for i in theme.indicators}
+    education = items["opleidingsniveau_laag"]  # SES-WOA: loaded, Amsterdam only
+    assert education.loaded and education.percentile is None
+    assert "alleen cijfers voor een deel van Nederland" in (education.reason or "")
+    crime = next(theme for theme in view.themes if theme.id == "geregistreerde_criminaliteit")
+    assert crime.not_measured and crime.mean_percentile is None
+    # the terminal (administrators) may show the command; the public page may not (see above)
+    result = CliRunner().invoke(app, ["ondermijning", OVERVECHT, "--db", str(warehouse_path)])
+    assert result.exit_code == 0, result.output
+    assert "wijkzicht fetch 47018NED" in result.output.replace("\n", " ")

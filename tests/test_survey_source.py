@@ -51,7 +51,11 @@ def survey_root(snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     with PoliceService(snapshot).client() as client:
         online.fetch("47018NED", cache, client=client, backoff_seconds=0)
     with_survey(cache, SURVEY)
-    build_warehouse(root / "wz.duckdb", [small_snapshot(snapshot, root / "snapshot"), cache])
+    # The hand-made police counts cover Utrecht alone: the national share is lowered so that they are scored
+    # as real national police figures would be, and the survey's exclusion is tested against that.
+    build_warehouse(
+        root / "wz.duckdb", [small_snapshot(snapshot, root / "snapshot"), cache], national_share=0.0
+    )
     return root
 
 

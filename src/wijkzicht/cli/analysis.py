@@ -270,10 +270,14 @@ def _optional(value: float | None, language: str) -> str:
 
 
 def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalogue) -> Table:
+    # Coverage against the catalogue: a score on 1 of the domain's 3 indicators is not "100%".
+    used = sum(1 for part in domain.indicators if part.status == "ranked")
+    total = sum(1 for i in catalogue.indicators.values() if i.domain == domain.domain and i.scored)
     heading = (
         f"{title}: score {format_number(domain.score, DEFAULT_LANGUAGE, 1)}, "
         f"percentiel {format_number(domain.percentile, DEFAULT_LANGUAGE, 1)}, "
-        f"dekking {domain.coverage:.0%}" + (" — [bold red]slechtste groep[/]" if domain.worst else "")
+        f"dekking {used} van {total} indicatoren"
+        + (" — [bold red]slechtste groep[/]" if domain.worst else "")
         if domain.score is not None
         else f"{title}: te weinig indicatoren voor een score"
     )

@@ -18,7 +18,7 @@ from wijkzicht.cli.common import (
     user_errors,
 )
 from wijkzicht.i18n import Translator, format_number
-from wijkzicht.monitor.ondermijning import AreaView, ThemePosition, area_view
+from wijkzicht.monitor.ondermijning import AreaView, ThemePosition, area_view, load_framework
 
 
 def register(app: typer.Typer) -> None:
@@ -53,6 +53,18 @@ def _print_view(view: AreaView, t: Translator) -> None:
         return
     for theme in view.themes:
         console.print(_theme_table(theme, t))
+    _print_administrator_hint(view)
+
+
+def _print_administrator_hint(view: AreaView) -> None:
+    """For whoever runs this installation (the terminal, never a public page): how to load what is missing."""
+    fetch = {item.id: item.fetch for theme in load_framework().themes for item in theme.indicators}
+    missing = sorted({fetch[i.id] for theme in view.themes for i in theme.indicators if not i.loaded})
+    if missing:
+        console.print(
+            f"[dim]Beheer: niet geladen bronnen ophalen met `wijkzicht fetch {' '.join(missing)}` "
+            "en daarna `wijkzicht build`.[/]"
+        )
 
 
 def _theme_table(theme: ThemePosition, t: Translator) -> Table:

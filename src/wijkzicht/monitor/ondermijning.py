@@ -28,7 +28,7 @@ from wijkzicht.monitor.trends import MATRIX_VARIANT
 
 LANGUAGES = ("nl", "en")
 EXPLANATION_PARTS = ("shows", "does_not_show", "use", "safeguards")
-REASONS = ("not_loaded", "no_figure", "not_at_level", "not_shown", "population_unknown")
+REASONS = ("not_loaded", "local_only", "no_figure", "not_at_level", "not_shown", "population_unknown")
 LEVEL_NAMES = {
     "nl": {"gemeente": "gemeente", "wijk": "wijk", "buurt": "buurt"},
     "en": {"gemeente": "municipality", "wijk": "district", "buurt": "neighbourhood"},
@@ -363,6 +363,13 @@ def _indicator_positions(
     ).fetchall()
     found = {row[0]: row[1:] for row in rows}
     coverage = _loaded_boundary_years(con, ids, level)
+    local = {
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT indicator FROM series_coverage WHERE coverage = 'local' AND list_contains(?, indicator)",
+            [ids],
+        ).fetchall()
+    }
     positions = {}
     for theme in framework.themes:
         for item in theme.indicators:
@@ -390,8 +397,12 @@ def _indicator_positions(
             else:
                 table = catalogue.tables[item.fetch]
                 source = f"{table.title} ({table.publisher}, {table.id})"
-                reason = _unavailable_reason(framework, item, coverage, level, language, source)
-                positions[item.id] = position(status="unavailable", reason=reason, loaded=item.id in coverage)
+                if item.id in local and item.id not in coverage:  # loaded, but for part of the country
+                    reason = framework.reason("local_only", language, table=source)
+                else:
+                    reason = _unavailable_reason(framework, item, coverage, level, language, source)
+                loaded = item.id in coverage or item.id in local
+                positions[item.id] = position(status="unavailable", reason=reason, loaded=loaded)
     return positions
 
 

@@ -150,14 +150,18 @@ def test_on_the_snapshot_the_view_shows_what_it_can_and_says_why_the_rest_is_mis
     assert financial["mean_percentile"] == worries["percentile"]
     assert (financial["indicators_with_position"], financial["indicators_in_theme"]) == (1, 4)
     assert financial["limited_coverage"]
-    # police counts are not in the snapshot: each crime indicator says which source is missing (a public
-    # page names the source, never a command line), and the theme reads "not measured here"
+    # police counts per wijk are not in the snapshot (total crime only per gemeente, 47013NED): each crime
+    # indicator says what is missing (a public page names the source, never a command line), and the theme
+    # reads "not measured here"
     crime = theme(view, "geregistreerde_criminaliteit")
     assert crime["mean_percentile"] is None and crime["not_measured"]
     for item in crime["indicators"]:
-        assert item["status"] == "unavailable" and not item["loaded"]
-        assert "Niet gemeten in deze installatie" in item["reason"] and "47018NED" in item["reason"]
-        assert "wijkzicht fetch" not in item["reason"]
+        assert item["status"] == "unavailable" and "wijkzicht fetch" not in item["reason"]
+        if item["id"] == "misdrijven_totaal":  # in the snapshot, but not for a wijk
+            assert "niet voor een wijk" in item["reason"]
+        else:
+            assert not item["loaded"]
+            assert "Niet gemeten in deze installatie" in item["reason"] and "47018NED" in item["reason"]
     assert "85984NED" in indicator(view, "onbewoonde_woningen")["reason"]
     # a theme wijkzicht has no indicators for yet says what is missing
     sectors = theme(view, "sectoren")

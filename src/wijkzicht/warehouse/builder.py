@@ -505,7 +505,8 @@ def _build_series_coverage(
             SELECT o.indicator, o.level, o.boundary_year, o.period, o.subgroup, count(*) AS areas,
                    count(o.value) AS areas_with_value,
                    count(DISTINCT {gemeente}) FILTER (WHERE o.value IS NOT NULL) AS gemeenten_with_value
-            FROM observations o WHERE o.level <> 'land' GROUP BY ALL
+            FROM (SELECT * FROM observations UNION ALL SELECT * FROM harmonised_observations) o
+            WHERE o.level <> 'land' GROUP BY ALL
         ),
         counted AS (  -- the gemeenten of the boundary year, or of the nearest year that has a list
             SELECT s.*, arg_min(g.n, abs(g.boundary_year - s.boundary_year) * 10
@@ -608,11 +609,11 @@ FINISHING_STEPS: tuple[BuildStep, ...] = (
     ("gebiedenregister", _build_areas),
     ("waarnemingen", _build_observations),
     ("misdrijven per 1 000 inwoners", _build_crime_rates),
-    ("dekking per reeks", _build_series_coverage),
     ("focusgebieden", _check_focus_areas),
     ("indicatorcatalogus", _write_catalogue),
     ("bevolking en grenswijzigingen", _build_derived_tables),
     ("reeksen op grenzen 2024", _harmonise),
+    ("dekking per reeks", _build_series_coverage),  # the published and the harmonised series
 )
 
 

@@ -129,13 +129,19 @@ def test_a_percentage_is_weighted_by_redistributed_inhabitants(
 def test_published_figures_stay_and_buurten_are_not_carried(con: duckdb.DuckDBPyConnection) -> None:
     on_2020, on_2024, buurten = con.execute(
         """
-        SELECT count(*) FILTER (WHERE boundary_year = 2020 AND period = 2020),
-               count(*) FILTER (WHERE boundary_year = 2024 AND period = 2020),
+        SELECT (SELECT count(*) FROM observations WHERE level = 'wijk' AND indicator = 'eenzaam'
+                AND boundary_year = 2020 AND period = 2020),
+               (SELECT count(*) FROM harmonised_observations WHERE level = 'wijk' AND indicator = 'eenzaam'
+                AND boundary_year = 2024 AND period = 2020),
                (SELECT count(*) FROM harmonisation WHERE level = 'buurt')
-        FROM observations WHERE level = 'wijk' AND indicator = 'eenzaam'
         """
     ).fetchone()
     assert on_2020 > 0 and on_2024 > 0 and buurten == 0
+    # every carried figure names where it came from, how, and how good it is
+    assert con.execute(
+        "SELECT count(*) FROM harmonisation WHERE quality IS NULL OR method IS NULL OR len(from_codes) = 0 "
+        "OR source_id IS NULL"
+    ).fetchone() == (0,)
 
 
 def test_wijk_ranking_defaults_to_2024_boundaries_with_amsterdam_zuidoost(warehouse_path: Path) -> None:

@@ -74,7 +74,7 @@ def indicator(view: dict[str, Any], indicator_id: str) -> dict[str, Any]:
 def stored_percentile(con: duckdb.DuckDBPyConnection, code: str, indicator_id: str, period: int) -> float:
     return con.execute(
         "SELECT percentile FROM standardised WHERE area_code = ? AND indicator = ? AND period = ? "
-        "AND subgroup IN ('18plus', 'totaal') ORDER BY subgroup LIMIT 1",
+        "AND subgroup IN ('18plus', 'totaal') ORDER BY boundary_year DESC, subgroup LIMIT 1",
         [code, indicator_id, period],
     ).fetchone()[0]
 
@@ -142,9 +142,9 @@ def test_on_the_snapshot_the_view_shows_what_it_can_and_says_why_the_rest_is_mis
 ) -> None:
     view = area_view(con, OVERVECHT).as_dict()
     assert view["shown"] and [t["id"] for t in view["themes"]] == THEMES
-    # money worries (health monitor 2020, same code, boundaries unchanged) has the stored position
+    # money worries (health monitor 2020, boundaries unchanged, carried to 2024) has the stored position
     worries = indicator(view, "moeite_met_rondkomen")
-    assert worries["status"] == "ranked" and (worries["period"], worries["boundary_year"]) == (2020, 2020)
+    assert worries["status"] == "ranked" and (worries["period"], worries["boundary_year"]) == (2020, 2024)
     assert worries["percentile"] == stored_percentile(con, OVERVECHT, "moeite_met_rondkomen", 2020)
     financial = theme(view, "financiele_kwetsbaarheid")
     assert financial["mean_percentile"] == worries["percentile"]
@@ -171,9 +171,15 @@ def test_on_the_snapshot_the_view_shows_what_it_can_and_says_why_the_rest_is_mis
 def test_a_figure_on_changed_boundaries_is_not_passed_off_as_the_areas(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    # Amsterdam took in Weesp in 2022: the 2020 health figure of GM0363 describes another area than 2024's.
+    # Amsterdam took in Weesp in 2022: the 2020 health figure of GM0363 describes another area than 2024's,
+    # so the view shows the figure the build recomputed for the 2024 area, marked as changed.
     item = indicator(area_view(con, "GM0363").as_dict(), "moeite_met_rondkomen")
-    assert item["status"] == "unavailable" and "grensindeling 2020" in item["reason"]
+    assert item["status"] == "ranked" and (item["period"], item["boundary_year"]) == (2020, 2024)
+    quality = con.execute(
+        "SELECT quality, from_codes FROM harmonisation WHERE area_code = 'GM0363' AND period = 2020 "
+        "AND indicator = 'moeite_met_rondkomen' AND subgroup = '18plus'"
+    ).fetchone()
+    assert quality is not None and quality[0] in ("slightly_changed", "changed") and "GM0457" in quality[1]
 
 
 def test_the_page_renders_the_themes_and_the_missing_sources(web: TestClient) -> None:

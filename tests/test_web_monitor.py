@@ -29,7 +29,7 @@ def test_profile_page_shows_the_warehouse_domain_scores(
 ) -> None:
     scores = con.execute(
         """SELECT domain, score, percentile FROM domain_scores WHERE area_code = ? AND level = 'wijk'
-           AND period = 2020 AND boundary_year = 2020 AND subgroup = '18plus'""",
+           AND period = 2020 AND boundary_year = 2024 AND subgroup = '18plus'""",  # 2024 boundaries by default
         [OVERVECHT],
     ).fetchall()
     assert len(scores) >= 3

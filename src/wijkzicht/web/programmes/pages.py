@@ -6,17 +6,14 @@ denied action is a 403 page, a stale version a 409 page (the app's error handler
 """
 
 import typing
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import Translator
@@ -293,40 +290,33 @@ async def new_submit(
     request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
 ) -> Response:
     kind = records.kind_of(kind_name)
-    values = forms.schema_input(kind.schema, await request.form())
-
-    def create(session: Session, data: BaseModel) -> Base:
-        return records.create(session, actor, kind, data, con)
-
-    return _saved(request, lang, actor, kind, values, create, store=store, con=con)
-
-
-def _saved(
-    request: Request,
-    lang: str,
-    actor: Actor,
-    kind: Kind,
-    values: dict[str, Any],
-    save: Callable[[Session, BaseModel], Base],
-    *,
-    store: OperationalDatabase,
-    con: Any,
-    record_id: int | None = None,
-    version: int | None = None,
-) -> Response:
-    """Validate a form and save it: back to the record's focus area, or the form again with its problems
-    (422 beside the fields, 400 for a rule the data breaks); a refusal or a conflict is the app's 403/409."""
-    again = partial(_form_page, request, lang, actor, kind, values, record_id=record_id, version=version)
-    data, found = forms.validate(kind.schema, values)
-    if data is None:
-        return again(errors=found.by_field, general=found.general, status_code=422, store=store, con=con)
+    form = await request.form()
+    values = forms.schema_input(kind.schema, form)
     try:
+        data = kind.schema.model_validate(values)
         with store.writing(actor) as session:
-            target = _back_to(save(session, data))
+            record = records.create(session, actor, kind, data, con)
+            target = _back_to(record)
+    except ValidationError as error:
+        found = forms.problems(error)
+        return _form_page(
+            request,
+            lang,
+            actor,
+            kind,
+            values,
+            errors=found.by_field,
+            general=found.general,
+            status_code=422,
+            store=store,
+            con=con,
+        )
     except (ForbiddenError, ConflictError):
         raise
     except WijkzichtError as error:
-        return again(general=[str(error)], status_code=400, store=store, con=con)
+        return _form_page(
+            request, lang, actor, kind, values, general=[str(error)], status_code=400, store=store, con=con
+        )
     return RedirectResponse(link(target, lang), status_code=303)
 
 
@@ -365,14 +355,46 @@ async def edit_submit(
 ) -> Response:
     kind = records.kind_of(kind_name)
     form = await request.form()
-    values, version = forms.schema_input(kind.schema, form), forms.version(form)
-
-    def update(session: Session, data: BaseModel) -> Base:
-        return records.update(session, actor, kind, record_id, data, version, con)
-
-    return _saved(
-        request, lang, actor, kind, values, update, store=store, con=con, record_id=record_id, version=version
-    )
+    values = forms.schema_input(kind.schema, form)
+    version = forms.version(form)
+    try:
+        data = kind.schema.model_validate(values)
+        with store.writing(actor) as session:
+            record = records.update(session, actor, kind, record_id, data, version, con)
+            target = _back_to(record)
+    except ValidationError as error:
+        found = forms.problems(error)
+        return _form_page(
+            request,
+            lang,
+            actor,
+            kind,
+            values,
+            record_id=record_id,
+            version=version,
+            errors=found.by_field,
+            general=found.general,
+            status_code=422,
+            store=store,
+            con=con,
+        )
+    except (ForbiddenError, ConflictError):
+        raise
+    except WijkzichtError as error:
+        return _form_page(
+            request,
+            lang,
+            actor,
+            kind,
+            values,
+            record_id=record_id,
+            version=version,
+            general=[str(error)],
+            status_code=400,
+            store=store,
+            con=con,
+        )
+    return RedirectResponse(link(target, lang), status_code=303)
 
 
 @router.get(PAGES + "/{kind_name}/{record_id:int}/historie", response_class=HTMLResponse)

@@ -17,9 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, ROTTERDAM_ZUID, login
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from wijkzicht.cli.main import app as cli
 from wijkzicht.programmes import resident_input
 from wijkzicht.programmes.accounts import COMMAND_LINE, add_user
 from wijkzicht.programmes.models import AuditEntry, ResidentInput
@@ -115,26 +113,6 @@ def test_the_contact_is_deleted_after_the_retention_period_and_never_in_the_audi
         ]
     assert len(log) == 2  # received, then the contact emptied
     assert "06-12345678" not in repr([(entry.before, entry.after) for entry in log])
-
-
-def test_the_purge_command_empties_contacts_past_the_retention_period(app: FastAPI) -> None:
-    client, token = resident(app)
-    send(client, token, contact="06-12345678")
-    send(client, token, contact="buurman@example.org")
-    store = app.state.programmes
-    with store.writing(COMMAND_LINE) as session:  # the first one arrived 100 days ago
-        first = session.scalars(select(ResidentInput).order_by(ResidentInput.id)).first()
-        assert first is not None
-        first.received_at = datetime.now(UTC) - timedelta(days=100)
-    url = store.engine.url.render_as_string(hide_password=False)
-    purged = CliRunner().invoke(cli, ["programmes", "purge-contacts", "--programmes-db", url])
-    assert purged.exit_code == 0, purged.output
-    assert "contactgegevens verwijderd bij 1 inbreng" in purged.output
-    assert [item.contact for item in stored(app)] == [None, "buurman@example.org"]
-    again = CliRunner().invoke(
-        cli, ["programmes", "purge-contacts", "--programmes-db", url, "--days", "1000"]
-    )
-    assert "verwijderd bij 0 inbreng" in again.output
 
 
 def test_flooding_from_one_client_is_rate_limited(app: FastAPI) -> None:

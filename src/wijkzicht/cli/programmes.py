@@ -1,4 +1,4 @@
-"""Programme steering commands: `programmes migrate|seed|purge-contacts`, `users add|list`, `report FOCUSAREA`."""
+"""Programme steering commands: `programmes migrate|seed`, `users add|list`, `report FOCUSAREA`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from wijkzicht import config, warehouse
 from wijkzicht.cli.common import DbOption, Language, console, user_errors
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import focus
-from wijkzicht.programmes import accounts, database, resident_input, seed
+from wijkzicht.programmes import accounts, database, seed
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.models import ROLES, FocusArea, User
 from wijkzicht.web.programmes import report
@@ -81,24 +81,6 @@ def seed_command(db: DbOption = None, programmes_db: ProgrammesDbOption = None) 
             f"{done.focus_areas_added} focusgebieden toegevoegd, {done.focus_areas_updated} bijgewerkt, "
             f"{done.organisations_added} organisaties toegevoegd"
         )
-
-
-@programmes_app.command("purge-contacts")
-def purge_contacts_command(
-    days: Annotated[
-        int | None,
-        typer.Option(min=1, help="Retention in days [default: env WIJKZICHT_CONTACT_RETENTION_DAYS or 90]"),
-    ] = None,
-    db: DbOption = None,
-    programmes_db: ProgrammesDbOption = None,
-) -> None:
-    """Delete the contact details of resident input older than the retention period (a scheduled job)."""
-    with user_errors():
-        store = _open(database.database_url(programmes_db, db))
-        with store.writing(accounts.COMMAND_LINE) as session:
-            purged = resident_input.purge_contacts(session, days=days)
-        store.close()
-        console.print(f"contactgegevens verwijderd bij {purged} inbreng(en) van bewoners")
 
 
 @users_app.command("add")

@@ -96,7 +96,7 @@ def _unit(data: MapData, catalogue: Catalogue, t: Translator) -> str:
 
 
 def measure_label(measure: Measure, catalogue: Catalogue, t: Translator) -> str:
-    if measure.key is None:  # the index or the stacking
+    if measure.kind in ("index", "stacking"):
         return t(f"kaart.measure.{measure.kind}")
     if measure.kind == "domain":
         return t("kaart.measure.domain", domain=catalogue.domains[measure.key][t.language])
@@ -137,7 +137,7 @@ def map_view(
     subgroup: str | None,
     boundary_year: int | None,
     language: str,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The map's content in one language: partition, legend with colours, values, notes and options."""
     catalogue = load_catalogue()
     t = Translator(language)

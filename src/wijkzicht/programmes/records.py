@@ -3,7 +3,9 @@ share. Every change is authorised against the record's focus area, version-check
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import duckdb
 from pydantic import BaseModel
@@ -114,7 +116,10 @@ def is_visible(actor: Actor, record: Base | None) -> bool:
     return True  # organisations, alliances and their members are public facts
 
 
-def visible(actor: Actor, records: list[Base]) -> list[Base]:
+Record = TypeVar("Record", bound=Base)
+
+
+def visible(actor: Actor, records: Sequence[Record]) -> list[Record]:
     return [record for record in records if is_visible(actor, record)]
 
 
@@ -205,13 +210,13 @@ def comment(session: Session, actor: Actor, data: schemas.CommentIn) -> Comment:
     return record
 
 
-def check_references(session: Session, values: dict[str, object]) -> None:
+def check_references(session: Session, values: Mapping[str, object]) -> None:
     for key, model in REFERENCES.items():
         if values.get(key) is not None and session.get(model, values[key]) is None:
             raise NotFoundError(f"{key}: no {model.__tablename__.removesuffix('s')} {values[key]}")
 
 
-def area_of_new(session: Session, values: dict[str, object]) -> int | None:
+def area_of_new(session: Session, values: Mapping[str, object]) -> int | None:
     """The focus area a new record will belong to, from the parent it names (nothing is added yet)."""
     if isinstance(focus_area_id := values.get("focus_area_id"), int):
         return focus_area_id

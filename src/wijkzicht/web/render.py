@@ -68,7 +68,7 @@ def catalogue_names(language: str) -> dict[str, dict[str, str]]:
 
 
 def page(
-    request: Request, template: str, language: str, status_code: int = 200, **context: object
+    request: Request, template: str, language: str, *, status_code: int = 200, **context: object
 ) -> HTMLResponse:
     t = Translator(language)
     return TEMPLATES.TemplateResponse(

@@ -53,7 +53,9 @@ def _stored_secret(store: OperationalDatabase) -> str:
     except WijkzichtError:
         pass  # another worker made it first (the unique name refused ours)
     with store.reading() as session:
-        return session.get(Secret, "session").value
+        stored = session.get(Secret, "session")
+        assert stored is not None  # made above, by us or by another worker; secrets are never deleted
+        return stored.value
 
 
 def operational_store(request: Request) -> OperationalDatabase:
@@ -91,7 +93,8 @@ async def check_csrf(request: Request) -> None:
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        sent = (await request.form()).get(CSRF_FIELD)
+        field = (await request.form()).get(CSRF_FIELD)
+        sent = field if isinstance(field, str) else None
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
         raise HTTPException(403, "CSRF token missing or wrong: reload the page (or log in) and try again")
 
@@ -106,7 +109,7 @@ def start_session(request: Request, actor: Actor) -> None:
 
 
 def actor_page(
-    request: Request, template: str, lang: str, actor: Actor, status_code: int = 200, **context: Any
+    request: Request, template: str, lang: str, actor: Actor, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     """A page for a (possibly anonymous) user: with the CSRF token for its forms and `allowed(action,
     area)` so the template shows only what the user's role may do."""

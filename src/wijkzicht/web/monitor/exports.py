@@ -65,7 +65,8 @@ def ranking_response(found: Ranking, format: str) -> Response:
     if format == "csv":
         return _csv_response(iter(rows), f"{name}.csv")
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.create_sheet("ranglijst", 0)
+    workbook.remove(workbook.worksheets[1])  # the empty default sheet
     sheet.title = "ranglijst"
     for row in rows:
         sheet.append(list(row))

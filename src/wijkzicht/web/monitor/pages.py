@@ -54,7 +54,7 @@ def profile_page(
 ) -> HTMLResponse:
     profile = cache.profile(code, lang)
     context = {**_profile_context(profile, lang), **profile_section(store, con, profile)}
-    return page(request, "gebied.html", lang, profile=profile, **context)
+    return page(request, "gebied.html", lang, status_code=200, profile=profile, **context)
 
 
 def _profile_context(profile: Profile, lang: str) -> dict[str, object]:

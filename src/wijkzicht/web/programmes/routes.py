@@ -256,11 +256,11 @@ def _register_api(kind: Kind) -> None:
     def change_record(
         record_id: RecordId, data: BaseModel, actor: CurrentActor, store: Store, con: Warehouse
     ) -> dict[str, object]:
-        values = kind.schema.model_validate(data.model_dump(exclude={"version"}))
+        given = data.model_dump()
+        version = int(given.pop("version"))  # the change model is the kind's schema plus the version
+        values = kind.schema.model_validate(given)
         with store.writing(actor) as session:
-            return audit.as_document(
-                records.update(session, actor, kind, record_id, values, data.version, con)
-            )  # type: ignore[attr-defined]
+            return audit.as_document(records.update(session, actor, kind, record_id, values, version, con))
 
     def record_history(record_id: RecordId, actor: CurrentActor, store: Store) -> list[dict[str, object]]:
         with store.reading() as session:
@@ -333,7 +333,9 @@ for _kind in KINDS.values():
 
 
 @router.get(PAGES, response_class=HTMLResponse, include_in_schema=False)
-def overview_page(request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"):
+def overview_page(
+    request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+) -> Response:
     with store.reading() as session:
         national = report.national_report(session, actor, con)
         return actor_page(request, "programmes/overview.html", lang, actor, report=national)
@@ -347,7 +349,7 @@ def area_page(
     store: Store,
     con: Warehouse,
     lang: Language = "nl",
-):
+) -> Response:
     with store.reading() as session:
         area_report = report.area_report(session, actor, con, focus_area_id)
         area = area_report.focus_area
@@ -384,7 +386,9 @@ def _report_response(html: str, fmt: str, filename: str) -> Response:
 
 
 @router.get(PAGES + "/rapport.{fmt:str}", include_in_schema=False)
-def national_report_page(fmt: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"):
+def national_report_page(
+    fmt: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+) -> Response:
     if fmt not in ("html", "pdf"):
         raise HTTPException(404, "the report exists as .html and .pdf")
     with store.reading() as session:
@@ -400,7 +404,7 @@ def area_report_page(
     store: Store,
     con: Warehouse,
     lang: Language = "nl",
-):
+) -> Response:
     if fmt not in ("html", "pdf"):
         raise HTTPException(404, "the report exists as .html and .pdf")
     with store.reading() as session:
@@ -506,7 +510,8 @@ def _form_fields(
 
 def _goal_areas(session: Any, con: Any, programme_id: object) -> list[tuple[str, str]]:
     """The areas a goal of this programme can be measured on: its focus area's wijken and their gemeente."""
-    programme = session.get(Programme, int(programme_id)) if str(programme_id or "").isdigit() else None
+    number = str(programme_id or "")
+    programme = session.get(Programme, int(number)) if number.isdigit() else None
     if programme is None:
         return []
     area = programme.focus_area
@@ -562,7 +567,7 @@ def _form_page(
     status_code: int = 200,
     store: OperationalDatabase,
     con: Any,
-):
+) -> Response:
     with store.reading() as session:
         fields = _form_fields(kind.schema, values, errors or {}, session, con, Translator(lang))
     return actor_page(
@@ -588,7 +593,7 @@ def _back_to(record: Base) -> str:
 @router.get(PAGES + "/nieuw/{kind_name}", response_class=HTMLResponse, include_in_schema=False)
 def new_form(
     request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
-):
+) -> Response:
     kind = records.kind_of(kind_name)
     values = {key: value for key, value in request.query_params.items() if key in kind.schema.model_fields}
     parents = {key: int(value) for key, value in values.items() if key in PARENT_FIELDS and value.isdigit()}
@@ -603,7 +608,7 @@ def new_form(
 @router.post(PAGES + "/nieuw/{kind_name}", include_in_schema=False, dependencies=[CSRF])
 async def new_submit(
     request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
-):
+) -> Response:
     kind = records.kind_of(kind_name)
     form = await request.form()
     values = _parse_form(kind.schema, form)
@@ -646,7 +651,7 @@ def edit_form(
     store: Store,
     con: Warehouse,
     lang: Language = "nl",
-):
+) -> Response:
     kind = records.kind_of(kind_name)
     with store.reading() as session:
         record = records.get_visible(session, actor, kind, record_id)
@@ -669,7 +674,7 @@ async def edit_submit(
     store: Store,
     con: Warehouse,
     lang: Language = "nl",
-):
+) -> Response:
     kind = records.kind_of(kind_name)
     form = await request.form()
     values = _parse_form(kind.schema, form)
@@ -726,7 +731,7 @@ def history_page(
     actor: CurrentActor,
     store: Store,
     lang: Language = "nl",
-):
+) -> Response:
     kind = records.kind_of(kind_name)
     with store.reading() as session:
         record = records.get_visible(session, actor, kind, record_id)
@@ -753,7 +758,7 @@ async def delete_submit(
     actor: CurrentActor,
     store: Store,
     lang: Language = "nl",
-):
+) -> Response:
     kind = records.kind_of(kind_name)
     version = (await request.form()).get("version")
     if not isinstance(version, str) or not version.isdigit():
@@ -765,7 +770,9 @@ async def delete_submit(
 
 
 @router.post(PAGES + "/opmerking", include_in_schema=False, dependencies=[CSRF])
-async def comment_submit(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+async def comment_submit(
+    request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"
+) -> Response:
     form = await request.form()
     try:
         data = schemas.CommentIn.model_validate(_parse_form(schemas.CommentIn, form))
@@ -780,14 +787,16 @@ async def comment_submit(request: Request, actor: CurrentActor, store: Store, la
 
 
 @router.get(PAGES + "/gebruikers", response_class=HTMLResponse, include_in_schema=False)
-def users_page(request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"):
+def users_page(
+    request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
+) -> Response:
     return _users_page(request, lang, actor, store, con, {}, {}, [])
 
 
 @router.post(PAGES + "/gebruikers", include_in_schema=False, dependencies=[CSRF])
 async def users_submit(
     request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
-):
+) -> Response:
     values = _parse_form(schemas.UserIn, await request.form())
     try:
         data = schemas.UserIn.model_validate(values)
@@ -813,7 +822,7 @@ def _users_page(
     errors: dict[str, str],
     general: list[str],
     status_code: int = 200,
-):
+) -> Response:
     accounts.authorise(actor, "manage")
     with store.reading() as session:
         users = list(session.scalars(select(User).order_by(User.username)))
@@ -838,12 +847,12 @@ def _users_page(
 
 
 @router.get("/inloggen", response_class=HTMLResponse, include_in_schema=False)
-def login_page(request: Request, actor: CurrentActor, lang: Language = "nl"):
+def login_page(request: Request, actor: CurrentActor, lang: Language = "nl") -> Response:
     return actor_page(request, "programmes/login.html", lang, actor, failed=False)
 
 
 @router.post("/inloggen", include_in_schema=False, dependencies=[CSRF])
-async def login_submit(request: Request, store: Store, lang: Language = "nl"):
+async def login_submit(request: Request, store: Store, lang: Language = "nl") -> Response:
     form = await request.form()
     username, password = str(form.get("username", ""))[:80], str(form.get("password", ""))[:200]
     with store.writing(accounts.COMMAND_LINE) as session:
@@ -857,6 +866,6 @@ async def login_submit(request: Request, store: Store, lang: Language = "nl"):
 
 
 @router.post("/uitloggen", include_in_schema=False, dependencies=[CSRF])
-def logout_submit(request: Request, lang: Language = "nl"):
+def logout_submit(request: Request, lang: Language = "nl") -> Response:
     request.session.clear()
     return RedirectResponse(link(PAGES, lang), status_code=303)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from wijkzicht import codes
 from wijkzicht.catalogue import load_catalogue
@@ -24,7 +25,7 @@ from wijkzicht.monitor.profile import Profile, ProfileFigure
 from wijkzicht.programmes import records, resident_input
 from wijkzicht.programmes.accounts import PUBLIC
 from wijkzicht.programmes.database import OperationalDatabase
-from wijkzicht.programmes.models import FocusArea, Measure, ResidentInput
+from wijkzicht.programmes.models import FocusArea, Measure, Programme, ResidentInput
 from wijkzicht.programmes.resident_input import InputIn, RateLimiter
 from wijkzicht.programmes.schemas import MAX_IDENTIFIER
 from wijkzicht.web.deps import Cache
@@ -67,7 +68,7 @@ def published_measures(store: OperationalDatabase, wijk: str | None) -> tuple[st
             if wijk in area.wijken:
                 programmes = records.visible(PUBLIC, area.programmes)
                 measures = [m for p in programmes for m in records.visible(PUBLIC, p.measures)]
-                return area.name, measures  # type: ignore[return-value]
+                return area.name, measures
     return None, []
 
 
@@ -163,6 +164,12 @@ def _plain_problem(error: Exception) -> str:
 # --- Moderation ------------------------------------------------------------------------------------
 
 
+def _programmes_of(session: Session, focus_area_id: int | None) -> list[Programme]:
+    """The programmes of the focus area an input was routed to (none when it was routed to none)."""
+    area = session.get(FocusArea, focus_area_id) if focus_area_id else None
+    return area.programmes if area else []
+
+
 @router.get("/bewoners/moderatie", response_class=HTMLResponse)
 def moderation_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl") -> Response:
     if actor.is_public:
@@ -170,11 +177,7 @@ def moderation_page(request: Request, actor: CurrentActor, store: Store, lang: L
     with store.reading() as session:
         queue = resident_input.moderation_queue(session, actor)
         measures = {
-            item.id: [
-                m
-                for p in (session.get(FocusArea, item.focus_area_id).programmes if item.focus_area_id else [])
-                for m in p.measures
-            ]
+            item.id: [m for p in _programmes_of(session, item.focus_area_id) for m in p.measures]
             for item in queue
         }
         counts = resident_input.counts_per_domain(

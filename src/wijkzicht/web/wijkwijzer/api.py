@@ -291,7 +291,7 @@ def library_page(
     action_line: ActionLine = None,
     evidence: Evidence = None,
     lang: Language = "nl",
-):
+) -> Response:
     found = _found(store, actor, q, domains, action_line, evidence)
     chosen = {"q": q, "domain": domains or [], "action_line": action_line, "evidence": evidence or []}
     return actor_page(
@@ -308,7 +308,7 @@ def library_page(
 @router.get("/wijkwijzer/{intervention_id:int}", response_class=HTMLResponse, include_in_schema=False)
 def intervention_page(
     request: Request, intervention_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
-):
+) -> Response:
     with store.reading() as session:
         entry = library.get_visible(session, actor, intervention_id)
         measures = [m for m in (session.get(Measure, i) for i in entry.measure_ids) if m is not None]
@@ -326,7 +326,7 @@ def intervention_page(
 
 
 @router.get("/expertpool", response_class=HTMLResponse, include_in_schema=False)
-def pool_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+def pool_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl") -> Response:
     if actor.is_public:
         return actor_page(
             request, "wijkwijzer/pool.html", lang, actor, status_code=403, requests=[], experts=[]
@@ -350,7 +350,7 @@ def _request_form(
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
-):
+) -> Response:
     with store.reading() as session:
         areas = list(session.scalars(select(FocusArea).order_by(FocusArea.id)))
     areas = [a for a in areas if allowed(actor, "comment", a.id)]
@@ -374,7 +374,7 @@ def request_form(
     lang: Language = "nl",
     domain: Annotated[str, Query(max_length=40)] = "",
     gebied: AreaCodeQuery = None,
-):
+) -> Response:
     values = {
         "domain": domain,
         "area_code": gebied or "",
@@ -385,7 +385,9 @@ def request_form(
 
 
 @router.post("/expertpool/vraag", include_in_schema=False, dependencies=[CSRF])
-async def request_submit(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+async def request_submit(
+    request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"
+) -> Response:
     form = await request.form()
     values = {key: str(form.get(key, "")).strip() for key in pool.RequestIn.model_fields}
     try:
@@ -401,7 +403,7 @@ async def request_submit(request: Request, actor: CurrentActor, store: Store, la
 @router.get("/expertpool/vraag/{request_id:int}", response_class=HTMLResponse, include_in_schema=False)
 def request_page(
     request: Request, request_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
-):
+) -> Response:
     with store.reading() as session:
         found = pool.get_request(session, actor, request_id)
         suggestions = pool.suggestions(session, actor, found) if found.status == "open" else []
@@ -419,7 +421,7 @@ def request_page(
 @router.post("/expertpool/vraag/{request_id:int}/stap", include_in_schema=False, dependencies=[CSRF])
 async def request_step(
     request: Request, request_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
-):
+) -> Response:
     form = await request.form()
     values = {key: str(form.get(key, "")).strip() for key in pool.StepIn.model_fields}
     try:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
@@ -200,7 +200,7 @@ def _entry_form(
     errors: Mapping[str, str] | None = None,
     general: list[str] | None = None,
     status_code: int = 200,
-):
+) -> Response:
     t = Translator(lang)
     action = f"/wijkwijzer/{entry_id}/bewerken" if entry_id else "/wijkwijzer/nieuw"
     heading = t("ww.form.edit_entry", id=entry_id) if entry_id else t("ww.form.new_entry")
@@ -220,13 +220,15 @@ def _entry_form(
 
 
 @router.get("/wijkwijzer/nieuw", response_class=HTMLResponse, include_in_schema=False)
-def new_entry_form(request: Request, actor: CurrentActor, lang: Language = "nl"):
+def new_entry_form(request: Request, actor: CurrentActor, lang: Language = "nl") -> Response:
     authorise(actor, "manage")  # no form for who may not use it
     return _entry_form(request, lang, actor, {"kind": "practice", "evidence": "unknown", "cost": "unknown"})
 
 
 @router.post("/wijkwijzer/nieuw", include_in_schema=False, dependencies=[CSRF])
-async def new_entry_submit(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+async def new_entry_submit(
+    request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"
+) -> Response:
     authorise(actor, "manage")
     values = _entry_values(await request.form())
     data, errors = _validate(library.InterventionIn, _entry_input(values))
@@ -244,7 +246,7 @@ async def new_entry_submit(request: Request, actor: CurrentActor, store: Store, 
 @router.get("/wijkwijzer/{entry_id:int}/bewerken", response_class=HTMLResponse, include_in_schema=False)
 def edit_entry_form(
     request: Request, entry_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
-):
+) -> Response:
     authorise(actor, "manage")
     with store.reading() as session:
         entry = library.get_visible(session, actor, entry_id)
@@ -255,7 +257,7 @@ def edit_entry_form(
 @router.post("/wijkwijzer/{entry_id:int}/bewerken", include_in_schema=False, dependencies=[CSRF])
 async def edit_entry_submit(
     request: Request, entry_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
-):
+) -> Response:
     authorise(actor, "manage")
     form = await request.form()
     version, values = _version(form), _entry_values(form)
@@ -287,7 +289,7 @@ async def edit_entry_submit(
 
 
 @router.get(LEARNING, response_class=HTMLResponse, include_in_schema=False)
-def learning_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+def learning_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl") -> Response:
     with store.reading() as session:
         meetings = learning.sessions(session, actor)
         discussed = {i.id: i for i in library.find(session, actor)}
@@ -308,7 +310,7 @@ def _session_form(
     errors: Mapping[str, str] | None = None,
     general: list[str] | None = None,
     status_code: int = 200,
-):
+) -> Response:
     t, errors = Translator(lang), errors or {}
     with store.reading() as session:
         entries = [(str(i.id), i.title) for i in library.find(session, actor)]
@@ -344,13 +346,15 @@ def _session_form(
 
 
 @router.get(LEARNING + "/nieuw", response_class=HTMLResponse, include_in_schema=False)
-def new_session_form(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+def new_session_form(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl") -> Response:
     authorise(actor, "manage")
     return _session_form(request, lang, actor, store, {})
 
 
 @router.post(LEARNING + "/nieuw", include_in_schema=False, dependencies=[CSRF])
-async def new_session_submit(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+async def new_session_submit(
+    request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"
+) -> Response:
     authorise(actor, "manage")
     form = await request.form()
     values: dict[str, Any] = {name: _text(form, name) for name in SESSION_FIELDS}
@@ -374,7 +378,7 @@ async def new_session_submit(request: Request, actor: CurrentActor, store: Store
 
 
 @router.get(HELP_DESK, response_class=HTMLResponse, include_in_schema=False)
-def help_desk_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+def help_desk_page(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl") -> Response:
     if actor.is_public:  # the page says why, with the way to log in
         return actor_page(
             request, "wijkwijzer/helpdesk.html", lang, actor, status_code=403, questions=[], may_ask=False
@@ -402,7 +406,7 @@ def _ask_form(
     errors: Mapping[str, str] | None = None,
     general: list[str] | None = None,
     status_code: int = 200,
-):
+) -> Response:
     t, errors = Translator(lang), errors or {}
     with store.reading() as session:
         areas = [(str(area.id), area.name) for area in _askable_areas(session, actor)]
@@ -447,12 +451,12 @@ def _ask_form(
 
 
 @router.get(HELP_DESK + "/vraag", response_class=HTMLResponse, include_in_schema=False)
-def ask_form(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+def ask_form(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl") -> Response:
     return _ask_form(request, lang, actor, store, {"focus_area_id": actor.focus_area_id or ""})
 
 
 @router.post(HELP_DESK + "/vraag", include_in_schema=False, dependencies=[CSRF])
-async def ask_submit(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"):
+async def ask_submit(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl") -> Response:
     form = await request.form()
     values = {name: _text(form, name) for name in QUESTION_FIELDS}
     data, errors = _validate(helpdesk.QuestionIn, _given(values))
@@ -479,7 +483,7 @@ def _question_page(
     general: list[str] | None = None,
     version: int | None = None,
     status_code: int = 200,
-):
+) -> Response:
     """The question with the administrator's next form: the answer while open, then publishing as FAQ."""
     t, errors = Translator(lang), errors or {}
     with store.reading() as session:
@@ -542,7 +546,7 @@ def _step_fields(
 @router.get(HELP_DESK + "/{question_id:int}", response_class=HTMLResponse, include_in_schema=False)
 def question_page(
     request: Request, question_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
-):
+) -> Response:
     return _question_page(request, lang, actor, store, question_id)
 
 
@@ -555,7 +559,7 @@ async def _question_step(
     schema: type[BaseModel],
     names: tuple[str, ...],
     act: Any,
-):
+) -> Response:
     """Answer or publish: the version read, the form's fields, the domain function that acts."""
     form = await request.form()
     version = _version(form)
@@ -596,7 +600,7 @@ async def _question_step(
 @router.post(HELP_DESK + "/{question_id:int}/antwoord", include_in_schema=False, dependencies=[CSRF])
 async def answer_submit(
     request: Request, question_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
-):
+) -> Response:
     return await _question_step(
         request, question_id, actor, store, lang, helpdesk.AnswerIn, ("answer", "assignee"), helpdesk.answer
     )
@@ -605,7 +609,7 @@ async def answer_submit(
 @router.post(HELP_DESK + "/{question_id:int}/publiceren", include_in_schema=False, dependencies=[CSRF])
 async def publish_submit(
     request: Request, question_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
-):
+) -> Response:
     return await _question_step(
         request, question_id, actor, store, lang, helpdesk.PublishIn, ("title", "summary"), helpdesk.publish
     )

@@ -28,6 +28,7 @@ from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, Programme, User
 from wijkzicht.programmes.records import KINDS, Kind
+from wijkzicht.web import forms
 from wijkzicht.web.deps import Warehouse
 from wijkzicht.web.params import Language
 from wijkzicht.web.programmes import goal_form, report
@@ -522,37 +523,6 @@ def _goal_areas(session: Any, con: Any, programme_id: object) -> list[tuple[str,
     return [(code, f"{names.get(code, code)} ({code})") for code in codes]
 
 
-def _parse_form(kind_schema: type[BaseModel], form: Any) -> dict[str, Any]:
-    """Form text to the schema's input: an unticked box is False, an empty field is 'not given'."""
-    data: dict[str, Any] = {}
-    for name, info in kind_schema.model_fields.items():
-        if info.annotation is bool:
-            data[name] = name in form
-        elif isinstance(value := form.get(name), str) and value.strip() != "":
-            numbered = typing.get_origin(info.annotation) is typing.Literal and all(
-                isinstance(choice, int) for choice in typing.get_args(info.annotation)
-            )  # a form sends "3", the action line is the number 3
-            data[name] = int(value) if numbered and value.strip().isdigit() else value
-    return data
-
-
-def _field_errors(error: ValidationError) -> tuple[dict[str, str], list[str]]:
-    """Pydantic's errors per field; rule errors that name their fields ('end_year: ...') go to those."""
-    per_field: dict[str, str] = {}
-    general: list[str] = []
-    for problem in error.errors():
-        message = problem["msg"].removeprefix("Value error, ")
-        if problem["loc"]:
-            per_field[str(problem["loc"][0])] = message
-        elif ":" in message:
-            names, _, text = message.partition(":")
-            for name in names.split(","):
-                per_field[name.strip()] = text.strip()
-        else:
-            general.append(message)
-    return per_field, general
-
-
 def _form_page(
     request: Request,
     lang: str,
@@ -611,22 +581,22 @@ async def new_submit(
 ) -> Response:
     kind = records.kind_of(kind_name)
     form = await request.form()
-    values = _parse_form(kind.schema, form)
+    values = forms.schema_input(kind.schema, form)
     try:
         data = kind.schema.model_validate(values)
         with store.writing(actor) as session:
             record = records.create(session, actor, kind, data, con)
             target = _back_to(record)
     except ValidationError as error:
-        errors, general = _field_errors(error)
+        found = forms.problems(error)
         return _form_page(
             request,
             lang,
             actor,
             kind,
             values,
-            errors=errors,
-            general=general,
+            errors=found.by_field,
+            general=found.general,
             status_code=422,
             store=store,
             con=con,
@@ -677,17 +647,15 @@ async def edit_submit(
 ) -> Response:
     kind = records.kind_of(kind_name)
     form = await request.form()
-    values = _parse_form(kind.schema, form)
-    version_text = form.get("version")
-    if not isinstance(version_text, str) or not version_text.isdigit() or len(version_text) > 10:
-        raise HTTPException(422, "version: missing; reload the form")
+    values = forms.schema_input(kind.schema, form)
+    version = forms.version(form)
     try:
         data = kind.schema.model_validate(values)
         with store.writing(actor) as session:
-            record = records.update(session, actor, kind, record_id, data, int(version_text), con)
+            record = records.update(session, actor, kind, record_id, data, version, con)
             target = _back_to(record)
     except ValidationError as error:
-        errors, general = _field_errors(error)
+        found = forms.problems(error)
         return _form_page(
             request,
             lang,
@@ -695,9 +663,9 @@ async def edit_submit(
             kind,
             values,
             record_id=record_id,
-            version=int(version_text),
-            errors=errors,
-            general=general,
+            version=version,
+            errors=found.by_field,
+            general=found.general,
             status_code=422,
             store=store,
             con=con,
@@ -712,7 +680,7 @@ async def edit_submit(
             kind,
             values,
             record_id=record_id,
-            version=int(version_text),
+            version=version,
             general=[str(error)],
             status_code=400,
             store=store,
@@ -760,12 +728,10 @@ async def delete_submit(
     lang: Language = "nl",
 ) -> Response:
     kind = records.kind_of(kind_name)
-    version = (await request.form()).get("version")
-    if not isinstance(version, str) or not version.isdigit():
-        raise HTTPException(422, "version: missing; reload the page")
+    version = forms.version(await request.form())
     with store.writing(actor) as session:
         target = _back_to(records.get(session, kind, record_id))
-        records.delete(session, actor, kind, record_id, int(version))
+        records.delete(session, actor, kind, record_id, version)
     return RedirectResponse(link(target, lang), status_code=303)
 
 
@@ -775,9 +741,9 @@ async def comment_submit(
 ) -> Response:
     form = await request.form()
     try:
-        data = schemas.CommentIn.model_validate(_parse_form(schemas.CommentIn, form))
+        data = schemas.CommentIn.model_validate(forms.schema_input(schemas.CommentIn, form))
     except ValidationError as error:
-        raise HTTPException(422, "; ".join(f"{k}: {v}" for k, v in _field_errors(error)[0].items())) from None
+        raise HTTPException(422, forms.problems(error).summary()) from None
     with store.writing(actor) as session:
         record = records.comment(session, actor, data)
     return RedirectResponse(link(f"{PAGES}/{record.focus_area_id}", lang), status_code=303)
@@ -797,14 +763,16 @@ def users_page(
 async def users_submit(
     request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
 ) -> Response:
-    values = _parse_form(schemas.UserIn, await request.form())
+    values = forms.schema_input(schemas.UserIn, await request.form())
     try:
         data = schemas.UserIn.model_validate(values)
         with store.writing(actor) as session:
             accounts.add_user(session, actor, **data.model_dump())
     except ValidationError as error:
-        errors, general = _field_errors(error)
-        return _users_page(request, lang, actor, store, con, values, errors, general, status_code=422)
+        found = forms.problems(error)
+        return _users_page(
+            request, lang, actor, store, con, values, found.by_field, found.general, status_code=422
+        )
     except ForbiddenError:
         raise
     except WijkzichtError as error:

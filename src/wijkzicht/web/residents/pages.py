@@ -28,6 +28,7 @@ from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.models import FocusArea, Measure, Programme, ResidentInput
 from wijkzicht.programmes.resident_input import InputIn, RateLimiter
 from wijkzicht.programmes.schemas import MAX_IDENTIFIER
+from wijkzicht.web import forms
 from wijkzicht.web.deps import Cache
 from wijkzicht.web.params import AreaCodePath, Language
 from wijkzicht.web.render import link, page
@@ -156,9 +157,7 @@ async def send_input(
 
 
 def _plain_problem(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors())
-    return str(error)
+    return forms.problems(error).summary() if isinstance(error, ValidationError) else str(error)
 
 
 # --- Moderation ------------------------------------------------------------------------------------

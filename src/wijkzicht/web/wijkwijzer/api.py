@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from wijkzicht.catalogue import load_catalogue
@@ -19,6 +18,7 @@ from wijkzicht.errors import WijkzichtError
 from wijkzicht.programmes import audit
 from wijkzicht.programmes.accounts import Actor, allowed
 from wijkzicht.programmes.models import FocusArea, Measure
+from wijkzicht.web import forms
 from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.params import AreaCodePath, AreaCodeQuery, Language
 from wijkzicht.web.render import link
@@ -389,12 +389,10 @@ async def request_submit(
     request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"
 ) -> Response:
     form = await request.form()
-    values = {key: str(form.get(key, "")).strip() for key in pool.RequestIn.model_fields}
-    try:
-        data = pool.RequestIn.model_validate({k: v for k, v in values.items() if v != ""})
-    except ValidationError as error:
-        errors = {str(p["loc"][0]): p["msg"].removeprefix("Value error, ") for p in error.errors()}
-        return _request_form(request, lang, actor, store, values, errors, status_code=422)
+    values = forms.texts(form, pool.RequestIn.model_fields)
+    data, found = forms.validate(pool.RequestIn, forms.given(values))
+    if data is None:
+        return _request_form(request, lang, actor, store, values, found.by_field, status_code=422)
     with store.writing(actor) as session:
         filed = pool.file_request(session, actor, data)
     return RedirectResponse(link(f"/expertpool/vraag/{filed.id}", lang), status_code=303)
@@ -423,11 +421,9 @@ async def request_step(
     request: Request, request_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
 ) -> Response:
     form = await request.form()
-    values = {key: str(form.get(key, "")).strip() for key in pool.StepIn.model_fields}
-    try:
-        data = pool.StepIn.model_validate({k: v for k, v in values.items() if v != ""})
-    except ValidationError as error:
-        raise WijkzichtError("; ".join(f"{p['loc'][0]}: {p['msg']}" for p in error.errors())) from None
+    data, found = forms.validate(pool.StepIn, forms.given(forms.texts(form, pool.StepIn.model_fields)))
+    if data is None:
+        raise WijkzichtError(found.summary())
     with store.writing(actor) as session:
         pool.take_step(session, actor, request_id, data)
     return RedirectResponse(link(f"/expertpool/vraag/{request_id}", lang), status_code=303)

@@ -10,21 +10,20 @@ stale version 409 (site-style pages from the app's error handlers).
 No `from __future__ import annotations` here: FastAPI reads the routes' annotations at runtime.
 """
 
-import re
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from wijkzicht.catalogue import load_catalogue
-from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import Translator
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
-from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import FocusArea
+from wijkzicht.web import forms
 from wijkzicht.web.params import Language
 from wijkzicht.web.render import link
 from wijkzicht.web.security import CSRF, CurrentActor, Store, actor_page
@@ -35,8 +34,6 @@ from wijkzicht.wijkwijzer.models import COST_LEVELS, EVIDENCE_LEVELS, HELP_CATEG
 router = APIRouter()
 HELP_DESK = "/vraagbaak"
 LEARNING = "/wijkwijzer/leernetwerk"
-_SEPARATORS = re.compile(r"[\s,;]+")
-Model = TypeVar("Model", bound=BaseModel)
 
 
 # --- Fields and input -----------------------------------------------------------------------------
@@ -68,59 +65,6 @@ def _field(
         "maxlength": maxlength,
         "help": t(help_key) if help_key else "",
     }
-
-
-def _errors_by_field(error: ValidationError) -> dict[str, str]:
-    """Pydantic's problems per top-level field (a list item's problem marks its list). These schemas check
-    fields only, so every problem has a field."""
-    errors: dict[str, str] = {}
-    for problem in error.errors():
-        errors.setdefault(str(problem["loc"][0]), problem["msg"].removeprefix("Value error, "))
-    return errors
-
-
-def _form_problem(error: WijkzichtError, fields: Iterable[str]) -> tuple[dict[str, str], list[str]]:
-    """A rule the input breaks, to show on the form: one that names its field first ('measure_ids: no
-    measure 7') marks that field. A refusal, a conflict or a record gone is raised (403, 409, 404)."""
-    name, separator, text = str(error).partition(":")
-    if separator and name.strip() in set(fields):
-        return {name.strip(): text.strip()}, []
-    if isinstance(error, ForbiddenError | ConflictError | NotFoundError):
-        raise error
-    return {}, [str(error)]
-
-
-def _words(text: str) -> list[str]:
-    return [word for word in _SEPARATORS.split(text) if word]
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def _text(form: Any, name: str) -> str:
-    value = form.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _version(form: Any) -> int:
-    """The version the form was made from; a missing or mangled one is no input the person can correct."""
-    text = _text(form, "version")
-    if not text.isdigit() or len(text) > 10:
-        raise HTTPException(422, "version: missing; reload the form")
-    return int(text)
-
-
-def _given(values: Mapping[str, Any]) -> dict[str, Any]:
-    """An empty field is 'not given', so the schema's default applies."""
-    return {key: value for key, value in values.items() if value != ""}
-
-
-def _validate(schema: type[Model], data: Mapping[str, Any]) -> tuple[Model | None, dict[str, str]]:
-    try:
-        return schema.model_validate(data), {}
-    except ValidationError as error:
-        return None, _errors_by_field(error)
 
 
 def _domains(lang: str) -> list[tuple[str, str]]:
@@ -162,7 +106,7 @@ def _entry_fields(
 
 def _entry_values(form: Any) -> dict[str, Any]:
     """What the form shows again: the text as typed, lists as the form holds them."""
-    values: dict[str, Any] = {name: _text(form, name) for name in library.FIELDS}
+    values: dict[str, Any] = {name: forms.text(form, name) for name in library.FIELDS}
     values["domains"] = [str(d) for d in form.getlist("domains")]
     values["example"], values["published"] = "example" in form, "published" in form
     return values
@@ -170,12 +114,12 @@ def _entry_values(form: Any) -> dict[str, Any]:
 
 def _entry_input(values: Mapping[str, Any]) -> dict[str, Any]:
     """The form's text as the schema's input."""
-    return _given(
+    return forms.given(
         {
             **values,
-            "links": _lines(values["links"]),
-            "area_codes": _words(values["area_codes"]),  # the schema normalises each code
-            "measure_ids": _words(values["measure_ids"]),
+            "links": forms.lines(values["links"]),
+            "area_codes": forms.words(values["area_codes"]),  # the schema normalises each code
+            "measure_ids": forms.words(values["measure_ids"]),
         }
     )
 
@@ -231,15 +175,17 @@ async def new_entry_submit(
 ) -> Response:
     authorise(actor, "manage")
     values = _entry_values(await request.form())
-    data, errors = _validate(library.InterventionIn, _entry_input(values))
+    data, found = forms.validate(library.InterventionIn, _entry_input(values))
     if data is None:
-        return _entry_form(request, lang, actor, values, errors=errors, status_code=422)
+        return _entry_form(request, lang, actor, values, errors=found.by_field, status_code=422)
     try:
         with store.writing(actor) as session:
             entry_id = library.create(session, actor, data).id
     except WijkzichtError as error:
-        errors, general = _form_problem(error, library.FIELDS)
-        return _entry_form(request, lang, actor, values, errors=errors, general=general, status_code=400)
+        found = forms.rule_problems(error, library.FIELDS)
+        return _entry_form(
+            request, lang, actor, values, errors=found.by_field, general=found.general, status_code=400
+        )
     return RedirectResponse(link(f"/wijkwijzer/{entry_id}", lang), status_code=303)
 
 
@@ -260,17 +206,9 @@ async def edit_entry_submit(
 ) -> Response:
     authorise(actor, "manage")
     form = await request.form()
-    version, values = _version(form), _entry_values(form)
-    data, errors = _validate(library.InterventionIn, _entry_input(values))
+    version, values = forms.version(form), _entry_values(form)
+    data, found = forms.validate(library.InterventionIn, _entry_input(values))
     if data is None:
-        return _entry_form(
-            request, lang, actor, values, entry_id=entry_id, version=version, errors=errors, status_code=422
-        )
-    try:
-        with store.writing(actor) as session:
-            library.update(session, actor, entry_id, data, version)
-    except WijkzichtError as error:
-        errors, general = _form_problem(error, library.FIELDS)
         return _entry_form(
             request,
             lang,
@@ -278,8 +216,23 @@ async def edit_entry_submit(
             values,
             entry_id=entry_id,
             version=version,
-            errors=errors,
-            general=general,
+            errors=found.by_field,
+            status_code=422,
+        )
+    try:
+        with store.writing(actor) as session:
+            library.update(session, actor, entry_id, data, version)
+    except WijkzichtError as error:
+        found = forms.rule_problems(error, library.FIELDS)
+        return _entry_form(
+            request,
+            lang,
+            actor,
+            values,
+            entry_id=entry_id,
+            version=version,
+            errors=found.by_field,
+            general=found.general,
             status_code=400,
         )
     return RedirectResponse(link(f"/wijkwijzer/{entry_id}", lang), status_code=303)
@@ -357,20 +310,22 @@ async def new_session_submit(
 ) -> Response:
     authorise(actor, "manage")
     form = await request.form()
-    values: dict[str, Any] = {name: _text(form, name) for name in SESSION_FIELDS}
+    values: dict[str, Any] = {name: forms.text(form, name) for name in SESSION_FIELDS}
     values["intervention_ids"] = [str(i) for i in form.getlist("intervention_ids")]
     values["published"] = "published" in form
-    data, errors = _validate(
-        learning.SessionIn, _given({**values, "organisations": _lines(values["organisations"])})
+    data, found = forms.validate(
+        learning.SessionIn, forms.given({**values, "organisations": forms.lines(values["organisations"])})
     )
     if data is None:
-        return _session_form(request, lang, actor, store, values, errors, status_code=422)
+        return _session_form(request, lang, actor, store, values, found.by_field, status_code=422)
     try:
         with store.writing(actor) as session:
             learning.record(session, actor, data)
     except WijkzichtError as error:
-        errors, general = _form_problem(error, SESSION_FIELDS)
-        return _session_form(request, lang, actor, store, values, errors, general, status_code=400)
+        found = forms.rule_problems(error, SESSION_FIELDS)
+        return _session_form(
+            request, lang, actor, store, values, found.by_field, found.general, status_code=400
+        )
     return RedirectResponse(link(LEARNING, lang), status_code=303)
 
 
@@ -458,16 +413,16 @@ def ask_form(request: Request, actor: CurrentActor, store: Store, lang: Language
 @router.post(HELP_DESK + "/vraag", include_in_schema=False, dependencies=[CSRF])
 async def ask_submit(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl") -> Response:
     form = await request.form()
-    values = {name: _text(form, name) for name in QUESTION_FIELDS}
-    data, errors = _validate(helpdesk.QuestionIn, _given(values))
+    values = {name: forms.text(form, name) for name in QUESTION_FIELDS}
+    data, found = forms.validate(helpdesk.QuestionIn, forms.given(values))
     if data is None:
-        return _ask_form(request, lang, actor, store, values, errors, status_code=422)
+        return _ask_form(request, lang, actor, store, values, found.by_field, status_code=422)
     try:
         with store.writing(actor) as session:
             question_id = helpdesk.ask(session, actor, data).id
     except WijkzichtError as error:
-        errors, general = _form_problem(error, QUESTION_FIELDS)
-        return _ask_form(request, lang, actor, store, values, errors, general, status_code=400)
+        found = forms.rule_problems(error, QUESTION_FIELDS)
+        return _ask_form(request, lang, actor, store, values, found.by_field, found.general, status_code=400)
     return RedirectResponse(link(f"{HELP_DESK}/{question_id}", lang), status_code=303)
 
 
@@ -562,9 +517,9 @@ async def _question_step(
 ) -> Response:
     """Answer or publish: the version read, the form's fields, the domain function that acts."""
     form = await request.form()
-    version = _version(form)
-    values = {name: _text(form, name) for name in names}
-    data, errors = _validate(schema, {**values, "version": version})
+    version = forms.version(form)
+    values = {name: forms.text(form, name) for name in names}
+    data, found = forms.validate(schema, {**values, "version": version})
     if data is None:
         return _question_page(
             request,
@@ -573,7 +528,7 @@ async def _question_step(
             store,
             question_id,
             values=values,
-            errors=errors,
+            errors=found.by_field,
             version=version,
             status_code=422,
         )
@@ -581,7 +536,7 @@ async def _question_step(
         with store.writing(actor) as session:
             act(session, actor, question_id, data)
     except WijkzichtError as error:
-        errors, general = _form_problem(error, names)
+        found = forms.rule_problems(error, names)
         return _question_page(
             request,
             lang,
@@ -589,8 +544,8 @@ async def _question_step(
             store,
             question_id,
             values=values,
-            errors=errors,
-            general=general,
+            errors=found.by_field,
+            general=found.general,
             version=version,
             status_code=400,
         )

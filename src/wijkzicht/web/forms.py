@@ -1,0 +1,128 @@
+"""One toolkit for HTML forms: posted text to a schema's input, and the schema's verdict back to the form.
+
+Every form page follows the same steps: read the posted text (`text`, `words`, `lines`), leave out what was
+left empty so the schema's defaults apply (`given`, `schema_input`), validate (`validate`), and show the
+problems beside their fields (`Problems`). The record version of optimistic locking is read by `version`.
+A problem stays in the words the schema gave it; rules in the domain modules name their field first
+("end_year: …"), which is how a rule's problem finds its field here.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from fastapi import HTTPException
+from pydantic import BaseModel, ValidationError
+
+from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.programmes.errors import ConflictError, ForbiddenError
+
+Model = TypeVar("Model", bound=BaseModel)
+_SEPARATORS = re.compile(r"[\s,;]+")
+_MAX_VERSION_DIGITS = 10
+
+
+@dataclass
+class Problems:
+    """What to show on a form that was refused: a message per field, and those that belong to none."""
+
+    by_field: dict[str, str] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field or self.general)
+
+    def summary(self) -> str:
+        """One line for a refusal that has no form to return to (an API answer, a small step form)."""
+        return "; ".join([*(f"{name}: {text}" for name, text in self.by_field.items()), *self.general])
+
+
+def text(form: Mapping[str, Any], name: str) -> str:
+    """A posted field's text, trimmed; a missing field or an uploaded file is empty text."""
+    value = form.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def texts(form: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
+    return {name: text(form, name) for name in names}
+
+
+def words(value: str) -> list[str]:
+    """A list typed into one field, separated by spaces, commas or semicolons."""
+    return [word for word in _SEPARATORS.split(value) if word]
+
+
+def lines(value: str) -> list[str]:
+    """A list typed one item per line."""
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+def given(values: Mapping[str, Any]) -> dict[str, Any]:
+    """An empty field is 'not given', so the schema's default applies."""
+    return {key: value for key, value in values.items() if value != ""}
+
+
+def schema_input(schema: type[BaseModel], form: Mapping[str, Any]) -> dict[str, Any]:
+    """A form's text as a schema's input, field by field: an unticked box is False, an empty field is not
+    given, and a choice among numbers (an action line) is sent as the number it shows."""
+    data: dict[str, Any] = {}
+    for name, info in schema.model_fields.items():
+        if info.annotation is bool:
+            data[name] = name in form
+        elif value := text(form, name):
+            data[name] = int(value) if _numbered_choice(info.annotation) and value.isdigit() else value
+    return data
+
+
+def _numbered_choice(annotation: Any) -> bool:
+    return typing.get_origin(annotation) is typing.Literal and all(
+        isinstance(choice, int) for choice in typing.get_args(annotation)
+    )
+
+
+def version(form: Mapping[str, Any]) -> int:
+    """The version the form was made from; a missing or mangled one is no input the person can correct."""
+    value = text(form, "version")
+    if not value.isdigit() or len(value) > _MAX_VERSION_DIGITS:
+        raise HTTPException(422, "version: missing; reload the form")
+    return int(value)
+
+
+def problems(error: ValidationError) -> Problems:
+    """Pydantic's problems per top-level field (a list item's problem marks its list); a rule over several
+    fields that names them ('start_year, end_year: …') marks each of them."""
+    found = Problems()
+    for problem in error.errors():
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["loc"]:
+            found.by_field.setdefault(str(problem["loc"][0]), message)
+        elif ":" in message:
+            names, _, rest = message.partition(":")
+            for name in names.split(","):
+                found.by_field[name.strip()] = rest.strip()
+        else:
+            found.general.append(message)
+    return found
+
+
+def rule_problems(error: WijkzichtError, fields: Iterable[str]) -> Problems:
+    """A rule the input breaks, to show on the form: one that names its field first ('measure_ids: no
+    measure 7') marks that field. A refusal, a conflict or a record gone is raised (403, 409, 404)."""
+    name, separator, rest = str(error).partition(":")
+    if separator and name.strip() in set(fields):
+        return Problems({name.strip(): rest.strip()})
+    if isinstance(error, ForbiddenError | ConflictError | NotFoundError):
+        raise error
+    return Problems(general=[str(error)])
+
+
+def validate(schema: type[Model], data: Mapping[str, Any]) -> tuple[Model | None, Problems]:
+    """The schema's instance, or None and the problems to show."""
+    try:
+        return schema.model_validate(data), Problems()
+    except ValidationError as error:
+        return None, problems(error)

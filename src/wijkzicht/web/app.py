@@ -22,7 +22,9 @@ from wijkzicht.programmes.schemas import theme_domains
 from wijkzicht.web import assets
 from wijkzicht.web.deps import WarehouseCache
 from wijkzicht.web.monitor import api, kaart, ondermijning, pages
-from wijkzicht.web.programmes import routes as programmes_web
+from wijkzicht.web.programmes import api as programmes_api
+from wijkzicht.web.programmes import pages as programmes_pages
+from wijkzicht.web.programmes import setup as programmes_setup
 from wijkzicht.web.render import error_response, page, request_language
 from wijkzicht.web.residents import pages as residents
 from wijkzicht.web.wijkwijzer import api as wijkwijzer_web
@@ -58,10 +60,11 @@ def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(kaart.router)
     app.include_router(ondermijning.router)
-    app.include_router(programmes_web.router)
+    app.include_router(programmes_api.router)
+    app.include_router(programmes_pages.router)
     app.include_router(residents.router)
     app.include_router(residents.api_router)
-    programmes_web.install(app, programmes_database_url(programmes_db, database))
+    programmes_setup.install(app, programmes_database_url(programmes_db, database))
     app.include_router(wijkwijzer_web.router)
     app.include_router(wijkwijzer_pages.router)
     theme_domains()  # the programme themes' mapping to catalogue domains is checked at start

@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Path, Query
+from pydantic import AfterValidator
 
 from wijkzicht import codes
+from wijkzicht.catalogue import load_catalogue
+from wijkzicht.programmes.schemas import MAX_IDENTIFIER
 
 CODE_DESCRIPTION = f"CBS area code (upper or lower case), e.g. {', '.join(codes.EXAMPLES['wijk'])}"
 
@@ -26,10 +29,31 @@ RankedLevel = Literal["gemeente", "wijk", "buurt"]
 Period = Annotated[int | None, Query(ge=1900, le=2100, description="Period (year)")]
 BoundaryYear = Annotated[int | None, Query(ge=1900, le=2100, description="Boundary year (indeling)")]
 BoundaryYearPath = Annotated[int, Path(ge=1900, le=2100, description="Boundary year (indeling)")]
-Subgroup = Annotated[Literal["totaal", "18plus", "18tot65", "65plus"] | None, Query(description="Age group")]
+_SUBGROUPS = tuple(load_catalogue().subgroups)
+
+
+def _known_subgroup(name: str) -> str:
+    if name not in _SUBGROUPS:
+        raise ValueError(f"unknown subgroup {name!r}: choose one of {', '.join(_SUBGROUPS)}")
+    return name
+
+
+# The catalogue's subgroups (age groups), listed in the API description as an enumeration.
+Subgroup = Annotated[
+    str | None,
+    AfterValidator(lambda name: None if name is None else _known_subgroup(name)),
+    Query(description="Subgroup (age group)", json_schema_extra={"enum": list(_SUBGROUPS)}),
+]
 FocusAreaNumber = Annotated[int, Path(ge=1, le=100, description="Focus area number")]
 Language = Annotated[Literal["nl", "en"], Query(description="Language of labels and texts")]
 
 # Pagination (a page gives its own name with `Annotated[PageNumber, Query(alias=...)]`).
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
 PageSize = Annotated[int, Query(ge=1, le=1000, description="Rows per page")]
+
+# Record ids and versions in paths and queries are bounded like those in bodies: a larger number is a 422
+# naming the parameter, never an overflow inside the database driver.
+RecordId = Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)]
+Version = Annotated[
+    int, Query(ge=1, le=MAX_IDENTIFIER, description="The version you saw (optimistic locking)")
+]

@@ -1,339 +1,49 @@
-"""Programme steering on the web: pages under /programma, the JSON API under /api/programmes, logging in.
+"""Programme steering's pages under /programma: the overview, a focus area, reports (HTML and PDF), the
+forms of every record kind, accounts, and logging in and out.
 
-Security in one place each: the session is a signed cookie (Starlette's SessionMiddleware, itsdangerous);
-every state-changing request carries the session's CSRF token (form field or X-CSRF-Token header); roles are
-checked by `accounts.authorise` inside the domain functions, so the API and the forms cannot differ.
-Answers: 403 for a denied action, 404 for what the reader may not see, 409 for a version conflict,
-422 (API) or the form again (pages) naming the field for bad input, 400 for a rule the data breaks.
-
-No `from __future__ import annotations` here: FastAPI reads the generated routes' annotations at runtime.
+A refused form comes back with its problems beside the fields (422), a broken rule above them (400); a
+denied action is a 403 page, a stale version a 409 page (the app's error handlers).
 """
 
 import typing
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-import duckdb
-from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import Translator
-from wijkzicht.programmes import accounts, audit, database, progress, records, schemas, seed
+from wijkzicht.programmes import accounts, audit, records, schemas
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, Programme, User
-from wijkzicht.programmes.records import KINDS, Kind
+from wijkzicht.programmes.records import Kind
 from wijkzicht.web import forms
 from wijkzicht.web.deps import Warehouse
-from wijkzicht.web.params import Language
+from wijkzicht.web.params import Language, RecordId
 from wijkzicht.web.programmes import goal_form, report
-from wijkzicht.web.render import error_response, link
+from wijkzicht.web.render import link
 from wijkzicht.web.security import (
     CSRF,
     CurrentActor,
     Store,
     actor_page,
-    csrf_token,
-    install_sessions,
     start_session,
 )
 
-# Ids and versions in paths and queries are bounded like those in bodies: a larger number is a 422 naming
-# the parameter, never an overflow inside the database driver.
-RecordId = Annotated[int, Path(ge=1, le=schemas.MAX_IDENTIFIER)]
-Version = Annotated[int, Query(ge=0, le=schemas.MAX_IDENTIFIER)]
-
-router = APIRouter()
-API = "/api/programmes"
+router = APIRouter(include_in_schema=False)
 PAGES = "/programma"
-TAGS: list[str | Any] = ["programme steering"]
-
-
-def install(app: FastAPI, url: str) -> None:
-    """Open (and for SQLite, migrate) the operational database; add sessions and the error answers."""
-    store = OperationalDatabase.open(url)
-    if store.engine.dialect.name == "sqlite":
-        database.upgrade(store.engine)  # the embedded default needs nothing started or run by hand
-        _seed_when_empty(store, app.state.warehouse)
-    else:
-        database.require_current(store.engine)
-    app.state.programmes = store
-    install_sessions(app, store)
-    app.add_exception_handler(ForbiddenError, _as_http(403))
-    app.add_exception_handler(ConflictError, _as_http(409))
-
-
-def _seed_when_empty(store: OperationalDatabase, warehouse: duckdb.DuckDBPyConnection) -> None:
-    """A new embedded database starts with the programme's facts (`wijkzicht programmes seed`: the focus
-    areas, their gemeenten, the ministries), so the first `wijkzicht serve` shows the focus areas."""
-    with store.reading() as session:
-        if session.scalar(select(FocusArea.id).limit(1)) is not None:
-            return
-    cursor = warehouse.cursor()
-    try:
-        with store.writing(accounts.COMMAND_LINE) as session:
-            seed.seed(session, cursor)
-    finally:
-        cursor.close()
-
-
-def _as_http(status: int) -> Any:
-    async def handler(request: Request, error: Exception) -> Response:
-        return error_response(request, status, str(error))
-
-    return handler
-
-
-# --- Dependencies ---------------------------------------------------------------------------------
-
-
-# --- Serialising ----------------------------------------------------------------------------------
-
-
-def _path(kind: Kind) -> str:
-    return kind.name.replace("_", "-") + "s"
-
-
-def _area_tree(actor: Actor, area: FocusArea, warehouse: Any) -> dict[str, object]:
-    """A focus area with everything the actor may see under it; goals with their measured progress."""
-    programmes = records.visible(actor, area.programmes)
-    return {
-        **audit.as_document(area),
-        "alliance": (
-            {
-                **audit.as_document(area.alliance),
-                "members": [audit.as_document(m) for m in area.alliance.members],
-            }
-            if area.alliance
-            else None
-        ),
-        "programmes": [
-            {
-                **audit.as_document(programme),
-                "goals": [
-                    {**audit.as_document(goal), "progress": progress.goal_progress(warehouse, goal).as_dict()}
-                    for goal in records.visible(actor, programme.goals)
-                ],
-                "measures": [
-                    {**audit.as_document(measure), "updates": [audit.as_document(u) for u in measure.updates]}
-                    for measure in records.visible(actor, programme.measures)
-                ],
-                "experiments": [audit.as_document(e) for e in records.visible(actor, programme.experiments)],
-            }
-            for programme in programmes
-        ],
-        "blockages": [audit.as_document(b) for b in records.visible(actor, area.blockages)],
-    }
-
-
-# --- JSON API -------------------------------------------------------------------------------------
-
-
-class Login(BaseModel):
-    username: Annotated[str, Field(min_length=1, max_length=80)]
-    password: Annotated[str, Field(min_length=1, max_length=200)]
-
-
-@router.post(f"{API}/session", tags=TAGS, summary="Log in: sets the session cookie, returns the CSRF token")
-def api_login(request: Request, credentials: Login, store: Store) -> dict[str, object]:
-    with store.writing(accounts.COMMAND_LINE) as session:  # a rehash of an old password hash is a write
-        actor = accounts.authenticate(session, credentials.username, credentials.password)
-    if actor is None:
-        raise HTTPException(401, "wrong username or password")
-    start_session(request, actor)
-    return {
-        "username": actor.username,
-        "role": actor.role,
-        "focus_area_id": actor.focus_area_id,
-        "csrf_token": csrf_token(request),
-    }
-
-
-@router.delete(f"{API}/session", tags=TAGS, summary="Log out", dependencies=[CSRF])
-def api_logout(request: Request) -> dict[str, str]:
-    request.session.clear()
-    return {"detail": "logged out"}
-
-
-@router.get(f"{API}/focus-areas", tags=TAGS, summary="The 20 focus areas")
-def api_focus_areas(store: Store) -> list[dict[str, object]]:
-    with store.reading() as session:
-        return [audit.as_document(area) for area in session.scalars(select(FocusArea).order_by(FocusArea.id))]
-
-
-@router.get(f"{API}/organisations", tags=TAGS, summary="Every organisation (owners, partners, members)")
-def api_organisations(store: Store) -> list[dict[str, object]]:
-    with store.reading() as session:
-        return [
-            audit.as_document(o) for o in session.scalars(select(Organisation).order_by(Organisation.name))
-        ]
-
-
-@router.get(f"{API}/focus-areas/{{focus_area_id}}", tags=TAGS, summary="A focus area with what you may see")
-def api_focus_area(
-    focus_area_id: RecordId, actor: CurrentActor, store: Store, con: Warehouse
-) -> dict[str, object]:
-    with store.reading() as session:
-        area = session.get(FocusArea, focus_area_id)
-        if area is None:
-            raise HTTPException(404, f"no focus area {focus_area_id}")
-        return _area_tree(actor, area, con)
-
-
-@router.get(
-    f"{API}/goals/{{goal_id}}/progress", tags=TAGS, summary="A goal's progress measured in the monitor"
-)
-def api_goal_progress(
-    goal_id: RecordId, actor: CurrentActor, store: Store, con: Warehouse
-) -> dict[str, object]:
-    with store.reading() as session:
-        goal = records.get_visible(session, actor, KINDS["goal"], goal_id)
-        return progress.goal_progress(con, goal).as_dict()  # type: ignore[arg-type]
-
-
-@router.post(
-    f"{API}/comments", tags=TAGS, status_code=201, summary="Comment on a record", dependencies=[CSRF]
-)
-def api_comment(data: schemas.CommentIn, actor: CurrentActor, store: Store) -> dict[str, object]:
-    with store.writing(actor) as session:
-        return audit.as_document(records.comment(session, actor, data))
-
-
-@router.get(f"{API}/users", tags=TAGS, summary="Accounts (administrators)")
-def api_users(actor: CurrentActor, store: Store) -> list[dict[str, object]]:
-    accounts.authorise(actor, "manage")
-    with store.reading() as session:
-        return [audit.as_document(user) for user in session.scalars(select(User).order_by(User.id))]
-
-
-@router.post(f"{API}/users", tags=TAGS, status_code=201, summary="Add an account", dependencies=[CSRF])
-def api_add_user(data: schemas.UserIn, actor: CurrentActor, store: Store) -> dict[str, object]:
-    with store.writing(actor) as session:
-        return audit.as_document(accounts.add_user(session, actor, **data.model_dump()))
-
-
-class UserChangeWithVersion(schemas.UserChange):
-    version: Annotated[int, Field(ge=1, le=schemas.MAX_IDENTIFIER)]
-
-
-@router.put(f"{API}/users/{{user_id}}", tags=TAGS, summary="Change an account", dependencies=[CSRF])
-def api_change_user(
-    user_id: RecordId, data: UserChangeWithVersion, actor: CurrentActor, store: Store
-) -> dict[str, object]:
-    with store.writing(actor) as session:
-        return audit.as_document(accounts.change_user(session, actor, user_id, data.model_dump()))
-
-
-def _register_api(kind: Kind) -> None:
-    path = f"{API}/{_path(kind)}"
-    change_model = create_model(
-        f"{kind.schema.__name__.removesuffix('In')}Change",
-        __base__=kind.schema,
-        version=(
-            int,
-            Field(
-                ge=1,
-                le=schemas.MAX_IDENTIFIER,
-                description="The version you started from (optimistic locking)",
-            ),
-        ),
-    )
-
-    def create_record(
-        data: BaseModel, actor: CurrentActor, store: Store, con: Warehouse
-    ) -> dict[str, object]:
-        with store.writing(actor) as session:
-            return audit.as_document(records.create(session, actor, kind, data, con))
-
-    def read_record(record_id: RecordId, actor: CurrentActor, store: Store) -> dict[str, object]:
-        with store.reading() as session:
-            return audit.as_document(records.get_visible(session, actor, kind, record_id))
-
-    def change_record(
-        record_id: RecordId, data: BaseModel, actor: CurrentActor, store: Store, con: Warehouse
-    ) -> dict[str, object]:
-        given = data.model_dump()
-        version = int(given.pop("version"))  # the change model is the kind's schema plus the version
-        values = kind.schema.model_validate(given)
-        with store.writing(actor) as session:
-            return audit.as_document(records.update(session, actor, kind, record_id, values, version, con))
-
-    def record_history(record_id: RecordId, actor: CurrentActor, store: Store) -> list[dict[str, object]]:
-        with store.reading() as session:
-            record = records.get_visible(session, actor, kind, record_id)
-            accounts.authorise(actor, "read", records.focus_area_of(record))
-            return [audit.as_document(entry) for entry in audit.history(session, kind.name, record_id)]
-
-    def delete_record(
-        record_id: RecordId, version: Version, actor: CurrentActor, store: Store
-    ) -> dict[str, str]:
-        with store.writing(actor) as session:
-            records.delete(session, actor, kind, record_id, version)
-        return {"detail": f"{kind.name} {record_id} deleted"}
-
-    create_record.__annotations__["data"] = kind.schema
-    change_record.__annotations__["data"] = change_model
-    label = kind.name.replace("_", " ")
-    router.add_api_route(
-        path,
-        create_record,
-        methods=["POST"],
-        status_code=201,
-        tags=TAGS,
-        summary=f"Create a {label}",
-        dependencies=[CSRF],
-        name=f"create_{kind.name}",
-    )
-    router.add_api_route(
-        f"{path}/{{record_id}}",
-        read_record,
-        methods=["GET"],
-        tags=TAGS,
-        summary=f"One {label}",
-        name=f"read_{kind.name}",
-    )
-    router.add_api_route(
-        f"{path}/{{record_id}}",
-        change_record,
-        methods=["PUT"],
-        tags=TAGS,
-        summary=f"Change a {label} (send the version you started from)",
-        dependencies=[CSRF],
-        name=f"change_{kind.name}",
-    )
-    if kind.deletable:
-        router.add_api_route(
-            f"{path}/{{record_id}}",
-            delete_record,
-            methods=["DELETE"],
-            tags=TAGS,
-            summary=f"Delete a {label} (send the version you saw)",
-            dependencies=[CSRF],
-            name=f"delete_{kind.name}",
-        )
-    router.add_api_route(
-        f"{path}/{{record_id}}/history",
-        record_history,
-        methods=["GET"],
-        tags=TAGS,
-        summary=f"The audit log of one {label}",
-        name=f"history_{kind.name}",
-    )
-
-
-for _kind in KINDS.values():
-    _register_api(_kind)
 
 
 # --- Pages ----------------------------------------------------------------------------------------
 
 
-@router.get(PAGES, response_class=HTMLResponse, include_in_schema=False)
+@router.get(PAGES, response_class=HTMLResponse)
 def overview_page(
     request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
 ) -> Response:
@@ -342,7 +52,7 @@ def overview_page(
         return actor_page(request, "programmes/overview.html", lang, actor, report=national)
 
 
-@router.get(PAGES + "/{focus_area_id:int}", response_class=HTMLResponse, include_in_schema=False)
+@router.get(PAGES + "/{focus_area_id:int}", response_class=HTMLResponse)
 def area_page(
     request: Request,
     focus_area_id: RecordId,
@@ -386,7 +96,7 @@ def _report_response(html: str, fmt: str, filename: str) -> Response:
     return HTMLResponse(html)
 
 
-@router.get(PAGES + "/rapport.{fmt:str}", include_in_schema=False)
+@router.get(PAGES + "/rapport.{fmt:str}")
 def national_report_page(
     fmt: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
 ) -> Response:
@@ -397,7 +107,7 @@ def national_report_page(
     return _report_response(html, fmt, "voortgang-en-vastlopers")
 
 
-@router.get(PAGES + "/{focus_area_id:int}/rapport.{fmt:str}", include_in_schema=False)
+@router.get(PAGES + "/{focus_area_id:int}/rapport.{fmt:str}")
 def area_report_page(
     focus_area_id: RecordId,
     fmt: str,
@@ -560,7 +270,7 @@ def _back_to(record: Base) -> str:
     return f"{PAGES}/{area}" if area is not None else PAGES
 
 
-@router.get(PAGES + "/nieuw/{kind_name}", response_class=HTMLResponse, include_in_schema=False)
+@router.get(PAGES + "/nieuw/{kind_name}", response_class=HTMLResponse)
 def new_form(
     request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
 ) -> Response:
@@ -575,7 +285,7 @@ def new_form(
     return _form_page(request, lang, actor, kind, values, store=store, con=con)
 
 
-@router.post(PAGES + "/nieuw/{kind_name}", include_in_schema=False, dependencies=[CSRF])
+@router.post(PAGES + "/nieuw/{kind_name}", dependencies=[CSRF])
 async def new_submit(
     request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
 ) -> Response:
@@ -610,9 +320,7 @@ async def new_submit(
     return RedirectResponse(link(target, lang), status_code=303)
 
 
-@router.get(
-    PAGES + "/{kind_name}/{record_id:int}/bewerken", response_class=HTMLResponse, include_in_schema=False
-)
+@router.get(PAGES + "/{kind_name}/{record_id:int}/bewerken", response_class=HTMLResponse)
 def edit_form(
     request: Request,
     kind_name: str,
@@ -635,7 +343,7 @@ def edit_form(
     )
 
 
-@router.post(PAGES + "/{kind_name}/{record_id:int}/bewerken", include_in_schema=False, dependencies=[CSRF])
+@router.post(PAGES + "/{kind_name}/{record_id:int}/bewerken", dependencies=[CSRF])
 async def edit_submit(
     request: Request,
     kind_name: str,
@@ -689,9 +397,7 @@ async def edit_submit(
     return RedirectResponse(link(target, lang), status_code=303)
 
 
-@router.get(
-    PAGES + "/{kind_name}/{record_id:int}/historie", response_class=HTMLResponse, include_in_schema=False
-)
+@router.get(PAGES + "/{kind_name}/{record_id:int}/historie", response_class=HTMLResponse)
 def history_page(
     request: Request,
     kind_name: str,
@@ -718,7 +424,7 @@ def history_page(
     )
 
 
-@router.post(PAGES + "/{kind_name}/{record_id:int}/verwijderen", include_in_schema=False, dependencies=[CSRF])
+@router.post(PAGES + "/{kind_name}/{record_id:int}/verwijderen", dependencies=[CSRF])
 async def delete_submit(
     request: Request,
     kind_name: str,
@@ -735,7 +441,7 @@ async def delete_submit(
     return RedirectResponse(link(target, lang), status_code=303)
 
 
-@router.post(PAGES + "/opmerking", include_in_schema=False, dependencies=[CSRF])
+@router.post(PAGES + "/opmerking", dependencies=[CSRF])
 async def comment_submit(
     request: Request, actor: CurrentActor, store: Store, lang: Language = "nl"
 ) -> Response:
@@ -752,14 +458,14 @@ async def comment_submit(
 # --- Accounts -------------------------------------------------------------------------------------
 
 
-@router.get(PAGES + "/gebruikers", response_class=HTMLResponse, include_in_schema=False)
+@router.get(PAGES + "/gebruikers", response_class=HTMLResponse)
 def users_page(
     request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
 ) -> Response:
     return _users_page(request, lang, actor, store, con, {}, {}, [])
 
 
-@router.post(PAGES + "/gebruikers", include_in_schema=False, dependencies=[CSRF])
+@router.post(PAGES + "/gebruikers", dependencies=[CSRF])
 async def users_submit(
     request: Request, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
 ) -> Response:
@@ -814,12 +520,12 @@ def _users_page(
 # --- Logging in -----------------------------------------------------------------------------------
 
 
-@router.get("/inloggen", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/inloggen", response_class=HTMLResponse)
 def login_page(request: Request, actor: CurrentActor, lang: Language = "nl") -> Response:
     return actor_page(request, "programmes/login.html", lang, actor, failed=False)
 
 
-@router.post("/inloggen", include_in_schema=False, dependencies=[CSRF])
+@router.post("/inloggen", dependencies=[CSRF])
 async def login_submit(request: Request, store: Store, lang: Language = "nl") -> Response:
     form = await request.form()
     username, password = str(form.get("username", ""))[:80], str(form.get("password", ""))[:200]
@@ -833,7 +539,7 @@ async def login_submit(request: Request, store: Store, lang: Language = "nl") ->
     )
 
 
-@router.post("/uitloggen", include_in_schema=False, dependencies=[CSRF])
+@router.post("/uitloggen", dependencies=[CSRF])
 def logout_submit(request: Request, lang: Language = "nl") -> Response:
     request.session.clear()
     return RedirectResponse(link(PAGES, lang), status_code=303)

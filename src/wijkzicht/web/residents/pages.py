@@ -11,7 +11,7 @@ No `from __future__ import annotations` here: FastAPI reads the form parameters'
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Path, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
@@ -30,7 +30,7 @@ from wijkzicht.programmes.resident_input import InputIn, RateLimiter
 from wijkzicht.programmes.schemas import MAX_IDENTIFIER
 from wijkzicht.web import forms
 from wijkzicht.web.deps import Cache
-from wijkzicht.web.params import AreaCodePath, Language
+from wijkzicht.web.params import AreaCodePath, Language, RecordId
 from wijkzicht.web.render import link, page
 from wijkzicht.web.security import CSRF, CurrentActor, Store, check_csrf, csrf_token
 
@@ -259,9 +259,7 @@ def api_moderation_queue(actor: CurrentActor, store: Store) -> list[dict[str, ob
 
 
 @api_router.get("/{input_id}", summary="One input, for its moderators (also after publication)")
-def api_resident_input(
-    actor: CurrentActor, store: Store, input_id: Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)]
-) -> dict[str, object]:
+def api_resident_input(actor: CurrentActor, store: Store, input_id: RecordId) -> dict[str, object]:
     with store.reading() as session:
         return _input_document(resident_input.moderated_input(session, actor, input_id))
 
@@ -274,7 +272,7 @@ def api_resident_input(
 def api_moderate(
     actor: CurrentActor,
     store: Store,
-    input_id: Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)],
+    input_id: RecordId,
     data: ModerationIn,
 ) -> dict[str, object]:
     with store.writing(actor) as session:

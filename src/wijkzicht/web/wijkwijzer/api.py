@@ -9,7 +9,7 @@ No `from __future__ import annotations` here: FastAPI reads the routes' annotati
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -20,7 +20,7 @@ from wijkzicht.programmes.accounts import Actor, allowed
 from wijkzicht.programmes.models import FocusArea, Measure
 from wijkzicht.web import forms
 from wijkzicht.web.deps import Cache, Warehouse
-from wijkzicht.web.params import AreaCodePath, AreaCodeQuery, Language
+from wijkzicht.web.params import AreaCodePath, AreaCodeQuery, Language, RecordId, Version
 from wijkzicht.web.render import link
 from wijkzicht.web.security import CSRF, CurrentActor, Store, actor_page
 from wijkzicht.wijkwijzer import elsewhere, helpdesk, learning, library, pool
@@ -37,8 +37,6 @@ ActionLine = Annotated[int | None, Query(ge=1, le=4)]
 Evidence = Annotated[list[str] | None, Query(max_length=4, description=", ".join(EVIDENCE_LEVELS))]
 Phrase = Annotated[str, Query(alias="q", max_length=200)]
 # a database integer: larger numbers would overflow the driver, not just find nothing
-RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Version = Annotated[int, Query(ge=1, le=2**31 - 1)]
 
 
 def _check_filters(domains: list[str] | None, evidence: list[str] | None) -> None:

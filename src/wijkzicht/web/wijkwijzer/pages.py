@@ -24,10 +24,9 @@ from wijkzicht.i18n import Translator
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
 from wijkzicht.programmes.models import FocusArea
 from wijkzicht.web import forms
-from wijkzicht.web.params import Language
+from wijkzicht.web.params import Language, RecordId
 from wijkzicht.web.render import link
 from wijkzicht.web.security import CSRF, CurrentActor, Store, actor_page
-from wijkzicht.web.wijkwijzer.api import RecordId
 from wijkzicht.wijkwijzer import helpdesk, learning, library
 from wijkzicht.wijkwijzer.models import COST_LEVELS, EVIDENCE_LEVELS, HELP_CATEGORIES, Intervention
 

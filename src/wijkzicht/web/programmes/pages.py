@@ -298,7 +298,7 @@ async def new_submit(
             record = records.create(session, actor, kind, data, con)
             target = _back_to(record)
     except ValidationError as error:
-        found = forms.problems(error)
+        found = forms.problems(error, lang)
         return _form_page(
             request,
             lang,
@@ -363,7 +363,7 @@ async def edit_submit(
             record = records.update(session, actor, kind, record_id, data, version, con)
             target = _back_to(record)
     except ValidationError as error:
-        found = forms.problems(error)
+        found = forms.problems(error, lang)
         return _form_page(
             request,
             lang,
@@ -449,7 +449,7 @@ async def comment_submit(
     try:
         data = schemas.CommentIn.model_validate(forms.schema_input(schemas.CommentIn, form))
     except ValidationError as error:
-        raise HTTPException(422, forms.problems(error).summary()) from None
+        raise HTTPException(422, forms.problems(error, lang).summary()) from None
     with store.writing(actor) as session:
         record = records.comment(session, actor, data)
     return RedirectResponse(link(f"{PAGES}/{record.focus_area_id}", lang), status_code=303)
@@ -475,7 +475,7 @@ async def users_submit(
         with store.writing(actor) as session:
             accounts.add_user(session, actor, **data.model_dump())
     except ValidationError as error:
-        found = forms.problems(error)
+        found = forms.problems(error, lang)
         return _users_page(
             request, lang, actor, store, con, values, found.by_field, found.general, status_code=422
         )

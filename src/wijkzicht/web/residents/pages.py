@@ -141,23 +141,23 @@ async def send_input(
             headers={"Retry-After": "600"},
         )
     await check_csrf(request)
-    fields = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    fields = forms.texts(await request.form(), InputIn.model_fields)
     profile = cache.profile(code, lang)
     try:
-        data = InputIn.model_validate(fields)
+        data = InputIn.model_validate(forms.given(fields))
         with store.writing(PUBLIC) as session:
             resident_input.purge_contacts(session)
             resident_input.receive(session, profile.area.code, wijk_code(profile), data)
     except (ValidationError, WijkzichtError) as error:
-        problem = _plain_problem(error)
+        problem = _plain_problem(error, lang)
         return _resident_page(request, cache, store, code, lang, status_code=422, problem=problem, **fields)
     return RedirectResponse(
         link(f"/wijk/{profile.area.code}", lang, verzonden=1) + "#take-part", status_code=303
     )
 
 
-def _plain_problem(error: Exception) -> str:
-    return forms.problems(error).summary() if isinstance(error, ValidationError) else str(error)
+def _plain_problem(error: Exception, lang: str) -> str:
+    return forms.problems(error, lang).summary() if isinstance(error, ValidationError) else str(error)
 
 
 # --- Moderation ------------------------------------------------------------------------------------

@@ -388,7 +388,7 @@ async def request_submit(
 ) -> Response:
     form = await request.form()
     values = forms.texts(form, pool.RequestIn.model_fields)
-    data, found = forms.validate(pool.RequestIn, forms.given(values))
+    data, found = forms.validate(pool.RequestIn, forms.given(values), lang)
     if data is None:
         return _request_form(request, lang, actor, store, values, found.by_field, status_code=422)
     with store.writing(actor) as session:
@@ -419,7 +419,7 @@ async def request_step(
     request: Request, request_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
 ) -> Response:
     form = await request.form()
-    data, found = forms.validate(pool.StepIn, forms.given(forms.texts(form, pool.StepIn.model_fields)))
+    data, found = forms.validate(pool.StepIn, forms.given(forms.texts(form, pool.StepIn.model_fields)), lang)
     if data is None:
         raise WijkzichtError(found.summary())
     with store.writing(actor) as session:

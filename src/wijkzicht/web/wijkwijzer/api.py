@@ -36,7 +36,6 @@ Domains = Annotated[
 ActionLine = Annotated[int | None, Query(ge=1, le=4)]
 Evidence = Annotated[list[str] | None, Query(max_length=4, description=", ".join(EVIDENCE_LEVELS))]
 Phrase = Annotated[str, Query(alias="q", max_length=200)]
-# a database integer: larger numbers would overflow the driver, not just find nothing
 
 
 def _check_filters(domains: list[str] | None, evidence: list[str] | None) -> None:

@@ -38,3 +38,10 @@ def test_a_missing_or_mangled_version_is_refused(posted: dict[str, str]) -> None
 
 def test_a_version_is_read_as_its_number() -> None:
     assert forms.version({"version": " 7 "}) == 7
+
+
+@pytest.mark.parametrize("posted", [{"version": "0"}, {"version": "²"}, {"version": str(2**31)}])
+def test_a_version_outside_the_record_range_is_refused_not_a_crash(posted: dict[str, str]) -> None:
+    with pytest.raises(HTTPException) as refused:
+        forms.version(posted)
+    assert refused.value.status_code == 422

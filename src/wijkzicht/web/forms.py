@@ -22,6 +22,7 @@ from pydantic_core import ErrorDetails
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.i18n import Translator, translations
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
+from wijkzicht.programmes.schemas import MAX_IDENTIFIER
 
 Model = TypeVar("Model", bound=BaseModel)
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -89,9 +90,10 @@ def _numbered_choice(annotation: Any) -> bool:
 def version(form: Mapping[str, Any]) -> int:
     """The version the form was made from; a missing or mangled one is no input the person can correct."""
     value = text(form, "version")
-    if not value.isdigit() or len(value) > _MAX_VERSION_DIGITS:
+    number = int(value) if value.isascii() and value.isdigit() and len(value) <= _MAX_VERSION_DIGITS else 0
+    if not 1 <= number <= MAX_IDENTIFIER:  # the range of web.params.Version, for a form's hidden field
         raise HTTPException(422, "version: missing; reload the form")
-    return int(value)
+    return number
 
 
 def problems(error: ValidationError, language: str) -> Problems:

@@ -19,7 +19,7 @@ from wijkzicht.programmes.accounts import Actor
 from wijkzicht.programmes.models import FocusArea, Organisation, User
 from wijkzicht.programmes.records import KINDS, Kind
 from wijkzicht.web.deps import Warehouse
-from wijkzicht.web.params import RecordId, Version
+from wijkzicht.web.params import BodyVersion, RecordId, Version
 from wijkzicht.web.security import (
     CSRF,
     CurrentActor,
@@ -159,7 +159,7 @@ def api_add_user(data: schemas.UserIn, actor: CurrentActor, store: Store) -> dic
 
 
 class UserChangeWithVersion(schemas.UserChange):
-    version: Annotated[int, Field(ge=1, le=schemas.MAX_IDENTIFIER)]
+    version: BodyVersion
 
 
 @router.put(f"{API}/users/{{user_id}}", tags=TAGS, summary="Change an account", dependencies=[CSRF])
@@ -175,14 +175,7 @@ def _register_api(kind: Kind) -> None:
     change_model = create_model(
         f"{kind.schema.__name__.removesuffix('In')}Change",
         __base__=kind.schema,
-        version=(
-            int,
-            Field(
-                ge=1,
-                le=schemas.MAX_IDENTIFIER,
-                description="The version you started from (optimistic locking)",
-            ),
-        ),
+        version=(BodyVersion, ...),
     )
 
     def create_record(

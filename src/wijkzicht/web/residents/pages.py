@@ -30,7 +30,7 @@ from wijkzicht.programmes.resident_input import InputIn, RateLimiter
 from wijkzicht.programmes.schemas import MAX_IDENTIFIER
 from wijkzicht.web import forms
 from wijkzicht.web.deps import Cache
-from wijkzicht.web.params import AreaCodePath, Language, RecordId
+from wijkzicht.web.params import AreaCodePath, BodyVersion, Language, RecordId
 from wijkzicht.web.render import link, page
 from wijkzicht.web.security import CSRF, CurrentActor, Store, check_csrf, csrf_token
 
@@ -228,7 +228,7 @@ class ModerationIn(BaseModel):
     """Publish or reject an input, with an optional public answer and a measure of its focus area; the
     version is the one the editor saw (a stale version is a 409)."""
 
-    version: Annotated[int, Field(ge=1, le=MAX_IDENTIFIER)]
+    version: BodyVersion
     status: Literal["published", "rejected"]
     answer: Annotated[str, Field(max_length=resident_input.MAX_TEXT)] = ""
     measure_id: Annotated[int | None, Field(ge=1, le=MAX_IDENTIFIER)] = None

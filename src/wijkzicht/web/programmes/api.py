@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from wijkzicht.programmes import accounts, audit, progress, records, schemas
 from wijkzicht.programmes.accounts import Actor
-from wijkzicht.programmes.models import FocusArea, Organisation, User
+from wijkzicht.programmes.models import FocusArea, Goal, Organisation, User
 from wijkzicht.programmes.records import KINDS, Kind
 from wijkzicht.web.deps import Warehouse
 from wijkzicht.web.params import BodyVersion, RecordId, Version
@@ -134,7 +134,8 @@ def api_goal_progress(
 ) -> dict[str, object]:
     with store.reading() as session:
         goal = records.get_visible(session, actor, KINDS["goal"], goal_id)
-        return progress.goal_progress(con, goal).as_dict()  # type: ignore[arg-type]
+        assert isinstance(goal, Goal)  # the goal kind's records are goals
+        return progress.goal_progress(con, goal).as_dict()
 
 
 @router.post(

@@ -1,14 +1,19 @@
-"""The programme steering commands: seed, the first administrator, the report, and their errors."""
+"""The programme steering commands: seed, the first administrator, the report, the contact purge, errors."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from wijkzicht.cli.main import app
-from wijkzicht.programmes.accounts import Actor, authenticate
+from wijkzicht.programmes import resident_input
+from wijkzicht.programmes.accounts import PUBLIC, Actor, authenticate
 from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.programmes.models import ResidentInput
+from wijkzicht.programmes.resident_input import InputIn, input_domains
 
 runner = CliRunner()
 
@@ -64,3 +69,25 @@ def test_seed_first_administrator_and_report(warehouse_path: Path, tmp_path: Pat
     assert unknown.exit_code == 1 and "unknown focus area 'atlantis'" in unknown.output
     wrong_suffix = runner.invoke(app, ["report", "9", "-o", str(tmp_path / "r.docx"), *where])
     assert wrong_suffix.exit_code == 1 and "must end in .pdf or .html" in wrong_suffix.output
+
+
+def test_purge_contacts_empties_contacts_past_retention_and_counts_them(
+    warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'programmes.sqlite'}"
+    where = ["--db", str(warehouse_path), "--programmes-db", url]
+    assert runner.invoke(app, ["programmes", "seed", *where]).exit_code == 0
+    store = OperationalDatabase.open(url)
+    idea = InputIn(kind="idea", domain=input_domains()[0], text="Meer bankjes op het plein", contact="06-1")
+    with store.writing(PUBLIC) as session:
+        resident_input.receive(session, "GM0599", None, idea)
+
+    kept = runner.invoke(app, ["programmes", "purge-contacts", *where])
+    assert kept.exit_code == 0 and "0 contactgegevens verwijderd" in kept.output, kept.output
+    monkeypatch.setenv(resident_input.RETENTION_ENV, "0")  # every input is now past its retention period
+    purged = runner.invoke(app, ["programmes", "purge-contacts", *where])
+    assert purged.exit_code == 0 and "1 contactgegevens verwijderd" in purged.output, purged.output
+    with store.reading() as session:
+        [item] = session.scalars(select(ResidentInput))
+        assert item.contact is None and item.text == idea.text
+    store.close()

@@ -7,8 +7,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from wijkzicht.programmes import database
+from wijkzicht.programmes.database import included_in_comparison
 from wijkzicht.programmes.models import Base
-from wijkzicht.wijkwijzer.search import included_in_comparison
+from wijkzicht.wijkwijzer import models as wijkwijzer_models
 
 
 def test_upgrade_builds_exactly_the_models_and_downgrade_removes_everything(empty_url: str) -> None:
@@ -22,6 +23,7 @@ def test_upgrade_builds_exactly_the_models_and_downgrade_removes_everything(empt
             Base.metadata,
         )
     assert differences == [], "the migrations and the models disagree"
+    assert wijkwijzer_models.Intervention.__tablename__ in Base.metadata.tables  # compared too
     assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
 
     database.downgrade(engine)

@@ -1,4 +1,4 @@
-"""Programme steering commands: `programmes migrate|seed`, `users add|list`, `report FOCUSAREA`."""
+"""Programme steering commands: `programmes migrate|seed|purge-contacts`, `users add|list`, `report FOCUSAREA`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from wijkzicht import config, warehouse
 from wijkzicht.cli.common import DbOption, Language, console, user_errors
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import focus
-from wijkzicht.programmes import accounts, database, seed
+from wijkzicht.programmes import accounts, database, resident_input, seed
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.models import ROLES, FocusArea, User
 from wijkzicht.web.programmes import report
@@ -67,6 +67,18 @@ def migrate(
             f"programmadatabase: revisie {current or '-'} -> {database.current_revision(store.engine) or '-'}"
         )
         store.close()
+
+
+@programmes_app.command("purge-contacts")
+def purge_contacts(db: DbOption = None, programmes_db: ProgrammesDbOption = None) -> None:
+    """Empty the contact details of resident input older than the retention period (run it daily)."""
+    with user_errors():
+        store = _open(database.database_url(programmes_db, db))
+        purged = resident_input.purge_expired_contacts(store)
+        store.close()
+        console.print(
+            f"{purged} contactgegevens verwijderd (bewaartermijn {resident_input.retention_days()} dagen)"
+        )
 
 
 @programmes_app.command("seed")

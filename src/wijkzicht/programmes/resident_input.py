@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.programmes.accounts import Actor, authorise
+from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError
 from wijkzicht.programmes.models import FocusArea, Measure, ResidentInput
 
@@ -203,6 +204,13 @@ def purge_contacts(session: Session, now: datetime | None = None, days: int | No
         item.contact = None  # through the ORM: versioned and audited (the audit log hides the value)
     session.flush()
     return len(old)
+
+
+def purge_expired_contacts(store: OperationalDatabase, now: datetime | None = None) -> int:
+    """The retention job on its own (`wijkzicht programmes purge-contacts`, e.g. daily from cron): one
+    write by the retention actor, so contacts are emptied even when no new input arrives; the number emptied."""
+    with store.writing(RETENTION) as session:
+        return purge_contacts(session, now=now)
 
 
 # The follow-up of resident input as the governance report and the moderation page count it; a reader

@@ -3,8 +3,8 @@
 Every form page follows the same steps: read the posted text (`text`, `words`, `lines`), leave out what was
 left empty so the schema's defaults apply (`given`, `schema_input`), validate (`validate`), and show the
 problems beside their fields (`Problems`). The record version of optimistic locking is read by `version`.
-A problem stays in the words the schema gave it; rules in the domain modules name their field first
-("end_year: …"), which is how a rule's problem finds its field here.
+Pydantic's common refusals are shown in the person's language (translations/forms.yaml); a rule of the
+domain keeps its own words, and names its field first ("end_year: …"), which is how it finds its field here.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from typing import Any, TypeVar
 
 from fastapi import HTTPException
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.i18n import Translator, translations
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
+from wijkzicht.programmes.schemas import MAX_IDENTIFIER
 
 Model = TypeVar("Model", bound=BaseModel)
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -87,17 +90,19 @@ def _numbered_choice(annotation: Any) -> bool:
 def version(form: Mapping[str, Any]) -> int:
     """The version the form was made from; a missing or mangled one is no input the person can correct."""
     value = text(form, "version")
-    if not value.isdigit() or len(value) > _MAX_VERSION_DIGITS:
+    number = int(value) if value.isascii() and value.isdigit() and len(value) <= _MAX_VERSION_DIGITS else 0
+    if not 1 <= number <= MAX_IDENTIFIER:  # the range of web.params.Version, for a form's hidden field
         raise HTTPException(422, "version: missing; reload the form")
-    return int(value)
+    return number
 
 
-def problems(error: ValidationError) -> Problems:
-    """Pydantic's problems per top-level field (a list item's problem marks its list); a rule over several
-    fields that names them ('start_year, end_year: …') marks each of them."""
+def problems(error: ValidationError, language: str) -> Problems:
+    """Pydantic's problems per top-level field (a list item's problem marks its list), in `language`; a rule
+    over several fields that names them ('start_year, end_year: …') marks each of them."""
     found = Problems()
+    t = Translator(language)
     for problem in error.errors():
-        message = problem["msg"].removeprefix("Value error, ")
+        message = _message(problem, t)
         if problem["loc"]:
             found.by_field.setdefault(str(problem["loc"][0]), message)
         elif ":" in message:
@@ -107,6 +112,13 @@ def problems(error: ValidationError) -> Problems:
         else:
             found.general.append(message)
     return found
+
+
+def _message(problem: ErrorDetails, t: Translator) -> str:
+    key = f"form.problem.{problem['type']}"
+    if key in translations():
+        return t(key, **problem.get("ctx", {}))
+    return problem["msg"].removeprefix("Value error, ")
 
 
 def rule_problems(error: WijkzichtError, fields: Iterable[str]) -> Problems:
@@ -120,9 +132,9 @@ def rule_problems(error: WijkzichtError, fields: Iterable[str]) -> Problems:
     return Problems(general=[str(error)])
 
 
-def validate(schema: type[Model], data: Mapping[str, Any]) -> tuple[Model | None, Problems]:
-    """The schema's instance, or None and the problems to show."""
+def validate(schema: type[Model], data: Mapping[str, Any], language: str) -> tuple[Model | None, Problems]:
+    """The schema's instance, or None and the problems to show in `language`."""
     try:
         return schema.model_validate(data), Problems()
     except ValidationError as error:
-        return None, problems(error)
+        return None, problems(error, language)

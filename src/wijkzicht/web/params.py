@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Path, Query
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from wijkzicht import codes
 from wijkzicht.catalogue import load_catalogue
@@ -58,4 +58,8 @@ PageSize = Annotated[int, Query(ge=1, le=1000, description="Rows per page")]
 RecordId = Annotated[int, Path(ge=1, le=MAX_IDENTIFIER)]
 Version = Annotated[
     int, Query(ge=1, le=MAX_IDENTIFIER, description="The version you saw (optimistic locking)")
+]
+# The same version in a JSON body: a record's or an account's change, a moderation.
+BodyVersion = Annotated[
+    int, Field(ge=1, le=MAX_IDENTIFIER, description="The version you started from (optimistic locking)")
 ]

@@ -21,9 +21,6 @@ from sqlalchemy.orm import Session
 from wijkzicht.wijkwijzer.models import Intervention
 
 MAX_QUERY_WORDS = 12
-# Names the migration made by hand (the FTS5 table and its shadow tables, the tsvector column and its index):
-# not part of the models, so a comparison of models and database leaves them out.
-INDEX_NAMES = ("intervention_search", "search_vector", "ix_interventions_search_vector")
 
 
 @cache
@@ -69,11 +66,6 @@ def index_words(intervention: Intervention) -> None:
     """Write what the index reads; called before every insert and update of an intervention."""
     intervention.search_title = indexed(intervention.title)
     intervention.search_body = indexed(" ".join((intervention.summary, intervention.target_group)))
-
-
-def included_in_comparison(name: str | None, type_: str, _parents: object) -> bool:
-    """For Alembic's comparison of models and database: everything but the hand-made index objects."""
-    return not (name and name.startswith(INDEX_NAMES))
 
 
 def search(session: Session, phrase: str) -> list[int]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
+from wijkzicht.programmes.database import included_in_comparison
 from wijkzicht.programmes.models import Base
-from wijkzicht.wijkwijzer.search import included_in_comparison  # also registers wijkwijzer's models
+
+# Base's metadata holds Wijkwijzer's models too once the app or a test has imported them; this environment,
+# in the programmes layer, does not import them itself (a lower layer never imports a higher one).
 
 engine = context.config.attributes["engine"]
 

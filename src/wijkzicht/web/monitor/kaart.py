@@ -98,6 +98,7 @@ def _unit(data: MapData, catalogue: Catalogue, t: Translator) -> str:
 def measure_label(measure: Measure, catalogue: Catalogue, t: Translator) -> str:
     if measure.kind in ("index", "stacking"):
         return t(f"kaart.measure.{measure.kind}")
+    assert measure.key is not None  # Measure.parse gives a domain or indicator measure its key
     if measure.kind == "domain":
         return t("kaart.measure.domain", domain=catalogue.domains[measure.key][t.language])
     return catalogue.indicators[measure.key].name(t.language)
@@ -137,7 +138,7 @@ def map_view(
     subgroup: str | None,
     boundary_year: int | None,
     language: str,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The map's content in one language: partition, legend with colours, values, notes and options."""
     catalogue = load_catalogue()
     t = Translator(language)

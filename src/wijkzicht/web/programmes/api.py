@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from wijkzicht.programmes import accounts, audit, progress, records, schemas
 from wijkzicht.programmes.accounts import Actor
-from wijkzicht.programmes.models import FocusArea, Organisation, User
+from wijkzicht.programmes.models import FocusArea, Goal, Organisation, User
 from wijkzicht.programmes.records import KINDS, Kind
 from wijkzicht.web.deps import Warehouse
-from wijkzicht.web.params import RecordId, Version
+from wijkzicht.web.params import BodyVersion, RecordId, Version
 from wijkzicht.web.security import (
     CSRF,
     CurrentActor,
@@ -134,7 +134,8 @@ def api_goal_progress(
 ) -> dict[str, object]:
     with store.reading() as session:
         goal = records.get_visible(session, actor, KINDS["goal"], goal_id)
-        return progress.goal_progress(con, goal).as_dict()  # type: ignore[arg-type]
+        assert isinstance(goal, Goal)  # the goal kind's records are goals
+        return progress.goal_progress(con, goal).as_dict()
 
 
 @router.post(
@@ -159,7 +160,7 @@ def api_add_user(data: schemas.UserIn, actor: CurrentActor, store: Store) -> dic
 
 
 class UserChangeWithVersion(schemas.UserChange):
-    version: Annotated[int, Field(ge=1, le=schemas.MAX_IDENTIFIER)]
+    version: BodyVersion
 
 
 @router.put(f"{API}/users/{{user_id}}", tags=TAGS, summary="Change an account", dependencies=[CSRF])
@@ -175,14 +176,7 @@ def _register_api(kind: Kind) -> None:
     change_model = create_model(
         f"{kind.schema.__name__.removesuffix('In')}Change",
         __base__=kind.schema,
-        version=(
-            int,
-            Field(
-                ge=1,
-                le=schemas.MAX_IDENTIFIER,
-                description="The version you started from (optimistic locking)",
-            ),
-        ),
+        version=(BodyVersion, ...),
     )
 
     def create_record(

@@ -6,6 +6,7 @@ denied action is a 403 page, a stale version a 409 page (the app's error handler
 """
 
 import typing
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import Translator
@@ -290,15 +292,36 @@ async def new_submit(
     request: Request, kind_name: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
 ) -> Response:
     kind = records.kind_of(kind_name)
-    form = await request.form()
-    values = forms.schema_input(kind.schema, form)
+    values = forms.schema_input(kind.schema, await request.form())
+
+    def create(session: Session, data: BaseModel) -> Base:
+        return records.create(session, actor, kind, data, con)
+
+    return _save(request, lang, actor, store, con, kind, values, create)
+
+
+def _save(
+    request: Request,
+    lang: str,
+    actor: Actor,
+    store: OperationalDatabase,
+    con: Any,
+    kind: Kind,
+    values: dict[str, Any],
+    save: Callable[[Session, BaseModel], Base],
+    *,
+    record_id: int | None = None,
+    version: int | None = None,
+) -> Response:
+    """A record form validated and saved (new or changed), then back to its focus area; refused, the form
+    again with its problems beside the fields (422) or a broken rule above them (400). A refusal or a
+    version conflict is raised (403, 409)."""
     try:
         data = kind.schema.model_validate(values)
         with store.writing(actor) as session:
-            record = records.create(session, actor, kind, data, con)
-            target = _back_to(record)
+            target = _back_to(save(session, data))
     except ValidationError as error:
-        found = forms.problems(error)
+        found = forms.problems(error, lang)
         return _form_page(
             request,
             lang,
@@ -308,6 +331,8 @@ async def new_submit(
             errors=found.by_field,
             general=found.general,
             status_code=422,
+            record_id=record_id,
+            version=version,
             store=store,
             con=con,
         )
@@ -315,7 +340,17 @@ async def new_submit(
         raise
     except WijkzichtError as error:
         return _form_page(
-            request, lang, actor, kind, values, general=[str(error)], status_code=400, store=store, con=con
+            request,
+            lang,
+            actor,
+            kind,
+            values,
+            general=[str(error)],
+            status_code=400,
+            record_id=record_id,
+            version=version,
+            store=store,
+            con=con,
         )
     return RedirectResponse(link(target, lang), status_code=303)
 
@@ -357,44 +392,11 @@ async def edit_submit(
     form = await request.form()
     values = forms.schema_input(kind.schema, form)
     version = forms.version(form)
-    try:
-        data = kind.schema.model_validate(values)
-        with store.writing(actor) as session:
-            record = records.update(session, actor, kind, record_id, data, version, con)
-            target = _back_to(record)
-    except ValidationError as error:
-        found = forms.problems(error)
-        return _form_page(
-            request,
-            lang,
-            actor,
-            kind,
-            values,
-            record_id=record_id,
-            version=version,
-            errors=found.by_field,
-            general=found.general,
-            status_code=422,
-            store=store,
-            con=con,
-        )
-    except (ForbiddenError, ConflictError):
-        raise
-    except WijkzichtError as error:
-        return _form_page(
-            request,
-            lang,
-            actor,
-            kind,
-            values,
-            record_id=record_id,
-            version=version,
-            general=[str(error)],
-            status_code=400,
-            store=store,
-            con=con,
-        )
-    return RedirectResponse(link(target, lang), status_code=303)
+
+    def update(session: Session, data: BaseModel) -> Base:
+        return records.update(session, actor, kind, record_id, data, version, con)
+
+    return _save(request, lang, actor, store, con, kind, values, update, record_id=record_id, version=version)
 
 
 @router.get(PAGES + "/{kind_name}/{record_id:int}/historie", response_class=HTMLResponse)
@@ -449,7 +451,7 @@ async def comment_submit(
     try:
         data = schemas.CommentIn.model_validate(forms.schema_input(schemas.CommentIn, form))
     except ValidationError as error:
-        raise HTTPException(422, forms.problems(error).summary()) from None
+        raise HTTPException(422, forms.problems(error, lang).summary()) from None
     with store.writing(actor) as session:
         record = records.comment(session, actor, data)
     return RedirectResponse(link(f"{PAGES}/{record.focus_area_id}", lang), status_code=303)
@@ -475,7 +477,7 @@ async def users_submit(
         with store.writing(actor) as session:
             accounts.add_user(session, actor, **data.model_dump())
     except ValidationError as error:
-        found = forms.problems(error)
+        found = forms.problems(error, lang)
         return _users_page(
             request, lang, actor, store, con, values, found.by_field, found.general, status_code=422
         )

@@ -30,7 +30,7 @@ from wijkzicht.programmes.resident_input import InputIn, RateLimiter
 from wijkzicht.programmes.schemas import MAX_IDENTIFIER
 from wijkzicht.web import forms
 from wijkzicht.web.deps import Cache
-from wijkzicht.web.params import AreaCodePath, Language, RecordId
+from wijkzicht.web.params import AreaCodePath, BodyVersion, Language, RecordId
 from wijkzicht.web.render import link, page
 from wijkzicht.web.security import CSRF, CurrentActor, Store, check_csrf, csrf_token
 
@@ -141,23 +141,23 @@ async def send_input(
             headers={"Retry-After": "600"},
         )
     await check_csrf(request)
-    fields = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    fields = forms.texts(await request.form(), InputIn.model_fields)
     profile = cache.profile(code, lang)
     try:
-        data = InputIn.model_validate(fields)
+        data = InputIn.model_validate(forms.given(fields))
         with store.writing(PUBLIC) as session:
             resident_input.purge_contacts(session)
             resident_input.receive(session, profile.area.code, wijk_code(profile), data)
     except (ValidationError, WijkzichtError) as error:
-        problem = _plain_problem(error)
+        problem = _plain_problem(error, lang)
         return _resident_page(request, cache, store, code, lang, status_code=422, problem=problem, **fields)
     return RedirectResponse(
         link(f"/wijk/{profile.area.code}", lang, verzonden=1) + "#take-part", status_code=303
     )
 
 
-def _plain_problem(error: Exception) -> str:
-    return forms.problems(error).summary() if isinstance(error, ValidationError) else str(error)
+def _plain_problem(error: Exception, lang: str) -> str:
+    return forms.problems(error, lang).summary() if isinstance(error, ValidationError) else str(error)
 
 
 # --- Moderation ------------------------------------------------------------------------------------
@@ -228,7 +228,7 @@ class ModerationIn(BaseModel):
     """Publish or reject an input, with an optional public answer and a measure of its focus area; the
     version is the one the editor saw (a stale version is a 409)."""
 
-    version: Annotated[int, Field(ge=1, le=MAX_IDENTIFIER)]
+    version: BodyVersion
     status: Literal["published", "rejected"]
     answer: Annotated[str, Field(max_length=resident_input.MAX_TEXT)] = ""
     measure_id: Annotated[int | None, Field(ge=1, le=MAX_IDENTIFIER)] = None

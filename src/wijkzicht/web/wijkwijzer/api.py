@@ -36,7 +36,6 @@ Domains = Annotated[
 ActionLine = Annotated[int | None, Query(ge=1, le=4)]
 Evidence = Annotated[list[str] | None, Query(max_length=4, description=", ".join(EVIDENCE_LEVELS))]
 Phrase = Annotated[str, Query(alias="q", max_length=200)]
-# a database integer: larger numbers would overflow the driver, not just find nothing
 
 
 def _check_filters(domains: list[str] | None, evidence: list[str] | None) -> None:
@@ -388,7 +387,7 @@ async def request_submit(
 ) -> Response:
     form = await request.form()
     values = forms.texts(form, pool.RequestIn.model_fields)
-    data, found = forms.validate(pool.RequestIn, forms.given(values))
+    data, found = forms.validate(pool.RequestIn, forms.given(values), lang)
     if data is None:
         return _request_form(request, lang, actor, store, values, found.by_field, status_code=422)
     with store.writing(actor) as session:
@@ -419,7 +418,7 @@ async def request_step(
     request: Request, request_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
 ) -> Response:
     form = await request.form()
-    data, found = forms.validate(pool.StepIn, forms.given(forms.texts(form, pool.StepIn.model_fields)))
+    data, found = forms.validate(pool.StepIn, forms.given(forms.texts(form, pool.StepIn.model_fields)), lang)
     if data is None:
         raise WijkzichtError(found.summary())
     with store.writing(actor) as session:

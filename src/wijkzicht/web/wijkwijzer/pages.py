@@ -174,7 +174,7 @@ async def new_entry_submit(
 ) -> Response:
     authorise(actor, "manage")
     values = _entry_values(await request.form())
-    data, found = forms.validate(library.InterventionIn, _entry_input(values))
+    data, found = forms.validate(library.InterventionIn, _entry_input(values), lang)
     if data is None:
         return _entry_form(request, lang, actor, values, errors=found.by_field, status_code=422)
     try:
@@ -206,7 +206,7 @@ async def edit_entry_submit(
     authorise(actor, "manage")
     form = await request.form()
     version, values = forms.version(form), _entry_values(form)
-    data, found = forms.validate(library.InterventionIn, _entry_input(values))
+    data, found = forms.validate(library.InterventionIn, _entry_input(values), lang)
     if data is None:
         return _entry_form(
             request,
@@ -313,7 +313,9 @@ async def new_session_submit(
     values["intervention_ids"] = [str(i) for i in form.getlist("intervention_ids")]
     values["published"] = "published" in form
     data, found = forms.validate(
-        learning.SessionIn, forms.given({**values, "organisations": forms.lines(values["organisations"])})
+        learning.SessionIn,
+        forms.given({**values, "organisations": forms.lines(values["organisations"])}),
+        lang,
     )
     if data is None:
         return _session_form(request, lang, actor, store, values, found.by_field, status_code=422)
@@ -413,7 +415,7 @@ def ask_form(request: Request, actor: CurrentActor, store: Store, lang: Language
 async def ask_submit(request: Request, actor: CurrentActor, store: Store, lang: Language = "nl") -> Response:
     form = await request.form()
     values = {name: forms.text(form, name) for name in QUESTION_FIELDS}
-    data, found = forms.validate(helpdesk.QuestionIn, forms.given(values))
+    data, found = forms.validate(helpdesk.QuestionIn, forms.given(values), lang)
     if data is None:
         return _ask_form(request, lang, actor, store, values, found.by_field, status_code=422)
     try:
@@ -518,7 +520,7 @@ async def _question_step(
     form = await request.form()
     version = forms.version(form)
     values = {name: forms.text(form, name) for name in names}
-    data, found = forms.validate(schema, {**values, "version": version})
+    data, found = forms.validate(schema, {**values, "version": version}, lang)
     if data is None:
         return _question_page(
             request,

@@ -1,0 +1,47 @@
+"""The form toolkit: a schema's refusal per field in the person's language, and the record version."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import HTTPException
+
+from wijkzicht.programmes.resident_input import InputIn, input_domains
+from wijkzicht.web import forms
+
+
+def test_problems_are_per_field_in_the_persons_language_and_a_rule_keeps_its_words() -> None:
+    posted = {"kind": "", "domain": "weather", "text": " kort ", "contact": ""}
+    values = forms.texts(posted, InputIn.model_fields)
+    for language, expected in (
+        ("nl", {"kind": "vul dit in", "text": "ten minste 10 tekens"}),
+        ("en", {"kind": "fill this in", "text": "at least 10 characters"}),
+    ):
+        data, found = forms.validate(InputIn, forms.given(values), language)
+        assert data is None
+        assert {name: found.by_field[name] for name in expected} == expected
+        assert found.by_field["domain"].startswith("choose one of ")  # the domain's own rule, as written
+        assert found.general == []
+
+
+def test_a_valid_form_has_no_problems() -> None:
+    posted = {"kind": "idea", "domain": input_domains()[0], "text": "Meer bankjes op het plein"}
+    data, found = forms.validate(InputIn, forms.given(forms.texts(posted, InputIn.model_fields)), "nl")
+    assert data is not None and data.text == "Meer bankjes op het plein" and not found
+
+
+@pytest.mark.parametrize("posted", [{}, {"version": ""}, {"version": "-1"}, {"version": "1" * 11}])
+def test_a_missing_or_mangled_version_is_refused(posted: dict[str, str]) -> None:
+    with pytest.raises(HTTPException) as refused:
+        forms.version(posted)
+    assert refused.value.status_code == 422
+
+
+def test_a_version_is_read_as_its_number() -> None:
+    assert forms.version({"version": " 7 "}) == 7
+
+
+@pytest.mark.parametrize("posted", [{"version": "0"}, {"version": "²"}, {"version": str(2**31)}])
+def test_a_version_outside_the_record_range_is_refused_not_a_crash(posted: dict[str, str]) -> None:
+    with pytest.raises(HTTPException) as refused:
+        forms.version(posted)
+    assert refused.value.status_code == 422

@@ -122,7 +122,7 @@ def test_the_profile_shows_published_measures_of_similar_areas_for_a_worst_domai
     assert "Testmaatregel shown" in section
     assert "Testmaatregel draft" not in section and "Testmaatregel in_draft_programme" not in section
     assert f"/programma/{ROTTERDAM_ZUID}" in section and CHARLOIS in section
-    assert "grenzen van 2017" in section  # the page says which boundaries were carried over
+    assert "grenzen van 2024" in section  # similar areas on 2024 boundaries by default (issue #14)
     # a domain no theme works on (liveability) or without such a measure says so
     assert "Geen gepubliceerde maatregel op dit domein" in section
     assert "Measures of similar areas" in TestClient(app).get(f"/gebied/{OVERVECHT}?lang=en").text
@@ -133,7 +133,7 @@ def test_the_api_gives_the_same_measures_and_more_to_who_may_read_them(
 ) -> None:
     path = f"/api/wijkwijzer/areas/{OVERVECHT}/measures-elsewhere"
     public = TestClient(app).get(path).json()
-    assert public["boundary_year"] == 2017 and ROTTERDAM_ZUID in public["focus_area_ids"]
+    assert public["boundary_year"] == 2024 and ROTTERDAM_ZUID in public["focus_area_ids"]
     shown = [m["measure_id"] for m in public["per_domain"]["work_poverty_inclusion"]]
     assert shown == [rotterdam_measures["shown"]]
     assert public["per_domain"]["work_poverty_inclusion"][0]["similar_codes"] == [CHARLOIS]

@@ -212,8 +212,8 @@ def test_settings_without_data_are_replaced_and_named(web: TestClient) -> None:
     page = web.get("/kaart", params={"measure": "index", "period": 2017})
     assert page.status_code == 200 and "gevraagde periode" in page.text
     body = web.get("/api/map/values", params={"period": 2017}).json()
-    # the latest gemeente period with an index: 2024 (registered crime per gemeente, 47013NED)
-    assert body["adjusted"] == ["period"] and body["period"] == 2024
+    # on the latest boundaries (2024), the period whose index covers the most domains: 2020
+    assert body["adjusted"] == ["period"] and body["period"] == 2020
     assert json.loads(json.dumps(body))["values"]
 
 

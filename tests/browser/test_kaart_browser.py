@@ -20,7 +20,7 @@ def test_hovering_an_area_shows_the_warehouses_domain_score(
     open_map(browser_page, "/kaart?measure=domain:health")
     score, percentile = con.execute(
         "SELECT score, percentile FROM domain_scores WHERE area_code = 'GM0599' AND level = 'gemeente' "
-        "AND domain = 'health' AND period = 2020 AND subgroup = '18plus'"
+        "AND domain = 'health' AND period = 2020 AND subgroup = '18plus' AND boundary_year = 2024"
     ).fetchone()
     hover(browser_page, ROTTERDAM)
     tooltip = browser_page.locator("#map-hover")

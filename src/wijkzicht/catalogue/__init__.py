@@ -40,6 +40,9 @@ class Table:
     period: int | None = None
     url: str | None = None
     coverage: str = "national"
+    # How an installation gets the table: `odata` (`wijkzicht fetch` downloads it) or `file` (a download
+    # from StatLine or a CBS maatwerk file placed in the data root by hand, read as that file).
+    obtained: str = "odata"
 
 
 @dataclass(frozen=True)
@@ -167,9 +170,21 @@ class Catalogue:
 
 # Every key a catalogue entry may have: anything else is a typo or a YAML slip (an unquoted comma in a flow
 # mapping turns the rest of a name into stray keys), so the loader refuses it rather than dropping it.
+OBTAINED = ("odata", "file")
 DOCUMENT_KEYS = frozenset({"domains", "subgroups", "tables", "table_families", "indicators"})
 TABLE_KEYS = frozenset(
-    {"title", "publisher", "licence", "boundary_year", "basis", "min_population", "period", "url", "coverage"}
+    {
+        "title",
+        "publisher",
+        "licence",
+        "boundary_year",
+        "basis",
+        "min_population",
+        "period",
+        "url",
+        "coverage",
+        "obtained",
+    }
 )
 INDICATOR_KEYS = frozenset(
     {
@@ -230,6 +245,7 @@ def _parse_table(table_id: str, entry: dict[str, Any]) -> Table:
         period=entry.get("period"),
         url=entry.get("url"),
         coverage=_one_of(entry.get("coverage", "national"), COVERAGES, "coverage", where),
+        obtained=_one_of(entry.get("obtained", "odata"), OBTAINED, "obtained", where),
     )
 
 

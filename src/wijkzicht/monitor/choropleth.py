@@ -130,14 +130,17 @@ class MapData:
 
 
 def partitions(con: duckdb.DuckDBPyConnection, level: str, measure: Measure) -> list[Partition]:
-    """The (boundary year, period, subgroup) combinations with values, best first: latest period, most
-    recent boundary year, 18+ before totaal (as `wijkzicht rank` chooses)."""
+    """The (boundary year, period, subgroup) combinations with values, best first, as `wijkzicht rank`
+    chooses: the latest boundary year; for the index and the stacking the period whose scores cover the
+    most domains; then the latest period; 18+ before totaal."""
     source, condition, parameters = _partition_source(measure)
+    domains = "max(domains_scored) DESC, " if source == "area_index" else ""
     rows = con.execute(
         f"""
-        SELECT DISTINCT boundary_year, period, subgroup FROM {source}
+        SELECT boundary_year, period, subgroup FROM {source}
         WHERE level = ? AND {condition}
-        ORDER BY period DESC, boundary_year DESC, list_position(?, subgroup) NULLS LAST, subgroup
+        GROUP BY boundary_year, period, subgroup
+        ORDER BY boundary_year DESC, {domains}period DESC, list_position(?, subgroup) NULLS LAST, subgroup
         """,
         [level, *parameters, list(SUBGROUP_PREFERENCE)],
     ).fetchall()

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 import duckdb
 
 from wijkzicht import codes
-from wijkzicht.catalogue import Catalogue, Indicator
+from wijkzicht.catalogue import SUBGROUP_PREFERENCE, Catalogue, Indicator
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.warehouse.queries import one_value
 
@@ -525,17 +525,19 @@ def explain(con: duckdb.DuckDBPyConnection, code: str, selection: Selection) -> 
 def _explained_partition(
     con: duckdb.DuckDBPyConnection, code: str, selection: Selection
 ) -> tuple[str, int, int, str]:
-    """The partition to explain: the latest period, the most recent boundary year, 18+ before totaal."""
+    """The partition to explain, chosen as `latest_partition` chooses: the latest boundary year, the period
+    whose figures cover the most domains, then the latest; 18+ before totaal."""
     where, parameters = selection.where("s")
     row = con.execute(
         f"""
-        SELECT DISTINCT level, boundary_year, period, subgroup FROM standardised s
-        WHERE area_code = ? AND {where}
-        ORDER BY period DESC, boundary_year DESC,
-                 list_position(['18plus', 'totaal', '18tot65', '65plus'], subgroup) NULLS LAST, subgroup
+        SELECT level, boundary_year, period, subgroup FROM standardised s
+        WHERE area_code = ? AND {where} AND percentile IS NOT NULL
+        GROUP BY level, boundary_year, period, subgroup
+        ORDER BY boundary_year DESC, count(DISTINCT domain) DESC, period DESC,
+                 list_position(?::VARCHAR[], subgroup) NULLS LAST, subgroup
         LIMIT 1
         """,
-        [code, *parameters],
+        [code, *parameters, list(SUBGROUP_PREFERENCE)],
     ).fetchone()
     if row is None:
         raise WijkzichtError(f"no scored indicator for {code} in this selection ({_describe(selection)})")
@@ -543,17 +545,20 @@ def _explained_partition(
 
 
 def latest_partition(con: duckdb.DuckDBPyConnection, selection: Selection) -> Selection:
-    """Fill in what the user left open: the latest period and boundary year, and 18+ before totaal."""
+    """Fill in what the user left open: the latest boundary year; within it the period whose scores cover the
+    most domains (the sources' years differ, so the newest period alone may hold one domain), the latest
+    period on a tie; 18+ before totaal."""
     where, parameters = selection.where("d")
     row = con.execute(
         f"""
-        SELECT DISTINCT level, boundary_year, period, subgroup FROM domain_scores d WHERE {where}
-        ORDER BY period DESC, boundary_year DESC,
-                 list_position(['18plus', 'totaal', '18tot65', '65plus'], subgroup) NULLS LAST, subgroup,
+        SELECT level, boundary_year, period, subgroup FROM domain_scores d WHERE {where} AND score IS NOT NULL
+        GROUP BY level, boundary_year, period, subgroup
+        ORDER BY boundary_year DESC, count(DISTINCT domain) DESC, period DESC,
+                 list_position(?::VARCHAR[], subgroup) NULLS LAST, subgroup,
                  list_position(['buurt', 'wijk', 'gemeente'], level)
         LIMIT 1
         """,
-        parameters,
+        [*parameters, list(SUBGROUP_PREFERENCE)],
     ).fetchone()
     if row is None:
         raise WijkzichtError(f"no domain scores for this selection ({_describe(selection)})")

@@ -446,12 +446,13 @@ UPDATE_STATUSES = ("downloaded", "unchanged", "failed")
 
 def catalogue_targets() -> list[str]:
     """Every download the catalogue needs: its CBS tables, and PDOK boundaries of every level for each of
-    their boundary years (local tables such as a municipality's own survey are imported, not fetched)."""
+    their boundary years (local tables such as a municipality's own survey are imported, and tables the
+    catalogue says are obtained as files are placed by hand, not fetched)."""
     catalogue = load_catalogue()
     tables = [
         table.id
         for table in catalogue.tables.values()
-        if _CBS_TABLE_ID.match(table.id) and table.coverage != "local"
+        if _CBS_TABLE_ID.match(table.id) and table.coverage != "local" and table.obtained == "odata"
     ]
     years = sorted({catalogue.tables[table].boundary_year for table in tables})
     return [*tables, *(f"pdok:{level}:{year}" for year in years for level in PDOK_LEVELS)]

@@ -226,8 +226,15 @@ def _with_change(scores: list[FocusScore]) -> list[FocusScore]:
 
 
 def partitions(scores: list[FocusScore]) -> list[tuple[int, int, str]]:
-    """The (boundary year, period, subgroup) partitions, latest first (as `compute` orders them)."""
-    return list(dict.fromkeys((s.boundary_year, s.period, s.subgroup) for s in scores))
+    """The (boundary year, period, subgroup) partitions, best first as the monitor chooses its default
+    (`index.latest_partition`): the latest boundary year, the period covering the most domains, the latest
+    period; subgroups in the order `compute` gives them."""
+    seen = list(dict.fromkeys((s.boundary_year, s.period, s.subgroup) for s in scores))
+    domains: dict[tuple[int, int, str], int] = {}
+    for s in scores:
+        key = (s.boundary_year, s.period, s.subgroup)
+        domains[key] = max(domains.get(key, 0), s.domains_scored)
+    return sorted(seen, key=lambda key: (-key[0], -domains[key], -key[1], seen.index(key)))
 
 
 def in_partition(

@@ -81,6 +81,21 @@ def test_an_idea_waits_in_moderation_then_is_published_with_answer_and_without_c
     assert re.search(row, counts, re.DOTALL)  # received, published, answered
 
 
+def test_a_moderation_form_with_an_oversized_version_is_a_422_not_an_overflow(app: FastAPI) -> None:
+    client, token = resident(app)
+    send(client, token)
+    [item] = stored(app)
+    editor = login(app, "area_editor")
+    queue = editor.get("/bewoners/moderatie").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', queue).group(1)
+    answer = editor.post(
+        f"/bewoners/moderatie/{item.id}",
+        data={"csrf_token": csrf, "version": "99999999999999999999", "status": "published"},
+    )
+    assert answer.status_code == 422 and "version" in answer.text
+    assert stored(app)[0].status == "waiting"
+
+
 def test_only_the_areas_editor_or_an_administrator_moderates(app: FastAPI) -> None:
     client, token = resident(app)
     send(client, token)

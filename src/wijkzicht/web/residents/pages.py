@@ -200,7 +200,7 @@ def moderate_input(
     input_id: int,
     actor: CurrentActor,
     store: Store,
-    version: Annotated[int, Form(ge=1)],
+    version: Annotated[int, Form(ge=1, le=MAX_IDENTIFIER)],
     status: Annotated[Literal["published", "rejected"], Form()],
     answer: Annotated[str, Form(max_length=resident_input.MAX_TEXT)] = "",
     measure_id: Annotated[str, Form(pattern=r"^\d{0,9}$")] = "",

@@ -35,9 +35,11 @@ class WarehouseCache:
     `cache(function, *arguments)` calls `function(cursor, *arguments)` on a fresh cursor the first time.
     """
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, size: int = 4096) -> None:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, size: int = 4096, large: int = 48) -> None:
         self._connection = connection
         self._call = lru_cache(maxsize=size)(self._compute)
+        # Few large documents (a map's view of every buurt is megabytes) are kept apart, most recent first.
+        self._large = lru_cache(maxsize=large)(self._compute)
         self._size = size
         self._profile_json: dict[tuple[str, str], bytes] = {}
 
@@ -50,6 +52,10 @@ class WarehouseCache:
 
     def __call__(self, function: Callable[..., T], *arguments: Hashable) -> T:
         return self._call(function, *arguments)
+
+    def large(self, function: Callable[..., T], *arguments: Hashable) -> T:
+        """As calling the cache, for a result too large to keep thousands of."""
+        return self._large(function, *arguments)
 
     def profile(self, code: str, language: str, similar_count: int = 5) -> Profile:
         return self(_profile, normalise(code), language, similar_count)

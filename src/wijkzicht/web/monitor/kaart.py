@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from threading import Lock
-from typing import Annotated, Any, Literal, TypeVar, cast
+from typing import Annotated, Any, Literal, TypeVar
 
 import duckdb
 from fastapi import APIRouter, Query, Request
@@ -35,7 +32,7 @@ from wijkzicht.monitor.choropleth import (
 )
 from wijkzicht.monitor.trends import MATRIX_YEAR
 from wijkzicht.web import assets
-from wijkzicht.web.deps import Cache, Warehouse
+from wijkzicht.web.deps import Cache
 from wijkzicht.web.params import (
     AreaCodePath,
     BoundaryYear,
@@ -203,32 +200,24 @@ def map_view(
     }
 
 
+def _geojson_answer(request: Request, body: bytes, etag: str) -> Response:
+    """Gzipped GeoJSON with its ETag: 304 to a browser that has it, unzipped to one that cannot take gzip."""
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding", "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if _accepts_gzip(request):
+        return Response(
+            body, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"}
+        )
+    return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
+
+
 def _accepts_gzip(request: Request) -> bool:
     return "gzip" in request.headers.get("accept-encoding", "")
 
 
-# The last map views and value documents, per server: a wijk map's page and values took 0.35 and 0.45 s to
-# make on every request (measured with benchmarks/wijk_map_benchmark.py). Few are kept, because a buurt
-# map's are megabytes; the warehouse is read-only while the server runs, so nothing goes stale.
-VIEWS_KEPT = 48
-_views: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
-_views_lock = Lock()
-
-
-def _kept(
-    cache: Hashable, con: duckdb.DuckDBPyConnection, function: Callable[..., T], *arguments: Hashable
-) -> T:
-    key = (cache, function.__name__, *arguments)  # the server's cache object: one server's views apart
-    with _views_lock:
-        if key in _views:
-            _views.move_to_end(key)
-            return cast(T, _views[key])
-    result = function(con, *arguments)
-    with _views_lock:
-        _views[key] = result
-        while len(_views) > VIEWS_KEPT:
-            _views.popitem(last=False)
-    return result
+# A wijk map's page and values took 0.35 and 0.45 s to make on every request (measured with
+# benchmarks/wijk_map_benchmark.py): they are kept in the server's cache for large documents.
 
 
 def _compressed_values(
@@ -264,7 +253,6 @@ def _json_response(request: Request, compressed: bytes) -> Response:
 )
 def values_api(
     request: Request,
-    con: Warehouse,
     cache: Cache,
     level: RankedLevel = "gemeente",
     measure: MeasureText = "index",
@@ -280,7 +268,7 @@ def values_api(
     values' boundary year; `drawn` tells per area whether its polygon shows the same area).
     """
     return _json_response(
-        request, _kept(cache, con, _compressed_values, level, measure, period, subgroup, boundary_year, lang)
+        request, cache.large(_compressed_values, level, measure, period, subgroup, boundary_year, lang)
     )
 
 
@@ -312,14 +300,7 @@ def boundaries_api(
     """Gzipped GeoJSON made at build time, with an ETag: a browser that has it gets 304 and no body.
     Level `focusgebied` gives the outlines of the focus areas (2024), numbered as in the focus-area list."""
     body, etag = cache(_compressed_boundaries, level, boundary_year)
-    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding", "ETag": etag}
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    if _accepts_gzip(request):
-        return Response(
-            body, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"}
-        )
-    return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
+    return _geojson_answer(request, body, etag)
 
 
 def _compressed_location(con: duckdb.DuckDBPyConnection, code: str) -> tuple[bytes, str] | None:
@@ -339,14 +320,7 @@ def location_api(request: Request, cache: Cache, code: AreaCodePath) -> Response
     if found is None:
         raise NotFoundError(f"no polygon for {code}: location maps exist for gemeenten and wijken")
     body, etag = found
-    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding", "ETag": etag}
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    if _accepts_gzip(request):
-        return Response(
-            body, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"}
-        )
-    return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
+    return _geojson_answer(request, body, etag)
 
 
 def measure_options(catalogue: Catalogue, t: Translator) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -374,7 +348,6 @@ def measure_options(catalogue: Catalogue, t: Translator) -> list[tuple[str, list
 @router.get("/kaart", response_class=HTMLResponse, include_in_schema=False)
 def map_page(
     request: Request,
-    con: Warehouse,
     cache: Cache,
     level: RankedLevel = "gemeente",
     measure: MeasureText = "index",
@@ -385,7 +358,7 @@ def map_page(
     gemeente: GemeenteQuery = None,
     lang: Language = "nl",
 ) -> HTMLResponse:
-    view = _kept(cache, con, map_view, level, measure, period, subgroup, boundary_year, lang)
+    view = cache.large(map_view, level, measure, period, subgroup, boundary_year, lang)
     catalogue = load_catalogue()
     t = Translator(lang)
     state = {

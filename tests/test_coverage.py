@@ -122,12 +122,13 @@ def test_the_overvecht_profile_lists_every_domain_measured_or_not(web: TestClien
     assert len(rows) == 6  # five problem domains and liveability
     # measured: a score with its coverage counted against the catalogue, not against what happened to load
     assert "1 van 3 indicatoren" in rows["liveability"] and "100%" not in rows["liveability"]
-    assert "2 van 9 indicatoren" in rows["work_poverty_inclusion"]
-    # measured in this installation, but not for this area in this period (crime only per gemeente; the
-    # housing figures of KWB 2022 are of another period): said so, never an empty cell
-    for domain in ("safety", "housing"):
-        assert "geen score voor dit gebied in deze peiling" in rows[domain]
-        assert "wel gemeten voor andere gebieden of perioden" in rows[domain]
+    # the latest picture: survey (2020), income (2020) and KWB (2022) figures together
+    assert "6 van 9 indicatoren" in rows["work_poverty_inclusion"]
+    assert "2020, 2022" in rows["work_poverty_inclusion"]
+    assert "2 van 3 indicatoren" in rows["housing"] and "2022" in rows["housing"]
+    # crime is counted only per gemeente: the gemeente's score, said to be the gemeente's, with its year
+    assert "niet per wijk gemeten; score van de gemeente Utrecht onder de gemeenten" in rows["safety"]
+    assert "1 van 10 indicatoren" in rows["safety"] and "2024" in rows["safety"]
     # not measured here, with its reason
     assert "Niet gemeten in deze installatie" in rows["education"]
     assert "1 van de 355 gemeenten" in rows["education"] and "85163NED" in rows["education"]

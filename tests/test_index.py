@@ -158,11 +158,72 @@ def test_weights_from_the_catalogue_shift_the_domain_score() -> None:
 def test_the_worst_decile_flags_the_worst_tenth_of_areas() -> None:
     con = score_synthetic([indicator("a")], {"a": [float(v) for v in range(50)]})
     flagged = sorted(
-        code for (code,) in con.execute("SELECT area_code FROM domain_scores WHERE worst").fetchall()
+        code
+        for (code,) in con.execute(
+            "SELECT area_code FROM domain_scores WHERE worst AND subgroup = 'totaal'"
+        ).fetchall()
     )
     assert flagged == [f"BU{i:08d}" for i in range(45, 50)]
-    stacked = dict(con.execute("SELECT area_code, worst_domains FROM area_index").fetchall())
+    stacked = dict(
+        con.execute("SELECT area_code, worst_domains FROM area_index WHERE subgroup = 'totaal'").fetchall()
+    )
     assert stacked["BU00000049"] == 1 and stacked["BU00000000"] == 0
+
+
+def test_the_latest_picture_takes_each_indicators_latest_figure_for_everyone_within_the_window() -> None:
+    """Figures from different years stack in the latest picture: per indicator the latest series of the
+    window (5 years up to the newest period, here 2018-2022), for everyone (18+ or total), never an age
+    band; a series older than the window stays out."""
+    con = duckdb.connect()
+    index.register_indicators(
+        con, [indicator("a", "health"), indicator("b", "housing"), indicator("c", "safety"), indicator("d")]
+    )
+    con.execute(f"CREATE TEMP TABLE score_input ({INPUT_COLUMNS})")
+    series = [("a", "18plus", 2016), ("a", "18plus", 2020), ("b", "totaal", 2022), ("c", "totaal", 2017)]
+    series += [("d", "65plus", 2022)]
+    rows = [
+        (
+            name,
+            subgroup,
+            f"WK{i:06d}",
+            "wijk",
+            2024,
+            period,
+            float((i * 7 + period) % 11),
+            None,
+            0,
+            1000.0,
+            2024,
+        )
+        for name, subgroup, period in series
+        for i in range(20)
+    ]
+    con.executemany("INSERT INTO score_input VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    index.score_from_input(con, index.Settings())
+    picture = con.execute(
+        """SELECT s.indicator, s.period, s.subgroup, m.period FROM score_memberships m JOIN score_series s
+           USING (series) WHERE m.subgroup = 'actueel' ORDER BY s.indicator"""
+    ).fetchall()
+    assert picture == [("a", 2020, "18plus", 2022), ("b", 2022, "totaal", 2022)]
+    domains = con.execute(
+        "SELECT DISTINCT domains_scored FROM area_index WHERE subgroup = 'actueel' AND period = 2022"
+    ).fetchall()
+    assert domains == [(2,)]
+    # the picture's domain score is the same as the score of the period the figure comes from
+    same = con.execute(
+        """SELECT count(*), count(*) FILTER (WHERE p.score = o.score) FROM domain_scores p
+           JOIN domain_scores o USING (area_code, domain)
+           WHERE p.subgroup = 'actueel' AND o.subgroup = '18plus' AND o.period = 2020 AND p.domain = 'health'"""
+    ).fetchone()
+    assert same == (20, 20)
+    explained = index.explain(con, "WK000003", index.Selection())
+    assert (explained.period, explained.subgroup) == (2022, "actueel")
+    assert {(part.indicator, part.period) for d in explained.domains for part in d.indicators} == {
+        ("a", 2020),
+        ("b", 2022),
+    }
+    # a period asked for is that period's own partition, not the picture whose window ends there
+    assert index.latest_partition(con, index.Selection(period=2022)).subgroup == "totaal"
 
 
 # --- On the real snapshot --------------------------------------------------------------------------
@@ -276,7 +337,8 @@ def test_flipping_a_real_indicator_mirrors_its_national_ranks(warehouse_path: Pa
         },
     )
     wanted = index.Selection("wijk", 2020, 2020, "18plus")
-    query = "SELECT area_code, percentile FROM standardised WHERE indicator = 'eenzaam' AND status = 'ranked'"
+    query = """SELECT area_code, percentile FROM standardised WHERE indicator = 'eenzaam' AND status = 'ranked'
+               AND period = 2020 AND subgroup = '18plus'"""
     with warehouse.opened(warehouse_path) as con:
         index.compute(con, catalogue, wanted)
         original = dict(con.execute(query).fetchall())

@@ -122,10 +122,11 @@ def test_group_characteristics_are_never_a_map_measure() -> None:
 
 def test_values_api_equals_the_domain_scores(web: TestClient, con: duckdb.DuckDBPyConnection) -> None:
     body = web.get("/api/map/values", params={"level": "gemeente", "measure": "domain:health"}).json()
-    assert (body["period"], body["subgroup"], body["boundary_year"]) == (2020, "18plus", 2024)
+    # the latest picture by default: its window ends with the newest gemeente figures (crime 2024)
+    assert (body["period"], body["subgroup"], body["boundary_year"]) == (2024, "actueel", 2024)
     stored = con.execute(
         "SELECT score, percentile FROM domain_scores WHERE area_code = 'GM0599' AND domain = 'health' "
-        "AND period = 2020 AND subgroup = '18plus' AND level = 'gemeente' AND boundary_year = 2024"
+        "AND period = 2024 AND subgroup = 'actueel' AND level = 'gemeente' AND boundary_year = 2024"
     ).fetchone()
     rotterdam = next(v for v in body["values"] if v["code"] == "GM0599")
     assert rotterdam["value"] == stored[0] and rotterdam["percentile"] == round(stored[1], 1)
@@ -172,7 +173,10 @@ def test_map_page_links_every_area_and_keeps_its_state_in_the_url(web: TestClien
     assert page.status_code == 200 and '<html lang="en">' in page.text
     assert 'href="/gebied/GM0917?lang=en"' in page.text  # Heerlen, the worst on health, in the table
     assert "the 10% of municipalities with the most problems (percentile 90\u2013100)" in page.text
-    assert "/api/map/values?level=gemeente&amp;measure=domain%3Ahealth&amp;period=2020" in page.text
+    assert (
+        "/api/map/values?level=gemeente&amp;measure=domain%3Ahealth&amp;period=2024&amp;subgroup=actueel"
+        in page.text
+    )
     assert '<script type="module" src="/static/kaart.js">' in page.text
     published = web.get("/kaart", params={"measure": "domain:health", "lang": "en", "boundary_year": 2020})
     assert "nearest ones, of 2019" in published.text  # the figures as published, on their own boundaries

@@ -268,7 +268,7 @@ def test_new_domains_have_scores_and_overvecht_and_charlois_show_the_new_figures
         con.execute(
             "SELECT domain || ' ' || level || ' ' || boundary_year || '/' || period, count(*) FROM domain_scores "
             "WHERE score IS NOT NULL AND domain IN ('housing', 'work_poverty_inclusion', 'safety') "
-            "AND boundary_year >= 2022 GROUP BY ALL"
+            "AND boundary_year >= 2022 AND subgroup <> 'actueel' GROUP BY ALL"
         ).fetchall()
     )
     assert scored["housing wijk 2022/2022"] > 3000
@@ -288,3 +288,29 @@ def test_new_domains_have_scores_and_overvecht_and_charlois_show_the_new_figures
             ("gemiddeld_inkomen_per_inwoner", "kvk2020-wb2023"),
             ("huishoudens_laagste_40pct_inkomen", "kvk2020-wb2023"),
         } <= figures, code
+
+
+def test_the_latest_picture_stacks_every_measured_domain_with_the_year_of_each_figure(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    for code, gemeente in (("WK034403", "GM0344"), ("WK059915", "GM0599")):  # Overvecht, Charlois
+        profile = area_profile(con, code)
+        scores = profile.scores
+        assert scores is not None
+        assert (scores.boundary_year, scores.subgroup) == (2024, "actueel")
+        years = {d.domain: {p.period for p in d.indicators} for d in scores.domains if d.score is not None}
+        assert years == {
+            "health": {2020},  # health monitor 2020
+            "work_poverty_inclusion": {2020, 2022},  # survey and income 2020, KWB 2022
+            "housing": {2022},  # KWB 2022
+            "liveability": {2020},
+        }
+        # safety is counted per gemeente only: the gemeente's score in its own latest picture
+        assert profile.gemeente_scores is not None and profile.gemeente_scores.code == gemeente
+        safety = next(d for d in profile.gemeente_scores.domains if d.domain == "safety")
+        assert safety.score is not None and {p.period for p in safety.indicators} == {2024}
+    stacked = con.execute(
+        "SELECT count(*) FILTER (WHERE domains_scored >= 4), count(*) FROM area_index "
+        "WHERE level = 'wijk' AND boundary_year = 2024 AND subgroup = 'actueel'"
+    ).fetchone()
+    assert stacked[0] > 3000 and stacked[1] > stacked[0]

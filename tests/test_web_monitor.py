@@ -28,11 +28,12 @@ def test_profile_page_shows_the_warehouse_domain_scores(
     web: TestClient, con: duckdb.DuckDBPyConnection
 ) -> None:
     scores = con.execute(
+        # by default the latest picture on the latest boundaries
         """SELECT domain, score, percentile FROM domain_scores WHERE area_code = ? AND level = 'wijk'
-           AND period = 2020 AND boundary_year = 2024 AND subgroup = '18plus'""",  # 2024 boundaries by default
+           AND boundary_year = 2024 AND subgroup = 'actueel'""",
         [OVERVECHT],
     ).fetchall()
-    assert len(scores) >= 3
+    assert len(scores) >= 4
     page = web.get(f"/gebied/{OVERVECHT}").text
     for domain, score, percentile in scores:
         row = row_of(page, f'data-domain="{domain}"')
@@ -160,8 +161,8 @@ def test_comparison_page_puts_areas_side_by_side(web: TestClient, con: duckdb.Du
     assert "Wijk 03 Overvecht" in page and "Feijenoord" in page
     assert "Geen gebied gevonden voor \u2018zzzq\u2019" in page
     overall = con.execute(
-        """SELECT score FROM area_index WHERE area_code = ? AND level = 'wijk' AND period = 2020
-           AND boundary_year = 2020 AND subgroup = '18plus'""",
+        """SELECT score FROM area_index WHERE area_code = ? AND level = 'wijk' AND boundary_year = 2024
+           AND subgroup = 'actueel'""",
         [OVERVECHT],
     ).fetchone()[0]
     assert format_number(overall, "nl", 1) in page

@@ -25,6 +25,14 @@ CONTEXT_DOMAIN = "context"
 # health monitor's adults before its age bands; KWB has only the total.
 TOTAL_SUBGROUP = "totaal"
 SUBGROUP_PREFERENCE = ("18plus", TOTAL_SUBGROUP, "18tot65", "65plus")
+# The subgroups that stand for a source's whole population (surveys ask adults only): the latest picture
+# takes each indicator's figure for one of these, never an age band.
+POPULATION_SUBGROUPS = ("18plus", TOTAL_SUBGROUP)
+# The partition of the latest picture: per indicator its latest figure within a window of years, so that
+# domains measured in different years stack in one index. It stands in the subgroup column of the scores
+# (its figures come from several subgroups and periods) and goes first wherever a default is chosen.
+LATEST_PICTURE = "actueel"
+PARTITION_PREFERENCE = (LATEST_PICTURE, *SUBGROUP_PREFERENCE)
 CRIME_RATE_UNIT = "per 1 000 inwoners"
 
 

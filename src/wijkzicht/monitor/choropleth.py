@@ -25,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from wijkzicht.catalogue import SUBGROUP_PREFERENCE, Catalogue, Indicator
+from wijkzicht.catalogue import LATEST_PICTURE, PARTITION_PREFERENCE, Catalogue, Indicator
 from wijkzicht.errors import NotFoundError, WijkzichtError
 
 MAP_LEVELS = ("gemeente", "wijk", "buurt")
@@ -131,8 +131,8 @@ class MapData:
 
 def partitions(con: duckdb.DuckDBPyConnection, level: str, measure: Measure) -> list[Partition]:
     """The (boundary year, period, subgroup) combinations with values, best first, as `wijkzicht rank`
-    chooses: the latest boundary year; for the index and the stacking the period whose scores cover the
-    most domains; then the latest period; 18+ before totaal."""
+    chooses: the latest boundary year; for the index and the stacking the partition whose scores cover the
+    most domains; then the latest period; the latest picture, then 18+ before totaal."""
     source, condition, parameters = _partition_source(measure)
     domains = "max(domains_scored) DESC, " if source == "area_index" else ""
     rows = con.execute(
@@ -142,7 +142,7 @@ def partitions(con: duckdb.DuckDBPyConnection, level: str, measure: Measure) -> 
         GROUP BY boundary_year, period, subgroup
         ORDER BY boundary_year DESC, {domains}period DESC, list_position(?, subgroup) NULLS LAST, subgroup
         """,
-        [level, *parameters, list(SUBGROUP_PREFERENCE)],
+        [level, *parameters, list(PARTITION_PREFERENCE)],
     ).fetchall()
     return [Partition(*row) for row in rows]
 
@@ -160,8 +160,11 @@ def choose_partition(
 ) -> tuple[Partition | None, list[str]]:
     """The best partition matching what was asked; as few settings as possible are given up, and named.
 
-    The boundary year is given up first (it follows from the data), the period last.
+    The boundary year is given up first (it follows from the data), the period last. A period asked for
+    without a subgroup means that period's own figures, not the latest picture (`index.latest_partition`).
     """
+    if period is not None and subgroup is None:
+        available = [candidate for candidate in available if candidate.subgroup != LATEST_PICTURE]
     asked = {"boundary_year": boundary_year, "subgroup": subgroup, "period": period}
     given = [setting for setting, value in asked.items() if value is not None]
     for count in range(len(given) + 1):

@@ -118,7 +118,7 @@ def compute(con: duckdb.DuckDBPyConnection, areas: list[focus.FocusArea] | None 
         focus_domains AS (  -- step 3: the domain score with the wijken's coverage rule
             SELECT i.number, s.boundary_year, s.period, s.subgroup, s.domain, count(*) AS used,
                    sum(s.weight * i.percentile) / sum(s.weight) AS score
-            FROM indicator_percentiles i JOIN score_series s USING (series)
+            FROM indicator_percentiles i JOIN score_memberships s USING (series)
             GROUP BY ALL
         ),
         covered AS (

@@ -14,9 +14,15 @@ other areas of their own partition.
    so by default every period is scored on 2024 boundaries.
 2. `standardised`: per indicator and partition, the national percentile (0..100, mid-rank for ties)
    and z-score, with the direction applied so that higher always means more problems.
-3. `domain_scores`: the weighted mean of an area's indicator percentiles per domain, its coverage,
+3. `score_memberships`: which partitions each series counts in: its own, and the *latest picture* of its
+   level and boundary year (subgroup `actueel`) when it is its indicator's latest series within the window
+   (`Settings.picture_window` years up to the newest period of that level and boundary year), for the
+   whole population (`POPULATION_SUBGROUPS`). The sources' years differ (a survey every four years,
+   registers yearly), so no single period holds every domain; the picture stacks them all, each figure
+   keeping its own year. Its period is the newest year of the window.
+4. `domain_scores`: the weighted mean of an area's indicator percentiles per domain, its coverage,
    the domain's percentile among the areas of the partition and a flag for the worst share.
-4. `area_index`: per area the number and names of the domains in the worst share (stacking) and an
+5. `area_index`: per area the number and names of the domains in the worst share (stacking) and an
    overall index: the mean of exponentially transformed domain ranks (English Indices of Deprivation).
 """
 
@@ -28,7 +34,13 @@ from dataclasses import asdict, dataclass, field
 import duckdb
 
 from wijkzicht import codes
-from wijkzicht.catalogue import SUBGROUP_PREFERENCE, Catalogue, Indicator
+from wijkzicht.catalogue import (
+    LATEST_PICTURE,
+    PARTITION_PREFERENCE,
+    POPULATION_SUBGROUPS,
+    Catalogue,
+    Indicator,
+)
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.warehouse.queries import one_value
 
@@ -44,12 +56,17 @@ EXPONENTIAL_SPAN = 1 - math.exp(-100 / EXPONENTIAL_CONSTANT)
 class Settings:
     worst_share: float = 0.10  # the "worst decile": share of a level's areas flagged per domain
     min_coverage: float = 0.5  # share of a domain's published indicators an area needs for a score
+    picture_window: int = 5  # years, up to the newest period, from which the latest picture takes figures
 
     def __post_init__(self) -> None:
         if not 0 < self.worst_share < 1:
             raise WijkzichtError(f"worst share must lie between 0 and 1, not {self.worst_share}")
         if not 0 < self.min_coverage <= 1:
             raise WijkzichtError(f"minimum coverage must lie in (0, 1], not {self.min_coverage}")
+        if self.picture_window < 1:
+            raise WijkzichtError(
+                f"the latest picture's window must be at least 1 year, not {self.picture_window}"
+            )
 
 
 @dataclass(frozen=True)
@@ -66,10 +83,17 @@ class Selection:
         clause = " AND ".join(f"{alias}.{column} = ?" for column, _ in chosen) or "TRUE"
         return clause, [value for _, value in chosen]
 
-    def literal_where(self, alias: str) -> str:
-        """The same filter with the values written out, for a view (which cannot take parameters)."""
-        chosen = [(column, value) for column, value in asdict(self).items() if value is not None]
-        return " AND ".join(f"{alias}.{column} = {_sql_literal(value)}" for column, value in chosen) or "TRUE"
+    def input_where(self, alias: str) -> str:
+        """The filter on the observations to score, with the values written out (a view takes no parameters).
+
+        Only level and boundary year narrow the input: the latest picture of a level and boundary year takes
+        figures from several periods and subgroups, so every one of them is scored.
+        """
+        chosen = [(column, getattr(self, column)) for column in ("level", "boundary_year")]
+        clauses = [
+            f"{alias}.{column} = {_sql_literal(value)}" for column, value in chosen if value is not None
+        ]
+        return " AND ".join(clauses) or "TRUE"
 
 
 def _sql_literal(value: object) -> str:
@@ -111,7 +135,7 @@ def prepare_input(con: duckdb.DuckDBPyConnection, selection: Selection) -> None:
         JOIN provenance p USING (source_id)
         LEFT JOIN tables t ON t.table_id = p.source_table
         LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year
-        WHERE o.level <> 'land' AND c.coverage = 'national' AND {selection.literal_where("o")}
+        WHERE o.level <> 'land' AND c.coverage = 'national' AND {selection.input_where("o")}
         """
     )
 
@@ -190,9 +214,39 @@ def _standardised_view(schema: str) -> str:
     return f"""
         {create} AS
         SELECT s.indicator, s.subgroup, v.area_code, s.level, s.boundary_year, s.period, s.domain, s.weight,
-               v.status, v.value, v.reason, v.percentile, v.z_score
+               v.status, v.value, v.reason, v.percentile, v.z_score, v.series
         FROM {schema}.standardised_values v JOIN {schema}.score_series s USING (series)
         """
+
+
+def choose_memberships(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Each series in its own partition, and the series of the latest picture in that partition too.
+
+    Per indicator, level and boundary year the picture takes the latest series within the window (the
+    `picture_window` years up to the newest period of the level and boundary year) for the whole
+    population: the adults of a survey before the total of a register, never an age band.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE score_memberships AS
+        WITH newest AS (
+            SELECT level, boundary_year, max(period) AS newest_period FROM score_series GROUP BY ALL
+        ),
+        picture AS (
+            SELECT s.series, s.level, s.boundary_year, n.newest_period AS period,
+                   {_sql_literal(LATEST_PICTURE)} AS subgroup, s.domain, s.weight
+            FROM score_series s JOIN newest n USING (level, boundary_year)
+            WHERE s.period > n.newest_period - ? AND list_contains(?::VARCHAR[], s.subgroup)
+            QUALIFY row_number() OVER (
+                PARTITION BY s.indicator, s.level, s.boundary_year
+                ORDER BY s.period DESC, list_position(?::VARCHAR[], s.subgroup)) = 1
+        )
+        SELECT series, level, boundary_year, period, subgroup, domain, weight FROM score_series
+        UNION ALL
+        SELECT * FROM picture
+        """,
+        [settings.picture_window, list(POPULATION_SUBGROUPS), list(POPULATION_SUBGROUPS)],
+    )
 
 
 def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -200,14 +254,15 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 
     Coverage is the number of the area's ranked indicators over the domain's indicators published for
     the partition; below `min_coverage` the area gets no score for that domain rather than a thin one.
+    A series counts in every partition it is a member of (`score_memberships`).
     """
     partition = ", ".join(PARTITION)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE domain_scores AS
-        WITH domain_series AS (  -- each series with the number of its (partition, domain) ranking
-            SELECT series, weight, dense_rank() OVER (ORDER BY {partition}, domain) AS ranking
-            FROM score_series
+        WITH domain_series AS (  -- each membership with the number of its (partition, domain) ranking
+            SELECT *, dense_rank() OVER (ORDER BY {partition}, domain) AS ranking
+            FROM score_memberships
         ),
         per_area AS (
             SELECT v.area_code, d.ranking, count(*) AS indicators_used,
@@ -216,10 +271,10 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             WHERE v.status = 'ranked' GROUP BY ALL
         ),
         published AS (  -- a domain's indicators with at least one ranked area in the partition
-            SELECT d.ranking, any_value(s.level) AS level, any_value(s.boundary_year) AS boundary_year,
-                   any_value(s.period) AS period, any_value(s.subgroup) AS subgroup,
-                   any_value(s.domain) AS domain, count(*) AS indicators_published
-            FROM domain_series d JOIN score_series s USING (series)
+            SELECT d.ranking, any_value(d.level) AS level, any_value(d.boundary_year) AS boundary_year,
+                   any_value(d.period) AS period, any_value(d.subgroup) AS subgroup,
+                   any_value(d.domain) AS domain, count(*) AS indicators_published
+            FROM domain_series d
             WHERE series IN (SELECT series FROM standardised_values WHERE status = 'ranked')
             GROUP BY d.ranking
         ),
@@ -290,8 +345,9 @@ def compute(
 
 
 def score_from_input(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Steps 2-4 on an existing `score_input` table (the warehouse's, or a test's own)."""
+    """Steps 2-5 on an existing `score_input` table (the warehouse's, or a test's own)."""
     standardise(con)
+    choose_memberships(con, settings)
     score_domains(con, settings)
     stack(con)
 
@@ -299,6 +355,7 @@ def score_from_input(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
 # Stored sorted by area, so that reading one area's scores touches few row groups.
 STORED_SCORES = {
     "score_series": "series",
+    "score_memberships": "series",
     "standardised_values": "area_code, series",
     "domain_scores": "area_code, level, boundary_year, period, subgroup, domain",
     "area_index": "area_code, level, boundary_year, period, subgroup",
@@ -444,6 +501,9 @@ class IndicatorContribution:
     weight: float
     contribution: float | None  # this indicator's share of the domain score (sums to the score)
     reason: str | None
+    # The figure's own period and subgroup: in the latest picture they differ per indicator.
+    period: int
+    subgroup: str
 
 
 @dataclass(frozen=True)
@@ -491,14 +551,14 @@ def explain(con: duckdb.DuckDBPyConnection, code: str, selection: Selection) -> 
     }
     indicators = con.execute(
         """
-        SELECT domain, indicator, status, value, percentile, z_score, weight,
-               CASE WHEN status = 'ranked'
-                    THEN weight * percentile / sum(weight) FILTER (WHERE status = 'ranked')
-                         OVER (PARTITION BY domain) END AS contribution,
-               reason
-        FROM standardised
-        WHERE area_code = ? AND level = ? AND boundary_year = ? AND period = ? AND subgroup = ?
-        ORDER BY domain, contribution DESC NULLS LAST, indicator
+        SELECT s.domain, s.indicator, s.status, s.value, s.percentile, s.z_score, s.weight,
+               CASE WHEN s.status = 'ranked'
+                    THEN s.weight * s.percentile / sum(s.weight) FILTER (WHERE s.status = 'ranked')
+                         OVER (PARTITION BY s.domain) END AS contribution,
+               s.reason, s.period, s.subgroup
+        FROM standardised s JOIN score_memberships m USING (series)
+        WHERE s.area_code = ? AND m.level = ? AND m.boundary_year = ? AND m.period = ? AND m.subgroup = ?
+        ORDER BY s.domain, contribution DESC NULLS LAST, s.indicator
         """,
         [code, *key],
     ).fetchall()
@@ -525,19 +585,22 @@ def explain(con: duckdb.DuckDBPyConnection, code: str, selection: Selection) -> 
 def _explained_partition(
     con: duckdb.DuckDBPyConnection, code: str, selection: Selection
 ) -> tuple[str, int, int, str]:
-    """The partition to explain, chosen as `latest_partition` chooses: the latest boundary year, the period
-    whose figures cover the most domains, then the latest; 18+ before totaal."""
-    where, parameters = selection.where("s")
+    """The partition to explain, chosen as `latest_partition` chooses: the latest boundary year, the
+    partition whose figures cover the most domains (the latest picture, unless a period was asked for),
+    then the latest period; 18+ before totaal."""
+    where, parameters = selection.where("m")
     row = con.execute(
         f"""
-        SELECT level, boundary_year, period, subgroup FROM standardised s
-        WHERE area_code = ? AND {where} AND percentile IS NOT NULL
-        GROUP BY level, boundary_year, period, subgroup
-        ORDER BY boundary_year DESC, count(DISTINCT domain) DESC, period DESC,
-                 list_position(?::VARCHAR[], subgroup) NULLS LAST, subgroup
+        SELECT m.level, m.boundary_year, m.period, m.subgroup
+        FROM standardised_values v JOIN score_memberships m USING (series)
+        WHERE v.area_code = ? AND {where} AND {_picture_unless_period_asked(selection, "m")}
+          AND v.percentile IS NOT NULL
+        GROUP BY m.level, m.boundary_year, m.period, m.subgroup
+        ORDER BY m.boundary_year DESC, count(DISTINCT m.domain) DESC, m.period DESC,
+                 list_position(?::VARCHAR[], m.subgroup) NULLS LAST, m.subgroup
         LIMIT 1
         """,
-        [code, *parameters, list(SUBGROUP_PREFERENCE)],
+        [code, *parameters, list(PARTITION_PREFERENCE)],
     ).fetchone()
     if row is None:
         raise WijkzichtError(f"no scored indicator for {code} in this selection ({_describe(selection)})")
@@ -545,24 +608,33 @@ def _explained_partition(
 
 
 def latest_partition(con: duckdb.DuckDBPyConnection, selection: Selection) -> Selection:
-    """Fill in what the user left open: the latest boundary year; within it the period whose scores cover the
-    most domains (the sources' years differ, so the newest period alone may hold one domain), the latest
-    period on a tie; 18+ before totaal."""
+    """Fill in what the user left open: the latest boundary year; within it the partition whose scores cover
+    the most domains (the latest picture, which stacks them all; a period asked for is a period's own
+    partition), the latest period on a tie; 18+ before totaal."""
     where, parameters = selection.where("d")
     row = con.execute(
         f"""
-        SELECT level, boundary_year, period, subgroup FROM domain_scores d WHERE {where} AND score IS NOT NULL
+        SELECT level, boundary_year, period, subgroup FROM domain_scores d
+        WHERE {where} AND {_picture_unless_period_asked(selection, "d")} AND score IS NOT NULL
         GROUP BY level, boundary_year, period, subgroup
         ORDER BY boundary_year DESC, count(DISTINCT domain) DESC, period DESC,
                  list_position(?::VARCHAR[], subgroup) NULLS LAST, subgroup,
                  list_position(['buurt', 'wijk', 'gemeente'], level)
         LIMIT 1
         """,
-        [*parameters, list(SUBGROUP_PREFERENCE)],
+        [*parameters, list(PARTITION_PREFERENCE)],
     ).fetchone()
     if row is None:
         raise WijkzichtError(f"no domain scores for this selection ({_describe(selection)})")
     return Selection(*row)
+
+
+def _picture_unless_period_asked(selection: Selection, alias: str) -> str:
+    """A period asked for without a subgroup means that period's own figures, not the latest picture (whose
+    period is only the newest year of its window)."""
+    if selection.period is not None and selection.subgroup is None:
+        return f"{alias}.subgroup <> {_sql_literal(LATEST_PICTURE)}"
+    return "TRUE"
 
 
 def _describe(selection: Selection) -> str:

@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 
 import duckdb
 
-from wijkzicht.catalogue import SUBGROUP_PREFERENCE, load_catalogue
+from wijkzicht.catalogue import LATEST_PICTURE, SUBGROUP_PREFERENCE, load_catalogue
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import comparison, coverage, index, similar, trends
 from wijkzicht.monitor.areas import Area, get_area
@@ -45,6 +45,9 @@ class Profile:
     # figures reads "not measured here" rather than vanishing; and the sources of the figures shown.
     domain_coverage: list[coverage.DomainCoverage] = field(default_factory=list)
     sources: list[coverage.InstalledSource] = field(default_factory=list)
+    # For a wijk or buurt: its gemeente's scores on the same boundaries and picture, shown for the domains
+    # measured only per gemeente (police crime counts), so "not measured per wijk" still says something.
+    gemeente_scores: index.Explanation | None = None
 
     def as_dict(self) -> dict[str, object]:
         document = asdict(self)
@@ -78,7 +81,28 @@ def area_profile(
         unavailable,
         coverage.domain_coverage(con, catalogue),
         [source for source in coverage.installed_sources(con, catalogue) if source.id in shown],
+        _gemeente_scores(con, area, scores),
     )
+
+
+def _gemeente_scores(
+    con: duckdb.DuckDBPyConnection, area: Area, scores: index.Explanation | None
+) -> index.Explanation | None:
+    """The gemeente's scores on the boundaries and in the kind of partition of the area's own (its
+    picture's period may differ: the gemeente's figures reach a later year)."""
+    if scores is None or area.level not in ("wijk", "buurt") or not area.gemeente_code:
+        return None
+    picture = scores.subgroup == LATEST_PICTURE
+    wanted = index.Selection(
+        "gemeente",
+        scores.boundary_year,
+        None if picture else scores.period,
+        scores.subgroup,
+    )
+    try:
+        return index.explain(con, area.gemeente_code, wanted)
+    except WijkzichtError:
+        return None
 
 
 def _latest_figures(con: duckdb.DuckDBPyConnection, area: Area, language: str) -> list[ProfileFigure]:

@@ -45,7 +45,7 @@ EMPTY_REASON = "niet geleverd (leeg veld)"
 # a municipality's own figures (SES-WOA Amsterdam 2019: 1 of 355 gemeenten) stay far below.
 NATIONAL_SHARE = 0.9
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps total)
 BuildStep = tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]]  # (label, step)

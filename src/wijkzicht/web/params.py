@@ -13,7 +13,7 @@ from fastapi import Path, Query
 from pydantic import AfterValidator, Field
 
 from wijkzicht import codes
-from wijkzicht.catalogue import load_catalogue
+from wijkzicht.catalogue import LATEST_PICTURE, load_catalogue
 from wijkzicht.programmes.schemas import MAX_IDENTIFIER
 
 CODE_DESCRIPTION = f"CBS area code (upper or lower case), e.g. {', '.join(codes.EXAMPLES['wijk'])}"
@@ -31,7 +31,8 @@ RankingLevel = Literal["gemeente", "wijk", "buurt", "focusgebied"]
 Period = Annotated[int | None, Query(ge=1900, le=2100, description="Period (year)")]
 BoundaryYear = Annotated[int | None, Query(ge=1900, le=2100, description="Boundary year (indeling)")]
 BoundaryYearPath = Annotated[int, Path(ge=1900, le=2100, description="Boundary year (indeling)")]
-_SUBGROUPS = tuple(load_catalogue().subgroups)
+# The catalogue's subgroups, and the latest picture that scores stand in beside them.
+_SUBGROUPS = (*load_catalogue().subgroups, LATEST_PICTURE)
 
 
 def _known_subgroup(name: str) -> str:
@@ -40,11 +41,17 @@ def _known_subgroup(name: str) -> str:
     return name
 
 
-# The catalogue's subgroups (age groups), listed in the API description as an enumeration.
+# Listed in the API description as an enumeration.
 Subgroup = Annotated[
     str | None,
     AfterValidator(lambda name: None if name is None else _known_subgroup(name)),
-    Query(description="Subgroup (age group)", json_schema_extra={"enum": list(_SUBGROUPS)}),
+    Query(
+        description=(
+            f"Subgroup (age group); for scores also {LATEST_PICTURE!r}, the latest picture (each indicator's "
+            "latest figure within the window; the default)"
+        ),
+        json_schema_extra={"enum": list(_SUBGROUPS)},
+    ),
 ]
 FocusAreaNumber = Annotated[int, Path(ge=1, le=100, description="Focus area number")]
 Language = Annotated[Literal["nl", "en"], Query(description="Language of labels and texts")]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -13,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from wijkzicht import __version__
-from wijkzicht.catalogue import load_catalogue
+from wijkzicht.catalogue import LATEST_PICTURE, load_catalogue
 from wijkzicht.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, format_date, format_money, format_number
 
 TEMPLATE_FOLDER = Path(str(resources.files("wijkzicht.web"))) / "templates"
@@ -54,7 +55,18 @@ def formatters(language: str) -> dict[str, Callable[..., str]]:
         ),
         "money": lambda value: format_money(value, language),
         "date": lambda value: format_date(value, language),
+        "years_of": years_of,
     }
+
+
+class _Dated(Protocol):
+    @property
+    def period(self) -> int: ...
+
+
+def years_of(figures: Iterable[_Dated]) -> str:
+    """The distinct years of some figures (anything with a `period`), in order: "2020, 2022"."""
+    return ", ".join(str(year) for year in sorted({figure.period for figure in figures}))
 
 
 def catalogue_names(language: str) -> dict[str, dict[str, str]]:
@@ -62,7 +74,10 @@ def catalogue_names(language: str) -> dict[str, dict[str, str]]:
     catalogue = load_catalogue()
     return {
         "domain_names": {d: names[language] for d, names in catalogue.domains.items()},
-        "subgroup_names": {s: names[language] for s, names in catalogue.subgroups.items()},
+        "subgroup_names": {
+            **{s: names[language] for s, names in catalogue.subgroups.items()},
+            LATEST_PICTURE: Translator(language)("picture.name"),
+        },
         "indicator_names": {i.id: i.name(language) for i in catalogue.indicators.values()},
     }
 

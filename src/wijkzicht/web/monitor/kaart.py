@@ -384,7 +384,6 @@ def map_page(
         view=view,
         state=state,
         measures=measure_options(catalogue, t),
-        subgroup_names={key: names[lang] for key, names in catalogue.subgroups.items()},
         missing_assets=assets.missing(),
         values_url=link("/api/map/values", lang, **state),
         rows=rows[(current - 1) * TABLE_ROWS : current * TABLE_ROWS],

@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 
 from wijkzicht import codes
-from wijkzicht.catalogue import CONTEXT_DOMAIN, load_catalogue
+from wijkzicht.catalogue import CONTEXT_DOMAIN, LATEST_PICTURE, load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.monitor import coverage, focus, focus_scores, perception
+from wijkzicht.monitor import coverage, focus, focus_scores, index, perception
 from wijkzicht.monitor.areas import Area, search
 from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
 from wijkzicht.monitor.rankings import FOCUS_LEVEL, RankingFilter, ranking, ranking_page, scored_domains
@@ -69,6 +69,13 @@ def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
         "local_tables": {table.id for table in catalogue.tables.values() if table.coverage == "local"},
         "wijk_code": codes.wijk_of(profile.area.code),  # a buurt's breadcrumb names its wijk
         "explained": {d.domain: d for d in profile.scores.domains} if profile.scores else {},
+        "gemeente_explained": (
+            {d.domain: d for d in profile.gemeente_scores.domains if d.score is not None}
+            if profile.gemeente_scores
+            else {}
+        ),
+        "picture_window": index.Settings().picture_window,
+        "latest_picture": LATEST_PICTURE,
     }
 
 

@@ -28,7 +28,7 @@ def timed_recompute(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> dic
         "input": lambda: index.prepare_input(con, index.Selection()),
         "standardise": lambda: index.standardise(con),
         "domains": lambda: index.score_domains(con, settings),
-        "stack": lambda: index.stack(con),
+        "stack": lambda: index.stack(con, settings),
     }
     seconds = {}
     for step in STEPS:

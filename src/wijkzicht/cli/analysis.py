@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from wijkzicht import config, warehouse
-from wijkzicht.catalogue import Catalogue, load_catalogue
+from wijkzicht.catalogue import LATEST_PICTURE, Catalogue, load_catalogue
 from wijkzicht.cli.common import (
     DbOption,
     FormatOption,
@@ -27,7 +27,12 @@ from wijkzicht.monitor.areas import LEVELS, get_area
 from wijkzicht.monitor.profile import area_profile
 
 PeriodOption = Annotated[int | None, typer.Option(help="Period (year); default the latest with scores")]
-SubgroupOption = Annotated[str | None, typer.Option(help="Age group: 18plus, 18tot65, 65plus or totaal")]
+SubgroupOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Age group: 18plus, 18tot65, 65plus or totaal; for scores also actueel, the latest picture (default)"
+    ),
+]
 BoundaryYearOption = Annotated[
     int | None,
     typer.Option(
@@ -82,8 +87,8 @@ def rank(
             print_json([r.as_dict() for r in ranked])
             return
         console.print(
-            f"[bold]{domain or 'totaalindex'}[/] — {chosen.level}, periode {chosen.period}, "
-            f"grensjaar {chosen.boundary_year}, groep {chosen.subgroup}"
+            f"[bold]{domain or 'totaalindex'}[/] — {chosen.level}, {_partition_text(chosen)}, "
+            f"grensjaar {chosen.boundary_year}"
         )
         table = Table("#", "code", "naam", "score", "percentiel", "slechtste domeinen")
         for r in ranked:
@@ -123,9 +128,12 @@ def explain(
             if explained.overall_score is not None
             else "geen totaalindex"
         )
+        partition = index.Selection(
+            found.level, explained.boundary_year, explained.period, explained.subgroup
+        )
         console.print(
-            f"[bold]{found.code}[/] {found.name} — periode {explained.period}, grensjaar "
-            f"{explained.boundary_year}, groep {explained.subgroup}: {overall}; "
+            f"[bold]{found.code}[/] {found.name} — {_partition_text(partition)}, grensjaar "
+            f"{explained.boundary_year}: {overall}; "
             f"slechtste {worst_share:.0%} in {len(explained.worst_domains)} domein(en)"
         )
         for domain in explained.domains:
@@ -269,6 +277,12 @@ def _optional(value: float | None, language: str) -> str:
     return format_number(value, language, missing="")
 
 
+def _partition_text(partition: index.Selection) -> str:
+    if partition.subgroup == LATEST_PICTURE:
+        return f"actueel beeld t/m {partition.period} (per indicator het recentste cijfer; jaar per cijfer)"
+    return f"periode {partition.period}, groep {partition.subgroup}"
+
+
 def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalogue) -> Table:
     # Coverage against the catalogue: a score on 1 of the domain's 3 indicators is not "100%".
     used = sum(1 for part in domain.indicators if part.status == "ranked")
@@ -282,15 +296,24 @@ def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalo
         else f"{title}: te weinig indicatoren voor een score"
     )
     table = Table(
-        "indicator", "waarde", "percentiel", "z", "gewicht", "bijdrage", title=heading, title_justify="left"
+        "indicator",
+        "jaar",
+        "waarde",
+        "percentiel",
+        "z",
+        "gewicht",
+        "bijdrage",
+        title=heading,
+        title_justify="left",
     )
     for part in domain.indicators:
         name = catalogue.indicators[part.indicator].name_nl
         if part.status != "ranked":
-            table.add_row(name, f"[dim]— {part.reason}[/]", "", "", "", "")
+            table.add_row(name, str(part.period), f"[dim]— {part.reason}[/]", "", "", "", "")
             continue
         table.add_row(
             name,
+            str(part.period),
             format_number(part.value, DEFAULT_LANGUAGE),
             format_number(part.percentile, DEFAULT_LANGUAGE, 1),
             format_number(part.z_score, DEFAULT_LANGUAGE, 2, signed=True, missing=""),

@@ -305,17 +305,29 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     )
 
 
-def stack(con: duckdb.DuckDBPyConnection) -> None:
-    """Per area: the domains in the worst share (stacking) and the overall index with its percentile."""
+def stack(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Per area: the domains in the worst share (stacking) and the overall index with its percentile.
+
+    The coverage rule of a domain score holds one step up: an area is stacked and indexed only with scores
+    in at least `min_coverage` of the domains scored in its partition, so a wijk scored on one domain
+    (a business park with only housing figures) does not top the index on that domain alone.
+    """
     partition = ", ".join(PARTITION)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE area_index AS
-        WITH combined AS (
+        WITH partition_domains AS (
+            SELECT {partition}, count(DISTINCT domain) AS domains FROM domain_scores GROUP BY ALL
+        ),
+        per_area AS (
             SELECT area_code, {partition}, avg(exponential_score) AS score, count(*) AS domains_scored,
                    count(*) FILTER (WHERE worst) AS worst_domains,
                    coalesce(list(domain ORDER BY domain) FILTER (WHERE worst), []) AS worst_domain_names
             FROM domain_scores GROUP BY ALL
+        ),
+        combined AS (
+            SELECT a.* FROM per_area a JOIN partition_domains p USING ({partition})
+            WHERE a.domains_scored >= ? * p.domains
         ),
         positioned AS (
             SELECT *,
@@ -328,7 +340,8 @@ def stack(con: duckdb.DuckDBPyConnection) -> None:
                CASE WHEN areas = 1 THEN 50.0
                     ELSE 100.0 * (first_position + (tied - 1) / 2.0 - 1) / (areas - 1) END AS percentile
         FROM positioned
-        """
+        """,
+        [settings.min_coverage],
     )
 
 
@@ -349,7 +362,7 @@ def score_from_input(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
     standardise(con)
     choose_memberships(con, settings)
     score_domains(con, settings)
-    stack(con)
+    stack(con, settings)
 
 
 # Stored sorted by area, so that reading one area's scores touches few row groups.

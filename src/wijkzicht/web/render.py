@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from wijkzicht import __version__
 from wijkzicht.catalogue import LATEST_PICTURE, load_catalogue
 from wijkzicht.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, format_date, format_money, format_number
+from wijkzicht.monitor.index import Settings
 
 TEMPLATE_FOLDER = Path(str(resources.files("wijkzicht.web"))) / "templates"
 
@@ -95,6 +96,9 @@ def page(
             "link": lambda path, **state: link(path, language, **state),
             **formatters(language),
             **catalogue_names(language),
+            # the scores' latest picture (a partition of its own) is named, not shown as a subgroup
+            "latest_picture": LATEST_PICTURE,
+            "picture_window": Settings().picture_window,
             "wijkzicht_version": __version__,  # not `version`: forms pass a record's version
             # The sources the warehouse holds (set by the application): the footer names only these.
             "installed_sources": getattr(request.app.state, "installed_sources", ()),

@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 
 from wijkzicht import codes
-from wijkzicht.catalogue import CONTEXT_DOMAIN, LATEST_PICTURE, load_catalogue
+from wijkzicht.catalogue import CONTEXT_DOMAIN, load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.monitor import coverage, focus, focus_scores, index, perception
+from wijkzicht.monitor import coverage, focus, focus_scores, perception
 from wijkzicht.monitor.areas import Area, search
 from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
 from wijkzicht.monitor.rankings import FOCUS_LEVEL, RankingFilter, ranking, ranking_page, scored_domains
@@ -74,8 +74,6 @@ def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
             if profile.gemeente_scores
             else {}
         ),
-        "picture_window": index.Settings().picture_window,
-        "latest_picture": LATEST_PICTURE,
     }
 
 

@@ -1,4 +1,6 @@
-"""A build killed half-way (SIGKILL, no clean-up code runs) leaves the previous warehouse intact."""
+"""A build killed half-way (SIGKILL, no clean-up code runs) leaves the previous warehouse intact, and the
+next build (or a failing one) removes every file an unfinished build leaves: the partial warehouse, DuckDB's
+write-ahead log and its spill folder."""
 
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from small_snapshot import small_snapshot
 from wijkzicht import warehouse
 from wijkzicht.monitor.stored import build_warehouse
 
@@ -37,7 +42,41 @@ def test_killed_build_leaves_the_old_warehouse_intact(
         assert con.execute("SELECT count(*) FROM areas WHERE boundary_year = 2024").fetchone()[0] == 18_310
     # The next build clears the abandoned temporary file and succeeds.
     build_warehouse(database, [snapshot])
-    assert not building.exists()
+    assert not list(database.parent.glob(f"{database.name}.*.building*"))
+
+
+def _left_behind(database: Path) -> list[Path]:
+    """What a build killed with SIGKILL leaves, as DuckDB names it, for a process that no longer runs."""
+    finished = subprocess.Popen([sys.executable, "-c", ""])
+    finished.wait()
+    building = database.with_name(f"{database.name}.{finished.pid}.building")
+    spill = building.with_name(building.name + ".tmp")
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled")
+    for path in (building, building.with_name(building.name + ".wal")):
+        path.write_bytes(b"half written")
+    return [building, building.with_name(building.name + ".wal"), spill]
+
+
+def test_the_next_build_removes_the_files_of_a_killed_build(snapshot: Path, tmp_path: Path) -> None:
+    database = tmp_path / "wz.duckdb"
+    left = _left_behind(database)
+    warehouse.build(database, [small_snapshot(snapshot, tmp_path / "snapshot")])
+    assert [path for path in left if path.exists()] == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["snapshot", "wz.duckdb"]
+
+
+def test_a_failing_build_leaves_no_file_of_its_own(snapshot: Path, tmp_path: Path) -> None:
+    database = tmp_path / "wz.duckdb"
+
+    def fails(con: object, catalogue: object, roots: object) -> None:
+        raise RuntimeError("stopped on purpose")
+
+    with pytest.raises(RuntimeError, match="on purpose"):
+        warehouse.build(
+            database, [small_snapshot(snapshot, tmp_path / "snapshot")], analyses=[("kapot", fails)]
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["snapshot"]
 
 
 def _wait_for_partial_file(database: Path, process: subprocess.Popen[bytes]) -> Path:

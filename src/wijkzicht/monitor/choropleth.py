@@ -2,7 +2,8 @@
 what they mean, and which boundaries those values may be drawn on.
 
 A *measure* is the overall index, the stacking count, a domain score or an indicator. Values come from the
-stored scores (`area_index`, `domain_scores`, view `standardised`) and `observations`; areas are classed by
+stored scores (`area_index`, `domain_scores`, view `standardised`) and the publishing gate
+(`published_observations`), so a value suppressed for a small population is never drawn; areas are classed by
 their national percentile within the level (fixed bands, so the classes read as "de 10% met de meeste
 problemen"), by the stacking count, or, for an indicator without a direction, by value quintiles.
 
@@ -152,7 +153,7 @@ def _partition_source(measure: Measure) -> tuple[str, str, list[object]]:
         return "area_index", "TRUE", []
     if measure.kind == "domain":
         return "domain_scores", "domain = ?", [measure.key]
-    return "observations", "indicator = ? AND value IS NOT NULL", [measure.key]
+    return "published_observations", "indicator = ? AND value IS NOT NULL", [measure.key]
 
 
 def choose_partition(
@@ -235,15 +236,16 @@ def _read_values(
         parameters = [*key, measure.key]
     else:
         # Scored indicators carry their percentile and suppression in `standardised`; the others are
-        # read from the observations as published.
+        # read through the publishing gate, which withholds the values of areas below the minimum population.
         source = f"""SELECT area_code, value, percentile, status::VARCHAR AS status, reason,
                             NULL::VARCHAR[] AS worst_domain_names
                      FROM standardised WHERE {in_partition} AND indicator = ?
                      UNION ALL BY NAME
                      SELECT area_code, value, NULL AS percentile,
-                            CASE WHEN value IS NULL THEN 'missing' ELSE 'ranked' END AS status,
+                            CASE WHEN suppressed THEN 'suppressed' WHEN value IS NULL THEN 'missing'
+                                 ELSE 'ranked' END AS status,
                             missing_reason AS reason, NULL::VARCHAR[] AS worst_domain_names
-                     FROM observations o WHERE {in_partition} AND indicator = ?
+                     FROM published_observations o WHERE {in_partition} AND indicator = ?
                        AND NOT EXISTS (SELECT 1 FROM score_series s WHERE s.indicator = o.indicator)"""
         parameters = [*key, measure.key, *key, measure.key]
     return con.execute(

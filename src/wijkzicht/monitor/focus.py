@@ -160,10 +160,10 @@ def _name_key(text: str) -> str:
 def populations(
     con: duckdb.DuckDBPyConnection, codes: list[str], year: int = MATRIX_YEAR
 ) -> dict[str, float]:
-    """`inwoners` per code on the boundaries of `year`."""
+    """`inwoners` per code on the boundaries of `year`, as published (a suppressed count is None)."""
     return dict(
         con.execute(
-            """SELECT area_code, value FROM observations WHERE indicator = 'inwoners' AND subgroup = 'totaal'
+            """SELECT area_code, value FROM published_observations WHERE indicator = 'inwoners' AND subgroup = 'totaal'
                AND boundary_year = ? AND area_code IN (SELECT unnest(?))""",
             [year, codes],
         ).fetchall()
@@ -228,10 +228,10 @@ def aggregate(
                c.value, c.used, c.left_out, g.value, n.value, i.direction
         FROM combined c
         JOIN indicators i ON i.id = c.indicator
-        LEFT JOIN observations g ON g.area_code = $gemeente
+        LEFT JOIN published_observations g ON g.area_code = $gemeente
              AND (g.indicator, g.subgroup, g.boundary_year, g.period)
                  = (c.indicator, c.subgroup, c.boundary_year, c.period)
-        LEFT JOIN observations n ON n.area_code = '{NATIONAL_CODE}'
+        LEFT JOIN published_observations n ON n.area_code = '{NATIONAL_CODE}'
              AND (n.indicator, n.subgroup, n.boundary_year, n.period)
                  = (c.indicator, c.subgroup, c.boundary_year, c.period)
         ORDER BY c.boundary_year, c.period, i.domain, c.indicator, c.subgroup

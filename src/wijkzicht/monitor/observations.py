@@ -37,13 +37,14 @@ def area_figures(
     boundary_year: int | None = None,
     language: str = "nl",
 ) -> list[Figure]:
-    """Every indicator value of one area (all boundary years unless one is given)."""
+    """Every published indicator value of one area (all boundary years unless one is given); a value
+    suppressed for a small population is None with the reason."""
     name = "name_en" if language == "en" else "name_nl"
     rows = con.execute(
         f"""
         SELECT o.indicator, i.{name}, i.domain, o.subgroup, o.boundary_year, o.period, o.value, i.unit,
                o.missing_reason, p.source_table, p.source_file, o.source_line, p.source_column
-        FROM observations o
+        FROM published_observations o
         JOIN indicators i ON i.id = o.indicator
         JOIN provenance p USING (source_id)
         WHERE o.area_code = ? AND (? IS NULL OR o.period = ?) AND (? IS NULL OR o.boundary_year = ?)
@@ -95,7 +96,7 @@ def values_query(selection: ValueFilter) -> tuple[str, list[object]]:
 
 def count_values(con: duckdb.DuckDBPyConnection, selection: ValueFilter) -> int:
     where, parameters = selection.where()
-    return one_value(con, f"SELECT count(*) FROM observations o WHERE {where}", parameters)
+    return one_value(con, f"SELECT count(*) FROM published_observations o WHERE {where}", parameters)
 
 
 def select_values(

@@ -183,7 +183,8 @@ def _indicator_meta(
     """Domain and source (table, column) of each of the area's observations."""
     rows = con.execute(
         """SELECT o.indicator, o.boundary_year, o.period, o.subgroup, i.domain, p.source_table, p.source_column
-           FROM observations o JOIN indicators i ON i.id = o.indicator JOIN provenance p USING (source_id)
+           FROM published_observations o JOIN indicators i ON i.id = o.indicator
+           JOIN provenance p USING (source_id)
            WHERE o.area_code = ?""",
         [code],
     ).fetchall()

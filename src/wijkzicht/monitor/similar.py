@@ -54,7 +54,11 @@ def build_structure(con: duckdb.DuckDBPyConnection) -> None:
             SELECT o.area_code, o.level, o.boundary_year, o.indicator, o.value,
                    CASE WHEN list_contains($logarithmic, o.indicator) THEN ln(1 + o.value) ELSE o.value END
                        AS scaled
-            FROM (SELECT * FROM observations UNION ALL SELECT * FROM harmonised_observations) o
+            FROM (SELECT area_code, level, boundary_year, period, subgroup, indicator, value
+                  FROM published_observations
+                  UNION ALL
+                  SELECT area_code, level, boundary_year, period, subgroup, indicator, value
+                  FROM published_harmonised) o
             WHERE o.subgroup = 'totaal' AND list_contains($characteristics, o.indicator)
               AND o.value IS NOT NULL AND o.level IN ('gemeente', 'wijk', 'buurt')
             -- one period per characteristic and boundary year (2024 holds periods carried from older
@@ -115,7 +119,7 @@ def _best_boundary_year(con: duckdb.DuckDBPyConnection, code: str) -> int:
             "SELECT max(boundary_year) FROM area_structure WHERE area_code = ? HAVING count(*) > 0", [code]
         ).fetchone()
         or con.execute(
-            """SELECT boundary_year FROM observations
+            """SELECT boundary_year FROM published_observations
            WHERE area_code = ? AND list_contains(?, indicator) AND value IS NOT NULL
            GROUP BY boundary_year ORDER BY count(DISTINCT indicator) DESC, boundary_year DESC LIMIT 1""",
             [code, list(CHARACTERISTICS)],

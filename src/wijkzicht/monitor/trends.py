@@ -101,7 +101,7 @@ def harmonise_counts(
     rows = con.execute(
         """
         WITH old AS (
-            SELECT area_code, value FROM observations
+            SELECT area_code, value FROM published_observations
             WHERE indicator = $indicator AND level = $level AND boundary_year = $from_year
               AND subgroup = 'totaal' AND value IS NOT NULL
         ),

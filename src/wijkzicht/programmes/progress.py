@@ -67,7 +67,8 @@ def series(
     if found:
         return found[0].name, found[0].unit, found[0].points
     rows = con.execute(
-        """SELECT i.name_nl, i.unit, o.period, o.value FROM observations o JOIN indicators i ON i.id = o.indicator
+        """SELECT i.name_nl, i.unit, o.period, o.value FROM published_observations o
+           JOIN indicators i ON i.id = o.indicator
            WHERE o.indicator = ? AND o.area_code = ? AND o.subgroup = ? AND o.value IS NOT NULL
            ORDER BY o.boundary_year DESC, o.period DESC LIMIT 1""",
         [indicator, area_code, subgroup],
@@ -97,8 +98,8 @@ def baseline_for(
         available = [
             row[0]
             for row in con.execute(
-                "SELECT DISTINCT subgroup FROM observations WHERE indicator = ? AND area_code = ? AND value IS NOT NULL "
-                "ORDER BY 1",
+                "SELECT DISTINCT subgroup FROM published_observations "
+                "WHERE indicator = ? AND area_code = ? AND value IS NOT NULL ORDER BY 1",
                 [indicator, area_code],
             ).fetchall()
         ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,9 @@ EMPTY_REASON = "niet geleverd (leeg veld)"
 NATIONAL_SHARE = 0.9
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
 SCHEMA_VERSION = 5
+
+# What DuckDB keeps beside a database file while it is open: the write-ahead log and the spill folder.
+BUILD_SIDE_FILES = (".wal", ".tmp")
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps total)
 BuildStep = tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]]  # (label, step)
@@ -213,8 +217,7 @@ def build(
             con.close()
         os.replace(temporary, database)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+        _remove_build_files(temporary)
         raise
     return BuildReport(
         database,
@@ -252,11 +255,23 @@ def _report(progress: Progress | None, label: str, done: int, total: int) -> Non
 
 
 def _remove_abandoned_builds(database: Path) -> None:
-    """A build killed mid-way leaves `<db>.<pid>.building`; remove those whose process is gone."""
-    for leftover in database.parent.glob(f"{database.name}.*.building"):
-        pid = leftover.name.removeprefix(f"{database.name}.").removesuffix(".building")
-        if pid.isdigit() and not _process_alive(int(pid)):
-            leftover.unlink(missing_ok=True)
+    """A build killed mid-way leaves `<db>.<pid>.building` and DuckDB's files beside it; remove those whose
+    process is gone (a build still running in another process keeps its files)."""
+    prefix = f"{database.name}."
+    for leftover in database.parent.glob(f"{prefix}*.building*"):
+        pid, _, rest = leftover.name.removeprefix(prefix).partition(".")
+        if rest.startswith("building") and pid.isdigit() and not _process_alive(int(pid)):
+            _remove_build_files(database.with_name(f"{prefix}{pid}.building"))
+
+
+def _remove_build_files(temporary: Path) -> None:
+    """The unfinished warehouse and what DuckDB keeps beside it: the write-ahead log (`.wal`) and the
+    folder it spills large queries to (`.tmp`)."""
+    for path in (temporary, *(temporary.with_name(temporary.name + suffix) for suffix in BUILD_SIDE_FILES)):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _process_alive(pid: int) -> bool:

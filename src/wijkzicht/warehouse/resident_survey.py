@@ -1,9 +1,12 @@
 """A municipality's own resident survey: the CSV import format, validated like any other source.
 
 One row per area, period and question: `area_code,period,indicator,value,respondents,margin` (docs/residents.md).
-A file with any broken row (unknown area or question, a value outside the question's scale, a duplicate) is
-refused as a whole, with every problem listed, so nothing is half imported. A value resting on too few
-respondents, or with too wide a margin, is kept but suppressed: its row says why, and it is never shown.
+A file with any broken row (unknown area or question, a value outside the question's scale, a duplicate, more
+respondents than the area has inhabitants) is refused as a whole, with every problem listed, so nothing is half
+imported. A value resting on too few
+respondents, or with too wide a margin, is kept but suppressed: its row says why, and it is never shown. An
+area below the survey table's minimum population is withheld by the publishing gate, like every other figure
+(`wijkzicht.warehouse.publish`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import csv
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cache
@@ -74,7 +77,13 @@ def survey_rules(catalogue: Catalogue | None = None) -> SurveyRules:
     return SurveyRules(*_thresholds(), questions, catalogue.tables[SURVEY_TABLE].boundary_year)
 
 
-def read_survey(path: Path, known_areas: set[str], catalogue: Catalogue | None = None) -> list[SurveyValue]:
+# The area codes a survey may name, each with its number of inhabitants (None where the warehouse has none).
+AreaPopulations = Mapping[str, float | None]
+
+
+def read_survey(
+    path: Path, known_areas: AreaPopulations, catalogue: Catalogue | None = None
+) -> list[SurveyValue]:
     """The validated rows of one survey file; SourceError naming every broken row refuses the whole file."""
     rules = survey_rules(catalogue)
     try:
@@ -102,7 +111,7 @@ def _check_header(path: Path, fieldnames: Sequence[str] | None) -> None:
 
 
 def _read_rows(
-    reader: csv.DictReader[str], rules: SurveyRules, known_areas: set[str]
+    reader: csv.DictReader[str], rules: SurveyRules, known_areas: AreaPopulations
 ) -> tuple[list[SurveyValue], list[str]]:
     values: list[SurveyValue] = []
     problems: list[str] = []
@@ -127,7 +136,9 @@ def _read_rows(
     return values, problems
 
 
-def _parse_row(row: dict[str, str], line: int, rules: SurveyRules, known_areas: set[str]) -> SurveyValue:
+def _parse_row(
+    row: dict[str, str], line: int, rules: SurveyRules, known_areas: AreaPopulations
+) -> SurveyValue:
     code = row["area_code"].upper()
     if code not in known_areas:
         raise ValueError(
@@ -149,6 +160,10 @@ def _parse_row(row: dict[str, str], line: int, rules: SurveyRules, known_areas: 
     respondents = _number(row, "respondents", int)
     if respondents < 0:
         raise ValueError(f"respondents {respondents} is negative")
+    inhabitants = known_areas[code]
+    if inhabitants is not None and respondents > inhabitants:
+        # More answers than residents: the row is wrong (a code or a count mistyped), never a figure to show.
+        raise ValueError(f"{respondents} respondents in {code}, which has {inhabitants:.0f} inhabitants")
     margin = _number(row, "margin", float) if row["margin"] else None
     if margin is not None and margin < 0:
         raise ValueError(f"margin {margin:g} is negative")
@@ -179,12 +194,16 @@ def _suppression(respondents: int, margin: float | None, rules: SurveyRules) -> 
     return None
 
 
-def known_area_codes(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The gemeente, wijk and buurt codes a survey may name: those of the survey's boundary year."""
+def known_area_codes(con: duckdb.DuckDBPyConnection) -> dict[str, float | None]:
+    """The gemeente, wijk and buurt codes a survey may name (those of the survey's boundary year), each with
+    the population the publishing gate uses for it."""
     rows = con.execute(
-        "SELECT code FROM areas WHERE boundary_year = ? AND level <> 'land'", [survey_rules().boundary_year]
+        """SELECT a.code, p.population FROM areas a
+           LEFT JOIN area_population p ON p.area_code = a.code AND p.boundary_year = a.boundary_year
+           WHERE a.boundary_year = ? AND a.level <> 'land'""",
+        [survey_rules().boundary_year],
     ).fetchall()
-    return {row[0] for row in rows}
+    return dict(rows)
 
 
 def place_in_cache(path: Path, cache: Path, *, replace: bool = False) -> tuple[Path, bool]:

@@ -22,6 +22,7 @@ from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
 from wijkzicht.programmes.errors import ConflictError
 from wijkzicht.programmes.models import Measure
+from wijkzicht.spreadsheet import restored_cell, safe_cell
 from wijkzicht.wijkwijzer import search
 from wijkzicht.wijkwijzer.models import COST_LEVELS, EVIDENCE_LEVELS, Intervention
 
@@ -189,7 +190,7 @@ def export_csv(interventions: list[Intervention]) -> str:
     writer.writeheader()
     for intervention in interventions:
         record = as_record(intervention)
-        writer.writerow({key: _csv_cell(key, value) for key, value in record.items()})
+        writer.writerow({key: safe_cell(_csv_cell(key, value)) for key, value in record.items()})
     return out.getvalue()
 
 
@@ -215,6 +216,7 @@ def parse_csv(payload: str) -> list[dict[str, object]]:
         for key, cell in row.items():
             if key is None or cell is None or cell == "":
                 continue
+            cell = restored_cell(cell)
             if key in LIST_FIELDS:
                 record[key] = [part.strip() for part in cell.split("|") if part.strip()]
             elif key in ("example", "published"):

@@ -1,4 +1,6 @@
-"""Downloads: a selection of published values as CSV, Parquet or GeoJSON; a ranking as CSV or Excel."""
+"""Downloads: a selection of published values as CSV, Parquet or GeoJSON; a ranking as CSV or Excel.
+
+Every cell of a CSV or Excel file passes `wijkzicht.spreadsheet.safe_cell`, so no text runs as a formula."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor.index import RankedArea
 from wijkzicht.monitor.observations import ValueFilter, count_values, values_query
 from wijkzicht.monitor.rankings import Ranking
+from wijkzicht.spreadsheet import safe_cell
 
 # Past these sizes a download is better served by the warehouse file itself: ask for a narrower selection.
 # (A GeoJSON repeats a boundary per row, so it stops sooner.)
@@ -69,7 +72,7 @@ def ranking_response(found: Ranking, format: str) -> Response:
     workbook.remove(workbook.worksheets[1])  # the empty default sheet
     sheet.title = "ranglijst"
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([safe_cell(cell) for cell in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return Response(
@@ -97,7 +100,7 @@ def _csv_response(rows: Iterator[tuple[object, ...]], filename: str) -> Streamin
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         for row in rows:
-            writer.writerow(["" if cell is None else cell for cell in row])
+            writer.writerow(["" if cell is None else safe_cell(cell) for cell in row])
             if buffer.tell() > 64_000:
                 yield buffer.getvalue()
                 buffer.seek(0)

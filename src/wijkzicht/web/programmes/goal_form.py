@@ -18,6 +18,6 @@ def subgroup_options(con: duckdb.DuckDBPyConnection, language: str) -> list[tupl
     """Every subgroup (age group) the warehouse has figures for, named by the catalogue."""
     names = load_catalogue().subgroups
     subgroups = [
-        row[0] for row in con.execute("SELECT DISTINCT subgroup FROM observations ORDER BY 1").fetchall()
+        row[0] for row in con.execute("SELECT DISTINCT subgroup FROM series_coverage ORDER BY 1").fetchall()
     ]
     return [(s, names[s][language]) for s in subgroups]

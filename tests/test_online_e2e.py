@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from online_server import FakeService
@@ -17,6 +18,7 @@ from wijkzicht import warehouse
 from wijkzicht.cli.main import app
 from wijkzicht.monitor.profile import area_profile
 from wijkzicht.warehouse import online
+from wijkzicht.web.app import create_app
 
 runner = CliRunner()
 
@@ -159,6 +161,14 @@ def test_kwb_police_health_and_boundaries_fetched_online_reach_the_profile(
             "SELECT code FROM geometries WHERE boundary_year = 2024 AND level = 'wijk' ORDER BY code"
         ).fetchall()
     assert shapes == [("WK0363AE",), ("WK0363AF",)]
+
+    # The web application serves the fetched warehouse: the same figure, with its source, in the API and page.
+    web = TestClient(create_app(database, programmes_db=f"sqlite:///{tmp_path / 'programmes.sqlite'}"))
+    document = web.get("/api/areas/BU03630000/profile").json()
+    served = next(f for f in document["figures"] if f["indicator"] == "ervaren_gezondheid_goed")
+    assert (served["value"], served["source_table"]) == (pytest.approx(84.4), "50090NED")
+    page = web.get("/gebied/BU03630000")
+    assert page.status_code == 200 and "84,4" in page.text and "50090NED" in page.text
 
 
 def test_an_uncatalogued_ses_table_is_named_not_ignored(service: FakeService, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ migrated and seeded), sessions installed, and the domain's refusals answered as 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import duckdb
@@ -10,12 +11,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from wijkzicht.errors import WijkzichtError
 from wijkzicht.programmes import accounts, database, seed
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import FocusArea
 from wijkzicht.web.render import error_response
 from wijkzicht.web.security import install_sessions
+
+LOGGER = logging.getLogger(__name__)
 
 
 def install(app: FastAPI, url: str) -> None:
@@ -42,6 +46,13 @@ def _seed_when_empty(store: OperationalDatabase, warehouse: duckdb.DuckDBPyConne
     try:
         with store.writing(accounts.COMMAND_LINE) as session:
             seed.seed(session, cursor)
+    except WijkzichtError as error:
+        # A warehouse without the 2024 wijken (only some tables fetched) still serves the monitor; the
+        # programme pages start without focus areas until the seed can run.
+        LOGGER.warning(
+            "focus areas not seeded: %s; build with the 2024 wijken, then run `wijkzicht programmes seed`",
+            error,
+        )
     finally:
         cursor.close()
 

@@ -138,6 +138,11 @@ def test_kwb_police_health_and_boundaries_fetched_online_reach_the_profile(
         ).fetchone()
     assert count == (81783,)
     assert profile_figure(database, "GM0363", "misdrijven_totaal").source_table == "47018NED"  # type: ignore[attr-defined]
+    # Below the gemeente the fetched table reaches wijken and buurten (the snapshot has crime per gemeente
+    # only); the recorded wijk row carries CBS's '.' marker, kept as the reason.
+    wijk_crime = observation(database, "WK0363AE", "misdrijven_totaal")
+    assert wijk_crime is not None and wijk_crime[0] is None and "'.'" in str(wijk_crime[1])
+    assert wijk_crime[2:] == (2023, 2024, "politie/47018NED_UntypedDataSet.csv.gz")
 
     # Health monitor 2020, 18+: Amsterdam 78.2 % good self-rated health, Kop Zeedijk 84.4 %.
     assert observation(database, "GM0363", "ervaren_gezondheid_goed")[:4] == (  # type: ignore[index]

@@ -76,13 +76,16 @@ def migrate(
 
 @programmes_app.command("purge-contacts")
 def purge_contacts(db: DbOption = None, programmes_db: ProgrammesDbOption = None) -> None:
-    """Empty the contact details of resident input older than the retention period (run it daily)."""
+    """Empty the contact details of resident input, and the text of rejected input, older than their retention
+    periods (run it daily)."""
     with user_errors():
         store = _open(database.database_url(programmes_db, db))
-        purged = resident_input.purge_expired_contacts(store)
+        contacts, texts = resident_input.purge_expired(store)
         store.close()
         console.print(
-            f"{purged} contactgegevens verwijderd (bewaartermijn {resident_input.retention_days()} dagen)"
+            f"{contacts} contactgegevens verwijderd (bewaartermijn {resident_input.retention_days()} dagen), "
+            f"{texts} teksten van afgewezen inbreng verwijderd "
+            f"(bewaartermijn {resident_input.rejected_retention_days()} dagen)"
         )
 
 

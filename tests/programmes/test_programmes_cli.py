@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from programmes_helpers import goal_made_before_the_rule
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -13,7 +14,7 @@ from wijkzicht.cli.main import app
 from wijkzicht.programmes import resident_input
 from wijkzicht.programmes.accounts import COMMAND_LINE, PUBLIC, Actor, authenticate
 from wijkzicht.programmes.database import OperationalDatabase
-from wijkzicht.programmes.models import Goal, Programme, ResidentInput
+from wijkzicht.programmes.models import Programme, ResidentInput
 from wijkzicht.programmes.resident_input import InputIn, input_domains
 
 runner = CliRunner()
@@ -107,20 +108,7 @@ def test_goals_add_refuses_every_context_indicator_and_list_flags_an_old_goal(
         )
         session.add(programme)
         session.flush()
-        # a goal on origin made before the rule, written around it
-        session.add(
-            Goal(
-                programme_id=programme.id,
-                title="Herkomst",
-                indicator="herkomst_marokko",
-                subgroup="totaal",
-                area_code="WK059910",
-                baseline_period=2022,
-                baseline_value=10.0,
-                target_value=5.0,
-                target_year=2026,
-            )
-        )
+        session.add(goal_made_before_the_rule(programme.id))
         programme_id = programme.id
     store.close()
     goal = ["goals", "add", str(programme_id), "--title", "Doel", "--area", "WK059910", "--target", "25"]

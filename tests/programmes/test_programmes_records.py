@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import rdata
+from programmes_helpers import goal_made_before_the_rule
 from sqlalchemy import func, select
 
 from wijkzicht.errors import WijkzichtError
@@ -25,7 +26,7 @@ from wijkzicht.programmes import audit, progress, records, schemas, seed
 from wijkzicht.programmes.accounts import COMMAND_LINE, Actor
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError
-from wijkzicht.programmes.models import AuditEntry, FocusArea, Goal, Measure, Organisation
+from wijkzicht.programmes.models import AuditEntry, FocusArea, Measure, Organisation
 
 ROTTERDAM_ZUID = 9
 EDITOR = Actor(7, "editor-zuid", "area_editor", ROTTERDAM_ZUID)
@@ -225,18 +226,8 @@ def test_a_goal_on_an_indicator_the_method_calls_context_is_refused_and_an_old_o
     programme_id = _programme(store, con)
     with pytest.raises(WijkzichtError, match="herkomst_marokko is a group characteristic"):
         _goal(store, con, programme_id, indicator="herkomst_marokko", subgroup="totaal")
-    with store.writing(COMMAND_LINE) as session:  # a goal made before the rule, written around it
-        old = Goal(
-            programme_id=programme_id,
-            title="Herkomst",
-            indicator="herkomst_marokko",
-            subgroup="totaal",
-            area_code="WK059910",
-            baseline_period=2022,
-            baseline_value=10.0,
-            target_value=5.0,
-            target_year=2026,
-        )
+    with store.writing(COMMAND_LINE) as session:
+        old = goal_made_before_the_rule(programme_id)
         session.add(old)
         session.flush()
         assert progress.goal_progress(con, old).forbidden == "group_characteristic"

@@ -309,5 +309,5 @@ def _combined(figures: list[tuple[float, float | None]], aggregation: str) -> fl
         return sum(value for value, _ in figures)
     if aggregation == "weighted_mean":
         people = sum(population or 0 for _, population in figures)
-        return sum(value * (population or 0) for value, population in figures) / people
+        return sum(value * (population or 0) for value, population in figures) / people if people else None
     return None  # a ratio or a figure that cannot be combined without its parts

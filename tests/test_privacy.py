@@ -8,13 +8,14 @@ import json
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from police_fixture import BASE, PoliceService
 from wijkzicht.errors import SourceError
 from wijkzicht.monitor.stored import build_warehouse
 from wijkzicht.warehouse import online
-from wijkzicht.warehouse.privacy import identifying
+from wijkzicht.warehouse.privacy import identifying, reject_non_area_rows
 
 
 @pytest.mark.parametrize(
@@ -98,3 +99,58 @@ def test_boundaries_with_address_properties_are_refused(tmp_path: Path) -> None:
         json.dump({"type": "FeatureCollection", "features": [feature]}, stream)
     with pytest.raises(SourceError, match="column 'huisnummer' identifies an address"):
         build_warehouse(tmp_path / "wz.duckdb", [tmp_path / "data"])
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        "rinpersoon",
+        "RINPERSOONS",
+        "persoon_id",
+        "PersoonsNummer",
+        "pc6",
+        "PC6_code",
+        "woonadres",
+        "leerlingnummer",
+        "straat_huisnummer",
+        "client_id",
+        "Geboortedag",
+    ],
+)
+def test_person_like_columns_are_refused_by_pattern_whatever_their_surroundings(column: str) -> None:
+    assert identifying(column)
+
+
+def _table(rows: list[tuple[str, str]]) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE raw (_line INTEGER, sleutel VARCHAR, waarde VARCHAR)")
+    con.executemany("INSERT INTO raw VALUES (?, ?, ?)", [(n, *row) for n, row in enumerate(rows, start=2)])
+    return con
+
+
+def test_every_row_must_be_an_area_by_its_cbs_code() -> None:
+    areas = [("NL00", "1"), ("GM0599    ", "2"), ("WK059910", "3"), ("BU0363AA01", "4"), ("NL01", "5")]
+    reject_non_area_rows("gebieden.csv", _table(areas), "raw")  # every level, CBS's padding, NL01 included
+    for key in ("123456782", "3083AB27", "Zamenhofdreef 12", "", "GM05991"):
+        with pytest.raises(SourceError, match="no column holds an area code in every row"):
+            reject_non_area_rows("personen.csv", _table([*areas, (key, "6")]), "raw")
+
+
+def test_a_file_keyed_by_persons_stops_the_build_whatever_its_columns_are_called(
+    snapshot: Path, tmp_path: Path
+) -> None:
+    """The focus-area list with a person-level key (invented, BSN-shaped) instead of the gemeente's code."""
+    root = tmp_path / "data"
+    (root / "programma").mkdir(parents=True)
+    rows = (snapshot / "programma/nplv_focusgebieden.csv").read_text(encoding="utf-8").splitlines()
+    keyed = [
+        rows[0],
+        *(",".join([*row.split(",")[:-1], f"1234567{n:02d}"]) for n, row in enumerate(rows[1:])),
+    ]
+    (root / "programma/nplv_focusgebieden.csv").write_text("\n".join(keyed) + "\n", encoding="utf-8")
+    shutil.copytree(snapshot / "cbs_kwb", root / "cbs_kwb")
+    database = tmp_path / "wz.duckdb"
+    with pytest.raises(SourceError, match="no column holds an area code in every row") as error:
+        build_warehouse(database, [root])
+    assert "nplv_focusgebieden.csv" in str(error.value)
+    assert not database.exists()

@@ -7,6 +7,8 @@ import re
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from wijkzicht.programmes.models import Goal
+
 PASSWORD = "een lang genoeg wachtwoord"
 ROTTERDAM_ZUID, DEN_HAAG_ZUIDWEST = 9, 10
 # role -> (username, focus area)
@@ -30,3 +32,19 @@ def login(app: FastAPI, role: str) -> TestClient:
     assert answer.status_code == 200, answer.text
     client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
     return client
+
+
+def goal_made_before_the_rule(programme_id: int) -> Goal:
+    """A goal on origin (a group characteristic) as it could be made before goals were limited to problem
+    indicators: written around the rule, straight into the database."""
+    return Goal(
+        programme_id=programme_id,
+        title="Herkomst",
+        indicator="herkomst_marokko",
+        subgroup="totaal",
+        area_code="WK059910",
+        baseline_period=2022,
+        baseline_value=10.0,
+        target_value=5.0,
+        target_year=2026,
+    )

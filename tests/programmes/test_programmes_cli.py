@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from programmes_helpers import goal_made_before_the_rule
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from wijkzicht.catalogue import load_catalogue
 from wijkzicht.cli.main import app
 from wijkzicht.programmes import resident_input
-from wijkzicht.programmes.accounts import PUBLIC, Actor, authenticate
+from wijkzicht.programmes.accounts import COMMAND_LINE, PUBLIC, Actor, authenticate
 from wijkzicht.programmes.database import OperationalDatabase
-from wijkzicht.programmes.models import ResidentInput
+from wijkzicht.programmes.models import Programme, ResidentInput
 from wijkzicht.programmes.resident_input import InputIn, input_domains
 
 runner = CliRunner()
@@ -91,3 +93,37 @@ def test_purge_contacts_empties_contacts_past_retention_and_counts_them(
         [item] = session.scalars(select(ResidentInput))
         assert item.contact is None and item.text == idea.text
     store.close()
+
+
+def test_goals_add_refuses_every_context_indicator_and_list_flags_an_old_goal(
+    warehouse_path: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'programmes.sqlite'}"
+    where = ["--db", str(warehouse_path), "--programmes-db", url]
+    assert runner.invoke(app, ["programmes", "seed", *where]).exit_code == 0
+    store = OperationalDatabase.open(url)
+    with store.writing(COMMAND_LINE) as session:
+        programme = Programme(
+            focus_area_id=9, title="Programma", start_year=2012, end_year=2030, status="running"
+        )
+        session.add(programme)
+        session.flush()
+        session.add(goal_made_before_the_rule(programme.id))
+        programme_id = programme.id
+    store.close()
+    goal = ["goals", "add", str(programme_id), "--title", "Doel", "--area", "WK059910", "--target", "25"]
+    goal += ["--target-year", "2030", *where]
+    forbidden = [indicator.id for indicator in load_catalogue().indicators.values() if not indicator.scored]
+    for indicator in forbidden:
+        refused = runner.invoke(app, [*goal, "--indicator", indicator])
+        assert refused.exit_code == 1 and f"indicator: {indicator} is" in refused.output, refused.output
+    added = runner.invoke(app, [*goal, "--indicator", "moeite_met_rondkomen", "--subgroup", "18plus"])
+    assert added.exit_code == 0 and "basiswaarde 45.1 (2012)" in added.output, added.output
+
+    listed = runner.invoke(app, ["goals", "list", "--forbidden", *where], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    assert "herkomst_marokko" in listed.output and "group characteristic" in listed.output
+    assert "moeite_met_rondkomen" not in listed.output
+    assert (
+        "moeite_met_rondkomen" in runner.invoke(app, ["goals", "list", *where], env={"COLUMNS": "200"}).output
+    )

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import os
 import signal
 import subprocess
 import sys
 import threading
+import warnings
+from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
+import rdata
+from programmes_helpers import goal_made_before_the_rule
 from sqlalchemy import func, select
 
 from wijkzicht.errors import WijkzichtError
@@ -25,10 +32,12 @@ ROTTERDAM_ZUID = 9
 EDITOR = Actor(7, "editor-zuid", "area_editor", ROTTERDAM_ZUID)
 
 
-def _programme(store: OperationalDatabase, con: duckdb.DuckDBPyConnection, area: int = ROTTERDAM_ZUID) -> int:
+def _programme(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection, area: int = ROTTERDAM_ZUID, start: int = 2022
+) -> int:
     with store.writing(COMMAND_LINE) as session:
         data = schemas.ProgrammeIn(
-            focus_area_id=area, title="Uitvoeringsprogramma", start_year=2022, end_year=2032
+            focus_area_id=area, title="Uitvoeringsprogramma", start_year=start, end_year=2032
         )
         return records.create(session, COMMAND_LINE, records.KINDS["programme"], data, con).id
 
@@ -91,12 +100,15 @@ def test_seeding_again_restores_a_changed_focus_area_and_audits_it_without_a_ver
     ]
 
 
-def test_goal_baseline_and_latest_are_the_warehouse_figures(
-    store: OperationalDatabase, con: duckdb.DuckDBPyConnection
-) -> None:
-    programme_id = _programme(store, con)
+def _goal(
+    store: OperationalDatabase,
+    con: duckdb.DuckDBPyConnection,
+    programme_id: int,
+    **change: object,
+) -> progress.GoalProgress:
+    """A goal on difficulty making ends meet (health monitor 2012, 2016, 2020) in Charlois, measured."""
     with store.writing(EDITOR) as session:
-        data = schemas.GoalIn(
+        fields = dict(
             programme_id=programme_id,
             title="Minder huishoudens met geldzorgen",
             indicator="moeite_met_rondkomen",
@@ -106,19 +118,29 @@ def test_goal_baseline_and_latest_are_the_warehouse_figures(
             target_year=2030,
             reference="gemeente",
         )
-        goal = records.create(session, EDITOR, records.KINDS["goal"], data, con)
-        measured = progress.goal_progress(con, goal)
-    warehouse = dict(
+        goal = records.create(session, EDITOR, records.KINDS["goal"], schemas.GoalIn(**fields | change), con)
+        return progress.goal_progress(con, goal, today=date(2026, 12, 4))
+
+
+def _charlois(con: duckdb.DuckDBPyConnection) -> dict[int, float]:
+    return dict(
         con.execute(
             """SELECT period, value FROM observations WHERE indicator = 'moeite_met_rondkomen'
                AND area_code = 'WK059910' AND subgroup = '18plus' AND value IS NOT NULL"""
         ).fetchall()
     )
+
+
+def test_goal_baseline_and_latest_are_the_warehouse_figures(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection
+) -> None:
+    measured = _goal(store, con, _programme(store, con, start=2012))
+    warehouse = _charlois(con)
     first, last = min(warehouse), max(warehouse)
-    assert (goal.baseline_period, goal.baseline_value) == (first, warehouse[first])
     assert (measured.baseline_period, measured.baseline_value) == (first, warehouse[first])
     assert (measured.latest_period, measured.latest_value) == (last, warehouse[last])
     assert measured.distance_to_target == pytest.approx(25.0 - warehouse[last])
+    assert measured.years_left == 2030 - 2026  # counted from today, not from the data year
     gemeente = con.execute(
         """SELECT value FROM observations WHERE indicator = 'moeite_met_rondkomen' AND area_code = 'GM0599'
            AND subgroup = '18plus' AND period = ?""",
@@ -127,6 +149,89 @@ def test_goal_baseline_and_latest_are_the_warehouse_figures(
     assert measured.reference_value == pytest.approx(gemeente)
     # the pace so far: from 45.1 to 28.6 over eight years, 25 by 2030 is within reach
     assert measured.status == "on_track" and not measured.baseline_revised
+
+
+def test_the_baseline_is_the_last_measurement_at_or_before_the_programmes_start(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection
+) -> None:
+    measured = _goal(store, con, _programme(store, con, start=2017))
+    assert (measured.baseline_period, measured.baseline_value) == (2016, _charlois(con)[2016])
+    assert measured.latest_period == 2020 and measured.status in ("on_track", "off_track", "reached")
+
+
+def test_a_2023_programme_with_only_2020_data_has_no_colour_but_no_measurement_since_the_start(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection
+) -> None:
+    """The series ends in 2020: the baseline is 2020, and nothing says how the programme is doing."""
+    measured = _goal(store, con, _programme(store, con, start=2023), target_value=29.0)
+    assert (measured.baseline_period, measured.latest_period) == (2020, 2020)
+    assert measured.status == "not_measured_since_start"
+    # an earlier baseline named by hand still gives no colour on data from before the start
+    earlier = _goal(store, con, _programme(store, con, start=2023), baseline_period=2012)
+    assert (earlier.baseline_period, earlier.latest_period, earlier.per_year is not None) == (
+        2012,
+        2020,
+        True,
+    )
+    assert earlier.status == "not_measured_since_start"
+
+
+def _raw_health_2020(snapshot: Path, codes: set[str]) -> dict[str, float]:
+    """Difficulty making ends meet (18+, 2020) per area, read from the health monitor's file itself."""
+    path = snapshot / "rivm_gezondheid/50090NED_gezondheid_wijk_buurt_2020_18plus.csv.gz"
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    column = next(key for key in rows[0] if key.startswith("MoeiteMetRondkomen_"))
+    return {
+        row["WijkenEnBuurten"].strip(): float(row[column])
+        for row in rows
+        if row["WijkenEnBuurten"].strip() in codes
+    }
+
+
+def _raw_population_2022(snapshot: Path, codes: set[str]) -> dict[str, float]:
+    """Inhabitants per gemeente of KWB 2022 (the nearest boundary year with a population to 2020's)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        objects = rdata.conversion.convert(
+            rdata.parser.parse_file(snapshot / "cbs_kwb/85318NED_kwb2022_gemeenten_NLD_muni.rda")
+        )
+    (frame,) = objects.values()
+    return {
+        str(code): float(people)
+        for code, people in zip(frame["code"], frame["population"], strict=True)
+        if code in codes
+    }
+
+
+def test_netherlands_and_g4_references_equal_the_raw_figures_with_amsterdam_noted(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection, snapshot: Path
+) -> None:
+    programme_id = _programme(store, con, start=2012)
+    national = _goal(store, con, programme_id, reference="nederland")
+    g4 = _goal(store, con, programme_id, reference="g4")
+    cities = {"GM0363", "GM0599", "GM0518", "GM0344"}
+    values, people = _raw_health_2020(snapshot, cities | {"NL01"}), _raw_population_2022(snapshot, cities)
+    assert national.latest_period == g4.latest_period == 2020
+    assert national.reference_value == pytest.approx(values["NL01"])  # CBS codes the country NL01 here
+    expected = sum(values[code] * people[code] for code in cities) / sum(people[code] for code in cities)
+    assert g4.reference_value == pytest.approx(expected)
+    assert (g4.reference_missing, g4.reference_changed) == ([], ["Amsterdam"])  # Weesp joined in 2022
+    assert national.reference_missing == national.reference_changed == []
+
+
+def test_a_goal_on_an_indicator_the_method_calls_context_is_refused_and_an_old_one_flagged(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection
+) -> None:
+    programme_id = _programme(store, con)
+    with pytest.raises(WijkzichtError, match="herkomst_marokko is a group characteristic"):
+        _goal(store, con, programme_id, indicator="herkomst_marokko", subgroup="totaal")
+    with store.writing(COMMAND_LINE) as session:
+        old = goal_made_before_the_rule(programme_id)
+        session.add(old)
+        session.flush()
+        assert progress.goal_progress(con, old).forbidden == "group_characteristic"
+    assert "herkomst_marokko" not in {indicator.id for indicator in progress.goal_indicators()}
 
 
 @pytest.mark.parametrize(

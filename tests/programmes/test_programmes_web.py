@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, PEOPLE, ROTTERDAM_ZUID, login
 
+from wijkzicht.catalogue import load_catalogue
+from wijkzicht.i18n import Translator
 from wijkzicht.programmes import audit
 
 API = "/api/programmes"
@@ -542,10 +544,11 @@ def test_governance_report_pdf_renders_and_lists_goals_measures_and_open_blockag
         f"Schuldhulp {ROTTERDAM_ZUID}",
         f"Vastloper {ROTTERDAM_ZUID}",
         "Rotterdam-Zuid",
-        "45,1",
-        "28,6",
+        "28,6",  # the baseline: the last measurement (2020) before the programme's start (2022)
     ):
         assert title in text, title
+    # and none since: no colour (the cell wraps, and pdftotext puts the target's year between its lines)
+    assert "nog geen meting sinds de start" in text.replace(" (2030)", "")
     assert f"Vastloper {DEN_HAAG_ZUIDWEST}" not in text
 
 
@@ -728,9 +731,9 @@ def test_the_goal_form_offers_the_focus_area_and_reads_the_baseline_from_the_mon
         "published": "on",
     }
     assert editor.post("/programma/nieuw/goal", data=fields, follow_redirects=False).status_code == 303
-    first = con.execute(
+    last_before_start = con.execute(
         """SELECT period, value FROM observations WHERE indicator = 'eenzaam' AND area_code = 'WK059915'
-           AND subgroup = '65plus' AND value IS NOT NULL ORDER BY period LIMIT 1"""
+           AND subgroup = '65plus' AND value IS NOT NULL AND period <= 2022 ORDER BY period DESC LIMIT 1"""
     ).fetchone()
     goal = next(
         g
@@ -738,4 +741,97 @@ def test_the_goal_form_offers_the_focus_area_and_reads_the_baseline_from_the_mon
         for g in p["goals"]
         if g["title"] == "Minder eenzaamheid"
     )
-    assert (goal["baseline_period"], goal["baseline_value"], goal["published"]) == (*first, True)
+    assert (goal["baseline_period"], goal["baseline_value"], goal["published"]) == (*last_before_start, True)
+
+
+def test_a_goal_on_every_context_indicator_is_refused_by_the_api_and_the_form_and_not_offered(
+    app: FastAPI, areas: dict[int, dict[str, int]]
+) -> None:
+    """Context, group characteristics (origin, marital status), neutral and local figures: never a goal."""
+    forbidden = [i.id for i in load_catalogue().indicators.values() if not i.scored]
+    assert {"herkomst_marokko", "gehuwd", "inwoners"} <= set(forbidden)
+    editor = login(app, "area_editor")
+    form = f"/programma/nieuw/goal?programme_id={areas[ROTTERDAM_ZUID]['programme']}"
+    offered = re.findall(r'<option value="([a-z0-9_]+)"[^>]*>[^<]*\(\1\)', editor.get(form).text)
+    assert offered and not set(offered) & set(forbidden)
+    goal = {
+        "programme_id": areas[ROTTERDAM_ZUID]["programme"],
+        "title": "Doel op context",
+        "subgroup": "totaal",
+        "area_code": "WK059910",
+        "target_value": 5,
+        "target_year": 2030,
+    }
+    token = _form_token(editor, form)
+    for indicator in forbidden:
+        answer = editor.post(f"{API}/goals", json=goal | {"indicator": indicator})
+        assert answer.status_code == 400 and f"indicator: {indicator} is" in answer.json()["detail"], (
+            indicator
+        )
+        fields = {key: str(value) for key, value in goal.items()} | {
+            "indicator": indicator,
+            "csrf_token": token,
+        }
+        page = editor.post("/programma/nieuw/goal", data=fields, follow_redirects=False)
+        assert page.status_code in (400, 422) and "scored problem indicators" in page.text, indicator
+    titles = [
+        g["title"]
+        for p in editor.get(f"{API}/focus-areas/{ROTTERDAM_ZUID}").json()["programmes"]
+        for g in p["goals"]
+    ]
+    assert "Doel op context" not in titles
+
+
+def _pages(pdf: Path, mode: str) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", mode, str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return text.split("\f")
+
+
+# An overview row's first line in pdftotext -layout: the name (or its first part), 7 counts, budget, input.
+OVERVIEW_ROW = re.compile(r"^(?P<name>.*?)\s*(\d+\s+){7}€\s?[\d.,]+\s+\d+\s*$")
+
+
+def test_the_national_report_fits_a4_with_every_column_header_and_no_row_split_over_pages(
+    app: FastAPI, areas: dict[int, dict[str, int]], tmp_path: Path
+) -> None:
+    if not shutil.which("pdftotext"):
+        pytest.fail("poppler-utils (pdftotext) is missing: .ci/run installs it")
+    pdf = tmp_path / "landelijk.pdf"
+    pdf.write_bytes(login(app, "analyst").get("/programma/rapport.pdf").content)
+    t = Translator("nl")
+    headers = [
+        t("prog.focus_area"),
+        t("prog.col.goals"),
+        t("prog.col.on_track"),
+        t("prog.col.off_track"),
+        t("prog.col.measures"),
+        *(
+            t("prog.report.open_at", level=t(f"prog.escalation.{level}"))
+            for level in ("local", "alliance", "national")
+        ),
+        t("prog.field.budget"),
+        t("prog.col.resident_input", follow_up=t("moderation.count.received").lower()),
+    ]
+    first_page = " ".join(_pages(pdf, "-raw")[0].split())
+    assert [header for header in headers if header not in first_page] == []
+    # pdftotext -layout: a row is its line of figures with the name beside it, then the name's wrapped lines.
+    # Figures without a name, or a name's continuation as the first row line of a page, is a split row.
+    names: list[str] = []
+    for page in _pages(pdf, "-layout"):
+        lines = page.splitlines()
+        heading = next((i for i, line in enumerate(lines) if line.startswith(headers[0])), None)
+        if heading is None:
+            continue
+        rows = [line for line in lines[heading + 1 :] if not line.startswith(" ")]  # past the header's lines
+        for number, line in enumerate(itertools.takewhile(str.strip, rows)):
+            if match := OVERVIEW_ROW.match(line):
+                names.append(match["name"])
+            else:
+                assert number > 0, f"a row continued at the top of a page: {line!r}"
+        unnamed = [
+            line for line in lines[heading + 1 :] if (match := OVERVIEW_ROW.match(line)) and not match["name"]
+        ]
+        assert unnamed == [], "the figures of a row without its name"
+    assert len(names) == 20

@@ -6,6 +6,7 @@ buurt BU05991087 Feijenoord). The texts are typed here by hand; no figure is inv
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from fastapi.testclient import TestClient
 from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, ROTTERDAM_ZUID, login
 from sqlalchemy import select
 
-from wijkzicht.programmes import resident_input
+from wijkzicht.programmes import personal_data, resident_input
 from wijkzicht.programmes.accounts import COMMAND_LINE, add_user
 from wijkzicht.programmes.models import AuditEntry, ResidentInput
 from wijkzicht.programmes.resident_input import RateLimiter
@@ -385,3 +386,130 @@ def test_bad_moderation_input_is_refused_naming_the_field(
         editor.post(f"{MODERATION}/99999/moderation", json={"version": 1, "status": "published"}).status_code
         == 404
     )
+
+
+# Twenty messages as residents write them, each with the personal data it must not show to anyone but its
+# moderator. The BSNs pass the eleven-test; the people, numbers and addresses are made up.
+PERSONAL = [
+    ("Jan Jansen op Zamenhofdreef 12 handelt in drugs, BSN 123456782", ["Zamenhofdreef 12", "123456782"]),
+    ("Mijn buurman heeft BSN 1112.22.333 en werkt zwart in de garage", ["1112.22.333"]),
+    ("Bel mij op 06-12345678 als er weer een melding is over de hangjongeren", ["06-12345678"]),
+    ("Overlast van scooters, ik ben bereikbaar op +31 6 2345 6789 na zes uur", ["+31 6 2345 6789"]),
+    ("Wijkagent graag bellen naar 010 - 123 45 67, dat is mijn vaste nummer", ["010 - 123 45 67"]),
+    ("Mail naar k.devries@voorbeeld.nl als er nieuws is over de speeltuin", ["k.devries@voorbeeld.nl"]),
+    (
+        "Stuur een bericht naar buurtapp.tarwewijk@voorbeeld.nl of 0031 6 87654321",
+        ["buurtapp.tarwewijk", "87654321"],
+    ),
+    ("Op 3083 AB 27 wordt de woning onderverhuurd aan steeds andere mensen", ["3083 AB 27"]),
+    ("Er staat al maanden een kapotte auto voor 3072AP-14, graag weghalen", ["3072AP-14"]),
+    ("Het pand aan de Burgemeester de Vlugtlaan 121 staat leeg en er wordt ingebroken", ["Vlugtlaan 121"]),
+    ("Bij de Van Speijkstraat 3a wordt 's nachts gedeald, iedereen weet het", ["Speijkstraat 3a"]),
+    ("Dealers op het Afrikaanderplein 3 en in de portiek ernaast, al weken", ["Afrikaanderplein 3"]),
+    ("Meneer De Vries van de benedenwoning laat zijn hond overal poepen", ["De Vries"]),
+    ("Mevrouw Bakker is al weken niet gezien, ik maak me zorgen om haar", ["Bakker"]),
+    ("Dhr. Pietersen zet steeds zijn afval naast de container op straat", ["Pietersen"]),
+    ("Mw. J. van den Berg heeft last van inbrekers in de schuur", ["van den Berg"]),
+    ("Familie Yilmaz op nummer 8 heeft hulp nodig met de trap, ze kunnen niet naar buiten", ["Yilmaz"]),
+    ("Er wordt geschreeuwd bij mevrouw Öztürk, bel haar op 0612345679 graag", ["Öztürk", "0612345679"]),
+    (
+        "De heer K. Boukhari verhuurt kamers op de Hillevliet 90 zonder vergunning",
+        ["Boukhari", "Hillevliet 90"],
+    ),
+    (
+        "Mijn zoon zit op school aan de Pretorialaan 64, daar is het onveilig; mail ouder@voorbeeld.nl",
+        ["Pretorialaan 64", "ouder@voorbeeld.nl"],
+    ),
+]
+
+
+def test_twenty_messages_with_personal_data_are_masked_for_all_but_the_moderator(app: FastAPI) -> None:
+    app.state.resident_limiter = RateLimiter(limit=len(PERSONAL))  # one visitor sends all twenty
+    client, token = resident(app)
+    for text, _ in PERSONAL:
+        assert send(client, token, kind="signal", domain="safety", text=text).status_code == 303, text
+    items = stored(app)
+    assert [item.text for item in items] == [text for text, _ in PERSONAL]  # the moderator reads it all
+    editor = login(app, "area_editor")
+    for item in items:
+        shown = editor.get(f"{API}/resident-input/{item.id}").json()
+        assert shown["text"] == item.text and shown["personal_data"], item.text
+        published = editor.post(
+            f"{API}/resident-input/{item.id}/moderation",
+            json={"version": item.version, "status": "published"},
+        )
+        assert published.status_code == 200, published.text
+    public = TestClient(app).get(f"/wijk/{BUURT}").text
+    leaked = [secret for _, secrets in PERSONAL for secret in secrets if secret in html.unescape(public)]
+    assert leaked == []
+    assert html.unescape(public).count("***") >= len(PERSONAL)
+    assert "handelt in drugs, BSN ***" in public  # the rest of the message stays readable
+    with app.state.programmes.reading() as session:
+        log = repr([(e.before, e.after) for e in session.scalars(select(AuditEntry))])
+    assert [secret for _, secrets in PERSONAL for secret in secrets if secret in log] == []
+
+
+def test_ordinary_numbers_and_words_are_not_masked() -> None:
+    text = "Sinds 2023 staan er 15 auto's fout, 120 meldingen; 123456789 is geen BSN, in het park 2 keer per week"
+    assert personal_data.masked(text) == text
+
+
+def test_the_moderator_redacts_personal_data_and_moves_the_input_to_another_topic(app: FastAPI) -> None:
+    client, token = resident(app)
+    send(client, token, kind="signal", text=PERSONAL[0][0])
+    [item] = stored(app)
+    editor = login(app, "area_editor")
+    queue = editor.get("/bewoners/moderatie").text
+    assert "Mogelijk persoonsgegevens: BSN, straat met huisnummer" in queue
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', queue).group(1)
+    done = editor.post(
+        f"/bewoners/moderatie/{item.id}",
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf,
+            "version": item.version,
+            "status": "rejected",
+            "domain": "safety",
+            "redact": "true",
+        },
+    )
+    assert done.status_code == 303
+    [item] = stored(app)
+    assert (item.domain, item.status, item.text) == ("safety", "rejected", "*** handelt in drugs, BSN ***")
+    unknown = editor.post(
+        f"{API}/resident-input/{item.id}/moderation",
+        json={"version": item.version, "status": "rejected", "domain": "weather"},
+    )
+    assert unknown.status_code == 400 and "domain" in unknown.json()["detail"]
+
+
+def test_a_message_without_a_chosen_topic_is_refused_and_the_form_asks_for_one(app: FastAPI) -> None:
+    client, token = resident(app)
+    form = client.get(f"/wijk/{BUURT}").text
+    assert re.search(
+        r'<select id="input-domain" name="domain" required><option value="" selected disabled>', form
+    )
+    refused = send(client, token, domain="")
+    assert refused.status_code == 422 and IDEA in refused.text  # what was typed is kept
+    assert stored(app) == []
+
+
+def test_a_rejected_inputs_text_is_deleted_after_its_period_a_published_one_kept(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, token = resident(app)
+    send(client, token)
+    send(client, token, text="Graag meer handhaving bij de supermarkt, elke avond overlast")
+    rejected, published = stored(app)
+    editor = login(app, "area_editor")
+    for item, status in ((rejected, "rejected"), (published, "published")):
+        editor.post(
+            f"{API}/resident-input/{item.id}/moderation", json={"version": item.version, "status": status}
+        )
+    later = datetime.now(UTC) + timedelta(days=resident_input.DEFAULT_REJECTED_RETENTION_DAYS - 1)
+    assert resident_input.purge_expired(app.state.programmes, now=later) == (0, 0)
+    later = datetime.now(UTC) + timedelta(days=resident_input.DEFAULT_REJECTED_RETENTION_DAYS + 1)
+    assert resident_input.purge_expired(app.state.programmes, now=later) == (0, 1)
+    assert [item.text for item in stored(app)] == ["", published.text]
+    monkeypatch.setenv(resident_input.REJECTED_RETENTION_ENV, "0")
+    assert resident_input.purge_expired(app.state.programmes) == (0, 0)  # nothing left to delete

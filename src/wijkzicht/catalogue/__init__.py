@@ -95,15 +95,22 @@ class Indicator:
         return tuple(code for source in self.sources for code in source.crime_types)
 
     @property
+    def unscored_because(self) -> str | None:
+        """Why the indicator enters no problem score (`group_characteristic`, `context`, `neutral` or `local`:
+        a national percentile needs every area of the level), None when it does."""
+        if self.group_characteristic:
+            return "group_characteristic"
+        if self.domain == CONTEXT_DOMAIN:
+            return "context"
+        if self.direction == "neutral":
+            return "neutral"
+        return "local" if self.local else None
+
+    @property
     def scored(self) -> bool:
         """Whether the indicator enters a problem score: never context, neutral, a group characteristic or a
-        figure only some municipalities have (a national percentile needs every area of the level)."""
-        return (
-            self.domain != CONTEXT_DOMAIN
-            and self.direction != "neutral"
-            and not self.group_characteristic
-            and not self.local
-        )
+        figure only some municipalities have."""
+        return self.unscored_because is None
 
     def name(self, language: str = "nl") -> str:
         return self.name_en if language == "en" else self.name_nl

@@ -1,4 +1,5 @@
-"""Programme steering commands: `programmes migrate|seed|purge-contacts`, `users add|list`, `report FOCUSAREA`."""
+"""Programme steering commands: `programmes migrate|seed|purge-contacts`, `goals list|add`, `users add|list`,
+`report FOCUSAREA`."""
 
 from __future__ import annotations
 
@@ -7,21 +8,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wijkzicht import config, warehouse
+from wijkzicht.catalogue import TOTAL_SUBGROUP, load_catalogue
 from wijkzicht.cli.common import DbOption, Language, console, user_errors
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import focus
-from wijkzicht.programmes import accounts, database, resident_input, seed
+from wijkzicht.programmes import accounts, database, progress, records, resident_input, schemas, seed
 from wijkzicht.programmes.database import OperationalDatabase
-from wijkzicht.programmes.models import ROLES, FocusArea, User
+from wijkzicht.programmes.models import ROLES, FocusArea, Goal, User
 from wijkzicht.web.programmes import report
 
 programmes_app = typer.Typer(help="The operational database of programme steering.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts of programme steering.", no_args_is_help=True)
+goals_app = typer.Typer(help="Goals of the execution programmes.", no_args_is_help=True)
 
 ProgrammesDbOption = Annotated[
     str | None,
@@ -38,6 +42,7 @@ def register(app: typer.Typer) -> None:
     app.command("report")(report_command)
     app.add_typer(programmes_app, name="programmes")
     app.add_typer(users_app, name="users")
+    app.add_typer(goals_app, name="goals")
 
 
 def _open(url: str) -> OperationalDatabase:
@@ -71,13 +76,16 @@ def migrate(
 
 @programmes_app.command("purge-contacts")
 def purge_contacts(db: DbOption = None, programmes_db: ProgrammesDbOption = None) -> None:
-    """Empty the contact details of resident input older than the retention period (run it daily)."""
+    """Empty the contact details of resident input, and the text of rejected input, older than their retention
+    periods (run it daily)."""
     with user_errors():
         store = _open(database.database_url(programmes_db, db))
-        purged = resident_input.purge_expired_contacts(store)
+        contacts, texts = resident_input.purge_expired(store)
         store.close()
         console.print(
-            f"{purged} contactgegevens verwijderd (bewaartermijn {resident_input.retention_days()} dagen)"
+            f"{contacts} contactgegevens verwijderd (bewaartermijn {resident_input.retention_days()} dagen), "
+            f"{texts} teksten van afgewezen inbreng verwijderd "
+            f"(bewaartermijn {resident_input.rejected_retention_days()} dagen)"
         )
 
 
@@ -145,6 +153,80 @@ def users_list(db: DbOption = None, programmes_db: ProgrammesDbOption = None) ->
                 )
         store.close()
         console.print(table)
+
+
+@goals_app.command("list")
+def goals_list(
+    forbidden: Annotated[
+        bool, typer.Option("--forbidden", help="Only goals on an indicator the method forbids")
+    ] = False,
+    db: DbOption = None,
+    programmes_db: ProgrammesDbOption = None,
+) -> None:
+    """Every goal with its indicator; a goal on context or a group characteristic (made before the rule) is
+    flagged, to be changed to a problem indicator."""
+    with user_errors():
+        store = _open(database.database_url(programmes_db, db))
+        indicators = load_catalogue().indicators
+        table = Table("doel", "programma", "titel", "indicator", "gebied", "toegestaan")
+        with store.reading() as session:
+            for goal in session.scalars(select(Goal).order_by(Goal.id)):
+                refusal = (
+                    indicators[goal.indicator].unscored_because if goal.indicator in indicators else None
+                )
+                if forbidden and refusal is None:
+                    continue
+                allowed = "ja" if refusal is None else f"nee: {progress.GOAL_REFUSALS[refusal]}"
+                table.add_row(
+                    str(goal.id), str(goal.programme_id), goal.title, goal.indicator, goal.area_code, allowed
+                )
+        store.close()
+        console.print(table)
+
+
+@goals_app.command("add")
+def goals_add(
+    programme: Annotated[int, typer.Argument(help="Number of the execution programme")],
+    title: Annotated[str, typer.Option(help="What the goal is")],
+    indicator: Annotated[str, typer.Option(help="A scored problem indicator (`wijkzicht indicators`)")],
+    area: Annotated[str, typer.Option(help="CBS code of a wijk of the focus area, or its gemeente")],
+    target: Annotated[float, typer.Option(help="Target value, in the indicator's unit")],
+    target_year: Annotated[int, typer.Option(help="Year the target is to be reached")],
+    subgroup: Annotated[str, typer.Option(help="Age group of the figure")] = TOTAL_SUBGROUP,
+    reference: Annotated[str | None, typer.Option(help="gemeente, g4 or nederland")] = None,
+    db: DbOption = None,
+    programmes_db: ProgrammesDbOption = None,
+) -> None:
+    """Add a goal (unpublished), measured in the monitor like one made on the page or through the API."""
+    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+        data = _goal_input(
+            programme_id=programme,
+            title=title,
+            indicator=indicator,
+            subgroup=subgroup,
+            area_code=area,
+            target_value=target,
+            target_year=target_year,
+            reference=reference,
+        )
+        store = _open(database.database_url(programmes_db, db))
+        with store.writing(accounts.COMMAND_LINE) as session:
+            goal = records.create(session, accounts.COMMAND_LINE, records.KINDS["goal"], data, con)
+            assert isinstance(goal, Goal)  # the goal kind's records are goals
+            console.print(
+                f"doel {goal.id} toegevoegd: basiswaarde {goal.baseline_value} ({goal.baseline_period})"
+            )
+        store.close()
+
+
+def _goal_input(**values: object) -> schemas.GoalIn:
+    """The goal as the API and the forms take it; a field that does not fit is one message naming it."""
+    try:
+        return schemas.GoalIn.model_validate(values)
+    except ValidationError as error:
+        raise WijkzichtError(
+            "; ".join(f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}" for problem in error.errors())
+        ) from None
 
 
 def _focus_area_id(session: Session, wanted: str) -> int:

@@ -14,6 +14,9 @@ from wijkzicht.programmes.models import AuditEntry, Base, Secret, Versioned
 
 NOT_AUDITED = (AuditEntry, Secret)
 HIDDEN = {"password_hash", "contact"}  # recorded as changed, never with its value (contact: AVG retention)
+# A resident's text may hold personal data, is redacted by its moderator and deleted after rejection: the
+# log records that it changed, never what it said.
+HIDDEN_OF = {"resident_input": {"text"}}
 SKIPPED = {"updated_at"}
 
 
@@ -61,12 +64,12 @@ def _entry(action: str, record: Base) -> dict[str, object] | None:
             continue
         history = state.attrs[key].history
         if action == "create":
-            after[key] = plain(key, state.attrs[key].value)
+            after[key] = _recorded(record, key, state.attrs[key].value)
         elif action == "delete":
-            before[key] = plain(key, state.attrs[key].loaded_value)
+            before[key] = _recorded(record, key, state.attrs[key].loaded_value)
         elif history.has_changes():
-            before[key] = plain(key, history.deleted[0] if history.deleted else None)
-            after[key] = plain(key, history.added[0] if history.added else None)
+            before[key] = _recorded(record, key, history.deleted[0] if history.deleted else None)
+            after[key] = _recorded(record, key, history.added[0] if history.added else None)
     if action == "update":
         if not set(after) - {"version"}:
             return None  # nothing but the version counter: not a change anyone made
@@ -80,6 +83,10 @@ def _entry(action: str, record: Base) -> dict[str, object] | None:
         "before": before or None,
         "after": after or None,
     }
+
+
+def _recorded(record: Base, key: str, value: object) -> object:
+    return "(verborgen)" if key in HIDDEN_OF.get(object_type(record), ()) else plain(key, value)
 
 
 def plain(key: str, value: object) -> object:

@@ -245,7 +245,12 @@ def _check_rules(
             )
         else:
             values.update(
-                progress.baseline_for(warehouse, values, session.get_one(FocusArea, area).gemeente_code)
+                progress.baseline_for(
+                    warehouse,
+                    values,
+                    session.get_one(FocusArea, area).gemeente_code,
+                    session.get_one(Programme, values["programme_id"]).start_year,
+                )
             )
     if (
         kind.name == "alliance"

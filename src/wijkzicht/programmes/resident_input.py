@@ -4,6 +4,8 @@ Protection in one place each: a per-client rate limit (`RateLimiter`), a spam ch
 robots fill, and a cap on links), a moderation queue for the area's editors (the programme roles: an area
 editor moderates their own focus area, an administrator every area), no name asked, the optional contact
 hidden from the audit log and emptied after the retention period, published items shown without contact.
+Personal data in the text (`personal_data`) is shown only to the moderator, masked everywhere else, and the
+moderator can redact it; a rejected input's text is deleted after its own retention period.
 Text is stored as typed and escaped when shown (Jinja autoescaping), so HTML or script is shown, never run.
 """
 
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.programmes import personal_data
 from wijkzicht.programmes.accounts import Actor, authorise
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError
@@ -30,6 +33,9 @@ from wijkzicht.programmes.models import FocusArea, Measure, ResidentInput
 
 RETENTION_ENV = "WIJKZICHT_CONTACT_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 90
+REJECTED_RETENTION_ENV = "WIJKZICHT_REJECTED_TEXT_RETENTION_DAYS"
+DEFAULT_REJECTED_RETENTION_DAYS = 30
+DELETED_TEXT = ""  # what is left of a rejected input's text after its retention period
 MAX_TEXT = 1000
 MAX_CONTACT = 200
 MAX_LINKS = 2
@@ -68,6 +74,15 @@ def input_domains() -> list[str]:
 
 def retention_days() -> int:
     return int(os.environ.get(RETENTION_ENV) or DEFAULT_RETENTION_DAYS)
+
+
+def rejected_retention_days() -> int:
+    return int(os.environ.get(REJECTED_RETENTION_ENV) or DEFAULT_REJECTED_RETENTION_DAYS)
+
+
+def public_text(item: ResidentInput) -> str:
+    """The text as everyone but its moderator sees it: personal data masked."""
+    return personal_data.masked(item.text)
 
 
 class RateLimiter:
@@ -149,8 +164,12 @@ def moderate(
     status: Literal["published", "rejected"],
     answer: str = "",
     measure_id: int | None = None,
+    domain: str | None = None,
+    redact: bool = False,
 ) -> ResidentInput:
-    purge_contacts(session)
+    """Publish or reject, answer, link to a measure; move it to another domain (topic); with `redact`, keep
+    only the masked text from now on (the personal data is gone for the moderator too)."""
+    purge_expired_data(session)
     item = moderated_input(session, actor, input_id)
     if item.version != version:
         raise ConflictError(f"input {input_id} is at version {item.version}, not {version}: reload it")
@@ -158,9 +177,14 @@ def moderate(
         measure = session.get(Measure, measure_id)
         if measure is None or measure.programme.focus_area_id != item.focus_area_id:
             raise WijkzichtError(f"measure_id: no measure {measure_id} in this input's focus area")
+    if domain is not None and domain not in input_domains():
+        raise WijkzichtError(f"domain: choose one of {', '.join(input_domains())}")
     item.status = status
     item.answer = CONTROL.sub("", answer).strip()[:MAX_TEXT] or None
     item.measure_id = measure_id
+    item.domain = domain or item.domain
+    if redact:
+        item.text = public_text(item)
     session.flush()
     return item
 
@@ -191,7 +215,7 @@ def purge_contacts(session: Session, now: datetime | None = None, days: int | No
     """Empty the contact of every input older than the retention period; the number emptied.
 
     Runs inside every write of resident input (receiving and moderating) and as its own job
-    (`wijkzicht programmes purge-contacts`), never inside a read."""
+    (`wijkzicht programmes purge-contacts`), both through `purge_expired_data`, never inside a read."""
     cutoff = _retention_cutoff(now, days)
     old = list(
         session.scalars(
@@ -206,11 +230,38 @@ def purge_contacts(session: Session, now: datetime | None = None, days: int | No
     return len(old)
 
 
-def purge_expired_contacts(store: OperationalDatabase, now: datetime | None = None) -> int:
+def purge_rejected_texts(session: Session, now: datetime | None = None, days: int | None = None) -> int:
+    """Delete the text of every rejected input received longer than the period ago; the number deleted.
+
+    The period counts from receipt (an input records when it arrived, not when it was rejected), so a text
+    rejected late is kept for a shorter time, never longer. Runs where `purge_contacts` runs."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=rejected_retention_days() if days is None else days)
+    old = list(
+        session.scalars(
+            select(ResidentInput).where(
+                ResidentInput.status == "rejected",
+                ResidentInput.text != DELETED_TEXT,
+                ResidentInput.received_at < cutoff,
+            )
+        )
+    )
+    for item in old:
+        item.text = DELETED_TEXT
+    session.flush()
+    return len(old)
+
+
+def purge_expired_data(session: Session, now: datetime | None = None) -> tuple[int, int]:
+    """Both retention periods: the numbers of contacts emptied and of rejected texts deleted."""
+    return purge_contacts(session, now=now), purge_rejected_texts(session, now=now)
+
+
+def purge_expired(store: OperationalDatabase, now: datetime | None = None) -> tuple[int, int]:
     """The retention job on its own (`wijkzicht programmes purge-contacts`, e.g. daily from cron): one
-    write by the retention actor, so contacts are emptied even when no new input arrives; the number emptied."""
+    write by the retention actor, so data is deleted even when no new input arrives; the numbers of contacts
+    emptied and of rejected texts deleted."""
     with store.writing(RETENTION) as session:
-        return purge_contacts(session, now=now)
+        return purge_expired_data(session, now)
 
 
 # The follow-up of resident input as the governance report and the moderation page count it; a reader

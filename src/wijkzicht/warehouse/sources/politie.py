@@ -45,7 +45,7 @@ def read_metadata(staging: Staging, path: Path) -> None:
     if kind == "TableInfos" and path.suffix == ".json":
         kwb.read_table_info(staging, path)
         return
-    raw = staging.read_csv(path)
+    raw = staging.read_csv(path, metadata=True)
     table_id = table_id_of(path)
     if kind == "TableInfos":
         staging.require_columns(path, raw, ("Identifier", "Title", "Modified", "ShortDescription"))

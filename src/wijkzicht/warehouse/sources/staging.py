@@ -13,7 +13,7 @@ import duckdb
 from wijkzicht import codes
 from wijkzicht.catalogue import Catalogue, Indicator
 from wijkzicht.errors import SourceError
-from wijkzicht.warehouse.privacy import reject_identifying
+from wijkzicht.warehouse.privacy import reject_identifying, reject_non_area_rows
 from wijkzicht.warehouse.queries import one_value
 
 STAGING_SCHEMA = """
@@ -90,8 +90,11 @@ class Staging:
 
     # --- reading raw files ------------------------------------------------------------------
 
-    def read_csv(self, path: Path, *, delimiter: str = ",", encoding: str = "utf-8") -> str:
-        """Load a CSV (optionally gzip) as text columns plus `_line`, its line number in the file."""
+    def read_csv(
+        self, path: Path, *, delimiter: str = ",", encoding: str = "utf-8", metadata: bool = False
+    ) -> str:
+        """Load a CSV (optionally gzip) as text columns plus `_line`, its line number in the file. Unless it is
+        a table's `metadata` (its periods, its crime types), every row must be an area (privacy)."""
         check_gzip_complete(path)
         name = self.fresh_name("csv")
         options = (
@@ -112,6 +115,8 @@ class Staging:
             ) from error
         try:
             reject_identifying(path, self.columns(name))
+            if not metadata:
+                reject_non_area_rows(path, self.con, name)
         except SourceError:
             self.drop(name)  # not even a temporary copy of person-level data stays behind
             raise

@@ -5,13 +5,15 @@ from __future__ import annotations
 import duckdb
 
 from wijkzicht.catalogue import load_catalogue
+from wijkzicht.programmes import progress
 
 
 def indicator_options(con: duckdb.DuckDBPyConnection, language: str) -> list[tuple[str, str]]:
-    """Every indicator of the warehouse as (id, 'name (id)'), named by the catalogue."""
-    indicators = load_catalogue().indicators
+    """The indicators of the warehouse a goal may be set on (`progress.goal_indicators`: never context or a
+    group characteristic) as (id, 'name (id)'), named by the catalogue."""
+    allowed = {indicator.id: indicator for indicator in progress.goal_indicators()}
     ids = [row[0] for row in con.execute("SELECT id FROM indicators ORDER BY domain, id").fetchall()]
-    return [(i, f"{indicators[i].name(language)} ({i})") for i in ids]
+    return [(i, f"{allowed[i].name(language)} ({i})") for i in ids if i in allowed]
 
 
 def subgroup_options(con: duckdb.DuckDBPyConnection, language: str) -> list[tuple[str, str]]:

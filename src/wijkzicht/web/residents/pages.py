@@ -22,7 +22,7 @@ from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor.perception import judgement
 from wijkzicht.monitor.profile import Profile, ProfileFigure
-from wijkzicht.programmes import records, resident_input
+from wijkzicht.programmes import personal_data, records, resident_input
 from wijkzicht.programmes.accounts import PUBLIC
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.models import FocusArea, Measure, Programme, ResidentInput
@@ -92,6 +92,7 @@ def _resident_page(
     focus_area, measures = published_measures(store, wijk_code(profile))
     with store.reading() as session:
         said = resident_input.published_for(session, profile.area.code)
+        said_texts = {item.id: resident_input.public_text(item) for item in said}
     return page(
         request,
         "wijk.html",
@@ -104,6 +105,7 @@ def _resident_page(
         focus_area=focus_area,
         measures=measures,
         said=said,
+        said_texts=said_texts,
         public_measure_ids={
             measure.id for measure in measures
         },  # a link to an unpublished measure stays hidden
@@ -146,7 +148,7 @@ async def send_input(
     try:
         data = InputIn.model_validate(forms.given(fields))
         with store.writing(PUBLIC) as session:
-            resident_input.purge_contacts(session)
+            resident_input.purge_expired_data(session)
             resident_input.receive(session, profile.area.code, wijk_code(profile), data)
     except (ValidationError, WijkzichtError) as error:
         problem = _plain_problem(error, lang)
@@ -183,6 +185,7 @@ def moderation_page(request: Request, actor: CurrentActor, store: Store, lang: L
             session, None if actor.role == "administrator" else actor.focus_area_id
         )
         contacts = {item.id: resident_input.current_contact(item) for item in queue}
+        found = {item.id: personal_data.kinds(item.text) for item in queue}
         return page(
             request,
             "residents_moderation.html",
@@ -191,6 +194,9 @@ def moderation_page(request: Request, actor: CurrentActor, store: Store, lang: L
             measures=measures,
             counts=counts,
             contacts=contacts,
+            found=found,
+            domains=resident_input.input_domains(),
+            rejected_days=resident_input.rejected_retention_days(),
             csrf=csrf_token(request),
         )
 
@@ -204,6 +210,8 @@ def moderate_input(
     status: Annotated[Literal["published", "rejected"], Form()],
     answer: Annotated[str, Form(max_length=resident_input.MAX_TEXT)] = "",
     measure_id: Annotated[str, Form(pattern=r"^\d{0,9}$")] = "",
+    domain: Annotated[str | None, Form(max_length=40)] = None,
+    redact: Annotated[bool, Form()] = False,
     lang: Language = "nl",
 ) -> Response:
     with store.writing(actor) as session:
@@ -215,6 +223,8 @@ def moderate_input(
             status=status,
             answer=answer,
             measure_id=int(measure_id) if measure_id.strip() else None,
+            domain=domain or None,
+            redact=redact,
         )
     return RedirectResponse(link("/bewoners/moderatie", lang), status_code=303)
 
@@ -225,13 +235,17 @@ api_router = APIRouter(prefix="/api/programmes/resident-input", tags=["resident 
 
 
 class ModerationIn(BaseModel):
-    """Publish or reject an input, with an optional public answer and a measure of its focus area; the
-    version is the one the editor saw (a stale version is a 409)."""
+    """Publish or reject an input, with an optional public answer and a measure of its focus area, another
+    domain, or its personal data redacted; the version is the one the editor saw (a stale version is a 409)."""
 
     version: BodyVersion
     status: Literal["published", "rejected"]
     answer: Annotated[str, Field(max_length=resident_input.MAX_TEXT)] = ""
     measure_id: Annotated[int | None, Field(ge=1, le=MAX_IDENTIFIER)] = None
+    domain: Annotated[str | None, Field(max_length=40, description="move the input to another domain")] = None
+    redact: Annotated[
+        bool, Field(description="replace the text by its masked form: the personal data is gone for good")
+    ] = False
 
 
 def _input_document(item: ResidentInput) -> dict[str, object]:
@@ -244,6 +258,7 @@ def _input_document(item: ResidentInput) -> dict[str, object]:
         "kind": item.kind,
         "domain": item.domain,
         "text": item.text,
+        "personal_data": personal_data.kinds(item.text),  # what the text may reveal, for the moderator
         "contact": resident_input.current_contact(item),
         "status": item.status,
         "answer": item.answer,

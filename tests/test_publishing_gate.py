@@ -278,9 +278,9 @@ def test_the_programme_reports_progress_reads_published_figures(
 
 
 def test_a_goal_cannot_start_from_a_withheld_figure(con: duckdb.DuckDBPyConnection) -> None:
-    values = {"indicator": "drinker", "area_code": STADSPARK, "subgroup": "18plus", "target_year": 2030}
-    with pytest.raises(WijkzichtError, match="no figure of drinker"):
-        progress.baseline_for(con, values, "GM0014")
+    values = {"indicator": "eenzaam", "area_code": STADSPARK, "subgroup": "18plus", "target_year": 2030}
+    with pytest.raises(WijkzichtError, match="no figure of eenzaam"):
+        progress.baseline_for(con, values, "GM0014", start_year=2023)
 
 
 def test_the_cli_withholds(warehouse_path: Path, withheld: list[Withheld]) -> None:

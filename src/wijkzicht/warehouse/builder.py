@@ -23,6 +23,7 @@ from wijkzicht import __version__, codes
 from wijkzicht.catalogue import Catalogue, load_catalogue
 from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
 from wijkzicht.warehouse.boundaries import build_address_moves
+from wijkzicht.warehouse.changes import record_changes
 from wijkzicht.warehouse.crime_rates import build_crime_rates
 from wijkzicht.warehouse.harmonise import build_harmonised
 from wijkzicht.warehouse.publish import build_area_population, build_published_observations
@@ -45,7 +46,7 @@ EMPTY_REASON = "niet geleverd (leeg veld)"
 # a municipality's own figures (SES-WOA Amsterdam 2019: 1 of 355 gemeenten) stay far below.
 NATIONAL_SHARE = 0.9
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps total)
 BuildStep = tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]]  # (label, step)
@@ -159,13 +160,16 @@ def build(
     catalogue: Catalogue | None = None,
     progress: Progress | None = None,
     national_share: float = NATIONAL_SHARE,
+    accept_loss: bool = False,
 ) -> BuildReport:
     """Build the warehouse from the data roots into a temporary file, then move it into place.
 
     `analyses` are the derived tables of the layers above (the monitor's stored scores): they run on the
     new warehouse before it replaces the old one, so a failing analysis leaves the old warehouse in place.
     `national_share` is the share of gemeenten a series needs to count as national (a test whose hand-made
-    source covers one city can lower it to exercise the national path).
+    source covers one city can lower it to exercise the national path). The new warehouse is compared with
+    the one it replaces (`build_changes`); a source losing over 1% of its figures stops the build unless
+    `accept_loss`.
     """
     started = time.perf_counter()
     catalogue = catalogue or load_catalogue()
@@ -208,6 +212,11 @@ def build(
                 with _no_raw_database_errors(f"the build step {label!r} failed"):
                     step(con, catalogue, roots)
             _record_files(con, read, checked, unclaimed)
+            _report(progress, "wijzigingen ten opzichte van de vorige bouw", steps, steps)
+            with _no_raw_database_errors("comparing with the previous warehouse failed"):
+                record_changes(
+                    con, database, one_value(con, "SELECT built_at FROM build_info"), accept_loss=accept_loss
+                )
             _report(progress, "klaar", steps, steps)
             counts = one_row(con, "SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM areas)")
             con.execute("CHECKPOINT")

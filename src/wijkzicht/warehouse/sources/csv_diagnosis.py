@@ -28,18 +28,16 @@ def wrong_delimiter(header: list[str], delimiter: str) -> str | None:
 
 
 def _start(path: Path) -> bytes:
-    with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as stream:
+    with _open_bytes(path) as stream:
         return stream.read(4096)
 
 
-def _open_text(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
-    return path.open(encoding="utf-8-sig", newline="")
+def _open_bytes(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")  # type: ignore[return-value]
 
 
 def encoding_problem(path: Path) -> str | None:
-    """The file's encoding when it is not UTF-8 (with or without BOM), else None."""
+    """What the file is encoded as when it is UTF-16 rather than UTF-8 (with or without BOM), else None."""
     start = _start(path)
     if start.startswith(UTF16_BOMS) or (len(start) > 1 and start.count(b"\x00") * 4 > len(start)):
         return "the file is encoded as UTF-16"
@@ -51,34 +49,39 @@ def diagnose(path: Path, delimiter: str) -> tuple[str, int | None, str | None]:
     encoding = encoding_problem(path)
     if encoding:
         return encoding, None, None
-    try:
-        with _open_text(path) as text:
-            return _first_bad_record(text, delimiter)
-    except UnicodeDecodeError as error:
-        return f"the file is not UTF-8 ({error.reason})", None, None
+    with _open_bytes(path) as stream:
+        return _first_bad_record(stream, delimiter)
 
 
-class _TooLong(Exception):
-    def __init__(self, line: int, length: int) -> None:
+class _Unreadable(Exception):
+    def __init__(self, line: int, problem: str) -> None:
         self.line = line
-        self.length = length
+        self.problem = problem
 
 
-def _first_bad_record(text: IO[str], delimiter: str) -> tuple[str, int | None, str | None]:
+def _first_bad_record(stream: IO[bytes], delimiter: str) -> tuple[str, int | None, str | None]:
     position = {"line": 0}  # the physical line the csv reader has reached
 
     def lines() -> Iterator[str]:
-        for number, line in enumerate(text, start=1):
+        for number, raw in enumerate(stream, start=1):
             position["line"] = number
-            if len(line) > LONGEST_CELL:
-                raise _TooLong(number, len(line))
-            yield line
+            if len(raw) > LONGEST_CELL:
+                raise _Unreadable(number, f"a line of {len(raw):,} bytes (no cell is that long)")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise _Unreadable(
+                    number, f"not UTF-8: byte {raw[error.start]:#04x} at position {error.start + 1}"
+                ) from error
+            yield line.removeprefix("\ufeff") if number == 1 else line
 
     header: list[str] | None = None
     try:
         for record in csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=True):
             if header is None:
                 header = record
+                if separated_by := wrong_delimiter(header, delimiter):
+                    return f"the header is one column separated by {separated_by!r}", 1, None
             elif len(record) != len(header):
                 column = header[len(record)] if len(record) < len(header) else None
                 return (
@@ -86,8 +89,8 @@ def _first_bad_record(text: IO[str], delimiter: str) -> tuple[str, int | None, s
                     position["line"],
                     column,
                 )
-    except _TooLong as long:
-        return f"a line of {long.length:,} characters (no cell is that long)", long.line, None
+    except _Unreadable as unreadable:
+        return unreadable.problem, unreadable.line, None
     except csv.Error as error:
         return f"broken quoting ({error})", position["line"], None
     if header is None:

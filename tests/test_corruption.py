@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from wijkzicht import warehouse
+from wijkzicht.cli.main import app
 from wijkzicht.errors import LossError, SourceError, WijkzichtError
 from wijkzicht.monitor.stored import build_warehouse
 
@@ -349,6 +351,26 @@ def test_an_accepted_loss_replaces_the_warehouse_and_is_logged(case: Case) -> No
         assert buurten.fetchone()[0] == 100
     assert [accepted for _, accepted in builds] == [False, True], "the good build's entry is kept before it"
     assert _latest_changes(case.database) == [("85984NED", "inwoners", "buurt", 0, 0, 14_574 - 100)]
+
+
+def test_the_command_refuses_the_loss_until_it_is_accepted(case: Case) -> None:
+    _edit(case, BUURT_INWONERS, lambda rows: rows[:101])
+    arguments = [
+        "build",
+        "--snapshot",
+        str(case.root),
+        "--cache",
+        str(case.root / "none"),
+        "--db",
+        str(case.database),
+    ]
+    before = _fingerprint(case.database)
+    refused = CliRunner().invoke(app, arguments)
+    assert refused.exit_code == 1 and "85984NED 14,474 of 44,414 (32.6%)" in refused.stderr
+    assert "--accept-loss" in refused.stderr and _fingerprint(case.database) == before
+    accepted = CliRunner().invoke(app, [*arguments, "--accept-loss"])
+    assert accepted.exit_code == 0, accepted.output
+    assert _latest_changes(case.database) == [("85984NED", "inwoners", "buurt", 0, 0, 14_474)]
 
 
 # --- what must still be read ------------------------------------------------------------------------

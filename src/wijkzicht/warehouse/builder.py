@@ -487,13 +487,7 @@ def _check_known_areas(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> Non
         raise SourceError(
             _file(roots, root, source_file),
             problem,
-            row=line,
-            column=one_value(
-                con,
-                "SELECT any_value(source_column) FROM stage_cells JOIN stage_files USING (file_id) "
-                "WHERE source_file = ? AND source_line = ?",
-                [source_file, line],
-            ),
+            row=line,  # the code is the row's: no value column to name
             expected=f"a code from the {year} gemeente/wijk/buurt list",
         )
 

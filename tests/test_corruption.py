@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from wijkzicht import warehouse
 from wijkzicht.cli.main import app
 from wijkzicht.errors import LossError, SourceError, WijkzichtError
+from wijkzicht.monitor import build_log
 from wijkzicht.monitor.stored import build_warehouse
 
 HEALTH = "rivm_gezondheid/50090NED_gezondheid_wijk_buurt_2020_18plus.csv.gz"
@@ -350,6 +351,9 @@ def test_an_accepted_loss_replaces_the_warehouse_and_is_logged(case: Case) -> No
         )
         assert buurten.fetchone()[0] == 100
     assert [accepted for _, accepted in builds] == [False, True], "the good build's entry is kept before it"
+    with warehouse.opened(case.database) as con:
+        latest, first = build_log.change_log(con)
+    assert latest.accepted_loss and latest.total("figures", "gone") == 14_474 and not first.accepted_loss
     assert _latest_changes(case.database) == [("85984NED", "inwoners", "buurt", 0, 0, 14_574 - 100)]
 
 
@@ -381,6 +385,26 @@ def test_a_utf8_bom_is_read_like_the_file_without_it(case: Case) -> None:
     _write_text(path, "\ufeff" + gzip.decompress(path.read_bytes()).decode("utf-8"))
     build_warehouse(case.database, [case.root])
     assert _latest_changes(case.database) == []
+
+
+def test_a_renamed_and_a_withdrawn_area_are_in_the_log(case: Case) -> None:
+    # Aa en Hunze (line 3 of the region list) gets another name; the last buurt, BU01935210, leaves the list
+    # and the population extract (one figure of 44,414: no large loss).
+    def rename_and_drop(rows: Rows) -> Rows:
+        rows[2][1] = "Aa en Hunze (hernoemd)"
+        return rows[:-1]
+
+    _edit(case, REGIONS, rename_and_drop)
+    _edit(case, BUURT_INWONERS, lambda rows: rows[:-1])
+    build_warehouse(case.database, [case.root])
+    with warehouse.opened(case.database) as con:
+        areas = con.execute("""
+            SELECT level, boundary_year, new, revised, gone FROM build_changes
+            WHERE built_at = (SELECT max(built_at) FROM build_changes) AND subject = 'areas' ORDER BY ALL
+        """).fetchall()
+    # The 2020 buurt borrowed its name from 2024 (the health table names no buurten): it lost it too.
+    assert areas == [("buurt", 2020, 0, 1, 0), ("buurt", 2024, 0, 0, 1), ("gemeente", 2024, 0, 1, 0)]
+    assert _latest_changes(case.database) == [("85984NED", "inwoners", "buurt", 0, 0, 1)]
 
 
 def _latest_changes(database: Path) -> list[tuple]:

@@ -447,8 +447,9 @@ def _check_codes(con: duckdb.DuckDBPyConnection, table: str, column: str, roots:
 
 def _check_known_areas(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:
     """Every figure names an area of its boundary year: one of the region list's codes where the year has a
-    region list, and always an area whose gemeente (and, for a buurt, wijk) is declared too. A phantom code
-    (WK999999 for WK168001) would otherwise become an area of its own and the real one lose its figure."""
+    region list (a filtered download may hold a buurt without its wijk); otherwise an area declared by the
+    files whose gemeente (and, for a buurt, wijk) is declared too. A phantom code (WK999999 for WK168001)
+    would otherwise become an area of its own and the real one lose its figure."""
     gemeente, wijk = codes.sql_gemeente_of("c.area_code"), codes.sql_wijk_of("c.area_code")
     bad = con.execute(f"""
         WITH listed AS (SELECT DISTINCT code, boundary_year, register FROM stage_areas),
@@ -457,9 +458,9 @@ def _check_known_areas(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> Non
         judged AS (
             SELECT c.*, f.root, f.source_file,
                    CASE WHEN c.boundary_year IN (SELECT boundary_year FROM registers)
-                             AND NOT EXISTS (SELECT 1 FROM listed l WHERE l.register AND l.code = c.area_code
-                                             AND l.boundary_year = c.boundary_year)
-                        THEN 'region list'
+                        THEN CASE WHEN NOT EXISTS (SELECT 1 FROM listed l WHERE l.register
+                                                   AND l.code = c.area_code AND l.boundary_year = c.boundary_year)
+                                  THEN 'region list' END
                         WHEN NOT EXISTS (SELECT 1 FROM listed l WHERE l.code = c.area_code
                                          AND l.boundary_year = c.boundary_year)
                         THEN 'areas'

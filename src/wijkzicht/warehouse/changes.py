@@ -29,6 +29,11 @@ CREATE TABLE build_changes (
 )
 """
 
+CHANGE_COLUMNS = (
+    "built_at, subject, source_table, indicator, level, boundary_year, period, before, after, new, revised, "
+    "gone, accepted_loss"
+)
+
 # A figure is a value that is there; a key is (indicator, subgroup, area, boundary year, period).
 FIGURE_CHANGES = """
 WITH new_side AS (
@@ -162,8 +167,8 @@ def _carry_log(con: duckdb.DuckDBPyConnection) -> None:
     if not has_log or not has_log[0]:
         return
     con.execute(f"""
-        INSERT INTO build_changes
-        SELECT * FROM {PREVIOUS}.build_changes
+        INSERT INTO build_changes ({CHANGE_COLUMNS})
+        SELECT {CHANGE_COLUMNS} FROM {PREVIOUS}.build_changes
         WHERE built_at IN (SELECT DISTINCT built_at FROM {PREVIOUS}.build_changes
                            ORDER BY built_at DESC LIMIT {KEPT_BUILDS - 1})
     """)

@@ -59,6 +59,12 @@ def test_the_questions_of_a_municipalitys_own_survey_are_local_perceptions_never
     assert catalogue.tables["bewonersenquete"].coverage == "local"
 
 
+def test_every_unit_of_the_packaged_catalogue_has_a_number_format() -> None:
+    catalogue = load_catalogue()
+    assert {indicator.unit for indicator in catalogue.indicators.values()} <= set(catalogue.units)
+    assert (catalogue.units["%"].decimals, catalogue.units["%"].maximum) == (1, 100)
+
+
 def test_group_characteristics_are_never_scored() -> None:
     groups = [i for i in load_catalogue().indicators.values() if i.group_characteristic]
     assert len(groups) == 7 and all(i.domain == "context" and i.direction == "neutral" for i in groups)
@@ -93,6 +99,9 @@ def test_group_characteristics_are_never_scored() -> None:
         (lambda d: d["tables"]["85984NED"].update(coverag="local"), "unknown key.*'coverag'"),
         (lambda d: d.update(indicator=[]), "unknown key.*'indicator'"),
         (lambda d: d["domains"]["housing"].update(de="Wohnen"), "unknown key.*'de'"),
+        (lambda d: d["units"]["%"].update(decimals=-1), "decimals must be a whole number"),
+        (lambda d: d["units"]["%"].update(min=100, max=0), "min must be below max"),
+        (lambda d: d["units"]["%"].update(digits=1), "unknown key.*'digits'"),
     ],
 )
 def test_an_inconsistent_catalogue_is_refused(document: dict[str, Any], change: Any, message: str) -> None:

@@ -40,6 +40,10 @@ class SourceError(WijkzichtError):
         super().__init__(message)
 
 
+class LossError(WijkzichtError):
+    """A build would remove more of a source's figures than it may without the user's confirmation."""
+
+
 class CatalogueError(WijkzichtError):
     """The indicator catalogue is inconsistent with itself or with the sources."""
 

@@ -9,13 +9,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, PEOPLE, ROTTERDAM_ZUID, login
 
 from wijkzicht.catalogue import load_catalogue
-from wijkzicht.i18n import Translator
+from wijkzicht.i18n import Translator, format_number
 from wijkzicht.programmes import audit
 
 API = "/api/programmes"
@@ -835,3 +836,30 @@ def test_the_national_report_fits_a4_with_every_column_header_and_no_row_split_o
         ]
         assert unnamed == [], "the figures of a row without its name"
     assert len(names) == 20
+
+
+def test_administrators_read_the_change_log_of_every_build_others_get_403(
+    app: FastAPI, con: duckdb.DuckDBPyConnection
+) -> None:
+    # The session's warehouse was built from nothing: every figure it holds is new in its one build.
+    figures = con.execute("SELECT count(value) FROM observations").fetchone()[0]
+    buurt_health = con.execute(
+        "SELECT count(value) FROM observations JOIN provenance USING (source_id) "
+        "WHERE source_table = '50090NED' AND indicator = 'roker' AND level = 'buurt' AND period = 2020"
+    ).fetchone()[0]
+    assert login(app, "analyst").get("/programma/data").status_code == 403
+    assert TestClient(app).get("/programma/data").status_code == 403
+    admin = login(app, "administrator")
+    dutch = admin.get("/programma/data")
+    assert dutch.status_code == 200
+    assert f"{format_number(figures, 'nl')} cijfers nieuw, 0 herzien, 0 verdwenen" in dutch.text
+    row = re.search(
+        r"<tr><th scope=\"row\">Rookt \(50090NED\)</th>\s*<td>buurt \(grenzen 2020\)</td>\s*"
+        r"<td class=\"number\">2020</td>(.*?)</tr>",
+        dutch.text,
+        re.S,
+    )
+    assert row and f'<td class="number">{format_number(buurt_health, "nl")}</td>' in row.group(1)
+    english = admin.get("/programma/data?lang=en").text
+    assert f"{format_number(figures, 'en')} figures new, 0 revised, 0 gone" in english
+    assert admin.get("/programma").text.count('href="/programma/data"') == 1

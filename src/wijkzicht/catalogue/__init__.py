@@ -54,6 +54,19 @@ class Table:
 
 
 @dataclass(frozen=True)
+class NumberFormat:
+    """How a value of one unit is written in the sources: at most `decimals` decimals, within the bounds."""
+
+    decimals: int | None = None  # None: any number of decimals
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+# A unit the catalogue gives no format: still a plain finite number, of a size no statistic has.
+ANY_NUMBER = NumberFormat(None, -1e12, 1e12)
+
+
+@dataclass(frozen=True)
 class SourceColumn:
     table: str  # a table id, or a family name such as "kwb"
     column: str
@@ -138,6 +151,10 @@ class Catalogue:
     tables: dict[str, Table]
     families: dict[str, tuple[str, ...]]
     indicators: dict[str, Indicator] = field(default_factory=dict)
+    units: dict[str, NumberFormat] = field(default_factory=dict)
+
+    def number_format(self, unit: str) -> NumberFormat:
+        return self.units.get(unit, ANY_NUMBER)
 
     @property
     def problem_domains(self) -> list[str]:
@@ -186,7 +203,8 @@ class Catalogue:
 # Every key a catalogue entry may have: anything else is a typo or a YAML slip (an unquoted comma in a flow
 # mapping turns the rest of a name into stray keys), so the loader refuses it rather than dropping it.
 OBTAINED = ("odata", "file")
-DOCUMENT_KEYS = frozenset({"domains", "subgroups", "tables", "table_families", "indicators"})
+DOCUMENT_KEYS = frozenset({"domains", "subgroups", "tables", "table_families", "units", "indicators"})
+UNIT_KEYS = frozenset({"decimals", "min", "max"})
 TABLE_KEYS = frozenset(
     {
         "title",
@@ -262,6 +280,22 @@ def _parse_table(table_id: str, entry: dict[str, Any]) -> Table:
         coverage=_one_of(entry.get("coverage", "national"), COVERAGES, "coverage", where),
         obtained=_one_of(entry.get("obtained", "odata"), OBTAINED, "obtained", where),
     )
+
+
+def _parse_unit(unit: str, entry: Any) -> NumberFormat:
+    where = f"unit {unit!r}"
+    entry = _known_keys(entry, UNIT_KEYS, where)
+    decimals = entry.get("decimals")
+    bounds = [entry.get("min"), entry.get("max")]
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0):
+        raise CatalogueError(f"{where}: decimals must be a whole number of 0 or more, not {decimals!r}")
+    if any(isinstance(b, bool) or not isinstance(b, int | float | None) for b in bounds):
+        raise CatalogueError(f"{where}: min and max must be numbers, not {bounds!r}")
+    minimum = ANY_NUMBER.minimum if bounds[0] is None else float(bounds[0])
+    maximum = ANY_NUMBER.maximum if bounds[1] is None else float(bounds[1])
+    if minimum is not None and maximum is not None and minimum >= maximum:
+        raise CatalogueError(f"{where}: min must be below max, not {bounds!r}")
+    return NumberFormat(decimals, minimum, maximum)
 
 
 def _parse_indicator(entry: dict[str, Any], catalogue: Catalogue) -> Indicator:
@@ -411,6 +445,7 @@ def parse_catalogue(document: dict[str, Any]) -> Catalogue:
         subgroups=_require(document, "subgroups", "catalogue"),
         tables=tables,
         families=families,
+        units={str(unit): _parse_unit(str(unit), entry) for unit, entry in document.get("units", {}).items()},
     )
     for entry in _require(document, "indicators", "catalogue"):
         indicator = _parse_indicator(entry, catalogue)

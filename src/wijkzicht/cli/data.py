@@ -20,10 +20,23 @@ def register(app: typer.Typer) -> None:
     app.command()(fetch)
 
 
-def build(snapshot: SnapshotOption = None, cache: CacheOption = None, db: DbOption = None) -> None:
+def build(
+    snapshot: SnapshotOption = None,
+    cache: CacheOption = None,
+    db: DbOption = None,
+    accept_loss: Annotated[
+        bool,
+        typer.Option(
+            "--accept-loss",
+            help="Replace the warehouse even when a source loses more than 1% of its figures",
+        ),
+    ] = False,
+) -> None:
     """Build the monitor warehouse from the snapshot (and any downloads in the cache).
 
-    With no snapshot and an empty cache, the default tables are downloaded from CBS and PDOK first.
+    With no snapshot and an empty cache, the default tables are downloaded from CBS and PDOK first. The
+    build compares the new warehouse with the one it replaces and stops when a source would lose more than
+    1% of its figures, unless --accept-loss.
     """
     with user_errors():
         snapshot_dir, cache_dir, database = (
@@ -46,7 +59,7 @@ def build(snapshot: SnapshotOption = None, cache: CacheOption = None, db: DbOpti
             def report(label: str, done: int, total: int) -> None:
                 progress.update(task, description=label[:60], completed=done, total=total)
 
-            report_ = build_warehouse(database, roots, progress=report)
+            report_ = build_warehouse(database, roots, progress=report, accept_loss=accept_loss)
         console.print(
             f"Warehouse [bold]{report_.path}[/]: {report_.observations:,} waarnemingen, "
             f"{report_.areas:,} gebied-jaren uit {report_.files} bestanden in {report_.seconds:.1f} s"

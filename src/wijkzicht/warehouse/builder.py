@@ -24,13 +24,14 @@ from wijkzicht import __version__, codes
 from wijkzicht.catalogue import Catalogue, load_catalogue
 from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
 from wijkzicht.warehouse.boundaries import build_address_moves
+from wijkzicht.warehouse.changes import record_changes
 from wijkzicht.warehouse.crime_rates import build_crime_rates
 from wijkzicht.warehouse.harmonise import build_harmonised
 from wijkzicht.warehouse.publish import build_area_population, build_published_observations
 from wijkzicht.warehouse.queries import one_row, one_value
 from wijkzicht.warehouse.sources import discover
 from wijkzicht.warehouse.sources.kwb import data_property_keys
-from wijkzicht.warehouse.sources.staging import STAGING_SCHEMA, Staging, literal
+from wijkzicht.warehouse.sources.staging import STAGING_SCHEMA, Staging, first_line, literal
 
 # CBS's markers for a value that is not there, and the reason we keep instead of the value.
 MISSING_MARKERS = {
@@ -46,7 +47,7 @@ EMPTY_REASON = "niet geleverd (leeg veld)"
 # a municipality's own figures (SES-WOA Amsterdam 2019: 1 of 355 gemeenten) stay far below.
 NATIONAL_SHARE = 0.9
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # What DuckDB keeps beside a database file while it is open: the write-ahead log and the spill folder.
 BUILD_SIDE_FILES = (".wal", ".tmp")
@@ -163,13 +164,16 @@ def build(
     catalogue: Catalogue | None = None,
     progress: Progress | None = None,
     national_share: float = NATIONAL_SHARE,
+    accept_loss: bool = False,
 ) -> BuildReport:
     """Build the warehouse from the data roots into a temporary file, then move it into place.
 
     `analyses` are the derived tables of the layers above (the monitor's stored scores): they run on the
     new warehouse before it replaces the old one, so a failing analysis leaves the old warehouse in place.
     `national_share` is the share of gemeenten a series needs to count as national (a test whose hand-made
-    source covers one city can lower it to exercise the national path).
+    source covers one city can lower it to exercise the national path). The new warehouse is compared with
+    the one it replaces (`build_changes`); a source losing over 1% of its figures stops the build unless
+    `accept_loss`.
     """
     started = time.perf_counter()
     catalogue = catalogue or load_catalogue()
@@ -205,11 +209,18 @@ def build(
             con.execute(STAGING_SCHEMA)
             for done, (index, root, family, path) in enumerate(files):
                 _report(progress, f"{family.name}: {path.name}", done, steps)
-                family.read(Staging(con, catalogue, root, index), path)
+                with _no_raw_database_errors(f"{path}: cannot be read"):
+                    family.read(Staging(con, catalogue, root, index), path)
             for offset, (label, step) in enumerate(finishing):
                 _report(progress, label, len(files) + offset, steps)
-                step(con, catalogue, roots)
+                with _no_raw_database_errors(f"the build step {label!r} failed"):
+                    step(con, catalogue, roots)
             _record_files(con, read, checked, unclaimed)
+            _report(progress, "wijzigingen ten opzichte van de vorige bouw", steps, steps)
+            with _no_raw_database_errors("comparing with the previous warehouse failed"):
+                record_changes(
+                    con, database, one_value(con, "SELECT built_at FROM build_info"), accept_loss=accept_loss
+                )
             _report(progress, "klaar", steps, steps)
             counts = one_row(con, "SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM areas)")
             con.execute("CHECKPOINT")
@@ -229,6 +240,16 @@ def build(
         tuple(checked),
         tuple(unclaimed),
     )
+
+
+@contextlib.contextmanager
+def _no_raw_database_errors(context: str) -> Iterator[None]:
+    """A database error the checks did not foresee still reaches the user as a sentence with its place,
+    never as a DuckDB traceback."""
+    try:
+        yield
+    except duckdb.Error as error:
+        raise WijkzichtError(f"{context}: {first_line(error)}") from error
 
 
 def _record_files(
@@ -360,7 +381,7 @@ def _build_areas(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: li
 
 def _build_observations(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     _check_known_areas(con, roots)
-    _check_numbers(con, roots)
+    _check_numbers(con, catalogue, roots)
     _check_duplicates(con, roots)
     markers = ", ".join(
         f"({literal(marker)}, {literal(reason)})" for marker, reason in MISSING_MARKERS.items()
@@ -440,37 +461,119 @@ def _check_codes(con: duckdb.DuckDBPyConnection, table: str, column: str, roots:
 
 
 def _check_known_areas(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:
-    bad = con.execute("""
-        SELECT f.root, f.source_file, c.source_line, c.area_code, c.boundary_year
-        FROM stage_cells c JOIN stage_files f USING (file_id)
-        ANTI JOIN stage_areas a ON a.code = c.area_code AND a.boundary_year = c.boundary_year
-        ORDER BY f.root, f.source_file, c.source_line LIMIT 1
+    """Every figure names an area of its boundary year: one of the region list's codes where the year has a
+    region list (a filtered download may hold a buurt without its wijk); otherwise an area declared by the
+    files whose gemeente (and, for a buurt, wijk) is declared too. A phantom code (WK999999 for WK168001)
+    would otherwise become an area of its own and the real one lose its figure."""
+    gemeente, wijk = codes.sql_gemeente_of("c.area_code"), codes.sql_wijk_of("c.area_code")
+    bad = con.execute(f"""
+        WITH listed AS (SELECT DISTINCT code, boundary_year, register FROM stage_areas),
+        registers AS (SELECT DISTINCT boundary_year FROM stage_areas WHERE register),
+        cells AS (SELECT DISTINCT file_id, area_code, boundary_year FROM stage_cells),
+        judged AS (
+            SELECT c.*, f.root, f.source_file,
+                   CASE WHEN c.boundary_year IN (SELECT boundary_year FROM registers)
+                        THEN CASE WHEN NOT EXISTS (SELECT 1 FROM listed l WHERE l.register
+                                                   AND l.code = c.area_code AND l.boundary_year = c.boundary_year)
+                                  THEN 'region list' END
+                        WHEN NOT EXISTS (SELECT 1 FROM listed l WHERE l.code = c.area_code
+                                         AND l.boundary_year = c.boundary_year)
+                        THEN 'areas'
+                        WHEN {gemeente} IS NOT NULL AND NOT EXISTS (
+                            SELECT 1 FROM listed l WHERE l.code = {gemeente} AND l.boundary_year = c.boundary_year)
+                        THEN 'gemeente'
+                        WHEN {wijk} IS NOT NULL AND NOT EXISTS (
+                            SELECT 1 FROM listed l WHERE l.code = {wijk} AND l.boundary_year = c.boundary_year)
+                        THEN 'wijk' END AS missing
+            FROM cells c JOIN stage_files f USING (file_id)
+        )
+        SELECT j.root, j.source_file, min(s.source_line), j.area_code, j.boundary_year, j.missing
+        FROM judged j JOIN stage_cells s USING (file_id, area_code, boundary_year)
+        WHERE j.missing IS NOT NULL
+        GROUP BY ALL ORDER BY j.root, j.source_file, 3 LIMIT 1
     """).fetchone()
     if bad:
+        root, source_file, line, code, year, missing = bad
+        problem = {
+            "region list": f"unknown region code {code!r}: not in the {year} region list",
+            "areas": f"unknown region code {code!r}: no such area in the {year} region list",
+            "gemeente": f"unknown region code {code!r}: its gemeente {codes.gemeente_of(code)} is not an area of {year}",
+            "wijk": f"unknown region code {code!r}: its wijk {codes.wijk_of(code)} is not an area of {year}",
+        }[missing]
         raise SourceError(
-            _file(roots, bad[0], bad[1]),
-            f"unknown region code {bad[3]!r}: no such area in the {bad[4]} region list",
-            row=bad[2],
-            expected=f"a code from the {bad[4]} gemeente/wijk/buurt list",
+            _file(roots, root, source_file),
+            problem,
+            row=line,  # the code is the row's: no value column to name
+            expected=f"a code from the {year} gemeente/wijk/buurt list",
         )
 
 
-def _check_numbers(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:
+def _check_numbers(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    """Every value is a plain decimal number in its unit's format (catalogue `units`): no thousands
+    separator read as a decimal point ("3.455" inhabitants), no NaN, infinity or exponent, within bounds."""
+    formats = [
+        (indicator.id, unit.decimals, unit.minimum, unit.maximum)
+        for indicator in catalogue.indicators.values()
+        for unit in [catalogue.number_format(indicator.unit)]
+    ]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE number_formats "
+        "(indicator VARCHAR, decimals INTEGER, minimum DOUBLE, maximum DOUBLE)"
+    )
+    con.executemany("INSERT INTO number_formats VALUES (?, ?, ?, ?)", formats)
     markers = ", ".join(literal(marker) for marker in MISSING_MARKERS)
     bad = con.execute(f"""
-        SELECT root, source_file, source_line, source_column, raw FROM stage_cells JOIN stage_files USING (file_id)
-        WHERE raw IS NOT NULL AND trim(raw) <> '' AND trim(raw) NOT IN ({markers})
-          AND TRY_CAST(trim(raw) AS DOUBLE) IS NULL
+        WITH cells AS (
+            SELECT root, source_file, source_line, source_column, indicator, trim(raw) AS text
+            FROM stage_cells JOIN stage_files USING (file_id)
+            WHERE raw IS NOT NULL AND trim(raw) <> '' AND trim(raw) NOT IN ({markers})
+        ),
+        judged AS (
+            SELECT c.*, n.decimals, n.minimum, n.maximum,
+                   regexp_full_match(text, '-?[0-9]+([.][0-9]+)?') AS plain,
+                   length(regexp_extract(text, '[.]([0-9]*?)0*$', 1)) AS decimals_used,
+                   TRY_CAST(text AS DOUBLE) AS number
+            FROM cells c LEFT JOIN number_formats n USING (indicator)
+        )
+        SELECT root, source_file, source_line, source_column, text, decimals, minimum, maximum, indicator,
+               plain, number IS NOT NULL
+        FROM judged
+        WHERE NOT plain OR decimals_used > decimals OR number < minimum OR number > maximum
         ORDER BY root, source_file, source_line LIMIT 1
     """).fetchone()
+    con.execute("DROP TABLE number_formats")
     if bad:
+        root, source_file, line, column, text, decimals, minimum, maximum, indicator, plain, parsed = bad
+        unit = catalogue.indicators[indicator].unit
+        if not parsed:
+            problem = f"not a number: {text!r}"
+        elif not plain:
+            problem = (
+                f"not a plain decimal number: {text!r} (no NaN, infinity, exponent or thousands separator)"
+            )
+        elif decimals is not None and len(text.partition(".")[2].rstrip("0")) > decimals:
+            problem = (
+                f"{text!r} has more decimals than a value in {unit!r} has ({decimals}): "
+                "a thousands separator read as a decimal point?"
+            )
+        else:
+            problem = f"{text!r} is out of range for {unit!r}"
         raise SourceError(
-            _file(roots, bad[0], bad[1]),
-            f"not a number: {bad[4]!r}",
-            row=bad[2],
-            column=bad[3],
-            expected="a number, or a CBS missing-value marker: . (dot), empty, -99999999, null",
+            _file(roots, root, source_file),
+            problem,
+            row=line,
+            column=column,
+            expected=_number_format_text(decimals, minimum, maximum),
         )
+
+
+def _number_format_text(decimals: int | None, minimum: float | None, maximum: float | None) -> str:
+    shape = "a number" if decimals is None else f"a number with at most {decimals} decimals"
+    bounds = f" from {minimum:g} to {maximum:g}" if minimum is not None and maximum is not None else ""
+    return (
+        f"{shape}{bounds} (a point as the decimal separator), or a CBS missing-value marker: "
+        ". (dot), empty, -99999999, null"
+    )
 
 
 def _check_duplicates(con: duckdb.DuckDBPyConnection, roots: list[Path]) -> None:

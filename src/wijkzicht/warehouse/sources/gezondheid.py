@@ -24,7 +24,7 @@ def read(staging: Staging, path: Path) -> None:
     raw = staging.read_csv(path)
     staging.require_columns(path, raw, REQUIRED)
     _check_codes(staging, path, raw)
-    columns = staging.catalogue.resolve_columns(TABLE_ID, staging.columns(raw))
+    columns = staging.catalogued_columns(path, TABLE_ID, staging.columns(raw))
     subgroup = (
         'CASE trim("Leeftijd") '
         + " ".join(f"WHEN '{code}' THEN '{name}'" for code, name in AGE_GROUPS.items())

@@ -51,6 +51,7 @@ def read_regions(staging: Staging, path: Path, *, exclude: tuple[str, ...] = ())
         f'SELECT "Key" AS code, "Title" AS name FROM {raw} WHERE trim("Key") NOT IN ({excluded})',
         table_id=table.id,
         boundary_year=table.boundary_year,
+        register=True,
     )
     staging.drop(raw)
 
@@ -84,7 +85,11 @@ def read_subset_json(staging: Staging, path: Path) -> None:
     """The TypedDataSet subset `{code: {column: value}}`; `_line` is the region's position in the file."""
     table = _table(staging, path)
     document = _load_json(path)
-    if not isinstance(document, dict) or not all(isinstance(v, dict) for v in document.values()):
+    if (
+        not isinstance(document, dict)
+        or not document
+        or not all(isinstance(v, dict) for v in document.values())
+    ):
         raise SourceError(
             path,
             "not a mapping of region codes to column values",
@@ -133,7 +138,7 @@ def read_dataset(staging: Staging, path: Path) -> None:
     table = _table(staging, path)
     raw = staging.read_csv(path)
     staging.require_columns(path, raw, ("WijkenEnBuurten",))
-    columns = staging.catalogue.resolve_columns(table.id, staging.columns(raw))
+    columns = staging.catalogued_columns(path, table.id, staging.columns(raw))
     staging.stage_values(
         path,
         raw,

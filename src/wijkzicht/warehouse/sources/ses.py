@@ -47,7 +47,7 @@ def read(staging: Staging, path: Path) -> None:
     table = _table(staging, path)
     raw = staging.read_csv(path, delimiter=";")  # DuckDB drops the BOM
     staging.require_columns(path, raw, ("Perioden", NAME, CODE))
-    columns = staging.catalogue.resolve_columns(table.id, staging.columns(raw))
+    columns = staging.catalogued_columns(path, table.id, staging.columns(raw))
     staging.stage_values(
         path,
         raw,
@@ -102,7 +102,7 @@ def read_dataset(staging: Staging, path: Path) -> None:
         path,
         named,
         table_id=table.id,
-        columns=staging.catalogue.resolve_columns(table.id, staging.columns(named)),
+        columns=staging.catalogued_columns(path, table.id, staging.columns(named)),
         code="_code",
         boundary_year=table.boundary_year,
         period="CAST(left(trim(_period), 4) AS INTEGER)",
@@ -120,6 +120,7 @@ def read_regions(staging: Staging, path: Path) -> None:
         f'SELECT "Key" AS code, "Title" AS name FROM {raw}',
         table_id=table.id,
         boundary_year=table.boundary_year,
+        register=True,
     )
     staging.drop(raw)
 

@@ -15,11 +15,13 @@ from wijkzicht.catalogue import Catalogue, Indicator
 from wijkzicht.errors import SourceError
 from wijkzicht.warehouse.privacy import reject_identifying, reject_non_area_rows
 from wijkzicht.warehouse.queries import one_value
+from wijkzicht.warehouse.sources.csv_diagnosis import diagnose, encoding_problem, wrong_delimiter
 
 STAGING_SCHEMA = """
 CREATE TEMP TABLE stage_areas (
     code VARCHAR, boundary_year INTEGER, level VARCHAR, name VARCHAR,
-    source_table VARCHAR, source_file VARCHAR, root INTEGER
+    source_table VARCHAR, source_file VARCHAR, root INTEGER,
+    register BOOLEAN  -- declared by a region list (the publisher's code list), not by a table of figures
 );
 -- One row per cell: millions of rows, so the file is a small id into stage_files, not its path.
 -- `reason`: why a cell without a raw value is empty, when the reader knows (a suppressed survey result).
@@ -93,9 +95,12 @@ class Staging:
     def read_csv(
         self, path: Path, *, delimiter: str = ",", encoding: str = "utf-8", metadata: bool = False
     ) -> str:
-        """Load a CSV (optionally gzip) as text columns plus `_line`, its line number in the file. Unless it is
+        """Load a CSV (optionally gzip) as text columns plus `_line`, its line number in the file. A file that
+        cannot be read, or has no data rows, is refused with the line and what is wrong with it. Unless it is
         a table's `metadata` (its periods, its crime types), every row must be an area (privacy)."""
         check_gzip_complete(path)
+        if problem := encoding_problem(path):
+            raise SourceError(path, problem, expected=f"a CSV file encoded as {encoding.upper()}")
         name = self.fresh_name("csv")
         options = (
             f"all_varchar = true, header = true, delim = {literal(delimiter)}, quote = '\"', "
@@ -108,19 +113,50 @@ class Staging:
                 f"FROM read_csv({literal(str(path))}, {options})"
             )
         except duckdb.Error as error:
+            problem, line, column = diagnose(path, delimiter)
             raise SourceError(
-                path,
-                f"cannot be read as CSV: {first_line(error)}",
-                expected="a complete CSV file with a header row",
+                path, problem, row=line, column=column, expected="a complete CSV file with a header row"
             ) from error
         try:
             reject_identifying(path, self.columns(name))
+            self._require_content(path, name, delimiter)
             if not metadata:
                 reject_non_area_rows(path, self.con, name)
         except SourceError:
             self.drop(name)  # not even a temporary copy of person-level data stays behind
             raise
         return name
+
+    def _require_content(self, path: Path, table: str, delimiter: str) -> None:
+        """Rows, in columns: a header-only file would silently remove a source's figures."""
+        if separated_by := wrong_delimiter(self.columns(table), delimiter):
+            raise SourceError(
+                path,
+                f"the header is one column separated by {separated_by!r}",
+                row=1,
+                expected=f"columns separated by {delimiter!r}",
+            )
+        if one_value(self.con, f"SELECT count(*) FROM {table}") == 0:
+            raise SourceError(
+                path, "the file has no data rows (empty, or only a header)", expected="data rows"
+            )
+
+    def catalogued_columns(self, path: Path, table_id: str, raw_columns: list[str]) -> dict[str, Indicator]:
+        """The raw columns of a whole table (not an extract) mapped onto indicators. Every column the catalogue
+        names for this table explicitly must be there: a renamed column would otherwise drop its figures
+        without a word."""
+        required = [source for _, source in self.catalogue.columns_for(table_id) if source.table == table_id]
+        missing = [s.column for s in required if not any(s.matches(column) for column in raw_columns)]
+        if missing:
+            raise SourceError(
+                path,
+                f"missing catalogued column {missing[0]!r}"
+                + (f" and {len(missing) - 1} more" if missing[1:] else ""),
+                column=missing[0],
+                expected=f"every column the catalogue names for {table_id}: "
+                + ", ".join(s.column for s in required),
+            )
+        return self.catalogue.resolve_columns(table_id, raw_columns)
 
     def columns(self, table: str) -> list[str]:
         return [row[0] for row in self.con.execute(f"DESCRIBE {table}").fetchall() if row[0] != "_line"]
@@ -168,12 +204,16 @@ class Staging:
             JOIN (VALUES {mapping}) m(source_column, indicator) ON m.source_column = u._column
         """)
 
-    def stage_areas(self, path: Path, query: str, *, table_id: str, boundary_year: int) -> None:
-        """Add the areas a file declares; `query` yields (code, name) and may yield a level."""
+    def stage_areas(
+        self, path: Path, query: str, *, table_id: str, boundary_year: int, register: bool = False
+    ) -> None:
+        """Add the areas a file declares; `query` yields (code, name). `register`: the file is a region list,
+        so every figure of its boundary year must name one of its codes."""
         self.con.execute(f"""
             INSERT INTO stage_areas
             SELECT {canonical_code("code")}, {boundary_year}, {codes.sql_level_of(canonical_code("code"))},
-                   nullif(trim(name), ''), {literal(table_id)}, {literal(self.relative(path))}, {self.root_index}
+                   nullif(trim(name), ''), {literal(table_id)}, {literal(self.relative(path))}, {self.root_index},
+                   {register}
             FROM ({query})
         """)
 

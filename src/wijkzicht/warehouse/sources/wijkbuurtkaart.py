@@ -18,7 +18,7 @@ def read(staging: Staging, path: Path) -> None:
     level_code, level_name = ("WK_CODE", "WK_NAAM") if "_wijk_" in path.name else ("GM_CODE", "GM_NAAM")
     staging.require_columns(path, raw, (level_code, level_name, "WATER"))
     land = "trim(\"WATER\") = 'NEE'"
-    columns = staging.catalogue.resolve_columns(TABLE_ID, staging.columns(raw))
+    columns = staging.catalogued_columns(path, TABLE_ID, staging.columns(raw))
     staging.stage_values(
         path,
         raw,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import Translator
+from wijkzicht.monitor import build_log
 from wijkzicht.programmes import accounts, audit, records, schemas
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
 from wijkzicht.programmes.database import OperationalDatabase
@@ -517,6 +518,16 @@ def _users_page(
         fields=fields,
         general=general,
     )
+
+
+# --- The warehouse's data -------------------------------------------------------------------------
+
+
+@router.get(PAGES + "/data", response_class=HTMLResponse)
+def data_page(request: Request, actor: CurrentActor, con: Warehouse, lang: Language = "nl") -> Response:
+    """For administrators: per build of the warehouse what is new, revised and gone."""
+    accounts.authorise(actor, "manage")
+    return actor_page(request, "programmes/data.html", lang, actor, builds=build_log.change_log(con))
 
 
 # --- Logging in -----------------------------------------------------------------------------------

@@ -1,15 +1,24 @@
-"""Security for every page and API route: sessions, the signing key, the current user and CSRF.
+"""Security for every page and API route: logging in and out, sessions, the signing key, the current user
+and CSRF.
 
-The session is a signed cookie (Starlette's SessionMiddleware, itsdangerous) holding the user's id and the
-session's CSRF token; every state-changing request carries that token (form field or X-CSRF-Token header).
-Roles are checked by `programmes.accounts.authorise` inside the domain functions, not here.
+The cookie (Starlette's SessionMiddleware, signed with itsdangerous) holds only random values: the CSRF token
+and, once logged in, the token of a session kept in the operational database (`programmes.sessions`), so
+the session can be ended and says nothing about its user. Every request re-reads the session and its account:
+an ended, idle or expired session, or a deactivated account, counts at once. Passwords are checked outside
+any transaction, behind a throttle per account and per client (`programmes.throttle`). Every state-changing
+request carries the CSRF token (form field or X-CSRF-Token header). Roles are checked by
+`programmes.accounts.authorise` inside the domain functions, not here.
 
 No `from __future__ import annotations` here: FastAPI reads the dependencies' annotations at runtime.
 """
 
 import hmac
+import math
 import os
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -17,25 +26,33 @@ from fastapi.responses import HTMLResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.programmes import accounts
+from wijkzicht.programmes import accounts, sessions
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
 from wijkzicht.programmes.database import OperationalDatabase
-from wijkzicht.programmes.models import Secret
+from wijkzicht.programmes.models import LoginLockout, Secret
+from wijkzicht.programmes.sessions import Timeouts
+from wijkzicht.programmes.throttle import Lockout, LoginThrottle
 from wijkzicht.web.render import page
 
-SESSION_SECONDS = 8 * 3600
 SECRET_ENV = "WIJKZICHT_SECRET"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+SESSION_KEY = "sessie"
+SESSION_ENDED = "your session has ended (logged out, timed out or ended by an administrator): log in again"
 
 
 def install_sessions(app: FastAPI, store: OperationalDatabase) -> None:
-    """Signed session cookies, with the key from the environment or the one stored in the database."""
+    """Session cookies signed with the key from the environment or the one stored in the database; the
+    sessions' timeouts from the configuration, the login throttle and the clock (tests put in their own)."""
+    timeouts = Timeouts.configured()
+    app.state.session_timeouts = timeouts
+    app.state.login_throttle = LoginThrottle()
+    app.state.clock = _utc_now
     app.add_middleware(
         SessionMiddleware,
         secret_key=os.environ.get(SECRET_ENV) or _stored_secret(store),
         session_cookie="wijkzicht_sessie",
-        max_age=SESSION_SECONDS,
+        max_age=int(timeouts.lifetime.total_seconds()),
         same_site="lax",
         https_only=os.environ.get("WIJKZICHT_HTTPS_ONLY") == "1",
     )
@@ -65,15 +82,33 @@ def operational_store(request: Request) -> OperationalDatabase:
 Store = Annotated[OperationalDatabase, Depends(operational_store)]
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
 def current_actor(request: Request, store: Store) -> Actor:
-    user_id = request.session.get("user_id")
-    if user_id is None:
+    """The session's account, or the public reader. A cookie whose session has ended is an error under /api
+    (401: the client must know its writes would not count), and on a page a reader without an account."""
+    token = request.session.get(SESSION_KEY)
+    if token is None:
         return PUBLIC
+    now = _now(request)
     with store.reading() as session:
-        actor = accounts.active_actor(session, user_id)
-    if actor is None:  # deactivated or removed since logging in
-        request.session.clear()
+        found = sessions.find(session, token, now, request.app.state.session_timeouts)
+        actor = accounts.active_actor(session, found.user_id) if found else None
+    if found is None or actor is None:
+        request.session.clear()  # the answer removes the cookie
+        if request.url.path.startswith("/api/"):
+            raise HTTPException(401, SESSION_ENDED)
         return PUBLIC
+    if found.due_for_touch:
+        with store.writing(actor) as session:
+            sessions.touch(session, token, now)
     return actor
 
 
@@ -102,10 +137,63 @@ async def check_csrf(request: Request) -> None:
 CSRF = Depends(check_csrf)
 
 
-def start_session(request: Request, actor: Actor) -> None:
+@dataclass(frozen=True)
+class LoginRefused(Exception):
+    """A wrong username or password (`retry_after` 0), or an attempt the throttle holds back for a while."""
+
+    retry_after: int = 0
+
+
+def log_in(request: Request, store: OperationalDatabase, username: str, password: str) -> Actor:
+    """Check the password (throttled, outside any transaction) and start a new session; or LoginRefused."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    client = request.client.host if request.client else "unknown"
+    now = _now(request)
+    if wait := throttle.wait(username, client, now):
+        raise LoginRefused(math.ceil(wait))
+    with store.reading() as session:
+        stored = accounts.credentials(session, username)
+    if not password or not accounts.password_matches(stored, password):
+        _record_lockouts(store, throttle.failed(username, client, now))
+        raise LoginRefused()
+    throttle.succeeded(username)
+    assert stored.user_id is not None  # a matching password belongs to an account
+    with store.writing(accounts.COMMAND_LINE) as session:  # short: the hash was checked above
+        accounts.rehash_if_outdated(session, stored, password)
+        sessions.purge_expired(session, now, request.app.state.session_timeouts)
+        token = sessions.open_session(session, stored.user_id, now)
+        actor = accounts.active_actor(session, stored.user_id)
+    if actor is None:  # deactivated in the moment between the check and the session
+        raise LoginRefused()
     request.session.clear()  # a fresh session (and CSRF token) on every login: no session fixation
-    request.session["user_id"] = actor.user_id
+    request.session[SESSION_KEY] = token
     csrf_token(request)
+    return actor
+
+
+def _record_lockouts(store: OperationalDatabase, started: list[Lockout]) -> None:
+    """A lockout goes into the audit log (one short write per lockout, none per refused attempt)."""
+    if not started:
+        return
+    with store.writing(accounts.COMMAND_LINE) as session:
+        for lockout in started:
+            session.add(
+                LoginLockout(
+                    kind=lockout.kind,
+                    subject=lockout.subject[:80],
+                    failures=lockout.failures,
+                    until=lockout.until,
+                )
+            )
+
+
+def log_out(request: Request, store: OperationalDatabase) -> None:
+    """End this session in the database (a copy of the cookie stops working too) and forget the cookie."""
+    token = request.session.get(SESSION_KEY)
+    if token is not None:
+        with store.writing(accounts.COMMAND_LINE) as session:
+            sessions.end(session, token)
+    request.session.clear()
 
 
 def actor_page(

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, ROTTERDAM_ZUID, login
 from sqlalchemy import select
 
+from api_errors import detail_text
 from wijkzicht.programmes import resident_input
 from wijkzicht.programmes.accounts import COMMAND_LINE, add_user
 from wijkzicht.programmes.models import AuditEntry, ResidentInput
@@ -379,7 +380,7 @@ def test_bad_moderation_input_is_refused_naming_the_field(
     answer = editor.post(
         f"{MODERATION}/{item.id}/moderation", json={"version": item.version, "status": "published"} | change
     )
-    assert answer.status_code == status and field in answer.json()["detail"], answer.text
+    assert answer.status_code == status and field in detail_text(answer), answer.text
     assert stored(app)[0].status == "waiting"
     assert (
         editor.post(f"{MODERATION}/99999/moderation", json={"version": 1, "status": "published"}).status_code

@@ -1,7 +1,7 @@
 """The login throttle: wrong passwords slow down, then lock out, an account and a client address.
 
-After a few free failures every further attempt waits twice as long as the one before (1, 2, 4, … seconds);
-after more failures the account or address is locked out for a while. Attempts refused by the throttle are
+After a few free failures every further attempt waits twice as long as the one before (1, 2, 4, … seconds,
+at most a minute); after more failures the account or address is locked out for a while. Attempts refused by the throttle are
 answered at once, without checking a password, so a flood of them costs neither hashing time nor a write.
 Counted in memory, per server process: a refusal needs no database, and a lockout is written to the audit log
 by the caller. A successful login clears its account's count.
@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 LOCKOUT = timedelta(minutes=15)
+MAX_BACKOFF = timedelta(minutes=1)
 # Beyond this many remembered keys the ones past their lockout window are forgotten (a flood of new names).
 _MAX_KEYS = 10_000
 
@@ -45,7 +46,7 @@ class Throttle:
             count = self._current(key, now)
             if count is None or count.failures < self.free:
                 return 0.0
-            backoff = timedelta(seconds=2 ** (count.failures - self.free))
+            backoff = min(timedelta(seconds=2 ** (count.failures - self.free)), MAX_BACKOFF)
             return max(0.0, (count.last + backoff - now).total_seconds())
 
     def failed(self, key: str, now: datetime) -> datetime | None:

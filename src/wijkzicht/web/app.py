@@ -7,10 +7,11 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -122,6 +123,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):  # the list of problems the OpenAPI document declares
+            return JSONResponse({"detail": jsonable_encoder(error.errors())}, status_code=422)
         # Name the bad parameter and what was expected, e.g. "query parameter 'period': ..."
         problems = [
             f"{' '.join(str(part) for part in problem['loc'])}: {problem['msg']}"
@@ -131,4 +134,4 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
-        return error_response(request, error.status_code, str(error.detail))
+        return error_response(request, error.status_code, str(error.detail), error.headers)

@@ -12,18 +12,23 @@ request carries the CSRF token (form field or X-CSRF-Token header). Roles are ch
 No `from __future__ import annotations` here: FastAPI reads the dependencies' annotations at runtime.
 """
 
+import asyncio
 import hmac
 import math
 import os
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.programmes import accounts, sessions
@@ -34,7 +39,25 @@ from wijkzicht.programmes.sessions import Timeouts
 from wijkzicht.programmes.throttle import Lockout, LoginThrottle
 from wijkzicht.web.render import page
 
+# Everything from our own host: the pages' scripts are files (no inline script), MapLibre draws with workers
+# made from blobs and images from data and blob URLs. Inline styles stay allowed: the map's legend and the
+# percentile bars set their colour and width in a style attribute. No page may be framed (clickjacking).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "worker-src 'self' blob:; child-src 'self' blob:; connect-src 'self'; font-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI starts itself with an inline script written by FastAPI; the page shows no one's input.
+API_DOCS_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+API_DOCS = "/api/docs"
+SECURITY_HEADERS = {
+    "x-frame-options": "DENY",  # frame-ancestors for browsers that know no CSP
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+}
 SECRET_ENV = "WIJKZICHT_SECRET"
+_PASSWORD_CHECKS = threading.BoundedSemaphore(2)
+REFUSAL_PAUSE_SECONDS = 1.0
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_KEY = "sessie"
@@ -43,11 +66,13 @@ SESSION_ENDED = "your session has ended (logged out, timed out or ended by an ad
 
 def install_sessions(app: FastAPI, store: OperationalDatabase) -> None:
     """Session cookies signed with the key from the environment or the one stored in the database; the
-    sessions' timeouts from the configuration, the login throttle and the clock (tests put in their own)."""
+    sessions' timeouts from the configuration, the login throttle, the pause before a throttled refusal and
+    the clock (tests put in their own clock and no pause)."""
     timeouts = Timeouts.configured()
     app.state.session_timeouts = timeouts
     app.state.login_throttle = LoginThrottle()
     app.state.clock = _utc_now
+    app.state.refusal_pause = REFUSAL_PAUSE_SECONDS
     app.add_middleware(
         SessionMiddleware,
         secret_key=os.environ.get(SECRET_ENV) or _stored_secret(store),
@@ -56,6 +81,30 @@ def install_sessions(app: FastAPI, store: OperationalDatabase) -> None:
         same_site="lax",
         https_only=os.environ.get("WIJKZICHT_HTTPS_ONLY") == "1",
     )
+
+
+class SecurityHeaders:
+    """The security headers on every answer: the Content-Security-Policy, no framing, no MIME sniffing and
+    no full address sent to another site."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = API_DOCS_POLICY if scope["path"] == API_DOCS else CONTENT_SECURITY_POLICY
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["content-security-policy"] = policy
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _stored_secret(store: OperationalDatabase) -> str:
@@ -144,16 +193,28 @@ class LoginRefused(Exception):
     retry_after: int = 0
 
 
-def log_in(request: Request, store: OperationalDatabase, username: str, password: str) -> Actor:
-    """Check the password (throttled, outside any transaction) and start a new session; or LoginRefused."""
+async def log_in(request: Request, store: OperationalDatabase, username: str, password: str) -> Actor:
+    """Check the password (throttled, outside any transaction) and start a new session; or LoginRefused.
+
+    An attempt the throttle holds back is refused right here, on the event loop, after a short pause (which
+    costs the server nothing, and slows a client that floods down to a request a second per connection):
+    a flood of them costs no worker thread, no database and no hashing."""
     throttle: LoginThrottle = request.app.state.login_throttle
     client = request.client.host if request.client else "unknown"
     now = _now(request)
     if wait := throttle.wait(username, client, now):
+        await asyncio.sleep(min(wait, request.app.state.refusal_pause))
         raise LoginRefused(math.ceil(wait))
+    return await run_in_threadpool(_check_and_start, request, store, username, password, client, now)
+
+
+def _check_and_start(
+    request: Request, store: OperationalDatabase, username: str, password: str, client: str, now: datetime
+) -> Actor:
+    throttle: LoginThrottle = request.app.state.login_throttle
     with store.reading() as session:
         stored = accounts.credentials(session, username)
-    if not password or not accounts.password_matches(stored, password):
+    if not password or not _password_matches(stored, password):
         _record_lockouts(store, throttle.failed(username, client, now))
         raise LoginRefused()
     throttle.succeeded(username)
@@ -169,6 +230,13 @@ def log_in(request: Request, store: OperationalDatabase, username: str, password
     request.session[SESSION_KEY] = token
     csrf_token(request)
     return actor
+
+
+def _password_matches(stored: accounts.Credentials, password: str) -> bool:
+    """At most a few argon2 checks at once per process: a flood that the throttle has not stopped yet
+    (many names, many addresses) cannot take every processor from the other requests."""
+    with _PASSWORD_CHECKS:
+        return accounts.password_matches(stored, password)
 
 
 def _record_lockouts(store: OperationalDatabase, started: list[Lockout]) -> None:

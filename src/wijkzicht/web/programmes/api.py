@@ -89,9 +89,9 @@ class Login(BaseModel):
     description="401 for a wrong username or password; 429 with Retry-After after repeated wrong passwords "
     "(the account or the client address waits, or is locked out for a while).",
 )
-def api_login(request: Request, credentials: Login, store: Store) -> dict[str, object]:
+async def api_login(request: Request, credentials: Login, store: Store) -> dict[str, object]:
     try:
-        actor = log_in(request, store, credentials.username, credentials.password)
+        actor = await log_in(request, store, credentials.username, credentials.password)
     except LoginRefused as refused:
         if refused.retry_after:
             raise HTTPException(

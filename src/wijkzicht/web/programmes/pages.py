@@ -544,7 +544,7 @@ async def login_submit(request: Request, store: Store, lang: Language = "nl") ->
     form = await request.form()
     username, password = forms.text(form, "username")[:80], str(form.get("password", ""))[:200]
     try:
-        actor = log_in(request, store, username, password)
+        actor = await log_in(request, store, username, password)
     except LoginRefused as refused:
         response = actor_page(
             request,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
+from api_errors import detail_text
 from wijkzicht.i18n import LANGUAGES, Translator, translations
 from wijkzicht.web import assets
 
@@ -58,7 +61,7 @@ def test_bad_api_input_gets_a_4xx_naming_the_problem(
 ) -> None:
     response = web.get(url)
     assert response.status_code == status
-    assert names in response.json()["detail"]
+    assert names in detail_text(response)
 
 
 def test_an_unknown_page_is_a_404_page_in_the_site_style(web: TestClient) -> None:
@@ -86,4 +89,36 @@ def test_api_docs_say_how_to_install_a_missing_swagger_ui(
 def test_an_id_out_of_range_is_a_422_not_an_overflow(web: TestClient, url: str) -> None:
     response = web.get(url)
     assert response.status_code == 422
-    assert "record_id" in response.json()["detail"] or "goal_id" in response.json()["detail"]
+    assert "record_id" in detail_text(response) or "goal_id" in detail_text(response)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/kaart", "/inloggen", "/api/docs", "/api/openapi.json", "/static/wijkzicht.css", "/geen-pagina"],
+)
+def test_every_answer_carries_the_security_headers(web: TestClient, url: str) -> None:
+    answer = web.get(url)
+    policy = answer.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    # the pages' own scripts are files; only Swagger UI's page starts itself with an inline script
+    assert ("'unsafe-inline'" in policy.split("script-src")[1].split(";")[0]) == (url == "/api/docs")
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
+@pytest.mark.parametrize("url", ["/", "/kaart?level=wijk", "/inloggen", "/api/openapi.json", "/geen-pagina"])
+def test_head_answers_like_get_without_a_body(web: TestClient, url: str) -> None:
+    get, head = web.get(url), web.head(url)
+    assert head.status_code == get.status_code != 405
+    assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+    assert int(head.headers["content-length"]) > 0
+
+
+def test_a_page_has_no_inline_script(web: TestClient) -> None:
+    """The Content-Security-Policy runs no inline script: every page's scripts are files."""
+    for url in ("/", "/gebied/GM0599", "/kaart", "/focusgebieden", "/programma", "/wijkwijzer"):
+        page = web.get(url)
+        assert page.status_code == 200, url
+        assert "<script>" not in page.text and '<script type="module">' not in page.text, url
+        assert not re.search(r"<[^>]+\son[a-z]+=", page.text), url  # nor an inline event handler

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+
+from wijkzicht.errors import WijkzichtError
 
 SNAPSHOT_ENV = "WIJKZICHT_SNAPSHOT"
 DB_ENV = "WIJKZICHT_DB"
 CACHE_ENV = "WIJKZICHT_CACHE"
 DEFAULT_SNAPSHOT = Path("../shared/data")
+SESSION_IDLE_ENV = "WIJKZICHT_SESSION_IDLE_MINUTES"
+SESSION_LIFETIME_ENV = "WIJKZICHT_SESSION_HOURS"
+# A logged-in session ends after half an hour without a request, and always after a working day.
+DEFAULT_SESSION_IDLE_MINUTES = 30
+DEFAULT_SESSION_HOURS = 8
 
 
 def _user_dir(xdg_variable: str, fallback: str) -> Path:
@@ -41,3 +49,22 @@ def cache_dir(flag: Path | None = None) -> Path:
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV])
     return _user_dir("XDG_CACHE_HOME", ".cache")
+
+
+def _positive_number(variable: str, default: int) -> int:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) == 0:
+        raise WijkzichtError(f"${variable} must be a whole number above 0, not {value!r}")
+    return int(value)
+
+
+def session_idle() -> timedelta:
+    """How long a logged-in session lasts without a request: $WIJKZICHT_SESSION_IDLE_MINUTES, or 30 minutes."""
+    return timedelta(minutes=_positive_number(SESSION_IDLE_ENV, DEFAULT_SESSION_IDLE_MINUTES))
+
+
+def session_lifetime() -> timedelta:
+    """How long a logged-in session lasts at most: $WIJKZICHT_SESSION_HOURS, or 8 hours."""
+    return timedelta(hours=_positive_number(SESSION_LIFETIME_ENV, DEFAULT_SESSION_HOURS))

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.cli.main import app
 from wijkzicht.programmes import resident_input
-from wijkzicht.programmes.accounts import COMMAND_LINE, PUBLIC, Actor, authenticate
+from wijkzicht.programmes.accounts import COMMAND_LINE, PUBLIC, credentials, password_matches
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.models import Programme, ResidentInput
 from wijkzicht.programmes.resident_input import InputIn, input_domains
@@ -44,9 +44,10 @@ def test_seed_first_administrator_and_report(warehouse_path: Path, tmp_path: Pat
     )
     assert added.exit_code == 0, added.output
     store = OperationalDatabase.open(url)
-    with store.writing(Actor(None, "test", "analyst")) as session:  # a password rehash would be a write
-        assert authenticate(session, "beheer", "een lang wachtwoord").role == "administrator"
-        assert authenticate(session, "beheer", "fout wachtwoord!") is None
+    with store.reading() as session:
+        stored = credentials(session, "beheer")
+    assert password_matches(stored, "een lang wachtwoord")
+    assert not password_matches(stored, "fout wachtwoord!")
     store.close()
 
     refused = runner.invoke(
@@ -61,6 +62,12 @@ def test_seed_first_administrator_and_report(warehouse_path: Path, tmp_path: Pat
         input="kort\n",
     )
     assert short.exit_code == 1 and "password" in short.output
+    common = runner.invoke(
+        app,
+        ["users", "add", "z", "--role", "analyst", "--name", "Z", "--password-stdin", *where],
+        input="password1234\n",
+    )
+    assert common.exit_code == 1 and "too easy to guess" in common.output
 
     pdf = tmp_path / "zuid.pdf"
     made = runner.invoke(app, ["report", "rotterdam-zuid", "-o", str(pdf), *where])

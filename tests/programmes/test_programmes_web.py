@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, PEOPLE, ROTTERDAM_ZUID, login
 
+from api_errors import detail_text
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.i18n import Translator, format_number
 from wijkzicht.programmes import audit
@@ -393,7 +394,7 @@ def test_bad_measure_input_on_the_api_names_the_field_and_stores_nothing(
     body = {key: value for key, value in body.items() if value is not None}
     before = len(editor.get(f"{API}/focus-areas/{ROTTERDAM_ZUID}").json()["programmes"][0]["measures"])
     answer = editor.post(f"{API}/measures", json=body)
-    assert answer.status_code in (400, 404, 422) and field in answer.json()["detail"], answer.text
+    assert answer.status_code in (400, 404, 422) and field in detail_text(answer), answer.text
     assert (
         len(editor.get(f"{API}/focus-areas/{ROTTERDAM_ZUID}").json()["programmes"][0]["measures"]) == before
     )
@@ -424,7 +425,7 @@ def test_bad_input_on_other_endpoints_is_refused_with_the_field_named(
         if v is not None
     }
     answer = editor.post(f"{API}/{kind.replace('_', '-')}s", json=body)
-    assert answer.status_code in (400, 422) and field in answer.json()["detail"], answer.text
+    assert answer.status_code in (400, 422) and field in detail_text(answer), answer.text
 
 
 def test_html_in_text_is_stored_as_typed_and_escaped_on_every_page(
@@ -604,7 +605,7 @@ def test_bad_account_input_is_refused_with_the_field_named(
         "password": "lang genoeg wachtwoord",
     }
     answer = admin.post(f"{API}/users", json=body | change)
-    assert answer.status_code == status and field in answer.json()["detail"], answer.text
+    assert answer.status_code == status and field in detail_text(answer), answer.text
     assert [u["username"] for u in admin.get(f"{API}/users").json()].count("nieuw") == 0
 
 
@@ -623,8 +624,8 @@ def test_login_refuses_wrong_or_missing_credentials_and_deactivated_accounts(
     change = {"display_name": "Analist", "role": "analyst", "active": False, "version": user["version"]}
     assert admin.put(f"{API}/users/{user['id']}", json=change).status_code == 200
     assert admin.put(f"{API}/users/{user['id']}", json=change).status_code == 409
-    # the deactivated analyst's open session no longer reads unpublished records
-    assert analyst.get(f"{API}/focus-areas/{ROTTERDAM_ZUID}").json()["programmes"] == []
+    # the deactivated analyst's open session has ended: it reads nothing more
+    assert analyst.get(f"{API}/focus-areas/{ROTTERDAM_ZUID}").status_code == 401
     assert (
         analyst.post(f"{API}/session", json={"username": "analist", "password": PASSWORD}).status_code == 401
     )

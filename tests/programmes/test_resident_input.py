@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, ROTTERDAM_ZUID, login
 from sqlalchemy import select
 
+from api_errors import detail_text
 from wijkzicht.programmes import personal_data, resident_input
 from wijkzicht.programmes.accounts import COMMAND_LINE, add_user
 from wijkzicht.programmes.models import AuditEntry, ResidentInput
@@ -97,6 +98,15 @@ def test_a_moderation_form_with_an_oversized_version_is_a_422_not_an_overflow(ap
     assert stored(app)[0].status == "waiting"
 
 
+def test_a_moderation_address_with_an_oversized_id_is_a_422_not_an_overflow(app: FastAPI) -> None:
+    editor = login(app, "area_editor")
+    answer = editor.post(
+        "/bewoners/moderatie/99999999999999999999",
+        data={"csrf_token": editor.headers["X-CSRF-Token"], "version": "1", "status": "published"},
+    )
+    assert answer.status_code == 422 and "input_id" in answer.text
+
+
 def test_only_the_areas_editor_or_an_administrator_moderates(app: FastAPI) -> None:
     client, token = resident(app)
     send(client, token)
@@ -137,6 +147,8 @@ def test_flooding_from_one_client_is_rate_limited(app: FastAPI) -> None:
     assert answers[:5] == [303] * 5
     assert answers[5:] == [429, 429]
     assert len(stored(app)) == 5
+    refused = send(client, token, text=f"{IDEA} (8)")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "600"  # as docs/residents.md says
 
 
 def test_the_rate_limit_forgets_after_its_window() -> None:
@@ -380,7 +392,7 @@ def test_bad_moderation_input_is_refused_naming_the_field(
     answer = editor.post(
         f"{MODERATION}/{item.id}/moderation", json={"version": item.version, "status": "published"} | change
     )
-    assert answer.status_code == status and field in answer.json()["detail"], answer.text
+    assert answer.status_code == status and field in detail_text(answer), answer.text
     assert stored(app)[0].status == "waiting"
     assert (
         editor.post(f"{MODERATION}/99999/moderation", json={"version": 1, "status": "published"}).status_code

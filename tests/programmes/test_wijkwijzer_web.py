@@ -277,3 +277,32 @@ def test_the_csv_export_neutralises_formulas(app: FastAPI) -> None:
     [row] = [row for row in csv.DictReader(io.StringIO(exported)) if row["id"] == str(made.json()["id"])]
     assert row["title"] == "'" + formula and row["summary"] == "'-5 jongeren"
     assert not any(cell.startswith("=") for line in csv.reader(io.StringIO(exported)) for cell in line)
+
+
+def test_a_measure_of_an_unpublished_programme_stays_off_the_public_library_page(app: FastAPI) -> None:
+    admin = login(app, "administrator")
+    owner = admin.get("/api/programmes/organisations").json()[0]["id"]
+    programme = admin.post(
+        "/api/programmes/programmes",
+        json={"focus_area_id": 9, "title": "Concept", "start_year": 2025, "end_year": 2030},
+    ).json()
+    assert programme["published"] is False
+    measure = admin.post(
+        "/api/programmes/measures",
+        json={
+            "programme_id": programme["id"],
+            "title": "Huiswerkclub in de Tarwewijk",
+            "action_line": 1,
+            "theme": "integrale_aanpak",
+            "owner_id": owner,
+            "funding_source": "overig",
+            "published": True,  # the measure's own flag says yes; its programme's says no
+        },
+    )
+    assert measure.status_code == 201, measure.text
+    entry = admin.post("/api/wijkwijzer/interventions", json={**ENTRY, "measure_ids": [measure.json()["id"]]})
+    assert entry.status_code == 201, entry.text
+    page = f"/wijkwijzer/{entry.json()['id']}"
+    assert "Huiswerkclub in de Tarwewijk" in admin.get(page).text
+    public = TestClient(app).get(page)
+    assert public.status_code == 200 and "Huiswerkclub in de Tarwewijk" not in public.text

@@ -15,11 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wijkzicht.errors import NotFoundError, WijkzichtError
+from wijkzicht.programmes import passwords, sessions
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import ROLES, FocusArea, Organisation, User
 
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 200
 AREA_ROLES = ("partner", "area_editor")
 ACTIONS = ("read", "comment", "edit", "create_organisation", "manage")
 _hasher = PasswordHasher()
@@ -70,26 +69,46 @@ def authorise(actor: Actor, action: str, focus_area_id: int | None = None) -> No
         raise ForbiddenError(f"{who} may not {action.replace('_', ' ')}{where}")
 
 
-def hash_password(password: str) -> str:
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise WijkzichtError(
-            f"password: use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters (a sentence works well)"
-        )
+def hash_password(password: str, username: str = "") -> str:
+    """The argon2id hash of a password that the policy (`passwords`) accepts."""
+    if refused := passwords.problem(password, [username] if username else []):
+        raise WijkzichtError(f"password: {refused}")
     return _hasher.hash(password)
 
 
-def authenticate(session: Session, username: str, password: str) -> Actor | None:
-    """The actor for a correct username and password of an active account, else None."""
+@dataclass(frozen=True)
+class Credentials:
+    """What checking a password needs, read in a short read so the slow hash check holds no transaction."""
+
+    user_id: int | None
+    password_hash: str
+    active: bool
+
+
+def credentials(session: Session, username: str) -> Credentials:
+    """The account's stored hash; for an unknown username a dummy, so a missing account takes as long."""
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    if user is None:
+        return Credentials(None, _DUMMY_HASH, False)
+    return Credentials(user.id, user.password_hash, user.active)
+
+
+def password_matches(stored: Credentials, password: str) -> bool:
+    """Argon2 verification (deliberately slow): call it with no transaction open."""
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(stored.password_hash, password)
     except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.active:
-        return None
-    if _hasher.check_needs_rehash(user.password_hash):
+        return False
+    return stored.user_id is not None and stored.active
+
+
+def rehash_if_outdated(session: Session, stored: Credentials, password: str) -> None:
+    """A hash made with older argon2 parameters is replaced, now that the password is known to be right."""
+    if stored.user_id is None or not _hasher.check_needs_rehash(stored.password_hash):
+        return
+    user = session.get(User, stored.user_id)
+    if user is not None and user.password_hash == stored.password_hash:  # unchanged since it was read
         user.password_hash = _hasher.hash(password)
-    return actor_of(user)
 
 
 def actor_of(user: User) -> Actor:
@@ -127,7 +146,7 @@ def add_user(
         role=role,
         focus_area_id=focus_area_id,
         organisation_id=organisation_id,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, username),
         active=True,
     )
     session.add(user)
@@ -161,6 +180,16 @@ def change_user(session: Session, actor: Actor, user_id: int, values: dict[str, 
     for key in ("display_name", "role", "focus_area_id", "organisation_id", "active"):
         setattr(user, key, values[key])
     if values.get("password"):
-        user.password_hash = hash_password(str(values["password"]))
+        user.password_hash = hash_password(str(values["password"]), user.username)
+    if values.get("password") or not user.active:  # whoever held a session of the old state holds none
+        sessions.end_all(session, user.id)
     session.flush()
     return user
+
+
+def log_out_everywhere(session: Session, actor: Actor, user_id: int) -> int:
+    """End every session of an account (a lost laptop, a shared password); how many were open."""
+    authorise(actor, "manage")
+    if session.get(User, user_id) is None:
+        raise NotFoundError(f"no user {user_id}")
+    return sessions.end_all(session, user_id)

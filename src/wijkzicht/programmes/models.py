@@ -313,6 +313,31 @@ class AuditEntry(Base):
     __table_args__ = (_one_of("action", ("create", "update", "delete")),)
 
 
+class LoginSession(Base):
+    """A logged-in session, kept here so that it can be ended: the cookie holds only a random token, of
+    which this table keeps a hash (a copy of the database gives no usable cookies)."""
+
+    __tablename__ = "login_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginLockout(Base):
+    """An account or a client address locked out after too many wrong passwords: written for the audit
+    log (the throttle itself counts in memory, so a refused attempt costs no write)."""
+
+    __tablename__ = "login_lockouts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(80))  # the username tried, or the client's address
+    failures: Mapped[int] = mapped_column(Integer)
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (_one_of("kind", ("account", "client")),)
+
+
 class Secret(Base):
     """Installation secrets (the session-signing key), shared by every worker on the same database."""
 

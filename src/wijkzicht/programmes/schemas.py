@@ -16,10 +16,12 @@ from typing import Annotated, Literal, Self
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from wijkzicht import codes
 from wijkzicht.catalogue import TOTAL_SUBGROUP, load_catalogue
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.programmes import passwords
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -79,6 +81,13 @@ def _in_vocabulary(name: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _not_guessable(value: str) -> str:
+    """The password policy's refusal with its own error type, so a form shows it in the person's language."""
+    if passwords.is_guessable(value):
+        raise PydanticCustomError("password_guessable", passwords.GUESSABLE)
+    return value
+
+
 def _length(maximum: int, minimum: int = 1) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=minimum, max_length=maximum)
 
@@ -86,6 +95,11 @@ def _length(maximum: int, minimum: int = 1) -> StringConstraints:
 # Spelled out per alias (not built by a function) so that type checkers see each one as a type.
 _PLAIN_TEXT = AfterValidator(_no_control_characters)
 Title = Annotated[str, _length(200), _PLAIN_TEXT]
+Password = Annotated[
+    str,
+    StringConstraints(min_length=passwords.MIN_LENGTH, max_length=passwords.MAX_LENGTH),
+    AfterValidator(_not_guessable),
+]
 Short = Annotated[str, _length(300), _PLAIN_TEXT]
 LongText = Annotated[str, _length(5000, minimum=0), _PLAIN_TEXT]
 RequiredLongText = Annotated[str, _length(5000), _PLAIN_TEXT]
@@ -239,7 +253,7 @@ class UserIn(Record):
     role: Literal["partner", "area_editor", "administrator", "analyst"]
     focus_area_id: Identifier | None = None
     organisation_id: Identifier | None = None
-    password: Annotated[str, StringConstraints(min_length=12, max_length=200)]
+    password: Password
 
 
 class UserChange(Record):
@@ -248,4 +262,4 @@ class UserChange(Record):
     focus_area_id: Identifier | None = None
     organisation_id: Identifier | None = None
     active: bool = True
-    password: Annotated[str, StringConstraints(min_length=12, max_length=200)] | None = None
+    password: Password | None = None

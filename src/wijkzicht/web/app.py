@@ -7,13 +7,14 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wijkzicht import __version__, warehouse
 from wijkzicht.catalogue import load_catalogue
@@ -29,6 +30,7 @@ from wijkzicht.web.programmes import pages as programmes_pages
 from wijkzicht.web.programmes import setup as programmes_setup
 from wijkzicht.web.render import error_response, page, request_language
 from wijkzicht.web.residents import pages as residents
+from wijkzicht.web.security import SecurityHeaders
 from wijkzicht.web.wijkwijzer import api as wijkwijzer_web
 from wijkzicht.web.wijkwijzer import pages as wijkwijzer_pages
 
@@ -56,6 +58,7 @@ def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
     app.state.cache = WarehouseCache(connection)
     app.state.installed_sources = coverage.installed_sources(connection, load_catalogue())
     app.add_middleware(DropEmptyQueryParameters)
+    app.add_middleware(SecurityHeaders)
     # Pages and JSON compress well; a response that is already compressed (the map's) is passed through.
     app.add_middleware(GZipMiddleware, minimum_size=2000)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -68,6 +71,7 @@ def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
     app.include_router(residents.router)
     app.include_router(residents.api_router)
     programmes_setup.install(app, programmes_database_url(programmes_db, database))
+    app.add_middleware(HeadAsGet)  # outermost: a HEAD answers with the headers of the whole GET
     app.include_router(wijkwijzer_web.router)
     app.include_router(wijkwijzer_pages.router)
     theme_domains()  # the programme themes' mapping to catalogue domains is checked at start
@@ -89,6 +93,26 @@ class DropEmptyQueryParameters:
             kept = [(key, value) for key, value in pairs if value.strip()]
             scope = {**scope, "query_string": urlencode(kept).encode("latin-1")}
         await self.app(scope, receive, send)
+
+
+class HeadAsGet:
+    """`HEAD` on any page or API address answers as `GET` would, with its status and headers (the length
+    included) and without the body; the routes declare GET only."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
 def _add_api_documentation(app: FastAPI) -> None:
@@ -122,6 +146,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):  # the list of problems the OpenAPI document declares
+            return JSONResponse({"detail": jsonable_encoder(error.errors())}, status_code=422)
         # Name the bad parameter and what was expected, e.g. "query parameter 'period': ..."
         problems = [
             f"{' '.join(str(part) for part in problem['loc'])}: {problem['msg']}"
@@ -131,4 +157,4 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
-        return error_response(request, error.status_code, str(error.detail))
+        return error_response(request, error.status_code, str(error.detail), error.headers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Protocol
@@ -116,10 +116,15 @@ def request_language(request: Request) -> str:
     return wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def error_response(request: Request, status: int, message: str) -> Response:
-    """The site's one error answer: JSON `{"detail": ...}` under /api, else the error page."""
+def error_response(
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """The site's one error answer: JSON `{"detail": ...}` under /api, else the error page; with the
+    error's headers (a 429's Retry-After)."""
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"detail": message}, status_code=status)
-    return page(
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    answer = page(
         request, "error.html", request_language(request), status_code=status, status=status, message=message
     )
+    answer.headers.update(headers or {})
+    return answer

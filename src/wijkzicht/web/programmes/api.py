@@ -23,9 +23,11 @@ from wijkzicht.web.params import BodyVersion, RecordId, Version
 from wijkzicht.web.security import (
     CSRF,
     CurrentActor,
+    LoginRefused,
     Store,
     csrf_token,
-    start_session,
+    log_in,
+    log_out,
 )
 
 router = APIRouter()
@@ -80,13 +82,24 @@ class Login(BaseModel):
     password: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-@router.post(f"{API}/session", tags=TAGS, summary="Log in: sets the session cookie, returns the CSRF token")
-def api_login(request: Request, credentials: Login, store: Store) -> dict[str, object]:
-    with store.writing(accounts.COMMAND_LINE) as session:  # a rehash of an old password hash is a write
-        actor = accounts.authenticate(session, credentials.username, credentials.password)
-    if actor is None:
-        raise HTTPException(401, "wrong username or password")
-    start_session(request, actor)
+@router.post(
+    f"{API}/session",
+    tags=TAGS,
+    summary="Log in: sets the session cookie, returns the CSRF token",
+    description="401 for a wrong username or password; 429 with Retry-After after repeated wrong passwords "
+    "(the account or the client address waits, or is locked out for a while).",
+)
+async def api_login(request: Request, credentials: Login, store: Store) -> dict[str, object]:
+    try:
+        actor = await log_in(request, store, credentials.username, credentials.password)
+    except LoginRefused as refused:
+        if refused.retry_after:
+            raise HTTPException(
+                429,
+                f"too many wrong passwords: try again in {refused.retry_after} seconds",
+                headers={"Retry-After": str(refused.retry_after)},
+            ) from None
+        raise HTTPException(401, "wrong username or password") from None
     return {
         "username": actor.username,
         "role": actor.role,
@@ -95,9 +108,9 @@ def api_login(request: Request, credentials: Login, store: Store) -> dict[str, o
     }
 
 
-@router.delete(f"{API}/session", tags=TAGS, summary="Log out", dependencies=[CSRF])
-def api_logout(request: Request) -> dict[str, str]:
-    request.session.clear()
+@router.delete(f"{API}/session", tags=TAGS, summary="Log out (ends this session)", dependencies=[CSRF])
+def api_logout(request: Request, store: Store) -> dict[str, str]:
+    log_out(request, store)
     return {"detail": "logged out"}
 
 
@@ -169,6 +182,18 @@ def api_change_user(
 ) -> dict[str, object]:
     with store.writing(actor) as session:
         return audit.as_document(accounts.change_user(session, actor, user_id, data.model_dump()))
+
+
+@router.delete(
+    f"{API}/users/{{user_id}}/sessions",
+    tags=TAGS,
+    summary="Log an account out everywhere (administrators)",
+    dependencies=[CSRF],
+)
+def api_log_out_everywhere(user_id: RecordId, actor: CurrentActor, store: Store) -> dict[str, object]:
+    with store.writing(actor) as session:
+        ended = accounts.log_out_everywhere(session, actor, user_id)
+    return {"detail": f"{ended} sessions of user {user_id} ended", "ended": ended}
 
 
 def _register_api(kind: Kind) -> None:

@@ -5,6 +5,7 @@ A refused form comes back with its problems beside the fields (422), a broken ru
 denied action is a 403 page, a stale version a 409 page (the app's error handlers).
 """
 
+import math
 import typing
 from collections.abc import Callable
 from datetime import date
@@ -34,9 +35,11 @@ from wijkzicht.web.render import link
 from wijkzicht.web.security import (
     CSRF,
     CurrentActor,
+    LoginRefused,
     Store,
     actor_page,
-    start_session,
+    log_in,
+    log_out,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -489,6 +492,15 @@ async def users_submit(
     return RedirectResponse(link(PAGES + "/gebruikers", lang), status_code=303)
 
 
+@router.post(PAGES + "/gebruikers/{user_id:int}/uitloggen", dependencies=[CSRF])
+def log_out_everywhere_submit(
+    request: Request, user_id: RecordId, actor: CurrentActor, store: Store, lang: Language = "nl"
+) -> Response:
+    with store.writing(actor) as session:
+        accounts.log_out_everywhere(session, actor, user_id)
+    return RedirectResponse(link(PAGES + "/gebruikers", lang), status_code=303)
+
+
 def _users_page(
     request: Request,
     lang: str,
@@ -541,18 +553,28 @@ def login_page(request: Request, actor: CurrentActor, lang: Language = "nl") -> 
 @router.post("/inloggen", dependencies=[CSRF])
 async def login_submit(request: Request, store: Store, lang: Language = "nl") -> Response:
     form = await request.form()
-    username, password = str(form.get("username", ""))[:80], str(form.get("password", ""))[:200]
-    with store.writing(accounts.COMMAND_LINE) as session:
-        actor = accounts.authenticate(session, username, password) if username and password else None
-    if actor is None:
-        return actor_page(request, "programmes/login.html", lang, PUBLIC, status_code=401, failed=True)
-    start_session(request, actor)
+    username, password = forms.text(form, "username")[:80], str(form.get("password", ""))[:200]
+    try:
+        actor = await log_in(request, store, username, password)
+    except LoginRefused as refused:
+        response = actor_page(
+            request,
+            "programmes/login.html",
+            lang,
+            PUBLIC,
+            status_code=429 if refused.retry_after else 401,
+            failed=True,
+            wait_minutes=math.ceil(refused.retry_after / 60),
+        )
+        if refused.retry_after:
+            response.headers["Retry-After"] = str(refused.retry_after)
+        return response
     return RedirectResponse(
         link(f"{PAGES}/{actor.focus_area_id}" if actor.focus_area_id else PAGES, lang), status_code=303
     )
 
 
 @router.post("/uitloggen", dependencies=[CSRF])
-def logout_submit(request: Request, lang: Language = "nl") -> Response:
-    request.session.clear()
+def logout_submit(request: Request, store: Store, lang: Language = "nl") -> Response:
+    log_out(request, store)
     return RedirectResponse(link(PAGES, lang), status_code=303)

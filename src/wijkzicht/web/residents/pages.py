@@ -203,7 +203,7 @@ def moderation_page(request: Request, actor: CurrentActor, store: Store, lang: L
 
 @router.post("/bewoners/moderatie/{input_id}", dependencies=[CSRF])
 def moderate_input(
-    input_id: int,
+    input_id: RecordId,
     actor: CurrentActor,
     store: Store,
     version: Annotated[int, Form(ge=1, le=MAX_IDENTIFIER)],

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.programmes import audit
+from wijkzicht.programmes import audit, records
 from wijkzicht.programmes.accounts import Actor, allowed
 from wijkzicht.programmes.models import FocusArea, Measure
 from wijkzicht.web import forms
@@ -308,8 +308,10 @@ def intervention_page(
 ) -> Response:
     with store.reading() as session:
         entry = library.get_visible(session, actor, intervention_id)
-        measures = [m for m in (session.get(Measure, i) for i in entry.measure_ids) if m is not None]
-        measures = [m for m in measures if m.published or allowed(actor, "read", m.programme.focus_area_id)]
+        linked = [m for m in (session.get(Measure, i) for i in entry.measure_ids) if m is not None]
+        measures = records.visible(
+            actor, linked
+        )  # a published measure of an unpublished programme stays hidden
         sessions = learning.sessions(session, actor, intervention_id)
         return actor_page(
             request,

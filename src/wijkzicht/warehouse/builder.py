@@ -28,6 +28,7 @@ from wijkzicht.warehouse.crime_rates import build_crime_rates
 from wijkzicht.warehouse.harmonise import build_harmonised
 from wijkzicht.warehouse.publish import build_area_population, build_published_observations
 from wijkzicht.warehouse.queries import one_row, one_value
+from wijkzicht.warehouse.search_names import build_area_names
 from wijkzicht.warehouse.sources import discover
 from wijkzicht.warehouse.sources.kwb import data_property_keys
 from wijkzicht.warehouse.sources.staging import STAGING_SCHEMA, Staging, literal
@@ -46,7 +47,7 @@ EMPTY_REASON = "niet geleverd (leeg veld)"
 # a municipality's own figures (SES-WOA Amsterdam 2019: 1 of 355 gemeenten) stay far below.
 NATIONAL_SHARE = 0.9
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # What DuckDB keeps beside a database file while it is open: the write-ahead log and the spill folder.
 BUILD_SIDE_FILES = (".wal", ".tmp")
@@ -594,6 +595,7 @@ def _build_crime_rates(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roo
 
 def _build_derived_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     build_area_population(con)
+    build_area_names(con)
     build_published_observations(con)
     build_address_moves(con)
 

@@ -89,8 +89,9 @@ def test_two_gemeenten_of_one_name_come_larger_first(con: duckdb.DuckDBPyConnect
     found = [area.code for area in search(con, "bergen", limit=3)]
     population = dict(
         con.execute(
-            "SELECT area_code, arg_max(population, boundary_year) FROM area_population "
-            "WHERE area_code IN ('GM0373', 'GM0893') GROUP BY area_code"
+            "SELECT area_code, arg_max(value, (boundary_year, period)) FROM published_observations "
+            "WHERE indicator = 'inwoners' AND subgroup = 'totaal' AND area_code IN ('GM0373', 'GM0893') "
+            "GROUP BY area_code"
         ).fetchall()
     )
     larger, smaller = sorted(population, key=population.__getitem__, reverse=True)

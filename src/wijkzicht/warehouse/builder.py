@@ -595,8 +595,8 @@ def _build_crime_rates(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roo
 
 def _build_derived_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     build_area_population(con)
-    build_area_names(con)
     build_published_observations(con)
+    build_area_names(con)
     build_address_moves(con)
 
 

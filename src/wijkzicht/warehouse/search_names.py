@@ -34,7 +34,7 @@ def focus_aliases() -> list[tuple[str, int]]:
 
 
 def build_area_names(con: duckdb.DuckDBPyConnection) -> None:
-    """One row per name of an area, with its level and latest population (the search's order; never shown)."""
+    """One row per name of an area, with its level and latest published population (the search's order)."""
     aliases = code_aliases()
     con.execute(
         f"""
@@ -50,8 +50,9 @@ def build_area_names(con: duckdb.DuckDBPyConnection) -> None:
         SELECT n.code, a.level, n.known_as, {sql_search_words("n.known_as")} AS words,
                replace({sql_search_words("n.known_as")}, ' ', '') AS compact, p.population
         FROM names n JOIN area_years a USING (code)
-        LEFT JOIN (SELECT area_code AS code, arg_max(population, boundary_year) AS population
-                   FROM area_population GROUP BY area_code) p USING (code)
+        LEFT JOIN (SELECT area_code AS code, arg_max(value, (boundary_year, period)) AS population
+                   FROM published_observations WHERE indicator = 'inwoners' AND subgroup = 'totaal'
+                   GROUP BY area_code) p USING (code)
         ORDER BY n.code
         """,
         [[code for _, code in aliases], [alias for alias, _ in aliases]],

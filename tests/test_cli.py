@@ -59,8 +59,9 @@ def test_unknown_area_code_is_a_clear_error_with_suggestions(warehouse_path: Pat
 @pytest.mark.parametrize("query", ["overvecht", "OVERVECHT", "Óvervècht"])
 def test_search_by_name_ignores_case_and_accents(warehouse_path: Path, query: str) -> None:
     result = runner.invoke(app, ["areas", "search", query, "--format", "json", "--db", str(warehouse_path)])
-    codes = [a["code"] for a in json.loads(result.stdout)]
-    assert codes[0] == "WK034403"  # Wijk 03 Overvecht, Utrecht
+    found = [(a["code"], a["level"]) for a in json.loads(result.stdout)]
+    # the focus area Utrecht Overvecht first, then the CBS wijk of that name
+    assert found[:2] == [("15", "focusgebied"), ("WK034403", "wijk")]
 
 
 def test_search_ignores_accents_and_finds_codes(warehouse_path: Path) -> None:

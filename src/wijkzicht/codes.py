@@ -104,16 +104,6 @@ def sql_is_code(column: str) -> str:
     return " OR ".join(f"regexp_full_match({column}, '{pattern}')" for pattern in PATTERNS.values())
 
 
-def html_pattern(*levels: str) -> str:
-    """An HTML input's `pattern` for codes of these levels; the browser matches it case-sensitively, so each
-    letter is allowed in either case, as the server accepts it."""
-    return "|".join(
-        "".join(f"[{letter}{letter.lower()}]" for letter in PREFIXES[level])
-        + BODIES[level].replace("A-Z", "A-Za-z")
-        for level in levels
-    )
-
-
 # --- Types for pydantic schemas and FastAPI parameters: one check, one message ------------------------
 
 

@@ -30,6 +30,9 @@ STATUS_WORDS = {
     "absent": "code bestaat niet in dit grensjaar",
 }
 
+# The level of a focus area where it stands among areas (rankings, map, search); its code is its number.
+FOCUS_LEVEL = "focusgebied"
+
 
 @dataclass(frozen=True)
 class FocusArea:
@@ -142,15 +145,6 @@ def find_focus_area(focus_areas: list[FocusArea], wanted: str) -> FocusArea:
     names = ", ".join(area.name for area in found or focus_areas)
     problem, error = ("ambiguous", WijkzichtError) if found else ("unknown", NotFoundError)
     raise error(f"{problem} focus area {wanted!r} ({'matches' if found else 'known'}: {names})")
-
-
-def match_focus_areas(focus_areas: list[FocusArea], text: str) -> list[FocusArea]:
-    """The focus areas whose name contains the text, ignoring case, spaces and hyphens ("Rotterdam Zuid"
-    finds Rotterdam-Zuid); at least three letters, so that a search for "oo" does not list half of them."""
-    key = _name_key(text)
-    if len(key) < 3:
-        return []
-    return [area for area in focus_areas if key in _name_key(area.name) or _name_key(area.name) in key]
 
 
 def _name_key(text: str) -> str:

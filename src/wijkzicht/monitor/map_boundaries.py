@@ -22,7 +22,7 @@ from wijkzicht.monitor import focus
 from wijkzicht.monitor.choropleth import MAP_LEVELS, SIMPLIFY_TOLERANCE, boundaries_geojson
 from wijkzicht.monitor.trends import MATRIX_YEAR
 
-FOCUS_LEVEL = "focusgebied"
+FOCUS_LEVEL = focus.FOCUS_LEVEL
 
 
 def compress(document: object) -> tuple[bytes, str]:

@@ -11,7 +11,7 @@ from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import focus, focus_scores, index
 
-FOCUS_LEVEL = "focusgebied"  # the 20 focus areas, each scored as one wijk among the wijken
+FOCUS_LEVEL = focus.FOCUS_LEVEL  # the 20 focus areas, each scored as one wijk among the wijken
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from wijkzicht.warehouse.crime_rates import build_crime_rates
 from wijkzicht.warehouse.harmonise import build_harmonised
 from wijkzicht.warehouse.publish import build_area_population, build_published_observations
 from wijkzicht.warehouse.queries import one_row, one_value
+from wijkzicht.warehouse.search_names import build_area_names
 from wijkzicht.warehouse.sources import discover
 from wijkzicht.warehouse.sources.kwb import data_property_keys
 from wijkzicht.warehouse.sources.staging import STAGING_SCHEMA, Staging, first_line, literal
@@ -698,6 +699,7 @@ def _build_crime_rates(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roo
 def _build_derived_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     build_area_population(con)
     build_published_observations(con)
+    build_area_names(con)
     build_address_moves(con)
 
 

@@ -5,6 +5,7 @@ Bad input answers 4xx naming the parameter (422 from validation, 400 from the do
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -140,7 +141,7 @@ def values_export(con: Warehouse, selection: Values, format: ValueFormat = "csv"
     return exports.values_response(con, selection, format)
 
 
-def _ranking_filter(
+def _ranking_choice(
     level: RankingLevel = "wijk",
     domain: Annotated[
         str | None, Query(max_length=50, description="Domain; default the overall index")
@@ -148,12 +149,19 @@ def _ranking_filter(
     period: Period = None,
     boundary_year: BoundaryYear = None,
     subgroup: Subgroup = None,
-    gemeente: GemeenteQuery = None,
     focus_area: Annotated[
         int | None, Query(alias="focus", ge=1, le=100, description="Focus area number")
     ] = None,
 ) -> RankingFilter:
-    return RankingFilter(level, domain, period, boundary_year, subgroup, gemeente, focus_area)
+    return RankingFilter(level, domain, period, boundary_year, subgroup, None, focus_area)
+
+
+# The filter without its gemeente: the rankings page takes a gemeente by name, the API by code only.
+RankingsAnyGemeente = Annotated[RankingFilter, Depends(_ranking_choice)]
+
+
+def _ranking_filter(choice: RankingsAnyGemeente, gemeente: GemeenteQuery = None) -> RankingFilter:
+    return replace(choice, gemeente=gemeente)
 
 
 Rankings = Annotated[RankingFilter, Depends(_ranking_filter)]

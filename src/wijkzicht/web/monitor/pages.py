@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Annotated
@@ -16,11 +16,11 @@ from wijkzicht import codes
 from wijkzicht.catalogue import CONTEXT_DOMAIN, load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor import coverage, focus, focus_scores, perception
-from wijkzicht.monitor.areas import Area, search
+from wijkzicht.monitor.areas import Area, choose, search
 from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
 from wijkzicht.monitor.rankings import FOCUS_LEVEL, RankingFilter, ranking, ranking_page, scored_domains
 from wijkzicht.web.deps import Cache, Warehouse
-from wijkzicht.web.monitor.api import Rankings, RankOrder
+from wijkzicht.web.monitor.api import RankingsAnyGemeente, RankOrder
 from wijkzicht.web.params import AreaCodePath, FocusAreaNumber, Language, PageNumber, Period
 from wijkzicht.web.render import page
 from wijkzicht.web.security import Store
@@ -45,8 +45,22 @@ def search_page(
     lang: Language = "nl",
 ) -> HTMLResponse:
     found = search(con, q, limit=50) if q.strip() else []
-    focus_found = focus.match_focus_areas(focus.load_focus_areas(), q) if q.strip() else []
-    return page(request, "search.html", lang, query=q, results=found, focus_found=focus_found)
+    areas = [area for area in found if area.level != focus.FOCUS_LEVEL]
+    return page(
+        request,
+        "search.html",
+        lang,
+        query=q,
+        count=len(found),
+        results=areas,
+        focus_found=_focus_areas_among(found),
+    )
+
+
+def _focus_areas_among(found: list[Area]) -> list[focus.FocusArea]:
+    """The focus areas of search results (which carry a focus area's number as their code)."""
+    by_number = {str(area.number): area for area in focus.load_focus_areas()}
+    return [by_number[area.code] for area in found if area.level == focus.FOCUS_LEVEL]
 
 
 @router.get("/gebied/{code}", response_class=HTMLResponse)
@@ -82,12 +96,15 @@ def rankings_page(
     request: Request,
     con: Warehouse,
     cache: Cache,
-    selection: Rankings,
+    choice: RankingsAnyGemeente,
     page_number: Annotated[PageNumber, Query(alias="pagina")] = 1,
     size: Annotated[int, Query(alias="per", ge=1, le=250)] = 50,
     sort: RankOrder = "rank",
     lang: Language = "nl",
+    gemeente: Annotated[str, Query(max_length=100, description="a gemeente's name or code")] = "",
 ) -> HTMLResponse:
+    chosen = choose(con, gemeente, level="gemeente") if gemeente.strip() else None
+    selection = replace(choice, gemeente=chosen.area.code if chosen and chosen.area else None)
     found = cache(ranking_page, selection, sort, size, (page_number - 1) * size)
     pages = max(1, -(-found.total // size))
     return page(
@@ -107,7 +124,8 @@ def rankings_page(
         focus_areas=focus.load_focus_areas(),
         periods=_periods(con, selection),
         state=_ranking_state(selection),
-        gemeente_pattern=codes.html_pattern("gemeente"),
+        gemeente_typed=gemeente.strip(),
+        gemeente_choice=chosen,
     )
 
 
@@ -146,11 +164,10 @@ def compare_page(
     wanted: Annotated[list[str], Depends(_compared_codes)],
     lang: Language = "nl",
 ) -> HTMLResponse:
-    focus_areas = focus.load_focus_areas()
-    focus_found = [found for text in wanted for found in focus.match_focus_areas(focus_areas, text)]
+    best, problems = _resolve_areas(con, wanted)
     # a name that is a focus area's is answered with the focus area, not with a wijk that happens to match
-    named = {text for text in wanted if focus.match_focus_areas(focus_areas, text)}
-    areas, problems = _resolve_areas(con, [text for text in wanted if text not in named])
+    focus_found = _focus_areas_among(best)
+    areas = [area for area in best if area.level != focus.FOCUS_LEVEL]
     profiles = [cache.profile(area.code, lang, similar_count=0) for area in areas]
     rows = _comparison_rows(profiles)
     return page(
@@ -167,7 +184,8 @@ def compare_page(
 
 
 def _resolve_areas(con: duckdb.DuckDBPyConnection, wanted: list[str]) -> tuple[list[Area], list[str]]:
-    """Each entry is a code or (part of) a name; the best match is taken, an unknown one is reported."""
+    """Each entry is a code or (part of) a name; the best match (an area or a focus area) is taken, an unknown
+    one is reported."""
     areas: list[Area] = []
     problems: list[str] = []
     for text in wanted:
@@ -178,7 +196,7 @@ def _resolve_areas(con: duckdb.DuckDBPyConnection, wanted: list[str]) -> tuple[l
             continue
         if not found:
             problems.append(text)
-        elif found[0].code not in {a.code for a in areas}:
+        elif found[0] not in areas:
             areas.append(found[0])
     return areas, problems
 

@@ -1,0 +1,59 @@
+"""The names the area search matches: every area's name, its name without CBS's province tag and the
+aliases of `catalogue/area_aliases.yaml`, each in a search form made once by the build (making it per query
+costs more than the whole search)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import duckdb
+import yaml
+
+from wijkzicht.codes import normalise
+
+
+def sql_search_words(sql: str) -> str:
+    """A text in search form: lower case, no accents, every run of other signs one space."""
+    return f"trim(regexp_replace(strip_accents(lower({sql})), '[^a-z0-9]+', ' ', 'g'))"
+
+
+@cache
+def load_aliases() -> tuple[dict[str, object], ...]:
+    """The entries of `catalogue/area_aliases.yaml`: each an `alias` with a CBS `code` or a `focus` number."""
+    text = resources.files("wijkzicht").joinpath("catalogue/area_aliases.yaml").read_text("utf-8")
+    return tuple(yaml.safe_load(text)["aliases"])
+
+
+def code_aliases() -> list[tuple[str, str]]:
+    return [(str(e["alias"]), normalise(str(e["code"]))) for e in load_aliases() if "code" in e]
+
+
+def focus_aliases() -> list[tuple[str, int]]:
+    return [(str(e["alias"]), int(str(e["focus"]))) for e in load_aliases() if "focus" in e]
+
+
+def build_area_names(con: duckdb.DuckDBPyConnection) -> None:
+    """One row per name of an area, with its level and latest published population (the search's order)."""
+    aliases = code_aliases()
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE area_names AS
+        WITH names AS (
+            SELECT code, name AS known_as FROM area_years
+            UNION
+            -- "Bergen (NH.)" is also just "Bergen": the tag tells two gemeenten apart, people leave it out
+            SELECT code, regexp_replace(name, '\\s*\\([^)]*\\)\\s*$', '') FROM area_years WHERE name LIKE '%)'
+            UNION
+            SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])
+        )
+        SELECT n.code, a.level, n.known_as, {sql_search_words("n.known_as")} AS words,
+               replace({sql_search_words("n.known_as")}, ' ', '') AS compact, p.population
+        FROM names n JOIN area_years a USING (code)
+        LEFT JOIN (SELECT area_code AS code, arg_max(value, (boundary_year, period)) AS population
+                   FROM published_observations WHERE indicator = 'inwoners' AND subgroup = 'totaal'
+                   GROUP BY area_code) p USING (code)
+        ORDER BY n.code
+        """,
+        [[code for _, code in aliases], [alias for alias, _ in aliases]],
+    )

@@ -149,7 +149,7 @@ def test_the_safety_domain_is_scored_from_the_rates(crime_warehouse: duckdb.Duck
     # 10 Utrecht wijken with crimes in 2023; WK034410 (area 11) has the most of every kind per area.
     rows = crime_warehouse.execute(
         "SELECT area_code, indicators_used FROM domain_scores WHERE domain = 'safety' AND level = 'wijk' "
-        "AND period = 2023 ORDER BY area_code"
+        "AND period = 2023 AND subgroup = 'totaal' ORDER BY area_code"
     ).fetchall()
     assert [code for code, _ in rows] == [f"WK0344{n:02d}" for n in range(1, 11)]
     assert dict(rows)["WK034403"] == 6

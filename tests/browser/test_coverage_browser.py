@@ -23,7 +23,7 @@ def test_the_overvecht_profile_says_what_is_measured_and_what_is_not(
     scored = dict(
         con.execute(
             """SELECT domain, indicators_used FROM domain_scores WHERE area_code = ? AND level = 'wijk'
-               AND period = 2020 AND boundary_year = 2024 AND subgroup = '18plus'""",
+               AND boundary_year = 2024 AND subgroup = 'actueel'""",  # the latest picture by default
             [OVERVECHT],
         ).fetchall()
     )
@@ -35,7 +35,7 @@ def test_the_overvecht_profile_says_what_is_measured_and_what_is_not(
             expect(row.locator("td.coverage")).to_have_text(f"{scored[domain]} van {total} indicatoren")
         elif domain == "education":  # SES-WOA covers Amsterdam only: no national position
             expect(row).to_contain_text(re.compile(r"Niet gemeten in deze installatie: \S"))
-        else:  # measured for other areas or periods (crime per gemeente, housing in KWB 2022)
-            expect(row).to_contain_text("geen score voor dit gebied in deze peiling")
+        else:  # measured per gemeente only (police crime totals): the gemeente's score, said to be its
+            expect(row).to_contain_text("niet per wijk gemeten; score van de gemeente Utrecht")
     # the footer names the sources in the warehouse: the police's crime per gemeente among them
     expect(browser_page.locator("footer #sources")).to_contain_text("Politie")

@@ -75,8 +75,8 @@ def test_the_wijk_index_map_hovers_the_warehouses_index(
     open_map(browser_page, "/kaart?level=wijk")
     code = WIJKEN[0]
     score = con.execute(
-        "SELECT score FROM area_index WHERE area_code = ? AND level = 'wijk' AND period = 2020 "
-        "AND boundary_year = 2020 AND subgroup = '18plus'",
+        "SELECT score FROM area_index WHERE area_code = ? AND level = 'wijk' AND boundary_year = 2024 "
+        "AND subgroup = 'actueel'",  # the map opens on the latest picture
         [code],
     ).fetchone()[0]
     browser_page.mouse.move(*point_at(browser_page, inside(con, code)))

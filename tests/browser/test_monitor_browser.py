@@ -26,7 +26,7 @@ def test_from_the_map_to_a_profile_that_shows_the_warehouses_numbers(
     browser_page.wait_for_url("**/gebied/GM0599*")
     scores = con.execute(
         """SELECT domain, score, percentile FROM domain_scores WHERE area_code = 'GM0599' AND level = 'gemeente'
-           AND period = 2020 AND boundary_year = 2024 AND subgroup = '18plus'"""
+           AND boundary_year = 2024 AND subgroup = 'actueel'"""
     ).fetchall()
     for domain, score, percentile in scores:
         shown = browser_page.locator(f"#domain-scores tr[data-domain='{domain}'] td")

@@ -24,7 +24,7 @@ from wijkzicht.monitor import index
 
 INPUT_COLUMNS = """indicator VARCHAR, subgroup VARCHAR, area_code VARCHAR, level VARCHAR,
     boundary_year INTEGER, period INTEGER, value DOUBLE, missing_reason VARCHAR, min_population INTEGER,
-    population DOUBLE, population_year INTEGER"""
+    population DOUBLE, population_year INTEGER, suppressed BOOLEAN"""
 
 
 def indicator(
@@ -53,6 +53,7 @@ def score_synthetic(
     con = duckdb.connect()
     index.register_indicators(con, indicators)
     con.execute(f"CREATE TEMP TABLE score_input ({INPUT_COLUMNS})")
+    population = [populations[i] if populations else 1000.0 for i in range(max(map(len, values.values())))]
     rows = [
         (
             name,
@@ -61,16 +62,18 @@ def score_synthetic(
             "buurt",
             2020,
             2020,
-            value,
+            # as the publishing gate gives it: below the minimum population the value is withheld
+            None if population[i] < min_population else value,
             None if value is not None else "onbekend",
             min_population,
-            populations[i] if populations else 1000.0,
+            population[i],
             2024,
+            population[i] < min_population,
         )
         for name, column in values.items()
         for i, value in enumerate(column)
     ]
-    con.executemany("INSERT INTO score_input VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany("INSERT INTO score_input VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     index.score_from_input(con, index.Settings())
     return con
 
@@ -194,11 +197,12 @@ def test_the_latest_picture_takes_each_indicators_latest_figure_for_everyone_wit
             0,
             1000.0,
             2024,
+            False,
         )
         for name, subgroup, period in series
         for i in range(20)
     ]
-    con.executemany("INSERT INTO score_input VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany("INSERT INTO score_input VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     index.score_from_input(con, index.Settings())
     picture = con.execute(
         """SELECT s.indicator, s.period, s.subgroup, m.period FROM score_memberships m JOIN score_series s

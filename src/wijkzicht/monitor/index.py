@@ -7,11 +7,11 @@ settings in the warehouse (`store_scores`); other settings recompute into TEMP t
 A *partition* is one (level, boundary year, period, subgroup): areas are only ever compared with the
 other areas of their own partition.
 
-1. `score_input`: the observations of scored indicators, each with the population used for
-   minimum-population suppression (same code, nearest boundary year; see docs/method.md): the figures as
-   published on their own boundary year and, on boundary year 2024, every wijk and gemeente figure the
-   build carried to 2024 (`harmonised_observations`). The latest boundary year is the default everywhere,
-   so by default every period is scored on 2024 boundaries.
+1. `score_input`: the figures of scored indicators as the publishing gate gives them (`published_observations`
+   and, on boundary year 2024, every wijk and gemeente figure the build carried to 2024,
+   `published_harmonised`): a value below its minimum population is withheld there, and the population
+   that decided it (same code, nearest boundary year; see docs/method.md) is kept for the reason. The latest
+   boundary year is the default everywhere, so by default every period is scored on 2024 boundaries.
 2. `standardised`: per indicator and partition, the national percentile (0..100, mid-rank for ties)
    and z-score, with the direction applied so that higher always means more problems.
 3. `score_memberships`: which partitions each series counts in: its own, and the *latest picture* of its
@@ -45,6 +45,8 @@ from wijkzicht.errors import WijkzichtError
 from wijkzicht.warehouse.queries import one_value
 
 PARTITION = ("level", "boundary_year", "period", "subgroup")
+# The columns scored from both published views (the figures as published, and those carried to 2024).
+PUBLISHED_COLUMNS = "indicator, subgroup, area_code, level, boundary_year, period, value, missing_reason, suppressed, source_id"
 # English Indices of Deprivation: X = -23 ln(1 - R (1 - e^(-100/23))) maps the rank fraction R in (0, 1]
 # onto 0..100 so that only the most deprived part of a domain reaches high values; a very bad domain
 # is then not cancelled by a good one.
@@ -118,17 +120,21 @@ def register_indicators(con: duckdb.DuckDBPyConnection, indicators: list[Indicat
 
 
 def prepare_input(con: duckdb.DuckDBPyConnection, selection: Selection) -> None:
-    """A view of the observations of the registered indicators, each with the population for suppression.
+    """A view of the published figures of the registered indicators, each with the population that decided
+    its suppression (for the reason shown).
 
-    A view, not a table: copying three million rows would cost more than the whole standardisation.
+    The figures come through the publishing gate like every other output's: the scores never see a value
+    the gate withholds. A view, not a table: copying three million rows would cost more than the whole
+    standardisation.
     """
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW score_input AS
         SELECT o.indicator, o.subgroup, o.area_code, o.level, o.boundary_year, o.period, o.value,
                o.missing_reason, coalesce(s.min_population, t.min_population, 0) AS min_population,
-               a.population, a.population_year
-        FROM (SELECT * FROM observations UNION ALL SELECT * FROM harmonised_observations) o
+               a.population, a.population_year, o.suppressed
+        FROM (SELECT {PUBLISHED_COLUMNS} FROM published_observations
+              UNION ALL SELECT {PUBLISHED_COLUMNS} FROM published_harmonised) o
         JOIN score_indicators s USING (indicator)
         -- only series with values across the country: a local series has no national percentile
         JOIN series_coverage c USING (indicator, level, boundary_year, period, subgroup)
@@ -167,10 +173,10 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE standardised_values AS
         WITH judged AS (
             SELECT s.series, i.area_code,
-                   CASE WHEN i.value IS NULL THEN 'missing'
-                        WHEN i.population < i.min_population THEN 'suppressed'
+                   CASE WHEN i.suppressed THEN 'suppressed'  -- withheld by the gate
+                        WHEN i.value IS NULL THEN 'missing'
                         ELSE 'ranked' END::ENUM('ranked', 'missing', 'suppressed') AS status,
-                   CASE WHEN status <> 'suppressed' THEN i.value END AS value,  -- never passed on
+                   i.value,
                    CASE WHEN status = 'missing' THEN i.missing_reason
                         WHEN status = 'suppressed'
                         THEN format('minder dan {} inwoners ({} in grensjaar {})',

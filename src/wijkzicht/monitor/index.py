@@ -52,6 +52,9 @@ PUBLISHED_COLUMNS = "indicator, subgroup, area_code, level, boundary_year, perio
 # is then not cancelled by a good one.
 EXPONENTIAL_CONSTANT = 23.0
 EXPONENTIAL_SPAN = 1 - math.exp(-100 / EXPONENTIAL_CONSTANT)
+# Scores are rounded far below any shown precision: a mean of doubles summed in parallel varies in its last
+# bits from run to run, and ties between areas must not flip from one build to the next.
+SCORE_DECIMALS = 9
 
 
 @dataclass(frozen=True)
@@ -203,11 +206,12 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
                CASE WHEN j.oriented IS NULL THEN NULL
                     WHEN s.areas = 1 THEN 50.0
                     ELSE 100.0 * (p.below + (p.tied - 1) / 2.0) / (s.areas - 1) END AS percentile,
-               CASE WHEN s.sd > 0 THEN (j.oriented - s.mean) / s.sd END AS z_score
+               CASE WHEN s.sd > 0 THEN round((j.oriented - s.mean) / s.sd, $decimals) END AS z_score
         FROM judged j
         JOIN spread s USING (series)
         LEFT JOIN positions p USING (series, oriented)
-        """
+        """,
+        {"decimals": SCORE_DECIMALS},
     )
     con.execute(_standardised_view("temp"))
 
@@ -272,7 +276,7 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         ),
         per_area AS (
             SELECT v.area_code, d.ranking, count(*) AS indicators_used,
-                   sum(d.weight * v.percentile) / sum(d.weight) AS score
+                   round(sum(d.weight * v.percentile) / sum(d.weight), {SCORE_DECIMALS}) AS score
             FROM standardised_values v JOIN domain_series d USING (series)
             WHERE v.status = 'ranked' GROUP BY ALL
         ),
@@ -326,7 +330,8 @@ def stack(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             SELECT {partition}, count(DISTINCT domain) AS domains FROM domain_scores GROUP BY ALL
         ),
         per_area AS (
-            SELECT area_code, {partition}, avg(exponential_score) AS score, count(*) AS domains_scored,
+            SELECT area_code, {partition}, round(avg(exponential_score), {SCORE_DECIMALS}) AS score,
+                   count(*) AS domains_scored,
                    count(*) FILTER (WHERE worst) AS worst_domains,
                    coalesce(list(domain ORDER BY domain) FILTER (WHERE worst), []) AS worst_domain_names
             FROM domain_scores GROUP BY ALL

@@ -40,6 +40,7 @@ TARGET_YEAR = 2024  # the VNG matrices carry every earlier boundary year to 2024
 MATRIX_VARIANT = "adres"  # addresses with a residential function: the weight for people and households
 LEVELS = ("gemeente", "wijk")  # buurten have no matrices
 SLIGHT = 0.05  # under this share of moved addresses a change is 'slightly_changed'
+DECIMALS = 9  # a recomputed figure's decimals: repeatable builds, far below any published precision
 QUALITY = "ENUM('unchanged', 'slightly_changed', 'changed', 'not_harmonisable')"
 
 
@@ -182,9 +183,11 @@ def build_harmonised(con: duckdb.DuckDBPyConnection) -> None:
                                  ELSE '' END END AS method,
                CASE WHEN refusal IS NOT NULL THEN NULL
                     WHEN whole THEN only_value
-                    WHEN aggregation = 'sum' THEN redistributed
-                    WHEN without_population > 0 THEN by_addresses
-                    ELSE by_inhabitants END AS value,
+                    -- rounded far below any published precision: sums of doubles in parallel add up in
+                    -- varying order, and the last bits must not flip ties from one build to the next
+                    WHEN aggregation = 'sum' THEN round(redistributed, {DECIMALS})
+                    WHEN without_population > 0 THEN round(by_addresses, {DECIMALS})
+                    ELSE round(by_inhabitants, {DECIMALS}) END AS value,
                CASE WHEN refusal IS NOT NULL THEN refusal WHEN whole THEN only_reason END AS missing_reason
         FROM judged
         ORDER BY area_code, indicator, subgroup, period

@@ -326,37 +326,27 @@ def _save(
             target = _back_to(save(session, data))
     except ValidationError as error:
         found = forms.problems(error, lang)
-        return _form_page(
-            request,
-            lang,
-            actor,
-            kind,
-            values,
-            errors=found.by_field,
-            general=found.general,
-            status_code=422,
-            record_id=record_id,
-            version=version,
-            store=store,
-            con=con,
-        )
+        errors, general, status = found.by_field, found.general, 422
     except (ForbiddenError, ConflictError):
         raise
     except WijkzichtError as error:
-        return _form_page(
-            request,
-            lang,
-            actor,
-            kind,
-            values,
-            general=[str(error)],
-            status_code=400,
-            record_id=record_id,
-            version=version,
-            store=store,
-            con=con,
-        )
-    return RedirectResponse(link(target, lang), status_code=303)
+        errors, general, status = None, [str(error)], 400
+    else:
+        return RedirectResponse(link(target, lang), status_code=303)
+    return _form_page(
+        request,
+        lang,
+        actor,
+        kind,
+        values,
+        errors=errors,
+        general=general,
+        status_code=status,
+        record_id=record_id,
+        version=version,
+        store=store,
+        con=con,
+    )
 
 
 @router.get(PAGES + "/{kind_name}/{record_id:int}/bewerken", response_class=HTMLResponse)

@@ -21,6 +21,7 @@ from wijkzicht.monitor import focus
 from wijkzicht.programmes import accounts, database, progress, records, resident_input, schemas, seed
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.models import ROLES, FocusArea, Goal, User
+from wijkzicht.web import render
 from wijkzicht.web.programmes import report
 
 programmes_app = typer.Typer(help="The operational database of programme steering.", no_args_is_help=True)
@@ -266,7 +267,7 @@ def report_command(
         if output is None:
             sys.stdout.write(html)
         elif output.suffix == ".pdf":
-            output.write_bytes(report.render_pdf(html))
+            output.write_bytes(render.render_pdf(html))
         else:
             output.write_text(html, encoding="utf-8")
         if output is not None:

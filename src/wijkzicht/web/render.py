@@ -32,6 +32,13 @@ def template_environment() -> Environment:
 TEMPLATES = Jinja2Templates(env=template_environment())
 
 
+def render_pdf(html: str) -> bytes:
+    """A document rendered by the templates as PDF: the governance reports and an area's factsheet."""
+    from weasyprint import HTML  # imported late: it loads pango, which only the PDF needs
+
+    return HTML(string=html).write_pdf()
+
+
 def link(path: str, language: str, **state: object) -> str:
     """A URL that carries the view's state (level, period, indicator, language ...) so a link reproduces it."""
     query = {key: value for key, value in state.items() if value is not None and value != ""}

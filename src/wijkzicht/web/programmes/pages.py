@@ -31,7 +31,7 @@ from wijkzicht.web import forms
 from wijkzicht.web.deps import Warehouse
 from wijkzicht.web.params import Language, RecordId
 from wijkzicht.web.programmes import goal_form, report
-from wijkzicht.web.render import link
+from wijkzicht.web.render import link, render_pdf
 from wijkzicht.web.security import (
     CSRF,
     CurrentActor,
@@ -95,7 +95,7 @@ def area_page(
 def _report_response(html: str, fmt: str, filename: str) -> Response:
     if fmt == "pdf":
         return Response(
-            report.render_pdf(html),
+            render_pdf(html),
             media_type="application/pdf",
             headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'},
         )

@@ -179,9 +179,3 @@ def render_html(report: AreaReport | NationalReport, language: str = "nl") -> st
             **catalogue_names(language),
         )
     )
-
-
-def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML  # imported late: it loads pango, which only the PDF needs
-
-    return HTML(string=html).write_pdf()

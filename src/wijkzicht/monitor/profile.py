@@ -17,6 +17,7 @@ from wijkzicht.catalogue import LATEST_PICTURE, SUBGROUP_PREFERENCE, load_catalo
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import comparison, coverage, index, similar, trends
 from wijkzicht.monitor.areas import Area, get_area
+from wijkzicht.monitor.score_trends import ScoreSeries, score_trends
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Profile:
     # For a wijk or buurt: its gemeente's scores on the same boundaries and picture, shown for the domains
     # measured only per gemeente (police crime counts), so "not measured per wijk" still says something.
     gemeente_scores: index.Explanation | None = None
+    # The domain scores and the index over the periods, on the latest boundaries the level is scored on.
+    score_series: list[ScoreSeries] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         document = asdict(self)
@@ -82,6 +85,7 @@ def area_profile(
         coverage.domain_coverage(con, catalogue),
         [source for source in coverage.installed_sources(con, catalogue) if source.id in shown],
         _gemeente_scores(con, area, scores),
+        score_trends(con, area.code, area.level),
     )
 
 

@@ -21,6 +21,7 @@ from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicat
 from wijkzicht.monitor.rankings import FOCUS_LEVEL, RankingFilter, ranking, ranking_page, scored_domains
 from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.monitor.api import RankingsAnyGemeente, RankOrder
+from wijkzicht.web.monitor.profile_charts import profile_charts
 from wijkzicht.web.params import AreaCodePath, FocusAreaNumber, Language, PageNumber, Period
 from wijkzicht.web.render import page
 from wijkzicht.web.security import Store
@@ -82,6 +83,7 @@ def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
         "perception": perception.side_by_side(profile),
         "local_tables": {table.id for table in catalogue.tables.values() if table.coverage == "local"},
         "wijk_code": codes.wijk_of(profile.area.code),  # a buurt's breadcrumb names its wijk
+        "charts": profile_charts(profile, lang),
         "explained": {d.domain: d for d in profile.scores.domains} if profile.scores else {},
         "gemeente_explained": (
             {d.domain: d for d in profile.gemeente_scores.domains if d.score is not None}

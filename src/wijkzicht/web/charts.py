@@ -19,7 +19,7 @@ from wijkzicht.i18n import format_number
 
 WIDTH, HEIGHT = 320, 176
 LEFT, RIGHT, TOP, BOTTOM = 46, 14, 20, 26  # room for the value axis, the last label and the years
-INSET = 18  # the first and last year stand this far inside the plot, so their value labels fit
+INSET = 26  # the first and last year stand this far inside the plot, so their value labels fit
 LINE = "#154273"  # the site's blue: 10:1 against white
 INK = "#1a1a1a"
 GRID = "#c8c8c8"

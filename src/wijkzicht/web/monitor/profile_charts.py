@@ -74,7 +74,8 @@ def _indicator_chart(figure: ProfileFigure, t: Translator, language: str) -> Tre
         words=words,
         boundary_year=trend.boundary_year,
     )
-    notes = [t("chart.boundaries", year=trend.boundary_year), *trend.methods, *trend.not_comparable]
+    # the section says the lines are on the latest boundaries; a chart says how older figures got there
+    notes = [*trend.methods, *trend.not_comparable]
     chart_id = f"trend-{trend.indicator}-{trend.subgroup}"
     return TrendChart(
         chart_id,

@@ -124,7 +124,9 @@ def test_the_profile_shows_published_measures_of_similar_areas_for_a_worst_domai
     assert f"/programma/{ROTTERDAM_ZUID}" in section and CHARLOIS in section
     assert "grenzen van 2024" in section  # similar areas on 2024 boundaries by default (issue #14)
     # a domain no theme works on (liveability) or without such a measure says so
-    assert "Geen gepubliceerde maatregel op dit domein" in section
+    empty = section.split('class="library-empty"')[1].split("</p>")[0]
+    assert "geen gepubliceerde maatregel in een focusgebied met een vergelijkbaar gebied" in empty
+    assert "Leefbaarheid" in empty
     assert "Measures of similar areas" in TestClient(app).get(f"/gebied/{OVERVECHT}?lang=en").text
 
 

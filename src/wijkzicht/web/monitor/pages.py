@@ -9,7 +9,7 @@ from typing import Annotated
 
 import duckdb
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from markdown_it import MarkdownIt
 
 from wijkzicht import codes
@@ -21,6 +21,7 @@ from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicat
 from wijkzicht.monitor.rankings import FOCUS_LEVEL, RankingFilter, ranking, ranking_page, scored_domains
 from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.monitor.api import RankingsAnyGemeente, RankOrder
+from wijkzicht.web.monitor.factsheet import factsheet_pdf, factsheet_workbook, profile_sources
 from wijkzicht.web.monitor.profile_charts import profile_charts
 from wijkzicht.web.params import AreaCodePath, FocusAreaNumber, Language, PageNumber, Period
 from wijkzicht.web.render import page
@@ -31,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZES = (25, 50, 100, 250)
 MAX_COMPARED = 4
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -73,13 +75,34 @@ def profile_page(
     return page(request, "gebied.html", lang, status_code=200, profile=profile, **context)
 
 
+@router.get("/gebied/{code}/factsheet.pdf")
+def factsheet_pdf_download(cache: Cache, code: AreaCodePath, lang: Language = "nl") -> Response:
+    """The profile as a PDF to attach to a memo: scores, caveats, charts, every figure with year and source."""
+    profile = cache.profile(code, lang)
+    return _download(factsheet_pdf(profile, lang), "application/pdf", profile.area.code, "pdf")
+
+
+@router.get("/gebied/{code}/factsheet.xlsx")
+def factsheet_xlsx_download(cache: Cache, code: AreaCodePath, lang: Language = "nl") -> Response:
+    """The profile's figures, scores and trends as Excel, with the caveats and sources on a sheet of their own."""
+    profile = cache.profile(code, lang)
+    workbook = factsheet_workbook(profile, lang)
+    return _download(workbook, XLSX, profile.area.code, "xlsx")
+
+
+def _download(content: bytes, media_type: str, code: str, extension: str) -> Response:
+    name = f"factsheet-{code}.{extension}"  # an area's code: plain characters only
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
 def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
     catalogue = load_catalogue()
     domains = [d for d in catalogue.domains if any(f.domain == d for f in profile.figures)]
-    sources = sorted({f.source_table for f in profile.figures})
     return {
         "figure_domains": domains,
-        "sources": [catalogue.tables[s] for s in sources if s in catalogue.tables],
+        "sources": profile_sources(profile),
         "perception": perception.side_by_side(profile),
         "local_tables": {table.id for table in catalogue.tables.values() if table.coverage == "local"},
         "wijk_code": codes.wijk_of(profile.area.code),  # a buurt's breadcrumb names its wijk

@@ -14,11 +14,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, PEOPLE, ROTTERDAM_ZUID, login
+from sqlalchemy import select
 
 from api_errors import detail_text
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.i18n import Translator, format_number
 from wijkzicht.programmes import audit
+from wijkzicht.programmes.models import Measure
 
 API = "/api/programmes"
 ROLES = ["public", *PEOPLE]
@@ -491,8 +493,41 @@ def test_forms_refuse_bad_input_keep_what_was_typed_and_need_the_csrf_token(
     assert good.status_code == 303, re.findall(r"field-error[^>]*>([^<]*)", good.text) + re.findall(
         r"<li>([^<]*)</li>", good.text
     )
-    assert good.headers["location"] == f"/programma/{ROTTERDAM_ZUID}"
+    assert good.headers["location"] == f"/programma/{ROTTERDAM_ZUID}?opgeslagen=measure"
     assert "Goed" in editor.get(f"/programma/{ROTTERDAM_ZUID}").text
+
+
+def test_a_saved_form_is_confirmed_and_its_history_reads_in_words(
+    app: FastAPI, areas: dict[int, dict[str, int]]
+) -> None:
+    editor = login(app, "area_editor")
+    ids = areas[ROTTERDAM_ZUID]
+    form = f"/programma/nieuw/measure?programme_id={ids['programme']}"
+    empty_form = editor.get(form).text
+    assert '<option value="2" >2. Woningen en wijken</option>' in empty_form  # named, not a bare 2
+    fields = {
+        "csrf_token": _form_token(editor, form),
+        "programme_id": str(ids["programme"]),
+        "title": "Buurtconciërge",
+        "action_line": "2",
+        "theme": "leefbaarheid_openbare_ruimte",
+        "owner_id": str(ids["organisation"]),
+        "budget": "1234567.5",
+        "funding_source": "gemeentelijk_budget",
+    }
+    saved = editor.post("/programma/nieuw/measure", data=fields)  # the redirect is followed
+    assert saved.status_code == 200
+    assert '<p role="status" class="notice" id="saved">Opgeslagen: Maatregel.</p>' in saved.text
+    assert "Opgeslagen" not in editor.get(f"/programma/{ROTTERDAM_ZUID}").text  # only right after the save
+    assert "Actielijn 2. Woningen en wijken" in saved.text
+    with app.state.programmes.reading() as session:
+        measure = session.scalars(select(Measure.id).where(Measure.title == "Buurtconciërge")).one()
+    history = editor.get(f"/programma/measure/{measure}/historie").text
+    body = history[history.index("<tbody>") : history.index("</tbody>")]
+    assert "None" not in body
+    assert "€\u00a01.234.568" in body  # the budget as the site shows money (whole euros, Dutch)
+    assert "2. Woningen en wijken" in body and "Leefbaarheid en openbare ruimte" in body
+    assert '<th scope="row">Actielijn</th>' in body  # the field's label, not action_line
 
 
 def test_an_edit_form_from_an_old_version_gets_409(app: FastAPI, areas: dict[int, dict[str, int]]) -> None:

@@ -456,27 +456,39 @@ def _form_token(client: TestClient, path: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
 
 
+def _measure_form(app: FastAPI, areas: dict[int, dict[str, int]]) -> tuple[TestClient, dict[str, int], str]:
+    """An area editor of Rotterdam-Zuid, the area's records and the address of its new-measure form."""
+    ids = areas[ROTTERDAM_ZUID]
+    return login(app, "area_editor"), ids, f"/programma/nieuw/measure?programme_id={ids['programme']}"
+
+
+def _measure_fields(ids: dict[str, int], token: str, **values: str) -> dict[str, str]:
+    return {
+        "csrf_token": token,
+        "programme_id": str(ids["programme"]),
+        "owner_id": str(ids["organisation"]),
+        **values,
+    }
+
+
 def test_forms_refuse_bad_input_keep_what_was_typed_and_need_the_csrf_token(
     app: FastAPI, areas: dict[int, dict[str, int]]
 ) -> None:
-    editor = login(app, "area_editor")
-    ids = areas[ROTTERDAM_ZUID]
-    form = f"/programma/nieuw/measure?programme_id={ids['programme']}"
+    editor, ids, form = _measure_form(app, areas)
     other_area = f"/programma/nieuw/measure?programme_id={areas[DEN_HAAG_ZUIDWEST]['programme']}"
     assert (TestClient(app).get(form).status_code, editor.get(other_area).status_code) == (403, 403)
     assert editor.get("/programma/nieuw/measure?programme_id=999").status_code == 404
     token = _form_token(editor, form)
-    fields = {
-        "csrf_token": token,
-        "programme_id": str(ids["programme"]),
-        "title": "",
-        "action_line": "3",
-        "theme": "kansrijke_start",
-        "owner_id": str(ids["organisation"]),
-        "budget": "-10",
-        "funding_source": "overig",
-        "description": "Mijn <em>tekst</em>",
-    }
+    fields = _measure_fields(
+        ids,
+        token,
+        title="",
+        action_line="3",
+        theme="kansrijke_start",
+        budget="-10",
+        funding_source="overig",
+        description="Mijn <em>tekst</em>",
+    )
     answer = editor.post("/programma/nieuw/measure", data=fields)
     assert answer.status_code == 422
     assert 'id="error-title"' in answer.text and 'id="error-budget"' in answer.text
@@ -500,21 +512,18 @@ def test_forms_refuse_bad_input_keep_what_was_typed_and_need_the_csrf_token(
 def test_a_saved_form_is_confirmed_and_its_history_reads_in_words(
     app: FastAPI, areas: dict[int, dict[str, int]]
 ) -> None:
-    editor = login(app, "area_editor")
-    ids = areas[ROTTERDAM_ZUID]
-    form = f"/programma/nieuw/measure?programme_id={ids['programme']}"
+    editor, ids, form = _measure_form(app, areas)
     empty_form = editor.get(form).text
     assert '<option value="2" >2. Woningen en wijken</option>' in empty_form  # named, not a bare 2
-    fields = {
-        "csrf_token": _form_token(editor, form),
-        "programme_id": str(ids["programme"]),
-        "title": "Buurtconciërge",
-        "action_line": "2",
-        "theme": "leefbaarheid_openbare_ruimte",
-        "owner_id": str(ids["organisation"]),
-        "budget": "1234567.5",
-        "funding_source": "gemeentelijk_budget",
-    }
+    fields = _measure_fields(
+        ids,
+        _form_token(editor, form),
+        title="Buurtconciërge",
+        action_line="2",
+        theme="leefbaarheid_openbare_ruimte",
+        budget="1234567.5",
+        funding_source="gemeentelijk_budget",
+    )
     saved = editor.post("/programma/nieuw/measure", data=fields)  # the redirect is followed
     assert saved.status_code == 200
     assert '<p role="status" class="notice" id="saved">Opgeslagen: Maatregel.</p>' in saved.text

@@ -14,11 +14,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from programmes_helpers import DEN_HAAG_ZUIDWEST, PASSWORD, PEOPLE, ROTTERDAM_ZUID, login
+from sqlalchemy import select
 
 from api_errors import detail_text
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.i18n import Translator, format_number
 from wijkzicht.programmes import audit
+from wijkzicht.programmes.models import Measure
 
 API = "/api/programmes"
 ROLES = ["public", *PEOPLE]
@@ -454,27 +456,39 @@ def _form_token(client: TestClient, path: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
 
 
+def _measure_form(app: FastAPI, areas: dict[int, dict[str, int]]) -> tuple[TestClient, dict[str, int], str]:
+    """An area editor of Rotterdam-Zuid, the area's records and the address of its new-measure form."""
+    ids = areas[ROTTERDAM_ZUID]
+    return login(app, "area_editor"), ids, f"/programma/nieuw/measure?programme_id={ids['programme']}"
+
+
+def _measure_fields(ids: dict[str, int], token: str, **values: str) -> dict[str, str]:
+    return {
+        "csrf_token": token,
+        "programme_id": str(ids["programme"]),
+        "owner_id": str(ids["organisation"]),
+        **values,
+    }
+
+
 def test_forms_refuse_bad_input_keep_what_was_typed_and_need_the_csrf_token(
     app: FastAPI, areas: dict[int, dict[str, int]]
 ) -> None:
-    editor = login(app, "area_editor")
-    ids = areas[ROTTERDAM_ZUID]
-    form = f"/programma/nieuw/measure?programme_id={ids['programme']}"
+    editor, ids, form = _measure_form(app, areas)
     other_area = f"/programma/nieuw/measure?programme_id={areas[DEN_HAAG_ZUIDWEST]['programme']}"
     assert (TestClient(app).get(form).status_code, editor.get(other_area).status_code) == (403, 403)
     assert editor.get("/programma/nieuw/measure?programme_id=999").status_code == 404
     token = _form_token(editor, form)
-    fields = {
-        "csrf_token": token,
-        "programme_id": str(ids["programme"]),
-        "title": "",
-        "action_line": "3",
-        "theme": "kansrijke_start",
-        "owner_id": str(ids["organisation"]),
-        "budget": "-10",
-        "funding_source": "overig",
-        "description": "Mijn <em>tekst</em>",
-    }
+    fields = _measure_fields(
+        ids,
+        token,
+        title="",
+        action_line="3",
+        theme="kansrijke_start",
+        budget="-10",
+        funding_source="overig",
+        description="Mijn <em>tekst</em>",
+    )
     answer = editor.post("/programma/nieuw/measure", data=fields)
     assert answer.status_code == 422
     assert 'id="error-title"' in answer.text and 'id="error-budget"' in answer.text
@@ -491,8 +505,38 @@ def test_forms_refuse_bad_input_keep_what_was_typed_and_need_the_csrf_token(
     assert good.status_code == 303, re.findall(r"field-error[^>]*>([^<]*)", good.text) + re.findall(
         r"<li>([^<]*)</li>", good.text
     )
-    assert good.headers["location"] == f"/programma/{ROTTERDAM_ZUID}"
+    assert good.headers["location"] == f"/programma/{ROTTERDAM_ZUID}?opgeslagen=measure"
     assert "Goed" in editor.get(f"/programma/{ROTTERDAM_ZUID}").text
+
+
+def test_a_saved_form_is_confirmed_and_its_history_reads_in_words(
+    app: FastAPI, areas: dict[int, dict[str, int]]
+) -> None:
+    editor, ids, form = _measure_form(app, areas)
+    empty_form = editor.get(form).text
+    assert '<option value="2" >2. Woningen en wijken</option>' in empty_form  # named, not a bare 2
+    fields = _measure_fields(
+        ids,
+        _form_token(editor, form),
+        title="Buurtconciërge",
+        action_line="2",
+        theme="leefbaarheid_openbare_ruimte",
+        budget="1234567.5",
+        funding_source="gemeentelijk_budget",
+    )
+    saved = editor.post("/programma/nieuw/measure", data=fields)  # the redirect is followed
+    assert saved.status_code == 200
+    assert '<p role="status" class="notice" id="saved">Opgeslagen: Maatregel.</p>' in saved.text
+    assert "Opgeslagen" not in editor.get(f"/programma/{ROTTERDAM_ZUID}").text  # only right after the save
+    assert "Actielijn 2. Woningen en wijken" in saved.text
+    with app.state.programmes.reading() as session:
+        measure = session.scalars(select(Measure.id).where(Measure.title == "Buurtconciërge")).one()
+    history = editor.get(f"/programma/measure/{measure}/historie").text
+    body = history[history.index("<tbody>") : history.index("</tbody>")]
+    assert "None" not in body
+    assert "€\u00a01.234.568" in body  # the budget as the site shows money (whole euros, Dutch)
+    assert "2. Woningen en wijken" in body and "Leefbaarheid en openbare ruimte" in body
+    assert '<th scope="row">Actielijn</th>' in body  # the field's label, not action_line
 
 
 def test_an_edit_form_from_an_old_version_gets_409(app: FastAPI, areas: dict[int, dict[str, int]]) -> None:

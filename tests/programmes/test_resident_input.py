@@ -499,7 +499,7 @@ def test_a_message_without_a_chosen_topic_is_refused_and_the_form_asks_for_one(a
     client, token = resident(app)
     form = client.get(f"/wijk/{BUURT}").text
     assert re.search(
-        r'<select id="input-domain" name="domain" required><option value="" selected disabled>', form
+        r'<select id="input-domain" name="domain" required[^>]*><option value="" selected disabled>', form
     )
     refused = send(client, token, domain="")
     assert refused.status_code == 422 and IDEA in refused.text  # what was typed is kept
@@ -525,3 +525,30 @@ def test_a_rejected_inputs_text_is_deleted_after_its_period_a_published_one_kept
     assert [item.text for item in stored(app)] == ["", published.text]
     monkeypatch.setenv(resident_input.REJECTED_RETENTION_ENV, "0")
     assert resident_input.purge_expired(app.state.programmes) == (0, 0)  # nothing left to delete
+
+
+def test_a_resident_who_does_not_know_the_topic_says_so_and_the_moderator_chooses_it(app: FastAPI) -> None:
+    client, token = resident(app)
+    form = client.get(f"/wijk/{BUURT}").text
+    assert '<option value="unknown" >Weet ik niet</option>' in form
+    refused = send(client, token, domain="")
+    assert "Waar gaat het over?" in html.unescape(refused.text)  # the message names the question to answer
+    assert send(client, token, kind="signal", domain="unknown").status_code == 303
+    [item] = stored(app)
+    editor = login(app, "area_editor")
+    queue = editor.get("/bewoners/moderatie").text
+    assert "Een probleem · Weet ik niet" in queue
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', queue).group(1)
+    data = {"csrf_token": csrf, "version": item.version, "status": "published", "domain": "liveability"}
+    assert editor.post(f"/bewoners/moderatie/{item.id}", data=data, follow_redirects=False).status_code == 303
+    [item] = stored(app)
+    assert item.domain == "liveability"
+    with app.state.programmes.reading() as session:
+        changes = [
+            (entry.before or {}).get("domain")
+            for entry in session.scalars(select(AuditEntry))
+            if entry.object_type == "resident_input" and entry.action == "update"
+        ]
+    assert "unknown" in changes  # the audit log keeps the topic the resident chose
+    public = TestClient(app).get(f"/wijk/{BUURT}").text
+    assert "Een probleem</strong> · Leefbaarheid" in public

@@ -42,6 +42,8 @@ MAX_LINKS = 2
 RETENTION = Actor(None, "bewaartermijn", "administrator")  # who empties old contact details in the audit log
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# "Weet ik niet": a resident need not know the programme's domains; the moderator then picks the topic.
+UNKNOWN_TOPIC = "unknown"
 
 
 class SpamError(WijkzichtError):
@@ -69,7 +71,7 @@ class InputIn(BaseModel):
 
 
 def input_domains() -> list[str]:
-    return load_catalogue().problem_domains
+    return [*load_catalogue().problem_domains, UNKNOWN_TOPIC]
 
 
 def retention_days() -> int:
@@ -293,5 +295,5 @@ def counts_per_domain(
         row["answered"] += item.answer is not None
         linked = item.measure_id is not None and (shown_measures is None or item.measure_id in shown_measures)
         row["linked"] += linked
-    order = list(load_catalogue().domains)
+    order = [*load_catalogue().domains, UNKNOWN_TOPIC]
     return {domain: counts[domain] for domain in sorted(counts, key=order.index)}

@@ -57,6 +57,10 @@ FocusAreaNumber = Annotated[int, Path(ge=1, le=100, description="Focus area numb
 Language = Annotated[Literal["nl", "en"], Query(description="Language of labels and texts")]
 
 # Pagination (a page gives its own name with `Annotated[PageNumber, Query(alias=...)]`).
+# Where an area found by the search page leads: its profile, its residents' page or Zicht op Ondermijning.
+SearchDestination = Annotated[
+    Literal["gebied", "wijk", "ondermijning"], Query(description="The page a found area links to")
+]
 PageNumber = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1")]
 PageSize = Annotated[int, Query(ge=1, le=1000, description="Rows per page")]
 

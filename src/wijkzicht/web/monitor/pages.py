@@ -16,14 +16,21 @@ from wijkzicht import codes
 from wijkzicht.catalogue import CONTEXT_DOMAIN, load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor import coverage, focus, focus_scores, perception
-from wijkzicht.monitor.areas import Area, choose, search
+from wijkzicht.monitor.areas import Area, choose, get_area, search
 from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
 from wijkzicht.monitor.rankings import FOCUS_LEVEL, RankingFilter, ranking, ranking_page, scored_domains
 from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.monitor.api import RankingsAnyGemeente, RankOrder
 from wijkzicht.web.monitor.factsheet import factsheet_pdf, factsheet_workbook, profile_sources
 from wijkzicht.web.monitor.profile_charts import profile_charts
-from wijkzicht.web.params import AreaCodePath, FocusAreaNumber, Language, PageNumber, Period
+from wijkzicht.web.params import (
+    AreaCodePath,
+    FocusAreaNumber,
+    Language,
+    PageNumber,
+    Period,
+    SearchDestination,
+)
 from wijkzicht.web.render import page
 from wijkzicht.web.security import Store
 from wijkzicht.web.wijkwijzer.profile_section import profile_section
@@ -45,18 +52,23 @@ def search_page(
     request: Request,
     con: Warehouse,
     q: Annotated[str, Query(max_length=100)] = "",
+    naar: SearchDestination = "gebied",
     lang: Language = "nl",
 ) -> HTMLResponse:
     found = search(con, q, limit=50) if q.strip() else []
     areas = [area for area in found if area.level != focus.FOCUS_LEVEL]
+    # The residents' page and Zicht op Ondermijning exist per area, not for the country.
+    if naar != "gebied":
+        areas = [area for area in areas if area.level != "land"]
     return page(
         request,
         "search.html",
         lang,
         query=q,
+        destination=naar,
         count=len(found),
         results=areas,
-        focus_found=_focus_areas_among(found),
+        focus_found=_focus_areas_among(found) if naar == "gebied" else [],
     )
 
 
@@ -72,6 +84,7 @@ def profile_page(
 ) -> HTMLResponse:
     profile = cache.profile(code, lang)
     context = {**_profile_context(profile, lang), **profile_section(store, con, profile)}
+    context["wijk_name"] = _wijk_name(con, context["wijk_code"])
     return page(request, "gebied.html", lang, status_code=200, profile=profile, **context)
 
 
@@ -95,6 +108,16 @@ def _download(content: bytes, media_type: str, code: str, extension: str) -> Res
     return Response(
         content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
+
+
+def _wijk_name(con: duckdb.DuckDBPyConnection, wijk: object) -> str | None:
+    """The name of a buurt's wijk for its breadcrumb (None when the warehouse does not know the wijk)."""
+    if not isinstance(wijk, str):
+        return None
+    try:
+        return get_area(con, wijk).name
+    except NotFoundError:
+        return None
 
 
 def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
@@ -362,7 +385,14 @@ def focus_area_page(
 
 @router.get("/methode", response_class=HTMLResponse)
 def method_page(request: Request, lang: Language = "nl") -> HTMLResponse:
-    return page(request, "methode.html", lang, method=_method_html())
+    """The method for people: what the scores mean and do not mean, the data and its limits."""
+    return page(request, "methode.html", lang)
+
+
+@router.get("/methode/technisch", response_class=HTMLResponse)
+def technical_method_page(request: Request, lang: Language = "nl") -> HTMLResponse:
+    """The technical method (docs/method.md), one click further for those who check the computation."""
+    return page(request, "methode_technisch.html", lang, method=_method_html())
 
 
 @cache

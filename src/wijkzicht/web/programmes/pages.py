@@ -18,8 +18,9 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.i18n import Translator
+from wijkzicht.i18n import MISSING, Translator, format_money, format_number, translations
 from wijkzicht.monitor import build_log
 from wijkzicht.programmes import accounts, audit, records, schemas
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
@@ -55,7 +56,9 @@ def overview_page(
 ) -> Response:
     with store.reading() as session:
         national = report.national_report(session, actor, con)
-        return actor_page(request, "programmes/overview.html", lang, actor, report=national)
+        return actor_page(
+            request, "programmes/overview.html", lang, actor, report=national, saved=_saved_kind(request)
+        )
 
 
 @router.get(PAGES + "/{focus_area_id:int}", response_class=HTMLResponse)
@@ -89,7 +92,14 @@ def area_page(
             area=area,
             wijk_names=names,
             comments=comments,
+            saved=_saved_kind(request),
         )
+
+
+def _saved_kind(request: Request) -> str | None:
+    """The kind of record just saved (the redirect after a save says which), for the confirmation."""
+    kind = request.query_params.get("opgeslagen")
+    return kind if kind in records.KINDS else None
 
 
 def _report_response(html: str, fmt: str, filename: str) -> Response:
@@ -147,7 +157,9 @@ CHOICE_LABELS = {
     "reference": "prog.reference.",
     "role": "prog.role.",
     "object_type": "prog.kind.",
+    "action_line": "ww.line.",  # the programme's four action lines, named as in the wijkwijzer
 }
+MONEY_FIELDS = {"budget"}
 
 
 def _form_fields(
@@ -331,8 +343,8 @@ def _save(
         raise
     except WijkzichtError as error:
         errors, general, status = None, [str(error)], 400
-    else:
-        return RedirectResponse(link(target, lang), status_code=303)
+    else:  # the page it returns to confirms the save (role=status), also after a reload
+        return RedirectResponse(link(target, lang, opgeslagen=kind.name), status_code=303)
     return _form_page(
         request,
         lang,
@@ -408,6 +420,7 @@ def history_page(
         accounts.authorise(actor, "read", records.focus_area_of(record))
         entries = audit.history(session, kind.name, record_id)
         back = _back_to(record)
+    t = Translator(lang)
     return actor_page(
         request,
         "programmes/history.html",
@@ -415,9 +428,48 @@ def history_page(
         actor,
         kind=kind,
         record_id=record_id,
-        entries=entries,
+        entries=[(entry, _changes(entry, t)) for entry in entries],
         back=back,
     )
+
+
+def _changes(entry: Any, t: Translator) -> list[tuple[str, str, str]]:
+    """An audit entry's fields as people read them: the field's label, then the value before and after."""
+    before, after = entry.before or {}, entry.after or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return [
+        (_field_label(key, t), _readable(key, before.get(key), t), _readable(key, after.get(key), t))
+        for key in keys
+    ]
+
+
+def _field_label(key: str, t: Translator) -> str:
+    return t(f"prog.field.{key}") if f"prog.field.{key}" in translations() else key
+
+
+def _readable(key: str, value: object, t: Translator) -> str:
+    """A stored value in words and the site's number format: a label instead of a code, '—' for nothing."""
+    if value is None or value == "":
+        return MISSING
+    if isinstance(value, bool):
+        return t("prog.yes") if value else t("prog.no")
+    if key in MONEY_FIELDS:
+        return format_money(Decimal(str(value)), t.language)
+    if key in VOCABULARY_FIELDS and f"vocab.{VOCABULARY_FIELDS[key]}.{value}" in translations():
+        return t(f"vocab.{VOCABULARY_FIELDS[key]}.{value}")
+    if key in CHOICE_LABELS and f"{CHOICE_LABELS[key]}{value}" in translations():
+        return t(f"{CHOICE_LABELS[key]}{value}")
+    if key == "subgroup" and isinstance(value, str) and value in load_catalogue().subgroups:
+        return load_catalogue().subgroups[value][t.language]
+    if isinstance(value, int | float):
+        return _exact_number(value, t.language)
+    return str(value)
+
+
+def _exact_number(value: float, language: str) -> str:
+    """All the decimals a stored number has (an audit log shows what was saved, not a rounding of it)."""
+    decimals = 0 if float(value).is_integer() else len(repr(float(value)).split(".")[1])
+    return format_number(value, language, decimals)
 
 
 @router.post(PAGES + "/{kind_name}/{record_id:int}/verwijderen", dependencies=[CSRF])

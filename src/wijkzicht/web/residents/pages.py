@@ -36,21 +36,40 @@ from wijkzicht.web.security import CSRF, CurrentActor, Store, check_csrf, csrf_t
 
 router = APIRouter(include_in_schema=False)
 SHOWN_PER_SIDE = 4
+# What residents ask about first (issue 19): shown with their figures, or with "not measured here".
+RESIDENT_TOPICS = ("safety", "liveability", "housing")
 
 
-def notable(profile: Profile, side: str) -> list[ProfileFigure]:
-    """The figures most clearly better (or worse) than the national average, the clearest first."""
+def _gap(figure: ProfileFigure) -> float:
+    """How far the area is from the country, relative to the national figure, so that percentages, euros
+    and distances rank on one scale (28.4% against 13.9% is a gap of 1.04)."""
+    assert figure.value is not None and figure.national_value  # judged figures have both
+    return abs(figure.value - figure.national_value) / abs(figure.national_value)
+
+
+def largest_gaps(profile: Profile, side: str) -> list[ProfileFigure]:
+    """The figures of every measured domain that differ most from the country on this side ('better' or
+    'worse'), the largest gap first; which difference counts is the judgement's rule, not this page's."""
     catalogue = load_catalogue()
     figures = [
         f
         for f in profile.figures
-        if f.value is not None
-        and f.indicator in catalogue.indicators
+        if f.indicator in catalogue.indicators
         and catalogue.indicators[f.indicator].scored
+        and f.national_value  # a gap relative to nothing (or to zero) is no gap
         and judgement(f) == side
     ]
-    return sorted(figures, key=lambda f: -abs((f.percentile if f.percentile is not None else 50) - 50))[
-        :SHOWN_PER_SIDE
+    return sorted(figures, key=_gap, reverse=True)[:SHOWN_PER_SIDE]
+
+
+def topic_figures(profile: Profile, domain: str) -> list[ProfileFigure]:
+    """The figures of one topic that say whether things are better or worse (not the neutral counts)."""
+    return [
+        f
+        for f in profile.figures
+        if f.domain == domain
+        and f.value is not None
+        and f.direction in ("higher_is_worse", "higher_is_better")
     ]
 
 
@@ -71,6 +90,19 @@ def published_measures(store: OperationalDatabase, wijk: str | None) -> tuple[st
                 measures = [m for p in programmes for m in records.visible(PUBLIC, p.measures)]
                 return area.name, measures
     return None, []
+
+
+def _gemeente_topics(cache: Cache, profile: Profile, lang: str) -> dict[str, list[ProfileFigure]]:
+    """For a wijk or buurt, its gemeente's figures on the topics the area itself has none of (the police
+    count crime per gemeente only), so the page can say what is known one level up."""
+    gemeente = profile.area.gemeente_code
+    if profile.area.level not in ("wijk", "buurt") or gemeente is None:
+        return {}
+    missing = [domain for domain in RESIDENT_TOPICS if not topic_figures(profile, domain)]
+    if not missing:
+        return {}
+    gemeente_profile = cache.profile(gemeente, lang)
+    return {domain: topic_figures(gemeente_profile, domain) for domain in missing}
 
 
 def _limiter(request: Request) -> RateLimiter:
@@ -100,8 +132,11 @@ def _resident_page(
         status_code=status_code,
         profile=profile,
         area=profile.area,
-        better=notable(profile, "better"),
-        worse=notable(profile, "worse"),
+        better=largest_gaps(profile, "better"),
+        worse=largest_gaps(profile, "worse"),
+        topics={domain: topic_figures(profile, domain) for domain in RESIDENT_TOPICS},
+        gemeente_topics=_gemeente_topics(cache, profile, lang),
+        coverage_of={c.domain: c for c in profile.domain_coverage},
         focus_area=focus_area,
         measures=measures,
         said=said,

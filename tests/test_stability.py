@@ -8,6 +8,7 @@ from dataclasses import replace
 import duckdb
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -145,3 +146,57 @@ def test_the_stored_run_has_the_stated_variants_and_is_deterministic(con: duckdb
     assert first == again
     assert {s.label for s in first} == {"robust", "borderline", "not_worst"}
 
+
+def _robust_and_borderline_wijk(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    rows = dict(
+        con.execute(
+            """SELECT label, min(area_code) FROM rank_stability
+               WHERE level = 'wijk' AND score = 'index' AND label IN ('robust', 'borderline') GROUP BY label"""
+        ).fetchall()
+    )
+    return rows["robust"], rows["borderline"]
+
+
+def test_the_profile_shows_the_stability_of_the_index(
+    web: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    robust, borderline = _robust_and_borderline_wijk(con)
+    page = web.get(f"/gebied/{robust}").text
+    assert 'id="index-stability"' in page
+    assert "in elke variant bij de 10% met de meeste problemen" in page
+    assert "grensgeval" in web.get(f"/gebied/{borderline}").text
+    english = web.get(f"/gebied/{borderline}?lang=en").text
+    assert "borderline case" in english
+    profile = web.get(f"/api/areas/{borderline}/profile").json()
+    assert profile["stability"]["index"]["label"] == "borderline"
+    assert 0.1 <= profile["stability"]["index"]["worst_share"] < 1
+
+
+def test_the_rankings_show_a_sortable_stability_column(
+    web: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    page = web.get("/ranglijst?level=wijk&sort=stability").text
+    assert "Stabiliteit" in page and 'aria-sort="ascending"' in page
+    assert "in elke variant bij de 10% met de meeste problemen" in page
+    items = web.get("/api/rankings?level=wijk&sort=stability&size=250").json()["items"]
+    shares = [item["stability_share"] for item in items]
+    assert shares == sorted(shares, reverse=True) and shares[0] == 1.0
+    assert {item["stability"] for item in items} <= {"robust", "borderline", "not_worst"}
+    assert all(item["rank_low"] <= item["rank_high"] for item in items)
+    health = web.get("/api/rankings?level=wijk&domain=health&size=5").json()["items"]
+    assert all(item["stability"] is not None for item in health)
+
+
+def test_the_map_marks_borderline_areas(web: TestClient) -> None:
+    values = web.get("/api/map/values?level=wijk&measure=index").json()["values"]
+    borderline = [v for v in values if v["stability"] == "borderline"]
+    assert borderline and all(v["stability_label"] == "grensgeval" for v in borderline)
+    assert 'class="legend-borderline"' in web.get("/kaart?level=wijk&measure=index").text
+
+
+def test_the_sensitivity_page_has_a_table_per_score_and_level(web: TestClient) -> None:
+    page = web.get("/methode/gevoeligheid").text
+    for level in LEVELS:
+        assert f'id="sensitivity-{level}-index"' in page
+    assert "Gewichten van de indicatoren" in page and "grensgevallen" in page
+    assert "Indicator weights" in web.get("/methode/gevoeligheid?lang=en").text

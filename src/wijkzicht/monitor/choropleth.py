@@ -94,11 +94,14 @@ class AreaValue:
     worst_domains: tuple[str, ...] = ()
     drawn: bool = False  # whether a polygon of the map's geometry year shows this value
     gemeente_code: str | None = None
+    stability: str | None = (
+        None  # rank stability label of a score (monitor/stability.py), latest picture only
+    )
 
 
-# (code, name, gemeente, value, percentile, status, reason, worst domain names, gemeente code) as read
+# (code, name, gemeente, value, percentile, status, reason, worst domain names, gemeente code, stability label)
 ValueRow = tuple[
-    str, str | None, str | None, Any, float | None, str, str | None, list[str] | None, str | None
+    str, str | None, str | None, Any, float | None, str, str | None, list[str] | None, str | None, str | None
 ]
 
 
@@ -212,6 +215,7 @@ def map_data(
             worst_domains=tuple(row[7] or ()),
             drawn=row[0] in drawable,
             gemeente_code=row[8],
+            stability=row[9],
         )
         for row in rows
     ]
@@ -221,8 +225,8 @@ def map_data(
 def _read_values(
     con: duckdb.DuckDBPyConnection, level: str, measure: Measure, partition: Partition
 ) -> list[ValueRow]:
-    """(code, name, gemeente, value, percentile, status, reason, worst domain names, gemeente code),
-    most problems first."""
+    """(code, name, gemeente, value, percentile, status, reason, worst domain names, gemeente code, stability
+    label), most problems first."""
     key: list[object] = [level, partition.boundary_year, partition.period, partition.subgroup]
     in_partition = "level = ? AND boundary_year = ? AND period = ? AND subgroup = ?"
     if measure.kind in ("index", "stacking"):
@@ -251,14 +255,23 @@ def _read_values(
     return con.execute(
         f"""
         SELECT v.area_code, a.name, g.name, v.value, v.percentile, v.status, v.reason, v.worst_domain_names,
-               a.gemeente_code
+               a.gemeente_code, st.label
         FROM ({source}) v
         LEFT JOIN areas a ON a.code = v.area_code AND a.boundary_year = ?
         LEFT JOIN areas g ON g.code = a.gemeente_code AND g.boundary_year = a.boundary_year
+        LEFT JOIN rank_stability st ON st.area_code = v.area_code AND st.score = ?
+             AND (st.level, st.boundary_year, st.period, st.subgroup) = (?, ?, ?, ?)
         ORDER BY v.value IS NULL, v.percentile DESC NULLS LAST, v.value DESC, v.area_code
         """,
-        [*parameters, partition.boundary_year],
+        [*parameters, partition.boundary_year, _stability_score(measure), *key],
     ).fetchall()
+
+
+def _stability_score(measure: Measure) -> str | None:
+    """The score whose rank stability the map marks: the index (also behind the stacking view) or a domain."""
+    if measure.kind in ("index", "stacking"):
+        return "index"
+    return measure.key if measure.kind == "domain" else None
 
 
 def _band_classes(rows: list[ValueRow]) -> tuple[list[LegendClass], Callable[[ValueRow], int | None]]:

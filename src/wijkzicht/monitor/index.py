@@ -429,6 +429,12 @@ class RankedArea:
     coverage: float | None = None  # for a domain ranking only
     gemeente_name: str | None = None
     indicators_used: int | None = None  # for a domain ranking only: the indicators behind the score
+    # Rank stability (monitor/stability.py, latest picture only): the share of scoring variants in which the
+    # area is in the worst share, its label (robust | borderline | not_worst) and its rank interval.
+    stability_share: float | None = None
+    stability: str | None = None
+    rank_low: int | None = None
+    rank_high: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -442,6 +448,8 @@ RANK_ORDERS = {
     "-name": "lower(coalesce(a.name, n.area_code)) DESC, n.rank",
     "gemeente": "lower(g.name) NULLS LAST, n.rank",
     "-gemeente": "lower(g.name) DESC NULLS LAST, n.rank",
+    "stability": "st.worst_share DESC NULLS LAST, n.rank",
+    "-stability": "st.worst_share NULLS LAST, n.rank",
 }
 # A ranking narrowed to areas within a list of codes (a gemeente, a focus area's wijken); NULL: all areas.
 _WITHIN = f"""(?::VARCHAR[] IS NULL OR list_bool_or(
@@ -488,13 +496,16 @@ def rank_areas(
         )
         SELECT n.rank, n.area_code, a.name, n.level, n.boundary_year, n.period, n.subgroup, n.score,
                n.percentile, n.worst_domain_names, n.domains_scored, n.coverage, g.name, n.indicators_used,
-               n.total
+               st.worst_share, st.label, st.rank_low, st.rank_high, n.total
         FROM numbered n
         LEFT JOIN areas a ON a.code = n.area_code AND a.boundary_year = n.boundary_year
         LEFT JOIN areas g ON g.code = n.gemeente AND g.boundary_year = n.boundary_year
+        LEFT JOIN main.rank_stability st ON st.area_code = n.area_code AND st.level = n.level
+             AND st.boundary_year = n.boundary_year AND st.period = n.period AND st.subgroup = n.subgroup
+             AND st.score = coalesce(?, 'index')
         ORDER BY {RANK_ORDERS[order]} LIMIT ? OFFSET ?
         """,
-        [*parameters, within, within, limit, offset],
+        [*parameters, within, within, domain, limit, offset],
     ).fetchall()
     total = rows[0][-1] if rows else _count_ranked(con, source, where, parameters, within)
     return total, [RankedArea(*row[:-1]) for row in rows]

@@ -15,7 +15,7 @@ import duckdb
 
 from wijkzicht.catalogue import LATEST_PICTURE, SUBGROUP_PREFERENCE, load_catalogue
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.monitor import comparison, coverage, index, similar, trends
+from wijkzicht.monitor import comparison, coverage, index, similar, stability, trends
 from wijkzicht.monitor.areas import Area, get_area
 from wijkzicht.monitor.score_trends import ScoreSeries, score_trends
 
@@ -51,6 +51,9 @@ class Profile:
     gemeente_scores: index.Explanation | None = None
     # The domain scores and the index over the periods, on the latest boundaries the level is scored on.
     score_series: list[ScoreSeries] = field(default_factory=list)
+    # Rank stability of the scores shown (the index under "index", each domain under its name): how often the
+    # area is in the worst 10% when the method's choices vary (latest picture only; monitor/stability.py).
+    stability: dict[str, stability.AreaStability] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         document = asdict(self)
@@ -86,7 +89,17 @@ def area_profile(
         [source for source in coverage.installed_sources(con, catalogue) if source.id in shown],
         _gemeente_scores(con, area, scores),
         score_trends(con, area.code, area.level),
+        _stability(con, area.code, scores),
     )
+
+
+def _stability(
+    con: duckdb.DuckDBPyConnection, code: str, scores: index.Explanation | None
+) -> dict[str, stability.AreaStability]:
+    if scores is None:
+        return {}
+    partition = index.Selection(scores.level, scores.boundary_year, scores.period, scores.subgroup)
+    return stability.stored_for_area(con, code, partition)
 
 
 def _gemeente_scores(

@@ -140,6 +140,7 @@ def _focus_ranking(
         "rank": lambda r: (r.rank,),
         "name": lambda r: ((r.name or "").lower(), r.rank),
         "gemeente": lambda r: ((r.gemeente_name or "").lower(), r.rank),
+        "stability": lambda r: (r.rank,),  # a focus area is placed among the wijken, not in the stability run
     }
     ranked.sort(key=keys[order.lstrip("-")], reverse=order.startswith("-"))
     page = ranked[offset : None if limit is None else offset + limit]

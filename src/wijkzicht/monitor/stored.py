@@ -12,9 +12,11 @@ from typing import Any
 import duckdb
 
 from wijkzicht.catalogue import Catalogue
+from wijkzicht.catalogue.variation import load_variation
 from wijkzicht.monitor.index import store_scores
 from wijkzicht.monitor.map_boundaries import store_map_boundaries
 from wijkzicht.monitor.similar import build_structure
+from wijkzicht.monitor.stability import store_stability
 from wijkzicht.warehouse import BuildReport, BuildStep
 from wijkzicht.warehouse import build as build_raw_warehouse
 
@@ -27,6 +29,10 @@ def _scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Pa
     store_scores(con, catalogue)
 
 
+def _stability(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    store_stability(con, load_variation())
+
+
 def _map_boundaries(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     store_map_boundaries(con)
 
@@ -34,6 +40,7 @@ def _map_boundaries(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots:
 ANALYSES: tuple[BuildStep, ...] = (
     ("structuurkenmerken", _structure),
     ("scores", _scores),
+    ("rangstabiliteit", _stability),
     ("kaartgrenzen", _map_boundaries),
 )
 

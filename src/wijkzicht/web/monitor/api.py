@@ -166,8 +166,11 @@ def _ranking_filter(choice: RankingsAnyGemeente, gemeente: GemeenteQuery = None)
 
 Rankings = Annotated[RankingFilter, Depends(_ranking_filter)]
 RankOrder = Annotated[
-    Literal["rank", "-rank", "name", "-name", "gemeente", "-gemeente"],
-    Query(description="Order: by rank (most problems first), name or gemeente; '-' reverses"),
+    Literal["rank", "-rank", "name", "-name", "gemeente", "-gemeente", "stability", "-stability"],
+    Query(
+        description="Order: by rank (most problems first), name, gemeente or stability (share of scoring "
+        "variants in the worst 10%, highest first); '-' reverses"
+    ),
 ]
 
 

@@ -172,6 +172,8 @@ def map_view(
             "reason": v.reason,
             "worst_domains": [domains[d][language] for d in v.worst_domains if d in domains],
             "drawn": v.drawn,
+            "stability": v.stability,
+            "stability_label": t(f"stability.{v.stability}") if v.stability else None,
         }
         for rank, v in enumerate(data.values, start=1)
     ]
@@ -192,6 +194,7 @@ def map_view(
         if level == "wijk" and data.geometry_year == MATRIX_YEAR
         else None,
         "drawn": data.drawn,
+        "borderline": sum(v.drawn and v.stability == "borderline" for v in data.values),
         "adjusted": data.adjusted,
         "legend": legend,
         "no_value_colour": NO_VALUE_COLOUR,

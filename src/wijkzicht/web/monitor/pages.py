@@ -14,8 +14,9 @@ from markdown_it import MarkdownIt
 
 from wijkzicht import codes
 from wijkzicht.catalogue import CONTEXT_DOMAIN, load_catalogue
+from wijkzicht.catalogue.variation import load_variation
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.monitor import coverage, focus, focus_scores, perception
+from wijkzicht.monitor import coverage, focus, focus_scores, perception, stability
 from wijkzicht.monitor.areas import Area, choose, get_area, search
 from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
 from wijkzicht.monitor.rankings import FOCUS_LEVEL, RankingFilter, ranking, ranking_page, scored_domains
@@ -400,3 +401,21 @@ def _method_html() -> str:
     # The method document is Markdown written by us (not user input), rendered once.
     text = resources.files("wijkzicht.web").joinpath("method.md").read_text("utf-8")
     return MarkdownIt("commonmark").enable("table").render(text)
+
+
+@router.get("/methode/gevoeligheid", response_class=HTMLResponse)
+def sensitivity_page(request: Request, con: Warehouse, lang: Language = "nl") -> HTMLResponse:
+    """Which choice of the method moves the rankings most (the stored sensitivity run, per level)."""
+    tables = {
+        level: table
+        for level in stability.STABILITY_LEVELS
+        if (table := stability.stored_sensitivity(con, level))
+    }
+    return page(
+        request,
+        "gevoeligheid.html",
+        lang,
+        tables=list(tables.values()),
+        variation=load_variation(),
+        counts={level: stability.label_counts(con, level) for level in tables},
+    )

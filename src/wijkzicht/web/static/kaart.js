@@ -56,6 +56,14 @@ async function start(element) {
       id: "areas-hover", type: "line", source: "areas",
       paint: { "line-color": "#000000", "line-width": ["case", ["boolean", ["feature-state", "hover"], false], 2.5, 0] },
     });
+    // Borderline cases of the rank stability (in the worst 10% under some choices of the method, not all)
+    map.addLayer({
+      id: "areas-borderline", type: "line", source: "areas",
+      paint: {
+        "line-color": "#000000", "line-dasharray": [2, 1],
+        "line-width": ["case", ["boolean", ["feature-state", "borderline"], false], 1.5, 0],
+      },
+    });
     if (focusAreas) {
       map.addSource("focus-areas", { type: "geojson", data: focusAreas });
       map.addLayer({
@@ -64,7 +72,9 @@ async function start(element) {
       });
     }
     for (const area of values.values) {
-      if (area.drawn) map.setFeatureState({ source: "areas", id: area.code }, { category: area.category ?? -1 });
+      if (area.drawn) {
+        map.setFeatureState({ source: "areas", id: area.code }, { category: area.category ?? -1, borderline: area.stability === "borderline" });
+      }
     }
     map.once("idle", () => {
       element.dataset.idleMs = Math.round(performance.now()); // since navigation start, for the benchmark
@@ -78,7 +88,8 @@ async function start(element) {
     // The stacking count is in its class already ("in 2 domeinen"); name the domains instead.
     const stacking = values.measure === "stacking";
     const value = stacking ? area.worst_domains.join(", ") : area.value === null ? "" : `${area.shown} ${element.dataset.unit}`;
-    return { title: `${area.name ?? code} (${code})`, value, klass: area.class, code };
+    const klass = area.stability_label ? `${area.class}; ${area.stability_label}` : area.class;
+    return { title: `${area.name ?? code} (${code})`, value, klass, code };
   };
   hoverAndClick(map, element, describe);
   keyboardPicking(map, element, describe);

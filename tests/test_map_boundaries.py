@@ -31,6 +31,10 @@ def served_wijken(web: TestClient, con: duckdb.DuckDBPyConnection) -> str:
     return text
 
 
+def codes(con: duckdb.DuckDBPyConnection, query: str) -> set[str]:
+    return {row[0] for row in con.execute(query).fetchall()}
+
+
 def test_the_served_wijk_polygons_are_valid_and_cover_every_scored_wijk(
     web: TestClient, con: duckdb.DuckDBPyConnection
 ) -> None:
@@ -39,19 +43,9 @@ def test_the_served_wijk_polygons_are_valid_and_cover_every_scored_wijk(
         "SELECT count(*) FROM served WHERE geom IS NULL OR ST_IsEmpty(geom) OR NOT ST_IsValid(geom)"
     ).fetchone()
     assert broken == (0,)
-    served = {row[0] for row in con.execute("SELECT code FROM served").fetchall()}
-    scored = {
-        row[0]
-        for row in con.execute(
-            "SELECT DISTINCT area_code FROM area_index WHERE level = 'wijk' AND boundary_year = 2024"
-        ).fetchall()
-    }
-    registry = {
-        row[0]
-        for row in con.execute(
-            "SELECT code FROM areas WHERE level = 'wijk' AND boundary_year = 2024"
-        ).fetchall()
-    }
+    served = codes(con, "SELECT code FROM served")
+    scored = codes(con, "SELECT area_code FROM area_index WHERE level = 'wijk' AND boundary_year = 2024")
+    registry = codes(con, "SELECT code FROM areas WHERE level = 'wijk' AND boundary_year = 2024")
     assert len(scored) > 3000 and scored <= served <= registry
     # PDOK's pseudo-wijken: abroad (WK099899) and large water, which are in no registry
     assert "WK099899" not in served and len(served) == 3393

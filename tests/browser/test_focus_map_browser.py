@@ -47,7 +47,8 @@ def test_the_wijk_map_shows_the_warehouses_values_outlines_focus_areas_and_opens
     browser_page: Page, con: duckdb.DuckDBPyConnection
 ) -> None:
     open_map(browser_page, "/kaart?level=wijk&measure=indicator:inwoners")
-    drawn = browser_page.evaluate("wijkzichtMap.querySourceFeatures('areas').length")
+    # the wijk map is drawn from vector tiles (layer `areas`)
+    drawn = browser_page.evaluate("wijkzichtMap.querySourceFeatures('areas', {sourceLayer: 'areas'}).length")
     assert drawn > 0
     assert browser_page.evaluate("wijkzichtMap.getLayer('focus-outline') !== undefined")
     expect(browser_page.locator(".legend-focus")).to_be_visible()

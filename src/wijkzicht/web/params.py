@@ -31,6 +31,9 @@ RankingLevel = Literal["gemeente", "wijk", "buurt", "focusgebied"]
 Period = Annotated[int | None, Query(ge=1900, le=2100, description="Period (year)")]
 BoundaryYear = Annotated[int | None, Query(ge=1900, le=2100, description="Boundary year (indeling)")]
 BoundaryYearPath = Annotated[int, Path(ge=1900, le=2100, description="Boundary year (indeling)")]
+# A web-mercator map tile (the tiles stored hold zoom 4 to 10).
+TileZoom = Annotated[int, Path(ge=0, le=24, description="Tile zoom level")]
+TileIndex = Annotated[int, Path(ge=0, description="Tile column (x) or row (y) at that zoom")]
 # The catalogue's subgroups, and the latest picture that scores stand in beside them.
 _SUBGROUPS = (*load_catalogue().subgroups, LATEST_PICTURE)
 

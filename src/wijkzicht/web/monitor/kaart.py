@@ -43,6 +43,8 @@ from wijkzicht.web.params import (
     Period,
     RankedLevel,
     Subgroup,
+    TileIndex,
+    TileZoom,
 )
 from wijkzicht.web.render import link, page
 
@@ -189,6 +191,7 @@ def map_view(
         "boundary_year": partition.boundary_year if partition else None,
         "geometry_year": data.geometry_year,
         "boundaries": f"/api/map/boundaries/{level}/{data.geometry_year}" if data.geometry_year else None,
+        "tiles": map_boundaries.tile_source(con, level, data.geometry_year) if data.geometry_year else None,
         # the focus areas are wijken of 2024: outlined on the wijk map of that year
         "focus_outlines": f"/api/map/boundaries/{map_boundaries.FOCUS_LEVEL}/{data.geometry_year}"
         if level == "wijk" and data.geometry_year == MATRIX_YEAR
@@ -203,16 +206,16 @@ def map_view(
     }
 
 
-def _geojson_answer(request: Request, body: bytes, etag: str) -> Response:
-    """Gzipped GeoJSON with its ETag: 304 to a browser that has it, unzipped to one that cannot take gzip."""
+def _geojson_answer(
+    request: Request, body: bytes, etag: str, media_type: str = "application/geo+json"
+) -> Response:
+    """A gzipped document with its ETag: 304 to a browser that has it, unzipped to one that cannot take gzip."""
     headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding", "ETag": etag}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     if _accepts_gzip(request):
-        return Response(
-            body, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"}
-        )
-    return Response(gzip.decompress(body), media_type="application/geo+json", headers=headers)
+        return Response(body, media_type=media_type, headers={**headers, "Content-Encoding": "gzip"})
+    return Response(gzip.decompress(body), media_type=media_type, headers=headers)
 
 
 def _accepts_gzip(request: Request) -> bool:
@@ -304,6 +307,36 @@ def boundaries_api(
     Level `focusgebied` gives the outlines of the focus areas (2024), numbered as in the focus-area list."""
     body, etag = cache(_compressed_boundaries, level, boundary_year)
     return _geojson_answer(request, body, etag)
+
+
+MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+
+
+@router.get(
+    "/api/map/tiles/{level}/{boundary_year}/{z}/{x}/{y}.pbf",
+    tags=["map"],
+    summary="The map's polygons of one level and year as a vector tile (layer `areas`, property `code`)",
+    response_class=Response,
+    responses={200: {"content": {MVT_MEDIA_TYPE: {}}}, 304: {"description": "Not modified"}},
+)
+def tile_api(
+    request: Request,
+    cache: Cache,
+    level: RankedLevel,
+    boundary_year: BoundaryYearPath,
+    z: TileZoom,
+    x: TileIndex,
+    y: TileIndex,
+) -> Response:
+    """Gzipped Mapbox vector tiles made at build time; a tile where no polygon reaches is empty (200, no
+    bytes), as MapLibre expects. The map page gets the source's zoom range and bounds in its values."""
+    if cache(map_boundaries.tile_source, level, boundary_year) is None:
+        raise NotFoundError(f"no {level} tiles for boundary year {boundary_year} in the warehouse")
+    found = cache(map_boundaries.stored_tile, level, boundary_year, z, x, y)
+    if found is None:
+        return Response(b"", media_type=MVT_MEDIA_TYPE, headers={"Cache-Control": "public, max-age=86400"})
+    body, etag = found
+    return _geojson_answer(request, body, etag, MVT_MEDIA_TYPE)
 
 
 def _compressed_location(con: duckdb.DuckDBPyConnection, code: str) -> tuple[bytes, str] | None:

@@ -16,6 +16,7 @@ from wijkzicht.cli.common import (
     OutputFormat,
     console,
     print_json,
+    t,
     use_language,
     user_errors,
 )
@@ -354,7 +355,9 @@ def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalo
 
 def _check_choice(value: str, allowed: list[str] | tuple[str, ...], what: str) -> None:
     if value not in allowed:
-        raise WijkzichtError(f"unknown {what} {value!r} (expected one of: {', '.join(allowed)})")
+        raise WijkzichtError(
+            t("cli.unknown_choice", what=what, value=repr(value), allowed=", ".join(allowed))
+        )
 
 
 def trend(

@@ -15,6 +15,7 @@ from wijkzicht.cli.common import (
     OutputFormat,
     console,
     print_json,
+    t,
     use_language,
     user_errors,
 )
@@ -111,7 +112,12 @@ def indicators(
         catalogue = load_catalogue()
         if domain is not None and domain not in catalogue.domains:
             raise WijkzichtError(
-                f"unknown domain {domain!r} (expected one of: {', '.join(catalogue.domains)})"
+                t(
+                    "cli.unknown_choice",
+                    what="domain",
+                    value=repr(domain),
+                    allowed=", ".join(catalogue.domains),
+                )
             )
         chosen = [i for i in catalogue.indicators.values() if domain in (None, i.domain)]
         if output is OutputFormat.json:

@@ -274,17 +274,17 @@ def _check_password(password: str, username: str) -> None:
 
 
 def _goal_input(**values: object) -> schemas.GoalIn:
-    """The goal as the API and the forms take it; a field that does not fit is one message naming it."""
+    """The goal as the API and the forms take it; a field that does not fit is one message naming it, in the
+    run's language as the forms say it."""
     from pydantic import ValidationError
 
     from wijkzicht.programmes import schemas
+    from wijkzicht.web import forms
 
     try:
         return schemas.GoalIn.model_validate(values)
     except ValidationError as error:
-        raise WijkzichtError(
-            "; ".join(f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}" for problem in error.errors())
-        ) from None
+        raise WijkzichtError(forms.problems(error, use_language()).summary()) from None
 
 
 def _focus_area_id(session: Session, wanted: str) -> int:

@@ -1,6 +1,7 @@
 """API latency under concurrent load: p50/p99 of the profile and rankings endpoints.
 
 Usage: python benchmarks/api_benchmark.py [WAREHOUSE] [--clients 20] [--requests 400] [--port 8799]
+       [--workers 1] [--cold-only]
 
 Starts `wijkzicht serve` on the warehouse (a real uvicorn server on loopback), then runs `--clients`
 concurrent clients. Profiles are asked for a fixed sample of wijken: the first pass over them is "cold"
@@ -38,8 +39,11 @@ def wijk_sample(database: Path, count: int) -> list[str]:
     return random.Random(2024).sample(codes, count)
 
 
-def start_server(database: Path, port: int) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "wijkzicht", "serve", "--db", str(database), "--port", str(port)]
+def start_server(database: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    command = [
+        *(sys.executable, "-m", "wijkzicht", "serve", "--db", str(database)),
+        *("--port", str(port), "--workers", str(workers)),
+    ]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -121,15 +125,22 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk scenario")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes of `wijkzicht serve`")
+    parser.add_argument("--cold-only", action="store_true", help="only the first pass over the profiles")
     arguments = parser.parse_args()
     database = config.database_path(arguments.warehouse)
     sample = wijk_sample(database, 100)
-    server = start_server(database, arguments.port)
+    server = start_server(database, arguments.port, arguments.workers)
     base = f"http://127.0.0.1:{arguments.port}"
     try:
-        print(f"{arguments.clients} concurrent clients, {os.cpu_count()} cores, server: wijkzicht serve")
+        print(
+            f"{arguments.clients} concurrent clients, {os.cpu_count()} cores, "
+            f"server: wijkzicht serve --workers {arguments.workers}"
+        )
         profiles = [f"/api/areas/{code}/profile" for code in sample]
         run(base, "profile (cold)", profiles, arguments.clients)
+        if arguments.cold_only:
+            return
         levels = ["wijk", "buurt", "gemeente"]
         domains = ["", "health", "liveability", "work_poverty_inclusion"]
         rankings = [

@@ -23,6 +23,7 @@ from wijkzicht.programmes import database, records, schemas
 from wijkzicht.programmes.accounts import COMMAND_LINE
 from wijkzicht.programmes.models import FocusArea, Measure, Organisation
 from wijkzicht.programmes.seed import seed
+from wijkzicht.web import render
 from wijkzicht.web.programmes import report
 
 INDICATORS = ("moeite_met_rondkomen", "eenzaam", "ervaren_gezondheid_goed")
@@ -46,7 +47,7 @@ def main() -> None:
             measured = time.perf_counter() - started
             html = report.render_html(national)
             started = time.perf_counter()
-            pdf = report.render_pdf(html)
+            pdf = render.render_pdf(html)
             print(
                 f"national report: progress of {goals} goals {measured:.2f} s, PDF {time.perf_counter() - started:.2f} s "
                 f"({len(pdf) / 1024:.0f} KiB)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -119,7 +120,7 @@ def test_build_without_snapshot_or_internet_explains_how_to_get_data(
         app, ["build", "--cache", str(tmp_path / "cache"), "--db", str(tmp_path / "wz.duckdb")]
     )
     assert result.exit_code == 1
-    assert "no snapshot folder and the download failed" in result.stderr and "--snapshot" in result.stderr
+    assert "geen snapshotmap en het downloaden mislukte" in result.stderr and "--snapshot" in result.stderr
     assert not (tmp_path / "wz.duckdb").exists()
 
 
@@ -138,3 +139,9 @@ def test_build_with_the_snapshot(snapshot: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "waarnemingen" in result.stdout and (tmp_path / "wz.duckdb").exists()
+    # Not a terminal (as in `wijkzicht build > log.txt`): one line per stage, numbered, with the time so far.
+    stages = re.findall(r"^\[(\d+)/(\d+)\] \d+,\d s  (.+)$", result.stderr, re.MULTILINE)
+    assert len(stages) > 10 and [int(number) for number, _, _ in stages] == sorted(
+        int(number) for number, _, _ in stages
+    )
+    assert {label for _, _, label in stages} >= {"waarnemingen", "afronden"}

@@ -96,7 +96,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(
     code, output = fetch_all(cache)
     assert code != 0
     if failure == "connection":
-        assert "85984NED: mislukt" in output and "1 of" in output and "fetch --all" in output
+        assert "85984NED: mislukt" in output and "1 van" in output and "fetch --all" in output
     folder = cache / "cbs_kwb"
     assert not (folder / "85984NED_UntypedDataSet.csv.gz").exists()
     assert not (folder / "85984NED_TableInfos.json").exists()  # so the next run knows it is incomplete

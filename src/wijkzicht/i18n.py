@@ -12,9 +12,8 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.yamltext import YAMLError, load_yaml
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -28,8 +27,8 @@ def translations() -> dict[str, dict[str, str]]:
         if not file.name.endswith(".yaml"):
             continue
         try:
-            document = yaml.safe_load(file.read_text("utf-8")) or {}
-        except yaml.YAMLError as error:
+            document = load_yaml(file.read_text("utf-8")) or {}
+        except YAMLError as error:
             raise WijkzichtError(f"translations file {file.name} is not valid YAML: {error}") from error
         for key, texts in document.items():
             if key in merged:

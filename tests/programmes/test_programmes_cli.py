@@ -61,13 +61,13 @@ def test_seed_first_administrator_and_report(warehouse_path: Path, tmp_path: Pat
         ["users", "add", "y", "--role", "analyst", "--name", "Y", "--password-stdin", *where],
         input="kort\n",
     )
-    assert short.exit_code == 1 and "password" in short.output
+    assert short.exit_code == 1 and "wachtwoord: gebruik 12 tot 200 tekens" in short.output
     common = runner.invoke(
         app,
         ["users", "add", "z", "--role", "analyst", "--name", "Z", "--password-stdin", *where],
         input="password1234\n",
     )
-    assert common.exit_code == 1 and "too easy to guess" in common.output
+    assert common.exit_code == 1 and "te makkelijk te raden" in common.output
 
     pdf = tmp_path / "zuid.pdf"
     made = runner.invoke(app, ["report", "rotterdam-zuid", "-o", str(pdf), *where])
@@ -77,7 +77,7 @@ def test_seed_first_administrator_and_report(warehouse_path: Path, tmp_path: Pat
     unknown = runner.invoke(app, ["report", "atlantis", *where])
     assert unknown.exit_code == 1 and "unknown focus area 'atlantis'" in unknown.output
     wrong_suffix = runner.invoke(app, ["report", "9", "-o", str(tmp_path / "r.docx"), *where])
-    assert wrong_suffix.exit_code == 1 and "must end in .pdf or .html" in wrong_suffix.output
+    assert wrong_suffix.exit_code == 1 and "moet eindigen op .pdf of .html" in wrong_suffix.output
 
 
 def test_purge_contacts_empties_contacts_past_retention_and_counts_them(

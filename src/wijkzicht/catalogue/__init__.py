@@ -9,9 +9,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from wijkzicht.errors import CatalogueError
+from wijkzicht.yamltext import YAMLError, load_yaml
 
 DIRECTIONS = ("higher_is_worse", "higher_is_better", "neutral")
 AGGREGATIONS = ("sum", "weighted_mean", "ratio", "none")
@@ -464,8 +463,8 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     if path is None:
         return _packaged_catalogue()
     try:
-        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        document = load_yaml(Path(path).read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as error:
         raise CatalogueError(f"{path}: cannot read the catalogue: {error}") from error
     if not isinstance(document, dict):
         raise CatalogueError(f"{path}: the catalogue must be a mapping with domains, tables and indicators")
@@ -475,4 +474,4 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
 @cache
 def _packaged_catalogue() -> Catalogue:
     text = resources.files("wijkzicht").joinpath("catalogue/indicators.yaml").read_text(encoding="utf-8")
-    return parse_catalogue(yaml.safe_load(text))
+    return parse_catalogue(load_yaml(text))

@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import duckdb
 import typer
 from rich.table import Table
 
-from wijkzicht import config, warehouse
-from wijkzicht.catalogue import LATEST_PICTURE, Catalogue, load_catalogue
+from wijkzicht import config
+from wijkzicht.catalogue import LATEST_PICTURE
 from wijkzicht.cli.common import (
     DbOption,
     FormatOption,
-    Language,
+    LangOption,
     OutputFormat,
     console,
     print_json,
+    t,
+    use_language,
     user_errors,
 )
-from wijkzicht.codes import normalise
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.i18n import DEFAULT_LANGUAGE, format_number
-from wijkzicht.monitor import comparison, focus, index, perception, similar, trends
-from wijkzicht.monitor.areas import LEVELS, get_area
-from wijkzicht.monitor.profile import area_profile
+from wijkzicht.i18n import format_number
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from wijkzicht.catalogue import Catalogue
+    from wijkzicht.monitor import focus, index, trends
 
 PeriodOption = Annotated[int | None, typer.Option(help="Period (year); default the latest with scores")]
 SubgroupOption = Annotated[
@@ -50,6 +53,7 @@ focus_app = typer.Typer(
 
 
 def register(app: typer.Typer) -> None:
+
     app.command()(rank)
     app.command()(explain)
     app.command()(compare)
@@ -72,6 +76,12 @@ def rank(
     db: DbOption = None,
 ) -> None:
     """Areas with the most problems first, on one domain or on the overall index (national percentiles)."""
+    from wijkzicht import warehouse
+    from wijkzicht.catalogue import load_catalogue
+    from wijkzicht.codes import normalise
+    from wijkzicht.monitor import index
+    from wijkzicht.monitor.areas import LEVELS
+
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         catalogue = load_catalogue()
         _check_choice(level, LEVELS[1:], "level")
@@ -96,8 +106,8 @@ def rank(
                 str(r.rank),
                 r.code,
                 r.name or "",
-                format_number(r.score, DEFAULT_LANGUAGE, 1),
-                format_number(r.percentile, DEFAULT_LANGUAGE, 1),
+                format_number(r.score, use_language(), 1),
+                format_number(r.percentile, use_language(), 1),
                 ", ".join(r.worst_domains),
             )
         console.print(table if ranked else "[yellow]Geen gebieden voor deze selectie.[/]")
@@ -113,6 +123,11 @@ def explain(
     db: DbOption = None,
 ) -> None:
     """Per domain the indicators, raw values, percentiles and contributions behind an area's scores."""
+    from wijkzicht import warehouse
+    from wijkzicht.catalogue import load_catalogue
+    from wijkzicht.monitor import index
+    from wijkzicht.monitor.areas import get_area
+
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         catalogue = load_catalogue()
         found = get_area(con, code)
@@ -123,8 +138,8 @@ def explain(
             print_json({"area": found.as_dict(), **explained.as_dict()})
             return
         overall = (
-            f"totaalindex {format_number(explained.overall_score, DEFAULT_LANGUAGE, 1)} "
-            f"(percentiel {format_number(explained.overall_percentile, DEFAULT_LANGUAGE, 1)})"
+            f"totaalindex {format_number(explained.overall_score, use_language(), 1)} "
+            f"(percentiel {format_number(explained.overall_percentile, use_language(), 1)})"
             if explained.overall_score is not None
             else "geen totaalindex"
         )
@@ -148,11 +163,16 @@ def compare(
         int | None, typer.Option("--boundary-year", help="Only this boundary year")
     ] = None,
     indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
-    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    lang: LangOption = None,
     output: FormatOption = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
     """Each figure of an area beside its gemeente and the Netherlands, in plain words."""
+    from wijkzicht import warehouse
+    from wijkzicht.monitor import comparison
+    from wijkzicht.monitor.areas import get_area
+
+    language = use_language(lang)
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         found = get_area(con, code)
         compared = comparison.compare(
@@ -162,7 +182,7 @@ def compare(
             subgroup=subgroup,
             boundary_year=boundary_year,
             indicator=indicator,
-            language=lang.value,
+            language=language,
         )
         if output is OutputFormat.json:
             print_json({"area": found.as_dict(), "comparisons": [c.as_dict() for c in compared]})
@@ -173,7 +193,7 @@ def compare(
         )
         for c in compared:
             value = (
-                format_number(c.value, lang.value)
+                format_number(c.value, language)
                 if c.value is not None
                 else f"[dim]— {c.suppressed_reason or ''}[/]"
             )
@@ -182,8 +202,8 @@ def compare(
                 c.subgroup,
                 str(c.period),
                 value,
-                _optional(c.gemeente_value, lang.value),
-                _optional(c.national_value, lang.value),
+                _optional(c.gemeente_value, language),
+                _optional(c.national_value, language),
                 c.versus_gemeente or "",
                 c.versus_national or "",
             )
@@ -192,13 +212,19 @@ def compare(
 
 def perception_command(
     code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK059901")],
-    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    lang: LangOption = None,
     output: FormatOption = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
     """Residents' perception beside the registered facts per theme, and the themes where they diverge."""
+    from wijkzicht import warehouse
+    from wijkzicht.catalogue import load_catalogue
+    from wijkzicht.monitor import perception
+    from wijkzicht.monitor.profile import area_profile
+
+    language = use_language(lang)
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
-        profile = area_profile(con, code, language=lang.value, similar_count=0)
+        profile = area_profile(con, code, language=language, similar_count=0)
         document = perception.comparison_document(profile)
         if output is OutputFormat.json:
             print_json({"area": profile.area.as_dict(), **document})
@@ -215,12 +241,12 @@ def perception_command(
                 "gemeente",
                 "NL",
                 "t.o.v. NL",
-                title=f"{domains[theme['domain']][lang.value]} {verdict}",
+                title=f"{domains[theme['domain']][language]} {verdict}",
             )
             for side, label in (("perceived", "beleving"), ("registered", "feiten")):
                 for f in theme[side]:
                     value = (
-                        _optional(f["value"], lang.value)
+                        _optional(f["value"], language)
                         if f["value"] is not None
                         else f"[dim]— {f['suppressed_reason'] or ''}[/]"
                     )
@@ -229,12 +255,12 @@ def perception_command(
                         f["name"],
                         str(f["period"]),
                         value,
-                        _optional(f["gemeente_value"], lang.value),
-                        _optional(f["national_value"], lang.value),
+                        _optional(f["gemeente_value"], language),
+                        _optional(f["national_value"], language),
                         JUDGEMENT_WORDS.get(f["judgement"], ""),
                     )
             console.print(table)
-        divergent = ", ".join(domains[d][lang.value] for d in document["divergent_themes"])
+        divergent = ", ".join(domains[d][language] for d in document["divergent_themes"])
         console.print(f"Tegenstrijdige thema's: {divergent or 'geen'}")
         if not document["themes"]:
             console.print("[yellow]Geen belevingscijfers voor dit gebied.[/]")
@@ -250,6 +276,10 @@ def similar_command(
     db: DbOption = None,
 ) -> None:
     """The k areas of the same level most alike in density, age, households and urbanity (not origin)."""
+    from wijkzicht import warehouse
+    from wijkzicht.monitor import similar
+    from wijkzicht.monitor.areas import get_area
+
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         found = get_area(con, code)
         year, nearest = similar.similar_areas(con, found.code, k=k, boundary_year=boundary_year)
@@ -264,9 +294,9 @@ def similar_command(
             table.add_row(
                 area.code,
                 area.name or "",
-                format_number(area.distance, DEFAULT_LANGUAGE, 2),
+                format_number(area.distance, use_language(), 2),
                 *(
-                    _optional(area.characteristics.get(name), DEFAULT_LANGUAGE)
+                    _optional(area.characteristics.get(name), use_language())
                     for name in similar.CHARACTERISTICS
                 ),
             )
@@ -288,8 +318,8 @@ def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalo
     used = sum(1 for part in domain.indicators if part.status == "ranked")
     total = sum(1 for i in catalogue.indicators.values() if i.domain == domain.domain and i.scored)
     heading = (
-        f"{title}: score {format_number(domain.score, DEFAULT_LANGUAGE, 1)}, "
-        f"percentiel {format_number(domain.percentile, DEFAULT_LANGUAGE, 1)}, "
+        f"{title}: score {format_number(domain.score, use_language(), 1)}, "
+        f"percentiel {format_number(domain.percentile, use_language(), 1)}, "
         f"dekking {used} van {total} indicatoren"
         + (" — [bold red]slechtste groep[/]" if domain.worst else "")
         if domain.score is not None
@@ -314,25 +344,27 @@ def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalo
         table.add_row(
             name,
             str(part.period),
-            format_number(part.value, DEFAULT_LANGUAGE),
-            format_number(part.percentile, DEFAULT_LANGUAGE, 1),
-            format_number(part.z_score, DEFAULT_LANGUAGE, 2, signed=True, missing=""),
-            format_number(part.weight, DEFAULT_LANGUAGE),
-            format_number(part.contribution, DEFAULT_LANGUAGE, 2, missing=""),
+            format_number(part.value, use_language()),
+            format_number(part.percentile, use_language(), 1),
+            format_number(part.z_score, use_language(), 2, signed=True, missing=""),
+            format_number(part.weight, use_language()),
+            format_number(part.contribution, use_language(), 2, missing=""),
         )
     return table
 
 
 def _check_choice(value: str, allowed: list[str] | tuple[str, ...], what: str) -> None:
     if value not in allowed:
-        raise WijkzichtError(f"unknown {what} {value!r} (expected one of: {', '.join(allowed)})")
+        raise WijkzichtError(
+            t("cli.unknown_choice", what=what, value=repr(value), allowed=", ".join(allowed))
+        )
 
 
 def trend(
     code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK034403")],
     indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
     subgroup: Annotated[str | None, typer.Option(help="Only this age group, e.g. 18plus")] = None,
-    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    lang: LangOption = None,
     as_published: Annotated[
         bool,
         typer.Option(
@@ -344,6 +376,11 @@ def trend(
     db: DbOption = None,
 ) -> None:
     """An area's series per indicator across periods, each change judged against the indicator's direction."""
+    from wijkzicht import warehouse
+    from wijkzicht.monitor import trends
+    from wijkzicht.monitor.areas import get_area
+
+    language = use_language(lang)
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         found = get_area(con, code)
         series = trends.area_trends(
@@ -351,7 +388,7 @@ def trend(
             found.code,
             indicator=indicator,
             subgroup=subgroup,
-            language=lang.value,
+            language=language,
             as_published=as_published,
         )
         if output is OutputFormat.json:
@@ -366,9 +403,9 @@ def trend(
                 t.name,
                 t.subgroup,
                 str(t.boundary_year),
-                "; ".join(f"{period}: {format_number(value, lang.value)}" for period, value in t.points),
-                "; ".join(_change_text(step, lang.value) for step in t.steps),
-                _change_text(t.overall, lang.value) if t.overall else "",
+                "; ".join(f"{period}: {format_number(value, language)}" for period, value in t.points),
+                "; ".join(_change_text(step, language) for step in t.steps),
+                _change_text(t.overall, language) if t.overall else "",
                 "; ".join([*t.methods, *(f"niet vergelijkbaar — {n}" for n in t.not_comparable)]),
             )
         console.print(table if series else "[yellow]Geen reeksen met twee of meer perioden.[/]")
@@ -382,6 +419,9 @@ def _change_text(change: trends.Change, language: str) -> str:
 @focus_app.command("list")
 def focus_list(output: FormatOption = OutputFormat.table, db: DbOption = None) -> None:
     """The 20 NPLV focus areas: gemeente, number of CBS wijken, 2024 population and certainty."""
+    from wijkzicht import warehouse
+    from wijkzicht.monitor import focus
+
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         areas = _validated_focus_areas(con)
         totals = {a.name: sum(focus.populations(con, list(a.wijken)).values()) for a in areas}
@@ -395,7 +435,7 @@ def focus_list(output: FormatOption = OutputFormat.table, db: DbOption = None) -
                 a.name,
                 a.gemeente_code,
                 str(len(a.wijken)),
-                format_number(totals[a.name], DEFAULT_LANGUAGE),
+                format_number(totals[a.name], use_language()),
                 a.certainty,
             )
         console.print(table)
@@ -407,18 +447,22 @@ def focus_show(
     period: Annotated[int | None, typer.Option(help="Only this period (year)")] = None,
     subgroup: SubgroupOption = None,
     indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
-    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    lang: LangOption = None,
     output: FormatOption = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
     """A focus area's aggregated figures beside its gemeente and the Netherlands."""
+    from wijkzicht import warehouse
+    from wijkzicht.monitor import focus
+
+    language = use_language(lang)
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         area = focus.find_focus_area(_validated_focus_areas(con), name)
         figures = focus.aggregate(
-            con, list(area.wijken), period=period, subgroup=subgroup, indicator=indicator, language=lang.value
+            con, list(area.wijken), period=period, subgroup=subgroup, indicator=indicator, language=language
         )
         title = f"[bold]{area.name}[/] ({area.gemeente_code}; {', '.join(area.wijken)}; zekerheid {area.certainty})"
-        _print_aggregate(title, {"focus_area": area.as_dict()}, figures, output, lang.value)
+        _print_aggregate(title, {"focus_area": area.as_dict()}, figures, output, language)
 
 
 @focus_app.command("aggregate")
@@ -427,19 +471,25 @@ def focus_aggregate(
     period: Annotated[int | None, typer.Option(help="Only this period (year)")] = None,
     subgroup: SubgroupOption = None,
     indicator: Annotated[str | None, typer.Option(help="Only this indicator id")] = None,
-    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    lang: LangOption = None,
     output: FormatOption = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
     """Aggregated figures of any set of areas: sums of counts, population-weighted means of rates."""
+    from wijkzicht import warehouse
+    from wijkzicht.monitor import focus
+
+    language = use_language(lang)
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         figures = focus.aggregate(
-            con, codes, period=period, subgroup=subgroup, indicator=indicator, language=lang.value
+            con, codes, period=period, subgroup=subgroup, indicator=indicator, language=language
         )
-        _print_aggregate(f"[bold]{', '.join(codes)}[/]", {"codes": codes}, figures, output, lang.value)
+        _print_aggregate(f"[bold]{', '.join(codes)}[/]", {"codes": codes}, figures, output, language)
 
 
 def _validated_focus_areas(con: duckdb.DuckDBPyConnection) -> list[focus.FocusArea]:
+    from wijkzicht.monitor import focus
+
     areas = focus.load_focus_areas()
     focus.validate_focus_areas(con, areas)
     return areas

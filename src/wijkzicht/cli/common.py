@@ -1,11 +1,16 @@
-"""What every `wijkzicht` command shares: the consoles, the common options, JSON and number output, and how
-wijkzicht's own errors reach the user."""
+"""What every `wijkzicht` command shares: the consoles, the common options, the run's language, JSON output,
+progress lines, and how wijkzicht's own errors reach the user.
+
+Only light modules are imported here and at the top of every command module: `wijkzicht --help` must not
+wait for the warehouse, the web or the programme store, so each command imports what it runs inside itself.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +20,7 @@ import typer
 from rich.console import Console
 
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.i18n import DEFAULT_LANGUAGE, Translator, format_number
 
 
 def _console(*, stderr: bool = False) -> Console:
@@ -38,6 +44,39 @@ class OutputFormat(StrEnum):
 class Language(StrEnum):
     nl = "nl"
     en = "en"
+
+
+LANGUAGE_ENV = "WIJKZICHT_LANG"
+# One language per run: set by `wijkzicht --lang` (or the environment) before any command runs, or by a
+# command's own --lang; every prompt, message and error of the run is then in it.
+_run = {"language": DEFAULT_LANGUAGE}
+RunLanguageOption = Annotated[
+    Language,
+    typer.Option(
+        "--lang",
+        envvar=LANGUAGE_ENV,
+        help="Language of every prompt, message and error of the run: nl (Dutch) or en (English)",
+    ),
+]
+LangOption = Annotated[
+    Language | None,
+    typer.Option(
+        "--lang",
+        help=f"Language of the output (default: the run's: `wijkzicht --lang`, {LANGUAGE_ENV} or nl)",
+    ),
+]
+
+
+def use_language(chosen: Language | None = None) -> str:
+    """The run's language, `chosen` from now on when given (a command's own --lang)."""
+    if chosen is not None:
+        _run["language"] = chosen.value
+    return _run["language"]
+
+
+def t(key: str, **values: object) -> str:
+    """The text of `key` in the run's language (translations/cli.yaml and the other files)."""
+    return Translator(_run["language"])(key, **values)
 
 
 SnapshotOption = Annotated[
@@ -66,8 +105,29 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except WijkzichtError as error:
-        error_console.print(f"[bold red]fout:[/] {error}", highlight=False, soft_wrap=True)
+        error_console.print(f"[bold red]{t('cli.error')}:[/] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+def stage_lines() -> Callable[[str, int, int], None]:
+    """Progress for a log file or a pipe, where a bar cannot be drawn: one line per stage as it starts,
+    with its number and the seconds since the first, e.g. `[12/40] 31,4 s  waarnemingen`."""
+    started = time.monotonic()
+    last = {"label": ""}
+
+    def line(label: str, done: int, total: int) -> None:
+        if label == last["label"]:
+            return
+        last["label"] = label
+        seconds = format_number(time.monotonic() - started, _run["language"], 1)
+        error_console.print(
+            f"[{min(done + 1, total)}/{total}] {seconds} s  {label}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    return line
 
 
 def print_json(document: object) -> None:

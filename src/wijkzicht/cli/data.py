@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from wijkzicht import config, warehouse
-from wijkzicht.cli.common import CacheOption, DbOption, SnapshotOption, console, error_console, user_errors
-from wijkzicht.errors import NoDataError, OnlineError
-from wijkzicht.monitor.stored import build_warehouse
-from wijkzicht.warehouse import online
+from wijkzicht import config
+from wijkzicht.cli.common import (
+    CacheOption,
+    DbOption,
+    SnapshotOption,
+    console,
+    error_console,
+    stage_lines,
+    t,
+    use_language,
+    user_errors,
+)
+from wijkzicht.errors import NoDataError, OnlineError, WijkzichtError
+from wijkzicht.i18n import format_number
+
+if TYPE_CHECKING:
+    from wijkzicht import warehouse
 
 
 def register(app: typer.Typer) -> None:
@@ -38,6 +51,10 @@ def build(
     build compares the new warehouse with the one it replaces and stops when a source would lose more than
     1% of its figures, unless --accept-loss.
     """
+    from wijkzicht import warehouse
+    from wijkzicht.monitor.stored import build_warehouse
+    from wijkzicht.warehouse import online
+
     with user_errors():
         snapshot_dir, cache_dir, database = (
             config.snapshot_dir(snapshot),
@@ -47,24 +64,41 @@ def build(
         try:
             roots = warehouse.data_roots(snapshot_dir, cache_dir)
         except NoDataError:
-            error_console.print(f"Geen snapshot gevonden; standaardtabellen downloaden naar {cache_dir} ...")
+            error_console.print(t("cli.build.downloading", cache=cache_dir), markup=False, highlight=False)
             try:
                 _fetch_all(list(online.DEFAULT_TARGETS), cache_dir)
             except OnlineError as error:
-                raise NoDataError(f"no snapshot folder and the download failed: {error}") from error
+                raise NoDataError(t("cli.build.download_failed", problem=error)) from error
             roots = warehouse.data_roots(None, cache_dir)
         with _progress() as progress:
-            task = progress.add_task("bouwen", total=None)
-
-            def report(label: str, done: int, total: int) -> None:
-                progress.update(task, description=label[:60], completed=done, total=total)
-
-            report_ = build_warehouse(database, roots, progress=report, accept_loss=accept_loss)
+            report = _stage_progress(progress)
+            built = build_warehouse(database, roots, progress=report, accept_loss=accept_loss)
+        language = use_language()
         console.print(
-            f"Warehouse [bold]{report_.path}[/]: {report_.observations:,} waarnemingen, "
-            f"{report_.areas:,} gebied-jaren uit {report_.files} bestanden in {report_.seconds:.1f} s"
+            t(
+                "cli.build.done",
+                path=built.path,
+                observations=format_number(built.observations, language),
+                areas=format_number(built.areas, language),
+                files=built.files,
+                seconds=format_number(built.seconds, language, 1),
+            ),
+            markup=False,
+            highlight=False,
         )
-        _print_files(report_)
+        _print_files(built)
+
+
+def _stage_progress(progress: Progress) -> Callable[[str, int, int], None]:
+    """A bar on a terminal; elsewhere (a log file, a pipe, cron) one line per stage with the time so far."""
+    if not error_console.is_terminal:
+        return stage_lines()
+    task = progress.add_task(t("cli.build.building"), total=None)
+
+    def report(label: str, done: int, total: int) -> None:
+        progress.update(task, description=label[:60], completed=done, total=total)
+
+    return report
 
 
 def _print_files(report: warehouse.BuildReport) -> None:
@@ -72,13 +106,12 @@ def _print_files(report: warehouse.BuildReport) -> None:
     readers: dict[str, int] = {}
     for file in report.read:
         readers[file.family or ""] = readers.get(file.family or "", 0) + 1
-    console.print("Gelezen:")
+    console.print(t("cli.build.read"))
     for name, count in readers.items():
-        console.print(f"  {name}: {count} {'bestand' if count == 1 else 'bestanden'}", markup=False)
+        console.print(f"  {name}: {count} {_files(count)}", markup=False)
     if report.unclaimed:
         console.print(
-            f"[bold yellow]Niet gelezen[/] ({len(report.unclaimed)}): geen lezer herkent deze bestanden "
-            "(ze staan ook in de tabel build_files van het warehouse):"
+            f"[bold yellow]{t('cli.build.unread')}[/] ({len(report.unclaimed)}): {t('cli.build.unread_why')}"
         )
         for file in report.unclaimed:
             console.print(f"  {file.full_path}", markup=False, highlight=False)
@@ -103,11 +136,11 @@ def fetch(
         cache_dir = config.cache_dir(cache)
         if all_targets:
             if targets or odata_filter:
-                raise typer.BadParameter("--all takes no targets and no --filter")
+                raise WijkzichtError(t("cli.fetch.all_alone"))
             _update(cache_dir)
             return
         if not targets:
-            raise typer.BadParameter("name at least one target, or use --all")
+            raise WijkzichtError(t("cli.fetch.no_target"))
         for path in _fetch_all(targets, cache_dir, odata_filter):
             console.print(f"  {path}")
 
@@ -117,6 +150,9 @@ PROGRESS_EVERY_ROWS = 100_000
 
 def _update(cache_dir: Path) -> None:
     """`fetch --all`: plain progress lines (also when not a terminal, e.g. in cron) and a summary."""
+    from wijkzicht.warehouse import online
+
+    language = use_language()
     targets = online.catalogue_targets()
     counts = dict.fromkeys(online.UPDATE_STATUSES, 0)
     failures: list[online.UpdateResult] = []
@@ -130,7 +166,15 @@ def _update(cache_dir: Path) -> None:
         # a long table (police: millions of rows) reports every PROGRESS_EVERY_ROWS rows, and its end
         if done // PROGRESS_EVERY_ROWS != reported["step"] or (total and done == total):
             reported["step"] = done // PROGRESS_EVERY_ROWS
-            line(f"    {label}: {done:,} van {total:,} rijen" if total else f"    {label}: {done:,} rijen")
+            amount = format_number(done, language)
+            line(
+                "    "
+                + (
+                    t("cli.fetch.rows_of", label=label, done=amount, total=format_number(total, language))
+                    if total
+                    else t("cli.fetch.rows", label=label, done=amount)
+                )
+            )
 
     for number, target in enumerate(targets, start=1):
         line(f"[{number}/{len(targets)}] {target} ...")
@@ -138,28 +182,33 @@ def _update(cache_dir: Path) -> None:
         result = online.fetch_if_changed(target, cache_dir, progress=rows)
         counts[result.status] += 1
         if result.status == "unchanged":
-            since = f" sinds {result.modified}" if result.modified else ""
-            detail = f"ongewijzigd{since}, overgeslagen"
+            since = t("cli.fetch.since", moment=result.modified) if result.modified else ""
+            detail = t("cli.fetch.unchanged", since=since)
         elif result.status == "downloaded":
-            detail = (
-                f"gedownload ({len(result.files)} {'bestand' if len(result.files) == 1 else 'bestanden'})"
-            )
+            detail = t("cli.fetch.downloaded", count=len(result.files), files=_files(len(result.files)))
         else:
-            detail = f"mislukt: {result.problem}"
+            detail = t("cli.fetch.failed", problem=result.problem)
             failures.append(result)
         line(f"[{number}/{len(targets)}] {target}: {detail}")
     console.print(
-        f"{counts['downloaded']} gedownload, {counts['unchanged']} ongewijzigd, {counts['failed']} mislukt "
-        f"(cache {cache_dir})",
+        t("cli.fetch.summary", **counts, cache=cache_dir),
         markup=False,
         highlight=False,
         soft_wrap=True,
     )
     if failures:
         raise OnlineError(
-            f"{len(failures)} of {len(targets)} downloads failed ({', '.join(f.target for f in failures)}); "
-            "run `wijkzicht fetch --all` again to retry them (complete downloads are kept)"
+            t(
+                "cli.fetch.some_failed",
+                failed=len(failures),
+                total=len(targets),
+                targets=", ".join(f.target for f in failures),
+            )
         )
+
+
+def _files(count: int) -> str:
+    return t("cli.file") if count == 1 else t("cli.files")
 
 
 def _progress() -> Progress:
@@ -175,13 +224,17 @@ def _progress() -> Progress:
 
 
 def _fetch_all(targets: list[str], cache: Path, odata_filter: str | None = None) -> list[Path]:
+    from wijkzicht.warehouse import online
+
     written: list[Path] = []
     with _progress() as progress:
         for target in targets:
-            task = progress.add_task(f"download {target}", total=None)
+            task = progress.add_task(t("cli.fetch.download", label=target), total=None)
 
             def report(label: str, done: int, total: int | None, task: TaskID = task) -> None:
-                progress.update(task, description=f"download {label}", completed=done, total=total)
+                progress.update(
+                    task, description=t("cli.fetch.download", label=label), completed=done, total=total
+                )
 
             written += online.fetch(target, cache, progress=report, odata_filter=odata_filter)
             progress.update(task, total=1, completed=1)

@@ -7,21 +7,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from wijkzicht import config, warehouse
-from wijkzicht.catalogue import load_catalogue
+from wijkzicht import config
 from wijkzicht.cli.common import (
     DbOption,
     FormatOption,
-    Language,
+    LangOption,
     OutputFormat,
     console,
     print_json,
+    t,
+    use_language,
     user_errors,
 )
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import format_number
-from wijkzicht.monitor.areas import get_area, search
-from wijkzicht.monitor.observations import area_figures
 
 areas_app = typer.Typer(help="The area registry.", no_args_is_help=True)
 
@@ -37,13 +36,18 @@ def area(
     period: Annotated[int | None, typer.Option(help="Only this period (year)")] = None,
     year: Annotated[int | None, typer.Option("--boundary-year", help="Only this boundary year")] = None,
     output: FormatOption = OutputFormat.table,
-    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """Every indicator value of an area, with unit, period and source."""
+    from wijkzicht import warehouse
+    from wijkzicht.monitor.areas import get_area
+    from wijkzicht.monitor.observations import area_figures
+
+    language = use_language(lang)
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         found = get_area(con, code)
-        figures = area_figures(con, found.code, period=period, boundary_year=year, language=lang.value)
+        figures = area_figures(con, found.code, period=period, boundary_year=year, language=language)
         if output is OutputFormat.json:
             print_json({"area": found.as_dict(), "figures": [f.as_dict() for f in figures]})
             return
@@ -54,7 +58,7 @@ def area(
         table = Table("grensjaar", "indicator", "groep", "periode", "waarde", "eenheid", "bron")
         for f in figures:
             value = (
-                format_number(f.value, lang.value) if f.value is not None else f"[dim]— {f.missing_reason}[/]"
+                format_number(f.value, language) if f.value is not None else f"[dim]— {f.missing_reason}[/]"
             )
             table.add_row(
                 str(f.boundary_year),
@@ -79,6 +83,9 @@ def areas_search(
     db: DbOption = None,
 ) -> None:
     """Find areas by name or code, e.g. `wijkzicht areas search overvecht`."""
+    from wijkzicht import warehouse
+    from wijkzicht.monitor.areas import search
+
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         found = search(con, query, level=level, limit=limit)
         if output is OutputFormat.json:
@@ -95,14 +102,22 @@ def areas_search(
 def indicators(
     domain: Annotated[str | None, typer.Option(help="Only this domain, e.g. health")] = None,
     output: FormatOption = OutputFormat.table,
-    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    lang: LangOption = None,
 ) -> None:
     """List the indicator catalogue."""
+    from wijkzicht.catalogue import load_catalogue
+
+    language = use_language(lang)
     with user_errors():
         catalogue = load_catalogue()
         if domain is not None and domain not in catalogue.domains:
             raise WijkzichtError(
-                f"unknown domain {domain!r} (expected one of: {', '.join(catalogue.domains)})"
+                t(
+                    "cli.unknown_choice",
+                    what="domain",
+                    value=repr(domain),
+                    allowed=", ".join(catalogue.domains),
+                )
             )
         chosen = [i for i in catalogue.indicators.values() if domain in (None, i.domain)]
         if output is OutputFormat.json:
@@ -112,8 +127,8 @@ def indicators(
         for i in chosen:
             table.add_row(
                 i.id,
-                i.name(lang.value),
-                catalogue.domains[i.domain][lang.value],
+                i.name(language),
+                catalogue.domains[i.domain][language],
                 i.unit,
                 i.direction,
                 "; ".join(f"{s.table}:{s.column}" for s in i.sources),

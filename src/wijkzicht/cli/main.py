@@ -5,12 +5,21 @@ from __future__ import annotations
 import typer
 
 from wijkzicht.cli import analysis, data, lookup, ondermijning, programmes, serve, survey
+from wijkzicht.cli.common import Language, RunLanguageOption, use_language
 
 app = typer.Typer(
     help="wijkzicht: official open data on Dutch gemeenten, wijken and buurten.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def run(lang: RunLanguageOption = Language.nl) -> None:
+    """wijkzicht: official open data on Dutch gemeenten, wijken and buurten."""
+    use_language(lang)
+
+
 data.register(app)
 lookup.register(app)
 serve.register(app)

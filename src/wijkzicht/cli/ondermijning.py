@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from wijkzicht import config, warehouse
+from wijkzicht import config
 from wijkzicht.cli.common import (
     DbOption,
     FormatOption,
-    Language,
+    LangOption,
     OutputFormat,
     console,
     print_json,
+    use_language,
     user_errors,
 )
 from wijkzicht.i18n import Translator, format_number
-from wijkzicht.monitor.ondermijning import AreaView, ThemePosition, area_view, load_framework
+
+if TYPE_CHECKING:
+    from wijkzicht.monitor.ondermijning import AreaView, ThemePosition
 
 
 def register(app: typer.Typer) -> None:
@@ -28,16 +31,20 @@ def register(app: typer.Typer) -> None:
 def ondermijning(
     code: Annotated[str, typer.Argument(help="CBS area code, e.g. WK034403")],
     output: FormatOption = OutputFormat.table,
-    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
     """Zicht op Ondermijning: risk factors for undermining crime per theme, side by side (never one score)."""
+    from wijkzicht import warehouse
+    from wijkzicht.monitor.ondermijning import area_view
+
+    language = use_language(lang)
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
-        view = area_view(con, code, lang.value)
+        view = area_view(con, code, language)
         if output is OutputFormat.json:
             print_json(view.as_dict())
             return
-        _print_view(view, Translator(lang.value))
+        _print_view(view, Translator(language))
 
 
 def _print_view(view: AreaView, t: Translator) -> None:
@@ -58,6 +65,8 @@ def _print_view(view: AreaView, t: Translator) -> None:
 
 def _print_administrator_hint(view: AreaView) -> None:
     """For whoever runs this installation (the terminal, never a public page): how to load what is missing."""
+    from wijkzicht.monitor.ondermijning import load_framework
+
     fetch = {item.id: item.fetch for theme in load_framework().themes for item in theme.indicators}
     missing = sorted({fetch[i.id] for theme in view.themes for i in theme.indicators if not i.loaded})
     if missing:

@@ -5,24 +5,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from wijkzicht import config, warehouse
-from wijkzicht.catalogue import TOTAL_SUBGROUP, load_catalogue
-from wijkzicht.cli.common import DbOption, Language, console, user_errors
+from wijkzicht import config
+from wijkzicht.catalogue import TOTAL_SUBGROUP
+from wijkzicht.cli.common import DbOption, LangOption, console, t, use_language, user_errors
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.monitor import focus
-from wijkzicht.programmes import accounts, database, progress, records, resident_input, schemas, seed
-from wijkzicht.programmes.database import OperationalDatabase
-from wijkzicht.programmes.models import ROLES, FocusArea, Goal, User
-from wijkzicht.web import render
-from wijkzicht.web.programmes import report
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from wijkzicht.programmes import schemas
+    from wijkzicht.programmes.database import OperationalDatabase
 
 programmes_app = typer.Typer(help="The operational database of programme steering.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts of programme steering.", no_args_is_help=True)
@@ -47,6 +44,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _open(url: str) -> OperationalDatabase:
+    from wijkzicht.programmes import database
+    from wijkzicht.programmes.database import OperationalDatabase
+
     store = OperationalDatabase.open(url)
     if store.engine.dialect.name == "sqlite":
         database.upgrade(store.engine)
@@ -62,6 +62,9 @@ def migrate(
     programmes_db: ProgrammesDbOption = None,
 ) -> None:
     """Bring the operational database to a revision (upgrade or downgrade)."""
+    from wijkzicht.programmes import database
+    from wijkzicht.programmes.database import OperationalDatabase
+
     with user_errors():
         store = OperationalDatabase.open(database.database_url(programmes_db, db))
         current = database.current_revision(store.engine)
@@ -69,9 +72,8 @@ def migrate(
             database.downgrade(store.engine, revision)
         else:
             database.upgrade(store.engine, revision)
-        console.print(
-            f"programmadatabase: revisie {current or '-'} -> {database.current_revision(store.engine) or '-'}"
-        )
+        after = database.current_revision(store.engine)
+        console.print(t("cli.programmes.migrated", before=current or "-", after=after or "-"), markup=False)
         store.close()
 
 
@@ -79,35 +81,49 @@ def migrate(
 def purge_contacts(db: DbOption = None, programmes_db: ProgrammesDbOption = None) -> None:
     """Empty the contact details of resident input, and the text of rejected input, older than their retention
     periods (run it daily)."""
+    from wijkzicht.programmes import database, resident_input
+
     with user_errors():
         store = _open(database.database_url(programmes_db, db))
         contacts, texts = resident_input.purge_expired(store)
         store.close()
         console.print(
-            f"{contacts} contactgegevens verwijderd (bewaartermijn {resident_input.retention_days()} dagen), "
-            f"{texts} teksten van afgewezen inbreng verwijderd "
-            f"(bewaartermijn {resident_input.rejected_retention_days()} dagen)"
+            t(
+                "cli.programmes.purged",
+                contacts=contacts,
+                days=resident_input.retention_days(),
+                texts=texts,
+                rejected_days=resident_input.rejected_retention_days(),
+            )
         )
 
 
 @programmes_app.command("seed")
 def seed_command(db: DbOption = None, programmes_db: ProgrammesDbOption = None) -> None:
     """Add the 20 focus areas (with gemeente and wijken), their gemeenten and the ministries."""
+    from wijkzicht import warehouse
+    from wijkzicht.programmes import accounts, database, seed
+
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         store = _open(database.database_url(programmes_db, db))
         with store.writing(accounts.COMMAND_LINE) as session:
             done = seed.seed(session, con)
         store.close()
         console.print(
-            f"{done.focus_areas_added} focusgebieden toegevoegd, {done.focus_areas_updated} bijgewerkt, "
-            f"{done.organisations_added} organisaties toegevoegd"
+            t(
+                "cli.programmes.seeded",
+                added=done.focus_areas_added,
+                updated=done.focus_areas_updated,
+                organisations=done.organisations_added,
+            )
         )
 
 
 @users_app.command("add")
 def users_add(
     username: Annotated[str, typer.Argument(help="Login name (letters, digits, . _ @ -)")],
-    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}")],
+    # the roles of programmes.models.ROLES, written out so the help needs no database modules
+    role: Annotated[str, typer.Option(help="One of: partner, area_editor, administrator, analyst")],
     name: Annotated[str, typer.Option("--name", help="Display name")],
     focus_area: Annotated[str | None, typer.Option(help="Name or number (partner, area_editor)")] = None,
     password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input")] = False,
@@ -115,12 +131,11 @@ def users_add(
     programmes_db: ProgrammesDbOption = None,
 ) -> None:
     """Add an account; the first administrator is made this way. The password is asked, never an argument."""
+    from wijkzicht.programmes import accounts, database
+
     with user_errors():
-        password = (
-            sys.stdin.readline().rstrip("\n")
-            if password_stdin
-            else typer.prompt("Wachtwoord", hide_input=True, confirmation_prompt=True)
-        )
+        password = sys.stdin.readline().rstrip("\n") if password_stdin else _ask_password()
+        _check_password(password, username)
         store = _open(database.database_url(programmes_db, db))
         with store.writing(accounts.COMMAND_LINE) as session:
             area_id = _focus_area_id(session, focus_area) if focus_area else None
@@ -133,13 +148,18 @@ def users_add(
                 password=password,
                 focus_area_id=area_id,
             )
-            console.print(f"gebruiker [bold]{user.username}[/] ({user.role}) toegevoegd")
+            console.print(t("cli.users.added", username=user.username, role=user.role), markup=False)
         store.close()
 
 
 @users_app.command("list")
 def users_list(db: DbOption = None, programmes_db: ProgrammesDbOption = None) -> None:
     """Every account with its role and focus area."""
+    from sqlalchemy import select
+
+    from wijkzicht.programmes import database
+    from wijkzicht.programmes.models import User
+
     with user_errors():
         store = _open(database.database_url(programmes_db, db))
         table = Table("gebruiker", "naam", "rol", "focusgebied", "actief")
@@ -166,6 +186,12 @@ def goals_list(
 ) -> None:
     """Every goal with its indicator; a goal on context or a group characteristic (made before the rule) is
     flagged, to be changed to a problem indicator."""
+    from sqlalchemy import select
+
+    from wijkzicht.catalogue import load_catalogue
+    from wijkzicht.programmes import database, progress
+    from wijkzicht.programmes.models import Goal
+
     with user_errors():
         store = _open(database.database_url(programmes_db, db))
         indicators = load_catalogue().indicators
@@ -199,6 +225,10 @@ def goals_add(
     programmes_db: ProgrammesDbOption = None,
 ) -> None:
     """Add a goal (unpublished), measured in the monitor like one made on the page or through the API."""
+    from wijkzicht import warehouse
+    from wijkzicht.programmes import accounts, database, records
+    from wijkzicht.programmes.models import Goal
+
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         data = _goal_input(
             programme_id=programme,
@@ -215,30 +245,60 @@ def goals_add(
             goal = records.create(session, accounts.COMMAND_LINE, records.KINDS["goal"], data, con)
             assert isinstance(goal, Goal)  # the goal kind's records are goals
             console.print(
-                f"doel {goal.id} toegevoegd: basiswaarde {goal.baseline_value} ({goal.baseline_period})"
+                t("cli.goals.added", goal=goal.id, baseline=goal.baseline_value, period=goal.baseline_period),
+                markup=False,
             )
         store.close()
 
 
+def _ask_password() -> str:
+    """The password, typed twice without showing it; asked again until both agree."""
+    while True:
+        password = typer.prompt(t("cli.password"), hide_input=True)
+        if password == typer.prompt(t("cli.password.again"), hide_input=True):
+            return password
+        console.print(t("cli.password.different"), markup=False)
+
+
+def _check_password(password: str, username: str) -> None:
+    """The password policy's refusal in the run's language, before any database is opened."""
+    from wijkzicht.programmes import passwords
+
+    if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
+        problem = t("cli.password.length", min=passwords.MIN_LENGTH, max=passwords.MAX_LENGTH)
+    elif passwords.is_guessable(password, [username]):
+        problem = t("form.problem.password_guessable")
+    else:
+        return
+    raise WijkzichtError(f"{t('cli.password.field')}: {problem}")
+
+
 def _goal_input(**values: object) -> schemas.GoalIn:
-    """The goal as the API and the forms take it; a field that does not fit is one message naming it."""
+    """The goal as the API and the forms take it; a field that does not fit is one message naming it, in the
+    run's language as the forms say it."""
+    from pydantic import ValidationError
+
+    from wijkzicht.programmes import schemas
+    from wijkzicht.web import forms
+
     try:
         return schemas.GoalIn.model_validate(values)
     except ValidationError as error:
-        raise WijkzichtError(
-            "; ".join(f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}" for problem in error.errors())
-        ) from None
+        raise WijkzichtError(forms.problems(error, use_language()).summary()) from None
 
 
 def _focus_area_id(session: Session, wanted: str) -> int:
+    from sqlalchemy import select
+
+    from wijkzicht.monitor import focus
+    from wijkzicht.programmes.models import FocusArea
+
     names = [
         focus.FocusArea(area.id, area.name, area.gemeente_code, tuple(area.wijken), "-", area.certainty)
         for area in session.scalars(select(FocusArea))
     ]
     if not names:
-        raise WijkzichtError(
-            "no focus areas in the programmes database: run `wijkzicht programmes seed` first"
-        )
+        raise WijkzichtError(t("cli.programmes.no_focus_areas"))
     return focus.find_focus_area(names, wanted).number
 
 
@@ -246,14 +306,21 @@ def report_command(
     focus_area: Annotated[str, typer.Argument(help="Focus area (name or number), or 'nederland' for all")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to .pdf or .html")] = None,
     public: Annotated[bool, typer.Option(help="Only published parts, as the public sees them")] = False,
-    lang: Annotated[Language, typer.Option("--lang")] = Language.nl,
+    lang: LangOption = None,
     db: DbOption = None,
     programmes_db: ProgrammesDbOption = None,
 ) -> None:
     """The governance report on progress and blockages, as PDF or HTML (default: HTML on standard output)."""
-    with user_errors(), warehouse.opened(config.database_path(db)) as con:
+    from wijkzicht import warehouse
+    from wijkzicht.programmes import accounts, database
+    from wijkzicht.web import render
+    from wijkzicht.web.programmes import report
+
+    language = use_language(lang)
+    # the report reads goals' series and no geometry: the spatial extension is not loaded
+    with user_errors(), warehouse.opened(config.database_path(db), spatial=False) as con:
         if output is not None and output.suffix not in (".pdf", ".html"):
-            raise WijkzichtError(f"--output: {output} must end in .pdf or .html")
+            raise WijkzichtError(t("cli.report.suffix", path=output))
         store = _open(database.database_url(programmes_db, db))
         actor = accounts.PUBLIC if public else accounts.Actor(None, "commandoregel", "analyst")
         with store.reading() as session:
@@ -262,7 +329,7 @@ def report_command(
                 document = report.national_report(session, actor, con)
             else:
                 document = report.area_report(session, actor, con, _focus_area_id(session, focus_area))
-            html = report.render_html(document, lang.value)
+            html = report.render_html(document, language)
         store.close()
         if output is None:
             sys.stdout.write(html)
@@ -271,4 +338,4 @@ def report_command(
         else:
             output.write_text(html, encoding="utf-8")
         if output is not None:
-            console.print(f"rapport geschreven naar {output}")
+            console.print(t("cli.report.written", path=output), markup=False)

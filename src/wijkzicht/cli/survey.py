@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from wijkzicht import config, warehouse
+from wijkzicht import config
 from wijkzicht.cli.common import CacheOption, DbOption, SnapshotOption, console, user_errors
 from wijkzicht.cli.data import build
-from wijkzicht.warehouse import resident_survey
+
+if TYPE_CHECKING:
+    from wijkzicht.warehouse import resident_survey
 
 survey_app = typer.Typer(
     help="A municipality's own resident survey (docs/residents.md).", no_args_is_help=True
@@ -28,6 +30,9 @@ def register(app: typer.Typer) -> None:
 
 def _checked(path: Path, db: Path | None) -> list[resident_survey.SurveyValue]:
     """The file's rows, validated against the area codes of the warehouse (a SourceError otherwise)."""
+    from wijkzicht import warehouse
+    from wijkzicht.warehouse import resident_survey
+
     with warehouse.opened(config.database_path(db)) as con:
         known = resident_survey.known_area_codes(con)
     return resident_survey.read_survey(path, known)
@@ -48,6 +53,7 @@ def _summary(values: list[resident_survey.SurveyValue]) -> str:
 @survey_app.command("check")
 def check(path: FileArgument, db: DbOption = None) -> None:
     """Check a survey file against the format and the warehouse's area codes; change nothing."""
+
     with user_errors():
         values = _checked(path, db)
         console.print(f"[green]In orde[/]: {path}: {_summary(values)}", soft_wrap=True)  # paths copy whole
@@ -65,6 +71,8 @@ def import_survey(
     snapshot: SnapshotOption = None,
 ) -> None:
     """Check a survey file, then place it in the cache's bewoners/ folder, where the build reads it."""
+    from wijkzicht.warehouse import resident_survey
+
     with user_errors():
         values = _checked(path, db)
         target, new = resident_survey.place_in_cache(path, config.cache_dir(cache), replace=replace)

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor.comparison import NATIONAL_CODE, describe
 from wijkzicht.monitor.trends import MATRIX_VARIANT, MATRIX_YEAR
+from wijkzicht.yamltext import load_yaml
 
 CERTAINTIES = ("high", "medium", "low")
 STATUSES = ("suppressed", "missing", "unweighted", "changed", "absent")
@@ -84,7 +84,7 @@ def load_focus_areas(path: Path | None = None) -> list[FocusArea]:
         text = resources.files("wijkzicht").joinpath("catalogue/focusgebieden.yaml").read_text("utf-8")
     else:
         text = path.read_text(encoding="utf-8")
-    document = yaml.safe_load(text)
+    document = load_yaml(text)
     entries = document.get("focus_areas") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not entries:
         raise WijkzichtError("focus-area file: expected a non-empty list under 'focus_areas'")

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from wijkzicht.catalogue import DIRECTIONS, SUBGROUP_PREFERENCE, Catalogue, load_catalogue
 from wijkzicht.errors import CatalogueError, WijkzichtError
 from wijkzicht.i18n import format_number
 from wijkzicht.monitor.areas import get_area
 from wijkzicht.monitor.trends import MATRIX_VARIANT
+from wijkzicht.yamltext import YAMLError, load_yaml
 
 LANGUAGES = ("nl", "en")
 EXPLANATION_PARTS = ("shows", "does_not_show", "use", "safeguards")
@@ -204,8 +204,8 @@ def load_framework(path: Path | None = None, catalogue: Catalogue | None = None)
         else resources.files("wijkzicht").joinpath("catalogue/ondermijning.yaml").read_text(encoding="utf-8")
     )
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
+        document = load_yaml(text)
+    except YAMLError as error:
         raise CatalogueError(f"ondermijning framework {path}: not valid YAML: {error}") from error
     return parse_framework(document, catalogue or load_catalogue())
 
@@ -213,7 +213,7 @@ def load_framework(path: Path | None = None, catalogue: Catalogue | None = None)
 @cache
 def _packaged_framework() -> Framework:
     text = resources.files("wijkzicht").joinpath("catalogue/ondermijning.yaml").read_text(encoding="utf-8")
-    return parse_framework(yaml.safe_load(text), load_catalogue())
+    return parse_framework(load_yaml(text), load_catalogue())
 
 
 # --- the view of one area ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ administrator does everything and manages accounts. Passwords are hashed with ar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,8 +23,14 @@ from wijkzicht.programmes.models import ROLES, FocusArea, Organisation, User
 AREA_ROLES = ("partner", "area_editor")
 ACTIONS = ("read", "comment", "edit", "create_organisation", "manage")
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so a missing account takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("wijkzicht-no-such-account")
+
+
+@cache
+def dummy_hash() -> str:
+    """Verified against when the username is unknown, so a missing account takes as long as a wrong password.
+    Made on first use, not at import: a command that checks no password should not pay for a hash (the web
+    app makes it at start, so that no login pays for it either)."""
+    return _hasher.hash("wijkzicht-no-such-account")
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ def credentials(session: Session, username: str) -> Credentials:
     """The account's stored hash; for an unknown username a dummy, so a missing account takes as long."""
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     if user is None:
-        return Credentials(None, _DUMMY_HASH, False)
+        return Credentials(None, dummy_hash(), False)
     return Credentials(user.id, user.password_hash, user.active)
 
 

@@ -14,7 +14,6 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Literal, Self
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -22,6 +21,7 @@ from wijkzicht import codes
 from wijkzicht.catalogue import TOTAL_SUBGROUP, load_catalogue
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.programmes import passwords
+from wijkzicht.yamltext import load_yaml
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -32,7 +32,7 @@ THEME_DOMAINS = "theme_domains"
 @cache
 def _vocabulary_file() -> dict[str, object]:
     text = resources.files("wijkzicht.programmes").joinpath("vocabulary.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 @cache

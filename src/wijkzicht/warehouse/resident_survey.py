@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from wijkzicht.catalogue import Catalogue, Indicator, load_catalogue
 from wijkzicht.errors import SourceError, WijkzichtError
+from wijkzicht.yamltext import load_yaml
 
 COLUMNS = ("area_code", "period", "indicator", "value", "respondents", "margin")
 FIRST_PERIOD = 1990
@@ -62,7 +62,7 @@ class SurveyValue:
 @cache
 def _thresholds() -> tuple[int, float]:
     text = resources.files("wijkzicht").joinpath("catalogue/resident_survey.yaml").read_text(encoding="utf-8")
-    document: dict[str, Any] = yaml.safe_load(text)
+    document: dict[str, Any] = load_yaml(text)
     return int(document["min_respondents"]), float(document["max_margin"])
 
 

@@ -8,9 +8,9 @@ from functools import cache
 from importlib import resources
 
 import duckdb
-import yaml
 
 from wijkzicht.codes import normalise
+from wijkzicht.yamltext import load_yaml
 
 
 def sql_search_words(sql: str) -> str:
@@ -22,7 +22,7 @@ def sql_search_words(sql: str) -> str:
 def load_aliases() -> tuple[dict[str, object], ...]:
     """The entries of `catalogue/area_aliases.yaml`: each an `alias` with a CBS `code` or a `focus` number."""
     text = resources.files("wijkzicht").joinpath("catalogue/area_aliases.yaml").read_text("utf-8")
-    return tuple(yaml.safe_load(text)["aliases"])
+    return tuple(load_yaml(text)["aliases"])
 
 
 def code_aliases() -> list[tuple[str, str]]:

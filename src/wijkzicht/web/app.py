@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wijkzicht import __version__, warehouse
+from wijkzicht import __version__, config, warehouse
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor import coverage
@@ -78,6 +78,12 @@ def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
     _add_api_documentation(app)
     _add_error_handlers(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one worker of `wijkzicht serve --workers N`: each worker process makes its own,
+    with its own read-only warehouse connection, from the settings the command put in the environment."""
+    return create_app(config.database_path(), programmes_database_url())
 
 
 class DropEmptyQueryParameters:

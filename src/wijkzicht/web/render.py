@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlencode
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from wijkzicht import __version__
 from wijkzicht.catalogue import LATEST_PICTURE, load_catalogue
 from wijkzicht.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, format_date, format_money, format_number
 from wijkzicht.monitor.index import Settings
+
+if TYPE_CHECKING:
+    # FastAPI is imported where a page is answered, not here: the reports of `wijkzicht report` render these
+    # templates without a server, and importing FastAPI was a fifth of that command's time.
+    from fastapi import Request
+    from fastapi.responses import HTMLResponse, Response
+    from fastapi.templating import Jinja2Templates
 
 TEMPLATE_FOLDER = Path(str(resources.files("wijkzicht.web"))) / "templates"
 
@@ -29,7 +34,11 @@ def template_environment() -> Environment:
     return Environment(loader=FileSystemLoader(TEMPLATE_FOLDER), autoescape=select_autoescape(["html"]))
 
 
-TEMPLATES = Jinja2Templates(env=template_environment())
+@cache
+def _templates() -> Jinja2Templates:
+    from fastapi.templating import Jinja2Templates
+
+    return Jinja2Templates(env=template_environment())
 
 
 def render_pdf(html: str) -> bytes:
@@ -94,7 +103,7 @@ def page(
     request: Request, template: str, language: str, *, status_code: int = 200, **context: object
 ) -> HTMLResponse:
     t = Translator(language)
-    return TEMPLATES.TemplateResponse(
+    return _templates().TemplateResponse(
         request,
         template,
         {
@@ -128,6 +137,8 @@ def error_response(
 ) -> Response:
     """The site's one error answer: JSON `{"detail": ...}` under /api, else the error page; with the
     error's headers (a 429's Retry-After)."""
+    from fastapi.responses import JSONResponse
+
     if request.url.path.startswith("/api/"):
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
     answer = page(

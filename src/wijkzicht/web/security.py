@@ -71,6 +71,7 @@ def install_sessions(app: FastAPI, store: OperationalDatabase) -> None:
     timeouts = Timeouts.configured()
     app.state.session_timeouts = timeouts
     app.state.login_throttle = LoginThrottle()
+    accounts.dummy_hash()  # made now, so that the first login with an unknown name takes no longer than others
     app.state.clock = _utc_now
     app.state.refusal_pause = REFUSAL_PAUSE_SECONDS
     app.add_middleware(

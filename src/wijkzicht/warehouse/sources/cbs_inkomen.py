@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import openpyxl
-
 from wijkzicht import codes
 from wijkzicht.errors import SourceError
 from wijkzicht.warehouse.sources.staging import CELL_COLUMNS, Staging, first_line
@@ -104,6 +102,8 @@ def read(staging: Staging, path: Path) -> None:
 
 
 def _rows(path: Path) -> list[tuple[int, list[object]]]:
+    import openpyxl  # here, not at the top: every command that opens the warehouse paid for it
+
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds of errors for a damaged file

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import rdata
-
 from wijkzicht import codes
 from wijkzicht.errors import SourceError
 from wijkzicht.warehouse.privacy import reject_identifying
@@ -27,6 +25,8 @@ def read(staging: Staging, path: Path) -> None:
         return  # other variants (e.g. _voor_postcode) are not used
     variant = "toevoeging" if match.group(1) else "adres"
     level, from_year, to_year = match.group(2), int(match.group(3)), int(match.group(4))
+    import rdata  # here, not at the top: it loads pandas, which every command that opens the warehouse paid
+
     try:
         matrix = next(iter(rdata.read_rda(path).values()))
     except Exception as error:  # rdata raises many kinds of errors for a damaged file

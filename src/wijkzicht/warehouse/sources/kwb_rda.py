@@ -26,8 +26,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import rdata
-
 from wijkzicht.errors import SourceError
 from wijkzicht.warehouse.privacy import reject_identifying
 from wijkzicht.warehouse.sources.staging import Staging, first_line, literal, quoted, table_id_of
@@ -64,6 +62,8 @@ NAMES_SOURCE = "85318NED via R-pakket tmap (namen in ASCII)"
 
 def read_frame(path: Path) -> Any:
     """The one data frame (pandas, as rdata converts it) an .rda file of this family holds."""
+    import rdata  # here, not at the top: it loads pandas, which every command that opens the warehouse paid
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # rdata warns about every sf class it has no constructor for

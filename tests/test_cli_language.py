@@ -1,0 +1,83 @@
+"""One language per command-line run: Dutch by default, English with `--lang en` or WIJKZICHT_LANG; the
+password prompt and its refusals included, and never a word of the other language."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from wijkzicht.cli.main import app
+
+runner = CliRunner()
+# Words of the English prompt and refusals that a Dutch run must not show (nor their Dutch ones an English).
+ENGLISH = re.compile(r"\b(error|password|repeat|confirmation|use|characters|differ)\b", re.IGNORECASE)
+DUTCH = re.compile(r"\b(fout|wachtwoord|herhaal|gebruik|tekens|verschillen)\b", re.IGNORECASE)
+
+
+def add_user(tmp_path: Path, typed: str, *before: str, env: dict[str, str] | None = None) -> Result:
+    """`wijkzicht users add`, the password typed at the prompt (twice, or as `typed` says)."""
+    where = ["--db", str(tmp_path / "none.duckdb"), "--programmes-db", f"sqlite:///{tmp_path / 'p.sqlite'}"]
+    command = [*before, "users", "add", "ans", "--role", "analyst", "--name", "Ans", *where]
+    return runner.invoke(app, command, input=typed, env=env)
+
+
+def test_a_dutch_run_asks_and_refuses_the_password_in_dutch_only(tmp_path: Path) -> None:
+    result = add_user(tmp_path, "kort\nkort\n")
+    assert result.exit_code == 1
+    assert "Wachtwoord:" in result.output and "Herhaal het wachtwoord:" in result.output
+    assert "fout: wachtwoord: gebruik 12 tot 200 tekens (een zin werkt goed)" in result.output
+    assert not ENGLISH.search(result.output), result.output
+
+
+def test_two_different_passwords_are_asked_again_in_the_runs_language(tmp_path: Path) -> None:
+    result = add_user(tmp_path, "een lange zin als wachtwoord\nnog een andere zin\nkort\nkort\n")
+    assert "de twee wachtwoorden verschillen; probeer het opnieuw" in result.output
+    assert result.output.count("Herhaal het wachtwoord:") == 2
+    assert not ENGLISH.search(result.output), result.output
+
+
+def test_a_guessable_password_is_refused_in_dutch(tmp_path: Path) -> None:
+    result = add_user(tmp_path, "wachtwoord1234\nwachtwoord1234\n")
+    assert result.exit_code == 1 and "fout: wachtwoord: te makkelijk te raden" in result.output
+
+
+@pytest.mark.parametrize(
+    ("before", "env"),
+    [(("--lang", "en"), None), ((), {"WIJKZICHT_LANG": "en"})],
+    ids=["flag", "environment"],
+)
+def test_english_by_flag_or_environment(tmp_path: Path, before: tuple[str, ...], env: dict[str, str]) -> None:
+    result = add_user(tmp_path, "short\nshort\n", *before, env=env)
+    assert result.exit_code == 1
+    assert "Password:" in result.output and "Repeat the password:" in result.output
+    assert "error: password: use 12 to 200 characters (a sentence works well)" in result.output
+    assert not DUTCH.search(result.output), result.output
+
+
+def test_an_unknown_language_is_refused(tmp_path: Path) -> None:
+    result = add_user(tmp_path, "", "--lang", "fr")
+    assert result.exit_code == 2 and "fr" in result.output
+
+
+def test_the_commands_own_errors_follow_the_run_language(warehouse_path: Path, tmp_path: Path) -> None:
+    where = ["--db", str(warehouse_path), "--programmes-db", f"sqlite:///{tmp_path / 'p.sqlite'}"]
+    dutch = runner.invoke(app, ["report", "9", "-o", str(tmp_path / "r.docx"), *where])
+    english = runner.invoke(app, ["--lang", "en", "report", "9", "-o", str(tmp_path / "r.docx"), *where])
+    assert dutch.exit_code == english.exit_code == 1
+    assert f"fout: --output: {tmp_path / 'r.docx'} moet eindigen op .pdf of .html" in " ".join(
+        dutch.output.split()
+    )
+    assert "error: --output:" in english.output and "must end in .pdf or .html" in " ".join(
+        english.output.split()
+    )
+
+
+def test_fetch_without_targets_says_so_in_the_runs_language() -> None:
+    dutch = runner.invoke(app, ["fetch"])
+    english = runner.invoke(app, ["--lang", "en", "fetch"])
+    assert dutch.exit_code == english.exit_code == 1
+    assert "fout: noem ten minste één tabel, of gebruik --all" in dutch.output
+    assert "error: name at least one target, or use --all" in english.output

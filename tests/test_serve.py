@@ -1,0 +1,98 @@
+"""`wijkzicht serve --workers 2`: two worker processes, each with its own read-only warehouse connection,
+answering pages and the API, with one session key for all (a session made by one is valid at the other)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+START_SECONDS = 120  # a shared two-core machine: workers import the app and open the warehouse slowly
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def two_workers(warehouse_path: Path, tmp_path: Path) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wijkzicht",
+            "serve",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--db",
+            str(warehouse_path),
+            "--programmes-db",
+            f"sqlite:///{tmp_path / 'programmes.sqlite'}",
+        ],
+        env={**os.environ, "WIJKZICHT_LANG": "nl"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_answering(base, server)
+        yield base, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def _wait_until_answering(base: str, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"serve stopped: {server.stdout.read() if server.stdout else ''}")
+        try:
+            if httpx.get(f"{base}/api/areas/GM0599", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("serve --workers 2 did not answer in time")
+
+
+def worker_processes(pid: int) -> list[str]:
+    """The server's worker processes: children of the command's process that multiprocessing spawned (not
+    its resource tracker, also a child)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [child for child in children if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+def test_two_workers_answer_pages_and_the_api_with_one_session_key(two_workers: tuple[str, int]) -> None:
+    base, pid = two_workers
+    assert len(worker_processes(pid)) == 2
+    # Each request on a new connection, so the kernel hands them to either worker (one kept-alive
+    # connection would stay with one worker).
+    close = {"Connection": "close"}
+    with httpx.Client(base_url=base, timeout=60, headers=close) as client:
+        answers = [client.get(path) for path in ("/", "/api/areas/GM0599", "/gebied/GM0599") * 4]
+        assert {answer.status_code for answer in answers} == {200}
+        assert answers[1].json()["name"] == "Rotterdam"
+        # A login page sets the session (and its CSRF token); signed with the key every worker reads from
+        # the programme database, so whichever worker answers next accepts it: the token stays the same.
+        tokens = {_csrf_token(client.get("/inloggen").text) for _ in range(8)}
+        assert len(tokens) == 1 and None not in tokens
+
+
+def _csrf_token(page: str) -> str | None:
+    marker = 'name="csrf_token" value="'
+    start = page.find(marker)
+    return page[start + len(marker) : page.index('"', start + len(marker))] if start >= 0 else None

@@ -197,6 +197,6 @@ def test_every_page_is_translated_and_keeps_its_state(web: TestClient) -> None:
 
 
 def test_method_page_renders_the_method_document(web: TestClient) -> None:
-    page = web.get("/methode").text
+    page = web.get("/methode/technisch").text
     assert "<h1>wijkzicht — method of the monitor" in page
     assert "<h2>10. Performance</h2>" in page and "<code>wijkzicht.monitor.index</code>" in page

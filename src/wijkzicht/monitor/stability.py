@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from wijkzicht.catalogue.variation import DEFAULT_NORMALISATION, NORMALISATIONS, Variation
+from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import index
 
 Matrix = npt.NDArray[np.float64]
@@ -355,7 +356,10 @@ def store_stability(con: duckdb.DuckDBPyConnection, variation: Variation) -> Non
     con.execute(STABILITY_TABLE)
     con.execute(SENSITIVITY_TABLE)
     for level in STABILITY_LEVELS:
-        partition = index.latest_partition(con, index.Selection(level=level))
+        try:
+            partition = index.latest_partition(con, index.Selection(level=level))
+        except WijkzichtError:
+            continue  # a warehouse without scores at this level (a partial snapshot) has nothing to vary
         key = (partition.level, partition.boundary_year, partition.period, partition.subgroup)
         matrix = load_matrix(con, partition)
         stability = summarise(matrix, run(matrix, variation), variation)

@@ -55,8 +55,8 @@ def factsheet_html(profile: Profile, language: str, today: date | None = None) -
     )
 
 
-def factsheet_pdf(profile: Profile, language: str) -> bytes:
-    return render_pdf(factsheet_html(profile, language))
+def factsheet_pdf(profile: Profile, language: str, today: date | None = None) -> bytes:
+    return render_pdf(factsheet_html(profile, language, today))
 
 
 def factsheet_workbook(profile: Profile, language: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Annotated
@@ -18,7 +19,7 @@ from wijkzicht.catalogue.variation import load_variation
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor import coverage, focus, focus_scores, perception, stability
 from wijkzicht.monitor.areas import Area, choose, get_area, search
-from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
+from wijkzicht.monitor.profile import Profile, ProfileFigure, area_profile, latest_per_indicator
 from wijkzicht.monitor.rankings import FOCUS_LEVEL, RankingFilter, ranking, ranking_page, scored_domains
 from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.monitor.api import RankingsAnyGemeente, RankOrder
@@ -92,8 +93,10 @@ def profile_page(
 @router.get("/gebied/{code}/factsheet.pdf")
 def factsheet_pdf_download(cache: Cache, code: AreaCodePath, lang: Language = "nl") -> Response:
     """The profile as a PDF to attach to a memo: scores, caveats, charts, every figure with year and source."""
-    profile = cache.profile(code, lang)
-    return _download(factsheet_pdf(profile, lang), "application/pdf", profile.area.code, "pdf")
+    area = cache.profile(code, lang).area  # an unknown area answers 404 before any rendering
+    # rendering takes seconds: a factsheet is made once per area, language and day (it says when it was made)
+    pdf = cache.large(_factsheet_pdf, area.code, lang, date.today())
+    return _download(pdf, "application/pdf", area.code, "pdf")
 
 
 @router.get("/gebied/{code}/factsheet.xlsx")
@@ -102,6 +105,10 @@ def factsheet_xlsx_download(cache: Cache, code: AreaCodePath, lang: Language = "
     profile = cache.profile(code, lang)
     workbook = factsheet_workbook(profile, lang)
     return _download(workbook, XLSX, profile.area.code, "xlsx")
+
+
+def _factsheet_pdf(cursor: duckdb.DuckDBPyConnection, code: str, lang: str, today: date) -> bytes:
+    return factsheet_pdf(area_profile(cursor, code, language=lang), lang, today)
 
 
 def _download(content: bytes, media_type: str, code: str, extension: str) -> Response:

@@ -22,30 +22,35 @@ def analysis_con(warehouse_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 @pytest.mark.parametrize(
     ("value", "reference", "expected"),
     [
-        (10.0, 9.0, "higher"),
-        (9.0, 10.0, "lower"),
-        (9.04, 9.0, "equal"),
-        (9.06, 9.0, "higher"),
+        (12.0, 10.0, "higher"),
+        (8.0, 10.0, "lower"),
+        (11.9, 10.0, "equal"),  # a share within 2 percentage points (catalogue/differences.yaml)
+        (51.0, 50.8, "equal"),
         (None, 9.0, None),
     ],
 )
-def test_relation_at_the_published_precision(
+def test_relation_of_shares_beyond_the_stated_tolerance(
     value: float | None, reference: float, expected: str | None
 ) -> None:
-    assert relation(value, reference) == expected
+    assert relation(value, reference, "%") == expected
+
+
+def test_relation_of_other_units_beyond_five_percent() -> None:
+    assert relation(104.9, 100.0, "x 1 000 euro") == "equal"
+    assert relation(105.0, 100.0, "x 1 000 euro") == "higher"
 
 
 def test_words_follow_the_direction_in_both_languages() -> None:
     assert (
-        describe(30, 20, "national", "higher_is_worse", "nl")
+        describe("higher", "national", "higher_is_worse", "nl")
         == "hoger dan het landelijk gemiddelde (ongunstiger)"
     )
     assert (
-        describe(30, 20, "national", "higher_is_better", "nl")
+        describe("higher", "national", "higher_is_better", "nl")
         == "hoger dan het landelijk gemiddelde (gunstiger)"
     )
-    assert describe(10, 20, "gemeente", "neutral", "en") == "lower than the average of the gemeente"
-    assert describe(20, 20, "national", "higher_is_worse", "en") == "equal to the national average"
+    assert describe("lower", "gemeente", "neutral", "en") == "lower than the average of the gemeente"
+    assert describe("equal", "national", "higher_is_worse", "en") == "equal to the national average"
 
 
 def test_overvecht_money_worries_beside_utrecht_and_the_netherlands(

@@ -7,10 +7,11 @@ from dataclasses import asdict, dataclass
 import duckdb
 
 from wijkzicht import codes
+from wijkzicht.monitor import difference
+from wijkzicht.monitor.intervals import NOT_PUBLISHED, Interval, poisson_rate
+from wijkzicht.warehouse.crime_rates import PER_INHABITANTS
 
 NATIONAL_CODE = "NL00"
-# The health monitor publishes one decimal; a smaller difference is not a difference anyone published.
-DECIMALS = 1
 WORDS = {
     "nl": {
         "higher": "hoger dan",
@@ -50,26 +51,32 @@ class Comparison:
     suppressed_reason: (
         str | None
     )  # why there is no value: suppressed (too few inhabitants, respondents) or missing
+    # The one rule of `difference`: 'hoger', 'lager' or 'gelijk', and its basis ('significant'/'tolerance').
+    difference_gemeente: str | None
+    difference_national: str | None
+    difference_basis: str | None
+    interval: Interval | None  # exact 95% interval where the counts are published
+    interval_note: str | None  # why there is none, for a figure with a value
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
-def relation(value: float | None, reference: float | None) -> str | None:
-    """'higher', 'lower' or 'equal' at the published precision; None when either side is missing."""
-    if value is None or reference is None:
-        return None
-    difference = round(value, DECIMALS) - round(reference, DECIMALS)
-    if abs(difference) < 10**-DECIMALS / 2:
-        return "equal"
-    return "higher" if difference > 0 else "lower"
-
-
-def describe(
-    value: float | None, reference: float | None, against: str, direction: str, language: str
+def relation(
+    value: float | None,
+    reference: float | None,
+    unit: str,
+    interval: Interval | None = None,
+    reference_interval: Interval | None = None,
 ) -> str | None:
-    """E.g. 'hoger dan het landelijk gemiddelde (ongunstiger)'; direction decides the judgement."""
-    found = relation(value, reference)
+    """'higher', 'lower' or 'equal' under the one rule of `difference`; None when either side is missing."""
+    found = difference.difference(value, reference, unit, interval, reference_interval)
+    return found.relation if found else None
+
+
+def describe(found: str | None, against: str, direction: str, language: str) -> str | None:
+    """E.g. 'hoger dan het landelijk gemiddelde (ongunstiger)' for the relation `found` (see `relation`);
+    direction decides the judgement."""
     if found is None:
         return None
     words = WORDS[language]
@@ -106,13 +113,23 @@ def compare(
         nation AS (SELECT * FROM published_observations WHERE area_code = '{NATIONAL_CODE}')
         SELECT o.indicator, i.{name}, i.unit, i.direction, o.subgroup, o.boundary_year, o.period,
                o.value, g.value, n.value, CASE WHEN o.value IS NULL THEN o.missing_reason END,
-               i.aggregation = 'sum' AS is_count
+               i.aggregation = 'sum' AS is_count,
+               -- the counts behind a rate, only where the gate let its value through
+               CASE WHEN o.value IS NOT NULL THEN [oc.count, oc.population] END,
+               CASE WHEN g.value IS NOT NULL THEN [gc.count, gc.population] END,
+               CASE WHEN n.value IS NOT NULL THEN [nc.count, nc.population] END
         FROM own o
         JOIN indicators i ON i.id = o.indicator
+        LEFT JOIN published_crime_counts oc ON oc.indicator = o.indicator AND o.subgroup = 'totaal'
+             AND oc.area_code = o.area_code AND oc.boundary_year = o.boundary_year AND oc.period = o.period
         LEFT JOIN gemeente g ON g.indicator = o.indicator
              AND g.subgroup = o.subgroup AND g.boundary_year = o.boundary_year AND g.period = o.period
         LEFT JOIN nation n ON n.indicator = o.indicator
              AND n.subgroup = o.subgroup AND n.boundary_year = o.boundary_year AND n.period = o.period
+        LEFT JOIN published_crime_counts gc ON gc.indicator = g.indicator AND g.subgroup = 'totaal'
+             AND gc.area_code = g.area_code AND gc.boundary_year = g.boundary_year AND gc.period = g.period
+        LEFT JOIN published_crime_counts nc ON nc.indicator = n.indicator AND n.subgroup = 'totaal'
+             AND nc.area_code = n.area_code AND nc.boundary_year = n.boundary_year AND nc.period = n.period
         ORDER BY o.boundary_year, o.period, i.domain, o.indicator, o.subgroup
         """,
         [
@@ -131,22 +148,61 @@ def compare(
     return [_comparison(row, language) for row in rows]
 
 
-# The query's row: the first ten fields of a Comparison, the suppression reason, whether it is a count.
+# The query's row: the first ten fields of a Comparison, the suppression reason, whether it is a count, and
+# the [count, population] behind the area's, the gemeente's and the country's rate where they are published.
+Counts = list[float | None] | None
 ComparisonRow = tuple[
-    str, str, str, str, str, int, int, float | None, float | None, float | None, str | None, bool
+    str,
+    str,
+    str,
+    str,
+    str,
+    int,
+    int,
+    float | None,
+    float | None,
+    float | None,
+    str | None,
+    bool,
+    Counts,
+    Counts,
+    Counts,
 ]
+
+
+def rate_interval(counts: Counts) -> Interval | None:
+    """The exact interval of a rate per 1 000 inhabitants from its published count and population."""
+    if not counts or counts[0] is None or not counts[1]:
+        return None
+    return poisson_rate(counts[0], counts[1], PER_INHABITANTS)
 
 
 def _comparison(row: ComparisonRow, language: str) -> Comparison:
     # A count is never "higher than the national average": only rates and shares are compared in words.
-    value, gemeente_value, national_value, direction, is_count = row[7], row[8], row[9], row[3], row[11]
+    unit, direction, value, gemeente_value, national_value, is_count = (
+        row[2],
+        row[3],
+        row[7],
+        row[8],
+        row[9],
+        row[11],
+    )
+    own, gemeente, nation = rate_interval(row[12]), rate_interval(row[13]), rate_interval(row[14])
+    versus_gemeente = difference.difference(value, gemeente_value, unit, own, gemeente)
+    versus_national = difference.difference(value, national_value, unit, own, nation)
+    shown = [found for found in (versus_national, versus_gemeente) if found is not None]
     return Comparison(
         *row[:10],
         versus_gemeente=None
-        if is_count
-        else describe(value, gemeente_value, "gemeente", direction, language),
+        if is_count or versus_gemeente is None
+        else describe(versus_gemeente.relation, "gemeente", direction, language),
         versus_national=None
-        if is_count
-        else describe(value, national_value, "national", direction, language),
+        if is_count or versus_national is None
+        else describe(versus_national.relation, "national", direction, language),
         suppressed_reason=row[10],
+        difference_gemeente=None if is_count or versus_gemeente is None else versus_gemeente.word,
+        difference_national=None if is_count or versus_national is None else versus_national.word,
+        difference_basis=None if is_count or not shown else shown[0].basis,
+        interval=own,
+        interval_note=NOT_PUBLISHED if value is not None and own is None and not is_count else None,
     )

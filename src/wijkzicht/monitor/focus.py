@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.monitor.comparison import NATIONAL_CODE, describe
+from wijkzicht.monitor.comparison import NATIONAL_CODE, describe, relation
 from wijkzicht.monitor.trends import MATRIX_VARIANT, MATRIX_YEAR
 from wijkzicht.yamltext import load_yaml
 
@@ -281,8 +281,8 @@ def _figure(row: tuple, members: int, language: str) -> AggregateFigure:
         national_value=national_value,
         versus_gemeente=None
         if is_count
-        else describe(value, gemeente_value, "gemeente", direction, language),
+        else describe(relation(value, gemeente_value, unit), "gemeente", direction, language),
         versus_national=None
         if is_count
-        else describe(value, national_value, "national", direction, language),
+        else describe(relation(value, national_value, unit), "national", direction, language),
     )

@@ -33,7 +33,7 @@ def judgement(figure: ProfileFigure) -> str | None:
     """'better', 'worse' or 'equal' than the national average; None when it cannot be judged."""
     if figure.direction not in ("higher_is_worse", "higher_is_better"):
         return None
-    found = relation(figure.value, figure.national_value)
+    found = relation(figure.value, figure.national_value, figure.unit)
     if found in (None, "equal"):
         return found
     return "worse" if (found == "higher") == (figure.direction == "higher_is_worse") else "better"

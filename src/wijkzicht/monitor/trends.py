@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 import duckdb
 
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.monitor.comparison import DECIMALS
+from wijkzicht.monitor import difference
 
 MATRIX_YEAR = 2024  # the VNG matrices carry every earlier boundary year to 2024 only
 MATRIX_VARIANT = "adres"  # addresses with a residential function: the weight for people and households
@@ -153,22 +153,15 @@ def redistribution_method(from_year: int, to_year: int) -> str:
     )
 
 
-def register_judgement(con: duckdb.DuckDBPyConnection) -> None:
-    """`trend_judgement(first, last, direction, decimals)`: the SQL rule for 'better'/'worse'/'equal'.
-
-    Values are compared at their published precision, so a change that rounds away is 'equal'.
-    """
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP MACRO trend_judgement(first, last, direction, decimals) AS (
-            CASE WHEN first IS NULL OR last IS NULL THEN NULL
-                 WHEN round(last, decimals) = round(first, decimals) THEN 'equal'
-                 WHEN direction = 'neutral' THEN CASE WHEN last > first THEN 'up' ELSE 'down' END
-                 WHEN (last > first) = (direction = 'higher_is_better') THEN 'better'
-                 ELSE 'worse' END
-        )
-        """
-    )
+def judgement(first: float, last: float, direction: str, unit: str) -> str:
+    """'better', 'worse' or 'equal' (for a neutral indicator 'up'/'down') from first to last, under the one
+    rule for differences (`wijkzicht.monitor.difference`): a change within the tolerance is 'equal'."""
+    found = difference.difference(last, first, unit)
+    if found is None or found.relation == "equal":
+        return "equal"
+    if direction == "neutral":
+        return "up" if found.relation == "higher" else "down"
+    return "better" if (found.relation == "higher") == (direction == "higher_is_better") else "worse"
 
 
 def area_trends(
@@ -186,7 +179,6 @@ def area_trends(
     """
     level = _level_of(con, code)
     _collect_points(con, code, level, indicator, subgroup, as_published)
-    register_judgement(con)
     name = "name_en" if language == "en" else "name_nl"
     series = con.execute(
         f"""
@@ -323,31 +315,29 @@ def _judged_steps(con: duckdb.DuckDBPyConnection, language: str) -> dict[tuple[s
     rows = con.execute(
         """
         WITH usable AS (
-            SELECT p.*, i.direction,
-                   CASE WHEN p.aggregation = 'sum' THEN 0 ELSE $decimals END AS decimals
+            SELECT p.*, i.direction, i.unit
             FROM trend_points p JOIN indicators i ON i.id = p.indicator
             WHERE p.excluded IS NULL AND p.value IS NOT NULL
         ),
         steps AS (
-            SELECT 'step' AS kind, indicator, subgroup, direction, decimals,
+            SELECT 'step' AS kind, indicator, subgroup, direction, unit,
                    lag(period) OVER w AS from_period, period AS to_period,
                    lag(value) OVER w AS first, value AS last
             FROM usable WINDOW w AS (PARTITION BY indicator, subgroup ORDER BY period)
         ),
         overall AS (
-            SELECT 'overall', indicator, subgroup, any_value(direction), any_value(decimals),
+            SELECT 'overall', indicator, subgroup, any_value(direction), any_value(unit),
                    min(period), max(period), arg_min(value, period), arg_max(value, period)
             FROM usable GROUP BY indicator, subgroup HAVING count(*) >= 2
         )
-        SELECT kind, indicator, subgroup, from_period, to_period, last - first,
-               trend_judgement(first, last, direction, decimals)
+        SELECT kind, indicator, subgroup, from_period, to_period, first, last, direction, unit
         FROM (SELECT * FROM steps WHERE from_period IS NOT NULL UNION ALL SELECT * FROM overall)
         ORDER BY indicator, subgroup, kind, to_period
-        """,
-        {"decimals": DECIMALS},
+        """
     ).fetchall()
     judged: dict[tuple[str, str, str], list[Change]] = {}
-    for kind, indicator, subgroup, from_period, to_period, change, judgement in rows:
-        step = Change(from_period, to_period, change, judgement, WORDS[language][judgement])
+    for kind, indicator, subgroup, from_period, to_period, first, last, direction, unit in rows:
+        found = judgement(first, last, direction, unit)
+        step = Change(from_period, to_period, last - first, found, WORDS[language][found])
         judged.setdefault((indicator, subgroup, kind), []).append(step)
     return judged

@@ -27,7 +27,11 @@ from wijkzicht.warehouse.boundaries import build_address_moves
 from wijkzicht.warehouse.changes import record_changes
 from wijkzicht.warehouse.crime_rates import build_crime_rates
 from wijkzicht.warehouse.harmonise import build_harmonised
-from wijkzicht.warehouse.publish import build_area_population, build_published_observations
+from wijkzicht.warehouse.publish import (
+    build_area_population,
+    build_published_crime_counts,
+    build_published_observations,
+)
 from wijkzicht.warehouse.queries import one_row, one_value
 from wijkzicht.warehouse.search_names import build_area_names
 from wijkzicht.warehouse.sources import discover
@@ -701,6 +705,7 @@ def _build_crime_rates(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roo
 def _build_derived_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     build_area_population(con)
     build_published_observations(con)
+    build_published_crime_counts(con)
     build_area_names(con)
     build_address_moves(con)
 

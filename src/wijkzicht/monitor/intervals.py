@@ -1,0 +1,35 @@
+"""Exact 95% intervals for figures computed from published counts.
+
+A rate from a count of events among a population (registered crime per 1 000 inhabitants) gets the exact
+Poisson interval (Garwood 1936): it never undercovers, so the interval is, if anything, a little wide. The
+counts come from the warehouse behind the publishing gate: a suppressed figure has no value and therefore no
+interval. Model estimates (the health monitor's small-area figures) are published without uncertainty: for
+those wijkzicht says so rather than invent one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scipy import stats
+
+LEVEL = 0.95
+# Why a figure has no interval: the publisher gives none (model estimates, survey shares, register shares
+# without their counts). Pages show it as "geen onzekerheidsmarge gepubliceerd" (translation "interval.none").
+NOT_PUBLISHED = "not_published"
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    high: float
+    method: str  # 'poisson'
+
+
+def poisson_rate(count: float, population: float, per: float = 1.0) -> Interval:
+    """The exact 95% interval of `per` x count / population, from the gamma quantiles of the count."""
+    tail = (1 - LEVEL) / 2
+    events = round(count)
+    low = float(stats.gamma.ppf(tail, events)) if events > 0 else 0.0
+    high = float(stats.gamma.ppf(1 - tail, events + 1))
+    return Interval(per * low / population, per * high / population, "poisson")

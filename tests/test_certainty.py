@@ -1,0 +1,72 @@
+"""How sure a figure is: exact intervals from counts, and the one rule for calling a difference a difference."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+
+from wijkzicht.monitor import comparison
+from wijkzicht.monitor.difference import difference
+from wijkzicht.monitor.intervals import NOT_PUBLISHED, poisson_rate
+
+CHARLOIS = "WK059915"
+
+
+def test_poisson_intervals_cover_the_true_rate_at_about_the_nominal_level() -> None:
+    # 2,000 areas with a known true rate per 1 000 inhabitants; each registers a Poisson count of events
+    generator = np.random.default_rng(20)
+    populations = generator.integers(300, 20_000, size=2_000)
+    true_rates = generator.uniform(2, 120, size=2_000)
+    counts = generator.poisson(true_rates * populations / 1000)
+    covered = [
+        (interval := poisson_rate(count, population, 1000)).low <= rate <= interval.high
+        for count, population, rate in zip(counts, populations, true_rates, strict=True)
+    ]
+    assert 0.93 <= np.mean(covered) <= 0.97
+
+
+def test_a_count_of_zero_has_a_lower_bound_of_zero_and_a_positive_upper_bound() -> None:
+    interval = poisson_rate(0, 1000, 1000)
+    assert interval.low == 0 and 3.6 < interval.high < 3.8  # the exact upper bound of 0 events is 3.689
+
+
+def test_intervals_decide_where_both_sides_have_one() -> None:
+    apart, overlapping = poisson_rate(100, 1000, 1000), poisson_rate(130, 1000, 1000)
+    far = poisson_rate(200, 1000, 1000)
+    # 100 against 130 per 1 000 differs by 30%, far beyond the tolerance, but the intervals overlap
+    assert difference(100, 130, "per 1 000 inwoners", apart, overlapping).relation == "equal"
+    assert difference(100, 200, "per 1 000 inwoners", apart, far).relation == "lower"
+    assert difference(100, 130, "per 1 000 inwoners").relation == "lower"  # without intervals: tolerance
+
+
+def _figure(con: duckdb.DuckDBPyConnection, code: str, indicator: str) -> comparison.Comparison:
+    (found,) = comparison.compare(con, code, indicator=indicator, period=2020, subgroup="18plus")
+    return found
+
+
+def test_overweight_51_against_the_national_50_8_is_equal_and_uncoloured(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    figure = _figure(con, "BU00141203", "overgewicht")
+    assert (figure.value, figure.national_value) == (51.0, 50.8)
+    assert (figure.difference_national, figure.difference_basis) == ("gelijk", "tolerance")
+    assert figure.versus_national == "gelijk aan het landelijk gemiddelde"  # no "(ongunstiger)"
+    assert figure.interval is None and figure.interval_note == NOT_PUBLISHED  # a model estimate
+
+
+def test_a_large_gap_is_less_favourable(con: duckdb.DuckDBPyConnection) -> None:
+    figure = _figure(con, CHARLOIS, "moeite_met_rondkomen")
+    assert (figure.value, figure.national_value) == (28.4, 13.9)
+    assert figure.difference_national == "hoger"
+    assert figure.versus_national == "hoger dan het landelijk gemiddelde (ongunstiger)"
+
+
+def test_a_gemeente_crime_rate_carries_its_exact_interval(con: duckdb.DuckDBPyConnection) -> None:
+    figures = comparison.compare(con, "GM0599", indicator="misdrijven_totaal", period=2023)
+    (figure,) = [f for f in figures if f.boundary_year == 2024]
+    count, population = con.execute(
+        """SELECT count, population FROM published_crime_counts WHERE indicator = 'misdrijven_totaal'
+           AND area_code = 'GM0599' AND boundary_year = 2024 AND period = 2023"""
+    ).fetchone()
+    assert figure.value is not None and figure.interval == poisson_rate(count, population, 1000)
+    assert figure.interval.low < figure.value < figure.interval.high

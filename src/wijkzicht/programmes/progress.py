@@ -19,6 +19,7 @@ from wijkzicht.catalogue import Indicator, load_catalogue
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import trends
 from wijkzicht.monitor.comparison import NATIONAL_CODE
+from wijkzicht.programmes.context import Context, in_context
 from wijkzicht.programmes.models import Goal
 from wijkzicht.warehouse.queries import one_value
 
@@ -63,6 +64,8 @@ class GoalProgress:
     reference_value: float | None
     reference_missing: list[str]
     reference_changed: list[str]
+    # the same indicator's change in similar areas outside every programme, and the verdict against it
+    context: Context
 
     @property
     def baseline_revised(self) -> bool:
@@ -219,6 +222,30 @@ def goal_progress(con: duckdb.DuckDBPyConnection, goal: Goal, today: date | None
         reference_value=reference.value,
         reference_missing=reference.missing,
         reference_changed=reference.changed,
+        context=_context(con, goal, latest_period, change, catalogued.direction if catalogued else "neutral"),
+    )
+
+
+def _context(
+    con: duckdb.DuckDBPyConnection,
+    goal: Goal,
+    latest_period: int | None,
+    change: float | None,
+    direction: str,
+) -> Context:
+    """The goal's change against similar areas outside every programme; a verdict only on a measurement after
+    the programme's start (or a later baseline), as the on-track judgement."""
+    if latest_period is None or latest_period <= max(goal.baseline_period, goal.programme.start_year):
+        return Context("no_change_yet", [])
+    return in_context(
+        con,
+        indicator=goal.indicator,
+        subgroup=goal.subgroup,
+        area_code=goal.area_code,
+        baseline_period=goal.baseline_period,
+        latest_period=latest_period,
+        change=change,
+        direction=direction,
     )
 
 

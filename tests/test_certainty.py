@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import numpy as np
+from fastapi.testclient import TestClient
 
-from wijkzicht.monitor import comparison
+from wijkzicht.monitor import comparison, trends
 from wijkzicht.monitor.difference import difference
 from wijkzicht.monitor.intervals import NOT_PUBLISHED, poisson_rate
 
@@ -70,3 +73,21 @@ def test_a_gemeente_crime_rate_carries_its_exact_interval(con: duckdb.DuckDBPyCo
     ).fetchone()
     assert figure.value is not None and figure.interval == poisson_rate(count, population, 1000)
     assert figure.interval.low < figure.value < figure.interval.high
+
+
+def test_a_crime_rate_change_within_overlapping_intervals_is_equal(con: duckdb.DuckDBPyConnection) -> None:
+    # Schiermonnikoog registered 39 crimes in 2023 and 20 in 2024 among 972 inhabitants: the rate halves,
+    # far beyond the 5% tolerance, yet the two exact intervals overlap, so the change is "gelijk"
+    (trend,) = trends.area_trends(con.cursor(), "GM0088", indicator="misdrijven_totaal")
+    (step,) = trend.steps
+    assert (step.from_period, step.to_period) == (2023, 2024)
+    assert step.change < -19 and step.judgement == "equal"
+    # without the counts the tolerance would have called it better
+    assert trends.judgement(trend.points[1][1], trend.points[2][1], trend.direction, trend.unit) == "better"
+
+
+def test_the_profile_shows_the_interval_of_a_rate_from_counts(web: TestClient) -> None:
+    page = web.get("/gebied/GM0599")
+    assert page.status_code == 200
+    row = page.text.split('data-indicator="misdrijven_totaal"', 1)[1].split("</tr>", 1)[0]
+    assert re.search(r"95%-marge \d+,\d tot \d+,\d", row)

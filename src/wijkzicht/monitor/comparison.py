@@ -8,8 +8,7 @@ import duckdb
 
 from wijkzicht import codes
 from wijkzicht.monitor import difference
-from wijkzicht.monitor.intervals import NOT_PUBLISHED, Interval, poisson_rate
-from wijkzicht.warehouse.crime_rates import PER_INHABITANTS
+from wijkzicht.monitor.intervals import NOT_PUBLISHED, Counts, Interval, rate_interval
 
 NATIONAL_CODE = "NL00"
 WORDS = {
@@ -150,7 +149,6 @@ def compare(
 
 # The query's row: the first ten fields of a Comparison, the suppression reason, whether it is a count, and
 # the [count, population] behind the area's, the gemeente's and the country's rate where they are published.
-Counts = list[float | None] | None
 ComparisonRow = tuple[
     str,
     str,
@@ -168,13 +166,6 @@ ComparisonRow = tuple[
     Counts,
     Counts,
 ]
-
-
-def rate_interval(counts: Counts) -> Interval | None:
-    """The exact interval of a rate per 1 000 inhabitants from its published count and population."""
-    if not counts or counts[0] is None or not counts[1]:
-        return None
-    return poisson_rate(counts[0], counts[1], PER_INHABITANTS)
 
 
 def _comparison(row: ComparisonRow, language: str) -> Comparison:

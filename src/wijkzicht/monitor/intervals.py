@@ -13,10 +13,14 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from wijkzicht.warehouse.crime_rates import PER_INHABITANTS
+
 LEVEL = 0.95
 # Why a figure has no interval: the publisher gives none (model estimates, survey shares, register shares
 # without their counts). Pages show it as "geen onzekerheidsmarge gepubliceerd" (translation "interval.none").
 NOT_PUBLISHED = "not_published"
+# A rate's published [count, population], as queries return them (None where the gate withheld the rate).
+Counts = list[float | None] | None
 
 
 @dataclass(frozen=True)
@@ -33,3 +37,10 @@ def poisson_rate(count: float, population: float, per: float = 1.0) -> Interval:
     low = float(stats.gamma.ppf(tail, events)) if events > 0 else 0.0
     high = float(stats.gamma.ppf(1 - tail, events + 1))
     return Interval(per * low / population, per * high / population, "poisson")
+
+
+def rate_interval(counts: Counts) -> Interval | None:
+    """The exact interval of a rate per 1 000 inhabitants from its published count and population."""
+    if not counts or counts[0] is None or not counts[1]:
+        return None
+    return poisson_rate(counts[0], counts[1], PER_INHABITANTS)

@@ -17,6 +17,7 @@ import duckdb
 
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import difference
+from wijkzicht.monitor.intervals import Interval, rate_interval
 
 MATRIX_YEAR = 2024  # the VNG matrices carry every earlier boundary year to 2024 only
 MATRIX_VARIANT = "adres"  # addresses with a residential function: the weight for people and households
@@ -153,10 +154,17 @@ def redistribution_method(from_year: int, to_year: int) -> str:
     )
 
 
-def judgement(first: float, last: float, direction: str, unit: str) -> str:
+def judgement(
+    first: float,
+    last: float,
+    direction: str,
+    unit: str,
+    intervals: tuple[Interval | None, Interval | None] = (None, None),
+) -> str:
     """'better', 'worse' or 'equal' (for a neutral indicator 'up'/'down') from first to last, under the one
-    rule for differences (`wijkzicht.monitor.difference`): a change within the tolerance is 'equal'."""
-    found = difference.difference(last, first, unit)
+    rule for differences (`wijkzicht.monitor.difference`): where both periods have an exact interval
+    (`intervals`: first's, last's) only a significant change counts, else one beyond the tolerance."""
+    found = difference.difference(last, first, unit, intervals[1], intervals[0])
     if found is None or found.relation == "equal":
         return "equal"
     if direction == "neutral":
@@ -191,7 +199,7 @@ def area_trends(
         ORDER BY any_value(i.domain), p.indicator, p.subgroup
         """
     ).fetchall()
-    steps = _judged_steps(con, language)
+    steps = _judged_steps(con, code, language)
     return [
         Trend(
             indicator=row[0],
@@ -310,34 +318,47 @@ def _redistribute_changed_counts(con: duckdb.DuckDBPyConnection, code: str, leve
         )
 
 
-def _judged_steps(con: duckdb.DuckDBPyConnection, language: str) -> dict[tuple[str, str, str], list[Change]]:
-    """Consecutive steps and first -> last per series, judged in SQL; excluded periods are skipped."""
+def _judged_steps(
+    con: duckdb.DuckDBPyConnection, code: str, language: str
+) -> dict[tuple[str, str, str], list[Change]]:
+    """Consecutive steps and first -> last per series; excluded periods are skipped. A rate whose published
+    count and population are known on the series' own boundaries (not redistributed) carries them, so that
+    its change is judged on the exact intervals."""
     rows = con.execute(
         """
         WITH usable AS (
-            SELECT p.*, i.direction, i.unit
+            SELECT p.*, i.direction, i.unit,
+                   CASE WHEN p.method = $same_code AND c.count IS NOT NULL THEN [c.count, c.population] END
+                       AS counts
             FROM trend_points p JOIN indicators i ON i.id = p.indicator
+            LEFT JOIN published_crime_counts c ON c.indicator = p.indicator AND p.subgroup = 'totaal'
+                 AND c.area_code = $code AND c.boundary_year = p.boundary_year AND c.period = p.period
             WHERE p.excluded IS NULL AND p.value IS NOT NULL
         ),
         steps AS (
             SELECT 'step' AS kind, indicator, subgroup, direction, unit,
                    lag(period) OVER w AS from_period, period AS to_period,
-                   lag(value) OVER w AS first, value AS last
+                   lag(value) OVER w AS first, value AS last, lag(counts) OVER w AS first_counts,
+                   counts AS last_counts
             FROM usable WINDOW w AS (PARTITION BY indicator, subgroup ORDER BY period)
         ),
         overall AS (
             SELECT 'overall', indicator, subgroup, any_value(direction), any_value(unit),
-                   min(period), max(period), arg_min(value, period), arg_max(value, period)
+                   min(period), max(period), arg_min(value, period), arg_max(value, period),
+                   arg_min(counts, period), arg_max(counts, period)
             FROM usable GROUP BY indicator, subgroup HAVING count(*) >= 2
         )
-        SELECT kind, indicator, subgroup, from_period, to_period, first, last, direction, unit
+        SELECT kind, indicator, subgroup, from_period, to_period, first, last, direction, unit, first_counts,
+               last_counts
         FROM (SELECT * FROM steps WHERE from_period IS NOT NULL UNION ALL SELECT * FROM overall)
         ORDER BY indicator, subgroup, kind, to_period
-        """
+        """,
+        {"code": code, "same_code": SAME_CODE},
     ).fetchall()
     judged: dict[tuple[str, str, str], list[Change]] = {}
-    for kind, indicator, subgroup, from_period, to_period, first, last, direction, unit in rows:
-        found = judgement(first, last, direction, unit)
+    for kind, indicator, subgroup, from_period, to_period, first, last, direction, unit, *counts in rows:
+        intervals = (rate_interval(counts[0]), rate_interval(counts[1]))
+        found = judgement(first, last, direction, unit, intervals)
         step = Change(from_period, to_period, last - first, found, WORDS[language][found])
         judged.setdefault((indicator, subgroup, kind), []).append(step)
     return judged

@@ -6,6 +6,7 @@ import re
 
 import duckdb
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 
 from wijkzicht.monitor import comparison, trends
@@ -90,4 +91,18 @@ def test_the_profile_shows_the_interval_of_a_rate_from_counts(web: TestClient) -
     page = web.get("/gebied/GM0599")
     assert page.status_code == 200
     row = page.text.split('data-indicator="misdrijven_totaal"', 1)[1].split("</tr>", 1)[0]
-    assert re.search(r"95%-marge \d+,\d tot \d+,\d", row)
+    assert re.search(r"95%\N{NON-BREAKING HYPHEN}marge \d+,\d tot \d+,\d", row)  # kept on one line
+
+
+def test_the_national_crime_rate_rests_on_the_sum_of_all_gemeenten(con: duckdb.DuckDBPyConnection) -> None:
+    count, population, rate = con.execute(
+        """SELECT count, population, rate FROM crime_counts
+           WHERE indicator = 'misdrijven_totaal' AND area_code = 'NL00' AND period = 2024"""
+    ).fetchone()
+    # 805,559 crimes registered in 2024; 17,942,942 inhabitants on 1 January 2024, CBS's national total
+    assert (count, population) == (805_559, 17_942_942)
+    assert rate == pytest.approx(44.896, abs=0.001)
+    # so Schiermonnikoog's 20.6 per 1 000 is significantly below the country's, interval against interval
+    figures = comparison.compare(con, "GM0088", indicator="misdrijven_totaal", period=2024)
+    (figure,) = [f for f in figures if f.boundary_year == 2024]
+    assert (figure.difference_national, figure.difference_basis) == ("lager", "significant")

@@ -4,8 +4,10 @@ The police table 47018NED counts crimes per calendar year on the boundaries of o
 year 2012-2023). A count only becomes comparable between areas as a rate, and a rate needs inhabitants of
 the *same boundary year* (another year's codes may describe another area) counted within the crime year:
 on 1 January of that year, or else on 1 January of the next year (its last day), as the KWB tables publish
-them. Without such a population the rate is not computed and says why; it is never 0 and never a rate on
-another year's boundaries. `crime_counts` keeps every numerator and denominator, so each rate can be checked.
+them. The country's population, where no table gives it, is the sum over all gemeenten of that boundary
+year and date (only when every one has a figure). Without such a population the rate is not computed and
+says why; it is never 0 and never a rate on another year's boundaries. `crime_counts` keeps every numerator
+and denominator, so each rate can be checked.
 """
 
 from __future__ import annotations
@@ -31,9 +33,27 @@ def build_crime_rates(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> N
                    missing_reason AS count_missing_reason
             FROM observations WHERE subgroup = 'totaal' AND list_contains(?, indicator)
         ),
+        published_populations AS (
+            SELECT o.area_code, o.level, o.boundary_year, o.period, o.value AS population
+            FROM observations o
+            WHERE o.indicator = 'inwoners' AND o.subgroup = 'totaal' AND o.value IS NOT NULL
+        ),
+        gemeenten AS (SELECT boundary_year, count(*) AS total FROM areas WHERE level = 'gemeente' GROUP BY ALL),
+        -- the country's inhabitants, where no table gives them, as the sum over all its gemeenten (CBS's own
+        -- national total is that sum); only when every gemeente of the boundary year has a population
+        national_sums AS (
+            SELECT c.area_code, p.boundary_year, p.period, sum(p.population) AS population
+            FROM published_populations p JOIN gemeenten g USING (boundary_year)
+            JOIN (SELECT DISTINCT area_code, boundary_year FROM counts WHERE level = 'land') c USING (boundary_year)
+            WHERE p.level = 'gemeente'
+            GROUP BY c.area_code, p.boundary_year, p.period HAVING count(*) = any_value(g.total)
+        ),
         populations AS (
-            SELECT area_code, boundary_year, period, value AS population FROM observations
-            WHERE indicator = 'inwoners' AND subgroup = 'totaal' AND value IS NOT NULL
+            SELECT area_code, boundary_year, period, population FROM published_populations
+            UNION ALL
+            SELECT * FROM national_sums n WHERE NOT EXISTS (
+                SELECT 1 FROM published_populations p
+                WHERE p.area_code = n.area_code AND p.boundary_year = n.boundary_year AND p.period = n.period)
         ),
         matched AS (  -- 1 January of the crime year first, else 1 January of the next year
             SELECT c.*, p.population, p.period AS population_period

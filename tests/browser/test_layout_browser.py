@@ -27,6 +27,7 @@ PUBLIC_PAGES = (
     "/wijk/WK059915",
     "/methode",
     "/methode/technisch",
+    "/methode/gevoeligheid",
     "/zoeken?naar=wijk&q=Charlois",
     "/zoeken?naar=ondermijning",
     "/wijkwijzer",

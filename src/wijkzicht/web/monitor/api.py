@@ -120,14 +120,12 @@ Values = Annotated[ValueFilter, Depends(_value_filter)]
 
 
 @router.get("/values", tags=["monitor"], summary="Published values, filtered and paginated (tidy rows)")
-def values(
-    con: Warehouse, selection: Values, page: PageNumber = 1, size: PageSize = 100
-) -> dict[str, object]:
+def values(cache: Cache, selection: Values, page: PageNumber = 1, size: PageSize = 100) -> dict[str, object]:
     return {
-        "total": count_values(con, selection),
+        "total": cache(count_values, selection),
         "page": page,
         "size": size,
-        "items": select_values(con, selection, limit=size, offset=(page - 1) * size),
+        "items": cache(select_values, selection, size, (page - 1) * size),
     }
 
 

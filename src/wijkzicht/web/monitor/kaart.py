@@ -245,7 +245,11 @@ def _compressed_values(
     boundary_year: int | None,
     language: str,
 ) -> bytes:
-    """The values document gzipped, made once per server and setting (the warehouse is read-only)."""
+    """The values document gzipped: the build's copy when it has one, else made now (once per server and
+    setting: the warehouse is read-only)."""
+    defaults = period is None and subgroup is None and boundary_year is None
+    if defaults and (stored := _stored_values(con, level, measure, language)) is not None:
+        return stored
     return _compressed(map_view(con, level, measure, period, subgroup, boundary_year, language))
 
 
@@ -288,22 +292,6 @@ def _stored_values(con: duckdb.DuckDBPyConnection, level: str, measure: str, lan
     return bytes(row[0]) if row else None
 
 
-def _values_document(
-    con: duckdb.DuckDBPyConnection,
-    level: str,
-    measure: str,
-    period: int | None,
-    subgroup: str | None,
-    boundary_year: int | None,
-    language: str,
-) -> bytes:
-    """The gzipped values document: the build's copy when it has one, else made now."""
-    defaults = period is None and subgroup is None and boundary_year is None
-    if defaults and (stored := _stored_values(con, level, measure, language)) is not None:
-        return stored
-    return _compressed_values(con, level, measure, period, subgroup, boundary_year, language)
-
-
 def _json_response(request: Request, compressed: bytes) -> Response:
     """JSON, compressed when the client accepts it: a buurt map's values are megabytes of repetitive text."""
     if not _accepts_gzip(request):
@@ -337,7 +325,7 @@ def values_api(
     values' boundary year; `drawn` tells per area whether its polygon shows the same area).
     """
     return _json_response(
-        request, cache.large(_values_document, level, measure, period, subgroup, boundary_year, lang)
+        request, cache.large(_compressed_values, level, measure, period, subgroup, boundary_year, lang)
     )
 
 

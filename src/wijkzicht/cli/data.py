@@ -54,6 +54,7 @@ def build(
     from wijkzicht import warehouse
     from wijkzicht.monitor.stored import build_warehouse
     from wijkzicht.warehouse import online
+    from wijkzicht.web.monitor.kaart import store_map_documents
 
     with user_errors():
         snapshot_dir, cache_dir, database = (
@@ -72,7 +73,13 @@ def build(
             roots = warehouse.data_roots(None, cache_dir)
         with _progress() as progress:
             report = _stage_progress(progress)
-            built = build_warehouse(database, roots, progress=report, accept_loss=accept_loss)
+            built = build_warehouse(
+                database,
+                roots,
+                documents=[("kaarten", store_map_documents)],
+                progress=report,
+                accept_loss=accept_loss,
+            )
         language = use_language()
         console.print(
             t(

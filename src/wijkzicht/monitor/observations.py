@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
+from wijkzicht.warehouse.publish import VALUES_ORDER
 from wijkzicht.warehouse.queries import one_value
 
 
@@ -75,32 +76,18 @@ class ValueFilter:
 
 
 def values_query(selection: ValueFilter) -> tuple[str, list[object]]:
-    """The SQL of a tidy selection of published observations (one row per area, indicator, subgroup,
-    period), in the ONS style: area, indicator, period, value, unit and why a value is missing or
-    suppressed, with the source of each value."""
+    """The SQL of a tidy selection of published observations (`PUBLISHED_VALUES`, stored by the build)."""
     where, parameters = selection.where()
-    return (
-        f"""
-        SELECT o.area_code, a.name AS area_name, o.level, o.indicator, o.subgroup, o.boundary_year, o.period,
-               o.value, i.unit, o.missing_reason, p.source_table, p.source_column
-        FROM published_observations o
-        JOIN indicators i ON i.id = o.indicator
-        JOIN provenance p USING (source_id)
-        LEFT JOIN areas a ON a.code = o.area_code AND a.boundary_year = o.boundary_year
-        WHERE {where}
-        ORDER BY o.area_code, o.indicator, o.subgroup, o.boundary_year, o.period
-        """,
-        parameters,
-    )
+    return f"SELECT * FROM published_values o WHERE {where} ORDER BY {VALUES_ORDER}", parameters
 
 
 def count_values(con: duckdb.DuckDBPyConnection, selection: ValueFilter) -> int:
     where, parameters = selection.where()
-    return one_value(con, f"SELECT count(*) FROM published_observations o WHERE {where}", parameters)
+    return one_value(con, f"SELECT count(*) FROM published_values o WHERE {where}", parameters)
 
 
 def select_values(
-    con: duckdb.DuckDBPyConnection, selection: ValueFilter, *, limit: int, offset: int = 0
+    con: duckdb.DuckDBPyConnection, selection: ValueFilter, limit: int, offset: int = 0
 ) -> list[dict[str, object]]:
     query, parameters = values_query(selection)
     cursor = con.execute(f"{query} LIMIT ? OFFSET ?", [*parameters, limit, offset])

@@ -6,6 +6,7 @@ as steps, which run on the new file before it replaces the old one (so the build
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,9 @@ ANALYSES: tuple[BuildStep, ...] = (
 )
 
 
-def build_warehouse(database: Path, roots: list[Path], **options: Any) -> BuildReport:
-    """The whole build: the warehouse from the data roots, with the monitor's stored analyses."""
-    return build_raw_warehouse(database, roots, analyses=ANALYSES, **options)
+def build_warehouse(
+    database: Path, roots: list[Path], *, documents: Sequence[BuildStep] = (), **options: Any
+) -> BuildReport:
+    """The whole build: the warehouse from the data roots, with the monitor's stored analyses, and after
+    them `documents`: what the layers above store from the analyses (the web's prepared map documents)."""
+    return build_raw_warehouse(database, roots, analyses=(*ANALYSES, *documents), **options)

@@ -31,6 +31,7 @@ from wijkzicht.warehouse.publish import (
     build_area_population,
     build_published_crime_counts,
     build_published_observations,
+    build_published_values,
 )
 from wijkzicht.warehouse.queries import one_row, one_value
 from wijkzicht.warehouse.search_names import build_area_names
@@ -52,7 +53,7 @@ EMPTY_REASON = "niet geleverd (leeg veld)"
 # a municipality's own figures (SES-WOA Amsterdam 2019: 1 of 355 gemeenten) stay far below.
 NATIONAL_SHARE = 0.9
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # What DuckDB keeps beside a database file while it is open: the write-ahead log and the spill folder.
 BUILD_SIDE_FILES = (".wal", ".tmp")
@@ -710,6 +711,10 @@ def _build_derived_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, 
     build_address_moves(con)
 
 
+def _build_published_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    build_published_values(con)
+
+
 def _harmonise(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     build_harmonised(con)
 
@@ -739,6 +744,7 @@ FINISHING_STEPS: tuple[BuildStep, ...] = (
     ("focusgebieden", _check_focus_areas),
     ("indicatorcatalogus", _write_catalogue),
     ("bevolking en grenswijzigingen", _build_derived_tables),
+    ("gepubliceerde waarden", _build_published_values),
     ("reeksen op grenzen 2024", _harmonise),
     ("dekking per reeks", _build_series_coverage),  # the published and the harmonised series
 )

@@ -1,0 +1,270 @@
+"""The data endpoints under load: p50/p99 at 20 clients against a fixed-JSON floor and Datasette, in one run.
+
+Usage: python benchmarks/endpoints_benchmark.py [WAREHOUSE] [--clients 20] [--workers 2] [--rounds 2]
+       [--areas 200] [--port 8799]
+
+Per round, `wijkzicht serve --workers N` is started afresh (nothing cached), and the scenarios run in turn,
+each request path once (first pass) by `--clients` concurrent Python clients (wrk is not assumed):
+
+- floor: a FastAPI app under uvicorn with the same workers, answering a fixed JSON document the size of
+  one area's values; measured before every scenario, so each ratio is against a floor taken just before;
+- values by area: `/api/values?area=<code>&size=1000` for `--areas` areas (wijken and gemeenten), and
+  Datasette (installed by this script into a throwaway venv under /tmp) serving the same rows from an
+  SQLite copy with an index on the area code, `--areas` requests of its table filtered on the area;
+- values with 100 different filter sets (indicator, level, period, subgroup, boundary year);
+- `/api/map/values` for wijk and buurt: the summary measures and the domains, and ten scored indicators;
+- `/api/rankings`, first pass over 60 selections; and the area search (`/api/areas?q=`).
+
+Goals (issue #18): values by area p99 no worse than Datasette's (ratio <= 1); the others p99 under 100 ms.
+The machine may be shared: compare ratios, and run several rounds (they alternate server and floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from api_benchmark import load, start_server
+from wijkzicht import config
+from wijkzicht.monitor.observations import ValueFilter, values_query
+
+DATASETTE_VENV = Path(tempfile.gettempdir()) / "wijkzicht-bench-datasette"
+FLOOR_APP = """
+from fastapi import FastAPI
+from fastapi.responses import Response
+
+BODY = open({path!r}, "rb").read()
+app = FastAPI()
+
+@app.get("/floor")
+def floor() -> Response:
+    return Response(BODY, media_type="application/json")
+"""
+
+
+def percentiles(latencies: list[float]) -> tuple[float, float]:
+    ordered = sorted(latencies)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, round(0.99 * len(ordered)) - 1)]
+
+
+def measure(base: str, paths: list[str], clients: int) -> tuple[float, float, float]:
+    """p50 and p99 in ms and requests per second of one pass over the paths."""
+    started = time.perf_counter()
+    latencies = asyncio.run(load(base, paths, clients))
+    return (*percentiles(latencies), len(paths) / (time.perf_counter() - started))
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit(f"{url} did not come up (exit status {process.poll()})")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+
+
+# --- The peers: Datasette on an SQLite copy, and the floor -----------------------------------------
+
+
+def sqlite_copy(database: Path, target: Path) -> None:
+    """Every published value as `/api/values` selects them (same query), into SQLite, indexed by area."""
+    if target.exists():
+        return
+    query, parameters = values_query(ValueFilter())
+    with duckdb.connect(str(database), read_only=True) as con:
+        cursor = con.execute(query, parameters)
+        names = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+    partial = target.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    with sqlite3.connect(partial) as lite:
+        lite.execute(f"CREATE TABLE published_values ({', '.join(names)})")
+        lite.executemany(f"INSERT INTO published_values VALUES ({', '.join('?' * len(names))})", rows)
+        lite.execute("CREATE INDEX published_values_area ON published_values (area_code)")
+    partial.rename(target)
+
+
+def start_datasette(sqlite_file: Path, port: int) -> subprocess.Popen[bytes]:
+    executable = DATASETTE_VENV / "bin" / "datasette"
+    if not executable.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(DATASETTE_VENV)], check=True)
+        subprocess.run([str(DATASETTE_VENV / "bin" / "pip"), "install", "-q", "datasette"], check=True)
+    # immutable (-i): the file is opened read-only, as the warehouse is, and its counts may be cached
+    command = [str(executable), "serve", "-i", str(sqlite_file), "--port", str(port)]
+    command += ["--setting", "max_returned_rows", "1000", "--setting", "num_sql_threads", "3"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until_up(f"http://127.0.0.1:{port}/-/versions.json", process)
+    return process
+
+
+def start_floor(body: bytes, port: int, workers: int, directory: Path) -> subprocess.Popen[bytes]:
+    (directory / "floor_body.json").write_bytes(body)
+    (directory / "floor_app.py").write_text(FLOOR_APP.format(path=str(directory / "floor_body.json")))
+    command = [sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", str(directory)]
+    command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until_up(f"http://127.0.0.1:{port}/floor", process)
+    return process
+
+
+# --- The requests ----------------------------------------------------------------------------------
+
+
+def area_sample(con: duckdb.DuckDBPyConnection, count: int) -> list[str]:
+    codes = con.execute(
+        "SELECT DISTINCT code FROM areas WHERE level IN ('gemeente', 'wijk') ORDER BY code"
+    ).fetchall()
+    return random.Random(18).sample([row[0] for row in codes], count)
+
+
+def filter_sets(con: duckdb.DuckDBPyConnection, count: int) -> list[str]:
+    """`count` different selections of the kinds people make: an indicator at a level, in a period or
+    boundary year, for a subgroup; drawn from the partitions that exist."""
+    rows = con.execute(
+        """SELECT DISTINCT indicator, level, period, boundary_year, subgroup FROM observations
+           WHERE level <> 'land' ORDER BY ALL"""
+    ).fetchall()
+    chosen = random.Random(18).sample(rows, count)
+    shapes: list[Callable[[tuple[object, ...]], dict[str, object]]] = [
+        lambda r: {"indicator": r[0], "level": r[1]},
+        lambda r: {"indicator": r[0], "level": r[1], "period": r[2]},
+        lambda r: {"indicator": r[0], "boundary_year": r[3], "subgroup": r[4]},
+        lambda r: {"level": r[1], "period": r[2], "subgroup": r[4]},
+        lambda r: {"indicator": r[0], "level": r[1], "period": r[2], "boundary_year": r[3], "page": 2},
+    ]
+    paths = []
+    for number, row in enumerate(chosen):
+        parameters = shapes[number % len(shapes)](row)
+        paths.append("/api/values?" + "&".join(f"{key}={value}" for key, value in parameters.items()))
+    return paths
+
+
+def map_paths(base: str, *, summary: bool) -> list[str]:
+    """The wijk and buurt maps of the summary measures and the domains, or of ten scored indicators."""
+    indicators = httpx.get(f"{base}/api/indicators", timeout=30).json()
+    if summary:
+        domains = sorted({i["domain"] for i in indicators if i.get("scored")})
+        measures = ["index", "stacking", *(f"domain:{domain}" for domain in domains)]
+    else:
+        measures = [f"indicator:{i['id']}" for i in indicators if i.get("scored")][:10]
+    return [f"/api/map/values?level={level}&measure={m}" for level in ("wijk", "buurt") for m in measures]
+
+
+def ranking_paths() -> list[str]:
+    levels = ["wijk", "buurt", "gemeente"]
+    domains = ["", "health", "liveability", "work_poverty_inclusion", "safety"]
+    return [
+        f"/api/rankings?level={levels[i % 3]}&domain={domains[i % 5]}&page={1 + i % 4}&size=50"
+        for i in range(60)
+    ]
+
+
+SEARCHES = [
+    "west",
+    "noord",
+    "centrum",
+    "dorp",
+    "overvecht",
+    "zuid",
+    "rotterdm",
+    "den haag",
+    "bergen",
+    "GM0599",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("warehouse", nargs="?", type=Path)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--areas", type=int, default=200)
+    parser.add_argument("--port", type=int, default=8799)
+    arguments = parser.parse_args()
+    database = config.database_path(arguments.warehouse)
+    with duckdb.connect(str(database), read_only=True) as con:
+        areas = area_sample(con, arguments.areas)
+        filtered = filter_sets(con, 100)
+    sqlite_file = (
+        Path(tempfile.gettempdir()) / f"wijkzicht-bench-{database.stem}-{database.stat().st_mtime_ns}.db"
+    )
+    sqlite_copy(database, sqlite_file)
+    app_port, floor_port, datasette_port = arguments.port, arguments.port + 1, arguments.port + 2
+    app, floor, peer = (f"http://127.0.0.1:{port}" for port in (app_port, floor_port, datasette_port))
+    clients = arguments.clients
+    print(
+        f"{clients} concurrent clients, {os.cpu_count()} cores (shared), wijkzicht serve --workers "
+        f"{arguments.workers}; p50 / p99 ms, req/s; ratio = p99 / p99 of the floor just before"
+    )
+    results: dict[str, list[tuple[float, float, float, float]]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        sample_body = b""  # the floor answers a document the size of one area's values (read once)
+        for round_number in range(arguments.rounds):
+            server = start_server(database, app_port, arguments.workers)
+            datasette = start_datasette(sqlite_file, datasette_port)
+            try:
+                if not sample_body:
+                    sample_body = httpx.get(f"{app}/api/values?area={areas[0]}&size=1000", timeout=60).content
+                floor_process = start_floor(sample_body, floor_port, arguments.workers, Path(scratch))
+                scenarios = {
+                    "values by area": (app, [f"/api/values?area={code}&size=1000" for code in areas]),
+                    "  Datasette, same rows": (
+                        peer,
+                        [
+                            f"/{sqlite_file.stem}/published_values.json?area_code={code}&_size=1000&_shape=objects"
+                            for code in areas
+                        ],
+                    ),
+                    "values, 100 filter sets": (app, filtered),
+                    "map values, summary+domains": (app, map_paths(app, summary=True)),
+                    "map values, 10 indicators": (app, map_paths(app, summary=False)),
+                    "rankings, first pass": (app, ranking_paths()),
+                    "area search": (app, [f"/api/areas?q={q}" for q in SEARCHES] * 2),
+                }
+                for name, (base, paths) in scenarios.items():
+                    floor_p99 = measure(floor, ["/floor"] * len(paths), clients)[1]
+                    p50, p99, rate = measure(base, paths, clients)
+                    results.setdefault(name, []).append((p50, p99, rate, p99 / floor_p99))
+                    print(
+                        f"  round {round_number + 1}  {name:<26} n={len(paths):>4}  p50 {p50:7.1f}  "
+                        f"p99 {p99:7.1f}  {rate:6.1f} req/s  floor p99 {floor_p99:6.1f}  ratio {p99 / floor_p99:5.1f}"
+                    )
+                stop(floor_process)
+            finally:
+                stop(datasette)
+                stop(server)
+    print("median over rounds: p50, p99 ms, ratio to the floor")
+    for name, runs in results.items():
+        columns = [statistics.median(run[k] for run in runs) for k in range(4)]
+        print(f"  {name:<26} p50 {columns[0]:7.1f}  p99 {columns[1]:7.1f}  ratio {columns[3]:5.1f}")
+    by_area = [run[1] for run in results["values by area"]]
+    peer_p99 = [run[1] for run in results["  Datasette, same rows"]]
+    ratios = [ours / theirs for ours, theirs in zip(by_area, peer_p99, strict=True)]
+    print(f"values by area p99 / Datasette p99 per round: {', '.join(f'{r:.2f}' for r in ratios)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The values API reads `published_values`, stored by the build from the publishing gate: its answers are
+byte for byte those of the same selection computed from the gate per request, on real areas and filters."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+
+from wijkzicht.monitor.observations import ValueFilter
+from wijkzicht.warehouse.publish import PUBLISHED_VALUES, VALUES_ORDER
+
+STADSPARK = "BU00140108"  # Groningen, 15 inhabitants: figures the gate withholds
+SELECTIONS = [
+    ({"area": "GM0363", "size": 1000}, ValueFilter(area_code="GM0363")),  # Amsterdam: the most rows
+    ({"area": "WK034403", "size": 1000}, ValueFilter(area_code="WK034403")),  # Overvecht
+    ({"area": STADSPARK, "size": 1000}, ValueFilter(area_code=STADSPARK)),
+    ({"indicator": "eenzaam", "level": "wijk", "page": 3}, ValueFilter(indicator="eenzaam", level="wijk")),
+    (
+        {"level": "gemeente", "period": 2020, "subgroup": "18plus"},
+        ValueFilter(None, None, "gemeente", 2020, None, "18plus"),
+    ),
+]
+
+
+def computed_answer(
+    con: duckdb.DuckDBPyConnection, selection: ValueFilter, page: int, size: int
+) -> dict[str, object]:
+    """The answer as the API made it before the build stored the values: the gate's view, per request."""
+    where, parameters = selection.where()
+    total = con.execute(f"SELECT count(*) FROM ({PUBLISHED_VALUES}) o WHERE {where}", parameters).fetchone()
+    cursor = con.execute(
+        f"SELECT * FROM ({PUBLISHED_VALUES}) o WHERE {where} ORDER BY {VALUES_ORDER} LIMIT ? OFFSET ?",
+        [*parameters, size, (page - 1) * size],
+    )
+    names = [column[0] for column in cursor.description]
+    items = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    assert total is not None
+    return {"total": total[0], "page": page, "size": size, "items": items}
+
+
+@pytest.mark.parametrize(("query", "selection"), SELECTIONS)
+def test_stored_values_answer_byte_for_byte_as_computed_from_the_gate(
+    web: TestClient, con: duckdb.DuckDBPyConnection, query: dict[str, object], selection: ValueFilter
+) -> None:
+    answer = web.get("/api/values", params=query)
+    expected = computed_answer(
+        con, selection, int(str(query.get("page", 1))), int(str(query.get("size", 100)))
+    )
+    assert expected["items"], "a selection without rows would compare nothing"
+    body = json.dumps(expected, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    assert answer.status_code == 200 and answer.content == body
+
+
+def test_the_stored_table_holds_every_published_observation(con: duckdb.DuckDBPyConnection) -> None:
+    counts = con.execute(
+        "SELECT (SELECT count(*) FROM published_values), (SELECT count(*) FROM published_observations)"
+    ).fetchone()
+    assert counts is not None and counts[0] == counts[1] > 1_000_000

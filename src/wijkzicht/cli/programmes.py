@@ -14,6 +14,7 @@ from wijkzicht import config
 from wijkzicht.catalogue import TOTAL_SUBGROUP
 from wijkzicht.cli.common import DbOption, LangOption, console, t, use_language, user_errors
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.i18n import format_number
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -217,7 +218,9 @@ def goals_add(
     title: Annotated[str, typer.Option(help="What the goal is")],
     indicator: Annotated[str, typer.Option(help="A scored problem indicator (`wijkzicht indicators`)")],
     area: Annotated[str, typer.Option(help="CBS code of a wijk of the focus area, or its gemeente")],
-    target: Annotated[float, typer.Option(help="Target value, in the indicator's unit")],
+    target: Annotated[
+        str, typer.Option(help="Target value, in the indicator's unit: 12,5 or 12.5 (read as the forms do)")
+    ],
     target_year: Annotated[int, typer.Option(help="Year the target is to be reached")],
     subgroup: Annotated[str, typer.Option(help="Age group of the figure")] = TOTAL_SUBGROUP,
     reference: Annotated[str | None, typer.Option(help="gemeente, g4 or nederland")] = None,
@@ -245,7 +248,12 @@ def goals_add(
             goal = records.create(session, accounts.COMMAND_LINE, records.KINDS["goal"], data, con)
             assert isinstance(goal, Goal)  # the goal kind's records are goals
             console.print(
-                t("cli.goals.added", goal=goal.id, baseline=goal.baseline_value, period=goal.baseline_period),
+                t(
+                    "cli.goals.added",
+                    goal=goal.id,
+                    baseline=format_number(goal.baseline_value, use_language()),
+                    period=goal.baseline_period,
+                ),
                 markup=False,
             )
         store.close()
@@ -282,7 +290,7 @@ def _goal_input(**values: object) -> schemas.GoalIn:
     from wijkzicht.web import forms
 
     try:
-        return schemas.GoalIn.model_validate(values)
+        return schemas.GoalIn.model_validate(values, context=forms.reading(use_language()))
     except ValidationError as error:
         raise WijkzichtError(forms.problems(error, use_language()).summary()) from None
 

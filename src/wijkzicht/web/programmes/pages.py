@@ -227,7 +227,9 @@ def _form_fields(
             field["widget"] = "checkbox"
         elif date in choices or annotation is date:
             field["widget"] = "date"
-        elif annotation in (int, float, Decimal) or set(choices) & {int, float, Decimal}:
+        elif annotation in (float, Decimal):
+            field |= _decimal_field(field["value"], t)
+        elif annotation is int or int in choices:
             field["widget"] = "number"
         elif name in LONG_TEXT:
             field["widget"] = "textarea"
@@ -235,6 +237,14 @@ def _form_fields(
             field |= {"widget": "password", "value": ""}  # never sent back
         fields.append(field)
     return fields
+
+
+def _decimal_field(value: object, t: Translator) -> dict[str, Any]:
+    """A number with decimals (a target, an amount): a text field that takes '12,5' as well as '12.5'
+    (schemas.TypedNumber reads it), showing a stored value as the page's language writes it."""
+    shown = _exact_number(value, t.language, grouped=False) if isinstance(value, float | Decimal) else value
+    example = format_number(Decimal("1250.5"), t.language, grouped=False)
+    return {"widget": "decimal", "value": shown, "help": t("form.number.help", example=example)}
 
 
 def _goal_areas(session: Any, con: Any, programme_id: object) -> list[tuple[str, str]]:
@@ -333,7 +343,7 @@ def _save(
     again with its problems beside the fields (422) or a broken rule above them (400). A refusal or a
     version conflict is raised (403, 409)."""
     try:
-        data = kind.schema.model_validate(values)
+        data = kind.schema.model_validate(values, context=forms.reading(lang))
         with store.writing(actor) as session:
             target = _back_to(save(session, data))
     except ValidationError as error:
@@ -466,10 +476,11 @@ def _readable(key: str, value: object, t: Translator) -> str:
     return str(value)
 
 
-def _exact_number(value: float, language: str) -> str:
-    """All the decimals a stored number has (an audit log shows what was saved, not a rounding of it)."""
+def _exact_number(value: float | Decimal, language: str, *, grouped: bool = True) -> str:
+    """All the decimals a stored number has (an audit log and a form show what was saved, not a rounding
+    of it)."""
     decimals = 0 if float(value).is_integer() else len(repr(float(value)).split(".")[1])
-    return format_number(value, language, decimals)
+    return format_number(value, language, decimals, grouped=grouped)
 
 
 @router.post(PAGES + "/{kind_name}/{record_id:int}/verwijderen", dependencies=[CSRF])

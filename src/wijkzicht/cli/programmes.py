@@ -12,7 +12,7 @@ from rich.table import Table
 
 from wijkzicht import config
 from wijkzicht.catalogue import TOTAL_SUBGROUP
-from wijkzicht.cli.common import DbOption, LangOption, console, t, use_language, user_errors
+from wijkzicht.cli.common import DbOption, LangOption, console, headings, t, use_language, user_errors
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import format_number
 
@@ -163,7 +163,7 @@ def users_list(db: DbOption = None, programmes_db: ProgrammesDbOption = None) ->
 
     with user_errors():
         store = _open(database.database_url(programmes_db, db))
-        table = Table("gebruiker", "naam", "rol", "focusgebied", "actief")
+        table = Table(*headings("user", "name", "role", "focus_area", "active"))
         with store.reading() as session:
             for user in session.scalars(select(User).order_by(User.username)):
                 table.add_row(
@@ -171,7 +171,7 @@ def users_list(db: DbOption = None, programmes_db: ProgrammesDbOption = None) ->
                     user.display_name,
                     user.role,
                     str(user.focus_area_id or ""),
-                    "ja" if user.active else "nee",
+                    t("cli.text.yes") if user.active else t("cli.text.no"),
                 )
         store.close()
         console.print(table)
@@ -196,7 +196,7 @@ def goals_list(
     with user_errors():
         store = _open(database.database_url(programmes_db, db))
         indicators = load_catalogue().indicators
-        table = Table("doel", "programma", "titel", "indicator", "gebied", "toegestaan")
+        table = Table(*headings("goal", "programme", "title", "indicator", "area", "allowed"))
         with store.reading() as session:
             for goal in session.scalars(select(Goal).order_by(Goal.id)):
                 refusal = (
@@ -204,7 +204,11 @@ def goals_list(
                 )
                 if forbidden and refusal is None:
                     continue
-                allowed = "ja" if refusal is None else f"nee: {progress.GOAL_REFUSALS[refusal]}"
+                allowed = (
+                    t("cli.text.yes")
+                    if refusal is None
+                    else f"{t('cli.text.no')}: {progress.GOAL_REFUSALS[refusal]}"
+                )
                 table.add_row(
                     str(goal.id), str(goal.programme_id), goal.title, goal.indicator, goal.area_code, allowed
                 )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.i18n import MISSING, Translator, format_money, format_number, translations
+from wijkzicht.i18n import MISSING, Translator, format_date, format_money, format_number, translations
 from wijkzicht.monitor import build_log
 from wijkzicht.programmes import accounts, audit, records, schemas
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
@@ -160,6 +160,8 @@ CHOICE_LABELS = {
     "action_line": "ww.line.",  # the programme's four action lines, named as in the wijkwijzer
 }
 MONEY_FIELDS = {"budget"}
+# Years and record numbers are shown as written ('2020', not '2.020' like an amount).
+PLAIN_NUMBER_FIELDS = {"id", "start_year", "end_year", "baseline_period", "target_year"}
 
 
 def _form_fields(
@@ -465,6 +467,12 @@ def _readable(key: str, value: object, t: Translator) -> str:
         return t("prog.yes") if value else t("prog.no")
     if key in MONEY_FIELDS:
         return format_money(Decimal(str(value)), t.language)
+    if key in PLAIN_NUMBER_FIELDS or key.endswith("_id"):
+        return str(value)
+    if key == "indicator" and value in load_catalogue().indicators:
+        return f"{load_catalogue().indicators[str(value)].name(t.language)} ({value})"
+    if key.endswith("_on") and isinstance(value, str):  # a date, stored in the audit log as ISO text
+        return format_date(date.fromisoformat(value), t.language)
     if key in VOCABULARY_FIELDS and f"vocab.{VOCABULARY_FIELDS[key]}.{value}" in translations():
         return t(f"vocab.{VOCABULARY_FIELDS[key]}.{value}")
     if key in CHOICE_LABELS and f"{CHOICE_LABELS[key]}{value}" in translations():

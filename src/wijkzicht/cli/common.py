@@ -129,6 +129,13 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+def step_label(label: str) -> str:
+    """A build step in the run's language: the warehouse names its steps in Dutch ('waarnemingen'), and
+    cli.yaml translates each (`cli.step.<label>`); a source file's step ('reader: file') is a name."""
+    key = f"cli.step.{label}"
+    return t(key) if key in translations() else label
+
+
 def stage_lines() -> Callable[[str, int, int], None]:
     """Progress for a log file or a pipe, where a bar cannot be drawn: one line per stage as it starts,
     with its number and the seconds since the first, e.g. `[12/40] 31,4 s  waarnemingen`."""
@@ -141,7 +148,7 @@ def stage_lines() -> Callable[[str, int, int], None]:
         last["label"] = label
         seconds = format_number(time.monotonic() - started, _run["language"], 1)
         error_console.print(
-            f"[{min(done + 1, total)}/{total}] {seconds} s  {label}",
+            f"[{min(done + 1, total)}/{total}] {seconds} s  {step_label(label)}",
             markup=False,
             highlight=False,
             soft_wrap=True,

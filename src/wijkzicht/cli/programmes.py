@@ -149,7 +149,9 @@ def users_add(
                 password=password,
                 focus_area_id=area_id,
             )
-            console.print(t("cli.users.added", username=user.username, role=user.role), markup=False)
+            console.print(
+                t("cli.users.added", username=user.username, role=t(f"prog.role.{user.role}")), markup=False
+            )
         store.close()
 
 
@@ -169,7 +171,7 @@ def users_list(db: DbOption = None, programmes_db: ProgrammesDbOption = None) ->
                 table.add_row(
                     user.username,
                     user.display_name,
-                    user.role,
+                    t(f"prog.role.{user.role}"),
                     str(user.focus_area_id or ""),
                     t("cli.text.yes") if user.active else t("cli.text.no"),
                 )

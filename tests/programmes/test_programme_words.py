@@ -120,3 +120,21 @@ def test_a_goals_history_shows_years_as_years_and_the_indicator_by_name(app: Fas
     assert "Basiswaarde (uit de monitor) —" in history and "baseline_value" not in history
     update = _visible(admin, f"/programma/measure/{ids['measure']}/historie")
     assert "Actielijn — 3. Meedoen" in update and not re.search(r"\d{4}-\d\d-\d\d", update)
+
+
+@SQLITE_ONLY
+def test_a_refusal_is_said_in_the_pages_language(app: FastAPI) -> None:
+    """A 403 page in the page's language (the API keeps English for its clients)."""
+    goal = _records(login(app, "administrator"))["goal"]
+    form = f"/programma/goal/{goal}/bewerken"
+    public, partner = login(app, "public"), login(app, "partner")
+    assert "Log in om dit te doen (focusgebied 9)." in _refused(public, form)
+    assert "Log in to do this (focus area 9)." in _refused(public, form + "?lang=en")
+    assert "Uw account (partner-zuid) mag dit niet in focusgebied 9." in _refused(partner, form)
+    assert public.get(f"{API}/users").json()["detail"] == "Log in to do this."
+
+
+def _refused(client: TestClient, path: str) -> str:
+    answer = client.get(path)
+    assert answer.status_code == 403, answer.text
+    return " ".join(re.sub(r"<[^>]+>", " ", answer.text).split())

@@ -19,7 +19,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wijkzicht import __version__, config, warehouse
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.i18n import error_text
 from wijkzicht.monitor import coverage
 from wijkzicht.programmes.database import database_url as programmes_database_url
 from wijkzicht.programmes.schemas import theme_domains
@@ -29,7 +28,7 @@ from wijkzicht.web.monitor import api, kaart, ondermijning, pages
 from wijkzicht.web.programmes import api as programmes_api
 from wijkzicht.web.programmes import pages as programmes_pages
 from wijkzicht.web.programmes import setup as programmes_setup
-from wijkzicht.web.render import error_response, page, request_language
+from wijkzicht.web.render import error_message, error_response, page, request_language
 from wijkzicht.web.residents import pages as residents
 from wijkzicht.web.security import SecurityHeaders
 from wijkzicht.web.wijkwijzer import api as wijkwijzer_web
@@ -142,21 +141,14 @@ def _add_api_documentation(app: FastAPI) -> None:
         )
 
 
-def _in_language(request: Request, error: WijkzichtError) -> str:
-    """A page shows an error in its language; the API keeps one language (English) for its clients."""
-    return (
-        str(error) if request.url.path.startswith("/api/") else error_text(error, request_language(request))
-    )
-
-
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, error: NotFoundError) -> Response:
-        return error_response(request, 404, _in_language(request, error))
+        return error_response(request, 404, error_message(request, error))
 
     @app.exception_handler(WijkzichtError)
     async def bad_request(request: Request, error: WijkzichtError) -> Response:
-        return error_response(request, 400, _in_language(request, error))
+        return error_response(request, 400, error_message(request, error))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:

@@ -54,7 +54,7 @@ def test_area_period_filter_and_english_names(warehouse_path: Path) -> None:
 def test_unknown_area_code_is_a_clear_error_with_suggestions(warehouse_path: Path) -> None:
     result = runner.invoke(app, ["area", "GM036", "--db", str(warehouse_path)])
     assert result.exit_code == 1
-    assert "unknown area code 'GM036'" in result.stderr and "Traceback" not in result.output
+    assert "onbekende gebiedscode 'GM036'" in result.stderr and "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("query", ["overvecht", "OVERVECHT", "Óvervècht"])
@@ -92,7 +92,7 @@ def test_search_filters_by_level(warehouse_path: Path) -> None:
     bad = runner.invoke(
         app, ["areas", "search", "amsterdam", "--level", "provincie", "--db", str(warehouse_path)]
     )
-    assert bad.exit_code == 1 and "unknown level 'provincie'" in bad.stderr
+    assert bad.exit_code == 1 and "onbekend niveau 'provincie'" in bad.stderr
 
 
 def test_indicators_lists_the_catalogue() -> None:

@@ -81,3 +81,84 @@ def test_fetch_without_targets_says_so_in_the_runs_language() -> None:
     assert dutch.exit_code == english.exit_code == 1
     assert "fout: noem ten minste één tabel, of gebruik --all" in dutch.output
     assert "error: name at least one target, or use --all" in english.output
+
+
+# Words of one language's output that the other's must not show: the commands' headings, summaries, verdicts
+# and errors (indicator ids, source columns and the CBS's table titles are names, the same in both).
+DUTCH_WORDS = re.compile(
+    r"\b(fout|waarde|periode|groep|grensjaar|grensjaren|naam|gunstiger|ongunstiger|gelijk|percentiel|"
+    r"bijdrage|gewicht|beleving|feiten|jaar|niveau|eenheid|bron|richting|zekerheid|onbekende?|geen|"
+    r"slechtste|dekking|totaalindex|veranderingen|reeks|methode|hoger|lager|gemiddelde|gebieden|"
+    r"verbeterd|verslechterd|totaal|niet|dit|deze|het|een|laag|middel|hoog|kies|toegestaan|gebruiker)\b",
+    re.IGNORECASE,
+)
+ENGLISH_WORDS = re.compile(
+    r"\b(error|value|period|group|boundary|name|better|worse|equal|percentile|weight|contribution|"
+    r"perception|facts|year|level|unit|source|direction|certainty|population|unknown|worst|coverage|"
+    r"overall|changes|series|method|higher|lower|average|areas|improved|worsened|total|the|and|not|this|"
+    r"with|low|medium|high|expected|allowed|user)\b",
+    re.IGNORECASE,
+)
+WIJK = "WK059915"  # Charlois: figures of every kind, perception included
+COMMANDS = {
+    "area": ["area", WIJK],
+    "areas search": ["areas", "search", "charlois"],
+    "indicators": ["indicators", "--domain", "health"],
+    "rank": ["rank", "--level", "wijk", "--gemeente", "GM0599", "--limit", "3"],
+    "explain": ["explain", WIJK],
+    "compare": ["compare", WIJK, "--indicator", "moeite_met_rondkomen"],
+    "perception": ["perception", WIJK],
+    "similar": ["similar", WIJK, "-k", "2"],
+    "trend": ["trend", WIJK, "--indicator", "moeite_met_rondkomen"],
+    "focus list": ["focus", "list"],
+    "focus show": ["focus", "show", "9", "--indicator", "moeite_met_rondkomen"],
+    "ondermijning": ["ondermijning", WIJK],
+    "unknown area": ["area", "XX123"],
+    "empty search": ["areas", "search", " "],
+    "unknown level": ["rank", "--level", "provincie"],
+    "users list": ["users", "list"],
+    "goals list": ["goals", "list"],
+}
+NEEDS_WAREHOUSE = set(COMMANDS) - {"indicators"}
+NEEDS_PROGRAMMES = {"users list", "goals list"}
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_speaks_one_language(
+    warehouse_path: Path, tmp_path: Path, command: str, language: str
+) -> None:
+    where = ["--db", str(warehouse_path)] if command in NEEDS_WAREHOUSE else []
+    if command in NEEDS_PROGRAMMES:
+        where += ["--programmes-db", f"sqlite:///{tmp_path / 'p.sqlite'}"]
+    result = runner.invoke(app, ["--lang", language, *COMMANDS[command], *where], env={"COLUMNS": "400"})
+    assert result.exit_code in (0, 1) and result.output.strip(), result.output
+    own, other = (DUTCH_WORDS, ENGLISH_WORDS) if language == "nl" else (ENGLISH_WORDS, DUTCH_WORDS)
+    assert own.search(result.output), f"{command} said nothing in its own language: {result.output}"
+    leaked = sorted({word.lower() for word in other.findall(result.output)})
+    assert not leaked, f"{command} --lang {language} shows {leaked}:\n{result.output}"
+
+
+def test_every_build_step_reads_in_the_runs_language(capsys: pytest.CaptureFixture[str]) -> None:
+    """The warehouse names its steps in Dutch; a build with --lang en shows them in English, line by line."""
+    from wijkzicht.cli.common import Language, stage_lines, use_language
+    from wijkzicht.monitor.stored import ANALYSES
+    from wijkzicht.warehouse.builder import FINISHING_STEPS
+
+    finishing = [
+        "afronden",
+        "wijzigingen ten opzichte van de vorige bouw",
+        "klaar",
+    ]  # inline in build_raw_warehouse
+    labels = [label for label, _ in (*FINISHING_STEPS, *ANALYSES)] + finishing
+    try:
+        use_language(Language.en)
+        line = stage_lines()
+        for number, label in enumerate(labels):
+            line(label, number, len(labels))
+    finally:
+        use_language(Language.nl)
+    shown = re.findall(r"^\[\d+/\d+\] [\d.]+ s  (.+)$", capsys.readouterr().err, re.MULTILINE)
+    assert len(shown) == len(labels) and "observations" in shown and "map boundaries" in shown
+    untranslated = [step for step in shown if step in labels and step != "scores"]  # 'scores' in both
+    assert not untranslated and not [step for step in shown if DUTCH_WORDS.search(step)]

@@ -382,4 +382,4 @@ def test_rank_command_gives_code_score_and_national_percentile(warehouse_path: P
 def test_explain_command_rejects_an_unknown_area_clearly(warehouse_path: Path) -> None:
     result = CliRunner().invoke(app, ["explain", "WK999999", "--db", str(warehouse_path)])
     assert result.exit_code == 1
-    assert "unknown area code" in result.output
+    assert "onbekende gebiedscode" in result.output

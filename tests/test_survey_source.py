@@ -185,10 +185,12 @@ def test_survey_check_reports_the_rows_and_refuses_a_broken_file(survey_root: Pa
     assert good.exit_code == 0, good.output
     said = " ".join(good.stdout.split())  # however the terminal wraps it
     assert "7 rijen" in said and "1 onderdrukt" in said
+    english = runner.invoke(app, ["--lang", "en", "survey", "check", str(SURVEY), *db])
+    assert "Valid" in english.stdout and "7 rows" in " ".join(english.stdout.split())
     bad = runner.invoke(app, ["survey", "check", str(FILES / "bad.csv"), *db])
     assert bad.exit_code == 1 and "row 3: unknown indicator 'geluk'" in bad.stderr
     missing = runner.invoke(app, ["survey", "check", str(SURVEY), "--db", str(survey_root / "none.duckdb")])
-    assert missing.exit_code == 1 and "run `wijkzicht build` first" in missing.stderr
+    assert missing.exit_code == 1 and "voer eerst `wijkzicht build` uit" in missing.stderr
 
 
 def test_survey_import_places_the_file_in_the_cache_and_never_overwrites_another(

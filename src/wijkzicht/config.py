@@ -56,7 +56,7 @@ def _positive_number(variable: str, default: int) -> int:
     if not value:
         return default
     if not value.isdigit() or int(value) == 0:
-        raise WijkzichtError(f"${variable} must be a whole number above 0, not {value!r}")
+        raise WijkzichtError(key="error.setting.positive", variable=variable, value=repr(value))
     return int(value)
 
 

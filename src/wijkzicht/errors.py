@@ -1,12 +1,34 @@
-"""Errors that users see. Each one says where the problem is and what was expected."""
+"""Errors that users see. Each one says where the problem is and what was expected.
+
+An error a person can cause (a code typed wrong, a number that cannot be read) names its text by a translation
+key and the values it needs, `WijkzichtError(key="error.area.unknown", code=code)`, so that the command line
+and the web show it in the reader's language (`i18n.error_text`). The translations live a layer above this
+module: `i18n` registers how to read a key when it loads, and `str(error)` is then the English text.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
+
+# Set by wijkzicht.i18n when it loads: the English text of a key with its values.
+_english: dict[str, Callable[[str, Mapping[str, object]], str]] = {}
 
 
 class WijkzichtError(Exception):
-    """Base class for every error wijkzicht reports to a user (never a bare traceback)."""
+    """Base class for every error wijkzicht reports to a user (never a bare traceback): a sentence, or a
+    translation key and its values."""
+
+    def __init__(self, message: str = "", *, key: str | None = None, **values: object) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        if self.key is None:
+            return super().__str__()
+        english = _english.get("text")
+        return english(self.key, self.values) if english else f"{self.key} {self.values}"
 
 
 class NotFoundError(WijkzichtError):

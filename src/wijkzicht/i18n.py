@@ -7,11 +7,14 @@ and the loader refuses a key defined twice or a text missing in a language.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 
+from wijkzicht import errors
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.yamltext import YAMLError, load_yaml
 
@@ -58,6 +61,18 @@ class Translator:
         return text.format(**values) if values else text
 
 
+def error_text(error: WijkzichtError, language: str) -> str:
+    """An error as its reader sees it: a keyed error in `language`, any other in its own words."""
+    return Translator(language)(error.key, **error.values) if error.key else str(error)
+
+
+def _english(key: str, values: Mapping[str, object]) -> str:
+    return Translator("en")(key, **values)
+
+
+errors._english["text"] = _english  # str() of a keyed error: its English text (see errors.py)
+
+
 # --- Numbers and dates ----------------------------------------------------------------------------
 
 MISSING = "—"  # em dash: a value the monitor does not have (or may not show)
@@ -102,16 +117,75 @@ def format_number(
     *,
     signed: bool = False,
     missing: str = MISSING,
+    grouped: bool = True,
 ) -> str:
     """The one way every page, report and command shows a number: 1234.5 as '1.234,5' in Dutch and
     '1,234.5' in English; without `decimals` a whole number has none and any other one decimal; `signed`
-    puts '+' before a positive number (a change, a z-score); None is `missing`."""
+    puts '+' before a positive number (a change, a z-score); None is `missing`. A form's field shows its
+    value without `grouped` thousands ('1234,5'), so what it shows reads back as the same number."""
     if value is None:
         return missing
     if decimals is None:
         decimals = 0 if float(value).is_integer() else 1
-    text = f"{value:{'+' if signed else ''},.{decimals}f}"
+    text = f"{value:{'+' if signed else ''}{',' if grouped else ''}.{decimals}f}"
     return text.translate(_SEPARATORS[_known(language)])
+
+
+_NUMBER = re.compile(r"[+-]?[0-9][0-9., ]*")
+_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-"})  # what a word processor makes of a minus
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")  # thousands apart with a space, a no-break or a narrow one
+_DECIMAL_POINT = {"nl": ",", "en": "."}
+
+
+def parse_number(text: str, language: str) -> Decimal:
+    """A number as people type it, read in one place for every form: '12,5' and '12.5' on either language's
+    page, thousands apart with points, commas or spaces ('1.250,75', '1,250.75', '1 250'). One point or
+    comma followed by exactly three digits ('1.250', '1,250') is refused as ambiguous: it is 1250 to
+    one reader and 1.25 to another. A refusal is an error keyed for the person's language."""
+    typed = _SPACES.sub(" ", text.strip().translate(_MINUS_SIGNS))
+    if not _NUMBER.fullmatch(typed) or typed.endswith((".", ",", " ")):
+        raise WijkzichtError(key="error.number.unreadable", text=text.strip(), example=_example(language))
+    sign, digits = ("-", typed[1:]) if typed[0] in "+-" else ("", typed)
+    whole, fraction = _split_decimals(digits, text.strip(), language)
+    groups = re.split(r"[., ]", whole)
+    if len(groups) > 1 and not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+        raise WijkzichtError(key="error.number.unreadable", text=text.strip(), example=_example(language))
+    return Decimal(sign + "".join(groups) + (f".{fraction}" if fraction else ""))
+
+
+def _split_decimals(digits: str, typed: str, language: str) -> tuple[str, str]:
+    """The whole part and the decimals: the last point or comma is the decimal one when both kinds occur,
+    or when it is the only separator and not followed by three digits (a thousands group)."""
+    marks = [mark for mark in ".," if mark in digits]
+    last = max(digits.rfind("."), digits.rfind(","))
+    if len(marks) == 2:
+        return digits[:last], digits[last + 1 :]
+    if not marks or digits.count(marks[0]) > 1:
+        return digits, ""
+    whole, fraction = digits[:last], digits[last + 1 :]
+    if len(fraction) != 3 or whole.strip(" ") in ("0", ""):
+        return whole, fraction
+    if " " in whole:  # '1 250,500': a space groups thousands, so the mark is the decimal one
+        return whole, fraction
+    raise WijkzichtError(
+        key="error.number.ambiguous",
+        text=typed,
+        thousands=whole + fraction,
+        decimal=_decimal_reading(whole, fraction, language),
+    )
+
+
+def _decimal_reading(whole: str, fraction: str, language: str) -> str:
+    """How to write the decimal reading of an ambiguous number unambiguously: '1,25' for '1,250', and
+    '12,3450' for '12,345' (a fourth decimal makes three digits no thousands group)."""
+    decimals = fraction.rstrip("0")
+    if len(decimals) == 3:
+        decimals += "0"
+    return whole + (_DECIMAL_POINT[_known(language)] + decimals if decimals else "")
+
+
+def _example(language: str) -> str:
+    return format_number(Decimal("1250.5"), language, 1, grouped=False)
 
 
 def format_percent(value: float | None, language: str, decimals: int | None = None) -> str:

@@ -125,7 +125,7 @@ def test_goals_add_refuses_every_context_indicator_and_list_flags_an_old_goal(
         refused = runner.invoke(app, [*goal, "--indicator", indicator])
         assert refused.exit_code == 1 and f"indicator: {indicator} is" in refused.output, refused.output
     added = runner.invoke(app, [*goal, "--indicator", "moeite_met_rondkomen", "--subgroup", "18plus"])
-    assert added.exit_code == 0 and "basiswaarde 45.1 (2012)" in added.output, added.output
+    assert added.exit_code == 0 and "basiswaarde 45,1 (2012)" in added.output, added.output
 
     listed = runner.invoke(app, ["goals", "list", "--forbidden", *where], env={"COLUMNS": "200"})
     assert listed.exit_code == 0, listed.output

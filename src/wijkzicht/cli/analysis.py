@@ -15,7 +15,9 @@ from wijkzicht.cli.common import (
     LangOption,
     OutputFormat,
     console,
+    headings,
     print_json,
+    subgroup_name,
     t,
     use_language,
     user_errors,
@@ -44,7 +46,7 @@ BoundaryYearOption = Annotated[
         "An older year shows the figures as published on it, e.g. 2020 for the health monitor",
     ),
 ]
-JUDGEMENT_WORDS = {"better": "gunstiger", "worse": "ongunstiger", "equal": "gelijk"}
+JUDGEMENTS = ("better", "worse", "equal")  # named by cli.judgement.* in the run's language
 WorstShareOption = Annotated[float, typer.Option(help="Share of areas per domain that counts as 'worst'")]
 
 focus_app = typer.Typer(
@@ -84,12 +86,13 @@ def rank(
 
     with user_errors(), warehouse.opened(config.database_path(db)) as con:
         catalogue = load_catalogue()
-        _check_choice(level, LEVELS[1:], "level")
+        _check_choice(level, LEVELS[1:], t("cli.col.level"))
         if domain is not None:
-            _check_choice(domain, catalogue.problem_domains, "domain")
+            _check_choice(domain, catalogue.problem_domains, t("cli.col.domain"))
         wanted = index.Selection(level, boundary_year, period, subgroup)
         index.use_scores(con, catalogue, wanted, index.Settings(worst_share=worst_share))
         chosen = index.latest_partition(con, wanted)
+        domains = catalogue.domains
         _, ranked = index.rank_areas(
             con, chosen, domain=domain, within=[normalise(gemeente)] if gemeente else None, limit=limit
         )
@@ -97,10 +100,10 @@ def rank(
             print_json([r.as_dict() for r in ranked])
             return
         console.print(
-            f"[bold]{domain or 'totaalindex'}[/] — {chosen.level}, {_partition_text(chosen)}, "
-            f"grensjaar {chosen.boundary_year}"
+            f"[bold]{domain or t('cli.text.overall_index')}[/] — {chosen.level}, {_partition_text(chosen)}, "
+            f"{t('cli.col.boundary_year')} {chosen.boundary_year}"
         )
-        table = Table("#", "code", "naam", "score", "percentiel", "slechtste domeinen")
+        table = Table(*headings("rank", "code", "name", "score", "percentile", "worst_domains"))
         for r in ranked:
             table.add_row(
                 str(r.rank),
@@ -108,9 +111,9 @@ def rank(
                 r.name or "",
                 format_number(r.score, use_language(), 1),
                 format_number(r.percentile, use_language(), 1),
-                ", ".join(r.worst_domains),
+                ", ".join(domains[d][use_language()] for d in r.worst_domains),
             )
-        console.print(table if ranked else "[yellow]Geen gebieden voor deze selectie.[/]")
+        console.print(table if ranked else f"[yellow]{t('cli.text.no_areas')}[/]")
 
 
 def explain(
@@ -138,21 +141,29 @@ def explain(
             print_json({"area": found.as_dict(), **explained.as_dict()})
             return
         overall = (
-            f"totaalindex {format_number(explained.overall_score, use_language(), 1)} "
-            f"(percentiel {format_number(explained.overall_percentile, use_language(), 1)})"
+            t(
+                "cli.text.overall",
+                score=format_number(explained.overall_score, use_language(), 1),
+                percentile=format_number(explained.overall_percentile, use_language(), 1),
+            )
             if explained.overall_score is not None
-            else "geen totaalindex"
+            else t("cli.text.no_overall")
         )
         partition = index.Selection(
             found.level, explained.boundary_year, explained.period, explained.subgroup
         )
+        worst = t(
+            "cli.text.worst_domains",
+            share=format_number(worst_share * 100, use_language()),
+            count=len(explained.worst_domains),
+        )
         console.print(
-            f"[bold]{found.code}[/] {found.name} — {_partition_text(partition)}, grensjaar "
-            f"{explained.boundary_year}: {overall}; "
-            f"slechtste {worst_share:.0%} in {len(explained.worst_domains)} domein(en)"
+            f"[bold]{found.code}[/] {found.name} — {_partition_text(partition)}, "
+            f"{t('cli.col.boundary_year')} {explained.boundary_year}: {overall}; {worst}"
         )
         for domain in explained.domains:
-            console.print(_domain_table(domain, catalogue.domains[domain.domain]["nl"], catalogue))
+            title = catalogue.domains[domain.domain][use_language()]
+            console.print(_domain_table(domain, title, catalogue))
 
 
 def compare(
@@ -189,7 +200,7 @@ def compare(
             return
         console.print(f"[bold]{found.code}[/] {found.name} ({found.level})")
         table = Table(
-            "indicator", "groep", "periode", "waarde", "gemeente", "NL", "t.o.v. gemeente", "t.o.v. NL"
+            *headings("indicator", "group", "period", "value", "gemeente", "nl", "vs_gemeente", "vs_nl")
         )
         for c in compared:
             value = (
@@ -199,7 +210,7 @@ def compare(
             )
             table.add_row(
                 c.name,
-                c.subgroup,
+                subgroup_name(c.subgroup),
                 str(c.period),
                 value,
                 _optional(c.gemeente_value, language),
@@ -207,7 +218,7 @@ def compare(
                 c.versus_gemeente or "",
                 c.versus_national or "",
             )
-        console.print(table if compared else "[yellow]Geen waarden voor deze selectie.[/]")
+        console.print(table if compared else f"[yellow]{t('cli.text.no_values')}[/]")
 
 
 def perception_command(
@@ -232,18 +243,13 @@ def perception_command(
         console.print(f"[bold]{profile.area.code}[/] {profile.area.name} ({profile.area.level})")
         domains = load_catalogue().domains
         for theme in document["themes"]:
-            verdict = "[bold red]beleving en feiten wijzen een andere kant op[/]" if theme["diverges"] else ""
+            verdict = f"[bold red]{t('cli.text.diverges')}[/]" if theme["diverges"] else ""
             table = Table(
-                "kant",
-                "indicator",
-                "periode",
-                "waarde",
-                "gemeente",
-                "NL",
-                "t.o.v. NL",
+                *headings("side", "indicator", "period", "value", "gemeente", "nl", "vs_nl"),
                 title=f"{domains[theme['domain']][language]} {verdict}",
             )
-            for side, label in (("perceived", "beleving"), ("registered", "feiten")):
+            for side in ("perceived", "registered"):
+                label = t(f"cli.text.{side}")
                 for f in theme[side]:
                     value = (
                         _optional(f["value"], language)
@@ -257,13 +263,13 @@ def perception_command(
                         value,
                         _optional(f["gemeente_value"], language),
                         _optional(f["national_value"], language),
-                        JUDGEMENT_WORDS.get(f["judgement"], ""),
+                        t(f"cli.judgement.{f['judgement']}") if f["judgement"] in JUDGEMENTS else "",
                     )
             console.print(table)
         divergent = ", ".join(domains[d][language] for d in document["divergent_themes"])
-        console.print(f"Tegenstrijdige thema's: {divergent or 'geen'}")
+        console.print(t("cli.text.divergent_themes", themes=divergent or t("cli.text.none")))
         if not document["themes"]:
-            console.print("[yellow]Geen belevingscijfers voor dit gebied.[/]")
+            console.print(f"[yellow]{t('cli.text.no_perception')}[/]")
 
 
 def similar_command(
@@ -277,6 +283,7 @@ def similar_command(
 ) -> None:
     """The k areas of the same level most alike in density, age, households and urbanity (not origin)."""
     from wijkzicht import warehouse
+    from wijkzicht.catalogue import load_catalogue
     from wijkzicht.monitor import similar
     from wijkzicht.monitor.areas import get_area
 
@@ -288,8 +295,10 @@ def similar_command(
                 {"area": found.as_dict(), "boundary_year": year, "similar": [a.as_dict() for a in nearest]}
             )
             return
-        console.print(f"[bold]{found.code}[/] {found.name}: gelijkende gebieden (grensjaar {year}, z-scores)")
-        table = Table("code", "naam", "afstand", *similar.CHARACTERISTICS)
+        console.print(f"[bold]{found.code}[/] {found.name}: {t('cli.text.similar', year=year)}")
+        indicators = load_catalogue().indicators
+        names = [indicators[name].name(use_language()) for name in similar.CHARACTERISTICS]
+        table = Table(*headings("code", "name", "distance"), *names)
         for area in nearest:
             table.add_row(
                 area.code,
@@ -309,8 +318,8 @@ def _optional(value: float | None, language: str) -> str:
 
 def _partition_text(partition: index.Selection) -> str:
     if partition.subgroup == LATEST_PICTURE:
-        return f"actueel beeld t/m {partition.period} (per indicator het recentste cijfer; jaar per cijfer)"
-    return f"periode {partition.period}, groep {partition.subgroup}"
+        return t("cli.text.latest_picture", period=partition.period)
+    return t("cli.text.partition", period=partition.period, group=subgroup_name(partition.subgroup))
 
 
 def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalogue) -> Table:
@@ -318,26 +327,25 @@ def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalo
     used = sum(1 for part in domain.indicators if part.status == "ranked")
     total = sum(1 for i in catalogue.indicators.values() if i.domain == domain.domain and i.scored)
     heading = (
-        f"{title}: score {format_number(domain.score, use_language(), 1)}, "
-        f"percentiel {format_number(domain.percentile, use_language(), 1)}, "
-        f"dekking {used} van {total} indicatoren"
-        + (" — [bold red]slechtste groep[/]" if domain.worst else "")
+        t(
+            "cli.text.domain_score",
+            title=title,
+            score=format_number(domain.score, use_language(), 1),
+            percentile=format_number(domain.percentile, use_language(), 1),
+            used=used,
+            total=total,
+        )
+        + (f" — [bold red]{t('cli.text.worst_group')}[/]" if domain.worst else "")
         if domain.score is not None
-        else f"{title}: te weinig indicatoren voor een score"
+        else t("cli.text.too_few", title=title)
     )
     table = Table(
-        "indicator",
-        "jaar",
-        "waarde",
-        "percentiel",
-        "z",
-        "gewicht",
-        "bijdrage",
+        *headings("indicator", "year", "value", "percentile", "z", "weight", "contribution"),
         title=heading,
         title_justify="left",
     )
     for part in domain.indicators:
-        name = catalogue.indicators[part.indicator].name_nl
+        name = catalogue.indicators[part.indicator].name(use_language())
         if part.status != "ranked":
             table.add_row(name, str(part.period), f"[dim]— {part.reason}[/]", "", "", "", "")
             continue
@@ -392,23 +400,24 @@ def trend(
             as_published=as_published,
         )
         if output is OutputFormat.json:
-            print_json({"area": found.as_dict(), "trends": [t.as_dict() for t in series]})
+            print_json({"area": found.as_dict(), "trends": [s.as_dict() for s in series]})
             return
         console.print(f"[bold]{found.code}[/] {found.name} ({found.level})")
         table = Table(
-            "indicator", "groep", "grensjaar", "reeks", "veranderingen", "eerste → laatste", "methode"
+            *headings("indicator", "group", "boundary_year", "series", "changes", "first_last", "method")
         )
-        for t in series:
+        for s in series:
+            not_comparable = [t("cli.text.not_comparable", why=why) for why in s.not_comparable]
             table.add_row(
-                t.name,
-                t.subgroup,
-                str(t.boundary_year),
-                "; ".join(f"{period}: {format_number(value, language)}" for period, value in t.points),
-                "; ".join(_change_text(step, language) for step in t.steps),
-                _change_text(t.overall, language) if t.overall else "",
-                "; ".join([*t.methods, *(f"niet vergelijkbaar — {n}" for n in t.not_comparable)]),
+                s.name,
+                subgroup_name(s.subgroup),
+                str(s.boundary_year),
+                "; ".join(f"{period}: {format_number(value, language)}" for period, value in s.points),
+                "; ".join(_change_text(step, language) for step in s.steps),
+                _change_text(s.overall, language) if s.overall else "",
+                "; ".join([*s.methods, *not_comparable]),
             )
-        console.print(table if series else "[yellow]Geen reeksen met twee of meer perioden.[/]")
+        console.print(table if series else f"[yellow]{t('cli.text.no_series')}[/]")
 
 
 def _change_text(change: trends.Change, language: str) -> str:
@@ -428,7 +437,7 @@ def focus_list(output: FormatOption = OutputFormat.table, db: DbOption = None) -
         if output is OutputFormat.json:
             print_json([{**a.as_dict(), "inwoners_2024": totals[a.name]} for a in areas])
             return
-        table = Table("#", "focusgebied", "gemeente", "wijken", "inwoners 2024", "zekerheid")
+        table = Table(*headings("rank", "focus_area", "gemeente", "wijken", "population_2024", "certainty"))
         for a in areas:
             table.add_row(
                 str(a.number),
@@ -436,7 +445,7 @@ def focus_list(output: FormatOption = OutputFormat.table, db: DbOption = None) -
                 a.gemeente_code,
                 str(len(a.wijken)),
                 format_number(totals[a.name], use_language()),
-                a.certainty,
+                t(f"focus.certainty.{a.certainty}"),
             )
         console.print(table)
 
@@ -461,7 +470,8 @@ def focus_show(
         figures = focus.aggregate(
             con, list(area.wijken), period=period, subgroup=subgroup, indicator=indicator, language=language
         )
-        title = f"[bold]{area.name}[/] ({area.gemeente_code}; {', '.join(area.wijken)}; zekerheid {area.certainty})"
+        certainty = f"{t('cli.col.certainty')} {t(f'focus.certainty.{area.certainty}')}"
+        title = f"[bold]{area.name}[/] ({area.gemeente_code}; {', '.join(area.wijken)}; {certainty})"
         _print_aggregate(title, {"focus_area": area.as_dict()}, figures, output, language)
 
 
@@ -507,26 +517,25 @@ def _print_aggregate(
         return
     console.print(title)
     table = Table(
-        "indicator",
-        "groep",
-        "periode",
-        "waarde",
-        "gemeente",
-        "NL",
-        "t.o.v. gemeente",
-        "t.o.v. NL",
-        "gebieden",
+        *headings("indicator", "group", "period", "value", "gemeente", "nl", "vs_gemeente", "vs_nl", "areas")
     )
     for f in figures:
         table.add_row(
             f.name,
-            f.subgroup,
+            subgroup_name(f.subgroup),
             str(f.period),
             _optional(f.value, language),
             _optional(f.gemeente_value, language),
             _optional(f.national_value, language),
             f.versus_gemeente or "",
             f.versus_national or "",
-            f.note,
+            _aggregate_note(f),
         )
-    console.print(table if figures else "[yellow]Geen waarden voor deze selectie.[/]")
+    console.print(table if figures else f"[yellow]{t('cli.text.no_values')}[/]")
+
+
+def _aggregate_note(figure: focus.AggregateFigure) -> str:
+    """How many of the areas the figure covers, and why the others are left out, in the run's language."""
+    reasons = [t(f"cli.focus.left_out.{status}", count=count) for status, count in figure.left_out.items()]
+    used = t("cli.focus.used", used=figure.used, members=figure.members)
+    return used + (f" ({'; '.join(reasons)})" if reasons else "")

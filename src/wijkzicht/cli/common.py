@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.i18n import DEFAULT_LANGUAGE, Translator, format_number
+from wijkzicht.i18n import DEFAULT_LANGUAGE, Translator, error_text, format_number, translations
 
 
 def _console(*, stderr: bool = False) -> Console:
@@ -79,6 +79,25 @@ def t(key: str, **values: object) -> str:
     return Translator(_run["language"])(key, **values)
 
 
+def headings(*columns: str) -> list[str]:
+    """A table's column headings in the run's language (`cli.col.*` in translations/cli.yaml)."""
+    return [t(f"cli.col.{column}") for column in columns]
+
+
+def unit_name(unit: str) -> str:
+    """An indicator's unit in the run's language ('inhabitants per km²'), as the map names it."""
+    key = f"kaart.unit.{unit}"
+    return t(key) if key in translations() else unit
+
+
+def subgroup_name(subgroup: str | None) -> str:
+    """An age group as people read it ('18 jaar of ouder'), not its code ('18plus')."""
+    from wijkzicht.catalogue import load_catalogue
+
+    names = load_catalogue().subgroups
+    return names[subgroup][_run["language"]] if subgroup in names else str(subgroup or "")
+
+
 SnapshotOption = Annotated[
     Path | None,
     typer.Option(
@@ -105,8 +124,16 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except WijkzichtError as error:
-        error_console.print(f"[bold red]{t('cli.error')}:[/] {error}", highlight=False, soft_wrap=True)
+        message = error_text(error, _run["language"])
+        error_console.print(f"[bold red]{t('cli.error')}:[/] {message}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+def step_label(label: str) -> str:
+    """A build step in the run's language: the warehouse names its steps in Dutch ('waarnemingen'), and
+    cli.yaml translates each (`cli.step.<label>`); a source file's step ('reader: file') is a name."""
+    key = f"cli.step.{label}"
+    return t(key) if key in translations() else label
 
 
 def stage_lines() -> Callable[[str, int, int], None]:
@@ -121,7 +148,7 @@ def stage_lines() -> Callable[[str, int, int], None]:
         last["label"] = label
         seconds = format_number(time.monotonic() - started, _run["language"], 1)
         error_console.print(
-            f"[{min(done + 1, total)}/{total}] {seconds} s  {label}",
+            f"[{min(done + 1, total)}/{total}] {seconds} s  {step_label(label)}",
             markup=False,
             highlight=False,
             soft_wrap=True,

@@ -17,6 +17,7 @@ from wijkzicht.cli.common import (
     console,
     error_console,
     stage_lines,
+    step_label,
     t,
     use_language,
     user_errors,
@@ -103,7 +104,7 @@ def _stage_progress(progress: Progress) -> Callable[[str, int, int], None]:
     task = progress.add_task(t("cli.build.building"), total=None)
 
     def report(label: str, done: int, total: int) -> None:
-        progress.update(task, description=label[:60], completed=done, total=total)
+        progress.update(task, description=step_label(label)[:60], completed=done, total=total)
 
     return report
 

@@ -14,8 +14,11 @@ from wijkzicht.cli.common import (
     LangOption,
     OutputFormat,
     console,
+    headings,
     print_json,
+    subgroup_name,
     t,
+    unit_name,
     use_language,
     user_errors,
 )
@@ -52,10 +55,10 @@ def area(
             print_json({"area": found.as_dict(), "figures": [f.as_dict() for f in figures]})
             return
         console.print(
-            f"[bold]{found.code}[/] {found.name} ({found.level}; grensjaren "
+            f"[bold]{found.code}[/] {found.name} ({found.level}; {t('cli.col.boundary_years')} "
             f"{', '.join(map(str, found.boundary_years))})"
         )
-        table = Table("grensjaar", "indicator", "groep", "periode", "waarde", "eenheid", "bron")
+        table = Table(*headings("boundary_year", "indicator", "group", "period", "value", "unit", "source"))
         for f in figures:
             value = (
                 format_number(f.value, language) if f.value is not None else f"[dim]— {f.missing_reason}[/]"
@@ -63,15 +66,15 @@ def area(
             table.add_row(
                 str(f.boundary_year),
                 f.name,
-                f.subgroup,
+                subgroup_name(f.subgroup),
                 str(f.period),
                 value,
-                f.unit,
+                unit_name(f.unit),
                 f"{f.source_table} {f.source_column}",
             )
         console.print(table)
         if not figures:
-            console.print("[yellow]Geen waarden voor deze selectie.[/]")
+            console.print(f"[yellow]{t('cli.text.no_values')}[/]")
 
 
 @areas_app.command("search")
@@ -91,12 +94,12 @@ def areas_search(
         if output is OutputFormat.json:
             print_json([a.as_dict() for a in found])
             return
-        table = Table("code", "niveau", "naam", "gemeente", "grensjaren")
+        table = Table(*headings("code", "level", "name", "gemeente", "boundary_years"))
         for a in found:
             table.add_row(
                 a.code, a.level, a.name, a.gemeente_name or "", ", ".join(map(str, a.boundary_years))
             )
-        console.print(table if found else f"Geen gebieden gevonden voor {query!r}.")
+        console.print(table if found else t("cli.text.no_areas_for", query=repr(query)))
 
 
 def indicators(
@@ -114,7 +117,7 @@ def indicators(
             raise WijkzichtError(
                 t(
                     "cli.unknown_choice",
-                    what="domain",
+                    what=t("cli.col.domain"),
                     value=repr(domain),
                     allowed=", ".join(catalogue.domains),
                 )
@@ -123,14 +126,14 @@ def indicators(
         if output is OutputFormat.json:
             print_json([i.summary() for i in chosen])
             return
-        table = Table("id", "naam", "domein", "eenheid", "richting", "bron")
+        table = Table(*headings("id", "name", "domain", "unit", "direction", "source"))
         for i in chosen:
             table.add_row(
                 i.id,
                 i.name(language),
                 catalogue.domains[i.domain][language],
-                i.unit,
-                i.direction,
+                unit_name(i.unit),
+                t(f"cli.direction.{i.direction}"),
                 "; ".join(f"{s.table}:{s.column}" for s in i.sources),
             )
         console.print(table)

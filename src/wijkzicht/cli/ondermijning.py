@@ -15,9 +15,11 @@ from wijkzicht.cli.common import (
     OutputFormat,
     console,
     print_json,
+    unit_name,
     use_language,
     user_errors,
 )
+from wijkzicht.cli.common import t as cli_text  # `t` is the ondermijning tables' translator here
 from wijkzicht.i18n import Translator, format_number
 
 if TYPE_CHECKING:
@@ -70,10 +72,7 @@ def _print_administrator_hint(view: AreaView) -> None:
     fetch = {item.id: item.fetch for theme in load_framework().themes for item in theme.indicators}
     missing = sorted({fetch[i.id] for theme in view.themes for i in theme.indicators if not i.loaded})
     if missing:
-        console.print(
-            f"[dim]Beheer: niet geladen bronnen ophalen met `wijkzicht fetch {' '.join(missing)}` "
-            "en daarna `wijkzicht build`.[/]"
-        )
+        console.print(f"[dim]{cli_text('cli.ondermijning.fetch_hint', tables=' '.join(missing))}[/]")
 
 
 def _theme_table(theme: ThemePosition, t: Translator) -> Table:
@@ -92,7 +91,7 @@ def _theme_table(theme: ThemePosition, t: Translator) -> Table:
     )
     for i in theme.indicators:
         table.add_row(
-            f"{i.name} ({i.unit})",
+            f"{i.name} ({unit_name(i.unit)})",
             format_number(i.value, t.language, 1),
             format_number(i.percentile, t.language, 0),
             f"{i.period}, {t('ondermijning.boundary', year=i.boundary_year)}" if i.period else "",

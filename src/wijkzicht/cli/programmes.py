@@ -12,8 +12,9 @@ from rich.table import Table
 
 from wijkzicht import config
 from wijkzicht.catalogue import TOTAL_SUBGROUP
-from wijkzicht.cli.common import DbOption, LangOption, console, t, use_language, user_errors
+from wijkzicht.cli.common import DbOption, LangOption, console, headings, t, use_language, user_errors
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.i18n import format_number
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -148,7 +149,9 @@ def users_add(
                 password=password,
                 focus_area_id=area_id,
             )
-            console.print(t("cli.users.added", username=user.username, role=user.role), markup=False)
+            console.print(
+                t("cli.users.added", username=user.username, role=t(f"prog.role.{user.role}")), markup=False
+            )
         store.close()
 
 
@@ -162,15 +165,15 @@ def users_list(db: DbOption = None, programmes_db: ProgrammesDbOption = None) ->
 
     with user_errors():
         store = _open(database.database_url(programmes_db, db))
-        table = Table("gebruiker", "naam", "rol", "focusgebied", "actief")
+        table = Table(*headings("user", "name", "role", "focus_area", "active"))
         with store.reading() as session:
             for user in session.scalars(select(User).order_by(User.username)):
                 table.add_row(
                     user.username,
                     user.display_name,
-                    user.role,
+                    t(f"prog.role.{user.role}"),
                     str(user.focus_area_id or ""),
-                    "ja" if user.active else "nee",
+                    t("cli.text.yes") if user.active else t("cli.text.no"),
                 )
         store.close()
         console.print(table)
@@ -195,7 +198,7 @@ def goals_list(
     with user_errors():
         store = _open(database.database_url(programmes_db, db))
         indicators = load_catalogue().indicators
-        table = Table("doel", "programma", "titel", "indicator", "gebied", "toegestaan")
+        table = Table(*headings("goal", "programme", "title", "indicator", "area", "allowed"))
         with store.reading() as session:
             for goal in session.scalars(select(Goal).order_by(Goal.id)):
                 refusal = (
@@ -203,7 +206,11 @@ def goals_list(
                 )
                 if forbidden and refusal is None:
                     continue
-                allowed = "ja" if refusal is None else f"nee: {progress.GOAL_REFUSALS[refusal]}"
+                allowed = (
+                    t("cli.text.yes")
+                    if refusal is None
+                    else f"{t('cli.text.no')}: {progress.GOAL_REFUSALS[refusal]}"
+                )
                 table.add_row(
                     str(goal.id), str(goal.programme_id), goal.title, goal.indicator, goal.area_code, allowed
                 )
@@ -217,7 +224,9 @@ def goals_add(
     title: Annotated[str, typer.Option(help="What the goal is")],
     indicator: Annotated[str, typer.Option(help="A scored problem indicator (`wijkzicht indicators`)")],
     area: Annotated[str, typer.Option(help="CBS code of a wijk of the focus area, or its gemeente")],
-    target: Annotated[float, typer.Option(help="Target value, in the indicator's unit")],
+    target: Annotated[
+        str, typer.Option(help="Target value, in the indicator's unit: 12,5 or 12.5 (read as the forms do)")
+    ],
     target_year: Annotated[int, typer.Option(help="Year the target is to be reached")],
     subgroup: Annotated[str, typer.Option(help="Age group of the figure")] = TOTAL_SUBGROUP,
     reference: Annotated[str | None, typer.Option(help="gemeente, g4 or nederland")] = None,
@@ -245,7 +254,12 @@ def goals_add(
             goal = records.create(session, accounts.COMMAND_LINE, records.KINDS["goal"], data, con)
             assert isinstance(goal, Goal)  # the goal kind's records are goals
             console.print(
-                t("cli.goals.added", goal=goal.id, baseline=goal.baseline_value, period=goal.baseline_period),
+                t(
+                    "cli.goals.added",
+                    goal=goal.id,
+                    baseline=format_number(goal.baseline_value, use_language()),
+                    period=goal.baseline_period,
+                ),
                 markup=False,
             )
         store.close()
@@ -282,7 +296,7 @@ def _goal_input(**values: object) -> schemas.GoalIn:
     from wijkzicht.web import forms
 
     try:
-        return schemas.GoalIn.model_validate(values)
+        return schemas.GoalIn.model_validate(values, context=forms.reading(use_language()))
     except ValidationError as error:
         raise WijkzichtError(forms.problems(error, use_language()).summary()) from None
 

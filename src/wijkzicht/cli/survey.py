@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from wijkzicht import config
-from wijkzicht.cli.common import CacheOption, DbOption, SnapshotOption, console, user_errors
+from wijkzicht.cli.common import CacheOption, DbOption, SnapshotOption, console, t, user_errors
 from wijkzicht.cli.data import build
 
 if TYPE_CHECKING:
@@ -43,10 +43,14 @@ def _summary(values: list[resident_survey.SurveyValue]) -> str:
     questions = Counter(value.indicator for value in values)
     per_question = ", ".join(f"{question} {count}" for question, count in sorted(questions.items()))
     periods = ", ".join(map(str, sorted({value.period for value in values})))
-    return (
-        f"{len(values)} rijen ({per_question}), periode {periods}, "
-        f"{len({value.area_code for value in values})} gebieden; {suppressed} onderdrukt "
-        "(te weinig respondenten of te brede marge: opgeslagen zonder cijfer, met de reden)"
+    areas = len({value.area_code for value in values})
+    return t(
+        "cli.survey.summary",
+        rows=len(values),
+        questions=per_question,
+        periods=periods,
+        areas=areas,
+        suppressed=suppressed,
     )
 
 
@@ -56,7 +60,9 @@ def check(path: FileArgument, db: DbOption = None) -> None:
 
     with user_errors():
         values = _checked(path, db)
-        console.print(f"[green]In orde[/]: {path}: {_summary(values)}", soft_wrap=True)  # paths copy whole
+        console.print(
+            f"[green]{t('cli.survey.valid')}[/]: {path}: {_summary(values)}", soft_wrap=True
+        )  # paths copy whole
 
 
 @survey_app.command("import")
@@ -77,13 +83,11 @@ def import_survey(
         values = _checked(path, db)
         target, new = resident_survey.place_in_cache(path, config.cache_dir(cache), replace=replace)
         console.print(
-            f"{'Geplaatst' if new else 'Al aanwezig, ongewijzigd'}: {target}: {_summary(values)}",
+            f"{t('cli.survey.placed' if new else 'cli.survey.present')}: {target}: {_summary(values)}",
             highlight=False,
             soft_wrap=True,
         )
     if build_now:
         build(snapshot=snapshot, cache=cache, db=db)
     else:
-        console.print(
-            "De cijfers staan pas in de monitor na [bold]wijkzicht build[/] (of: import met --build)."
-        )
+        console.print(t("cli.survey.build_next"))

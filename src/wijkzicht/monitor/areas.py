@@ -42,10 +42,10 @@ def get_area(con: duckdb.DuckDBPyConnection, code: str) -> Area:
     row = con.execute(_SELECT + " WHERE code = ?", [normalise(code)]).fetchone()
     if row is None:
         suggestions = [a for a in search(con, code, limit=8) if a.level != FOCUS_LEVEL][:5]
-        hint = (
-            f"; did you mean {', '.join(f'{a.code} ({a.name})' for a in suggestions)}?" if suggestions else ""
-        )
-        raise NotFoundError(f"unknown area code {code!r}: not in any boundary year of the registry{hint}")
+        if suggestions:
+            meant = ", ".join(f"{a.code} ({a.name})" for a in suggestions)
+            raise NotFoundError(key="error.area.unknown_meant", code=repr(code), meant=meant)
+        raise NotFoundError(key="error.area.unknown", code=repr(code))
     return Area(row[0], row[1], row[2], tuple(row[3]), row[4], row[5])
 
 
@@ -98,10 +98,10 @@ def _ranked(
     """The matches with their tier (0 the code, 1 an exact name, up to 5 a near miss)."""
     text = text.strip()
     if not text:
-        raise WijkzichtError("empty search: give part of an area name or a code, e.g. 'overvecht'")
+        raise WijkzichtError(key="error.search.empty")
     levels = (*LEVELS, FOCUS_LEVEL)
     if level is not None and level not in levels:
-        raise WijkzichtError(f"unknown level {level!r} (expected one of: {', '.join(levels)})")
+        raise WijkzichtError(key="error.level.unknown", level=repr(level), allowed=", ".join(levels))
     rows = con.execute(_SEARCH_SQL, _search_parameters(text, level, limit)).fetchall()
     return [(Area(r[0], r[1], r[2], tuple(r[3]), r[4], r[5]), r[6]) for r in rows]
 
@@ -184,7 +184,7 @@ def children(con: duckdb.DuckDBPyConnection, code: str, *, boundary_year: int | 
     parent = get_area(con, code)
     child_level = {"gemeente": "wijk", "wijk": "buurt"}.get(parent.level)
     if child_level is None:
-        raise WijkzichtError(f"{parent.code} is a {parent.level}: only gemeenten and wijken have child areas")
+        raise WijkzichtError(key="error.area.no_children", code=parent.code, level=parent.level)
     within = sql_lies_in("code", "?")
     year = boundary_year or one_value(
         con,

@@ -638,7 +638,7 @@ def _explained_partition(
         [code, *parameters, list(PARTITION_PREFERENCE)],
     ).fetchone()
     if row is None:
-        raise WijkzichtError(f"no scored indicator for {code} in this selection ({_describe(selection)})")
+        raise WijkzichtError(key="error.scores.none_for_area", code=code, selection=_describe(selection))
     return row
 
 
@@ -660,7 +660,7 @@ def latest_partition(con: duckdb.DuckDBPyConnection, selection: Selection) -> Se
         [*parameters, list(PARTITION_PREFERENCE)],
     ).fetchone()
     if row is None:
-        raise WijkzichtError(f"no domain scores for this selection ({_describe(selection)})")
+        raise WijkzichtError(key="error.scores.none", selection=_describe(selection))
     return Selection(*row)
 
 
@@ -674,4 +674,4 @@ def _picture_unless_period_asked(selection: Selection, alias: str) -> str:
 
 def _describe(selection: Selection) -> str:
     chosen = [f"{key}={value}" for key, value in asdict(selection).items() if value is not None]
-    return ", ".join(chosen) or "everything"
+    return ", ".join(chosen) or "—"

@@ -71,9 +71,9 @@ def allowed(actor: Actor, action: str, focus_area_id: int | None = None) -> bool
 
 def authorise(actor: Actor, action: str, focus_area_id: int | None = None) -> None:
     if not allowed(actor, action, focus_area_id):
-        who = "the public" if actor.is_public else f"{actor.username} ({actor.role})"
-        where = f" in focus area {focus_area_id}" if focus_area_id is not None else ""
-        raise ForbiddenError(f"{who} may not {action.replace('_', ' ')}{where}")
+        who = "public" if actor.is_public else "account"
+        where = "_area" if focus_area_id is not None else ""
+        raise ForbiddenError(key=f"error.forbidden.{who}{where}", username=actor.username, area=focus_area_id)
 
 
 def hash_password(password: str, username: str = "") -> str:

@@ -14,12 +14,22 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from wijkzicht import codes
 from wijkzicht.catalogue import TOTAL_SUBGROUP, load_catalogue
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.i18n import parse_number
 from wijkzicht.programmes import passwords
 from wijkzicht.yamltext import load_yaml
 
@@ -92,6 +102,23 @@ def _length(maximum: int, minimum: int = 1) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=minimum, max_length=maximum)
 
 
+def _typed_number(value: object, info: ValidationInfo) -> object:
+    """A number typed into a form ('12,5', '1.250,75'), read the way the form's language writes it: the
+    forms validate with `context={"language": ...}`; the JSON API sends numbers and passes no language."""
+    language = (info.context or {}).get("language")
+    if not isinstance(value, str) or language is None:
+        return value
+    try:
+        return parse_number(value, language)
+    except WijkzichtError as refused:
+        # keyed, so that the form shows it in its language (web.forms); the message is the English text
+        raise PydanticCustomError(
+            "keyed", "{message}", {"message": str(refused), "message_key": refused.key, **refused.values}
+        ) from None
+
+
+TypedNumber = BeforeValidator(_typed_number)
+
 # Spelled out per alias (not built by a function) so that type checkers see each one as a type.
 _PLAIN_TEXT = AfterValidator(_no_control_characters)
 Title = Annotated[str, _length(200), _PLAIN_TEXT]
@@ -108,7 +135,7 @@ Year = Annotated[int, Field(ge=2000, le=2100)]
 MAX_IDENTIFIER = 2_147_483_647
 Identifier = Annotated[int, Field(ge=1, le=MAX_IDENTIFIER)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^(https?://\S+)?$")]
-Budget = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2)]
+Budget = Annotated[Decimal, TypedNumber, Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2)]
 
 
 class Record(BaseModel):
@@ -160,7 +187,7 @@ class GoalIn(Record):
     )
     area_code: codes.AreaCode
     baseline_period: Year | None = None  # default: the first period the monitor has for this series
-    target_value: Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
+    target_value: Annotated[float, TypedNumber, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
     target_year: Year
     reference: Literal["gemeente", "g4", "nederland"] | None = None
     published: bool = False

@@ -114,7 +114,7 @@ def connect(path: Path, *, read_only: bool = True, spatial: bool = True) -> duck
     """Open a warehouse (or a new file) with the spatial extension loaded from the installed wheel; a reader
     that touches no geometry may leave it out (`spatial=False`: loading it costs about a third of a second)."""
     if read_only and not path.exists():
-        raise WijkzichtError(f"no warehouse at {path}: run `wijkzicht build` first (or pass --db)")
+        raise WijkzichtError(key="error.warehouse.missing", path=path)
     con = duckdb.connect(
         str(path),
         read_only=read_only,

@@ -28,7 +28,7 @@ from wijkzicht.web.monitor import api, kaart, ondermijning, pages
 from wijkzicht.web.programmes import api as programmes_api
 from wijkzicht.web.programmes import pages as programmes_pages
 from wijkzicht.web.programmes import setup as programmes_setup
-from wijkzicht.web.render import error_response, page, request_language
+from wijkzicht.web.render import error_message, error_response, page, request_language
 from wijkzicht.web.residents import pages as residents
 from wijkzicht.web.security import SecurityHeaders
 from wijkzicht.web.wijkwijzer import api as wijkwijzer_web
@@ -144,11 +144,11 @@ def _add_api_documentation(app: FastAPI) -> None:
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, error: NotFoundError) -> Response:
-        return error_response(request, 404, str(error))
+        return error_response(request, 404, error_message(request, error))
 
     @app.exception_handler(WijkzichtError)
     async def bad_request(request: Request, error: WijkzichtError) -> Response:
-        return error_response(request, 400, str(error))
+        return error_response(request, 400, error_message(request, error))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:

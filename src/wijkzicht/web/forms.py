@@ -96,6 +96,11 @@ def version(form: Mapping[str, Any]) -> int:
     return number
 
 
+def reading(language: str) -> dict[str, str]:
+    """The validation context of a form in `language`: its typed numbers are read that language's way."""
+    return {"language": language}
+
+
 def problems(error: ValidationError, language: str) -> Problems:
     """Pydantic's problems per top-level field (a list item's problem marks its list), in `language`; a rule
     over several fields that names them ('start_year, end_year: …') marks each of them."""
@@ -115,6 +120,8 @@ def problems(error: ValidationError, language: str) -> Problems:
 
 
 def _message(problem: ErrorDetails, t: Translator) -> str:
+    if problem["type"] == "keyed":  # a refusal of wijkzicht's own, keyed for the reader's language
+        return t(problem["ctx"]["message_key"], **problem["ctx"])
     key = f"form.problem.{problem['type']}"
     if key in translations():
         return t(key, **problem.get("ctx", {}))
@@ -133,8 +140,9 @@ def rule_problems(error: WijkzichtError, fields: Iterable[str]) -> Problems:
 
 
 def validate(schema: type[Model], data: Mapping[str, Any], language: str) -> tuple[Model | None, Problems]:
-    """The schema's instance, or None and the problems to show in `language`."""
+    """The schema's instance, or None and the problems to show in `language`; numbers are read as
+    `language` writes them (schemas.TypedNumber)."""
     try:
-        return schema.model_validate(data), Problems()
+        return schema.model_validate(data, context=reading(language)), Problems()
     except ValidationError as error:
         return None, problems(error, language)

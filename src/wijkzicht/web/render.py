@@ -13,7 +13,16 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from wijkzicht import __version__
 from wijkzicht.catalogue import LATEST_PICTURE, load_catalogue
-from wijkzicht.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, format_date, format_money, format_number
+from wijkzicht.errors import WijkzichtError
+from wijkzicht.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    Translator,
+    error_text,
+    format_date,
+    format_money,
+    format_number,
+)
 from wijkzicht.monitor.index import Settings
 
 if TYPE_CHECKING:
@@ -130,6 +139,13 @@ def request_language(request: Request) -> str:
     """The language a request asks for with `?lang=`, or the default."""
     wanted = request.query_params.get("lang", DEFAULT_LANGUAGE)
     return wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def error_message(request: Request, error: WijkzichtError) -> str:
+    """A page shows an error in its language; the API keeps one language (English) for its clients."""
+    if request.url.path.startswith("/api/"):
+        return str(error)
+    return error_text(error, request_language(request))
 
 
 def error_response(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.i18n import MISSING, Translator, format_money, format_number, translations
+from wijkzicht.i18n import MISSING, Translator, format_date, format_money, format_number, translations
 from wijkzicht.monitor import build_log
 from wijkzicht.programmes import accounts, audit, records, schemas
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
@@ -160,6 +160,8 @@ CHOICE_LABELS = {
     "action_line": "ww.line.",  # the programme's four action lines, named as in the wijkwijzer
 }
 MONEY_FIELDS = {"budget"}
+# Years and record numbers are shown as written ('2020', not '2.020' like an amount).
+PLAIN_NUMBER_FIELDS = {"id", "start_year", "end_year", "baseline_period", "target_year"}
 
 
 def _form_fields(
@@ -227,7 +229,9 @@ def _form_fields(
             field["widget"] = "checkbox"
         elif date in choices or annotation is date:
             field["widget"] = "date"
-        elif annotation in (int, float, Decimal) or set(choices) & {int, float, Decimal}:
+        elif annotation in (float, Decimal):
+            field |= _decimal_field(field["value"], t)
+        elif annotation is int or int in choices:
             field["widget"] = "number"
         elif name in LONG_TEXT:
             field["widget"] = "textarea"
@@ -235,6 +239,14 @@ def _form_fields(
             field |= {"widget": "password", "value": ""}  # never sent back
         fields.append(field)
     return fields
+
+
+def _decimal_field(value: object, t: Translator) -> dict[str, Any]:
+    """A number with decimals (a target, an amount): a text field that takes '12,5' as well as '12.5'
+    (schemas.TypedNumber reads it), showing a stored value as the page's language writes it."""
+    shown = _exact_number(value, t.language, grouped=False) if isinstance(value, float | Decimal) else value
+    example = format_number(Decimal("1250.5"), t.language, grouped=False)
+    return {"widget": "decimal", "value": shown, "help": t("form.number.help", example=example)}
 
 
 def _goal_areas(session: Any, con: Any, programme_id: object) -> list[tuple[str, str]]:
@@ -333,7 +345,7 @@ def _save(
     again with its problems beside the fields (422) or a broken rule above them (400). A refusal or a
     version conflict is raised (403, 409)."""
     try:
-        data = kind.schema.model_validate(values)
+        data = kind.schema.model_validate(values, context=forms.reading(lang))
         with store.writing(actor) as session:
             target = _back_to(save(session, data))
     except ValidationError as error:
@@ -455,6 +467,12 @@ def _readable(key: str, value: object, t: Translator) -> str:
         return t("prog.yes") if value else t("prog.no")
     if key in MONEY_FIELDS:
         return format_money(Decimal(str(value)), t.language)
+    if key in PLAIN_NUMBER_FIELDS or key.endswith("_id"):
+        return str(value)
+    if key == "indicator" and value in load_catalogue().indicators:
+        return f"{load_catalogue().indicators[str(value)].name(t.language)} ({value})"
+    if key.endswith("_on") and isinstance(value, str):  # a date, stored in the audit log as ISO text
+        return format_date(date.fromisoformat(value), t.language)
     if key in VOCABULARY_FIELDS and f"vocab.{VOCABULARY_FIELDS[key]}.{value}" in translations():
         return t(f"vocab.{VOCABULARY_FIELDS[key]}.{value}")
     if key in CHOICE_LABELS and f"{CHOICE_LABELS[key]}{value}" in translations():
@@ -466,10 +484,11 @@ def _readable(key: str, value: object, t: Translator) -> str:
     return str(value)
 
 
-def _exact_number(value: float, language: str) -> str:
-    """All the decimals a stored number has (an audit log shows what was saved, not a rounding of it)."""
+def _exact_number(value: float | Decimal, language: str, *, grouped: bool = True) -> str:
+    """All the decimals a stored number has (an audit log and a form show what was saved, not a rounding
+    of it)."""
     decimals = 0 if float(value).is_integer() else len(repr(float(value)).split(".")[1])
-    return format_number(value, language, decimals)
+    return format_number(value, language, decimals, grouped=grouped)
 
 
 @router.post(PAGES + "/{kind_name}/{record_id:int}/verwijderen", dependencies=[CSRF])

@@ -54,6 +54,7 @@ class AreaReport:
     resident_input: dict[str, dict[str, int]]  # per domain, per follow-up (resident_input.FOLLOW_UP)
     generated_on: date
     public: bool
+    area_names: dict[str, str] = field(default_factory=dict)  # the goals' areas by code, to name them
 
     @property
     def input_columns(self) -> tuple[str, ...]:
@@ -147,7 +148,16 @@ def area_report(
         ),
         generated_on=today,
         public=actor.is_public,
+        area_names=_area_names(warehouse, [goal.area_code for goal in goals]),
     )
+
+
+def _area_names(warehouse: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, str]:
+    """The names of the areas goals are measured on ('Feijenoord'), so no page shows a bare CBS code."""
+    rows = warehouse.execute(
+        "SELECT code, name FROM area_years WHERE code IN (SELECT unnest(?))", [codes]
+    ).fetchall()
+    return dict(rows)
 
 
 def national_report(

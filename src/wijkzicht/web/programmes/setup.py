@@ -16,7 +16,7 @@ from wijkzicht.programmes import accounts, database, seed
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import FocusArea
-from wijkzicht.web.render import error_response
+from wijkzicht.web.render import error_message, error_response
 from wijkzicht.web.security import install_sessions
 
 LOGGER = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def _seed_when_empty(store: OperationalDatabase, warehouse: duckdb.DuckDBPyConne
 
 
 def _as_http(status: int) -> Any:
-    async def handler(request: Request, error: Exception) -> Response:
-        return error_response(request, status, str(error))
+    async def handler(request: Request, error: WijkzichtError) -> Response:
+        return error_response(request, status, error_message(request, error))
 
     return handler

@@ -48,9 +48,12 @@ def fill_programme(
     indicators: Sequence[str] = INDICATORS,
     measures: int,
     blockages: Sequence[tuple[str, str]] = BLOCKAGES,
+    start_year: int = 2022,
 ) -> Filled:
-    """A running programme 2022-2032 for `area` with a goal per indicator on each of its first `wijken` wijken
-    (where the monitor has the series), `measures` measures and the blockages."""
+    """A running programme from `start_year` to 2032 for `area` with a goal per indicator on each of its first
+    `wijken` wijken (where the monitor has the series), `measures` measures and the blockages. The
+    programmes began in 2022: their goals have no measurement since the start yet. An earlier start gives
+    each goal a change since the start and so its context band among similar areas."""
     owner = session.scalar(select(Organisation.id).where(Organisation.gemeente_code == area.gemeente_code))
     assert owner is not None  # the seed adds every focus area's gemeente
     programme = _create(
@@ -60,7 +63,7 @@ def fill_programme(
         schemas.ProgrammeIn(
             focus_area_id=area.id,
             title="Benchmark programme",
-            start_year=2022,
+            start_year=start_year,
             end_year=2032,
             status="running",
         ),

@@ -43,12 +43,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("warehouse", nargs="?", type=Path)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--start-year",
+        type=int,
+        default=2022,
+        help="an earlier start (2015) gives every goal its context band",
+    )
     arguments = parser.parse_args()
     warehouse_path = config.database_path(arguments.warehouse)
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
         url = f"sqlite:///{folder / 'benchmark.sqlite'}"
-        print(f"programme of {FOCUS_AREA}: {_fill(url, warehouse_path)}")
+        print(f"programme of {FOCUS_AREA}: {_fill(url, warehouse_path, arguments.start_year)}")
         where = ["--db", str(warehouse_path), "--programmes-db", url]
         wijkzicht = [sys.executable, "-m", "wijkzicht"]
         _run([*wijkzicht, "report", FOCUS_AREA, "-o", str(folder / "report.html"), *where])
@@ -67,14 +73,14 @@ def main() -> None:
     print(f"  import typer alone: {typer_wall:.3f} s wall")
 
 
-def _fill(url: str, warehouse_path: Path) -> str:
+def _fill(url: str, warehouse_path: Path, start_year: int) -> str:
     store = database.OperationalDatabase.open(url)
     database.upgrade(store.engine)
     con = warehouse.connect(warehouse_path)
     with store.writing(COMMAND_LINE) as session:
         seed(session, con)
         area = session.scalars(select(FocusArea).where(FocusArea.name == FOCUS_AREA)).one()
-        filled = fill_programme(session, con, area, wijken=WIJKEN, measures=MEASURES)
+        filled = fill_programme(session, con, area, wijken=WIJKEN, measures=MEASURES, start_year=start_year)
     con.close()
     store.close()
     return str(filled)

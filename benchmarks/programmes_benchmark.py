@@ -2,9 +2,9 @@
 PDF) and audited, version-checked edits.
 
 Usage: python benchmarks/programmes_benchmark.py [WAREHOUSE] [--edits N]
-(default warehouse: $WIJKZICHT_DB or the configured default). The programmes, goals and measures it makes
-are benchmark fixtures named as such, on real indicators of each focus area's first wijk; they live only
-in a temporary folder.
+(default warehouse: $WIJKZICHT_DB or the configured default). Every focus area gets a programme from
+`programme_fixture`: goals on real indicators of its first wijk, five measures with a progress report each
+and its blockages; benchmark fixtures named as such, living only in a temporary folder.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 from sqlalchemy import select
 
+from programme_fixture import fill_programme
 from wijkzicht import config, warehouse
-from wijkzicht.errors import WijkzichtError
 from wijkzicht.programmes import database, records, schemas
 from wijkzicht.programmes.accounts import COMMAND_LINE
-from wijkzicht.programmes.models import FocusArea, Measure, Organisation
+from wijkzicht.programmes.models import FocusArea, Measure
 from wijkzicht.programmes.seed import seed
 from wijkzicht.web import render
 from wijkzicht.web.programmes import report
@@ -56,54 +56,12 @@ def main() -> None:
         store.close()
 
 
-def _fill(store: database.OperationalDatabase, con: object) -> int:
+def _fill(store: database.OperationalDatabase, con: duckdb.DuckDBPyConnection) -> int:
     goals = 0
     with store.writing(COMMAND_LINE) as session:
         seed(session, con)
         for area in session.scalars(select(FocusArea)):
-            owner = session.scalar(
-                select(Organisation.id).where(Organisation.gemeente_code == area.gemeente_code)
-            )
-            programme = records.create(
-                session,
-                COMMAND_LINE,
-                records.KINDS["programme"],
-                schemas.ProgrammeIn(
-                    focus_area_id=area.id, title="Benchmark programme", start_year=2022, end_year=2032
-                ),
-                con,
-            )
-            for indicator in INDICATORS:
-                data = schemas.GoalIn(
-                    programme_id=programme.id,
-                    title=f"Benchmark goal {indicator}",
-                    indicator=indicator,
-                    subgroup="18plus",
-                    area_code=area.wijken[0],
-                    target_value=20,
-                    target_year=2030,
-                )
-                try:
-                    records.create(session, COMMAND_LINE, records.KINDS["goal"], data, con)
-                    goals += 1
-                except WijkzichtError:
-                    pass  # the monitor has no such series for this wijk
-            for number in range(5):
-                records.create(
-                    session,
-                    COMMAND_LINE,
-                    records.KINDS["measure"],
-                    schemas.MeasureIn(
-                        programme_id=programme.id,
-                        title=f"Benchmark measure {number}",
-                        action_line=number % 4 + 1,
-                        theme="overig",
-                        owner_id=owner,
-                        budget=Decimal(1000 * number),
-                        funding_source="overig",
-                    ),
-                    con,
-                )
+            goals += fill_programme(session, con, area, wijken=1, indicators=INDICATORS, measures=5).goals
     return goals
 
 

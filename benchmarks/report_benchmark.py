@@ -20,24 +20,20 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
+from programme_fixture import fill_programme
 from wijkzicht import config, warehouse
-from wijkzicht.errors import WijkzichtError
-from wijkzicht.programmes import database, records, schemas
+from wijkzicht.programmes import database
 from wijkzicht.programmes.accounts import COMMAND_LINE
-from wijkzicht.programmes.models import FocusArea, Organisation
+from wijkzicht.programmes.models import FocusArea
 from wijkzicht.programmes.seed import seed
 
 FOCUS_AREA = "Rotterdam-Zuid"
-INDICATORS = ("moeite_met_rondkomen", "eenzaam", "ervaren_gezondheid_goed", "overgewicht")
 WIJKEN = 4
 MEASURES = 8
-BLOCKAGES = (("open", "local"), ("open", "national"), ("open", "alliance"), ("resolved", "local"))
 WEASYPRINT_ALONE = (
     "import sys; from weasyprint import HTML; HTML(filename=sys.argv[1]).write_pdf(sys.argv[2])"
 )
@@ -47,12 +43,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("warehouse", nargs="?", type=Path)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--start-year",
+        type=int,
+        default=2022,
+        help="an earlier start (2015) gives every goal its context band",
+    )
     arguments = parser.parse_args()
     warehouse_path = config.database_path(arguments.warehouse)
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
         url = f"sqlite:///{folder / 'benchmark.sqlite'}"
-        print(f"programme of {FOCUS_AREA}: {_fill(url, warehouse_path)}")
+        print(f"programme of {FOCUS_AREA}: {_fill(url, warehouse_path, arguments.start_year)}")
         where = ["--db", str(warehouse_path), "--programmes-db", url]
         wijkzicht = [sys.executable, "-m", "wijkzicht"]
         _run([*wijkzicht, "report", FOCUS_AREA, "-o", str(folder / "report.html"), *where])
@@ -71,103 +73,17 @@ def main() -> None:
     print(f"  import typer alone: {typer_wall:.3f} s wall")
 
 
-def _fill(url: str, warehouse_path: Path) -> str:
+def _fill(url: str, warehouse_path: Path, start_year: int) -> str:
     store = database.OperationalDatabase.open(url)
     database.upgrade(store.engine)
     con = warehouse.connect(warehouse_path)
-    goals = 0
     with store.writing(COMMAND_LINE) as session:
         seed(session, con)
         area = session.scalars(select(FocusArea).where(FocusArea.name == FOCUS_AREA)).one()
-        owner = session.scalar(
-            select(Organisation.id).where(Organisation.gemeente_code == area.gemeente_code)
-        )
-        assert owner is not None  # the seed adds every focus area's gemeente
-        programme = _create(
-            session,
-            con,
-            "programme",
-            schemas.ProgrammeIn(
-                focus_area_id=area.id,
-                title="Benchmark programme",
-                start_year=2022,
-                end_year=2032,
-                status="running",
-            ),
-        )
-        for wijk in area.wijken[:WIJKEN]:
-            for indicator in INDICATORS:
-                try:
-                    _create(
-                        session,
-                        con,
-                        "goal",
-                        schemas.GoalIn(
-                            programme_id=programme.id,
-                            title=f"Benchmark goal {indicator} {wijk}",
-                            indicator=indicator,
-                            subgroup="18plus",
-                            area_code=wijk,
-                            target_value=20,
-                            target_year=2030,
-                        ),
-                    )
-                    goals += 1
-                except WijkzichtError:
-                    pass  # the monitor has no such series for this wijk
-        for number in range(MEASURES):
-            measure = _create(
-                session,
-                con,
-                "measure",
-                schemas.MeasureIn(
-                    programme_id=programme.id,
-                    title=f"Benchmark measure {number}",
-                    action_line=number % 4 + 1,
-                    theme="overig",
-                    owner_id=owner,
-                    budget=Decimal(25_000 * (number + 1)),
-                    funding_source="overig",
-                    status="running",
-                ),
-            )
-            _create(
-                session,
-                con,
-                "progress_update",
-                schemas.ProgressUpdateIn(
-                    measure_id=measure.id,
-                    reported_on=date(2025, 1 + number, 1),
-                    status=("green", "amber", "red")[number % 3],
-                    narrative=f"Benchmark progress report {number}",
-                ),
-            )
-        for number, (status, escalation) in enumerate(BLOCKAGES):
-            resolved = status == "resolved"
-            _create(
-                session,
-                con,
-                "blockage",
-                schemas.BlockageIn(
-                    focus_area_id=area.id,
-                    title=f"Benchmark blockage {number}",
-                    description="Benchmark blockage description",
-                    category=("law", "funding", "capacity", "data")[number],
-                    escalation=escalation,
-                    owner_id=owner,
-                    raised_on=date(2024, 3, 1),
-                    resolved_on=date(2025, 2, 1) if resolved else None,
-                    status=status,
-                    resolution="Benchmark resolution" if resolved else "",
-                ),
-            )
+        filled = fill_programme(session, con, area, wijken=WIJKEN, measures=MEASURES, start_year=start_year)
     con.close()
     store.close()
-    return f"{goals} goals, {MEASURES} measures with progress reports, {len(BLOCKAGES)} blockages"
-
-
-def _create(session: object, con: object, kind: str, data: schemas.Record) -> object:
-    return records.create(session, COMMAND_LINE, records.KINDS[kind], data, con)  # type: ignore[arg-type]
+    return str(filled)
 
 
 def _alternate(rounds: int, command: list[str], floor: list[str], *, measure: object) -> tuple[float, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,34 @@ def test_seed_first_administrator_and_report(warehouse_path: Path, tmp_path: Pat
     assert unknown.exit_code == 1 and "unknown focus area 'atlantis'" in unknown.output
     wrong_suffix = runner.invoke(app, ["report", "9", "-o", str(tmp_path / "r.docx"), *where])
     assert wrong_suffix.exit_code == 1 and "moet eindigen op .pdf of .html" in wrong_suffix.output
+
+
+# Runs the command line in a fresh interpreter and prints which of these heavy libraries it loaded.
+LOADED_LIBRARIES = """
+import runpy, sys
+sys.argv = ["wijkzicht", *sys.argv[1:]]
+try:
+    runpy.run_module("wijkzicht", run_name="__main__")
+finally:
+    print(sorted(name for name in ("scipy", "fastapi") if name in sys.modules))
+"""
+
+
+def test_the_report_command_loads_no_statistics_or_web_server(warehouse_path: Path, tmp_path: Path) -> None:
+    """SciPy (about a second to load) serves crime-rate intervals and FastAPI the site: the governance
+    report, which shows neither, must not pay for them."""
+    url = f"sqlite:///{tmp_path / 'programmes.sqlite'}"
+    where = ["--db", str(warehouse_path), "--programmes-db", url]
+    assert runner.invoke(app, ["programmes", "seed", *where]).exit_code == 0
+    report = tmp_path / "zuid.html"
+    finished = subprocess.run(
+        [sys.executable, "-c", LOADED_LIBRARIES, "report", "rotterdam-zuid", "-o", str(report), *where],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Rotterdam-Zuid" in report.read_text(encoding="utf-8")
+    assert finished.stdout.splitlines()[-1] == "[]", finished.stdout
 
 
 def test_purge_contacts_empties_contacts_past_retention_and_counts_them(

@@ -26,7 +26,7 @@ from wijkzicht.programmes import audit, progress, records, schemas, seed
 from wijkzicht.programmes.accounts import COMMAND_LINE, Actor
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError
-from wijkzicht.programmes.models import AuditEntry, FocusArea, Measure, Organisation
+from wijkzicht.programmes.models import AuditEntry, FocusArea, Measure, Organisation, Programme
 
 ROTTERDAM_ZUID = 9
 EDITOR = Actor(7, "editor-zuid", "area_editor", ROTTERDAM_ZUID)
@@ -174,6 +174,35 @@ def test_a_2023_programme_with_only_2020_data_has_no_colour_but_no_measurement_s
         True,
     )
     assert earlier.status == "not_measured_since_start"
+
+
+def test_goals_read_together_have_the_progress_each_has_alone(
+    store: OperationalDatabase, con: duckdb.DuckDBPyConnection
+) -> None:
+    """The report reads a wijk's trends once for all its goals: every figure, status and context band is the
+    one the goal gets on its own (Feijenoord with three goals, IJsselmonde with one)."""
+    programme_id = _programme(store, con, start=2015)
+    wanted = [(indicator, "WK059910") for indicator in ("moeite_met_rondkomen", "overgewicht", "eenzaam")]
+    with store.writing(EDITOR) as session:
+        for indicator, area_code in [*wanted, ("moeite_met_rondkomen", "WK059912")]:
+            data = schemas.GoalIn(
+                programme_id=programme_id,
+                title=f"Doel {indicator}",
+                indicator=indicator,
+                subgroup="18plus",
+                area_code=area_code,
+                target_value=25.0,
+                target_year=2030,
+            )
+            records.create(session, EDITOR, records.KINDS["goal"], data, con)
+    with store.reading() as session:
+        goals = session.get(Programme, programme_id).goals
+        together = progress.goals_progress(con, goals, today=date(2026, 12, 4))
+        alone = [progress.goal_progress(con, goal, today=date(2026, 12, 4)) for goal in goals]
+    assert together == alone
+    assert [(measured.indicator, measured.area_code) for measured in together[:3]] == wanted
+    # real series with a measurement since the start: each goal has a status and a band to be judged in
+    assert all(len(measured.points) >= 2 and measured.context.areas for measured in together)
 
 
 def _raw_health_2020(snapshot: Path, codes: set[str]) -> dict[str, float]:

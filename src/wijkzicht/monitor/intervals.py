@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scipy import stats
-
 from wijkzicht.warehouse.crime_rates import PER_INHABITANTS
 
 LEVEL = 0.95
 # Why a figure has no interval: the publisher gives none (model estimates, survey shares, register shares
-# without their counts). Pages show it as "geen onzekerheidsmarge gepubliceerd" (translation "interval.none").
+# without their counts). The profile's note and the factsheet's caveats say so in words.
 NOT_PUBLISHED = "not_published"
 # A rate's published [count, population], as queries return them (None where the gate withheld the rate).
 Counts = list[float | None] | None
@@ -32,6 +30,10 @@ class Interval:
 
 def poisson_rate(count: float, population: float, per: float = 1.0) -> Interval:
     """The exact 95% interval of `per` x count / population, from the gamma quantiles of the count."""
+    # imported here: SciPy's statistics take a second to load, and only crime rates have intervals, so the
+    # command line and the reports that show none (goals' progress, `wijkzicht report`) never pay for it
+    from scipy import stats
+
     tail = (1 - LEVEL) / 2
     events = round(count)
     low = float(stats.gamma.ppf(tail, events)) if events > 0 else 0.0

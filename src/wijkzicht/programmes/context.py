@@ -52,15 +52,22 @@ def in_context(
         year, nearest = _similar_outside_programmes(con, area_code, baseline_period)
     except WijkzichtError:
         return Context("too_few_areas", [])
-    periods = (baseline_period, latest_period)
-    own = _changes(con, indicator, subgroup, periods, [area_code])
-    if not own:  # the goal's series joined older boundaries: no single boundary year holds both periods
+    # one reading for the goal's area and its similar areas: the view behind it costs the same for 1 or 11
+    changes = _changes(con, indicator, subgroup, (baseline_period, latest_period), [area_code, *nearest])
+    own_years = [boundary_year for code, boundary_year in changes if code == area_code]
+    if not own_years:  # the goal's series joined older boundaries: no single boundary year holds both periods
         return Context("too_few_areas", [], structure_year=year)
-    changes = _changes(con, indicator, subgroup, periods, nearest, own[area_code][1])
-    if len(changes) < MINIMUM_AREAS:
-        return Context("too_few_areas", sorted(changes), structure_year=year)
-    low, _, high = quantiles([found for found, _ in changes.values()], n=4, method="inclusive")
-    return Context(_verdict(change, low, high, direction), sorted(changes), low, high, year)
+    # the similar areas' change on the boundaries of the goal's own: the latest that has both periods
+    own_year = max(own_years)
+    band = {
+        code: found
+        for (code, boundary_year), found in changes.items()
+        if code != area_code and boundary_year == own_year
+    }
+    if len(band) < MINIMUM_AREAS:
+        return Context("too_few_areas", sorted(band), structure_year=year)
+    low, _, high = quantiles(band.values(), n=4, method="inclusive")
+    return Context(_verdict(change, low, high, direction), sorted(band), low, high, year)
 
 
 def _verdict(change: float, low: float, high: float, direction: str) -> str:
@@ -97,28 +104,22 @@ def _changes(
     subgroup: str,
     periods: tuple[int, int],
     codes: list[str],
-    boundary_year: int | None = None,
-) -> dict[str, tuple[float, int]]:
-    """Per area with a published figure in both periods on one boundary year (the given one, else the
-    latest that has both): (latest minus baseline, that boundary year)."""
+) -> dict[tuple[str, int], float]:
+    """Per area and boundary year with a published figure in both periods: latest minus baseline."""
     rows = con.execute(
         """
-        SELECT area_code, arg_max(change, boundary_year), max(boundary_year) FROM (
-            SELECT area_code, boundary_year, arg_max(value, period) - arg_min(value, period) AS change
-            FROM published_observations
-            WHERE indicator = $indicator AND subgroup = $subgroup AND period IN ($first, $last)
-              AND ($year IS NULL OR boundary_year = $year)
-              AND value IS NOT NULL AND area_code IN (SELECT unnest($codes::VARCHAR[]))
-            GROUP BY area_code, boundary_year HAVING count(*) = 2)
-        GROUP BY area_code
+        SELECT area_code, boundary_year, arg_max(value, period) - arg_min(value, period)
+        FROM published_observations
+        WHERE indicator = $indicator AND subgroup = $subgroup AND period IN ($first, $last)
+          AND value IS NOT NULL AND list_contains($codes::VARCHAR[], area_code)
+        GROUP BY area_code, boundary_year HAVING count(*) = 2
         """,
         {
             "indicator": indicator,
             "subgroup": subgroup,
             "first": periods[0],
             "last": periods[1],
-            "year": boundary_year,
             "codes": codes,
         },
     ).fetchall()
-    return {code: (change, year) for code, change, year in rows}
+    return {(code, boundary_year): change for code, boundary_year, change in rows}

@@ -10,6 +10,8 @@ about it. See docs/method.md, "Voortgang van doelen".
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -107,13 +109,22 @@ def check_goal_indicator(indicator_id: str) -> None:
         )
 
 
-def series(
-    con: duckdb.DuckDBPyConnection, indicator: str, area_code: str, subgroup: str
-) -> tuple[str, str, list[tuple[int, float | None]]]:
+Series = tuple[str, str, list[tuple[int, float | None]]]  # (name, unit, points)
+
+
+def series(con: duckdb.DuckDBPyConnection, indicator: str, area_code: str, subgroup: str) -> Series:
     """(name, unit, points) of one area's series; one period alone is a series of one point."""
     found = trends.area_trends(con, area_code, indicator=indicator, subgroup=subgroup)
-    if found:
-        return found[0].name, found[0].unit, found[0].points
+    return _series_among(con, found, indicator, area_code, subgroup)
+
+
+def _series_among(
+    con: duckdb.DuckDBPyConnection, found: list[trends.Trend], indicator: str, area_code: str, subgroup: str
+) -> Series:
+    """The series of `indicator` and `subgroup` among an area's trends, else its one measured period."""
+    for trend in found:
+        if trend.indicator == indicator and trend.subgroup == subgroup:
+            return trend.name, trend.unit, trend.points
     rows = con.execute(
         """SELECT i.name_nl, i.unit, o.period, o.value FROM published_observations o
            JOIN indicators i ON i.id = o.indicator
@@ -171,9 +182,40 @@ def baseline_for(
     return {"baseline_period": period, "baseline_value": measured[period]}
 
 
-def goal_progress(con: duckdb.DuckDBPyConnection, goal: Goal, today: date | None = None) -> GoalProgress:
-    """The goal's progress as the warehouse measures it; `today` (default: the clock) counts the time left."""
-    name, unit, points = series(con, goal.indicator, goal.area_code, goal.subgroup)
+def goals_progress(
+    con: duckdb.DuckDBPyConnection, goals: Sequence[Goal], today: date | None = None
+) -> list[GoalProgress]:
+    """Each goal's `goal_progress`, reading the trends of an area with several goals once for all of them:
+    a report lists several goals per wijk, and one area's trends cost about as much as two single series."""
+    goals_per_area = Counter(goal.area_code for goal in goals)
+    shared = {code: trends.area_trends(con, code) for code, count in goals_per_area.items() if count > 1}
+    return [
+        goal_progress(
+            con,
+            goal,
+            today,
+            known_series=_series_among(
+                con, shared[goal.area_code], goal.indicator, goal.area_code, goal.subgroup
+            )
+            if goal.area_code in shared
+            else None,
+        )
+        for goal in goals
+    ]
+
+
+def goal_progress(
+    con: duckdb.DuckDBPyConnection,
+    goal: Goal,
+    today: date | None = None,
+    *,
+    known_series: Series | None = None,
+) -> GoalProgress:
+    """The goal's progress as the warehouse measures it; `today` (default: the clock) counts the time left.
+    `known_series`: the goal's series when the caller has read it already (`goals_progress`)."""
+    if known_series is None:
+        known_series = series(con, goal.indicator, goal.area_code, goal.subgroup)
+    name, unit, points = known_series
     measured = [(period, value) for period, value in points if value is not None]
     baseline_value = dict(measured).get(goal.baseline_period)
     later = [(period, value) for period, value in measured if period >= goal.baseline_period]

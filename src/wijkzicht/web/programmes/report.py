@@ -137,7 +137,7 @@ def area_report(
         focus_area=area,
         alliance=area.alliance,
         programmes=programmes,
-        goals=[(goal, progress.goal_progress(warehouse, goal, today)) for goal in goals],
+        goals=list(zip(goals, progress.goals_progress(warehouse, goals, today), strict=True)),
         measures={status: [m for m in measures if m.status == status] for status in MEASURE_STATUSES},
         open_blockages=open_blockages,
         experiments=[e for programme in programmes for e in visible(actor, programme.experiments)],

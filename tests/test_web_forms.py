@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi import HTTPException
+from pydantic import ValidationError
 
+from wijkzicht.programmes import schemas
 from wijkzicht.programmes.resident_input import InputIn, input_domains
 from wijkzicht.web import forms
 
@@ -45,3 +47,44 @@ def test_a_version_outside_the_record_range_is_refused_not_a_crash(posted: dict[
     with pytest.raises(HTTPException) as refused:
         forms.version(posted)
     assert refused.value.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("schema", "data", "expected"),
+    [
+        (
+            schemas.ProgrammeIn,
+            {"focus_area_id": 1, "title": "Zuid", "start_year": 2030, "end_year": 2024},
+            {"nl": {"end_year": "de periode eindigt voordat hij begint"}},
+        ),
+        (
+            schemas.BlockageIn,
+            {
+                "focus_area_id": 1,
+                "title": "Regels",
+                "description": "Regels staan maatwerk in de weg",
+                "category": "law",
+                "owner_id": 1,
+                "raised_on": "2025-05-01",
+                "status": "resolved",
+            },
+            {
+                "nl": dict.fromkeys(
+                    ("resolved_on", "resolution"),
+                    "een opgeloste vastloper heeft de datum en de oplossing nodig",
+                )
+            },
+        ),
+    ],
+)
+def test_a_rule_over_fields_stands_beside_them_in_the_pages_language_and_names_them_in_the_api(
+    schema: type[schemas.Record], data: dict[str, object], expected: dict[str, dict[str, str]]
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        schema.model_validate(data)
+    assert forms.problems(refused.value, "nl").by_field == expected["nl"]
+    english = forms.problems(refused.value, "en").by_field
+    assert english.keys() == expected["nl"].keys() and english != expected["nl"]
+    # the JSON API's text is English and leads with the fields it is about
+    (problem,) = refused.value.errors()
+    assert problem["msg"].startswith(", ".join(expected["nl"]) + ": ")

@@ -78,14 +78,14 @@ def check_theme_domains(mapping: object, themes: list[str], domains: set[str]) -
 
 def _no_control_characters(value: str) -> str:
     if _CONTROL.search(value):
-        raise ValueError("contains control characters; use plain text")
+        raise _keyed(WijkzichtError(key="error.rule.control_characters"))
     return value
 
 
 def _in_vocabulary(name: str) -> AfterValidator:
     def check(value: str) -> str:
         if value not in vocabulary()[name]:
-            raise ValueError(f"must be one of: {', '.join(vocabulary()[name])}")
+            raise _keyed(WijkzichtError(key="error.rule.choice", choices=", ".join(vocabulary()[name])))
         return value
 
     return AfterValidator(check)
@@ -112,12 +112,27 @@ def _typed_number(value: object, info: ValidationInfo) -> object:
         return parse_number(value, language)
     except WijkzichtError as refused:
         # keyed, so that the form shows it in its language (web.forms); the message is the English text
-        raise PydanticCustomError(
-            "keyed", "{message}", {"message": str(refused), "message_key": refused.key, **refused.values}
-        ) from None
+        raise _keyed(refused) from None
 
 
 TypedNumber = BeforeValidator(_typed_number)
+
+
+def _keyed(refused: WijkzichtError, fields: str = "") -> PydanticCustomError:
+    """A refusal keyed for the reader's language (web.forms shows it beside `fields`, comma-separated); its
+    message, which the JSON API sends, is the English text led by the fields ('end_year: ...')."""
+    message = f"{fields}: {refused}" if fields else str(refused)
+    return PydanticCustomError(
+        "keyed",
+        "{message}",
+        {"message": message, "message_key": refused.key, "fields": fields, **refused.values},
+    )
+
+
+def _rule(fields: str, key: str) -> PydanticCustomError:
+    """A rule over fields that the record breaks, e.g. `_rule("end_year", "error.rule.period_order")`."""
+    return _keyed(WijkzichtError(key=key), fields)
+
 
 # Spelled out per alias (not built by a function) so that type checkers see each one as a type.
 _PLAIN_TEXT = AfterValidator(_no_control_characters)
@@ -172,7 +187,7 @@ class ProgrammeIn(Record):
     @model_validator(mode="after")
     def _period_in_order(self) -> Self:
         if self.end_year < self.start_year:
-            raise ValueError("end_year: the period ends before it starts")
+            raise _rule("end_year", "error.rule.period_order")
         return self
 
 
@@ -218,9 +233,9 @@ class ProgressUpdateIn(Record):
     @model_validator(mode="after")
     def _one_subject(self) -> Self:
         if (self.measure_id is None) == (self.goal_id is None):
-            raise ValueError("measure_id, goal_id: an update is about exactly one measure or one goal")
+            raise _rule("measure_id, goal_id", "error.rule.one_subject")
         if self.reported_on > date.today():
-            raise ValueError("reported_on: lies in the future")
+            raise _rule("reported_on", "error.rule.future")
         return self
 
 
@@ -240,13 +255,11 @@ class BlockageIn(Record):
     @model_validator(mode="after")
     def _dates_and_resolution(self) -> Self:
         if self.resolved_on is not None and self.resolved_on < self.raised_on:
-            raise ValueError("resolved_on: lies before raised_on")
+            raise _rule("resolved_on", "error.rule.resolved_before_raised")
         if self.status == "resolved" and (self.resolved_on is None or not self.resolution):
-            raise ValueError(
-                "resolved_on, resolution: a resolved blockage needs the date and how it was resolved"
-            )
+            raise _rule("resolved_on, resolution", "error.rule.resolved_needs")
         if self.status == "open" and self.resolved_on is not None:
-            raise ValueError("resolved_on: an open blockage has no resolution date")
+            raise _rule("resolved_on", "error.rule.open_resolved")
         return self
 
 
@@ -264,7 +277,7 @@ class ExperimentIn(Record):
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValueError("ends_on: lies before starts_on")
+            raise _rule("ends_on", "error.rule.ends_before_start")
         return self
 
 

@@ -108,7 +108,11 @@ def problems(error: ValidationError, language: str) -> Problems:
     t = Translator(language)
     for problem in error.errors():
         message = _message(problem, t)
-        if problem["loc"]:
+        marked = problem.get("ctx", {}).get("fields") if problem["type"] == "keyed" else None
+        if marked:  # a keyed rule over fields: its translated text beside each of them
+            for name in marked.split(","):
+                found.by_field[name.strip()] = message
+        elif problem["loc"]:
             found.by_field.setdefault(str(problem["loc"][0]), message)
         elif ":" in message:
             names, _, rest = message.partition(":")

@@ -146,10 +146,11 @@ def test_every_build_step_reads_in_the_runs_language(capsys: pytest.CaptureFixtu
     from wijkzicht.warehouse.builder import FINISHING_STEPS
 
     finishing = [
+        "kaarten",  # the stored map documents (cli/data.py)
         "afronden",
         "wijzigingen ten opzichte van de vorige bouw",
         "klaar",
-    ]  # inline in build_raw_warehouse
+    ]  # inline in build_raw_warehouse and the build command
     labels = [label for label, _ in (*FINISHING_STEPS, *ANALYSES)] + finishing
     try:
         use_language(Language.en)

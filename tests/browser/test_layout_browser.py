@@ -47,7 +47,8 @@ def test_no_public_page_is_wider_than_the_screen_and_none_has_serious_violations
     page = context.new_page()
     too_wide = {}
     for url in PUBLIC_PAGES:
-        response = page.goto(url, wait_until="domcontentloaded")
+        # "load": the stylesheets are in (DOMContentLoaded may come first, and an unstyled table is wide)
+        response = page.goto(url, wait_until="load")
         assert response is not None and response.status == 200, url
         document_width = page.evaluate("document.documentElement.scrollWidth")
         if document_width > width + 1:  # a pixel of rounding

@@ -9,6 +9,7 @@ boundaries changed between the figure's boundary year and 2024. See docs/method.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -81,9 +82,18 @@ class AggregateFigure:
 def load_focus_areas(path: Path | None = None) -> list[FocusArea]:
     """The focus areas from `catalogue/focusgebieden.yaml` (or `path`), checked for form, not codes."""
     if path is None:
-        text = resources.files("wijkzicht").joinpath("catalogue/focusgebieden.yaml").read_text("utf-8")
-    else:
-        text = path.read_text(encoding="utf-8")
+        return list(_packaged_focus_areas())
+    return _parse_focus_areas(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _packaged_focus_areas() -> tuple[FocusArea, ...]:
+    # Read once per process: pages, rankings and every goal's context ask for them, and the file is packaged.
+    text = resources.files("wijkzicht").joinpath("catalogue/focusgebieden.yaml").read_text("utf-8")
+    return tuple(_parse_focus_areas(text))
+
+
+def _parse_focus_areas(text: str) -> list[FocusArea]:
     document = load_yaml(text)
     entries = document.get("focus_areas") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not entries:

@@ -11,7 +11,6 @@ change over the goal's own periods (baseline to latest, same subgroup and bounda
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from statistics import quantiles
 
 import duckdb
@@ -92,7 +91,7 @@ def _similar_outside_programmes(
     if not years:
         raise WijkzichtError(f"{code} has no structural characteristics")
     year = min(years, key=lambda candidate: (abs(candidate - baseline_period), candidate))
-    focus = _focus_wijken()
+    focus = {wijk for area in load_focus_areas() for wijk in area.wijken}
     # ask for enough neighbours that the focus wijken left out still leave SIMILAR_COUNT
     _, nearest = similar.similar_areas(con, code, k=SIMILAR_COUNT + len(focus), boundary_year=year)
     outside = [area.code for area in nearest[1:] if area.code not in focus]
@@ -124,9 +123,3 @@ def _changes(
         },
     ).fetchall()
     return {(code, boundary_year): change for code, boundary_year, change in rows}
-
-
-@cache
-def _focus_wijken() -> frozenset[str]:
-    """Every wijk of a focus area: the packaged file is read once per process, not once per goal."""
-    return frozenset(wijk for area in load_focus_areas() for wijk in area.wijken)

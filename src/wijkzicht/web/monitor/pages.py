@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
@@ -19,7 +20,7 @@ from wijkzicht.catalogue.variation import load_variation
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor import coverage, focus, focus_scores, perception, stability
 from wijkzicht.monitor.areas import Area, choose, get_area, search
-from wijkzicht.monitor.profile import Profile, ProfileFigure, area_profile, latest_per_indicator
+from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
 from wijkzicht.monitor.rankings import FOCUS_LEVEL, RankingFilter, ranking, ranking_page, scored_domains
 from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.monitor.api import RankingsAnyGemeente, RankOrder
@@ -95,7 +96,7 @@ def factsheet_pdf_download(cache: Cache, code: AreaCodePath, lang: Language = "n
     """The profile as a PDF to attach to a memo: scores, caveats, charts, every figure with year and source."""
     area = cache.profile(code, lang).area  # an unknown area answers 404 before any rendering
     # rendering takes seconds: a factsheet is made once per area, language and day (it says when it was made)
-    pdf = cache.large(_factsheet_pdf, area.code, lang, date.today())
+    pdf = cache.large(_factsheet_pdf, cache.profile, area.code, lang, date.today())
     return _download(pdf, "application/pdf", area.code, "pdf")
 
 
@@ -107,8 +108,11 @@ def factsheet_xlsx_download(cache: Cache, code: AreaCodePath, lang: Language = "
     return _download(workbook, XLSX, profile.area.code, "xlsx")
 
 
-def _factsheet_pdf(cursor: duckdb.DuckDBPyConnection, code: str, lang: str, today: date) -> bytes:
-    return factsheet_pdf(area_profile(cursor, code, language=lang), lang, today)
+def _factsheet_pdf(
+    _: duckdb.DuckDBPyConnection, profile_of: Callable[[str, str], Profile], code: str, lang: str, today: date
+) -> bytes:
+    # the profile comes from the server's cache (the page asked for it just before), not computed again
+    return factsheet_pdf(profile_of(code, lang), lang, today)
 
 
 def _download(content: bytes, media_type: str, code: str, extension: str) -> Response:

@@ -182,8 +182,9 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
                    i.value,
                    CASE WHEN status = 'missing' THEN i.missing_reason
                         WHEN status = 'suppressed'
-                        THEN format('minder dan {} inwoners ({} in grensjaar {})',
-                                    i.min_population, i.population::BIGINT, i.population_year)
+                        -- concat, not format: format costs half a second over the suppressed rows
+                        THEN concat('minder dan ', i.min_population, ' inwoners (', i.population::BIGINT,
+                                    ' in grensjaar ', i.population_year, ')')
                    END AS reason,
                    CASE WHEN status <> 'ranked' THEN NULL
                         WHEN s.worse_when_higher THEN i.value ELSE -i.value END AS oriented

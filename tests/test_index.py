@@ -74,6 +74,7 @@ def score_synthetic(
         for i, value in enumerate(column)
     ]
     con.executemany("INSERT INTO score_input VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    index.number_series(con)
     index.score_from_input(con, index.Settings())
     return con
 
@@ -203,6 +204,7 @@ def test_the_latest_picture_takes_each_indicators_latest_figure_for_everyone_wit
         for i in range(20)
     ]
     con.executemany("INSERT INTO score_input VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    index.number_series(con)
     index.score_from_input(con, index.Settings())
     picture = con.execute(
         """SELECT s.indicator, s.period, s.subgroup, m.period FROM score_memberships m JOIN score_series s

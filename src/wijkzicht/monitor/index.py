@@ -316,11 +316,11 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         ),
         positioned AS (
             SELECT *,
-                   rank() OVER (PARTITION BY ranking ORDER BY score) AS first_position,
-                   count(*) OVER (PARTITION BY ranking) + 1
-                       - rank() OVER (PARTITION BY ranking ORDER BY score DESC) AS last_position,
+                   rank() OVER by_score AS first_position,
+                   count(*) OVER by_score AS last_position,  -- the areas at most as bad: one sort for both
                    count(*) OVER (PARTITION BY ranking) AS areas
             FROM covered
+            WINDOW by_score AS (PARTITION BY ranking ORDER BY score)
         )
         -- rank_fraction is the share of areas at most as bad (IoD's R); the worst share counts the areas at
         -- least as bad, so a tie at the threshold is either wholly in or wholly out.
@@ -363,10 +363,11 @@ def stack(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         ),
         positioned AS (
             SELECT *,
-                   rank() OVER (PARTITION BY {partition} ORDER BY score) AS first_position,
-                   count(*) OVER (PARTITION BY {partition}, score) AS tied,
+                   rank() OVER by_score AS first_position,
+                   count(*) OVER by_score - first_position + 1 AS tied,  -- one sort for both
                    count(*) OVER (PARTITION BY {partition}) AS areas
             FROM combined
+            WINDOW by_score AS (PARTITION BY {partition} ORDER BY score)
         )
         SELECT * EXCLUDE (first_position, tied),
                CASE WHEN areas = 1 THEN 50.0

@@ -1,8 +1,8 @@
 """The monitor's index: standardised indicators, domain scores, stacking and the overall index.
 
 Every step is set-based DuckDB SQL on TEMP tables of the open connection, so the results stay
-inspectable (`standardised`, `domain_scores`, `area_index`) and a full recompute of every level,
-boundary year, period and subgroup takes under two seconds. The build stores the result with the default
+inspectable (`standardised`, `domain_scores`, `area_index`); benchmarks/analysis_benchmark.py times a full
+recompute of every level, boundary year, period and subgroup. The build stores the result with the default
 settings in the warehouse (`store_scores`); other settings recompute into TEMP tables that shadow it.
 A *partition* is one (level, boundary year, period, subgroup): areas are only ever compared with the
 other areas of their own partition.

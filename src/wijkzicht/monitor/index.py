@@ -1,8 +1,8 @@
 """The monitor's index: standardised indicators, domain scores, stacking and the overall index.
 
 Every step is set-based DuckDB SQL on TEMP tables of the open connection, so the results stay
-inspectable (`standardised`, `domain_scores`, `area_index`) and a full recompute of every level,
-boundary year, period and subgroup takes under two seconds. The build stores the result with the default
+inspectable (`standardised`, `domain_scores`, `area_index`); benchmarks/analysis_benchmark.py times a full
+recompute of every level, boundary year, period and subgroup. The build stores the result with the default
 settings in the warehouse (`store_scores`); other settings recompute into TEMP tables that shadow it.
 A *partition* is one (level, boundary year, period, subgroup): areas are only ever compared with the
 other areas of their own partition.
@@ -123,13 +123,22 @@ def register_indicators(con: duckdb.DuckDBPyConnection, indicators: list[Indicat
 
 
 def prepare_input(con: duckdb.DuckDBPyConnection, selection: Selection) -> None:
-    """A view of the published figures of the registered indicators, each with the population that decided
-    its suppression (for the reason shown).
+    """The series to score (`score_series`) and a view of the published figures of the registered
+    indicators (`score_input`), each with the population that decided its suppression (for the reason shown).
+
+    Only series with values across the country are scored (a local series has no national percentile).
+    They are numbered from `series_coverage`, one row per series, rather than found among the millions of
+    figures; standardising keeps only the figures of these series.
 
     The figures come through the publishing gate like every other output's: the scores never see a value
     the gate withholds. A view, not a table: copying three million rows would cost more than the whole
     standardisation.
     """
+    _number_series(
+        con,
+        "series_coverage c",
+        f"c.coverage = 'national' AND c.level <> 'land' AND {selection.input_where('c')}",
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW score_input AS
@@ -139,12 +148,32 @@ def prepare_input(con: duckdb.DuckDBPyConnection, selection: Selection) -> None:
         FROM (SELECT {PUBLISHED_COLUMNS} FROM published_observations
               UNION ALL SELECT {PUBLISHED_COLUMNS} FROM published_harmonised) o
         JOIN score_indicators s USING (indicator)
-        -- only series with values across the country: a local series has no national percentile
-        JOIN series_coverage c USING (indicator, level, boundary_year, period, subgroup)
         JOIN provenance p USING (source_id)
         LEFT JOIN tables t ON t.table_id = p.source_table
         LEFT JOIN area_population a ON a.area_code = o.area_code AND a.boundary_year = o.boundary_year
-        WHERE o.level <> 'land' AND c.coverage = 'national' AND {selection.input_where("o")}
+        WHERE o.level <> 'land' AND {selection.input_where("o")}
+        """
+    )
+
+
+def number_series(con: duckdb.DuckDBPyConnection) -> None:
+    """`score_series` for a `score_input` table of one's own (a test's): every series it holds."""
+    _number_series(
+        con, "(SELECT DISTINCT indicator, subgroup, level, boundary_year, period FROM score_input) c"
+    )
+
+
+def _number_series(con: duckdb.DuckDBPyConnection, source: str, where: str = "TRUE") -> None:
+    """One row per series of the registered indicators, with what is the same for all its figures."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE score_series AS
+        SELECT (row_number() OVER (ORDER BY c.indicator, c.subgroup, c.level, c.boundary_year, c.period))::INTEGER
+                   AS series,
+               c.indicator, c.subgroup, c.level, c.boundary_year, c.period, s.domain, s.weight,
+               s.direction = 'higher_is_worse' AS worse_when_higher
+        FROM {source} JOIN score_indicators s USING (indicator)
+        WHERE {where}
         """
     )
 
@@ -158,19 +187,10 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
     have few), which is several times faster than a window over every area.
 
     The millions of rows are kept narrow (`standardised_values`: series number, area, status, value,
-    percentile, z-score); what is the same for a whole series lives once in `score_series`, and the view
-    `standardised` joins the two for reading.
+    percentile, z-score); what is the same for a whole series lives once in `score_series` (numbered before,
+    by `prepare_input` or `number_series`), and the view `standardised` joins the two for reading. A figure
+    of a series not in `score_series` is left out.
     """
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE score_series AS
-        SELECT (row_number() OVER (ORDER BY indicator, subgroup, level, boundary_year, period))::INTEGER
-                   AS series, *
-        FROM (SELECT DISTINCT i.indicator, i.subgroup, i.level, i.boundary_year, i.period, s.domain, s.weight,
-                     s.direction = 'higher_is_worse' AS worse_when_higher
-              FROM score_input i JOIN score_indicators s USING (indicator))
-        """
-    )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE standardised_values AS
@@ -182,8 +202,9 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
                    i.value,
                    CASE WHEN status = 'missing' THEN i.missing_reason
                         WHEN status = 'suppressed'
-                        THEN format('minder dan {} inwoners ({} in grensjaar {})',
-                                    i.min_population, i.population::BIGINT, i.population_year)
+                        -- concat, not format: format costs half a second over the suppressed rows
+                        THEN concat('minder dan ', i.min_population, ' inwoners (', i.population::BIGINT,
+                                    ' in grensjaar ', i.population_year, ')')
                    END AS reason,
                    CASE WHEN status <> 'ranked' THEN NULL
                         WHEN s.worse_when_higher THEN i.value ELSE -i.value END AS oriented
@@ -295,11 +316,11 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         ),
         positioned AS (
             SELECT *,
-                   rank() OVER (PARTITION BY ranking ORDER BY score) AS first_position,
-                   count(*) OVER (PARTITION BY ranking) + 1
-                       - rank() OVER (PARTITION BY ranking ORDER BY score DESC) AS last_position,
+                   rank() OVER by_score AS first_position,
+                   count(*) OVER by_score AS last_position,  -- the areas at most as bad: one sort for both
                    count(*) OVER (PARTITION BY ranking) AS areas
             FROM covered
+            WINDOW by_score AS (PARTITION BY ranking ORDER BY score)
         )
         -- rank_fraction is the share of areas at most as bad (IoD's R); the worst share counts the areas at
         -- least as bad, so a tie at the threshold is either wholly in or wholly out.
@@ -342,10 +363,11 @@ def stack(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         ),
         positioned AS (
             SELECT *,
-                   rank() OVER (PARTITION BY {partition} ORDER BY score) AS first_position,
-                   count(*) OVER (PARTITION BY {partition}, score) AS tied,
+                   rank() OVER by_score AS first_position,
+                   count(*) OVER by_score - first_position + 1 AS tied,  -- one sort for both
                    count(*) OVER (PARTITION BY {partition}) AS areas
             FROM combined
+            WINDOW by_score AS (PARTITION BY {partition} ORDER BY score)
         )
         SELECT * EXCLUDE (first_position, tied),
                CASE WHEN areas = 1 THEN 50.0
@@ -369,7 +391,7 @@ def compute(
 
 
 def score_from_input(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Steps 2-5 on an existing `score_input` table (the warehouse's, or a test's own)."""
+    """Steps 2-5 on an existing `score_input` and its `score_series` (the warehouse's, or a test's own)."""
     standardise(con)
     choose_memberships(con, settings)
     score_domains(con, settings)

@@ -102,14 +102,17 @@ def compare(
     name = "name_en" if language == "en" else "name_nl"
     rows = con.execute(
         f"""
+        -- each of the three codes read from the stored gated values, sorted by area: a lookup, not the gate
         WITH own AS (
-            SELECT * FROM published_observations
-            WHERE area_code = ? AND (? IS NULL OR period = ?) AND (? IS NULL OR subgroup = ?)
-              AND (? IS NULL OR boundary_year = ?) AND (? IS NULL OR indicator = ?)
+            SELECT * FROM published_values
+            WHERE area_code = $code AND ($period IS NULL OR period = $period)
+              AND ($subgroup IS NULL OR subgroup = $subgroup)
+              AND ($boundary_year IS NULL OR boundary_year = $boundary_year)
+              AND ($indicator IS NULL OR indicator = $indicator)
         ),
-        -- each reference read by its own code: the observations are sorted by area, so this reads little
-        gemeente AS (SELECT * FROM published_observations WHERE area_code = ?),
-        nation AS (SELECT * FROM published_observations WHERE area_code = '{NATIONAL_CODE}')
+        gemeente AS (SELECT * FROM published_values WHERE area_code = $gemeente),
+        nation AS (SELECT * FROM published_values WHERE area_code = '{NATIONAL_CODE}'),
+        counts AS (SELECT * FROM published_crime_counts WHERE area_code IN ($code, $gemeente, '{NATIONAL_CODE}'))
         SELECT o.indicator, i.{name}, i.unit, i.direction, o.subgroup, o.boundary_year, o.period,
                o.value, g.value, n.value, CASE WHEN o.value IS NULL THEN o.missing_reason END,
                i.aggregation = 'sum' AS is_count,
@@ -119,30 +122,26 @@ def compare(
                CASE WHEN n.value IS NOT NULL THEN [nc.count, nc.population] END
         FROM own o
         JOIN indicators i ON i.id = o.indicator
-        LEFT JOIN published_crime_counts oc ON oc.indicator = o.indicator AND o.subgroup = 'totaal'
+        LEFT JOIN counts oc ON oc.indicator = o.indicator AND o.subgroup = 'totaal'
              AND oc.area_code = o.area_code AND oc.boundary_year = o.boundary_year AND oc.period = o.period
         LEFT JOIN gemeente g ON g.indicator = o.indicator
              AND g.subgroup = o.subgroup AND g.boundary_year = o.boundary_year AND g.period = o.period
         LEFT JOIN nation n ON n.indicator = o.indicator
              AND n.subgroup = o.subgroup AND n.boundary_year = o.boundary_year AND n.period = o.period
-        LEFT JOIN published_crime_counts gc ON gc.indicator = g.indicator AND g.subgroup = 'totaal'
+        LEFT JOIN counts gc ON gc.indicator = g.indicator AND g.subgroup = 'totaal'
              AND gc.area_code = g.area_code AND gc.boundary_year = g.boundary_year AND gc.period = g.period
-        LEFT JOIN published_crime_counts nc ON nc.indicator = n.indicator AND n.subgroup = 'totaal'
+        LEFT JOIN counts nc ON nc.indicator = n.indicator AND n.subgroup = 'totaal'
              AND nc.area_code = n.area_code AND nc.boundary_year = n.boundary_year AND nc.period = n.period
         ORDER BY o.boundary_year, o.period, i.domain, o.indicator, o.subgroup
         """,
-        [
-            code,
-            period,
-            period,
-            subgroup,
-            subgroup,
-            boundary_year,
-            boundary_year,
-            indicator,
-            indicator,
-            codes.gemeente_of(code),
-        ],
+        {
+            "code": code,
+            "gemeente": codes.gemeente_of(code),
+            "period": period,
+            "subgroup": subgroup,
+            "boundary_year": boundary_year,
+            "indicator": indicator,
+        },
     ).fetchall()
     return [_comparison(row, language) for row in rows]
 

@@ -199,9 +199,8 @@ def _indicator_meta(
 ) -> dict[tuple[str, int, int, str], tuple[str, str, str]]:
     """Domain and source (table, column) of each of the area's observations."""
     rows = con.execute(
-        """SELECT o.indicator, o.boundary_year, o.period, o.subgroup, i.domain, p.source_table, p.source_column
-           FROM published_observations o JOIN indicators i ON i.id = o.indicator
-           JOIN provenance p USING (source_id)
+        """SELECT o.indicator, o.boundary_year, o.period, o.subgroup, i.domain, o.source_table, o.source_column
+           FROM published_values o JOIN indicators i ON i.id = o.indicator
            WHERE o.area_code = ?""",
         [code],
     ).fetchall()

@@ -18,6 +18,7 @@ from wijkzicht.monitor.index import store_scores
 from wijkzicht.monitor.map_boundaries import store_map_boundaries
 from wijkzicht.monitor.similar import build_structure
 from wijkzicht.monitor.stability import store_stability
+from wijkzicht.monitor.trends import store_trends
 from wijkzicht.warehouse import BuildReport, BuildStep
 from wijkzicht.warehouse import build as build_raw_warehouse
 
@@ -38,11 +39,25 @@ def _map_boundaries(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots:
     store_map_boundaries(con)
 
 
+# Every area's trend points at once would otherwise raise the build's peak memory: capped, DuckDB spills.
+PROFILE_TABLES_MEMORY = "2GB"
+
+
+def _profile_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    # What a profile reads of every area, made once so that a request is a few lookups by area code.
+    con.execute(f"SET memory_limit = '{PROFILE_TABLES_MEMORY}'")
+    try:
+        store_trends(con)
+    finally:
+        con.execute("RESET memory_limit")
+
+
 ANALYSES: tuple[BuildStep, ...] = (
     ("structuurkenmerken", _structure),
     ("scores", _scores),
     ("rangstabiliteit", _stability),
     ("kaartgrenzen", _map_boundaries),
+    ("profieltabellen", _profile_tables),
 )
 
 

@@ -172,6 +172,14 @@ def judgement(
     return "better" if (found.relation == "higher") == (direction == "higher_is_better") else "worse"
 
 
+STORED_SERIES = "area_trend_series"
+STORED_STEPS = "area_trend_steps"
+# The optional filters of a read of trend series or steps (`s`), by the parameters $indicator and $subgroup.
+_SELECTED = (
+    "AND ($indicator IS NULL OR s.indicator = $indicator) AND ($subgroup IS NULL OR s.subgroup = $subgroup)"
+)
+
+
 def area_trends(
     con: duckdb.DuckDBPyConnection,
     code: str,
@@ -184,22 +192,71 @@ def area_trends(
     """Per indicator and subgroup with at least two periods: the series, its steps and first -> last.
 
     A series whose older periods are not comparable is still listed, with the reason and without steps.
+    The default series of every area are made by the build (`store_trends`) and read here by area code;
+    the series as published are summarised for this area alone, by the same SQL.
     """
-    level = _level_of(con, code)
-    _collect_points(con, code, level, indicator, subgroup, as_published)
+    _level_of(con, code)  # an unknown code is refused, not answered with no trends
+    if as_published:
+        return computed_trends(
+            con, code, indicator=indicator, subgroup=subgroup, language=language, as_published=True
+        )
+    return _read_trends(con, STORED_SERIES, STORED_STEPS, code, indicator, subgroup, language)
+
+
+def computed_trends(
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    *,
+    indicator: str | None = None,
+    subgroup: str | None = None,
+    language: str = "nl",
+    as_published: bool = True,
+) -> list[Trend]:
+    """`area_trends` computed for this one area from the published views, without the stored tables."""
+    _make_points(
+        con,
+        "TEMP TABLE trend_points",
+        "o.area_code = $code AND ($indicator IS NULL OR o.indicator = $indicator)"
+        " AND ($subgroup IS NULL OR o.subgroup = $subgroup)",
+        {"code": code, "indicator": indicator, "subgroup": subgroup, "as_published": as_published},
+    )
+    _summarise(con, "trend_points", "TEMP TABLE trend_series", "TEMP TABLE trend_steps")
+    return _read_trends(con, "trend_series", "trend_steps", code, indicator, subgroup, language)
+
+
+def store_trends(con: duckdb.DuckDBPyConnection) -> None:
+    """`area_trend_series` and `area_trend_steps`: the default trends of every area at once, with the older
+    counts on changed boundaries redistributed once per indicator and year. Warehouse tables, made once by
+    the build from the published views, so that a profile reads its area's trends instead of computing them.
+    The steps are stored unjudged (values and published counts): the one rule of `difference` judges them
+    when they are read, in the reader's language."""
+    _make_points(con, "TEMP TABLE area_trend_points", "TRUE", {"as_published": False})
+    _summarise(con, "area_trend_points", f"TABLE {STORED_SERIES}", f"TABLE {STORED_STEPS}")
+    con.execute("DROP TABLE area_trend_points")
+
+
+def _read_trends(
+    con: duckdb.DuckDBPyConnection,
+    series_table: str,
+    steps_table: str,
+    code: str,
+    indicator: str | None,
+    subgroup: str | None,
+    language: str,
+) -> list[Trend]:
+    parameters: dict[str, object] = {"code": code, "indicator": indicator, "subgroup": subgroup}
     name = "name_en" if language == "en" else "name_nl"
     series = con.execute(
         f"""
-        SELECT p.indicator, i.{name}, i.unit, i.direction, p.subgroup, p.target_year,
-               list((p.period, CASE WHEN p.excluded IS NULL THEN p.value END) ORDER BY p.period),
-               list(DISTINCT p.method) FILTER (WHERE p.excluded IS NULL AND p.method <> '{SAME_CODE}'),
-               list(p.period || ': ' || p.excluded ORDER BY p.period) FILTER (WHERE p.excluded IS NOT NULL)
-        FROM trend_points p JOIN indicators i ON i.id = p.indicator
-        GROUP BY ALL HAVING count(*) >= 2
-        ORDER BY any_value(i.domain), p.indicator, p.subgroup
-        """
+        SELECT s.indicator, i.{name}, i.unit, i.direction, s.subgroup, s.boundary_year, s.periods,
+               s.point_values, s.methods, s.not_comparable
+        FROM {series_table} s JOIN indicators i ON i.id = s.indicator
+        WHERE s.area_code = $code {_SELECTED}
+        ORDER BY i.domain, s.indicator, s.subgroup
+        """,
+        parameters,
     ).fetchall()
-    steps = _judged_steps(con, code, language)
+    steps = _judged_steps(con, steps_table, parameters, language)
     return [
         Trend(
             indicator=row[0],
@@ -208,11 +265,11 @@ def area_trends(
             direction=row[3],
             subgroup=row[4],
             boundary_year=row[5],
-            points=[(period, value) for period, value in row[6]],
+            points=list(zip(row[6], row[7], strict=True)),
             steps=steps.get((row[0], row[4], "step"), []),
             overall=next(iter(steps.get((row[0], row[4], "overall"), [])), None),
-            methods=sorted(row[7] or []),
-            not_comparable=row[8] or [],
+            methods=sorted(row[8] or []),
+            not_comparable=row[9] or [],
         )
         for row in series
     ]
@@ -225,25 +282,23 @@ def _level_of(con: duckdb.DuckDBPyConnection, code: str) -> str:
     return row[0]
 
 
-def _collect_points(
-    con: duckdb.DuckDBPyConnection,
-    code: str,
-    level: str,
-    indicator: str | None,
-    subgroup: str | None,
-    as_published: bool = False,
+def _make_points(
+    con: duckdb.DuckDBPyConnection, table: str, where: str, parameters: dict[str, object]
 ) -> None:
-    """`trend_points`: the area's figures on the latest boundary year of each series, with older years
-    joined where the code is unchanged or the count could be redistributed, else marked excluded."""
+    """`table`: per area the figures on the latest boundary year of each series, with older years joined
+    where the code is unchanged or the count could be redistributed, else marked excluded. `where` selects
+    the figures (one area's, or every area's for the build)."""
     con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE trend_points AS
-        WITH own AS (
-            SELECT o.indicator, o.subgroup, o.boundary_year, o.period, i.aggregation, i.unit, o.value,
+        f"""
+        CREATE OR REPLACE {table} AS
+        WITH figures AS (
+            SELECT o.area_code, a.level AS area_level, o.indicator, o.subgroup, o.boundary_year, o.period,
+                   i.aggregation, i.unit, o.value,
                    CASE WHEN o.suppressed THEN o.missing_reason END AS suppression,
                    o.quality, o.method AS harmonised_method,
                    CASE WHEN o.quality = 'not_harmonisable'
-                        THEN format('grenzen {} en {}: {}', o.published_year, o.boundary_year, o.missing_reason)
+                        THEN format('grenzen {{}} en {{}}: {{}}', o.published_year, o.boundary_year,
+                                    o.missing_reason)
                    END AS refused
             FROM (
                 SELECT indicator, subgroup, area_code, boundary_year, period, value, missing_reason, suppressed,
@@ -255,19 +310,27 @@ def _collect_points(
                 FROM published_harmonised WHERE NOT $as_published
             ) o
             JOIN indicators i ON i.id = o.indicator
-            WHERE o.area_code = $code AND ($indicator IS NULL OR o.indicator = $indicator)
-              AND ($subgroup IS NULL OR o.subgroup = $subgroup)
-            -- a period on several boundary years: the figure on the latest boundaries
-            QUALIFY o.boundary_year = max(o.boundary_year) OVER (PARTITION BY o.indicator, o.subgroup, o.period)
+            JOIN area_years a ON a.code = o.area_code
+            WHERE {where}
+        ),
+        -- a period on several boundary years: the figure on the latest boundaries (grouped and joined
+        -- rather than a window over millions of small partitions, which is many times slower)
+        own AS (
+            SELECT f.* FROM figures f
+            SEMI JOIN (SELECT area_code, indicator, subgroup, period, max(boundary_year) AS boundary_year
+                       FROM figures GROUP BY ALL) USING (area_code, indicator, subgroup, period, boundary_year)
         ),
         targeted AS (
-            SELECT *, max(boundary_year) OVER (PARTITION BY indicator, subgroup) AS target_year FROM own
+            SELECT * FROM own
+            JOIN (SELECT area_code, indicator, subgroup, max(boundary_year) AS target_year FROM own GROUP BY ALL)
+                 USING (area_code, indicator, subgroup)
         ),
+        -- the codes a boundary-change matrix touches (as an old or as a new code)
         touched AS (
-            SELECT DISTINCT from_year, to_year FROM address_moves
-            WHERE level = $level AND variant = $variant AND $code IN (old_code, new_code)
+            SELECT DISTINCT level, unnest([old_code, new_code]) AS code, from_year, to_year FROM address_moves
+            WHERE variant = $variant
         )
-        SELECT t.indicator, t.subgroup, t.period, t.target_year, t.value,
+        SELECT t.area_code, t.area_level, t.indicator, t.subgroup, t.period, t.target_year, t.value,
                CASE WHEN t.quality IS NOT NULL AND t.quality <> 'unchanged' THEN t.harmonised_method
                     WHEN t.boundary_year = t.target_year OR NOT changed THEN $same_code
                     ELSE 'herverdeeld' END AS method,
@@ -275,85 +338,155 @@ def _collect_points(
                     WHEN t.suppression IS NOT NULL THEN NULL
                     WHEN t.boundary_year = t.target_year OR NOT changed THEN NULL
                     WHEN t.target_year <> $matrix_year
-                    THEN format('grenzen {} en {} verschillen en er is geen omzettingstabel', t.boundary_year,
+                    THEN format('grenzen {{}} en {{}} verschillen en er is geen omzettingstabel', t.boundary_year,
                                 t.target_year)
                     WHEN t.aggregation <> 'sum'
-                    THEN format('grenzen {} en {} verschillen; een percentage of gemiddelde wordt niet '
+                    THEN format('grenzen {{}} en {{}} verschillen; een percentage of gemiddelde wordt niet '
                                 'verdeeld (alleen aantallen)', t.boundary_year, t.target_year)
                     WHEN t.unit = 'ha'
-                    THEN format('grenzen {} en {} verschillen; oppervlakte volgt geen adressen',
+                    THEN format('grenzen {{}} en {{}} verschillen; oppervlakte volgt geen adressen',
                                 t.boundary_year, t.target_year)
                END AS excluded,
                t.aggregation, t.boundary_year
-        FROM targeted t,
-        LATERAL (SELECT EXISTS (SELECT 1 FROM touched c WHERE c.from_year = t.boundary_year
-                                AND c.to_year = t.target_year) AS changed)
+        FROM (
+            SELECT t.*, c.code IS NOT NULL AS changed FROM targeted t
+            LEFT JOIN touched c ON c.level = t.area_level AND c.code = t.area_code
+                 AND c.from_year = t.boundary_year AND c.to_year = t.target_year
+        ) t
         """,
-        {
-            "code": code,
-            "indicator": indicator,
-            "subgroup": subgroup,
-            "level": level,
-            "variant": MATRIX_VARIANT,
-            "same_code": SAME_CODE,
-            "matrix_year": MATRIX_YEAR,
-            "as_published": as_published,
-        },
+        {**parameters, "variant": MATRIX_VARIANT, "same_code": SAME_CODE, "matrix_year": MATRIX_YEAR},
     )
-    _redistribute_changed_counts(con, code, level)
+    _redistribute_changed_counts(con, table.split()[-1])
 
 
-def _redistribute_changed_counts(con: duckdb.DuckDBPyConnection, code: str, level: str) -> None:
-    """Replace an older count on changed boundaries by its redistributed value for this code."""
+def _redistribute_changed_counts(con: duckdb.DuckDBPyConnection, points: str) -> None:
+    """Replace an older count on changed boundaries by its redistributed value for the area's code: every
+    point of an area's indicator and boundary year that has a usable count to redistribute, each count
+    redistributed once for all areas."""
     changed = con.execute(
-        """SELECT DISTINCT indicator, boundary_year, target_year FROM trend_points
+        f"""SELECT DISTINCT indicator, area_level, boundary_year, target_year FROM {points}
            WHERE method = 'herverdeeld' AND excluded IS NULL AND value IS NOT NULL"""
     ).fetchall()
-    for indicator, from_year, to_year in changed:
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE redistributed
+           (indicator VARCHAR, level VARCHAR, from_year INTEGER, area_code VARCHAR, value DOUBLE)"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE redistribution
+           (indicator VARCHAR, level VARCHAR, from_year INTEGER, method VARCHAR)"""
+    )
+    for indicator, level, from_year, to_year in changed:
         harmonised = harmonise_counts(con, indicator, level, from_year, to_year)
+        key = [indicator, level, from_year]
+        con.execute("INSERT INTO redistribution VALUES (?, ?, ?, ?)", [*key, harmonised.method])
         con.execute(
-            """UPDATE trend_points SET value = ?, method = ?
-               WHERE indicator = ? AND boundary_year = ? AND method = 'herverdeeld'""",
-            [harmonised.values.get(code), harmonised.method, indicator, from_year],
+            "INSERT INTO redistributed SELECT ?, ?, ?, unnest(?::VARCHAR[]), unnest(?::DOUBLE[])",
+            [*key, list(harmonised.values), list(harmonised.values.values())],
         )
+    con.execute(
+        f"""
+        UPDATE {points} p SET value = s.value, method = s.method
+        FROM (
+            SELECT c.area_code, c.indicator, c.boundary_year, r.value, m.method
+            FROM (SELECT DISTINCT area_code, area_level, indicator, boundary_year FROM {points}
+                  WHERE method = 'herverdeeld' AND excluded IS NULL AND value IS NOT NULL) c
+            JOIN redistribution m ON m.indicator = c.indicator AND m.level = c.area_level
+                 AND m.from_year = c.boundary_year
+            -- a code the matrix gives no value keeps the method, without a value
+            LEFT JOIN redistributed r ON r.indicator = c.indicator AND r.level = c.area_level
+                 AND r.from_year = c.boundary_year AND r.area_code = c.area_code
+        ) s
+        WHERE p.area_code = s.area_code AND p.indicator = s.indicator AND p.boundary_year = s.boundary_year
+          AND p.method = 'herverdeeld'
+        """
+    )
+    con.execute("DROP TABLE redistributed")
+    con.execute("DROP TABLE redistribution")
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str, steps: str) -> None:
+    """Per area, indicator and subgroup with at least two periods: the series (`series`), and its
+    consecutive steps and first -> last (`steps`, unjudged); excluded periods are skipped in the steps. A
+    rate whose published count and population are known on the series' own boundaries (not redistributed)
+    carries them, so that its change is judged on the exact intervals.
+
+    Each series is gathered once as a list of points sorted afterwards, and its steps are read off that
+    list: an ordered list aggregate or a window per series is many times slower over every area."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE trend_lists AS
+        SELECT p.area_code, p.indicator, p.subgroup, p.target_year AS boundary_year,
+               list_sort(list({{
+                   'period': p.period,
+                   'value': CASE WHEN p.excluded IS NULL THEN p.value END,
+                   'counts': CASE WHEN p.method = $same_code AND c.count IS NOT NULL
+                                  THEN [c.count, c.population] END
+               }})) AS points
+        FROM {points} p
+        LEFT JOIN published_crime_counts c ON c.indicator = p.indicator AND p.subgroup = 'totaal'
+             AND c.area_code = p.area_code AND c.boundary_year = p.boundary_year AND c.period = p.period
+        GROUP BY p.area_code, p.indicator, p.subgroup, p.target_year HAVING count(*) >= 2
+        """,
+        {"same_code": SAME_CODE},
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE {series} AS
+        WITH notes AS (  -- the few series with a method to name or a period left out
+            SELECT area_code, indicator, subgroup, target_year AS boundary_year,
+                   list(DISTINCT method) FILTER (WHERE excluded IS NULL AND method <> $same_code) AS methods,
+                   list(period || ': ' || excluded ORDER BY period) FILTER (WHERE excluded IS NOT NULL)
+                       AS not_comparable
+            FROM {points} WHERE excluded IS NOT NULL OR method <> $same_code
+            GROUP BY area_code, indicator, subgroup, target_year
+        )
+        SELECT s.area_code, s.indicator, s.subgroup, s.boundary_year,
+               -- the points as two lists in period order (a stored table holds no unnamed pairs)
+               list_transform(s.points, point -> point.period) AS periods,
+               list_transform(s.points, point -> point.value) AS point_values,
+               n.methods, n.not_comparable
+        FROM trend_lists s LEFT JOIN notes n USING (area_code, indicator, subgroup, boundary_year)
+        -- by area: a profile reads one area's rows, and the zone maps of a sorted column find them
+        ORDER BY s.area_code
+        """,
+        {"same_code": SAME_CODE},
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE {steps} AS
+        WITH usable AS (
+            SELECT area_code, indicator, subgroup,
+                   list_filter(points, point -> point.value IS NOT NULL) AS points
+            FROM trend_lists
+        ),
+        pairs AS (
+            SELECT 'step' AS kind, area_code, indicator, subgroup, points[step] AS first, points[step + 1] AS last
+            FROM (SELECT *, unnest(range(1, len(points))) AS step FROM usable)
+            UNION ALL
+            SELECT 'overall', area_code, indicator, subgroup, points[1], points[-1]
+            FROM usable WHERE len(points) >= 2
+        )
+        SELECT kind, area_code, indicator, subgroup, first.period AS from_period, last.period AS to_period,
+               first.value AS first, last.value AS last, first.counts AS first_counts,
+               last.counts AS last_counts
+        FROM pairs
+        ORDER BY area_code
+        """
+    )
+    con.execute("DROP TABLE trend_lists")
 
 
 def _judged_steps(
-    con: duckdb.DuckDBPyConnection, code: str, language: str
+    con: duckdb.DuckDBPyConnection, steps: str, parameters: dict[str, object], language: str
 ) -> dict[tuple[str, str, str], list[Change]]:
-    """Consecutive steps and first -> last per series; excluded periods are skipped. A rate whose published
-    count and population are known on the series' own boundaries (not redistributed) carries them, so that
-    its change is judged on the exact intervals."""
+    """The area's steps and first -> last per series, by indicator, subgroup and kind, judged under the one
+    rule for differences (on the exact intervals where both periods carry their counts)."""
     rows = con.execute(
-        """
-        WITH usable AS (
-            SELECT p.*, i.direction, i.unit,
-                   CASE WHEN p.method = $same_code AND c.count IS NOT NULL THEN [c.count, c.population] END
-                       AS counts
-            FROM trend_points p JOIN indicators i ON i.id = p.indicator
-            LEFT JOIN published_crime_counts c ON c.indicator = p.indicator AND p.subgroup = 'totaal'
-                 AND c.area_code = $code AND c.boundary_year = p.boundary_year AND c.period = p.period
-            WHERE p.excluded IS NULL AND p.value IS NOT NULL
-        ),
-        steps AS (
-            SELECT 'step' AS kind, indicator, subgroup, direction, unit,
-                   lag(period) OVER w AS from_period, period AS to_period,
-                   lag(value) OVER w AS first, value AS last, lag(counts) OVER w AS first_counts,
-                   counts AS last_counts
-            FROM usable WINDOW w AS (PARTITION BY indicator, subgroup ORDER BY period)
-        ),
-        overall AS (
-            SELECT 'overall', indicator, subgroup, any_value(direction), any_value(unit),
-                   min(period), max(period), arg_min(value, period), arg_max(value, period),
-                   arg_min(counts, period), arg_max(counts, period)
-            FROM usable GROUP BY indicator, subgroup HAVING count(*) >= 2
-        )
-        SELECT kind, indicator, subgroup, from_period, to_period, first, last, direction, unit, first_counts,
-               last_counts
-        FROM (SELECT * FROM steps WHERE from_period IS NOT NULL UNION ALL SELECT * FROM overall)
-        ORDER BY indicator, subgroup, kind, to_period
-        """,
-        {"code": code, "same_code": SAME_CODE},
+        f"""SELECT s.kind, s.indicator, s.subgroup, s.from_period, s.to_period, s.first, s.last, i.direction,
+                   i.unit, s.first_counts, s.last_counts
+            FROM {steps} s JOIN indicators i ON i.id = s.indicator
+            WHERE s.area_code = $code {_SELECTED} ORDER BY s.indicator, s.subgroup, s.kind, s.to_period""",
+        parameters,
     ).fetchall()
     judged: dict[tuple[str, str, str], list[Change]] = {}
     for kind, indicator, subgroup, from_period, to_period, first, last, direction, unit, *counts in rows:

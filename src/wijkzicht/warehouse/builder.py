@@ -53,7 +53,7 @@ EMPTY_REASON = "niet geleverd (leeg veld)"
 # a municipality's own figures (SES-WOA Amsterdam 2019: 1 of 355 gemeenten) stay far below.
 NATIONAL_SHARE = 0.9
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # What DuckDB keeps beside a database file while it is open: the write-ahead log and the spill folder.
 BUILD_SIDE_FILES = (".wal", ".tmp")

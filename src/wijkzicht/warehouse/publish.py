@@ -70,15 +70,17 @@ def build_published_observations(
 
 def build_published_crime_counts(con: duckdb.DuckDBPyConnection) -> None:
     """The counts and populations behind the crime rates the gate publishes (for their exact intervals): a
-    suppressed or missing rate has no published count, so no interval."""
+    suppressed or missing rate has no published count, so no interval. A table sorted by area, so that a
+    profile looks up its area's counts instead of running the gate per request."""
     con.execute(
         """
-        CREATE OR REPLACE VIEW published_crime_counts AS
+        CREATE OR REPLACE TABLE published_crime_counts AS
         SELECT c.indicator, c.area_code, c.boundary_year, c.period, c.count, c.population
         FROM crime_counts c JOIN published_observations o
           ON o.indicator = c.indicator AND o.subgroup = 'totaal' AND o.area_code = c.area_code
          AND o.boundary_year = c.boundary_year AND o.period = c.period
         WHERE o.value IS NOT NULL
+        ORDER BY c.area_code
         """
     )
 

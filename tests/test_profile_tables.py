@@ -1,0 +1,161 @@
+"""What a profile reads from the tables the build stores equals what the publishing gate gives, for real areas.
+
+`comparison.compare` reads the stored gated values (`published_values`) and the stored crime counts
+(`published_crime_counts`); here the same figures are read from the gate's view by hand. The build stores every
+area's trends at once (`trends.store_trends`); here they are computed for one area alone, as they were per
+request before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+import pytest
+
+from wijkzicht import codes
+from wijkzicht.monitor import comparison, trends
+from wijkzicht.monitor.intervals import rate_interval
+
+OVERVECHT = "WK034403"  # a wijk of Utrecht: its gemeente's crime rates have exact intervals
+# Wijk 09 of Heerde: small, so most of its figures are suppressed; its population of 2017 is carried to 2024
+# boundaries by address shares (the one count the trends redistribute themselves rather than take from the
+# build's harmonisation).
+REDISTRIBUTED = "WK074309"
+SUPPRESSED_BUURT = "BU00140108"  # a buurt of Groningen with all but one figure suppressed
+AMSTERDAM = "GM0363"  # a gemeente: its own crime rates and the country's have exact intervals
+AREAS = (
+    OVERVECHT,
+    REDISTRIBUTED,
+    SUPPRESSED_BUURT,
+    AMSTERDAM,
+    "BU03630000",
+    "WK001400",
+    comparison.NATIONAL_CODE,
+)
+
+Key = tuple[str, str, int, int]  # indicator, subgroup, boundary year, period
+
+
+@pytest.fixture()
+def cursor(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    cursor = con.cursor()
+    yield cursor
+    cursor.close()
+
+
+def gated(cursor: duckdb.DuckDBPyConnection, code: str | None) -> dict[Key, tuple[float | None, str | None]]:
+    """The area's figures through the gate's view: value and the reason for a missing or suppressed one."""
+    rows = cursor.execute(
+        """SELECT indicator, subgroup, boundary_year, period, value, missing_reason FROM published_observations
+           WHERE area_code = ?""",
+        [code],
+    ).fetchall()
+    return {(row[0], row[1], row[2], row[3]): (row[4], row[5]) for row in rows}
+
+
+def gated_counts(cursor: duckdb.DuckDBPyConnection, code: str | None) -> dict[Key, list[float | None]]:
+    """The counts behind the area's crime rates that the gate's view lets through (a rate with a value)."""
+    rows = cursor.execute(
+        """SELECT c.indicator, o.subgroup, c.boundary_year, c.period, c.count, c.population
+           FROM crime_counts c JOIN published_observations o ON o.indicator = c.indicator
+            AND o.subgroup = 'totaal' AND o.area_code = c.area_code AND o.boundary_year = c.boundary_year
+            AND o.period = c.period
+           WHERE c.area_code = ? AND o.value IS NOT NULL""",
+        [code],
+    ).fetchall()
+    return {(row[0], row[1], row[2], row[3]): [row[4], row[5]] for row in rows}
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_comparisons_from_the_stored_tables_equal_the_gate_of_area_gemeente_and_country(
+    cursor: duckdb.DuckDBPyConnection, code: str
+) -> None:
+    own, gemeente, country = (
+        gated(cursor, code),
+        gated(cursor, codes.gemeente_of(code)),
+        gated(cursor, comparison.NATIONAL_CODE),
+    )
+    own_counts = gated_counts(cursor, code)
+    compared = comparison.compare(cursor, code)
+    assert len(compared) == len(own) > 0
+    for figure in compared:
+        key = (figure.indicator, figure.subgroup, figure.boundary_year, figure.period)
+        value, reason = own[key]
+        assert (figure.value, figure.gemeente_value, figure.national_value) == (
+            value,
+            gemeente.get(key, (None, None))[0],
+            country.get(key, (None, None))[0],
+        )
+        assert figure.suppressed_reason == (reason if value is None else None)
+        assert figure.interval == rate_interval(own_counts.get(key))
+
+
+def test_the_compared_areas_include_suppressed_figures_and_crime_intervals(
+    cursor: duckdb.DuckDBPyConnection,
+) -> None:
+    figures = [figure for code in AREAS for figure in comparison.compare(cursor, code)]
+    suppressed = [f for f in figures if f.suppressed_reason and f.suppressed_reason.startswith("minder dan")]
+    assert len(suppressed) > 100
+    assert sum(figure.interval is not None for figure in figures) >= 2
+    # a wijk beside its gemeente's rate: both intervals decide 'significant' rather than the tolerance
+    wijk = comparison.compare(cursor, OVERVECHT, indicator="misdrijven_totaal")
+    assert any(figure.difference_basis == "significant" for figure in wijk) or all(
+        figure.value is None for figure in wijk
+    )
+
+
+def test_the_stored_crime_counts_are_those_the_gate_publishes(cursor: duckdb.DuckDBPyConnection) -> None:
+    stored = cursor.execute(
+        "SELECT indicator, area_code, boundary_year, period, count, population FROM published_crime_counts"
+    ).fetchall()
+    expected = cursor.execute(
+        """SELECT c.indicator, c.area_code, c.boundary_year, c.period, c.count, c.population
+           FROM crime_counts c JOIN published_observations o ON o.indicator = c.indicator
+            AND o.subgroup = 'totaal' AND o.area_code = c.area_code AND o.boundary_year = c.boundary_year
+            AND o.period = c.period
+           WHERE o.value IS NOT NULL"""
+    ).fetchall()
+    assert sorted(stored) == sorted(expected) and stored
+
+
+@pytest.mark.parametrize("code", AREAS)
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_stored_trends_equal_the_trends_computed_for_the_area_alone(
+    cursor: duckdb.DuckDBPyConnection, code: str, language: str
+) -> None:
+    stored = trends.area_trends(cursor, code, language=language)
+    assert stored, f"{code} has no trends"
+    assert stored == trends.computed_trends(cursor, code, language=language, as_published=False)
+
+
+def test_a_stored_crime_rate_trend_is_judged_on_its_intervals(cursor: duckdb.DuckDBPyConnection) -> None:
+    [series] = trends.area_trends(cursor, AMSTERDAM, indicator="misdrijven_totaal", subgroup="totaal")
+    overall, points = series.overall, dict(series.points)
+    assert overall is not None
+    first, last = points[overall.from_period], points[overall.to_period]
+    assert first is not None and last is not None
+    counts = gated_counts(cursor, AMSTERDAM)
+    intervals = tuple(
+        rate_interval(counts[("misdrijven_totaal", "totaal", series.boundary_year, period)])
+        for period in (overall.from_period, overall.to_period)
+    )
+    assert intervals[0] is not None and intervals[1] is not None
+    expected = trends.judgement(first, last, series.direction, series.unit, (intervals[0], intervals[1]))
+    assert overall.judgement == expected
+
+
+def test_a_count_on_changed_boundaries_is_redistributed_in_the_stored_trends(
+    cursor: duckdb.DuckDBPyConnection,
+) -> None:
+    [published] = cursor.execute(
+        """SELECT value FROM published_observations WHERE area_code = ? AND indicator = 'inwoners'
+           AND subgroup = 'totaal' AND boundary_year = 2017""",
+        [REDISTRIBUTED],
+    ).fetchall()
+    [series] = trends.area_trends(cursor, REDISTRIBUTED, indicator="inwoners", subgroup="totaal")
+    assert series.methods == [trends.redistribution_method(2017, 2024)]
+    # the figure published on 2017 boundaries is replaced by the count the matrix carries to this code
+    carried = trends.harmonise_counts(cursor, "inwoners", "wijk", 2017).values.get(REDISTRIBUTED)
+    assert published[0] is not None and carried != published[0]
+    assert series.points[0] == (2017, carried)

@@ -61,9 +61,13 @@ class Translator:
         return text.format(**values) if values else text
 
 
-def error_text(error: WijkzichtError, language: str) -> str:
-    """An error as its reader sees it: a keyed error in `language`, any other in its own words."""
-    return Translator(language)(error.key, **error.values) if error.key else str(error)
+def error_text(error: WijkzichtError, language: str, *, with_field: bool = True) -> str:
+    """An error as its reader sees it: a keyed error in `language` (led by the field it names, unless a form
+    shows it beside that field), any other in its own words."""
+    if not error.key:
+        return str(error)
+    text = Translator(language)(error.key, **error.values)
+    return f"{error.field}: {text}" if error.field and with_field else text
 
 
 def _english(key: str, values: Mapping[str, object]) -> str:

@@ -86,3 +86,30 @@ def test_a_message_that_looks_automated_is_refused_in_the_pages_language(app: Fa
         }
         page = client.post(f"/wijk/{BUURT}/inbreng?lang={lang}", data=body, follow_redirects=False)
         assert page.status_code == 422 and expected in html.unescape(page.text)
+
+
+QUESTION = {
+    "focus_area_id": str(ROTTERDAM_ZUID),
+    "category": "law",
+    "domain": "safety",
+    "question": "Testvraag: mag de gemeente cameratoezicht tijdelijk uitbreiden?",
+}
+
+
+def test_the_help_desk_refuses_a_broken_question_and_an_early_publication_in_the_pages_language(
+    app: FastAPI,
+) -> None:
+    partner, admin = login(app, "partner"), login(app, "administrator")
+    for lang, choice, unanswered in (
+        ("nl", "kies een van: ", "alleen een beantwoorde vraag kan gepubliceerd worden"),
+        ("en", "use one of ", "only an answered question can be published"),
+    ):
+        broken = partner.post(f"/vraagbaak/vraag?lang={lang}", data=QUESTION | {"category": "weather"})
+        assert broken.status_code == 422 and _field_error(broken.text, "category").startswith(choice)
+        asked = partner.post(f"/vraagbaak/vraag?lang={lang}", data=QUESTION, follow_redirects=False)
+        question = asked.headers["location"].split("?")[0].rsplit("/", 1)[1]
+        early = admin.post(
+            f"/vraagbaak/{question}/publiceren?lang={lang}",
+            data={"version": 1, "title": "Camera's op straat", "summary": "Testtekst."},
+        )
+        assert early.status_code == 400 and unanswered in html.unescape(early.text)

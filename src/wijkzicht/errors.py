@@ -3,7 +3,9 @@
 An error a person can cause (a code typed wrong, a number that cannot be read) names its text by a translation
 key and the values it needs, `WijkzichtError(key="error.area.unknown", code=code)`, so that the command line
 and the web show it in the reader's language (`i18n.error_text`). The translations live a layer above this
-module: `i18n` registers how to read a key when it loads, and `str(error)` is then the English text.
+module: `i18n` registers how to read a key when it loads, and `str(error)` is then the English text. A
+refusal of a form's input names its `field` ("area_code", or "indicator, subgroup"): a form shows the text
+beside it, and `str(error)`, which the JSON API sends, leads with it ("area_code: ...").
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ class WijkzichtError(Exception):
     """Base class for every error wijkzicht reports to a user (never a bare traceback): a sentence, or a
     translation key and its values."""
 
-    def __init__(self, message: str = "", *, key: str | None = None, **values: object) -> None:
+    def __init__(
+        self, message: str = "", *, key: str | None = None, field: str | None = None, **values: object
+    ) -> None:
         self.key = key
+        self.field = field
         self.values = values
         super().__init__(message)
 
@@ -28,7 +33,13 @@ class WijkzichtError(Exception):
         if self.key is None:
             return super().__str__()
         english = _english.get("text")
-        return english(self.key, self.values) if english else f"{self.key} {self.values}"
+        text = english(self.key, self.values) if english else f"{self.key} {self.values}"
+        return f"{self.field}: {text}" if self.field else text
+
+    @property
+    def fields(self) -> list[str]:
+        """The fields a keyed refusal names (none for a plain one)."""
+        return [name.strip() for name in self.field.split(",")] if self.key and self.field else []
 
 
 class NotFoundError(WijkzichtError):

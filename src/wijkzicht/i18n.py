@@ -25,26 +25,35 @@ DEFAULT_LANGUAGE = "nl"
 @cache
 def translations() -> dict[str, dict[str, str]]:
     merged: dict[str, dict[str, str]] = {}
-    folder = resources.files("wijkzicht").joinpath("translations")
-    for file in sorted(folder.iterdir(), key=lambda f: f.name):
-        if not file.name.endswith(".yaml"):
-            continue
-        try:
-            document = load_yaml(file.read_text("utf-8")) or {}
-        except YAMLError as error:
-            raise WijkzichtError(f"translations file {file.name} is not valid YAML: {error}") from error
-        for key, texts in document.items():
+    for name in _file_names():
+        for key, texts in file_translations(name).items():
             if key in merged:
-                raise WijkzichtError(f"translation key {key!r} is defined twice (again in {file.name})")
-            missing = [
-                language for language in LANGUAGES if not isinstance(texts, dict) or language not in texts
-            ]
-            if missing:
-                raise WijkzichtError(
-                    f"translation key {key!r} in {file.name} has no text in {', '.join(missing)}"
-                )
-            merged[key] = {language: str(texts[language]) for language in LANGUAGES}
+                raise WijkzichtError(f"translation key {key!r} is defined twice (again in {name})")
+            merged[key] = texts
     return merged
+
+
+def _file_names() -> list[str]:
+    folder = resources.files("wijkzicht").joinpath("translations")
+    return sorted(file.name for file in folder.iterdir() if file.name.endswith(".yaml"))
+
+
+@cache
+def file_translations(name: str) -> dict[str, dict[str, str]]:
+    """The texts of one translations file, for a caller that needs only those and not the wait for all
+    (`wijkzicht --help` reads cli_help.yaml alone)."""
+    file = resources.files("wijkzicht").joinpath("translations", name)
+    try:
+        document = load_yaml(file.read_text("utf-8")) or {}
+    except YAMLError as error:
+        raise WijkzichtError(f"translations file {name} is not valid YAML: {error}") from error
+    found: dict[str, dict[str, str]] = {}
+    for key, texts in document.items():
+        missing = [language for language in LANGUAGES if not isinstance(texts, dict) or language not in texts]
+        if missing:
+            raise WijkzichtError(f"translation key {key!r} in {name} has no text in {', '.join(missing)}")
+        found[key] = {language: str(texts[language]) for language in LANGUAGES}
+    return found
 
 
 class Translator:
@@ -61,9 +70,13 @@ class Translator:
         return text.format(**values) if values else text
 
 
-def error_text(error: WijkzichtError, language: str) -> str:
-    """An error as its reader sees it: a keyed error in `language`, any other in its own words."""
-    return Translator(language)(error.key, **error.values) if error.key else str(error)
+def error_text(error: WijkzichtError, language: str, *, with_field: bool = True) -> str:
+    """An error as its reader sees it: a keyed error in `language` (led by the field it names, unless a form
+    shows it beside that field), any other in its own words."""
+    if not error.key:
+        return str(error)
+    text = Translator(language)(error.key, **error.values)
+    return f"{error.field}: {text}" if error.field and with_field else text
 
 
 def _english(key: str, values: Mapping[str, object]) -> str:

@@ -820,7 +820,7 @@ def test_a_goal_on_every_context_indicator_is_refused_by_the_api_and_the_form_an
             "csrf_token": token,
         }
         page = editor.post("/programma/nieuw/goal", data=fields, follow_redirects=False)
-        assert page.status_code in (400, 422) and "scored problem indicators" in page.text, indicator
+        assert page.status_code in (400, 422) and "probleemindicator met een score" in page.text, indicator
     titles = [
         g["title"]
         for p in editor.get(f"{API}/focus-areas/{ROTTERDAM_ZUID}").json()["programmes"]

@@ -181,7 +181,7 @@ def test_oversized_spam_and_bad_input_are_refused_and_what_was_typed_is_kept(app
     assert send(client, token, domain="context").status_code == 422
     assert send(client, token, contact="x" * 201).status_code == 422
     robot = send(client, token, website="http://spam.example")
-    assert robot.status_code == 422 and "automated" in robot.text
+    assert robot.status_code == 422 and "automatisch gemaakt" in robot.text
     links = send(client, token, text="koop nu http://a.example http://b.example http://c.example goedkoop")
     assert links.status_code == 422
     assert stored(app) == []

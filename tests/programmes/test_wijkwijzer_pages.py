@@ -194,7 +194,7 @@ def test_library_entries_are_added_and_changed_through_the_form(app: FastAPI) ->
         == 403
     )
     stale = admin.post(f"/wijkwijzer/{entry_id}/bewerken", data={**ENTRY_FORM, "version": entry["version"]})
-    assert stale.status_code == 409 and "version" in stale.text and "<h1>" in stale.text
+    assert stale.status_code == 409 and "versie" in stale.text and "<h1>" in stale.text
     assert admin.get(f"/api/wijkwijzer/interventions/{entry_id}").json()["title"] == "Testitem: gewijzigd"
 
 
@@ -209,7 +209,7 @@ def test_bad_library_entries_are_shown_again_with_the_field_named(app: FastAPI) 
     assert 'id="field-domains"' in bad.text  # the summary's link lands on the first box
     missing = admin.post("/wijkwijzer/nieuw", data={**ENTRY_FORM, "measure_ids": "999999"})
     assert missing.status_code == 400 and _fields_marked(missing.text) == {"measure_ids"}
-    assert "no measure 999999" in missing.text
+    assert "nummer 999999 bestaat niet" in missing.text
     assert admin.post("/wijkwijzer/1/bewerken", data=ENTRY_FORM).status_code == 422  # no version: reload
 
 

@@ -108,7 +108,7 @@ def test_library_search_export_and_roles_over_http(app: FastAPI) -> None:
         ("/api/wijkwijzer/interventions", {"action_line": "9"}, 422, "action_line"),
         ("/api/wijkwijzer/interventions", {"evidence": "bewezen"}, 400, "evidence"),
         ("/wijkwijzer/export.xml", {}, 400, "format"),
-        ("/wijkwijzer/999999", {}, 404, "no intervention"),
+        ("/wijkwijzer/999999", {}, 404, "intervention 999999"),  # the page names what it did not find
     ],
 )
 def test_bad_library_requests_are_named(

@@ -6,8 +6,10 @@ import typer
 
 from wijkzicht.cli import analysis, data, lookup, ondermijning, programmes, serve, survey
 from wijkzicht.cli.common import Language, RunLanguageOption, use_language
+from wijkzicht.cli.help_language import HelpInRunLanguage
 
 app = typer.Typer(
+    cls=HelpInRunLanguage,  # the help in the run's language
     help="wijkzicht: official open data on Dutch gemeenten, wijken and buurten.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -79,7 +79,9 @@ def authorise(actor: Actor, action: str, focus_area_id: int | None = None) -> No
 def hash_password(password: str, username: str = "") -> str:
     """The argon2id hash of a password that the policy (`passwords`) accepts."""
     if refused := passwords.problem(password, [username] if username else []):
-        raise WijkzichtError(f"password: {refused}")
+        raise WijkzichtError(
+            key=refused, field="password", min=passwords.MIN_LENGTH, max=passwords.MAX_LENGTH
+        )
     return _hasher.hash(password)
 
 
@@ -142,11 +144,18 @@ def add_user(
     authorise(actor, "manage")
     check_role_area(role, focus_area_id)
     if focus_area_id is not None and session.get(FocusArea, focus_area_id) is None:
-        raise WijkzichtError(f"focus_area_id: no focus area {focus_area_id}")
+        raise WijkzichtError(
+            key="error.reference.missing", field="focus_area_id", kind="focus area", record_id=focus_area_id
+        )
     if organisation_id is not None and session.get(Organisation, organisation_id) is None:
-        raise WijkzichtError(f"organisation_id: no organisation {organisation_id}")
+        raise WijkzichtError(
+            key="error.reference.missing",
+            field="organisation_id",
+            kind="organisation",
+            record_id=organisation_id,
+        )
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
-        raise WijkzichtError(f"username: {username!r} is taken")
+        raise WijkzichtError(key="error.account.taken", field="username", username=username)
     user = User(
         username=username,
         display_name=display_name,
@@ -163,12 +172,10 @@ def add_user(
 
 def check_role_area(role: str, focus_area_id: int | None) -> None:
     if role not in ROLES:
-        raise WijkzichtError(f"role: {role!r} is not one of {', '.join(ROLES)}")
+        raise WijkzichtError(key="error.account.role", field="role", role=role, roles=", ".join(ROLES))
     if (role in AREA_ROLES) != (focus_area_id is not None):
-        raise WijkzichtError(
-            f"focus_area_id: a {role} "
-            + ("belongs to one focus area" if role in AREA_ROLES else "sees every area and has none")
-        )
+        needs = "error.account.needs_area" if role in AREA_ROLES else "error.account.has_no_area"
+        raise WijkzichtError(key=needs, field="focus_area_id", role=role)
 
 
 def change_user(session: Session, actor: Actor, user_id: int, values: dict[str, object]) -> User:
@@ -176,14 +183,18 @@ def change_user(session: Session, actor: Actor, user_id: int, values: dict[str, 
     authorise(actor, "manage")
     user = session.get(User, user_id)
     if user is None:
-        raise NotFoundError(f"no user {user_id}")
+        raise NotFoundError(key="error.record.missing", kind="user", record_id=user_id)
     if user.version != values["version"]:
         raise ConflictError(
-            f"user {user_id} is at version {user.version}, not {values['version']}: reload it"
+            key="error.record.stale",
+            kind="user",
+            record_id=user_id,
+            current=user.version,
+            yours=values["version"],
         )
     check_role_area(str(values["role"]), values["focus_area_id"])  # type: ignore[arg-type]
     if user.id == actor.user_id and (values["role"] != "administrator" or not values["active"]):
-        raise WijkzichtError("role: you cannot take away your own administrator rights")
+        raise WijkzichtError(key="error.account.own_rights", field="role")
     for key in ("display_name", "role", "focus_area_id", "organisation_id", "active"):
         setattr(user, key, values[key])
     if values.get("password"):
@@ -198,5 +209,5 @@ def log_out_everywhere(session: Session, actor: Actor, user_id: int) -> int:
     """End every session of an account (a lost laptop, a shared password); how many were open."""
     authorise(actor, "manage")
     if session.get(User, user_id) is None:
-        raise NotFoundError(f"no user {user_id}")
+        raise NotFoundError(key="error.record.missing", kind="user", record_id=user_id)
     return sessions.end_all(session, user_id)

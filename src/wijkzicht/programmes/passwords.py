@@ -29,10 +29,11 @@ _JUDGED_LENGTH = 100
 
 
 def problem(password: str, own_words: Iterable[str] = ()) -> str | None:
-    """Why the password is refused, in English for the API and the command line; None when it is fine."""
+    """Why the password is refused, as the key of its text (translations/errors.yaml, with `min` and `max`);
+    None when it is fine."""
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        return f"use {MIN_LENGTH} to {MAX_LENGTH} characters (a sentence works well)"
-    return GUESSABLE if is_guessable(password, own_words) else None
+        return "error.password.length"
+    return "error.password.guessable" if is_guessable(password, own_words) else None
 
 
 def is_guessable(password: str, own_words: Iterable[str] = ()) -> bool:

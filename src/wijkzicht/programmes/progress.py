@@ -82,7 +82,7 @@ class GoalProgress:
 
 # Why an indicator cannot carry a goal (the catalogue's reason it is not scored): the method scores problems
 # and a goal steers on a problem; context and residents' group characteristics (origin, marital status) are
-# never one.
+# never one. A goal's refusal says it in the reader's language (translations: error.goal.unscored.*).
 GOAL_REFUSALS = {
     "group_characteristic": "a group characteristic of residents",
     "context": "context (it describes the area, not a problem)",
@@ -101,12 +101,9 @@ def check_goal_indicator(indicator_id: str) -> None:
     `records`): only the catalogue's scored problem indicators."""
     indicator = load_catalogue().indicators.get(indicator_id)
     if indicator is None:
-        raise WijkzichtError(f"indicator: {indicator_id!r} is not an indicator of the monitor")
+        raise WijkzichtError(key="error.goal.not_indicator", field="indicator", indicator=indicator_id)
     if (refusal := indicator.unscored_because) is not None:
-        raise WijkzichtError(
-            f"indicator: {indicator_id} is {GOAL_REFUSALS[refusal]}; a goal is set on one of the monitor's "
-            "scored problem indicators only"
-        )
+        raise WijkzichtError(key=f"error.goal.unscored.{refusal}", field="indicator", indicator=indicator_id)
 
 
 Series = tuple[str, str, list[tuple[int, float | None]]]  # (name, unit, points)
@@ -149,12 +146,14 @@ def baseline_for(
     )
     check_goal_indicator(indicator)
     if con.execute("SELECT 1 FROM indicators WHERE id = ?", [indicator]).fetchone() is None:
-        raise WijkzichtError(f"indicator: {indicator!r} is not an indicator of the monitor")
+        raise WijkzichtError(key="error.goal.not_indicator", field="indicator", indicator=indicator)
     area = con.execute("SELECT level, gemeente_code FROM area_years WHERE code = ?", [area_code]).fetchone()
     if area is None:
-        raise WijkzichtError(f"area_code: {area_code} is not a CBS area code")
+        raise WijkzichtError(key="error.goal.not_area_code", field="area_code", code=area_code)
     if (area_code if area[0] == "gemeente" else area[1]) != gemeente_code:
-        raise WijkzichtError(f"area_code: {area_code} lies outside the focus area's gemeente {gemeente_code}")
+        raise WijkzichtError(
+            key="error.goal.outside_gemeente", field="area_code", code=area_code, gemeente=gemeente_code
+        )
     _, _, points = series(con, indicator, area_code, subgroup)
     measured = {period: value for period, value in points if value is not None}
     if not measured:
@@ -166,19 +165,27 @@ def baseline_for(
                 [indicator, area_code],
             ).fetchall()
         ]
-        hint = f" (it has subgroups: {', '.join(available)})" if available else ""
         raise WijkzichtError(
-            f"indicator, subgroup: the monitor has no figure of {indicator} ({subgroup}) for {area_code}{hint}"
+            key="error.goal.no_figure_subgroups" if available else "error.goal.no_figure",
+            field="indicator, subgroup",
+            indicator=indicator,
+            subgroup=subgroup,
+            code=area_code,
+            available=", ".join(available),
         )
     before_start = [period for period in measured if period <= start_year]
     period = values.get("baseline_period") or (max(before_start) if before_start else min(measured))
     if period not in measured:
         raise WijkzichtError(
-            f"baseline_period: the monitor has {indicator} for {area_code} in "
-            f"{', '.join(map(str, sorted(measured)))}, not in {period}"
+            key="error.goal.baseline_period",
+            field="baseline_period",
+            indicator=indicator,
+            code=area_code,
+            periods=", ".join(map(str, sorted(measured))),
+            period=period,
         )
     if int(values["target_year"]) <= period:  # type: ignore[call-overload]
-        raise WijkzichtError(f"target_year: must come after the baseline period {period}")
+        raise WijkzichtError(key="error.goal.target_year", field="target_year", period=period)
     return {"baseline_period": period, "baseline_value": measured[period]}
 
 

@@ -71,14 +71,14 @@ REFERENCES: dict[str, type[Base]] = {
 
 def kind_of(name: str) -> Kind:
     if name not in KINDS:
-        raise NotFoundError(f"unknown kind of record {name!r} (known: {', '.join(KINDS)})")
+        raise NotFoundError(key="error.record.unknown_kind", name=name, known=", ".join(KINDS))
     return KINDS[name]
 
 
 def get(session: Session, kind: Kind, record_id: int) -> Versioned:
     record = session.get(kind.model, record_id)
     if record is None:
-        raise NotFoundError(f"no {kind.name} {record_id}")
+        raise NotFoundError(key="error.record.missing", kind=kind.name, record_id=record_id)
     return record
 
 
@@ -127,7 +127,7 @@ def get_visible(session: Session, actor: Actor, kind: Kind, record_id: int) -> V
     """A record the actor may see; an unpublished one is 'not found' to the public, not 'forbidden'."""
     record = get(session, kind, record_id)
     if not is_visible(actor, record):
-        raise NotFoundError(f"no {kind.name} {record_id}")
+        raise NotFoundError(key="error.record.missing", kind=kind.name, record_id=record_id)
     return record
 
 
@@ -166,14 +166,17 @@ def update(
     authorise(actor, "manage" if kind.name == "organisation" else "edit", area)
     if record.version != version:
         raise ConflictError(
-            f"{kind.name} {record_id} is at version {record.version}, your change started from version "
-            f"{version}: reload it, and apply your change again"
+            key="error.record.changed",
+            kind=kind.name,
+            record_id=record_id,
+            current=record.version,
+            yours=version,
         )
     values = data.model_dump()
     check_references(session, values)
     for key in (kind.parent, "measure_id", "goal_id"):
         if key in values and values[key] != getattr(record, key):
-            raise WijkzichtError(f"{key}: a {kind.name} cannot move to another parent")
+            raise WijkzichtError(key="error.record.move", field=key, kind=kind.name)
     _check_rules(session, kind, values, warehouse, area, record)
     for key, value in values.items():
         setattr(record, key, value)
@@ -183,12 +186,16 @@ def update(
 
 def delete(session: Session, actor: Actor, kind: Kind, record_id: int, version: int) -> None:
     if not kind.deletable:
-        raise WijkzichtError(f"a {kind.name} is not deleted: change its status instead")
+        raise WijkzichtError(key="error.record.not_deletable", kind=kind.name)
     record = get(session, kind, record_id)
     authorise(actor, "edit", focus_area_of(record))
     if record.version != version:
         raise ConflictError(
-            f"{kind.name} {record_id} is at version {record.version}, not {version}: reload it"
+            key="error.record.stale",
+            kind=kind.name,
+            record_id=record_id,
+            current=record.version,
+            yours=version,
         )
     session.delete(record)
     session.flush()
@@ -213,7 +220,12 @@ def comment(session: Session, actor: Actor, data: schemas.CommentIn) -> Comment:
 def check_references(session: Session, values: Mapping[str, object]) -> None:
     for key, model in REFERENCES.items():
         if values.get(key) is not None and session.get(model, values[key]) is None:
-            raise NotFoundError(f"{key}: no {model.__tablename__.removesuffix('s')} {values[key]}")
+            raise NotFoundError(
+                key="error.reference.missing",
+                field=key,
+                kind=model.__tablename__.removesuffix("s"),
+                record_id=values[key],
+            )
 
 
 def area_of_new(session: Session, values: Mapping[str, object]) -> int | None:
@@ -257,4 +269,4 @@ def _check_rules(
         and record is None
         and session.query(Alliance).filter_by(focus_area_id=values["focus_area_id"]).first() is not None
     ):
-        raise WijkzichtError(f"focus_area_id: focus area {values['focus_area_id']} already has an alliance")
+        raise WijkzichtError(key="error.alliance.exists", field="focus_area_id", area=values["focus_area_id"])

@@ -30,6 +30,7 @@ from wijkzicht.programmes.accounts import Actor, authorise
 from wijkzicht.programmes.database import OperationalDatabase
 from wijkzicht.programmes.errors import ConflictError
 from wijkzicht.programmes.models import FocusArea, Measure, ResidentInput
+from wijkzicht.programmes.schemas import keyed
 
 RETENTION_ENV = "WIJKZICHT_CONTACT_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 90
@@ -61,7 +62,7 @@ class InputIn(BaseModel):
     @classmethod
     def known_domain(cls, value: str) -> str:
         if value not in input_domains():
-            raise ValueError(f"choose one of {', '.join(input_domains())}")
+            raise keyed(WijkzichtError(key="error.rule.choice", choices=", ".join(input_domains())))
         return value
 
     @field_validator("text", "contact")
@@ -109,7 +110,7 @@ class RateLimiter:
 
 def check_spam(data: InputIn) -> None:
     if data.website or len(LINK.findall(data.text)) > MAX_LINKS:
-        raise SpamError("your message looks automated and was not sent; write it in your own words")
+        raise SpamError(key="error.input.spam")
 
 
 def focus_area_of(session: Session, wijk: str | None) -> int | None:
@@ -152,7 +153,7 @@ def moderated_input(session: Session, actor: Actor, input_id: int) -> ResidentIn
     """One input with its contact, for those who may moderate it (its focus area's editor, administrators)."""
     item = session.get(ResidentInput, input_id)
     if item is None:
-        raise NotFoundError(f"no resident input {input_id}")
+        raise NotFoundError(key="error.record.missing", kind="resident input", record_id=input_id)
     authorise(actor, "edit", item.focus_area_id)
     return item
 
@@ -174,13 +175,15 @@ def moderate(
     purge_expired_data(session)
     item = moderated_input(session, actor, input_id)
     if item.version != version:
-        raise ConflictError(f"input {input_id} is at version {item.version}, not {version}: reload it")
+        raise ConflictError(
+            key="error.record.stale", kind="input", record_id=input_id, current=item.version, yours=version
+        )
     if measure_id is not None:
         measure = session.get(Measure, measure_id)
         if measure is None or measure.programme.focus_area_id != item.focus_area_id:
-            raise WijkzichtError(f"measure_id: no measure {measure_id} in this input's focus area")
+            raise WijkzichtError(key="error.input.measure", field="measure_id", measure_id=measure_id)
     if domain is not None and domain not in input_domains():
-        raise WijkzichtError(f"domain: choose one of {', '.join(input_domains())}")
+        raise WijkzichtError(key="error.rule.choice", field="domain", choices=", ".join(input_domains()))
     item.status = status
     item.answer = CONTROL.sub("", answer).strip()[:MAX_TEXT] or None
     item.measure_id = measure_id

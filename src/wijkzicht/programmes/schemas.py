@@ -78,14 +78,14 @@ def check_theme_domains(mapping: object, themes: list[str], domains: set[str]) -
 
 def _no_control_characters(value: str) -> str:
     if _CONTROL.search(value):
-        raise _keyed(WijkzichtError(key="error.rule.control_characters"))
+        raise keyed(WijkzichtError(key="error.rule.control_characters"))
     return value
 
 
 def _in_vocabulary(name: str) -> AfterValidator:
     def check(value: str) -> str:
         if value not in vocabulary()[name]:
-            raise _keyed(WijkzichtError(key="error.rule.choice", choices=", ".join(vocabulary()[name])))
+            raise keyed(WijkzichtError(key="error.rule.choice", choices=", ".join(vocabulary()[name])))
         return value
 
     return AfterValidator(check)
@@ -112,13 +112,13 @@ def _typed_number(value: object, info: ValidationInfo) -> object:
         return parse_number(value, language)
     except WijkzichtError as refused:
         # keyed, so that the form shows it in its language (web.forms); the message is the English text
-        raise _keyed(refused) from None
+        raise keyed(refused) from None
 
 
 TypedNumber = BeforeValidator(_typed_number)
 
 
-def _keyed(refused: WijkzichtError, fields: str = "") -> PydanticCustomError:
+def keyed(refused: WijkzichtError, fields: str = "") -> PydanticCustomError:
     """A refusal keyed for the reader's language (web.forms shows it beside `fields`, comma-separated); its
     message, which the JSON API sends, is the English text led by the fields ('end_year: ...')."""
     message = f"{fields}: {refused}" if fields else str(refused)
@@ -131,7 +131,7 @@ def _keyed(refused: WijkzichtError, fields: str = "") -> PydanticCustomError:
 
 def _rule(fields: str, key: str) -> PydanticCustomError:
     """A rule over fields that the record breaks, e.g. `_rule("end_year", "error.rule.period_order")`."""
-    return _keyed(WijkzichtError(key=key), fields)
+    return keyed(WijkzichtError(key=key), fields)
 
 
 # Spelled out per alias (not built by a function) so that type checkers see each one as a type.

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.i18n import Translator, translations
+from wijkzicht.i18n import Translator, error_text, translations
 from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.schemas import MAX_IDENTIFIER
 
@@ -132,15 +132,20 @@ def _message(problem: ErrorDetails, t: Translator) -> str:
     return problem["msg"].removeprefix("Value error, ")
 
 
-def rule_problems(error: WijkzichtError, fields: Iterable[str]) -> Problems:
-    """A rule the input breaks, to show on the form: one that names its field first ('measure_ids: no
-    measure 7') marks that field. A refusal, a conflict or a record gone is raised (403, 409, 404)."""
+def rule_problems(error: WijkzichtError, fields: Iterable[str], language: str) -> Problems:
+    """A rule the input breaks, to show on the form in `language`: a keyed refusal that names its fields
+    (`WijkzichtError(key=..., field="area_code")`) or a plain one that names its field first ('measure_ids:
+    no measure 7') marks those fields. A refusal, a conflict or a record gone is raised (403, 409, 404)."""
+    known = set(fields)
+    if error.fields and set(error.fields) <= known:
+        message = error_text(error, language, with_field=False)
+        return Problems(dict.fromkeys(error.fields, message))
     name, separator, rest = str(error).partition(":")
-    if separator and name.strip() in set(fields):
+    if not error.key and separator and name.strip() in known:
         return Problems({name.strip(): rest.strip()})
     if isinstance(error, ForbiddenError | ConflictError | NotFoundError):
         raise error
-    return Problems(general=[str(error)])
+    return Problems(general=[error_text(error, language)])
 
 
 def validate(schema: type[Model], data: Mapping[str, Any], language: str) -> tuple[Model | None, Problems]:

@@ -12,11 +12,13 @@ from wijkzicht.programmes.models import FocusArea
 
 def require_account(actor: Actor, service: str) -> None:
     if actor.is_public:
-        raise ForbiddenError(f"the public may not read the {service}: log in")
+        raise ForbiddenError(key="error.wijkwijzer.login", service=service)
 
 
 def require_contributor(session: Session, actor: Actor, focus_area_id: int) -> None:
     """The focus area exists and the actor may contribute to it (as with comments)."""
     if session.get(FocusArea, focus_area_id) is None:
-        raise NotFoundError(f"focus_area_id: no focus area {focus_area_id}")
+        raise NotFoundError(
+            key="error.reference.missing", field="focus_area_id", kind="focus area", record_id=focus_area_id
+        )
     authorise(actor, "comment", focus_area_id)

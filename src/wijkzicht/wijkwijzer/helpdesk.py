@@ -18,6 +18,7 @@ from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
 from wijkzicht.programmes.errors import ConflictError
+from wijkzicht.programmes.schemas import keyed
 from wijkzicht.wijkwijzer import library
 from wijkzicht.wijkwijzer.access import require_account, require_contributor
 from wijkzicht.wijkwijzer.models import HELP_CATEGORIES, HelpQuestion
@@ -36,14 +37,14 @@ class QuestionIn(BaseModel):
     @classmethod
     def _category(cls, category: str) -> str:
         if category not in HELP_CATEGORIES:
-            raise ValueError(f"use one of {', '.join(HELP_CATEGORIES)}")
+            raise keyed(WijkzichtError(key="error.rule.use_one_of", choices=", ".join(HELP_CATEGORIES)))
         return category
 
     @field_validator("domain")
     @classmethod
     def _domain(cls, domain: str) -> str:
         if domain not in load_catalogue().domains:
-            raise ValueError(f"unknown domain {domain!r}")
+            raise keyed(WijkzichtError(key="error.rule.unknown_domain", domain=domain))
         return domain
 
 
@@ -80,7 +81,7 @@ def questions(session: Session, actor: Actor) -> list[HelpQuestion]:
 def get(session: Session, actor: Actor, question_id: int) -> HelpQuestion:
     question = session.get(HelpQuestion, question_id)
     if question is None or not allowed(actor, "read", question.focus_area_id):
-        raise NotFoundError(f"no question {question_id}")
+        raise NotFoundError(key="error.record.missing", kind="question", record_id=question_id)
     return question
 
 
@@ -89,7 +90,11 @@ def _editable(session: Session, actor: Actor, question_id: int, version: int) ->
     authorise(actor, "manage", question.focus_area_id)
     if question.version != version:
         raise ConflictError(
-            f"question {question_id} is at version {question.version}, not {version}: reload it"
+            key="error.record.stale",
+            kind="question",
+            record_id=question_id,
+            current=question.version,
+            yours=version,
         )
     return question
 
@@ -106,9 +111,9 @@ def publish(session: Session, actor: Actor, question_id: int, data: PublishIn) -
     """Add the answered question to the library as a published FAQ entry (once)."""
     question = _editable(session, actor, question_id, data.version)
     if question.status != "answered":
-        raise WijkzichtError("status: only an answered question can be published")
+        raise WijkzichtError(key="error.helpdesk.not_answered", field="status")
     if question.faq_id is not None:
-        raise WijkzichtError(f"faq_id: already published as library entry {question.faq_id}")
+        raise WijkzichtError(key="error.helpdesk.published", field="faq_id", faq_id=question.faq_id)
     entry = library.create(
         session,
         actor,

@@ -32,7 +32,12 @@ def record(session: Session, actor: Actor, data: SessionIn) -> LearningSession:
     authorise(actor, "manage")
     for intervention_id in data.intervention_ids:
         if session.get(Intervention, intervention_id) is None:
-            raise NotFoundError(f"intervention_ids: no intervention {intervention_id}")
+            raise NotFoundError(
+                key="error.reference.missing",
+                field="intervention_ids",
+                kind="intervention",
+                record_id=intervention_id,
+            )
     meeting = LearningSession(**data.model_dump())
     session.add(meeting)
     session.flush()

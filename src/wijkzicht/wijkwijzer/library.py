@@ -22,6 +22,7 @@ from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
 from wijkzicht.programmes.errors import ConflictError
 from wijkzicht.programmes.models import Measure
+from wijkzicht.programmes.schemas import keyed
 from wijkzicht.spreadsheet import restored_cell, safe_cell
 from wijkzicht.wijkwijzer import search
 from wijkzicht.wijkwijzer.models import COST_LEVELS, EVIDENCE_LEVELS, Intervention
@@ -71,21 +72,21 @@ class InterventionIn(BaseModel):
     def _known_domains(cls, domains: list[str]) -> list[str]:
         unknown = set(domains) - set(load_catalogue().domains)
         if unknown:
-            raise ValueError(f"unknown domain(s) {', '.join(sorted(unknown))}")
+            raise keyed(WijkzichtError(key="error.rule.unknown_domains", domains=", ".join(sorted(unknown))))
         return list(dict.fromkeys(domains))
 
     @field_validator("evidence")
     @classmethod
     def _known_evidence(cls, evidence: str) -> str:
         if evidence not in EVIDENCE_LEVELS:
-            raise ValueError(f"use one of {', '.join(EVIDENCE_LEVELS)}")
+            raise keyed(WijkzichtError(key="error.rule.use_one_of", choices=", ".join(EVIDENCE_LEVELS)))
         return evidence
 
     @field_validator("cost")
     @classmethod
     def _known_cost(cls, cost: str) -> str:
         if cost not in COST_LEVELS:
-            raise ValueError(f"use one of {', '.join(COST_LEVELS)}")
+            raise keyed(WijkzichtError(key="error.rule.use_one_of", choices=", ".join(COST_LEVELS)))
         return cost
 
     def values(self) -> dict[str, object]:
@@ -100,7 +101,7 @@ def get_visible(session: Session, actor: Actor, intervention_id: int) -> Interve
     """An entry the actor may see; an unpublished one is 'not found' to the public, not 'forbidden'."""
     intervention = session.get(Intervention, intervention_id)
     if intervention is None or not (intervention.published or may_read_unpublished(actor)):
-        raise NotFoundError(f"no intervention {intervention_id}")
+        raise NotFoundError(key="error.record.missing", kind="intervention", record_id=intervention_id)
     return intervention
 
 
@@ -121,11 +122,14 @@ def update(
     authorise(actor, "manage")
     intervention = session.get(Intervention, intervention_id)
     if intervention is None:
-        raise NotFoundError(f"no intervention {intervention_id}")
+        raise NotFoundError(key="error.record.missing", kind="intervention", record_id=intervention_id)
     if intervention.version != version:
         raise ConflictError(
-            f"intervention {intervention_id} is at version {intervention.version}, your change started from "
-            f"version {version}: reload it, and apply your change again"
+            key="error.record.changed",
+            kind="intervention",
+            record_id=intervention_id,
+            current=intervention.version,
+            yours=version,
         )
     values = data.values()
     _check_measures(session, values["measure_ids"])  # type: ignore[arg-type]
@@ -139,7 +143,9 @@ def update(
 def _check_measures(session: Session, measure_ids: list[int]) -> None:
     for measure_id in measure_ids:
         if session.get(Measure, measure_id) is None:
-            raise NotFoundError(f"measure_ids: no measure {measure_id}")
+            raise NotFoundError(
+                key="error.reference.missing", field="measure_ids", kind="measure", record_id=measure_id
+            )
 
 
 def find(

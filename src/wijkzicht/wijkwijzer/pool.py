@@ -20,6 +20,7 @@ from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.programmes.accounts import Actor, allowed, authorise
 from wijkzicht.programmes.errors import ConflictError
+from wijkzicht.programmes.schemas import keyed
 from wijkzicht.wijkwijzer import search
 from wijkzicht.wijkwijzer.access import require_account, require_contributor
 from wijkzicht.wijkwijzer.models import AVAILABILITIES, URGENCIES, Expert, SupportRequest
@@ -31,7 +32,7 @@ STEPS = {"open": ("assign", "assigned"), "assigned": ("answer", "answered"), "an
 
 def _known_domain(domain: str) -> str:
     if domain not in load_catalogue().domains:
-        raise ValueError(f"unknown domain {domain!r}")
+        raise keyed(WijkzichtError(key="error.rule.unknown_domain", domain=domain))
     return domain
 
 
@@ -54,7 +55,7 @@ class ExpertIn(BaseModel):
     @classmethod
     def _availability(cls, availability: str) -> str:
         if availability not in AVAILABILITIES:
-            raise ValueError(f"use one of {', '.join(AVAILABILITIES)}")
+            raise keyed(WijkzichtError(key="error.rule.use_one_of", choices=", ".join(AVAILABILITIES)))
         return availability
 
 
@@ -75,7 +76,7 @@ class RequestIn(BaseModel):
     @classmethod
     def _urgency(cls, urgency: str) -> str:
         if urgency not in URGENCIES:
-            raise ValueError(f"use one of {', '.join(URGENCIES)}")
+            raise keyed(WijkzichtError(key="error.rule.use_one_of", choices=", ".join(URGENCIES)))
         return urgency
 
 
@@ -132,7 +133,7 @@ def requests(session: Session, actor: Actor) -> list[SupportRequest]:
 def get_request(session: Session, actor: Actor, request_id: int) -> SupportRequest:
     request = session.get(SupportRequest, request_id)
     if request is None or not allowed(actor, "read", request.focus_area_id):
-        raise NotFoundError(f"no request {request_id}")
+        raise NotFoundError(key="error.record.missing", kind="request", record_id=request_id)
     return request
 
 
@@ -140,22 +141,24 @@ def take_step(session: Session, actor: Actor, request_id: int, data: StepIn) -> 
     request = get_request(session, actor, request_id)
     expected, next_status = STEPS.get(request.status, (None, None))
     if data.step != expected:
-        raise WijkzichtError(
-            f"step: a request that is {request.status} cannot be given the step {data.step!r}"
-        )
+        raise WijkzichtError(key="error.pool.step", field="step", status=request.status, step=data.step)
     # the coordinator assigns and answers; the area's own people close and evaluate
     authorise(actor, "comment" if data.step == "close" else "manage", request.focus_area_id)
     if request.version != data.version:
         raise ConflictError(
-            f"request {request_id} is at version {request.version}, not {data.version}: reload it"
+            key="error.record.stale",
+            kind="request",
+            record_id=request_id,
+            current=request.version,
+            yours=data.version,
         )
     if data.step == "assign":
         if data.expert_id is None or session.get(Expert, data.expert_id) is None:
-            raise WijkzichtError(f"expert_id: no expert {data.expert_id}")
+            raise WijkzichtError(key="error.pool.no_expert", field="expert_id", expert_id=data.expert_id)
         request.expert_id = data.expert_id
     elif data.step == "answer":
         if not data.answer:
-            raise WijkzichtError("answer: write the answer")
+            raise WijkzichtError(key="error.pool.answer", field="answer")
         request.answer = data.answer
     else:
         request.evaluation = data.evaluation

@@ -25,7 +25,6 @@ from wijkzicht.monitor import build_log
 from wijkzicht.programmes import accounts, audit, records, schemas
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
 from wijkzicht.programmes.database import OperationalDatabase
-from wijkzicht.programmes.errors import ConflictError, ForbiddenError
 from wijkzicht.programmes.models import Base, Comment, FocusArea, Organisation, Programme, User
 from wijkzicht.programmes.records import Kind
 from wijkzicht.web import forms
@@ -342,8 +341,8 @@ def _save(
     version: int | None = None,
 ) -> Response:
     """A record form validated and saved (new or changed), then back to its focus area; refused, the form
-    again with its problems beside the fields (422) or a broken rule above them (400). A refusal or a
-    version conflict is raised (403, 409)."""
+    again with its problems beside the fields (422) or a broken rule beside the field it names, else above
+    them (400). A refusal, a version conflict or a record gone is raised (403, 409, 404)."""
     try:
         data = kind.schema.model_validate(values, context=forms.reading(lang))
         with store.writing(actor) as session:
@@ -351,10 +350,9 @@ def _save(
     except ValidationError as error:
         found = forms.problems(error, lang)
         errors, general, status = found.by_field, found.general, 422
-    except (ForbiddenError, ConflictError):
-        raise
     except WijkzichtError as error:
-        errors, general, status = None, [str(error)], 400
+        found = forms.rule_problems(error, kind.schema.model_fields, lang)
+        errors, general, status = found.by_field, found.general, 400
     else:  # the page it returns to confirms the save (role=status), also after a reload
         return RedirectResponse(link(target, lang, opgeslagen=kind.name), status_code=303)
     return _form_page(
@@ -546,10 +544,11 @@ async def users_submit(
         return _users_page(
             request, lang, actor, store, con, values, found.by_field, found.general, status_code=422
         )
-    except ForbiddenError:
-        raise
     except WijkzichtError as error:
-        return _users_page(request, lang, actor, store, con, values, {}, [str(error)], status_code=400)
+        found = forms.rule_problems(error, schemas.UserIn.model_fields, lang)
+        return _users_page(
+            request, lang, actor, store, con, values, found.by_field, found.general, status_code=400
+        )
     return RedirectResponse(link(PAGES + "/gebruikers", lang), status_code=303)
 
 

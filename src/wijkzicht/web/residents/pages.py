@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from wijkzicht import codes
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.i18n import Translator, error_text
 from wijkzicht.monitor.perception import judgement
 from wijkzicht.monitor.profile import Profile, ProfileFigure
 from wijkzicht.programmes import personal_data, records, resident_input
@@ -172,11 +173,7 @@ async def send_input(
     """A resident's input: rate limited first, then CSRF, then checked; a refusal keeps what was typed."""
     client = request.client.host if request.client else "unknown"
     if not _limiter(request).allow(client):
-        raise HTTPException(
-            429,
-            "too many messages from your connection: try again in ten minutes",
-            headers={"Retry-After": "600"},
-        )
+        raise HTTPException(429, Translator(lang)("error.input.too_many"), headers={"Retry-After": "600"})
     await check_csrf(request)
     fields = forms.texts(await request.form(), InputIn.model_fields)
     profile = cache.profile(code, lang)
@@ -193,8 +190,12 @@ async def send_input(
     )
 
 
-def _plain_problem(error: Exception, lang: str) -> str:
-    return forms.problems(error, lang).summary() if isinstance(error, ValidationError) else str(error)
+def _plain_problem(error: ValidationError | WijkzichtError, lang: str) -> str:
+    return (
+        forms.problems(error, lang).summary()
+        if isinstance(error, ValidationError)
+        else error_text(error, lang)
+    )
 
 
 # --- Moderation ------------------------------------------------------------------------------------

@@ -181,7 +181,7 @@ async def new_entry_submit(
         with store.writing(actor) as session:
             entry_id = library.create(session, actor, data).id
     except WijkzichtError as error:
-        found = forms.rule_problems(error, library.FIELDS)
+        found = forms.rule_problems(error, library.FIELDS, lang)
         return _entry_form(
             request, lang, actor, values, errors=found.by_field, general=found.general, status_code=400
         )
@@ -222,7 +222,7 @@ async def edit_entry_submit(
         with store.writing(actor) as session:
             library.update(session, actor, entry_id, data, version)
     except WijkzichtError as error:
-        found = forms.rule_problems(error, library.FIELDS)
+        found = forms.rule_problems(error, library.FIELDS, lang)
         return _entry_form(
             request,
             lang,
@@ -323,7 +323,7 @@ async def new_session_submit(
         with store.writing(actor) as session:
             learning.record(session, actor, data)
     except WijkzichtError as error:
-        found = forms.rule_problems(error, SESSION_FIELDS)
+        found = forms.rule_problems(error, SESSION_FIELDS, lang)
         return _session_form(
             request, lang, actor, store, values, found.by_field, found.general, status_code=400
         )
@@ -422,7 +422,7 @@ async def ask_submit(request: Request, actor: CurrentActor, store: Store, lang: 
         with store.writing(actor) as session:
             question_id = helpdesk.ask(session, actor, data).id
     except WijkzichtError as error:
-        found = forms.rule_problems(error, QUESTION_FIELDS)
+        found = forms.rule_problems(error, QUESTION_FIELDS, lang)
         return _ask_form(request, lang, actor, store, values, found.by_field, found.general, status_code=400)
     return RedirectResponse(link(f"{HELP_DESK}/{question_id}", lang), status_code=303)
 
@@ -537,7 +537,7 @@ async def _question_step(
         with store.writing(actor) as session:
             act(session, actor, question_id, data)
     except WijkzichtError as error:
-        found = forms.rule_problems(error, names)
+        found = forms.rule_problems(error, names, lang)
         return _question_page(
             request,
             lang,

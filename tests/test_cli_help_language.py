@@ -1,0 +1,65 @@
+"""`wijkzicht --help` in the run's language: Dutch by default, English with `--lang en` or WIJKZICHT_LANG,
+click's and typer's own words ("Usage:", "Options", "Show this message and exit.") included."""
+
+from __future__ import annotations
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from wijkzicht.cli.help_language import HELP_FILE, run_language
+from wijkzicht.cli.main import app
+from wijkzicht.i18n import file_translations
+
+runner = CliRunner()
+DUTCH_WORDS = ["Gebruik:", "Opties", "Toon deze hulp en stop."]
+ENGLISH_WORDS = ["Usage:", "Options", "Show this message and exit."]
+
+
+def _help(*args: str, env: dict[str, str] | None = None) -> str:
+    result = runner.invoke(app, [*args, "--help"], env={"WIJKZICHT_LANG": "", **(env or {})})
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.replace("│", " ").split())  # the text, without the panels' wrapping
+
+
+def test_the_help_is_dutch_by_default() -> None:
+    root, build = _help(), _help("build")
+    for words in (root, build):
+        assert all(word in words for word in DUTCH_WORDS) and not any(w in words for w in ENGLISH_WORDS)
+    assert "officiële open data over Nederlandse gemeenten" in root and "Opdrachten" in root
+    assert "Taal van elke vraag, melding en fout van de run" in root
+    assert "Bouw het warehouse van de monitor uit de snapshot" in build
+    assert "Map met de ruwe open data" in build and "Vervang het warehouse ook als een bron" in build
+
+
+@pytest.mark.parametrize(
+    ("before", "env"), [(("--lang", "en"), None), (("--lang=en",), None), ((), {"WIJKZICHT_LANG": "en"})]
+)
+def test_the_help_is_english_by_flag_or_environment(before: tuple[str, ...], env: dict[str, str]) -> None:
+    root, build = _help(*before, env=env), _help(*before, "build", env=env)
+    for words in (root, build):
+        assert all(word in words for word in ENGLISH_WORDS) and not any(w in words for w in DUTCH_WORDS)
+    assert "official open data on Dutch gemeenten" in root and "Commands" in root
+    assert (
+        "Build the monitor warehouse from the snapshot" in build and "Folder with the raw open data" in build
+    )
+
+
+def test_every_command_in_the_list_has_its_dutch_line() -> None:
+    """A new command without a translation would show English in the Dutch list of `wijkzicht --help`."""
+    english = {texts["en"] for texts in file_translations(HELP_FILE).values()}
+    root = typer.main.get_command(app)
+    missing = [
+        name
+        for name, command in root.commands.items()  # type: ignore[attr-defined]
+        if (command.help or "").split("\n\n")[0] not in english
+    ]
+    assert missing == []
+
+
+def test_the_language_is_read_before_the_arguments_are_parsed() -> None:
+    assert run_language(["build", "--help"], None) == "nl"
+    assert run_language(["--lang", "en", "build"], None) == "en"
+    assert run_language(["--lang=en"], "nl") == "en"
+    assert run_language([], "en") == "en"
+    assert run_language(["--lang", "fr"], None) == "nl"  # click refuses it; the refusal is then in Dutch

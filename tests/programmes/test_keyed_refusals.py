@@ -113,3 +113,33 @@ def test_the_help_desk_refuses_a_broken_question_and_an_early_publication_in_the
             data={"version": 1, "title": "Camera's op straat", "summary": "Testtekst."},
         )
         assert early.status_code == 400 and unanswered in html.unescape(early.text)
+
+
+def test_an_expired_form_and_an_unknown_report_or_focus_area_are_explained_in_the_pages_language(
+    app: FastAPI,
+) -> None:
+    editor = login(app, "area_editor")
+    editor.headers.pop("X-CSRF-Token")  # a page's form sends its token as a field
+    for lang, expired, report, unknown in (
+        (
+            "nl",
+            "Dit formulier is verlopen",
+            "Het rapport bestaat als .html en als .pdf.",
+            "geen focusgebied met nummer 99",
+        ),
+        (
+            "en",
+            "CSRF token missing or wrong",
+            "the report exists as .html and .pdf",
+            "no focus area number 99",
+        ),
+    ):
+        # a form whose token no longer matches the session (sent after logging in again elsewhere)
+        page = editor.post(f"/programma/nieuw/programme?lang={lang}", data={"csrf_token": "verlopen"})
+        assert page.status_code == 403 and expired in html.unescape(page.text)
+        page = editor.get(f"/programma/{ROTTERDAM_ZUID}/rapport.docx?lang={lang}")
+        assert page.status_code == 404 and report in html.unescape(page.text)
+        page = editor.get(f"/focusgebieden/99?lang={lang}")
+        assert page.status_code == 404 and unknown in html.unescape(page.text)
+    answer = editor.post(f"{API}/programmes", json={}, headers={"X-CSRF-Token": "verlopen"})
+    assert answer.status_code == 403 and answer.json()["detail"].startswith("CSRF token missing or wrong")

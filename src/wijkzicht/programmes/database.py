@@ -99,11 +99,9 @@ class OperationalDatabase:
                 audit.act_as(session, actor)
                 yield session
         except StaleDataError:
-            raise ConflictError(
-                "someone else changed this record meanwhile: reload it, and apply your change again"
-            ) from None
+            raise ConflictError(key="error.record.meanwhile") from None
         except IntegrityError as error:  # a rule only the database can check at once, e.g. a unique name
-            raise WijkzichtError(f"refused by the database: {error.orig}".strip()) from None
+            raise WijkzichtError(key="error.database.refused", reason=str(error.orig).strip()) from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -34,6 +34,7 @@ from wijkzicht.errors import WijkzichtError
 from wijkzicht.programmes import accounts, sessions
 from wijkzicht.programmes.accounts import PUBLIC, Actor, allowed
 from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.programmes.errors import ForbiddenError
 from wijkzicht.programmes.models import LoginLockout, Secret
 from wijkzicht.programmes.sessions import Timeouts
 from wijkzicht.programmes.throttle import Lockout, LoginThrottle
@@ -181,7 +182,7 @@ async def check_csrf(request: Request) -> None:
         field = (await request.form()).get(CSRF_FIELD)
         sent = field if isinstance(field, str) else None
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
-        raise HTTPException(403, "CSRF token missing or wrong: reload the page (or log in) and try again")
+        raise ForbiddenError(key="error.csrf")
 
 
 CSRF = Depends(check_csrf)

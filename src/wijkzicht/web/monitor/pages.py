@@ -378,7 +378,7 @@ def focus_area_page(
     areas = focus.load_focus_areas()
     chosen = next((a for a in areas if a.number == number), None)
     if chosen is None:
-        raise NotFoundError(f"there is no focus area number {number} (1 to {len(areas)})")
+        raise NotFoundError(key="error.focus.unknown_number", number=number, count=len(areas))
     figures = focus.aggregate(con, list(chosen.wijken), period=period, language=lang)
     members = ranking(con, RankingFilter(level="wijk", focus_area=number)).areas
     own_scores = [s for s in cache(_focus_scores) if s.number == number]

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wijkzicht.catalogue import load_catalogue
-from wijkzicht.errors import WijkzichtError
+from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.i18n import MISSING, Translator, format_date, format_money, format_number, translations
 from wijkzicht.monitor import build_log
 from wijkzicht.programmes import accounts, audit, records, schemas
@@ -116,7 +116,7 @@ def national_report_page(
     fmt: str, actor: CurrentActor, store: Store, con: Warehouse, lang: Language = "nl"
 ) -> Response:
     if fmt not in ("html", "pdf"):
-        raise HTTPException(404, "the report exists as .html and .pdf")
+        raise NotFoundError(key="error.report.format")
     with store.reading() as session:
         html = report.render_html(report.national_report(session, actor, con), lang)
     return _report_response(html, fmt, "voortgang-en-vastlopers")
@@ -132,7 +132,7 @@ def area_report_page(
     lang: Language = "nl",
 ) -> Response:
     if fmt not in ("html", "pdf"):
-        raise HTTPException(404, "the report exists as .html and .pdf")
+        raise NotFoundError(key="error.report.format")
     with store.reading() as session:
         html = report.render_html(report.area_report(session, actor, con, focus_area_id), lang)
     return _report_response(html, fmt, f"voortgang-en-vastlopers-{focus_area_id}")

@@ -3,6 +3,8 @@ click's and typer's own words ("Usage:", "Options", "Show this message and exit.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import typer.main
 from typer.testing import CliRunner
@@ -45,16 +47,30 @@ def test_the_help_is_english_by_flag_or_environment(before: tuple[str, ...], env
     )
 
 
-def test_every_command_in_the_list_has_its_dutch_line() -> None:
-    """A new command without a translation would show English in the Dutch list of `wijkzicht --help`."""
+def test_every_help_text_of_every_command_and_option_has_its_translation() -> None:
+    """A new command or option without a translation would show English in a Dutch `--help`."""
     english = {texts["en"] for texts in file_translations(HELP_FILE).values()}
-    root = typer.main.get_command(app)
-    missing = [
-        name
-        for name, command in root.commands.items()  # type: ignore[attr-defined]
-        if (command.help or "").split("\n\n")[0] not in english
-    ]
+    missing: list[str] = []
+
+    def walk(command: Any, path: str) -> None:
+        texts = [(path, command.help)] + [
+            (f"{path} {p.name}", getattr(p, "help", None)) for p in command.params
+        ]
+        missing.extend(where for where, text in texts if text and text not in english)
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, f"{path} {name}")
+
+    walk(typer.main.get_command(app), "wijkzicht")
     assert missing == []
+
+
+def test_a_subcommands_options_follow_the_runs_language() -> None:
+    dutch, english = _help("goals", "add"), _help("--lang", "en", "goals", "add")
+    assert (
+        "Nummer van het uitvoeringsprogramma" in dutch and "Jaar waarin het doel bereikt moet zijn" in dutch
+    )
+    assert "Number of the execution programme" not in dutch
+    assert "Number of the execution programme" in english and "Year the target is to be reached" in english
 
 
 def test_the_language_is_read_before_the_arguments_are_parsed() -> None:

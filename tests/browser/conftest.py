@@ -14,15 +14,12 @@ are skipped with the reason, and fail when CI=true: CI must not pass by testing 
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from server_helpers import served
 
 from wijkzicht.web import assets
 from wijkzicht.web.app import create_app
@@ -71,21 +68,8 @@ def require_browser() -> None:
 @pytest.fixture(scope="session")
 def live_server(warehouse_path: Path) -> Iterator[str]:
     """The application on a free loopback port, served by uvicorn in a thread, stopped at the end."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))  # the socket is handed to uvicorn: no race for the port
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(warehouse_path), log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
+    with served(create_app(warehouse_path)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,6 @@ region, so the page is no wider than the screen, and axe-core finds no serious o
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -14,9 +11,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page
 from pydantic import BaseModel
+from server_helpers import served
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -103,21 +100,9 @@ def store(
 
 @pytest.fixture(scope="module")
 def server(store: OperationalDatabase, warehouse_path: Path) -> Iterator[str]:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
     app = create_app(warehouse_path, store.engine.url.render_as_string(hide_password=False))
-    served = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    thread = threading.Thread(target=served.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not served.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    served.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
+    with served(app) as base:
+        yield base
     app.state.programmes.close()
 
 

@@ -4,17 +4,14 @@ retention period deletes the contact. Every page passes axe-core (WCAG 2.1 AA)."
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
+from server_helpers import served
 from sqlalchemy import select
 
 from wijkzicht.programmes import database, resident_input
@@ -57,21 +54,9 @@ def store(
 @pytest.fixture(scope="module")
 def server(store: OperationalDatabase, warehouse_path: Path) -> Iterator[str]:
     """The application on its own operational database, served by uvicorn on a free loopback port."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
     app = create_app(warehouse_path, store.engine.url.render_as_string(hide_password=False))
-    uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    uv.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
+    with served(app) as base:
+        yield base
     app.state.programmes.close()
 
 

@@ -7,16 +7,13 @@ expert and the question are hand-made test examples, in a throw-away operational
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
+from server_helpers import served
 
 from wijkzicht.programmes.accounts import COMMAND_LINE, add_user
 from wijkzicht.programmes.database import OperationalDatabase
@@ -82,21 +79,8 @@ def server(
                 ),
             )
         pool.add_expert(session, COMMAND_LINE, pool.ExpertIn(name="Voorbeeldexpert", domains=domains))
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    uvicorn_server = uvicorn.Server(uvicorn.Config(application, log_level="warning", access_log=False))
-    thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uvicorn_server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", worst_area
-    uvicorn_server.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
+    with served(application) as base:
+        yield base, worst_area
     store.close()
 
 

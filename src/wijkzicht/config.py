@@ -14,6 +14,7 @@ CACHE_ENV = "WIJKZICHT_CACHE"
 DEFAULT_SNAPSHOT = Path("../shared/data")
 SESSION_IDLE_ENV = "WIJKZICHT_SESSION_IDLE_MINUTES"
 SESSION_LIFETIME_ENV = "WIJKZICHT_SESSION_HOURS"
+WORKERS_ENV = "WIJKZICHT_WORKERS"
 # A logged-in session ends after half an hour without a request, and always after a working day.
 DEFAULT_SESSION_IDLE_MINUTES = 30
 DEFAULT_SESSION_HOURS = 8
@@ -68,3 +69,21 @@ def session_idle() -> timedelta:
 def session_lifetime() -> timedelta:
     """How long a logged-in session lasts at most: $WIJKZICHT_SESSION_HOURS, or 8 hours."""
     return timedelta(hours=_positive_number(SESSION_LIFETIME_ENV, DEFAULT_SESSION_HOURS))
+
+
+def default_workers() -> int:
+    """`wijkzicht serve` runs one worker process per processor unless told otherwise."""
+    return os.cpu_count() or 1
+
+
+def workers() -> int:
+    """The worker processes of the server this process belongs to: $WIJKZICHT_WORKERS, or one."""
+    return _positive_number(WORKERS_ENV, 1)
+
+
+def query_threads(workers: int) -> int:
+    """DuckDB threads per worker process: the processors shared out over the workers, at least one.
+
+    Under load every worker is busy, so a query that also spread over every processor would only make the
+    workers' threads compete; on a 2-core machine a profile costs about a third less CPU on one thread."""
+    return max(1, default_workers() // workers)

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
 # A worker per processor: a slow answer (a cold profile) then holds one worker, not every request behind it.
-DEFAULT_WORKERS = os.cpu_count() or 1
 
 
 def register(app: typer.Typer) -> None:
@@ -30,9 +29,9 @@ def serve(
         typer.Option(
             help="Worker processes, each with its own read-only connection to the warehouse (default: one "
             "per processor)",
-            envvar="WIJKZICHT_WORKERS",
+            envvar=config.WORKERS_ENV,
         ),
-    ] = DEFAULT_WORKERS,
+    ] = config.default_workers(),
     forwarded_allow_ips: Annotated[
         str,
         typer.Option(
@@ -60,7 +59,7 @@ def serve(
         # Made here once, in this process, so that a missing or outdated warehouse, or an unmigrated shared
         # database, is a clear error now, and the embedded database is migrated and seeded before any worker
         # starts (workers that did it at once would race).
-        application = create_app(database, url)
+        application = create_app(database, url, workers=workers)
         console.print(
             t("cli.serve.listening", host=host, port=port, database=database, workers=workers),
             markup=False,
@@ -74,6 +73,7 @@ def serve(
             # connection to the warehouse, from the settings in the environment (which workers inherit).
             os.environ[config.DB_ENV] = str(database)
             os.environ[URL_ENV] = url
+            os.environ[config.WORKERS_ENV] = str(workers)
             target = "wijkzicht.web.app:app_from_environment"
         uvicorn.run(
             target,

@@ -37,14 +37,16 @@ from wijkzicht.web.wijkwijzer import pages as wijkwijzer_pages
 STATIC = Path(str(resources.files("wijkzicht.web"))) / "static"
 
 
-def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
+def create_app(database: Path, programmes_db: str | None = None, *, workers: int = 1) -> FastAPI:
     """The wijkzicht web application over the warehouse at `database` (opened read-only), with programme
-    steering on the operational database `programmes_db` (a SQLAlchemy URL; default beside the warehouse)."""
+    steering on the operational database `programmes_db` (a SQLAlchemy URL; default beside the warehouse),
+    as one of `workers` server processes (they share the processors)."""
 
     # Opened now, not at start-up, so a missing or outdated warehouse fails before a server starts. It is
     # read-only and lives as long as the application (a lifespan that closed it would leave an application
     # that a test client started twice unable to answer).
     connection = warehouse.connect(database)
+    connection.execute(f"SET threads = {config.query_threads(workers)}")
     app = FastAPI(
         title="wijkzicht",
         summary="Open data on Dutch gemeenten, wijken and buurten for the Nationaal Programma Leefbaarheid "
@@ -83,7 +85,7 @@ def create_app(database: Path, programmes_db: str | None = None) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """The application of one worker of `wijkzicht serve --workers N`: each worker process makes its own,
     with its own read-only warehouse connection, from the settings the command put in the environment."""
-    return create_app(config.database_path(), programmes_database_url())
+    return create_app(config.database_path(), programmes_database_url(), workers=config.workers())
 
 
 class DropEmptyQueryParameters:

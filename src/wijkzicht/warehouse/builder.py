@@ -54,6 +54,8 @@ EMPTY_REASON = "niet geleverd (leeg veld)"
 NATIONAL_SHARE = 0.9
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
 SCHEMA_VERSION = 10
+# Rows per row group of the warehouse's tables (DuckDB's default is 122,880); see `connect`.
+ROW_GROUP_SIZE = 16_384
 
 # What DuckDB keeps beside a database file while it is open: the write-ahead log and the spill folder.
 BUILD_SIDE_FILES = (".wal", ".tmp")
@@ -115,11 +117,16 @@ def connect(path: Path, *, read_only: bool = True, spatial: bool = True) -> duck
     that touches no geometry may leave it out (`spatial=False`: loading it costs about a third of a second)."""
     if read_only and not path.exists():
         raise WijkzichtError(key="error.warehouse.missing", path=path)
-    con = duckdb.connect(
-        str(path),
-        read_only=read_only,
-        config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"},
-    )
+    settings = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+    if read_only:
+        con = duckdb.connect(str(path), read_only=True, config=settings)
+    else:
+        # A new file is attached with small row groups: a page reads one area's few hundred rows of tables
+        # of millions, and DuckDB scans a whole row group for them (16,384 rows instead of 122,880 make a
+        # lookup of one area about three times cheaper; the file grows by a few per cent).
+        con = duckdb.connect(config=settings)
+        con.execute(f"ATTACH {literal(str(path))} AS warehouse (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+        con.execute("USE warehouse")
     con.execute("SET enable_progress_bar = false")  # wijkzicht draws its own progress display
     if spatial:
         load_spatial(con)

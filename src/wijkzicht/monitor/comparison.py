@@ -86,6 +86,15 @@ def describe(found: str | None, against: str, direction: str, language: str) -> 
     return f"{text} ({words['worse' if worse else 'better']})"
 
 
+@dataclass(frozen=True)
+class FigureSource:
+    """Where a compared figure comes from: its indicator's domain and the source table and column."""
+
+    domain: str
+    table: str
+    column: str
+
+
 def compare(
     con: duckdb.DuckDBPyConnection,
     code: str,
@@ -99,6 +108,21 @@ def compare(
     """Every figure of the area with the same indicator, period, subgroup and boundary year of its
     gemeente and of the Netherlands. Values of an area below the minimum population are not shown; a figure
     without a value carries the reason."""
+    chosen = {"period": period, "subgroup": subgroup, "boundary_year": boundary_year, "indicator": indicator}
+    return [figure for figure, _ in compare_with_sources(con, code, language=language, **chosen)]
+
+
+def compare_with_sources(
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    *,
+    period: int | None = None,
+    subgroup: str | None = None,
+    boundary_year: int | None = None,
+    indicator: str | None = None,
+    language: str = "nl",
+) -> list[tuple[Comparison, FigureSource]]:
+    """`compare`, each figure with where it comes from (a profile shows both; one query for the two)."""
     name = "name_en" if language == "en" else "name_nl"
     rows = con.execute(
         f"""
@@ -119,7 +143,8 @@ def compare(
                -- the counts behind a rate, only where the gate let its value through
                CASE WHEN o.value IS NOT NULL THEN [oc.count, oc.population] END,
                CASE WHEN g.value IS NOT NULL THEN [gc.count, gc.population] END,
-               CASE WHEN n.value IS NOT NULL THEN [nc.count, nc.population] END
+               CASE WHEN n.value IS NOT NULL THEN [nc.count, nc.population] END,
+               i.domain, o.source_table, o.source_column
         FROM own o
         JOIN indicators i ON i.id = o.indicator
         LEFT JOIN counts oc ON oc.indicator = o.indicator AND o.subgroup = 'totaal'
@@ -143,7 +168,7 @@ def compare(
             "indicator": indicator,
         },
     ).fetchall()
-    return [_comparison(row, language) for row in rows]
+    return [(_comparison(row[:15], language), FigureSource(*row[15:])) for row in rows]
 
 
 # The query's row: the first ten fields of a Comparison, the suppression reason, whether it is a count, and

@@ -61,10 +61,40 @@ class Profile:
         return document
 
 
+@dataclass(frozen=True, eq=False)  # one per warehouse: compared and hashed by identity, as a cache key
+class Installation:
+    """What every profile of one warehouse shares: the domains it measures, its sources and the series of
+    each level that cover only part of the country. A server reads it once (the warehouse is read-only)."""
+
+    domain_coverage: list[coverage.DomainCoverage]
+    sources: list[coverage.InstalledSource]
+    local_series: dict[str, frozenset[tuple[str, int, int, str]]]
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> Installation:
+        catalogue = load_catalogue()
+        local: dict[str, set[tuple[str, int, int, str]]] = {}
+        for level, *series in con.execute(
+            "SELECT level, indicator, boundary_year, period, subgroup FROM series_coverage WHERE coverage = 'local'"
+        ).fetchall():
+            local.setdefault(level, set()).add(tuple(series))
+        return cls(
+            coverage.domain_coverage(con, catalogue),
+            coverage.installed_sources(con, catalogue),
+            {level: frozenset(rows) for level, rows in local.items()},
+        )
+
+
 def area_profile(
-    con: duckdb.DuckDBPyConnection, code: str, *, language: str = "nl", similar_count: int = 5
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    *,
+    language: str = "nl",
+    similar_count: int = 5,
+    installation: Installation | None = None,
 ) -> Profile:
     """The profile of one area on the stored scores (default settings): latest period per figure."""
+    installation = installation or Installation.read(con)
     area = get_area(con, code)
     try:
         scores = index.explain(con, area.code, index.Selection(level=area.level))
@@ -75,8 +105,8 @@ def area_profile(
         similar_areas, unavailable = [a for a in nearest if a.code != area.code], None
     except WijkzichtError as error:
         year, similar_areas, unavailable = None, [], str(error)
-    catalogue = load_catalogue()
-    figures = _latest_figures(con, area, language)
+    local = installation.local_series.get(area.level, frozenset())
+    figures = _latest_figures(con, area, language, local)
     shown = {figure.source_table for figure in figures}
     return Profile(
         area,
@@ -85,8 +115,8 @@ def area_profile(
         year,
         similar_areas,
         unavailable,
-        coverage.domain_coverage(con, catalogue),
-        [source for source in coverage.installed_sources(con, catalogue) if source.id in shown],
+        installation.domain_coverage,
+        [source for source in installation.sources if source.id in shown],
         _gemeente_scores(con, area, scores),
         score_trends(con, area.code, area.level),
         _stability(con, area.code, scores),
@@ -122,22 +152,24 @@ def _gemeente_scores(
         return None
 
 
-def _latest_figures(con: duckdb.DuckDBPyConnection, area: Area, language: str) -> list[ProfileFigure]:
+def _latest_figures(
+    con: duckdb.DuckDBPyConnection, area: Area, language: str, local: frozenset[tuple[str, int, int, str]]
+) -> list[ProfileFigure]:
     """Per indicator: the latest period of the preferred subgroup, with percentile, trend and source."""
-    latest = latest_per_indicator(comparison.compare(con, area.code, language=language))
+    compared = comparison.compare_with_sources(con, area.code, language=language)
+    sources = {_key(figure): source for figure, source in compared}
+    latest = latest_per_indicator(figure for figure, _ in compared)
     percentiles = _percentiles(con, area.code)
     series = {(t.indicator, t.subgroup): t for t in trends.area_trends(con, area.code, language=language)}
-    meta = _indicator_meta(con, area.code)
-    local = _local_series(con, area.level)
     return [
         ProfileFigure(
             **vars(f),
-            domain=meta[f.indicator, f.boundary_year, f.period, f.subgroup][0],
+            domain=sources[_key(f)].domain,
             percentile=percentiles.get((f.indicator, f.subgroup, f.boundary_year, f.period)),
             trend=series.get((f.indicator, f.subgroup)),
-            source_table=meta[f.indicator, f.boundary_year, f.period, f.subgroup][1],
-            source_column=meta[f.indicator, f.boundary_year, f.period, f.subgroup][2],
-            local=(f.indicator, f.boundary_year, f.period, f.subgroup) in local,
+            source_table=sources[_key(f)].table,
+            source_column=sources[_key(f)].column,
+            local=_key(f) in local,
         )
         for f in latest
     ]
@@ -157,6 +189,10 @@ class Dated(Protocol):
 
 
 F = TypeVar("F", bound=Dated)
+
+
+def _key(figure: Dated) -> tuple[str, int, int, str]:
+    return (figure.indicator, figure.boundary_year, figure.period, figure.subgroup)
 
 
 def latest_per_indicator(figures: Iterable[F]) -> list[F]:
@@ -182,26 +218,3 @@ def _percentiles(con: duckdb.DuckDBPyConnection, code: str) -> dict[tuple[str, s
         [code],
     ).fetchall()
     return {(row[0], row[1], row[2], row[3]): row[4] for row in rows}
-
-
-def _local_series(con: duckdb.DuckDBPyConnection, level: str) -> set[tuple[str, int, int, str]]:
-    """The series of a level with values in only part of the country (never standardised nationally)."""
-    rows = con.execute(
-        """SELECT indicator, boundary_year, period, subgroup FROM series_coverage
-           WHERE level = ? AND coverage = 'local'""",
-        [level],
-    ).fetchall()
-    return {(row[0], row[1], row[2], row[3]) for row in rows}
-
-
-def _indicator_meta(
-    con: duckdb.DuckDBPyConnection, code: str
-) -> dict[tuple[str, int, int, str], tuple[str, str, str]]:
-    """Domain and source (table, column) of each of the area's observations."""
-    rows = con.execute(
-        """SELECT o.indicator, o.boundary_year, o.period, o.subgroup, i.domain, o.source_table, o.source_column
-           FROM published_values o JOIN indicators i ON i.id = o.indicator
-           WHERE o.area_code = ?""",
-        [code],
-    ).fetchall()
-    return {(row[0], row[1], row[2], row[3]): (row[4], row[5], row[6]) for row in rows}

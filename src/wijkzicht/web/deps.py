@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 
 from wijkzicht.codes import normalise
 from wijkzicht.monitor import perception
-from wijkzicht.monitor.profile import Profile, area_profile
+from wijkzicht.monitor.profile import Installation, Profile, area_profile
 
 
 def warehouse_cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -42,6 +42,7 @@ class WarehouseCache:
         self._large = lru_cache(maxsize=large)(self._compute)
         self._size = size
         self._profile_json: dict[tuple[str, str], bytes] = {}
+        self._installation: Installation | None = None
 
     def _compute(self, function: Callable[..., T], *arguments: Hashable) -> T:
         cursor = self._connection.cursor()
@@ -58,7 +59,13 @@ class WarehouseCache:
         return self._large(function, *arguments)
 
     def profile(self, code: str, language: str, similar_count: int = 5) -> Profile:
-        return self(_profile, normalise(code), language, similar_count)
+        return self(_profile, normalise(code), language, similar_count, self.installation())
+
+    def installation(self) -> Installation:
+        """What every profile shares, read on the first profile asked for."""
+        if self._installation is None:
+            self._installation = self._compute(Installation.read)
+        return self._installation
 
     def profile_json(self, code: str, language: str) -> bytes:
         """The profile as the API sends it, with perception beside the facts and the divergent themes,
@@ -78,8 +85,12 @@ class WarehouseCache:
         return self._profile_json.get((normalise(code), language))
 
 
-def _profile(cursor: duckdb.DuckDBPyConnection, code: str, language: str, similar_count: int) -> Profile:
-    return area_profile(cursor, code, language=language, similar_count=similar_count)
+def _profile(
+    cursor: duckdb.DuckDBPyConnection, code: str, language: str, similar_count: int, installation: Installation
+) -> Profile:
+    return area_profile(
+        cursor, code, language=language, similar_count=similar_count, installation=installation
+    )
 
 
 async def warehouse_cache(request: Request) -> WarehouseCache:

@@ -590,39 +590,55 @@ class Explanation:
 
 
 def explain(con: duckdb.DuckDBPyConnection, code: str, selection: Selection) -> Explanation:
-    """Why an area scores as it does: per domain each indicator's value, percentile and contribution."""
-    key = _explained_partition(con, code, selection)
-    level, boundary_year, period, subgroup = key
-    overall = con.execute(
-        "SELECT score, percentile, worst_domain_names FROM area_index WHERE area_code = ? AND level = ? "
-        "AND boundary_year = ? AND period = ? AND subgroup = ?",
-        [code, *key],
-    ).fetchone()
-    domains = {
-        row[0]: row[1:]
-        for row in con.execute(
-            "SELECT domain, score, percentile, worst, coverage FROM domain_scores WHERE area_code = ? "
-            "AND level = ? AND boundary_year = ? AND period = ? AND subgroup = ?",
-            [code, *key],
-        ).fetchall()
-    }
-    indicators = con.execute(
-        """
-        SELECT s.domain, s.indicator, s.status, s.value, s.percentile, s.z_score, s.weight,
-               CASE WHEN s.status = 'ranked'
-                    THEN s.weight * s.percentile / sum(s.weight) FILTER (WHERE s.status = 'ranked')
-                         OVER (PARTITION BY s.domain) END AS contribution,
-               s.reason, s.period, s.subgroup
-        FROM standardised s JOIN score_memberships m USING (series)
-        WHERE s.area_code = ? AND m.level = ? AND m.boundary_year = ? AND m.period = ? AND m.subgroup = ?
-        ORDER BY s.domain, contribution DESC NULLS LAST, s.indicator
+    """Why an area scores as it does: per domain each indicator's value, percentile and contribution.
+
+    One query (a profile explains two areas, and each query has a fixed cost): the partition chosen as
+    `latest_partition` chooses, then every indicator row of it beside its domain's score and the index."""
+    where, parameters = selection.where("m")
+    rows = con.execute(
+        f"""
+        WITH chosen AS (
+            SELECT m.level, m.boundary_year, m.period, m.subgroup
+            FROM standardised_values v JOIN score_memberships m USING (series)
+            WHERE v.area_code = ? AND {where} AND {_picture_unless_period_asked(selection, "m")}
+              AND v.percentile IS NOT NULL
+            GROUP BY m.level, m.boundary_year, m.period, m.subgroup
+            ORDER BY m.boundary_year DESC, count(DISTINCT m.domain) DESC, m.period DESC,
+                     list_position(?::VARCHAR[], m.subgroup) NULLS LAST, m.subgroup
+            LIMIT 1
+        ),
+        parts AS (
+            SELECT s.domain, s.indicator, s.status, s.value, s.percentile, s.z_score, s.weight,
+                   CASE WHEN s.status = 'ranked'
+                        THEN s.weight * s.percentile / sum(s.weight) FILTER (WHERE s.status = 'ranked')
+                             OVER (PARTITION BY s.domain) END AS contribution,
+                   s.reason, s.period, s.subgroup
+            FROM standardised s JOIN score_memberships m USING (series)
+            JOIN chosen k ON m.level = k.level AND m.boundary_year = k.boundary_year AND m.period = k.period
+                 AND m.subgroup = k.subgroup
+            WHERE s.area_code = ?
+        )
+        SELECT k.level, k.boundary_year, k.period, k.subgroup,
+               x.score, x.percentile, x.worst_domain_names,
+               d.score, d.percentile, d.worst, d.coverage, p.*
+        FROM chosen k
+        JOIN parts p ON TRUE
+        LEFT JOIN area_index x ON x.area_code = ? AND x.level = k.level AND x.boundary_year = k.boundary_year
+             AND x.period = k.period AND x.subgroup = k.subgroup
+        LEFT JOIN domain_scores d ON d.area_code = ? AND d.domain = p.domain AND d.level = k.level
+             AND d.boundary_year = k.boundary_year AND d.period = k.period AND d.subgroup = k.subgroup
+        ORDER BY p.domain, p.contribution DESC NULLS LAST, p.indicator
         """,
-        [code, *key],
+        [code, *parameters, list(PARTITION_PREFERENCE), code, code, code],
     ).fetchall()
+    if not rows:
+        raise WijkzichtError(key="error.scores.none_for_area", code=code, selection=_describe(selection))
+    level, boundary_year, period, subgroup, overall_score, overall_percentile, worst_domains = rows[0][:7]
     explained = []
-    for domain in sorted({row[0] for row in indicators}):
-        score, percentile, worst, coverage = domains.get(domain, (None, None, False, None))
-        parts = [IndicatorContribution(*row[1:]) for row in indicators if row[0] == domain]
+    for domain in dict.fromkeys(row[11] for row in rows):
+        of_domain = [row for row in rows if row[11] == domain]
+        score, percentile, worst, coverage = of_domain[0][7:11]
+        parts = [IndicatorContribution(*row[12:]) for row in of_domain]
         if score is None:  # too little coverage: the percentiles are shown, but they make no score
             parts = [IndicatorContribution(**{**asdict(p), "contribution": None}) for p in parts]
         explained.append(DomainExplanation(domain, score, percentile, bool(worst), coverage, parts))
@@ -632,36 +648,11 @@ def explain(con: duckdb.DuckDBPyConnection, code: str, selection: Selection) -> 
         boundary_year,
         period,
         subgroup,
-        overall[0] if overall else None,
-        overall[1] if overall else None,
-        list(overall[2]) if overall else [],
+        overall_score,
+        overall_percentile,
+        list(worst_domains) if worst_domains is not None else [],
         explained,
     )
-
-
-def _explained_partition(
-    con: duckdb.DuckDBPyConnection, code: str, selection: Selection
-) -> tuple[str, int, int, str]:
-    """The partition to explain, chosen as `latest_partition` chooses: the latest boundary year, the
-    partition whose figures cover the most domains (the latest picture, unless a period was asked for),
-    then the latest period; 18+ before totaal."""
-    where, parameters = selection.where("m")
-    row = con.execute(
-        f"""
-        SELECT m.level, m.boundary_year, m.period, m.subgroup
-        FROM standardised_values v JOIN score_memberships m USING (series)
-        WHERE v.area_code = ? AND {where} AND {_picture_unless_period_asked(selection, "m")}
-          AND v.percentile IS NOT NULL
-        GROUP BY m.level, m.boundary_year, m.period, m.subgroup
-        ORDER BY m.boundary_year DESC, count(DISTINCT m.domain) DESC, m.period DESC,
-                 list_position(?::VARCHAR[], m.subgroup) NULLS LAST, m.subgroup
-        LIMIT 1
-        """,
-        [code, *parameters, list(PARTITION_PREFERENCE)],
-    ).fetchone()
-    if row is None:
-        raise WijkzichtError(key="error.scores.none_for_area", code=code, selection=_describe(selection))
-    return row
 
 
 def latest_partition(con: duckdb.DuckDBPyConnection, selection: Selection) -> Selection:

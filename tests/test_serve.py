@@ -14,6 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from wijkzicht import config
+from wijkzicht.programmes.database import URL_ENV
+from wijkzicht.web.app import app_from_environment, create_app
+
 START_SECONDS = 120  # a shared two-core machine: workers import the app and open the warehouse slowly
 
 
@@ -96,3 +100,21 @@ def _csrf_token(page: str) -> str | None:
     marker = 'name="csrf_token" value="'
     start = page.find(marker)
     return page[start + len(marker) : page.index('"', start + len(marker))] if start >= 0 else None
+
+
+def test_each_worker_queries_on_its_share_of_the_processors(
+    warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert [config.query_threads(workers) for workers in (1, 2, 3, 4, 8)] == [4, 2, 1, 1, 1]
+    # A worker of `serve --workers 4` learns its number of siblings from the environment the command set.
+    monkeypatch.setenv(config.WORKERS_ENV, "4")
+    monkeypatch.setenv(config.DB_ENV, str(warehouse_path))
+    monkeypatch.setenv(URL_ENV, f"sqlite:///{tmp_path / 'programmes.sqlite'}")
+    threads = "SELECT current_setting('threads')"
+    # One process opens a database file once, and the setting is the file's: each app is read in turn.
+    worker = app_from_environment()
+    assert worker.state.warehouse.execute(threads).fetchone()[0] == 1
+    alone = create_app(warehouse_path, f"sqlite:///{tmp_path / 'programmes.sqlite'}")
+    assert alone.state.warehouse.execute(threads).fetchone()[0] == 4
+    alone.state.warehouse.execute("RESET threads")  # the file stays open for the session's other tests

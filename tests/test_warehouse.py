@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 import rdata
 
-from wijkzicht.warehouse.builder import MISSING_MARKERS
+from wijkzicht.warehouse.builder import MISSING_MARKERS, ROW_GROUP_SIZE
 
 SNAPSHOT_FIGURES = {
     # (level, boundary year) -> count, from SOURCES.md and the CBS region list
@@ -333,3 +333,18 @@ def _raw_cell(path: Path, code: str, line: int, column: str, period: int) -> str
     if column == "AantalInwoners_5":  # the buurt extract stores 85984NED's AantalInwoners_5 as 'population'
         column = "population"
     return row[column]
+
+
+@pytest.mark.parametrize("table", ["published_values", "standardised_values", "area_trend_steps"])
+def test_large_tables_are_stored_in_small_row_groups(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    # One area's rows are found by scanning the row groups whose range of codes holds it: small groups
+    # make that a few thousand rows, not DuckDB's default of 122,880.
+    groups = con.execute(
+        f"""SELECT count(*), max(rows) FROM (
+                SELECT row_group_id, sum(count) AS rows FROM pragma_storage_info('{table}')
+                WHERE column_path = '[0]' GROUP BY row_group_id)"""
+    ).fetchone()
+    assert groups is not None
+    count, largest = groups
+    assert largest == ROW_GROUP_SIZE < 122_880
+    assert count > 1_000_000 // ROW_GROUP_SIZE

@@ -108,8 +108,16 @@ def compare(
     """Every figure of the area with the same indicator, period, subgroup and boundary year of its
     gemeente and of the Netherlands. Values of an area below the minimum population are not shown; a figure
     without a value carries the reason."""
-    chosen = {"period": period, "subgroup": subgroup, "boundary_year": boundary_year, "indicator": indicator}
-    return [figure for figure, _ in compare_with_sources(con, code, language=language, **chosen)]
+    found = compare_with_sources(
+        con,
+        code,
+        period=period,
+        subgroup=subgroup,
+        boundary_year=boundary_year,
+        indicator=indicator,
+        language=language,
+    )
+    return [figure for figure, _ in found]
 
 
 def compare_with_sources(

@@ -117,7 +117,10 @@ def connect(path: Path, *, read_only: bool = True, spatial: bool = True) -> duck
     that touches no geometry may leave it out (`spatial=False`: loading it costs about a third of a second)."""
     if read_only and not path.exists():
         raise WijkzichtError(key="error.warehouse.missing", path=path)
-    settings = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+    settings: dict[str, str | bool | int | float | list[str]] = {
+        "autoinstall_known_extensions": "false",
+        "autoload_known_extensions": "false",
+    }
     if read_only:
         con = duckdb.connect(str(path), read_only=True, config=settings)
     else:

@@ -86,7 +86,11 @@ class WarehouseCache:
 
 
 def _profile(
-    cursor: duckdb.DuckDBPyConnection, code: str, language: str, similar_count: int, installation: Installation
+    cursor: duckdb.DuckDBPyConnection,
+    code: str,
+    language: str,
+    similar_count: int,
+    installation: Installation,
 ) -> Profile:
     return area_profile(
         cursor, code, language=language, similar_count=similar_count, installation=installation

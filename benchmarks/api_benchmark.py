@@ -1,14 +1,16 @@
 """API latency under concurrent load: p50/p99 of the profile and rankings endpoints.
 
 Usage: python benchmarks/api_benchmark.py [WAREHOUSE] [--clients 20] [--requests 400] [--port 8799]
-       [--workers 1] [--cold-only]
+       [--workers 1] [--areas 200] [--cold-only]
 
 Starts `wijkzicht serve` on the warehouse (a real uvicorn server on loopback), then runs `--clients`
-concurrent clients. Profiles are asked for a fixed sample of wijken: the first pass over them is "cold"
-(computed; Python clients, one request per path), later passes are served from the server's cache
-("warm"). The warm scenarios use `wrk` (Debian package `wrk`: a load tool in C, so the client takes little
-of the two cores from the server) for `--seconds` each, or the Python clients when wrk is not installed.
-Goal (issue #4): profile p99 under 50 ms at 20 clients.
+concurrent clients. Profiles are asked for a fixed sample of `--areas` wijken: the first pass over them is
+"cold" (computed; Python clients, one request per path), later passes are served from the server's cache
+("warm"). Just before the cold pass, the floor: a FastAPI app with the same workers answering a fixed
+document the size of a profile to the same clients; the cold p99 is reported as a ratio to it. The warm
+scenarios use `wrk` (Debian package `wrk`: a load tool in C, so the client takes little of the two cores
+from the server) for `--seconds` each, or the Python clients when wrk is not installed.
+Goal (issue #18): cold profiles of 200 areas at 20 clients, p99 under 50 ms and within 2x the floor.
 """
 
 from __future__ import annotations
@@ -77,19 +79,73 @@ async def load(base: str, paths: list[str], clients: int) -> list[float]:
     return latencies
 
 
-def report(name: str, latencies: list[float], seconds: float) -> None:
+def report(name: str, latencies: list[float], seconds: float) -> float:
+    """Print the pass's figures; its p99."""
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * len(ordered)) - 1)]
     print(
         f"  {name:<22} n={len(ordered):>4}  p50 {statistics.median(ordered):7.1f} ms  p99 {p99:7.1f} ms  "
         f"max {ordered[-1]:7.1f} ms  {len(ordered) / seconds:6.1f} req/s"
     )
+    return p99
 
 
-def run(base: str, name: str, paths: list[str], clients: int) -> None:
+def run(base: str, name: str, paths: list[str], clients: int) -> float:
     started = time.perf_counter()
     latencies = asyncio.run(load(base, paths, clients))
-    report(name, latencies, time.perf_counter() - started)
+    return report(name, latencies, time.perf_counter() - started)
+
+
+FLOOR_APP = """
+from fastapi import FastAPI
+from fastapi.responses import Response
+
+BODY = open({path!r}, "rb").read()
+app = FastAPI()
+
+@app.get("/floor")
+def floor() -> Response:
+    return Response(BODY, media_type="application/json")
+"""
+
+
+def percentiles(latencies: list[float]) -> tuple[float, float]:
+    ordered = sorted(latencies)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, round(0.99 * len(ordered)) - 1)]
+
+
+def measure(base: str, paths: list[str], clients: int) -> tuple[float, float, float]:
+    """p50 and p99 in ms and requests per second of one pass over the paths."""
+    started = time.perf_counter()
+    latencies = asyncio.run(load(base, paths, clients))
+    return (*percentiles(latencies), len(paths) / (time.perf_counter() - started))
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit(f"{url} did not come up (exit status {process.poll()})")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def start_floor(body: bytes, port: int, workers: int, directory: Path) -> subprocess.Popen[bytes]:
+    (directory / "floor_body.json").write_bytes(body)
+    (directory / "floor_app.py").write_text(FLOOR_APP.format(path=str(directory / "floor_body.json")))
+    command = [sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", str(directory)]
+    command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until_up(f"http://127.0.0.1:{port}/floor", process)
+    return process
 
 
 WRK_SCRIPT = """
@@ -127,9 +183,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk scenario")
     parser.add_argument("--workers", type=int, default=1, help="worker processes of `wijkzicht serve`")
     parser.add_argument("--cold-only", action="store_true", help="only the first pass over the profiles")
+    parser.add_argument("--areas", type=int, default=200, help="different wijken asked for, cold")
     arguments = parser.parse_args()
     database = config.database_path(arguments.warehouse)
-    sample = wijk_sample(database, 100)
+    sample = wijk_sample(database, arguments.areas + 1)
     server = start_server(database, arguments.port, arguments.workers)
     base = f"http://127.0.0.1:{arguments.port}"
     try:
@@ -137,8 +194,21 @@ def main() -> None:
             f"{arguments.clients} concurrent clients, {os.cpu_count()} cores, "
             f"server: wijkzicht serve --workers {arguments.workers}"
         )
+        # The floor, just before: a fixed document the size of a profile (one wijk not in the sample),
+        # answered by a FastAPI app under uvicorn with the same workers.
+        body = httpx.get(f"{base}/api/areas/{sample.pop()}/profile", timeout=60).content
+        with tempfile.TemporaryDirectory() as scratch:
+            floor = start_floor(body, arguments.port + 1, arguments.workers, Path(scratch))
+            try:
+                floor_p99 = measure(
+                    f"http://127.0.0.1:{arguments.port + 1}", ["/floor"] * len(sample), arguments.clients
+                )[1]
+            finally:
+                stop(floor)
+        print(f"  floor: a fixed {len(body) // 1000} KB JSON, p99 {floor_p99:.1f} ms")
         profiles = [f"/api/areas/{code}/profile" for code in sample]
-        run(base, "profile (cold)", profiles, arguments.clients)
+        p99 = run(base, "profile (cold)", profiles, arguments.clients)
+        print(f"  cold profile p99 / floor p99: {p99 / floor_p99:.1f}")
         if arguments.cold_only:
             return
         levels = ["wijk", "buurt", "gemeente"]

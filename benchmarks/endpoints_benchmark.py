@@ -22,7 +22,6 @@ The machine may be shared: compare ratios, and run several rounds (they alternat
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import random
 import sqlite3
@@ -30,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,53 +36,11 @@ import duckdb
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api_benchmark import load, start_server
+from api_benchmark import measure, start_floor, start_server, stop, wait_until_up
 from wijkzicht import config
 from wijkzicht.monitor.observations import ValueFilter, values_query
 
 DATASETTE_VENV = Path(tempfile.gettempdir()) / "wijkzicht-bench-datasette"
-FLOOR_APP = """
-from fastapi import FastAPI
-from fastapi.responses import Response
-
-BODY = open({path!r}, "rb").read()
-app = FastAPI()
-
-@app.get("/floor")
-def floor() -> Response:
-    return Response(BODY, media_type="application/json")
-"""
-
-
-def percentiles(latencies: list[float]) -> tuple[float, float]:
-    ordered = sorted(latencies)
-    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, round(0.99 * len(ordered)) - 1)]
-
-
-def measure(base: str, paths: list[str], clients: int) -> tuple[float, float, float]:
-    """p50 and p99 in ms and requests per second of one pass over the paths."""
-    started = time.perf_counter()
-    latencies = asyncio.run(load(base, paths, clients))
-    return (*percentiles(latencies), len(paths) / (time.perf_counter() - started))
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit(f"{url} did not come up (exit status {process.poll()})")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    process.wait(timeout=30)
-
-
 # --- The peers: Datasette on an SQLite copy, and the floor -----------------------------------------
 
 
@@ -116,16 +72,6 @@ def start_datasette(sqlite_file: Path, port: int) -> subprocess.Popen[bytes]:
     command += ["--setting", "max_returned_rows", "1000", "--setting", "num_sql_threads", "3"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until_up(f"http://127.0.0.1:{port}/-/versions.json", process)
-    return process
-
-
-def start_floor(body: bytes, port: int, workers: int, directory: Path) -> subprocess.Popen[bytes]:
-    (directory / "floor_body.json").write_bytes(body)
-    (directory / "floor_app.py").write_text(FLOOR_APP.format(path=str(directory / "floor_body.json")))
-    command = [sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", str(directory)]
-    command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until_up(f"http://127.0.0.1:{port}/floor", process)
     return process
 
 

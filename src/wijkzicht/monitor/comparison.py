@@ -155,15 +155,15 @@ def compare_with_sources(
                i.domain, o.source_table, o.source_column
         FROM own o
         JOIN indicators i ON i.id = o.indicator
-        LEFT JOIN counts oc ON oc.indicator = o.indicator AND o.subgroup = 'totaal'
+        LEFT JOIN counts oc ON oc.indicator = o.indicator AND oc.subgroup = o.subgroup
              AND oc.area_code = o.area_code AND oc.boundary_year = o.boundary_year AND oc.period = o.period
         LEFT JOIN gemeente g ON g.indicator = o.indicator
              AND g.subgroup = o.subgroup AND g.boundary_year = o.boundary_year AND g.period = o.period
         LEFT JOIN nation n ON n.indicator = o.indicator
              AND n.subgroup = o.subgroup AND n.boundary_year = o.boundary_year AND n.period = o.period
-        LEFT JOIN counts gc ON gc.indicator = g.indicator AND g.subgroup = 'totaal'
+        LEFT JOIN counts gc ON gc.indicator = g.indicator AND gc.subgroup = g.subgroup
              AND gc.area_code = g.area_code AND gc.boundary_year = g.boundary_year AND gc.period = g.period
-        LEFT JOIN counts nc ON nc.indicator = n.indicator AND n.subgroup = 'totaal'
+        LEFT JOIN counts nc ON nc.indicator = n.indicator AND nc.subgroup = n.subgroup
              AND nc.area_code = n.area_code AND nc.boundary_year = n.boundary_year AND nc.period = n.period
         ORDER BY o.boundary_year, o.period, i.domain, o.indicator, o.subgroup
         """,

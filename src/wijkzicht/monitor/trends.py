@@ -423,7 +423,7 @@ def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str, steps: 
                                   THEN [c.count, c.population] END
                }})) AS points
         FROM {points} p
-        LEFT JOIN published_crime_counts c ON c.indicator = p.indicator AND p.subgroup = 'totaal'
+        LEFT JOIN published_crime_counts c ON c.indicator = p.indicator AND c.subgroup = p.subgroup
              AND c.area_code = p.area_code AND c.boundary_year = p.boundary_year AND c.period = p.period
         GROUP BY p.area_code, p.indicator, p.subgroup, p.target_year HAVING count(*) >= 2
         """,

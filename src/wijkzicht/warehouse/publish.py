@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import duckdb
 
+from wijkzicht.catalogue import TOTAL_SUBGROUP
+
 
 def build_area_population(con: duckdb.DuckDBPyConnection) -> None:
     """Per area code and boundary year, the population that decides minimum-population suppression.
@@ -71,13 +73,16 @@ def build_published_observations(
 def build_published_crime_counts(con: duckdb.DuckDBPyConnection) -> None:
     """The counts and populations behind the crime rates the gate publishes (for their exact intervals): a
     suppressed or missing rate has no published count, so no interval. A table sorted by area, so that a
-    profile looks up its area's counts instead of running the gate per request."""
+    profile looks up its area's counts instead of running the gate per request. The counts are of the whole
+    population: the subgroup is stored, so that readers join on equal columns only (a condition on one side
+    of a join alone makes DuckDB compare every pair of rows)."""
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TABLE published_crime_counts AS
-        SELECT c.indicator, c.area_code, c.boundary_year, c.period, c.count, c.population
+        SELECT c.indicator, '{TOTAL_SUBGROUP}' AS subgroup, c.area_code, c.boundary_year, c.period, c.count,
+               c.population
         FROM crime_counts c JOIN published_observations o
-          ON o.indicator = c.indicator AND o.subgroup = 'totaal' AND o.area_code = c.area_code
+          ON o.indicator = c.indicator AND o.subgroup = '{TOTAL_SUBGROUP}' AND o.area_code = c.area_code
          AND o.boundary_year = c.boundary_year AND o.period = c.period
         WHERE o.value IS NOT NULL
         ORDER BY c.area_code

@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from wijkzicht.i18n import format_number
+from wijkzicht.monitor.profile import area_profile
+from wijkzicht.web.deps import WarehouseCache
 
 OVERVECHT = "WK034403"
 
@@ -200,3 +202,12 @@ def test_method_page_renders_the_method_document(web: TestClient) -> None:
     page = web.get("/methode/technisch").text
     assert "<h1>wijkzicht — method of the monitor" in page
     assert "<h2>10. Performance</h2>" in page and "<code>wijkzicht.monitor.index</code>" in page
+
+
+def test_a_gemeentes_scores_are_explained_once_for_all_its_wijken(con: duckdb.DuckDBPyConnection) -> None:
+    cache = WarehouseCache(con)
+    # Two Rotterdam wijken with scores: each profile shows Rotterdam's scores beside its own.
+    first, second = (cache.profile(code, "nl") for code in ("WK059915", "WK059910"))
+    assert first.gemeente_scores is not None and first.gemeente_scores.code == "GM0599"
+    assert second.gemeente_scores is first.gemeente_scores  # read once, shared by the second profile
+    assert area_profile(con, "WK059910").gemeente_scores == second.gemeente_scores

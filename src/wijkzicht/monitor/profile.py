@@ -7,7 +7,7 @@ profile page, its API and `wijkzicht profile` all read this one structure.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Protocol, TypeVar
 
@@ -61,6 +61,9 @@ class Profile:
         return document
 
 
+Explainer = Callable[[duckdb.DuckDBPyConnection, str, index.Selection], index.Explanation]
+
+
 @dataclass(frozen=True, eq=False)  # one per warehouse: compared and hashed by identity, as a cache key
 class Installation:
     """What every profile of one warehouse shares: the domains it measures, its sources and the series of
@@ -92,8 +95,12 @@ def area_profile(
     language: str = "nl",
     similar_count: int = 5,
     installation: Installation | None = None,
+    explain_gemeente: Explainer = index.explain,
 ) -> Profile:
-    """The profile of one area on the stored scores (default settings): latest period per figure."""
+    """The profile of one area on the stored scores (default settings): latest period per figure.
+
+    A server passes `explain_gemeente` with a cache: a gemeente's scores are shown on the profile of each
+    of its wijken and buurten."""
     installation = installation or Installation.read(con)
     area = get_area(con, code)
     try:
@@ -117,7 +124,7 @@ def area_profile(
         unavailable,
         installation.domain_coverage,
         [source for source in installation.sources if source.id in shown],
-        _gemeente_scores(con, area, scores),
+        _gemeente_scores(con, area, scores, explain_gemeente),
         score_trends(con, area.code, area.level),
         _stability(con, area.code, scores),
     )
@@ -133,7 +140,7 @@ def _stability(
 
 
 def _gemeente_scores(
-    con: duckdb.DuckDBPyConnection, area: Area, scores: index.Explanation | None
+    con: duckdb.DuckDBPyConnection, area: Area, scores: index.Explanation | None, explain: Explainer
 ) -> index.Explanation | None:
     """The gemeente's scores on the boundaries and in the kind of partition of the area's own (its
     picture's period may differ: the gemeente's figures reach a later year)."""
@@ -147,7 +154,7 @@ def _gemeente_scores(
         scores.subgroup,
     )
     try:
-        return index.explain(con, area.gemeente_code, wanted)
+        return explain(con, area.gemeente_code, wanted)
     except WijkzichtError:
         return None
 

@@ -11,8 +11,9 @@ import duckdb
 from fastapi import Depends, Request
 
 from wijkzicht.codes import normalise
-from wijkzicht.monitor import perception
-from wijkzicht.monitor.profile import Installation, Profile, area_profile
+from wijkzicht.monitor import index, perception
+from wijkzicht.monitor.index import Explanation
+from wijkzicht.monitor.profile import Explainer, Installation, Profile, area_profile
 
 
 def warehouse_cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -59,7 +60,13 @@ class WarehouseCache:
         return self._large(function, *arguments)
 
     def profile(self, code: str, language: str, similar_count: int = 5) -> Profile:
-        return self(_profile, normalise(code), language, similar_count, self.installation())
+        return self(_profile, normalise(code), language, similar_count, self.installation(), self._explained)
+
+    def _explained(
+        self, cursor: duckdb.DuckDBPyConnection, code: str, selection: index.Selection
+    ) -> Explanation:
+        """A gemeente's scores, computed once for the profiles of all its wijken and buurten."""
+        return self(index.explain, code, selection)
 
     def installation(self) -> Installation:
         """What every profile shares, read on the first profile asked for."""
@@ -91,9 +98,15 @@ def _profile(
     language: str,
     similar_count: int,
     installation: Installation,
+    explain_gemeente: Explainer,
 ) -> Profile:
     return area_profile(
-        cursor, code, language=language, similar_count=similar_count, installation=installation
+        cursor,
+        code,
+        language=language,
+        similar_count=similar_count,
+        installation=installation,
+        explain_gemeente=explain_gemeente,
     )
 
 

@@ -313,9 +313,8 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             WHERE series IN (SELECT series FROM standardised_values WHERE status = 'ranked')
             GROUP BY d.ranking
         ),
-        covered AS (
-            SELECT a.*, p.* EXCLUDE (ranking), a.indicators_used / p.indicators_published AS coverage
-            FROM per_area a JOIN published p USING (ranking)
+        covered AS (  -- narrow: the window's sort carries every column along, the labels join after it
+            SELECT a.* FROM per_area a JOIN published p USING (ranking)
             WHERE a.indicators_used >= ? * p.indicators_published
         ),
         positioned AS (
@@ -328,13 +327,14 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         )
         -- rank_fraction is the share of areas at most as bad (IoD's R); the worst share counts the areas at
         -- least as bad, so a tie at the threshold is either wholly in or wholly out.
-        SELECT area_code, {partition}, domain, score, indicators_used, indicators_published, coverage, areas,
+        SELECT area_code, {partition}, domain, score, indicators_used, indicators_published,
+               indicators_used / indicators_published AS coverage, areas,
                CASE WHEN areas = 1 THEN 50.0
                     ELSE 100.0 * ((first_position + last_position) / 2.0 - 1) / (areas - 1) END AS percentile,
                -{EXPONENTIAL_CONSTANT} * ln(1 - last_position / areas * {EXPONENTIAL_SPAN})
                    AS exponential_score,
                (areas - first_position + 1) / areas <= ? AS worst
-        FROM positioned
+        FROM positioned JOIN published USING (ranking)
         """,
         [settings.min_coverage, settings.worst_share],
     )

@@ -21,6 +21,7 @@ from wijkzicht import warehouse
 from wijkzicht.catalogue import Indicator, load_catalogue
 from wijkzicht.cli.main import app
 from wijkzicht.monitor import index
+from wijkzicht.warehouse.queries import one_value
 
 INPUT_COLUMNS = """indicator VARCHAR, subgroup VARCHAR, area_code VARCHAR, level VARCHAR,
     boundary_year INTEGER, period INTEGER, value DOUBLE, missing_reason VARCHAR, min_population INTEGER,
@@ -354,6 +355,59 @@ def test_flipping_a_real_indicator_mirrors_its_national_ranks(warehouse_path: Pa
     assert all(mirrored[code] == pytest.approx(100 - p) for code, p in original.items())
 
 
+# Other settings for the whole country and for one level and boundary year (a narrower selection numbers its
+# series differently from the stored ones): each rescored on the stored standardisation as from the observations.
+RESCORED = [
+    (index.Selection(), index.Settings(worst_share=0.2)),
+    (index.Selection(), index.Settings(picture_window=3)),
+    (index.Selection("wijk", 2024), index.Settings(min_coverage=0.8, picture_window=2)),
+]
+SCORE_KEYS = {
+    "domain_scores": ["area_code", *index.PARTITION, "domain"],
+    "area_index": ["area_code", *index.PARTITION],
+}
+
+
+def rows_apart(con: duckdb.DuckDBPyConnection, table: str, other: str, keys: list[str]) -> int:
+    """Rows of `table` and `other` that differ or lack a partner; a score may differ in its last rounded digit
+    (a parallel sum's last bits, see index.SCORE_DECIMALS)."""
+    tolerance = 10.0 ** -(index.SCORE_DECIMALS - 1)
+    columns = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall()
+    differs = [
+        f"(a.{name} IS NULL) <> (b.{name} IS NULL) OR abs(a.{name} - b.{name}) > {tolerance}"
+        if kind == "DOUBLE"
+        else f"a.{name} IS DISTINCT FROM b.{name}"
+        for name, kind in columns
+    ]
+    joined = " AND ".join(f"a.{key} = b.{key}" for key in keys)
+    return one_value(
+        con,
+        f"""SELECT count(*) FROM {table} a FULL JOIN {other} b ON {joined}
+            WHERE a.area_code IS NULL OR b.area_code IS NULL OR {" OR ".join(differs)}""",
+    )
+
+
+@pytest.mark.parametrize(("selection", "chosen"), RESCORED)
+def test_other_settings_on_the_stored_standardisation_score_as_a_full_recompute(
+    warehouse_path: Path, selection: index.Selection, chosen: index.Settings
+) -> None:
+    catalogue = load_catalogue()
+    with warehouse.opened(warehouse_path) as con:
+        index.compute(con, catalogue, selection, chosen)
+        for table in SCORE_KEYS:
+            con.execute(f"CREATE TEMP TABLE full_{table} AS SELECT * FROM temp.{table}")
+        # On the same connection, so the full recompute's TEMP tables are there to shadow the stored ones.
+        index.use_scores(con, selection, chosen)
+        for table, keys in SCORE_KEYS.items():
+            assert one_value(con, f"SELECT count(*) FROM temp.{table}") > 10_000
+            assert rows_apart(con, f"temp.{table}", f"full_{table}", keys) == 0, table
+        # The `standardised` view reads the stored tables again, all of them (named by the database, since a
+        # TEMP table shadows even `main.standardised_values`).
+        database = one_value(con, "SELECT current_database()")
+        stored = one_value(con, f"SELECT count(*) FROM {database}.main.standardised_values")
+        assert one_value(con, "SELECT count(*) FROM standardised") == stored
+
+
 def test_rank_command_gives_code_score_and_national_percentile(warehouse_path: Path) -> None:
     result = CliRunner().invoke(
         app,
@@ -379,6 +433,33 @@ def test_rank_command_gives_code_score_and_national_percentile(warehouse_path: P
     records = json.loads(result.stdout)
     assert records and all(r["code"].startswith("WK0599") for r in records)
     assert all({"code", "score", "percentile"} <= r.keys() and 0 <= r["percentile"] <= 100 for r in records)
+
+
+def test_explain_command_with_a_narrower_worst_share_flags_fewer_on_the_same_percentiles(
+    warehouse_path: Path,
+) -> None:
+    """The stored scores (worst share 0.1) and a rescore with 0.05 explain Overvecht from the same figures:
+    among the worst tenth in four domains, it is among the worst twentieth in two."""
+
+    def explained(*options: str) -> tuple[set[str], dict[tuple[str, str], float | None]]:
+        arguments = ["explain", "WK034403", "--format", "json", "--db", str(warehouse_path), *options]
+        result = CliRunner().invoke(app, arguments)
+        assert result.exit_code == 0, result.output
+        found = json.loads(result.stdout)
+        percentiles = {
+            (domain["domain"], part["indicator"]): part["percentile"]
+            for domain in found["domains"]
+            for part in domain["indicators"]
+        }
+        return set(found["worst_domains"]), percentiles
+
+    (stored_worst, stored_percentiles), (narrower_worst, narrower_percentiles) = (
+        explained(),
+        explained("--worst-share", "0.05"),
+    )
+    assert set() < narrower_worst < stored_worst
+    assert len(stored_percentiles) > 10
+    assert narrower_percentiles == stored_percentiles
 
 
 def test_explain_command_rejects_an_unknown_area_clearly(warehouse_path: Path) -> None:

@@ -90,7 +90,7 @@ def rank(
         if domain is not None:
             _check_choice(domain, catalogue.problem_domains, t("cli.col.domain"))
         wanted = index.Selection(level, boundary_year, period, subgroup)
-        index.use_scores(con, catalogue, wanted, index.Settings(worst_share=worst_share))
+        index.use_scores(con, wanted, index.Settings(worst_share=worst_share))
         chosen = index.latest_partition(con, wanted)
         domains = catalogue.domains
         _, ranked = index.rank_areas(
@@ -135,7 +135,7 @@ def explain(
         catalogue = load_catalogue()
         found = get_area(con, code)
         wanted = index.Selection(found.level, boundary_year, period, subgroup)
-        index.use_scores(con, catalogue, wanted, index.Settings(worst_share=worst_share))
+        index.use_scores(con, wanted, index.Settings(worst_share=worst_share))
         explained = index.explain(con, found.code, wanted)
         if output is OutputFormat.json:
             print_json({"area": found.as_dict(), **explained.as_dict()})

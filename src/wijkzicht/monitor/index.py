@@ -250,17 +250,21 @@ def _standardised_view(schema: str) -> str:
         """
 
 
-def choose_memberships(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+def choose_memberships(
+    con: duckdb.DuckDBPyConnection, settings: Settings, series: str = "score_series"
+) -> None:
     """Each series in its own partition, and the series of the latest picture in that partition too.
 
     Per indicator, level and boundary year the picture takes the latest series within the window (the
     `picture_window` years up to the newest period of the level and boundary year) for the whole
     population: the adults of a survey before the total of a register, never an age band.
+    `series` is the table or subquery of the series to place (`score_series` unless a selection narrows it).
     """
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE score_memberships AS
-        WITH newest AS (
+        WITH score_series AS (SELECT * FROM {series}),
+        newest AS (
             SELECT level, boundary_year, max(period) AS newest_period FROM score_series GROUP BY ALL
         ),
         picture AS (
@@ -309,9 +313,8 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
             WHERE series IN (SELECT series FROM standardised_values WHERE status = 'ranked')
             GROUP BY d.ranking
         ),
-        covered AS (
-            SELECT a.*, p.* EXCLUDE (ranking), a.indicators_used / p.indicators_published AS coverage
-            FROM per_area a JOIN published p USING (ranking)
+        covered AS (  -- narrow: the window's sort carries every column along, the labels join after it
+            SELECT a.* FROM per_area a JOIN published p USING (ranking)
             WHERE a.indicators_used >= ? * p.indicators_published
         ),
         positioned AS (
@@ -324,13 +327,14 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         )
         -- rank_fraction is the share of areas at most as bad (IoD's R); the worst share counts the areas at
         -- least as bad, so a tie at the threshold is either wholly in or wholly out.
-        SELECT area_code, {partition}, domain, score, indicators_used, indicators_published, coverage, areas,
+        SELECT area_code, {partition}, domain, score, indicators_used, indicators_published,
+               indicators_used / indicators_published AS coverage, areas,
                CASE WHEN areas = 1 THEN 50.0
                     ELSE 100.0 * ((first_position + last_position) / 2.0 - 1) / (areas - 1) END AS percentile,
                -{EXPONENTIAL_CONSTANT} * ln(1 - last_position / areas * {EXPONENTIAL_SPAN})
                    AS exponential_score,
                (areas - first_position + 1) / areas <= ? AS worst
-        FROM positioned
+        FROM positioned JOIN published USING (ranking)
         """,
         [settings.min_coverage, settings.worst_share],
     )
@@ -393,7 +397,14 @@ def compute(
 def score_from_input(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Steps 2-5 on an existing `score_input` and its `score_series` (the warehouse's, or a test's own)."""
     standardise(con)
-    choose_memberships(con, settings)
+    score_standardised(con, settings)
+
+
+def score_standardised(
+    con: duckdb.DuckDBPyConnection, settings: Settings, series: str = "score_series"
+) -> None:
+    """Steps 3-5, the only ones that read a setting, on the `standardised_values` in view."""
+    choose_memberships(con, settings, series)
     score_domains(con, settings)
     stack(con, settings)
 
@@ -412,8 +423,8 @@ def store_scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
     """Compute every partition with the default settings and keep the result as warehouse tables.
 
     The build does this once, so the CLI and the web application read scores instead of recomputing them;
-    a recompute with other settings (`use_scores`) shadows the stored tables with TEMP tables of the same
-    names on its own connection only.
+    a recompute with other settings (`use_scores`) shadows the stored memberships, domain scores and index
+    with TEMP tables of the same names on its own connection only.
     """
     compute(con, catalogue)
     for table, order in STORED_SCORES.items():
@@ -424,12 +435,26 @@ def store_scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
     con.execute(_standardised_view("main"))
 
 
-def use_scores(
-    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, selection: Selection, settings: Settings
-) -> None:
-    """The stored scores serve the default settings; other settings recompute the selection on `con`."""
+def use_scores(con: duckdb.DuckDBPyConnection, selection: Selection, settings: Settings) -> None:
+    """The stored scores serve the default settings; other settings rescore the selection on `con`, from the
+    stored standardisation (of the catalogue the warehouse was built with, like the stored scores)."""
     if settings != Settings():
-        compute(con, catalogue, selection, settings)
+        rescore_stored(con, selection, settings)
+
+
+def rescore_stored(con: duckdb.DuckDBPyConnection, selection: Selection, settings: Settings) -> None:
+    """The steps that read a setting (memberships, domain scores, stacking) into TEMP tables, on the stored
+    standardisation: percentiles and z-scores read no setting and are three quarters of a full recompute.
+
+    The selection narrows the series to place as `prepare_input` does; the stored series and the stored
+    `standardised` view stay whole, so the new memberships refer to their numbers.
+    """
+    # What an earlier recompute on this connection left would shadow the stored standardisation; a TEMP
+    # table shadows even a name written `main.table` (the TEMP catalogue has a schema `main` too).
+    con.execute("DROP VIEW IF EXISTS temp.standardised")
+    for table in ("standardised_values", "score_series"):
+        con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    score_standardised(con, settings, f"(SELECT * FROM score_series s WHERE {selection.input_where('s')})")
 
 
 # --- Reading the results ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 import rdata
 
-from wijkzicht.warehouse.builder import MISSING_MARKERS, ROW_GROUP_SIZE
+from wijkzicht.warehouse.builder import MISSING_MARKERS, ROW_GROUP_SIZE, connect
 
 SNAPSHOT_FIGURES = {
     # (level, boundary year) -> count, from SOURCES.md and the CBS region list
@@ -348,3 +348,13 @@ def test_large_tables_are_stored_in_small_row_groups(con: duckdb.DuckDBPyConnect
     count, largest = groups
     assert largest == ROW_GROUP_SIZE < 122_880
     assert count > 1_000_000 // ROW_GROUP_SIZE
+
+
+def test_a_build_spills_beside_its_own_file(tmp_path: Path) -> None:
+    # Not into `.tmp` of the working directory, which two builds at once (test workers) would share.
+    building = tmp_path / "wh.duckdb.building"
+    con = connect(building, read_only=False)
+    try:
+        assert con.execute("SELECT current_setting('temp_directory')").fetchone() == (f"{building}.tmp",)
+    finally:
+        con.close()

@@ -127,7 +127,9 @@ def connect(path: Path, *, read_only: bool = True, spatial: bool = True) -> duck
         # A new file is attached with small row groups: a page reads one area's few hundred rows of tables
         # of millions, and DuckDB scans a whole row group for them (16,384 rows instead of 122,880 make a
         # lookup of one area about three times cheaper; the file grows by a few per cent).
-        con = duckdb.connect(config=settings)
+        # Spilled intermediate results beside the file, as DuckDB does for a file it opens itself (a
+        # database in memory would spill to `.tmp` in the working directory, shared by every build there).
+        con = duckdb.connect(config={**settings, "temp_directory": f"{path}.tmp"})
         con.execute(f"ATTACH {literal(str(path))} AS warehouse (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
         con.execute("USE warehouse")
     con.execute("SET enable_progress_bar = false")  # wijkzicht draws its own progress display

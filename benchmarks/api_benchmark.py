@@ -35,6 +35,23 @@ import httpx
 from wijkzicht import config
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the server and its worker processes so far, from /proc (Linux): what
+    the requests cost the server, whatever else the machine's cores are busy with."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except FileNotFoundError:  # a process that ended meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime and stime, fields 14 and 15
+        pending += [int(child) for child in children]
+    return total
+
+
 def wijk_sample(database: Path, count: int) -> list[str]:
     with duckdb.connect(str(database), read_only=True) as con:
         codes = [row[0] for row in con.execute("SELECT code FROM area_years WHERE level = 'wijk'").fetchall()]
@@ -207,8 +224,11 @@ def main() -> None:
                 stop(floor)
         print(f"  floor: a fixed {len(body) // 1000} KB JSON, p99 {floor_p99:.1f} ms")
         profiles = [f"/api/areas/{code}/profile" for code in sample]
+        spent = server_cpu_seconds(server.pid)
         p99 = run(base, "profile (cold)", profiles, arguments.clients)
+        spent = server_cpu_seconds(server.pid) - spent
         print(f"  cold profile p99 / floor p99: {p99 / floor_p99:.1f}")
+        print(f"  server CPU per cold profile: {1000 * spent / len(profiles):.1f} ms")
         if arguments.cold_only:
             return
         levels = ["wijk", "buurt", "gemeente"]

@@ -93,7 +93,8 @@ def _similar_outside_programmes(
     year = min(years, key=lambda candidate: (abs(candidate - baseline_period), candidate))
     focus = {wijk for area in load_focus_areas() for wijk in area.wijken}
     # ask for enough neighbours that the focus wijken left out still leave SIMILAR_COUNT
-    _, nearest = similar.similar_areas(con, code, k=SIMILAR_COUNT + len(focus), boundary_year=year)
+    wanted = min(SIMILAR_COUNT + len(focus), similar.MOST_SIMILAR)
+    _, nearest = similar.similar_areas(con, code, k=wanted, boundary_year=year)
     outside = [area.code for area in nearest[1:] if area.code not in focus]
     return year, outside[:SIMILAR_COUNT]
 

@@ -27,6 +27,11 @@ CHARACTERISTICS = (
     "huishoudens_met_kinderen_pct",
     "huishoudensgrootte",
 )
+# The most neighbours any caller asks for (a programme's comparison areas: 10 beyond the focus wijken, which
+# it leaves out); the build stores this many per area and boundary year.
+MOST_SIMILAR = 100
+# The order of the characteristics in a similar area's description (and of their stored columns).
+ORDERED = tuple(sorted(CHARACTERISTICS))
 
 
 @dataclass(frozen=True)
@@ -79,52 +84,104 @@ def build_structure(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def store_similar(con: duckdb.DuckDBPyConnection) -> None:
+    """`similar_nearest`: per area and boundary year in `area_structure`, the area itself (rank 0) and its
+    MOST_SIMILAR nearest areas of the same level, each with its name, distance and characteristics (one
+    column each); and `similar_year`: the boundary year `similar_areas` uses by default for every area with
+    any characteristic. Made once by the build, after `build_structure`, so that a request is one lookup."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE similar_nearest AS
+        WITH standardised AS (
+            -- one row per area, so that every pair of areas is a single join row
+            SELECT area_code, level, boundary_year, {_wide("z")}
+            FROM area_structure GROUP BY area_code, level, boundary_year
+        ),
+        distances AS (
+            SELECT t.area_code, t.boundary_year, s.area_code AS neighbour, sqrt({_squares()}) AS distance
+            FROM standardised t JOIN standardised s USING (level, boundary_year)
+        ),
+        -- top-k per area without sorting every pair: the area itself first, then by distance and code
+        nearest AS (
+            SELECT area_code, boundary_year,
+                   min_by({{'neighbour': neighbour, 'distance': distance}},
+                          (neighbour <> area_code, distance, neighbour), $most + 1) AS found
+            FROM distances GROUP BY area_code, boundary_year
+        ),
+        ranked AS (
+            SELECT area_code, boundary_year, generate_subscripts(found, 1) - 1 AS rank,
+                   unnest(found, recursive := true)
+            FROM nearest
+        ),
+        described AS (
+            SELECT s.area_code, s.boundary_year, a.name, {_wide("value", "s.")}
+            FROM area_structure s JOIN areas a ON a.code = s.area_code AND a.boundary_year = s.boundary_year
+            GROUP BY s.area_code, s.boundary_year, a.name
+        )
+        -- a neighbour missing from the area registry is left out after ranking, as it was when computed
+        -- per request
+        SELECT r.area_code, r.boundary_year, r.rank, r.neighbour, d.name, r.distance, d.* EXCLUDE
+               (area_code, boundary_year, name)
+        FROM ranked r JOIN described d ON d.area_code = r.neighbour AND d.boundary_year = r.boundary_year
+        ORDER BY r.area_code, r.boundary_year, r.rank
+        """,
+        {"most": MOST_SIMILAR},
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE similar_year AS
+        WITH complete AS (SELECT area_code, max(boundary_year) AS boundary_year
+                          FROM area_structure GROUP BY area_code),
+        partial AS (
+            SELECT area_code, boundary_year FROM published_observations
+            WHERE list_contains($characteristics, indicator) AND value IS NOT NULL
+              AND area_code NOT IN (SELECT area_code FROM complete)
+            GROUP BY area_code, boundary_year
+            QUALIFY row_number() OVER (PARTITION BY area_code
+                                       ORDER BY count(DISTINCT indicator) DESC, boundary_year DESC) = 1
+        )
+        SELECT * FROM (SELECT * FROM complete UNION ALL SELECT * FROM partial) ORDER BY area_code
+        """,
+        {"characteristics": list(CHARACTERISTICS)},
+    )
+
+
 def similar_areas(
     con: duckdb.DuckDBPyConnection, code: str, *, k: int = 10, boundary_year: int | None = None
 ) -> tuple[int, list[SimilarArea]]:
-    """The boundary year used and the k nearest areas (Euclidean on z-scores), the area itself first."""
+    """The boundary year used and the k nearest areas (Euclidean on z-scores), the area itself first: by
+    default in the latest boundary year with every characteristic (2024 where they could be carried
+    there), else in the year with the most of them. Read from the tables `store_similar` made."""
+    if k > MOST_SIMILAR:
+        raise WijkzichtError(key="error.similar.too_many", k=k, most=MOST_SIMILAR)
     year = boundary_year or _best_boundary_year(con, code)
+    columns = ", ".join(f'"{name}"' for name in ORDERED)
     rows = con.execute(
-        """
-        WITH target AS (SELECT level, indicator, z FROM area_structure WHERE area_code = $code
-                        AND boundary_year = $year),
-        distances AS (
-            SELECT s.area_code, sqrt(sum(coalesce((s.z - t.z) ^ 2, 0))) AS distance
-            FROM area_structure s JOIN target t ON t.level = s.level AND t.indicator = s.indicator
-            WHERE s.boundary_year = $year
-            GROUP BY s.area_code
-            ORDER BY s.area_code <> $code, distance, s.area_code
-            LIMIT $limit
-        )
-        SELECT d.area_code, a.name, d.distance,
-               map_from_entries(list((s.indicator, s.value) ORDER BY s.indicator)) AS characteristics
-        FROM distances d
-        JOIN areas a ON a.code = d.area_code AND a.boundary_year = $year
-        JOIN area_structure s ON s.area_code = d.area_code AND s.boundary_year = $year
-        GROUP BY d.area_code, a.name, d.distance
-        ORDER BY d.area_code <> $code, d.distance, d.area_code
-        """,
-        {"code": code, "year": year, "limit": k + 1},
+        f"""SELECT neighbour, name, distance, {columns} FROM similar_nearest
+            WHERE area_code = $code AND boundary_year = $year AND rank <= $k ORDER BY rank""",
+        {"code": code, "year": year, "k": k},
     ).fetchall()
     if not rows or rows[0][0] != code:
         raise WijkzichtError(f"{code} lacks some structural characteristics in boundary year {year}")
-    return year, [SimilarArea(row[0], row[1], row[2], dict(row[3])) for row in rows]
+    return year, [
+        SimilarArea(row[0], row[1], row[2], dict(zip(ORDERED, row[3:], strict=True))) for row in rows
+    ]
+
+
+def _wide(column: str, table: str = "") -> str:
+    """One column per characteristic (in name order) holding `column` of `area_structure`'s rows."""
+    return ", ".join(
+        f"max({table}{column}) FILTER (WHERE {table}indicator = '{name}') AS \"{name}\"" for name in ORDERED
+    )
+
+
+def _squares() -> str:
+    # A characteristic without variation has no z-score (NULL) and adds nothing to a distance.
+    return " + ".join(f'coalesce((s."{name}" - t."{name}") ^ 2, 0)' for name in ORDERED)
 
 
 def _best_boundary_year(con: duckdb.DuckDBPyConnection, code: str) -> int:
-    """The latest boundary year with every characteristic (2024 where they could be carried there), else
-    the year with the most of them."""
-    row = (
-        con.execute(
-            "SELECT max(boundary_year) FROM area_structure WHERE area_code = ? HAVING count(*) > 0", [code]
-        ).fetchone()
-        or con.execute(
-            """SELECT boundary_year FROM published_observations
-           WHERE area_code = ? AND list_contains(?, indicator) AND value IS NOT NULL
-           GROUP BY boundary_year ORDER BY count(DISTINCT indicator) DESC, boundary_year DESC LIMIT 1""",
-            [code, list(CHARACTERISTICS)],
-        ).fetchone()
-    )
+    row = con.execute("SELECT boundary_year FROM similar_year WHERE area_code = ?", [code]).fetchone()
     if row is None:
         raise WijkzichtError(
             f"no structural characteristics for {code} in the warehouse (the snapshot has them for "

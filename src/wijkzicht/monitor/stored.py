@@ -16,7 +16,7 @@ from wijkzicht.catalogue import Catalogue
 from wijkzicht.catalogue.variation import load_variation
 from wijkzicht.monitor.index import store_scores
 from wijkzicht.monitor.map_boundaries import store_map_boundaries
-from wijkzicht.monitor.similar import build_structure
+from wijkzicht.monitor.similar import build_structure, store_similar
 from wijkzicht.monitor.stability import store_stability
 from wijkzicht.monitor.trends import store_trends
 from wijkzicht.warehouse import BuildReport, BuildStep
@@ -25,6 +25,10 @@ from wijkzicht.warehouse import build as build_raw_warehouse
 
 def _structure(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     build_structure(con)
+
+
+def _similar(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    store_similar(con)
 
 
 def _scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
@@ -54,6 +58,7 @@ def _profile_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots:
 
 ANALYSES: tuple[BuildStep, ...] = (
     ("structuurkenmerken", _structure),
+    ("vergelijkbare gebieden", _similar),
     ("scores", _scores),
     ("rangstabiliteit", _stability),
     ("kaartgrenzen", _map_boundaries),

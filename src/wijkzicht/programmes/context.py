@@ -92,8 +92,10 @@ def _similar_outside_programmes(
         raise WijkzichtError(f"{code} has no structural characteristics")
     year = min(years, key=lambda candidate: (abs(candidate - baseline_period), candidate))
     focus = {wijk for area in load_focus_areas() for wijk in area.wijken}
-    # ask for enough neighbours that the focus wijken left out still leave SIMILAR_COUNT
-    _, nearest = similar.similar_areas(con, code, k=SIMILAR_COUNT + len(focus), boundary_year=year)
+    # ask for enough neighbours that the focus wijken left out still leave SIMILAR_COUNT (within the most
+    # the build stores)
+    wanted = min(SIMILAR_COUNT + len(focus), similar.MOST_SIMILAR)
+    _, nearest = similar.similar_areas(con, code, k=wanted, boundary_year=year)
     outside = [area.code for area in nearest[1:] if area.code not in focus]
     return year, outside[:SIMILAR_COUNT]
 

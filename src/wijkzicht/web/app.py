@@ -17,9 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wijkzicht import __version__, config, warehouse
-from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.monitor import coverage
 from wijkzicht.programmes.database import database_url as programmes_database_url
 from wijkzicht.programmes.schemas import theme_domains
 from wijkzicht.web import assets
@@ -58,7 +56,8 @@ def create_app(database: Path, programmes_db: str | None = None, *, workers: int
     )
     app.state.warehouse = connection
     app.state.cache = WarehouseCache(connection)
-    app.state.installed_sources = coverage.installed_sources(connection, load_catalogue())
+    # read once: the footer's sources and every profile share what the installation holds
+    app.state.installed_sources = app.state.cache.installation().sources
     app.add_middleware(DropEmptyQueryParameters)
     app.add_middleware(SecurityHeaders)
     # Pages and JSON compress well; a response that is already compressed (the map's) is passed through.

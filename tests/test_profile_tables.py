@@ -3,7 +3,8 @@
 `comparison.compare` reads the stored gated values (`published_values`) and the stored crime counts
 (`published_crime_counts`); here the same figures are read from the gate's view by hand. The build stores every
 area's trends at once (`trends.store_trends`); here they are computed for one area alone, as they were per
-request before.
+request before. The build stores every area's explanation at once (`index.store_explanations`); here each is
+explained alone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import duckdb
 import pytest
 
 from wijkzicht import codes
-from wijkzicht.monitor import comparison, trends
+from wijkzicht.errors import WijkzichtError
+from wijkzicht.monitor import comparison, index, trends
 from wijkzicht.monitor.intervals import rate_interval
 
 OVERVECHT = "WK034403"  # a wijk of Utrecht: its gemeente's crime rates have exact intervals
@@ -159,3 +161,25 @@ def test_a_count_on_changed_boundaries_is_redistributed_in_the_stored_trends(
     carried = trends.harmonise_counts(cursor, "inwoners", "wijk", 2017).values.get(REDISTRIBUTED)
     assert published[0] is not None and carried != published[0]
     assert series.points[0] == (2017, carried)
+
+
+def test_stored_explanations_equal_explaining_each_area(cursor: duckdb.DuckDBPyConnection) -> None:
+    """A profile reads its area's explanation as the build stored it for every area at once; it is what
+    explaining that area alone gives, for a sample of every level and for areas without scores."""
+    sample = cursor.execute(
+        """SELECT code, level FROM area_years WHERE level IN ('gemeente', 'wijk', 'buurt')
+           USING SAMPLE 60 ROWS (reservoir, 2024)"""
+    ).fetchall()
+    levels = dict(cursor.execute("SELECT code, level FROM area_years").fetchall())
+    explained = 0
+    for code, level in {*sample, *((code, levels[code]) for code in AREAS)}:
+        try:
+            alone = index.explain(cursor, code, index.Selection(level=level))
+        except WijkzichtError as error:
+            with pytest.raises(WijkzichtError) as stored_error:
+                index.stored_explanation(cursor, code, level)
+            assert stored_error.value.key == error.key
+            continue
+        assert index.stored_explanation(cursor, code, level) == alone
+        explained += 1
+    assert explained >= 40

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import duckdb
 
@@ -617,45 +618,97 @@ class Explanation:
 def explain(con: duckdb.DuckDBPyConnection, code: str, selection: Selection) -> Explanation:
     """Why an area scores as it does: per domain each indicator's value, percentile and contribution.
 
-    One query (a profile explains two areas, and each query has a fixed cost): the partition chosen as
-    `latest_partition` chooses, then every indicator row of it beside its domain's score and the index."""
+    One query: the partition chosen as `latest_partition` chooses, then every indicator row of it beside
+    its domain's score and the index. A profile reads its own area's from `area_explanations` instead."""
     where, parameters = selection.where("m")
     rows = con.execute(
-        f"""
-        WITH chosen AS (
-            SELECT m.level, m.boundary_year, m.period, m.subgroup
-            FROM standardised_values v JOIN score_memberships m USING (series)
-            WHERE v.area_code = ? AND {where} AND {_picture_unless_period_asked(selection, "m")}
-              AND v.percentile IS NOT NULL
-            GROUP BY m.level, m.boundary_year, m.period, m.subgroup
-            ORDER BY m.boundary_year DESC, count(DISTINCT m.domain) DESC, m.period DESC,
-                     list_position(?::VARCHAR[], m.subgroup) NULLS LAST, m.subgroup
-            LIMIT 1
-        ),
-        parts AS (
-            SELECT s.domain, s.indicator, s.status, s.value, s.percentile, s.z_score, s.weight,
-                   CASE WHEN s.status = 'ranked'
-                        THEN s.weight * s.percentile / sum(s.weight) FILTER (WHERE s.status = 'ranked')
-                             OVER (PARTITION BY s.domain) END AS contribution,
-                   s.reason, s.period, s.subgroup
-            FROM standardised s JOIN score_memberships m USING (series)
-            JOIN chosen k ON m.level = k.level AND m.boundary_year = k.boundary_year AND m.period = k.period
-                 AND m.subgroup = k.subgroup
-            WHERE s.area_code = ?
-        )
-        SELECT k.level, k.boundary_year, k.period, k.subgroup,
-               x.score, x.percentile, x.worst_domain_names,
-               d.score, d.percentile, d.worst, d.coverage, p.*
-        FROM chosen k
-        JOIN parts p ON TRUE
-        LEFT JOIN area_index x ON x.area_code = ? AND x.level = k.level AND x.boundary_year = k.boundary_year
-             AND x.period = k.period AND x.subgroup = k.subgroup
-        LEFT JOIN domain_scores d ON d.area_code = ? AND d.domain = p.domain AND d.level = k.level
-             AND d.boundary_year = k.boundary_year AND d.period = k.period AND d.subgroup = k.subgroup
-        ORDER BY p.domain, p.contribution DESC NULLS LAST, p.indicator
-        """,
+        _explanations_query(f"{where} AND {_picture_unless_period_asked(selection, 'm')}", one_area=True),
         [code, *parameters, list(PARTITION_PREFERENCE), code, code, code],
     ).fetchall()
+    return _explanation(code, selection, [row[1:] for row in rows])
+
+
+def store_explanations(con: duckdb.DuckDBPyConnection) -> None:
+    """`area_explanations`: every scored area's explanation on the stored scores with the default selection
+    (its own level, the partition `explain` chooses), made once by the build in one query so that a
+    profile reads its area's rows instead of choosing the partition and ranking the contributions."""
+    con.execute(
+        f"CREATE OR REPLACE TABLE area_explanations AS {_explanations_query('TRUE', one_area=False)}",
+        [list(PARTITION_PREFERENCE)],
+    )
+
+
+def stored_explanation(con: duckdb.DuckDBPyConnection, code: str, level: str) -> Explanation:
+    """What `explain(con, code, Selection(level=level))` gives on the stored scores, as the build stored it."""
+    rows = con.execute(
+        f"SELECT * EXCLUDE (area_code) FROM area_explanations WHERE area_code = ? AND level = ? "
+        f"ORDER BY {_EXPLANATION_ORDER}",
+        [code, level],
+    ).fetchall()
+    return _explanation(code, Selection(level=level), rows)
+
+
+# The order of an explanation's rows: domains, and within a domain the largest contribution first.
+_EXPLANATION_ORDER = "domain, contribution DESC NULLS LAST, indicator"
+
+
+def _explanations_query(where: str, *, one_area: bool) -> str:
+    """Per area, among the partitions matching `where` (on `m`, a series' membership): the one with the
+    latest boundary year, then the most domains, the latest period and the preferred subgroup; then every
+    indicator row of that partition beside its domain's score and the index. With `one_area`, only the
+    area whose code is the first parameter and the last three: every table read is filtered on it, which
+    skips most of their row groups (a join on the area code would read them all)."""
+    area = "v.area_code = ? AND" if one_area else ""
+
+    def of_area(table: str) -> str:
+        return f"(SELECT * FROM {table} WHERE area_code = ?)" if one_area else table
+
+    return f"""
+        WITH candidates AS (
+            SELECT v.area_code, m.level, m.boundary_year, m.period, m.subgroup,
+                   count(DISTINCT m.domain) AS domains
+            FROM standardised_values v JOIN score_memberships m USING (series)
+            WHERE {area} {where} AND v.percentile IS NOT NULL
+            GROUP BY ALL
+        ),
+        chosen AS (
+            SELECT area_code, level, boundary_year, period, subgroup FROM candidates
+            QUALIFY row_number() OVER (
+                PARTITION BY area_code, level
+                ORDER BY boundary_year DESC, domains DESC, period DESC,
+                         list_position(?::VARCHAR[], subgroup) NULLS LAST, subgroup) = 1
+        ),
+        parts AS (
+            SELECT k.area_code, k.level, k.boundary_year, k.period AS partition_period,
+                   k.subgroup AS partition_subgroup,
+                   s.domain, s.indicator, s.status, s.value, s.percentile, s.z_score, s.weight,
+                   CASE WHEN s.status = 'ranked'
+                        THEN s.weight * s.percentile / sum(s.weight) FILTER (WHERE s.status = 'ranked')
+                             OVER (PARTITION BY k.area_code, k.level, s.domain) END AS contribution,
+                   s.reason, s.period, s.subgroup
+            FROM chosen k
+            JOIN score_memberships m ON m.level = k.level AND m.boundary_year = k.boundary_year
+                 AND m.period = k.period AND m.subgroup = k.subgroup
+            JOIN {of_area("standardised")} s ON s.series = m.series AND s.area_code = k.area_code
+        )
+        SELECT p.area_code, p.level, p.boundary_year, p.partition_period, p.partition_subgroup,
+               x.score AS index_score, x.percentile AS index_percentile, x.worst_domain_names,
+               d.score AS domain_score, d.percentile AS domain_percentile, d.worst, d.coverage,
+               p.domain, p.indicator, p.status, p.value, p.percentile, p.z_score, p.weight, p.contribution,
+               p.reason, p.period, p.subgroup
+        FROM parts p
+        LEFT JOIN {of_area("area_index")} x ON x.area_code = p.area_code AND x.level = p.level
+             AND x.boundary_year = p.boundary_year AND x.period = p.partition_period
+             AND x.subgroup = p.partition_subgroup
+        LEFT JOIN {of_area("domain_scores")} d ON d.area_code = p.area_code AND d.domain = p.domain
+             AND d.level = p.level AND d.boundary_year = p.boundary_year AND d.period = p.partition_period
+             AND d.subgroup = p.partition_subgroup
+        ORDER BY area_code, {_EXPLANATION_ORDER}
+        """
+
+
+def _explanation(code: str, selection: Selection, rows: list[tuple[Any, ...]]) -> Explanation:
+    """An area's explanation from its rows of `_explanations_query` (without the area code), in order."""
     if not rows:
         raise WijkzichtError(key="error.scores.none_for_area", code=code, selection=_describe(selection))
     level, boundary_year, period, subgroup, overall_score, overall_percentile, worst_domains = rows[0][:7]

@@ -104,7 +104,7 @@ def area_profile(
     installation = installation or Installation.read(con)
     area = get_area(con, code)
     try:
-        scores = index.explain(con, area.code, index.Selection(level=area.level))
+        scores = index.stored_explanation(con, area.code, area.level)
     except WijkzichtError:
         scores = None
     try:

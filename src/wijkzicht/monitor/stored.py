@@ -14,7 +14,7 @@ import duckdb
 
 from wijkzicht.catalogue import Catalogue
 from wijkzicht.catalogue.variation import load_variation
-from wijkzicht.monitor.index import store_scores
+from wijkzicht.monitor.index import store_explanations, store_scores
 from wijkzicht.monitor.map_boundaries import store_map_boundaries
 from wijkzicht.monitor.similar import build_structure, store_similar
 from wijkzicht.monitor.stability import store_stability
@@ -54,6 +54,7 @@ def _profile_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots:
         store_trends(con)
     finally:
         con.execute("RESET memory_limit")
+    store_explanations(con)
 
 
 ANALYSES: tuple[BuildStep, ...] = (

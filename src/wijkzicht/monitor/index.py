@@ -29,7 +29,7 @@ other areas of their own partition.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from typing import Any
 
 import duckdb
@@ -88,6 +88,18 @@ class Selection:
         chosen = [(column, value) for column, value in asdict(self).items() if value is not None]
         clause = " AND ".join(f"{alias}.{column} = ?" for column, _ in chosen) or "TRUE"
         return clause, [value for _, value in chosen]
+
+    def admits(self, explained: Explanation) -> bool:
+        """Whether the explained partition is one `explain` may choose for this selection."""
+        partition = (explained.level, explained.boundary_year, explained.period, explained.subgroup)
+        chosen = all(asked in (None, given) for asked, given in zip(astuple(self), partition, strict=True))
+        return chosen and not (self.excludes_picture and explained.subgroup == LATEST_PICTURE)
+
+    @property
+    def excludes_picture(self) -> bool:
+        """A period asked for without a subgroup means that period's own figures, not the latest picture
+        (whose period is only the newest year of its window)."""
+        return self.period is not None and self.subgroup is None
 
     def input_where(self, alias: str) -> str:
         """The filter on the observations to score, with the values written out (a view takes no parameters).
@@ -638,14 +650,19 @@ def store_explanations(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def stored_explanation(con: duckdb.DuckDBPyConnection, code: str, level: str) -> Explanation:
-    """What `explain(con, code, Selection(level=level))` gives on the stored scores, as the build stored it."""
+def explain_stored(con: duckdb.DuckDBPyConnection, code: str, selection: Selection) -> Explanation:
+    """What `explain` gives on the stored scores, read from `area_explanations` when it can be.
+
+    The stored partition is the best of all the area's partitions; when the selection admits it, it is
+    also the best of those the selection admits. Otherwise the area is explained alone. An area without
+    stored rows has no scored partition at all."""
     rows = con.execute(
         f"SELECT * EXCLUDE (area_code) FROM area_explanations WHERE area_code = ? AND level = ? "
         f"ORDER BY {_EXPLANATION_ORDER}",
-        [code, level],
+        [code, selection.level],
     ).fetchall()
-    return _explanation(code, Selection(level=level), rows)
+    stored = _explanation(code, selection, rows)
+    return stored if selection.admits(stored) else explain(con, code, selection)
 
 
 # The order of an explanation's rows: domains, and within a domain the largest contribution first.
@@ -756,11 +773,7 @@ def latest_partition(con: duckdb.DuckDBPyConnection, selection: Selection) -> Se
 
 
 def _picture_unless_period_asked(selection: Selection, alias: str) -> str:
-    """A period asked for without a subgroup means that period's own figures, not the latest picture (whose
-    period is only the newest year of its window)."""
-    if selection.period is not None and selection.subgroup is None:
-        return f"{alias}.subgroup <> {_sql_literal(LATEST_PICTURE)}"
-    return "TRUE"
+    return f"{alias}.subgroup <> {_sql_literal(LATEST_PICTURE)}" if selection.excludes_picture else "TRUE"
 
 
 def _describe(selection: Selection) -> str:

@@ -95,7 +95,7 @@ def area_profile(
     language: str = "nl",
     similar_count: int = 5,
     installation: Installation | None = None,
-    explain_gemeente: Explainer = index.explain,
+    explain_gemeente: Explainer = index.explain_stored,
 ) -> Profile:
     """The profile of one area on the stored scores (default settings): latest period per figure.
 
@@ -104,7 +104,7 @@ def area_profile(
     installation = installation or Installation.read(con)
     area = get_area(con, code)
     try:
-        scores = index.stored_explanation(con, area.code, area.level)
+        scores = index.explain_stored(con, area.code, index.Selection(level=area.level))
     except WijkzichtError:
         scores = None
     try:

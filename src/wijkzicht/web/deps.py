@@ -66,7 +66,7 @@ class WarehouseCache:
         self, cursor: duckdb.DuckDBPyConnection, code: str, selection: index.Selection
     ) -> Explanation:
         """A gemeente's scores, computed once for the profiles of all its wijken and buurten."""
-        return self(index.explain, code, selection)
+        return self(index.explain_stored, code, selection)
 
     def installation(self) -> Installation:
         """What every profile shares, read on the first profile asked for."""

@@ -45,6 +45,9 @@ def test_the_help_is_english_by_flag_or_environment(before: tuple[str, ...], env
     assert (
         "Build the monitor warehouse from the snapshot" in build and "Folder with the raw open data" in build
     )
+    # where to set it and what it is by default: in brackets, rich would have read them as markup and dropped them
+    assert "(env WIJKZICHT_SNAPSHOT; default ../shared/data if present)" in build
+    assert "(env WIJKZICHT_DB; default ~/.local/share/wijkzicht/wijkzicht.duckdb)" in build
 
 
 def test_every_help_text_of_every_command_and_option_has_its_translation() -> None:

@@ -102,18 +102,18 @@ SnapshotOption = Annotated[
     Path | None,
     typer.Option(
         "--snapshot",
-        help="Folder with the raw open data [env WIJKZICHT_SNAPSHOT; default ../shared/data if present]",
+        help="Folder with the raw open data (env WIJKZICHT_SNAPSHOT; default ../shared/data if present)",
     ),
 ]
 DbOption = Annotated[
     Path | None,
     typer.Option(
-        "--db", help="Warehouse file [env WIJKZICHT_DB; default ~/.local/share/wijkzicht/wijkzicht.duckdb]"
+        "--db", help="Warehouse file (env WIJKZICHT_DB; default ~/.local/share/wijkzicht/wijkzicht.duckdb)"
     ),
 ]
 CacheOption = Annotated[
     Path | None,
-    typer.Option("--cache", help="Download cache [env WIJKZICHT_CACHE; default ~/.cache/wijkzicht]"),
+    typer.Option("--cache", help="Download cache (env WIJKZICHT_CACHE; default ~/.cache/wijkzicht)"),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format")]
 

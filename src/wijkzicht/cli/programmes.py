@@ -30,8 +30,8 @@ ProgrammesDbOption = Annotated[
     str | None,
     typer.Option(
         "--programmes-db",
-        help="SQLAlchemy URL of the operational database [env WIJKZICHT_PROGRAMMES_DB; default "
-        "sqlite:///…/programmes.sqlite beside the warehouse], e.g. postgresql+psycopg://user@host/wijkzicht",
+        help="SQLAlchemy URL of the operational database (env WIJKZICHT_PROGRAMMES_DB; default "
+        "sqlite:///…/programmes.sqlite beside the warehouse), e.g. postgresql+psycopg://user@host/wijkzicht",
     ),
 ]
 NATIONAL = ("nederland", "landelijk", "national")

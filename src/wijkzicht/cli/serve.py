@@ -42,7 +42,7 @@ def serve(
     db: DbOption = None,
     programmes_db: Annotated[
         str | None,
-        typer.Option("--programmes-db", help="Programme steering database URL [env WIJKZICHT_PROGRAMMES_DB]"),
+        typer.Option("--programmes-db", help="Programme steering database URL (env WIJKZICHT_PROGRAMMES_DB)"),
     ] = None,
 ) -> None:
     """Serve the web application and the HTTP API (docs at /api/docs) over the warehouse."""

@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from zxcvbn import zxcvbn
-
 MIN_LENGTH = 12
 MAX_LENGTH = 200
 # Fewer than 10^8 guesses (zxcvbn's score below 3) is within reach of an online attack that is throttled.
@@ -37,6 +35,9 @@ def problem(password: str, own_words: Iterable[str] = ()) -> str | None:
 
 
 def is_guessable(password: str, own_words: Iterable[str] = ()) -> bool:
+    # imported here: its word lists cost every command that reads the programme store a fiftieth of a second
+    from zxcvbn import zxcvbn
+
     if not password.strip():
         return True
     judged = zxcvbn(password[:_JUDGED_LENGTH], user_inputs=[*SERVICE_WORDS, *own_words])

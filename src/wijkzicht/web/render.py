@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -52,9 +53,32 @@ def _templates() -> Jinja2Templates:
 
 def render_pdf(html: str) -> bytes:
     """A document rendered by the templates as PDF: the governance reports and an area's factsheet."""
-    from weasyprint import HTML  # imported late: it loads pango, which only the PDF needs
+    with _no_library_search():
+        from weasyprint import HTML  # imported late: it loads pango, which only the PDF needs
 
     return HTML(string=html).write_pdf()
+
+
+@contextmanager
+def _no_library_search() -> Iterator[None]:
+    """While WeasyPrint loads, `ctypes.util.find_library` answers "not found" at once.
+
+    WeasyPrint opens each C library by several names in turn, Windows' and macOS' among them, and cffi asks
+    `find_library` for every name the dynamic loader does not know: on Linux that runs ldconfig, gcc and ld,
+    some fifty processes and a fifth of a second of CPU for names that cannot exist here. Each list also
+    holds the library's own file name (libpango-1.0.so.0), which the loader finds itself."""
+    import ctypes.util  # here: only a PDF needs it
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = _not_found
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = search
+
+
+def _not_found(name: str) -> None:
+    return None
 
 
 def link(path: str, language: str, **state: object) -> str:

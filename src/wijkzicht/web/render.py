@@ -53,8 +53,11 @@ def _templates() -> Jinja2Templates:
 
 def render_pdf(html: str) -> bytes:
     """A document rendered by the templates as PDF: the governance reports and an area's factsheet."""
-    with _no_library_search():
-        from weasyprint import HTML  # imported late: it loads pango, which only the PDF needs
+    try:
+        with _no_library_search():
+            from weasyprint import HTML  # imported late: it loads pango, which only the PDF needs
+    except OSError:  # a system whose libraries are not where their file names lead: let WeasyPrint search
+        from weasyprint import HTML
 
     return HTML(string=html).write_pdf()
 

@@ -1,4 +1,5 @@
-"""Reading the answer of a warehouse query that always has exactly one row, such as an aggregate."""
+"""Reading the answer of a warehouse query that always has exactly one row, such as an aggregate; and
+creating a table from an aggregation into lists in parts, within the build's memory budget."""
 
 from __future__ import annotations
 
@@ -20,3 +21,29 @@ def one_row(
 def one_value(con: duckdb.DuckDBPyConnection, sql: str, parameters: list[object] | None = None) -> Any:
     """The first column of the single row of such a query: a count, a maximum."""
     return one_row(con, sql, parameters)[0]
+
+
+# DuckDB cannot spill the states of a list aggregate (list(...) per group): an aggregation into lists over
+# millions of rows ran out of memory under the build's budget. Run in parts of about this many input rows,
+# each part's groups stay small, whatever the size of the data.
+ROWS_PER_PART = 1_000_000
+
+
+def create_in_parts(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    query: str,
+    *,
+    rows_of: str,
+    key: str,
+    parameters: dict[str, object] | None = None,
+) -> None:
+    """`CREATE OR REPLACE {table} AS {query}`, run in parts: `query` holds `{part}`, a condition on `key`
+    (columns that every group keeps whole) that each part fills in, and the parts are as many as `rows_of`
+    (the input table) has millions of rows. Rows come in no particular order."""
+    parts = max(1, -(-one_value(con, f"SELECT count(*) FROM {rows_of}") // ROWS_PER_PART))
+    name = table.split()[-1]
+    for part in range(parts):
+        condition = f"hash({key}) % {parts} = {part}"
+        start = f"CREATE OR REPLACE {table} AS" if part == 0 else f"INSERT INTO {name}"
+        con.execute(f"{start} {query.replace('{part}', condition)}", parameters)

@@ -434,9 +434,10 @@ def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str, steps: 
         key="p.area_code",
         parameters={"same_code": SAME_CODE},
     )
-    con.execute(
+    create_in_parts(
+        con,
+        series,
         f"""
-        CREATE OR REPLACE {series} AS
         WITH notes AS (  -- the few series with a method to name or a period left out
             SELECT area_code, indicator, subgroup, target_year AS boundary_year,
                    list(DISTINCT method) FILTER (WHERE excluded IS NULL AND method <> $same_code) AS methods,
@@ -451,18 +452,22 @@ def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str, steps: 
                list_transform(s.points, point -> point.value) AS point_values,
                n.methods, n.not_comparable
         FROM trend_lists s LEFT JOIN notes n USING (area_code, indicator, subgroup, boundary_year)
+        WHERE {{part}}
         -- by area: a profile reads one area's rows, and the zone maps of a sorted column find them
         ORDER BY s.area_code
         """,
-        {"same_code": SAME_CODE},
+        rows_of="trend_lists",
+        key="s.area_code",
+        parameters={"same_code": SAME_CODE},
     )
-    con.execute(
-        f"""
-        CREATE OR REPLACE {steps} AS
+    create_in_parts(
+        con,
+        steps,
+        """
         WITH usable AS (
             SELECT area_code, indicator, subgroup,
                    list_filter(points, point -> point.value IS NOT NULL) AS points
-            FROM trend_lists
+            FROM trend_lists WHERE {part}
         ),
         pairs AS (
             SELECT 'step' AS kind, area_code, indicator, subgroup, points[step] AS first, points[step + 1] AS last
@@ -476,7 +481,9 @@ def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str, steps: 
                last.counts AS last_counts
         FROM pairs
         ORDER BY area_code
-        """
+        """,
+        rows_of="trend_lists",
+        key="area_code",
     )
     con.execute("DROP TABLE trend_lists")
 

@@ -25,7 +25,7 @@ def one_value(con: duckdb.DuckDBPyConnection, sql: str, parameters: list[object]
 
 # DuckDB cannot spill the states of a list aggregate (list(...) per group): an aggregation into lists over
 # millions of rows ran out of memory under the build's budget. Run in parts of about this many input rows,
-# each part's groups stay small, whatever the size of the data.
+# each part's groups stay small, whatever the size of the data. A sort of such lists by area ran out too.
 ROWS_PER_PART = 1_000_000
 
 
@@ -38,12 +38,24 @@ def create_in_parts(
     key: str,
     parameters: dict[str, object] | None = None,
 ) -> None:
-    """`CREATE OR REPLACE {table} AS {query}`, run in parts: `query` holds `{part}`, a condition on `key`
-    (columns that every group keeps whole) that each part fills in, and the parts are as many as `rows_of`
-    (the input table) has millions of rows. Rows come in no particular order."""
+    """`CREATE OR REPLACE {table} AS {query}`, run in parts: `query` holds `{part}`, a condition on `key` (a
+    column of `rows_of`, the input table, that every group keeps whole; it may carry the query's alias), and
+    the parts are as many as `rows_of` has millions of rows. The parts are ranges of `key` in ascending
+    order, so a query that sorts by `key` makes a table sorted by it."""
+    column = key.split(".")[-1]
     parts = max(1, -(-one_value(con, f"SELECT count(*) FROM {rows_of}") // ROWS_PER_PART))
+    fractions = [part / parts for part in range(1, parts)]
+    bounds = (
+        one_value(con, f"SELECT quantile_disc({column}, {fractions}) FROM {rows_of}") if fractions else []
+    )
     name = table.split()[-1]
     for part in range(parts):
-        condition = f"hash({key}) % {parts} = {part}"
+        lower = f"{key} >= {_quoted(bounds[part - 1])}" if part > 0 else "TRUE"
+        upper = f"{key} < {_quoted(bounds[part])}" if part < parts - 1 else "TRUE"
         start = f"CREATE OR REPLACE {table} AS" if part == 0 else f"INSERT INTO {name}"
-        con.execute(f"{start} {query.replace('{part}', condition)}", parameters)
+        con.execute(f"{start} {query.replace('{part}', f'{lower} AND {upper}')}", parameters)
+
+
+def _quoted(text: str) -> str:
+    # As `sources.staging.literal`, which imports this module.
+    return "'" + text.replace("'", "''") + "'"

@@ -195,19 +195,18 @@ def grown_snapshot(snapshot: Path, copies: int, folder: Path) -> Path:
 
 
 def growth(snapshot: Path, sizes: list[int], environment: dict[str, str]) -> None:
+    print("copies   build CPU   build peak   floor CPU   floor peak   build peak / first size's", flush=True)
+    first: Run | None = None
     with tempfile.TemporaryDirectory() as folder:
-        snapshots = {copies: grown_snapshot(snapshot, copies, Path(folder)) for copies in sizes}
-        results: dict[int, dict[str, list[Run]]] = {}
-        for copies, grown in snapshots.items():
-            results[copies] = alternate(grown, 1, environment)
-    first = medians(results[sizes[0]]["build"])
-    print("copies   build CPU   build peak   floor CPU   floor peak   peak / first size")
-    for copies in sizes:
-        build, floor = medians(results[copies]["build"]), medians(results[copies]["floor"])
-        print(
-            f"{copies:6} {build.cpu_seconds:9.1f} s {build.peak_mb:9.0f} MB {floor.cpu_seconds:9.1f} s "
-            f"{floor.peak_mb:9.0f} MB {build.peak_mb / first.peak_mb:12.2f}x"
-        )
+        for copies in sizes:
+            runs = alternate(grown_snapshot(snapshot, copies, Path(folder)), 1, environment)
+            build, floor = medians(runs["build"]), medians(runs["floor"])
+            first = first or build
+            print(
+                f"{copies:6} {build.cpu_seconds:9.1f} s {build.peak_mb:9.0f} MB {floor.cpu_seconds:9.1f} s "
+                f"{floor.peak_mb:9.0f} MB {build.peak_mb / first.peak_mb:12.2f}x",
+                flush=True,
+            )
 
 
 def steps(snapshot: Path, environment: dict[str, str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,14 @@ DEFAULT_SNAPSHOT = Path("../shared/data")
 SESSION_IDLE_ENV = "WIJKZICHT_SESSION_IDLE_MINUTES"
 SESSION_LIFETIME_ENV = "WIJKZICHT_SESSION_HOURS"
 WORKERS_ENV = "WIJKZICHT_WORKERS"
+BUILD_MEMORY_ENV = "WIJKZICHT_BUILD_MEMORY"
+# Unless told otherwise the build's queries keep to a quarter of the machine's memory, at most 1 GiB, and
+# spill the rest to disk: a national, multi-year warehouse is many times the snapshot, and the server keeps
+# serving meanwhile. At 1 GiB the snapshot's build peaks at about 1.4 GB (benchmarks/build_benchmark.py).
+BUILD_MEMORY_SHARE = 0.25
+BUILD_MEMORY_MAX = 2**30
+# A memory size as DuckDB reads it: a number and a unit, e.g. 500MB, 2GB, 1.5GiB.
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
 # A logged-in session ends after half an hour without a request, and always after a working day.
 DEFAULT_SESSION_IDLE_MINUTES = 30
 DEFAULT_SESSION_HOURS = 8
@@ -87,3 +96,15 @@ def query_threads(workers: int) -> int:
     Under load every worker is busy, so a query that also spread over every processor would only make the
     workers' threads compete; on a 2-core machine a profile costs about a third less CPU on one thread."""
     return max(1, default_workers() // workers)
+
+
+def build_memory() -> str:
+    """The build's memory budget, as DuckDB's `memory_limit`: $WIJKZICHT_BUILD_MEMORY (e.g. 2GB), or a
+    quarter of the machine's memory, at most 1 GiB."""
+    value = os.environ.get(BUILD_MEMORY_ENV, "").strip()
+    if not value:
+        machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        return f"{min(int(machine * BUILD_MEMORY_SHARE), BUILD_MEMORY_MAX) // 2**20}MiB"
+    if not MEMORY_SIZE.fullmatch(value):
+        raise WijkzichtError(key="error.setting.memory", variable=BUILD_MEMORY_ENV, value=repr(value))
+    return value

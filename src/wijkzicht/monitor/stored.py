@@ -43,17 +43,10 @@ def _map_boundaries(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots:
     store_map_boundaries(con)
 
 
-# Every area's trend points at once would otherwise raise the build's peak memory: capped, DuckDB spills.
-PROFILE_TABLES_MEMORY = "2GB"
-
-
 def _profile_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
-    # What a profile reads of every area, made once so that a request is a few lookups by area code.
-    con.execute(f"SET memory_limit = '{PROFILE_TABLES_MEMORY}'")
-    try:
-        store_trends(con)
-    finally:
-        con.execute("RESET memory_limit")
+    # What a profile reads of every area, made once so that a request is a few lookups by area code; within
+    # the build's memory budget, like every step.
+    store_trends(con)
     store_explanations(con)
 
 

@@ -18,6 +18,7 @@ import duckdb
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import difference
 from wijkzicht.monitor.intervals import Interval, rate_interval
+from wijkzicht.warehouse.queries import create_in_parts
 
 MATRIX_YEAR = 2024  # the VNG matrices carry every earlier boundary year to 2024 only
 MATRIX_VARIANT = "adres"  # addresses with a residential function: the weight for people and households
@@ -412,9 +413,10 @@ def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str, steps: 
 
     Each series is gathered once as a list of points sorted afterwards, and its steps are read off that
     list: an ordered list aggregate or a window per series is many times slower over every area."""
-    con.execute(
+    create_in_parts(
+        con,
+        "TEMP TABLE trend_lists",
         f"""
-        CREATE OR REPLACE TEMP TABLE trend_lists AS
         SELECT p.area_code, p.indicator, p.subgroup, p.target_year AS boundary_year,
                list_sort(list({{
                    'period': p.period,
@@ -425,13 +427,17 @@ def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str, steps: 
         FROM {points} p
         LEFT JOIN published_crime_counts c ON c.indicator = p.indicator AND c.subgroup = p.subgroup
              AND c.area_code = p.area_code AND c.boundary_year = p.boundary_year AND c.period = p.period
+        WHERE {{part}}
         GROUP BY p.area_code, p.indicator, p.subgroup, p.target_year HAVING count(*) >= 2
         """,
-        {"same_code": SAME_CODE},
+        rows_of=points,
+        key="p.area_code",
+        parameters={"same_code": SAME_CODE},
     )
-    con.execute(
+    create_in_parts(
+        con,
+        series,
         f"""
-        CREATE OR REPLACE {series} AS
         WITH notes AS (  -- the few series with a method to name or a period left out
             SELECT area_code, indicator, subgroup, target_year AS boundary_year,
                    list(DISTINCT method) FILTER (WHERE excluded IS NULL AND method <> $same_code) AS methods,
@@ -446,18 +452,22 @@ def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str, steps: 
                list_transform(s.points, point -> point.value) AS point_values,
                n.methods, n.not_comparable
         FROM trend_lists s LEFT JOIN notes n USING (area_code, indicator, subgroup, boundary_year)
+        WHERE {{part}}
         -- by area: a profile reads one area's rows, and the zone maps of a sorted column find them
         ORDER BY s.area_code
         """,
-        {"same_code": SAME_CODE},
+        rows_of="trend_lists",
+        key="s.area_code",
+        parameters={"same_code": SAME_CODE},
     )
-    con.execute(
-        f"""
-        CREATE OR REPLACE {steps} AS
+    create_in_parts(
+        con,
+        steps,
+        """
         WITH usable AS (
             SELECT area_code, indicator, subgroup,
                    list_filter(points, point -> point.value IS NOT NULL) AS points
-            FROM trend_lists
+            FROM trend_lists WHERE {part}
         ),
         pairs AS (
             SELECT 'step' AS kind, area_code, indicator, subgroup, points[step] AS first, points[step + 1] AS last
@@ -471,7 +481,9 @@ def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str, steps: 
                last.counts AS last_counts
         FROM pairs
         ORDER BY area_code
-        """
+        """,
+        rows_of="trend_lists",
+        key="area_code",
     )
     con.execute("DROP TABLE trend_lists")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from wijkzicht import __version__, codes
+from wijkzicht import __version__, codes, config
 from wijkzicht.catalogue import Catalogue, load_catalogue
 from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
 from wijkzicht.warehouse.boundaries import build_address_moves
@@ -193,9 +193,11 @@ def build(
     `national_share` is the share of gemeenten a series needs to count as national (a test whose hand-made
     source covers one city can lower it to exercise the national path). The new warehouse is compared with
     the one it replaces (`build_changes`); a source losing over 1% of its figures stops the build unless
-    `accept_loss`.
+    `accept_loss`. Every step keeps its queries within the memory budget (`config.build_memory()`): beyond
+    it DuckDB spills to `<file>.tmp` beside the new warehouse.
     """
     started = time.perf_counter()
+    memory_limit = config.build_memory()  # a wrong setting stops the build before it writes anything
     catalogue = catalogue or load_catalogue()
     files = sorted(
         ((index, root, family, path) for index, root in enumerate(roots) for family, path in discover(root)),
@@ -226,6 +228,7 @@ def build(
     try:
         con = connect(temporary, read_only=False)
         try:
+            con.execute(f"SET memory_limit = {literal(memory_limit)}")
             con.execute(STAGING_SCHEMA)
             for done, (index, root, family, path) in enumerate(files):
                 _report(progress, f"{family.name}: {path.name}", done, steps)

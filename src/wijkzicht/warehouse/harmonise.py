@@ -34,7 +34,7 @@ from __future__ import annotations
 import duckdb
 
 from wijkzicht.warehouse.publish import build_published_observations
-from wijkzicht.warehouse.queries import one_value
+from wijkzicht.warehouse.queries import create_in_parts, one_value
 
 TARGET_YEAR = 2024  # the VNG matrices carry every earlier boundary year to 2024 only
 MATRIX_VARIANT = "adres"  # addresses with a residential function: the weight for people and households
@@ -109,9 +109,11 @@ def build_harmonised(con: duckdb.DuckDBPyConnection) -> None:
     """
     build_boundary_map(con)
     levels = ", ".join(f"'{level}'" for level in LEVELS)
+    # In steps, not one statement: the aggregation into lists over the joins' output ran out of memory under
+    # the build's budget instead of spilling; from a table, in parts (`create_in_parts`), it keeps to it.
     con.execute(
         f"""
-        CREATE OR REPLACE TABLE harmonisation AS
+        CREATE OR REPLACE TEMP TABLE harmonise_contributions AS
         WITH series AS (  -- every published series of an older boundary year
             SELECT o.indicator, o.subgroup, o.level, o.boundary_year AS from_year, o.period,
                    min(o.source_id) AS source_id, any_value(i.aggregation) AS aggregation,
@@ -129,8 +131,14 @@ def build_harmonised(con: duckdb.DuckDBPyConnection) -> None:
               ON o.indicator = s.indicator AND o.subgroup = s.subgroup AND o.area_code = m.old_code
              AND o.boundary_year = s.from_year AND o.period = s.period
             LEFT JOIN area_population p ON p.area_code = m.old_code AND p.boundary_year = s.from_year
-        ),
-        combined AS (
+        )
+        SELECT * FROM contributions
+        """
+    )
+    create_in_parts(
+        con,
+        "TEMP TABLE harmonise_combined",
+        """
             SELECT indicator, subgroup, level, from_year, period, source_id, new_code AS area_code,
                    any_value(aggregation) AS aggregation, any_value(unit) AS unit,
                    any_value(moved_share) AS moved_share,
@@ -144,9 +152,15 @@ def build_harmonised(con: duckdb.DuckDBPyConnection) -> None:
                    sum(value * population * weight) / sum(population * weight) FILTER (WHERE value IS NOT NULL)
                        AS by_inhabitants,
                    sum(value * addresses) / sum(addresses) FILTER (WHERE value IS NOT NULL) AS by_addresses
-            FROM contributions GROUP BY ALL
-        ),
-        judged AS (
+            FROM harmonise_contributions WHERE {part} GROUP BY ALL
+        """,
+        rows_of="harmonise_contributions",
+        key="new_code",
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE harmonisation AS
+        WITH judged AS (
             SELECT *,
                    CASE WHEN whole THEN NULL
                         -- a rate may leave out parts without a figure that hold under 5% of the addresses
@@ -160,7 +174,7 @@ def build_harmonised(con: duckdb.DuckDBPyConnection) -> None:
                         THEN 'niet te harmoniseren: een verhouding, code of score wordt niet verdeeld '
                              || '(alleen aantallen, percentages en gemiddelden)'
                    END AS refusal
-            FROM combined
+            FROM harmonise_combined
         )
         SELECT indicator, subgroup, area_code, level, {TARGET_YEAR} AS boundary_year, period,
                from_year AS published_year, source_id, from_codes, moved_share,
@@ -193,6 +207,8 @@ def build_harmonised(con: duckdb.DuckDBPyConnection) -> None:
         ORDER BY area_code, indicator, subgroup, period
         """
     )
+    con.execute("DROP TABLE harmonise_contributions")
+    con.execute("DROP TABLE harmonise_combined")
     # The carried figures beside the observations, in their columns; `observations` itself stays as published.
     con.execute(
         """

@@ -16,6 +16,7 @@ from wijkzicht.catalogue import Catalogue
 from wijkzicht.catalogue.variation import load_variation
 from wijkzicht.monitor.index import store_scores
 from wijkzicht.monitor.map_boundaries import store_map_boundaries
+from wijkzicht.monitor.rankings import store_rankings
 from wijkzicht.monitor.similar import build_structure, store_similar
 from wijkzicht.monitor.stability import store_stability
 from wijkzicht.monitor.trends import store_trends
@@ -37,6 +38,10 @@ def _scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Pa
 
 def _stability(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     store_stability(con, load_variation())
+
+
+def _rankings(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    store_rankings(con)
 
 
 def _map_boundaries(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
@@ -61,6 +66,7 @@ ANALYSES: tuple[BuildStep, ...] = (
     ("vergelijkbare gebieden", _similar),
     ("scores", _scores),
     ("rangstabiliteit", _stability),
+    ("ranglijsten", _rankings),
     ("kaartgrenzen", _map_boundaries),
     ("profieltabellen", _profile_tables),
 )

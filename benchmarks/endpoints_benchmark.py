@@ -4,7 +4,7 @@ Usage: python benchmarks/endpoints_benchmark.py [WAREHOUSE] [--clients 20] [--wo
        [--areas 200] [--port 8799]
 
 Per round, `wijkzicht serve --workers N` is started afresh (nothing cached), and the scenarios run in turn,
-each request path once (first pass) by `--clients` concurrent Python clients (wrk is not assumed):
+each request path once (first pass) by autocannon from `--clients` connections (`load.py`):
 
 - floor: a FastAPI app under uvicorn with the same workers, answering a fixed JSON document the size of
   one area's values; measured before every scenario, so each ratio is against a floor taken just before;
@@ -13,7 +13,8 @@ each request path once (first pass) by `--clients` concurrent Python clients (wr
   SQLite copy with an index on the area code, `--areas` requests of its table filtered on the area;
 - values with 100 different filter sets (indicator, level, period, subgroup, boundary year);
 - `/api/map/values` for wijk and buurt: the summary measures and the domains, and ten scored indicators;
-- `/api/rankings`, first pass over 60 selections; and the area search (`/api/areas?q=`).
+- `/api/rankings`, first pass over 60 selections, and warm (the same selections again);
+- the area search (`/api/areas?q=`), the queries of `search_benchmark.py` and a few more.
 
 Goals (issue #18): values by area p99 no worse than Datasette's (ratio <= 1); the others p99 under 100 ms.
 The machine may be shared: compare ratios, and run several rounds (they alternate server and floor).
@@ -22,7 +23,6 @@ The machine may be shared: compare ratios, and run several rounds (they alternat
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sqlite3
 import statistics
@@ -31,12 +31,14 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api_benchmark import measure, start_floor, start_server, stop, wait_until_up
+from load import drive, machine_load, start_floor, start_server, stop, wait_until_up
+from search_benchmark import QUERIES
 from wijkzicht import config
 from wijkzicht.monitor.observations import ValueFilter, values_query
 
@@ -127,18 +129,7 @@ def ranking_paths() -> list[str]:
     ]
 
 
-SEARCHES = [
-    "west",
-    "noord",
-    "centrum",
-    "dorp",
-    "overvecht",
-    "zuid",
-    "rotterdm",
-    "den haag",
-    "bergen",
-    "GM0599",
-]
+SEARCHES = [*QUERIES, "west", "noord", "centrum", "dorp", "overvecht", "zuid"]
 
 
 def main() -> None:
@@ -162,7 +153,7 @@ def main() -> None:
     app, floor, peer = (f"http://127.0.0.1:{port}" for port in (app_port, floor_port, datasette_port))
     clients = arguments.clients
     print(
-        f"{clients} concurrent clients, {os.cpu_count()} cores (shared), wijkzicht serve --workers "
+        f"{clients} connections (autocannon), {machine_load()}; wijkzicht serve --workers "
         f"{arguments.workers}; p50 / p99 ms, req/s; ratio = p99 / p99 of the floor just before"
     )
     results: dict[str, list[tuple[float, float, float, float]]] = {}
@@ -188,11 +179,13 @@ def main() -> None:
                     "map values, summary+domains": (app, map_paths(app, summary=True)),
                     "map values, 10 indicators": (app, map_paths(app, summary=False)),
                     "rankings, first pass": (app, ranking_paths()),
-                    "area search": (app, [f"/api/areas?q={q}" for q in SEARCHES] * 2),
+                    "rankings, warm": (app, ranking_paths() * 3),
+                    "area search": (app, [f"/api/areas?q={quote(q)}" for q in SEARCHES] * 5),
                 }
                 for name, (base, paths) in scenarios.items():
-                    floor_p99 = measure(floor, ["/floor"] * len(paths), clients)[1]
-                    p50, p99, rate = measure(base, paths, clients)
+                    floor_p99 = drive(floor, ["/floor"] * len(paths), clients).p99
+                    measured = drive(base, paths, clients)
+                    p50, p99, rate = measured.p50, measured.p99, measured.per_second
                     results.setdefault(name, []).append((p50, p99, rate, p99 / floor_p99))
                     print(
                         f"  round {round_number + 1}  {name:<26} n={len(paths):>4}  p50 {p50:7.1f}  "

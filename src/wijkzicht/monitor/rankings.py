@@ -3,13 +3,15 @@ gemeente or a focus area. The web page, its exports, the API and `wijkzicht rank
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 
 import duckdb
 
+from wijkzicht import codes
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import focus, focus_scores, index
+from wijkzicht.warehouse.queries import one_value
 
 FOCUS_LEVEL = focus.FOCUS_LEVEL  # the 20 focus areas, each scored as one wijk among the wijken
 
@@ -57,13 +59,16 @@ def ranking(
         )
     if wanted.level == FOCUS_LEVEL:
         return _focus_ranking(con, wanted, order, limit, offset)
-    partition = index.latest_partition(
+    partition = latest_partition(
         con, index.Selection(wanted.level, wanted.boundary_year, wanted.period, wanted.subgroup)
     )
     within = _within(wanted)
-    total, areas = index.rank_areas(
-        con, partition, domain=wanted.domain, within=within, order=order, limit=limit, offset=offset
-    )
+    try:
+        total, areas = _stored_ranking(con, partition, wanted.domain, within, order, limit, offset)
+    except duckdb.CatalogException:  # a warehouse built before rankings were stored
+        total, areas = index.rank_areas(
+            con, partition, domain=wanted.domain, within=within, order=order, limit=limit, offset=offset
+        )
     return Ranking(partition, wanted.domain, within, total, areas)
 
 
@@ -92,7 +97,7 @@ def _focus_ranking(
     (`focus_scores`); a focus area without a score in that partition is not listed."""
     if order not in index.RANK_ORDERS:
         raise WijkzichtError(f"unknown order {order!r} (expected one of: {', '.join(index.RANK_ORDERS)})")
-    wijken = index.latest_partition(
+    wijken = latest_partition(
         con, index.Selection("wijk", wanted.boundary_year, wanted.period, wanted.subgroup)
     )
     assert wijken.boundary_year is not None and wijken.period is not None and wijken.subgroup is not None
@@ -146,3 +151,158 @@ def _focus_ranking(
     page = ranked[offset : None if limit is None else offset + limit]
     partition = index.Selection(FOCUS_LEVEL, wijken.boundary_year, wijken.period, wijken.subgroup)
     return Ranking(partition, wanted.domain, None, len(ranked), page)
+
+
+# Every ranking without a filter, made once by the build (`store_rankings`): a request reads the rows of one
+# partition and domain, already ranked and named, instead of joining scores, names and stability each time
+# (40-50 ms of one core per first request; at 20 clients a p99 of a second). Filtered by a gemeente or focus
+# area, the stored order stays right: it is the order of score and code, so the rank within is its row number.
+RANKED_AREAS = "ranked_areas"
+INDEX_RANKING = "index"  # `ranked_on` of the overall index, as in rank_stability
+
+# The areas to keep: those inside any of the codes given (a gemeente, a focus area's wijken); NULL: all.
+_STORED_WITHIN = f"""(?::VARCHAR[] IS NULL
+    OR list_bool_or([{codes.sql_lies_in("r.area_code", "c")} FOR c IN ?::VARCHAR[]]))"""
+
+# `index.RANK_ORDERS` over the stored columns (the test compares every order with it)
+STORED_ORDERS = {
+    "rank": "rank",
+    "-rank": "rank DESC",
+    "name": "lower(coalesce(name, area_code)), rank",
+    "-name": "lower(coalesce(name, area_code)) DESC, rank",
+    "gemeente": "lower(gemeente_name) NULLS LAST, rank",
+    "-gemeente": "lower(gemeente_name) DESC NULLS LAST, rank",
+    "stability": "stability_share DESC NULLS LAST, rank",
+    "-stability": "stability_share NULLS LAST, rank",
+}
+
+
+# Which partition a ranking shows when the user leaves choices open (`index.latest_partition`, 15 ms of
+# grouping the scores), stored by the build for the selections with at most one choice made.
+RANKED_PARTITIONS = "ranked_partitions"
+
+
+def store_rankings(con: duckdb.DuckDBPyConnection) -> None:
+    """A build step: the partitions of `RANKED_PARTITIONS` and the table of `RANKED_AREAS`."""
+    _store_partitions(con)
+    _store_ranked_areas(con)
+
+
+def latest_partition(con: duckdb.DuckDBPyConnection, selection: index.Selection) -> index.Selection:
+    """`index.latest_partition`, read from the build's table when it holds the selection."""
+    try:
+        found = con.execute(
+            f"""SELECT level, partition_boundary_year, partition_period, partition_subgroup
+                FROM {RANKED_PARTITIONS} WHERE level = ? AND boundary_year IS NOT DISTINCT FROM ?
+                AND period IS NOT DISTINCT FROM ? AND subgroup IS NOT DISTINCT FROM ?""",
+            list(astuple(selection)),
+        ).fetchone()
+    except duckdb.CatalogException:  # a warehouse built before rankings were stored
+        found = None
+    return index.Selection(*found) if found else index.latest_partition(con, selection)
+
+
+def _store_partitions(con: duckdb.DuckDBPyConnection) -> None:
+    partitions = con.execute(
+        "SELECT DISTINCT level, boundary_year, period, subgroup FROM domain_scores ORDER BY ALL"
+    ).fetchall()
+    asked = {
+        index.Selection(level, *choice)
+        for level, boundary_year, period, subgroup in partitions
+        for choice in (
+            (None, None, None),
+            (boundary_year, None, None),
+            (None, period, None),
+            (None, None, subgroup),
+        )
+    }
+    rows = []
+    for selection in asked:
+        try:
+            chosen = index.latest_partition(con, selection)
+        except WijkzichtError:  # no scores for it: a request asking it computes and gets the explanation
+            continue
+        rows.append((*astuple(selection), chosen.boundary_year, chosen.period, chosen.subgroup))
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {RANKED_PARTITIONS} (level VARCHAR, boundary_year INTEGER, period INTEGER,
+            subgroup VARCHAR, partition_boundary_year INTEGER, partition_period INTEGER, partition_subgroup VARCHAR)"""
+    )
+    con.executemany(f"INSERT INTO {RANKED_PARTITIONS} VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _store_ranked_areas(con: duckdb.DuckDBPyConnection) -> None:
+    """Every partition ranked on the overall index and on each domain, as `index.rank_areas` ranks them,
+    with the names and rank stability a ranking shows; sorted so a request reads few blocks."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {RANKED_AREAS} AS
+        WITH scored AS (
+            SELECT '{INDEX_RANKING}' AS ranked_on, *, NULL::DOUBLE AS coverage, NULL::INTEGER AS indicators_used
+            FROM area_index
+            UNION ALL BY NAME
+            SELECT d.domain AS ranked_on, d.* EXCLUDE (domain), x.worst_domain_names, x.domains_scored
+            FROM domain_scores d JOIN area_index x USING (area_code, level, boundary_year, period, subgroup)
+        )
+        SELECT s.level, s.boundary_year, s.period, s.subgroup, s.ranked_on,
+               row_number() OVER (
+                   PARTITION BY s.level, s.boundary_year, s.period, s.subgroup, s.ranked_on
+                   ORDER BY s.score DESC, s.area_code
+               ) AS rank,
+               s.area_code, a.name, s.score, s.percentile, s.worst_domain_names, s.domains_scored,
+               s.coverage, g.name AS gemeente_name, s.indicators_used, st.worst_share AS stability_share,
+               st.label AS stability, st.rank_low, st.rank_high
+        FROM scored s
+        LEFT JOIN areas a ON a.code = s.area_code AND a.boundary_year = s.boundary_year
+        LEFT JOIN areas g ON g.code = {codes.sql_gemeente_of("s.area_code")} AND g.boundary_year = s.boundary_year
+        LEFT JOIN main.rank_stability st ON st.area_code = s.area_code AND st.level = s.level
+             AND st.boundary_year = s.boundary_year AND st.period = s.period AND st.subgroup = s.subgroup
+             AND st.score = s.ranked_on
+        ORDER BY s.level, s.boundary_year, s.period, s.subgroup, s.ranked_on, rank
+        """
+    )
+
+
+def _stored_ranking(
+    con: duckdb.DuckDBPyConnection,
+    partition: index.Selection,
+    domain: str | None,
+    within: list[str] | None,
+    order: str,
+    limit: int | None,
+    offset: int,
+) -> tuple[int, list[index.RankedArea]]:
+    """The page of a ranking read from `store_rankings`' table: the same answer as `index.rank_areas`."""
+    if order not in STORED_ORDERS:
+        raise WijkzichtError(f"unknown order {order!r} (expected one of: {', '.join(STORED_ORDERS)})")
+    where, parameters = partition.where("r")
+    rows = con.execute(
+        f"""
+        WITH chosen AS (
+            SELECT * REPLACE (row_number() OVER (ORDER BY rank) AS rank), count(*) OVER () AS total
+            FROM {RANKED_AREAS} r
+            WHERE {where} AND r.ranked_on = ? AND {_STORED_WITHIN}
+        )
+        SELECT rank, area_code, name, level, boundary_year, period, subgroup, score, percentile,
+               worst_domain_names, domains_scored, coverage, gemeente_name, indicators_used, stability_share,
+               stability, rank_low, rank_high, total
+        FROM chosen ORDER BY {STORED_ORDERS[order]} LIMIT ? OFFSET ?
+        """,
+        [*parameters, domain or INDEX_RANKING, within, within, limit, offset],
+    ).fetchall()
+    total = rows[0][-1] if rows else _count_stored(con, where, parameters, domain, within)
+    return total, [index.RankedArea(*row[:-1]) for row in rows]
+
+
+def _count_stored(
+    con: duckdb.DuckDBPyConnection,
+    where: str,
+    parameters: list[object],
+    domain: str | None,
+    within: list[str] | None,
+) -> int:
+    """The number of matching areas when the requested page lies past the last one."""
+    return one_value(
+        con,
+        f"SELECT count(*) FROM {RANKED_AREAS} r WHERE {where} AND r.ranked_on = ? AND {_STORED_WITHIN}",
+        [*parameters, domain or INDEX_RANKING, within, within],
+    )

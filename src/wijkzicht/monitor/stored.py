@@ -16,6 +16,7 @@ from wijkzicht.catalogue import Catalogue
 from wijkzicht.catalogue.variation import load_variation
 from wijkzicht.monitor.index import store_explanations, store_scores
 from wijkzicht.monitor.map_boundaries import store_map_boundaries
+from wijkzicht.monitor.rankings import store_rankings
 from wijkzicht.monitor.similar import build_structure, store_similar
 from wijkzicht.monitor.stability import store_stability
 from wijkzicht.monitor.trends import store_trends
@@ -39,6 +40,10 @@ def _stability(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list
     store_stability(con, load_variation())
 
 
+def _rankings(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
+    store_rankings(con)
+
+
 def _map_boundaries(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     store_map_boundaries(con)
 
@@ -55,6 +60,7 @@ ANALYSES: tuple[BuildStep, ...] = (
     ("vergelijkbare gebieden", _similar),
     ("scores", _scores),
     ("rangstabiliteit", _stability),
+    ("ranglijsten", _rankings),
     ("kaartgrenzen", _map_boundaries),
     ("profieltabellen", _profile_tables),
 )

@@ -27,7 +27,7 @@ NARROWED: list[dict[str, object]] = [{}, {"gemeente": "GM0599"}, {"focus_area": 
 def test_stored_rankings_equal_the_computed_ones(
     con: duckdb.DuckDBPyConnection, level: str, domain: str | None
 ) -> None:
-    # the stored table is there, so `ranking` reads it (and does not fall back on computing)
+    # the build stored every partition's rankings, which `ranking` reads
     assert one_value(con, f"SELECT count(*) FROM {RANKED_AREAS}") > 100_000
     compared = 0
     for order, (limit, offset), narrowed in itertools.product(index.RANK_ORDERS, PAGES, NARROWED):

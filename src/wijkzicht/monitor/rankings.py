@@ -63,12 +63,7 @@ def ranking(
         con, index.Selection(wanted.level, wanted.boundary_year, wanted.period, wanted.subgroup)
     )
     within = _within(wanted)
-    try:
-        total, areas = _stored_ranking(con, partition, wanted.domain, within, order, limit, offset)
-    except duckdb.CatalogException:  # a warehouse built before rankings were stored
-        total, areas = index.rank_areas(
-            con, partition, domain=wanted.domain, within=within, order=order, limit=limit, offset=offset
-        )
+    total, areas = _stored_ranking(con, partition, wanted.domain, within, order, limit, offset)
     return Ranking(partition, wanted.domain, within, total, areas)
 
 
@@ -190,15 +185,12 @@ def store_rankings(con: duckdb.DuckDBPyConnection) -> None:
 
 def latest_partition(con: duckdb.DuckDBPyConnection, selection: index.Selection) -> index.Selection:
     """`index.latest_partition`, read from the build's table when it holds the selection."""
-    try:
-        found = con.execute(
-            f"""SELECT level, partition_boundary_year, partition_period, partition_subgroup
-                FROM {RANKED_PARTITIONS} WHERE level = ? AND boundary_year IS NOT DISTINCT FROM ?
-                AND period IS NOT DISTINCT FROM ? AND subgroup IS NOT DISTINCT FROM ?""",
-            list(astuple(selection)),
-        ).fetchone()
-    except duckdb.CatalogException:  # a warehouse built before rankings were stored
-        found = None
+    found = con.execute(
+        f"""SELECT level, partition_boundary_year, partition_period, partition_subgroup
+            FROM {RANKED_PARTITIONS} WHERE level = ? AND boundary_year IS NOT DISTINCT FROM ?
+            AND period IS NOT DISTINCT FROM ? AND subgroup IS NOT DISTINCT FROM ?""",
+        list(astuple(selection)),
+    ).fetchone()
     return index.Selection(*found) if found else index.latest_partition(con, selection)
 
 

@@ -219,7 +219,8 @@ def _store_partitions(con: duckdb.DuckDBPyConnection) -> None:
         f"""CREATE OR REPLACE TABLE {RANKED_PARTITIONS} (level VARCHAR, boundary_year INTEGER, period INTEGER,
             subgroup VARCHAR, partition_boundary_year INTEGER, partition_period INTEGER, partition_subgroup VARCHAR)"""
     )
-    con.executemany(f"INSERT INTO {RANKED_PARTITIONS} VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    if rows:  # a warehouse without scores (a build of some sources only) ranks nothing
+        con.executemany(f"INSERT INTO {RANKED_PARTITIONS} VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _store_ranked_areas(con: duckdb.DuckDBPyConnection) -> None:

@@ -21,6 +21,7 @@ members count gets no score in that partition, and the page says so.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 
 import duckdb
@@ -202,6 +203,22 @@ def compute(con: duckdb.DuckDBPyConnection, areas: list[focus.FocusArea] | None 
         ) in rows
     ]
     return _with_change(scores)
+
+
+def store_focus_scores(con: duckdb.DuckDBPyConnection) -> None:
+    """`focus_area_scores`: the packaged focus areas' scores on the stored scores, made once by the build (a
+    second or two of CPU that every server would otherwise spend on its first focus-area page or ranking),
+    one JSON document per score in `compute`'s order."""
+    con.execute("CREATE OR REPLACE TABLE focus_area_scores (position INTEGER, document VARCHAR)")
+    rows = [(position, json.dumps(score.as_dict())) for position, score in enumerate(compute(con))]
+    if rows:  # a warehouse without wijk scores scores no focus area
+        con.executemany("INSERT INTO focus_area_scores VALUES (?, ?)", rows)
+
+
+def stored(con: duckdb.DuckDBPyConnection) -> list[FocusScore]:
+    """What `compute(con)` gives for the packaged focus areas, as the build stored it."""
+    documents = con.execute("SELECT document FROM focus_area_scores ORDER BY position").fetchall()
+    return [FocusScore(**json.loads(document)) for (document,) in documents]
 
 
 def _with_change(scores: list[FocusScore]) -> list[FocusScore]:

@@ -97,7 +97,7 @@ def _focus_ranking(
     )
     assert wijken.boundary_year is not None and wijken.period is not None and wijken.subgroup is not None
     scores = focus_scores.in_partition(
-        focus_scores.compute(con), wijken.boundary_year, wijken.period, wijken.subgroup
+        focus_scores.stored(con), wijken.boundary_year, wijken.period, wijken.subgroup
     )
     gemeenten = dict(
         con.execute(

@@ -14,6 +14,7 @@ import duckdb
 
 from wijkzicht.catalogue import Catalogue
 from wijkzicht.catalogue.variation import load_variation
+from wijkzicht.monitor.focus_scores import store_focus_scores
 from wijkzicht.monitor.index import store_explanations, store_scores
 from wijkzicht.monitor.map_boundaries import store_map_boundaries
 from wijkzicht.monitor.rankings import store_rankings
@@ -42,6 +43,7 @@ def _stability(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list
 
 def _rankings(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:
     store_rankings(con)
+    store_focus_scores(con)  # the focus areas' ranking, scored as wijken
 
 
 def _map_boundaries(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:

@@ -298,10 +298,6 @@ FocusSort = Annotated[
 ]
 
 
-def _focus_scores(con: duckdb.DuckDBPyConnection) -> list[focus_scores.FocusScore]:
-    return focus_scores.compute(con)
-
-
 def _sort_value(score: focus_scores.FocusScore, key: str) -> object:
     if key.startswith("domain:"):
         return score.domains.get(key.removeprefix("domain:"))
@@ -343,7 +339,7 @@ def focus_areas_page(
 ) -> HTMLResponse:
     """The 20 focus areas side by side, each scored as one area among the wijken of one partition."""
     areas = focus.load_focus_areas()
-    every = cache(_focus_scores)
+    every = cache(focus_scores.stored)
     partitions = focus_scores.partitions(every)
     wanted = {f"{period}-{year}-{group}": (year, period, group) for year, period, group in partitions}
     chosen = wanted.get(partition or "", partitions[0] if partitions else None)
@@ -381,7 +377,7 @@ def focus_area_page(
         raise NotFoundError(key="error.focus.unknown_number", number=number, count=len(areas))
     figures = focus.aggregate(con, list(chosen.wijken), period=period, language=lang)
     members = ranking(con, RankingFilter(level="wijk", focus_area=number)).areas
-    own_scores = [s for s in cache(_focus_scores) if s.number == number]
+    own_scores = [s for s in cache(focus_scores.stored) if s.number == number]
     return page(
         request,
         "focusgebied.html",

@@ -512,7 +512,7 @@ RANK_ORDERS = {
     "-stability": "st.worst_share NULLS LAST, n.rank",
 }
 # A ranking narrowed to areas within a list of codes (a gemeente, a focus area's wijken); NULL: all areas.
-_WITHIN = f"""(?::VARCHAR[] IS NULL OR list_bool_or(
+WITHIN = f"""(?::VARCHAR[] IS NULL OR list_bool_or(
                 [{codes.sql_lies_in("r.area_code", "c")} FOR c IN ?::VARCHAR[]]))"""
 
 
@@ -548,7 +548,7 @@ def rank_areas(
         WITH chosen AS (
             SELECT r.*, {codes.sql_gemeente_of("r.area_code")} AS gemeente
             FROM ({source}) r
-            WHERE {where} AND {_WITHIN}
+            WHERE {where} AND {WITHIN}
         ),
         numbered AS (
             SELECT *, row_number() OVER (ORDER BY score DESC, area_code) AS rank, count(*) OVER () AS total
@@ -567,11 +567,11 @@ def rank_areas(
         """,
         [*parameters, within, within, domain, limit, offset],
     ).fetchall()
-    total = rows[0][-1] if rows else _count_ranked(con, source, where, parameters, within)
+    total = rows[0][-1] if rows else count_ranked(con, source, where, parameters, within)
     return total, [RankedArea(*row[:-1]) for row in rows]
 
 
-def _count_ranked(
+def count_ranked(
     con: duckdb.DuckDBPyConnection,
     source: str,
     where: str,
@@ -581,7 +581,7 @@ def _count_ranked(
     """The number of matching areas when the requested page lies past the last one."""
     return one_value(
         con,
-        f"SELECT count(*) FROM ({source}) r WHERE {where} AND {_WITHIN}",
+        f"SELECT count(*) FROM ({source}) r WHERE {where} AND {WITHIN}",
         [*parameters, within, within],
     )
 

@@ -11,7 +11,6 @@ from wijkzicht import codes
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import focus, focus_scores, index
-from wijkzicht.warehouse.queries import one_value
 
 FOCUS_LEVEL = focus.FOCUS_LEVEL  # the 20 focus areas, each scored as one wijk among the wijken
 
@@ -155,9 +154,6 @@ def _focus_ranking(
 RANKED_AREAS = "ranked_areas"
 INDEX_RANKING = "index"  # `ranked_on` of the overall index, as in rank_stability
 
-# The areas to keep: those inside any of the codes given (a gemeente, a focus area's wijken); NULL: all.
-_STORED_WITHIN = f"""(?::VARCHAR[] IS NULL
-    OR list_bool_or([{codes.sql_lies_in("r.area_code", "c")} FOR c IN ?::VARCHAR[]]))"""
 
 # `index.RANK_ORDERS` over the stored columns (the test compares every order with it)
 STORED_ORDERS = {
@@ -273,7 +269,7 @@ def _stored_ranking(
         WITH chosen AS (
             SELECT * REPLACE (row_number() OVER (ORDER BY rank) AS rank), count(*) OVER () AS total
             FROM {RANKED_AREAS} r
-            WHERE {where} AND r.ranked_on = ? AND {_STORED_WITHIN}
+            WHERE {where} AND r.ranked_on = ? AND {index.WITHIN}
         )
         SELECT rank, area_code, name, level, boundary_year, period, subgroup, score, percentile,
                worst_domain_names, domains_scored, coverage, gemeente_name, indicators_used, stability_share,
@@ -282,20 +278,15 @@ def _stored_ranking(
         """,
         [*parameters, domain or INDEX_RANKING, within, within, limit, offset],
     ).fetchall()
-    total = rows[0][-1] if rows else _count_stored(con, where, parameters, domain, within)
-    return total, [index.RankedArea(*row[:-1]) for row in rows]
-
-
-def _count_stored(
-    con: duckdb.DuckDBPyConnection,
-    where: str,
-    parameters: list[object],
-    domain: str | None,
-    within: list[str] | None,
-) -> int:
-    """The number of matching areas when the requested page lies past the last one."""
-    return one_value(
-        con,
-        f"SELECT count(*) FROM {RANKED_AREAS} r WHERE {where} AND r.ranked_on = ? AND {_STORED_WITHIN}",
-        [*parameters, domain or INDEX_RANKING, within, within],
+    total = (
+        rows[0][-1]
+        if rows
+        else index.count_ranked(
+            con,
+            f"SELECT * FROM {RANKED_AREAS}",
+            f"{where} AND r.ranked_on = ?",
+            [*parameters, domain or INDEX_RANKING],
+            within,
+        )
     )
+    return total, [index.RankedArea(*row[:-1]) for row in rows]

@@ -166,3 +166,13 @@ def test_goals_add_refuses_every_context_indicator_and_list_flags_an_old_goal(
     assert (
         "moeite_met_rondkomen" in runner.invoke(app, ["goals", "list", *where], env={"COLUMNS": "200"}).output
     )
+
+
+@pytest.mark.parametrize("focus_area", ["nederland", "9"])
+def test_a_report_from_an_unseeded_database_names_the_remedy(
+    warehouse_path: Path, tmp_path: Path, focus_area: str
+) -> None:
+    where = ["--db", str(warehouse_path), "--programmes-db", f"sqlite:///{tmp_path / 'leeg.sqlite'}"]
+    refused = runner.invoke(app, ["report", focus_area, *where])
+    assert refused.exit_code == 1, refused.output
+    assert "wijkzicht programmes seed" in refused.output and "<table>" not in refused.output

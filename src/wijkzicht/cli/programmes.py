@@ -20,6 +20,7 @@ from wijkzicht.i18n import format_number
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from wijkzicht.monitor.focus import FocusArea
     from wijkzicht.programmes import schemas
     from wijkzicht.programmes.database import OperationalDatabase
 
@@ -302,19 +303,27 @@ def _goal_input(**values: object) -> schemas.GoalIn:
         raise WijkzichtError(forms.problems(error, use_language()).summary()) from None
 
 
-def _focus_area_id(session: Session, wanted: str) -> int:
+def _seeded_focus_areas(session: Session) -> list[FocusArea]:
+    """The programme's focus areas; an unseeded database is an error with its remedy, for the national report
+    as for one area's (an overview table without a single row would look like a programme without work)."""
     from sqlalchemy import select
 
     from wijkzicht.monitor import focus
-    from wijkzicht.programmes.models import FocusArea
+    from wijkzicht.programmes.models import FocusArea as FocusAreaRecord
 
-    names = [
+    found = [
         focus.FocusArea(area.id, area.name, area.gemeente_code, tuple(area.wijken), "-", area.certainty)
-        for area in session.scalars(select(FocusArea))
+        for area in session.scalars(select(FocusAreaRecord))
     ]
-    if not names:
+    if not found:
         raise WijkzichtError(t("cli.programmes.no_focus_areas"))
-    return focus.find_focus_area(names, wanted).number
+    return found
+
+
+def _focus_area_id(session: Session, wanted: str) -> int:
+    from wijkzicht.monitor import focus
+
+    return focus.find_focus_area(_seeded_focus_areas(session), wanted).number
 
 
 def _settled() -> None:
@@ -356,6 +365,7 @@ def report_command(
         with store.reading() as session:
             document: report.NationalReport | report.AreaReport
             if focus_area.strip().lower() in NATIONAL:
+                _seeded_focus_areas(session)
                 document = report.national_report(session, actor, con)
             else:
                 document = report.area_report(session, actor, con, _focus_area_id(session, focus_area))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wijkzicht.warehouse.resident_survey import SURVEY_TABLE, read_survey, survey_rules
-from wijkzicht.warehouse.sources.staging import CELL_COLUMNS, Staging
+from wijkzicht.warehouse.sources.staging import Cell, Staging
 
 
 def read(staging: Staging, path: Path) -> None:
@@ -30,10 +30,9 @@ def read(staging: Staging, path: Path) -> None:
     )
     values = read_survey(path, known, staging.catalogue)
     file_id = staging.register_file(path, SURVEY_TABLE)
-    staging.con.executemany(
-        f"INSERT INTO stage_cells ({CELL_COLUMNS}, reason) VALUES (?, 'totaal', ?, ?, ?, ?, ?, ?, ?, ?)",
+    staging.stage_cells(
         [
-            (
+            Cell(
                 v.indicator,
                 v.area_code,
                 rules.boundary_year,
@@ -45,5 +44,5 @@ def read(staging: Staging, path: Path) -> None:
                 v.suppressed_reason,
             )
             for v in values
-        ],
+        ]
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from wijkzicht import codes
 from wijkzicht.errors import SourceError
-from wijkzicht.warehouse.sources.staging import CELL_COLUMNS, Staging, first_line
+from wijkzicht.warehouse.sources.staging import Cell, Staging, first_line
 
 NAME_PATTERN = re.compile(r"kvk(\d{4})-wb(\d{4})\.xlsx", re.IGNORECASE)
 HEADER = ("Gemeentecode", "Wijkcode", "Regionaam")
@@ -92,12 +92,11 @@ def read(staging: Staging, path: Path) -> None:
     )
     staging.drop(declared)
     file_id = staging.register_file(path, table.id)
-    staging.con.executemany(
-        f"INSERT INTO stage_cells ({CELL_COLUMNS}) VALUES (?, 'totaal', ?, ?, ?, ?, ?, ?, ?)",
+    staging.stage_cells(
         [
-            (indicator, code, table.boundary_year, table.period, raw, file_id, line, column)
+            Cell(indicator, code, table.boundary_year, table.period, raw, file_id, line, column)
             for indicator, code, raw, line, column in cells
-        ],
+        ]
     )
 
 

@@ -19,7 +19,7 @@ import csv
 from pathlib import Path
 
 from wijkzicht.errors import SourceError
-from wijkzicht.warehouse.sources.staging import CELL_COLUMNS, Staging, first_line, table_id_of
+from wijkzicht.warehouse.sources.staging import Cell, Staging, first_line, table_id_of
 
 TOTAL_FILTER = "Soort misdrijf: Totaal misdrijven"
 COUNT_COLUMN = "Geregistreerde misdrijven"
@@ -77,12 +77,11 @@ def read(staging: Staging, path: Path) -> None:
         return
     (indicator,) = indicators.values()
     file_id = staging.register_file(path, table_id)
-    staging.con.executemany(
-        f"INSERT INTO stage_cells ({CELL_COLUMNS}) VALUES (?, 'totaal', ?, ?, ?, ?, ?, ?, ?)",
+    staging.stage_cells(
         [
-            (indicator.id, code, table.boundary_year, period, raw, file_id, line, COUNT_COLUMN)
+            Cell(indicator.id, code, table.boundary_year, period, raw, file_id, line, COUNT_COLUMN)
             for code, period, raw, line in cells
-        ],
+        ]
     )
 
 

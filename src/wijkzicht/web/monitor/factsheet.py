@@ -8,6 +8,7 @@ publishing gate. Every Excel cell passes `safe_cell`: a name or reason starting 
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import date
 
 from openpyxl import Workbook
@@ -88,7 +89,7 @@ def _write(sheet: Worksheet, rows: list[tuple[object, ...]]) -> None:
 
 
 def _figure_rows(
-    profile: Profile, t: Translator, names: dict[str, dict[str, str]]
+    profile: Profile, t: Translator, names: Mapping[str, Mapping[str, str]]
 ) -> list[tuple[object, ...]]:
     heading = (
         t("profile.domain"),
@@ -127,7 +128,7 @@ def _figure_rows(
 
 
 def _score_rows(
-    profile: Profile, t: Translator, names: dict[str, dict[str, str]]
+    profile: Profile, t: Translator, names: Mapping[str, Mapping[str, str]]
 ) -> list[tuple[object, ...]]:
     heading = (
         t("profile.domain"),
@@ -162,7 +163,7 @@ def _score_rows(
 
 
 def _trend_rows(
-    profile: Profile, t: Translator, names: dict[str, dict[str, str]]
+    profile: Profile, t: Translator, names: Mapping[str, Mapping[str, str]]
 ) -> list[tuple[object, ...]]:
     heading = (
         t("profile.indicator"),

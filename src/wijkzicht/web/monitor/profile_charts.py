@@ -6,6 +6,7 @@ page and the factsheet both draw from here, so the two never tell a series diffe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -97,7 +98,7 @@ def _indicator_chart(figure: ProfileFigure, t: Translator, language: str) -> Tre
     )
 
 
-def _score_chart(series: ScoreSeries, t: Translator, names: dict[str, str], language: str) -> TrendChart:
+def _score_chart(series: ScoreSeries, t: Translator, names: Mapping[str, str], language: str) -> TrendChart:
     is_index = series.key == INDEX
     name = t("chart.index") if is_index else names.get(series.key, series.key)
     subgroup = catalogue_names(language)["subgroup_names"].get(series.subgroup, series.subgroup)

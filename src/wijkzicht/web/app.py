@@ -33,6 +33,7 @@ from wijkzicht.web.wijkwijzer import api as wijkwijzer_web
 from wijkzicht.web.wijkwijzer import pages as wijkwijzer_pages
 
 STATIC = Path(str(resources.files("wijkzicht.web"))) / "static"
+GZIP_LEVEL = 6
 
 
 def create_app(database: Path, programmes_db: str | None = None, *, workers: int = 1) -> FastAPI:
@@ -61,7 +62,9 @@ def create_app(database: Path, programmes_db: str | None = None, *, workers: int
     app.add_middleware(DropEmptyQueryParameters)
     app.add_middleware(SecurityHeaders)
     # Pages and JSON compress well; a response that is already compressed (the map's) is passed through.
-    app.add_middleware(GZipMiddleware, minimum_size=2000)
+    # Level 6, not Starlette's 9: a profile's JSON (105 kB) then takes 1.4 ms instead of 3.1 ms to compress,
+    # for 2% more bytes.
+    app.add_middleware(GZipMiddleware, minimum_size=2000, compresslevel=GZIP_LEVEL)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router, prefix="/api")
     app.include_router(pages.router)

@@ -118,3 +118,24 @@ def test_each_worker_queries_on_its_share_of_the_processors(
     alone = create_app(warehouse_path, f"sqlite:///{tmp_path / 'programmes.sqlite'}")
     assert alone.state.warehouse.execute(threads).fetchone()[0] == 4
     alone.state.warehouse.execute("RESET threads")  # the file stays open for the session's other tests
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a niceness per thread is Linux's")
+def test_new_profiles_are_made_behind_the_answers_from_the_cache() -> None:
+    import asyncio
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from wijkzicht.web.deps import MOST_NICE, NEW_WORK_NICENESS, as_new_work
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def served() -> tuple[int, int]:
+        """In a thread of its own with its own event loop (as a server's), whatever loop the tests run:
+        the loop's thread's niceness, and the new work's."""
+        return niceness(), asyncio.run(as_new_work(niceness))
+
+    with ThreadPoolExecutor(1) as server:
+        loop_thread, new_work = server.submit(served).result()
+    assert new_work == min(loop_thread + NEW_WORK_NICENESS, MOST_NICE)

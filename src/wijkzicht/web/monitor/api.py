@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 
 import duckdb
 from fastapi import APIRouter, Depends, Query
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from wijkzicht.catalogue import load_catalogue
@@ -19,7 +18,7 @@ from wijkzicht.monitor import focus, index, similar
 from wijkzicht.monitor.areas import children, get_area, search
 from wijkzicht.monitor.observations import ValueFilter, count_values, select_values
 from wijkzicht.monitor.rankings import RankingFilter, ranking, ranking_page
-from wijkzicht.web.deps import Cache, Warehouse
+from wijkzicht.web.deps import Cache, Warehouse, as_new_work
 from wijkzicht.web.monitor import exports
 from wijkzicht.web.params import (
     AreaCodePath,
@@ -71,8 +70,8 @@ def area_children(
     summary="Everything about an area (see the profile page), with perception beside the facts per theme",
 )
 async def area_profile_get(cache: Cache, code: AreaCodePath, lang: Language = "nl") -> Response:
-    # A profile made before is answered on the event loop; a new one is computed in a worker thread.
-    body = cache.ready_profile_json(code, lang) or await run_in_threadpool(cache.profile_json, code, lang)
+    # A profile made before is answered on the event loop; a new one is made as new work (`as_new_work`).
+    body = cache.ready_profile_json(code, lang) or await as_new_work(cache.profile_json, code, lang)
     return Response(body, media_type="application/json")
 
 

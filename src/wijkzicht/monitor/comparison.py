@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import duckdb
 
 from wijkzicht import codes
 from wijkzicht.monitor import difference
 from wijkzicht.monitor.intervals import NOT_PUBLISHED, Counts, Interval, rate_interval
+from wijkzicht.records import plain
 
 NATIONAL_CODE = "NL00"
 WORDS = {
@@ -58,7 +59,7 @@ class Comparison:
     interval_note: str | None  # why there is none, for a figure with a value
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)
 
 
 def relation(

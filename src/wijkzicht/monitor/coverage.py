@@ -8,11 +8,12 @@ the catalogue's problem domains, and a domain without figures says so with its r
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import duckdb
 
 from wijkzicht.catalogue import Catalogue, Indicator, load_catalogue
+from wijkzicht.records import plain
 
 # Why a domain has no national figures in this installation (the texts are translations `coverage.reason.*`).
 NO_SOURCE = "no_source"  # none of the domain's source tables is in the warehouse
@@ -39,7 +40,7 @@ class DomainCoverage:
         return self.reason is None
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ boundaries changed between the figure's boundary year and 2024. See docs/method.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,6 +19,7 @@ import duckdb
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor.comparison import NATIONAL_CODE, describe, relation
 from wijkzicht.monitor.trends import MATRIX_VARIANT, MATRIX_YEAR
+from wijkzicht.records import plain
 from wijkzicht.yamltext import load_yaml
 
 CERTAINTIES = ("high", "medium", "low")
@@ -46,7 +47,7 @@ class FocusArea:
     note: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class AggregateFigure:
         return f"{self.used} van {self.members} gebieden" + (f" ({'; '.join(reasons)})" if reasons else "")
 
     def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "note": self.note}
+        return {**plain(self), "note": self.note}
 
 
 # --- The focus-area file -------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import duckdb
 from wijkzicht.monitor import focus
 from wijkzicht.monitor.index import EXPONENTIAL_CONSTANT, EXPONENTIAL_SPAN, Settings
 from wijkzicht.monitor.trends import MATRIX_VARIANT, MATRIX_YEAR
+from wijkzicht.records import plain
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class FocusScore:
     change: float | None = None  # change of the overall index since the previous period (same boundaries)
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)
 
 
 def _members_table(con: duckdb.DuckDBPyConnection, areas: list[focus.FocusArea]) -> None:

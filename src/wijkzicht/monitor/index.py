@@ -43,6 +43,7 @@ from wijkzicht.catalogue import (
     Indicator,
 )
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.records import plain
 from wijkzicht.warehouse.queries import one_value
 
 PARTITION = ("level", "boundary_year", "period", "subgroup")
@@ -497,7 +498,7 @@ class RankedArea:
     rank_high: int | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)
 
 
 # How a ranking can be ordered: by rank (most problems first) either way, by name, or by gemeente name.
@@ -624,7 +625,7 @@ class Explanation:
     domains: list[DomainExplanation]
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)
 
 
 def explain(con: duckdb.DuckDBPyConnection, code: str, selection: Selection) -> Explanation:

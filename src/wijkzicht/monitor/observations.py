@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 import duckdb
 
+from wijkzicht.records import plain
 from wijkzicht.warehouse.publish import VALUES_ORDER
 from wijkzicht.warehouse.queries import one_value
 
@@ -27,7 +28,7 @@ class Figure:
     source_column: str
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)
 
 
 def area_figures(

@@ -11,7 +11,7 @@ shown at all, and every view carries the fixed explanation of what it does and d
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cache, partial
 from importlib import resources
 from pathlib import Path
@@ -24,6 +24,7 @@ from wijkzicht.errors import CatalogueError, WijkzichtError
 from wijkzicht.i18n import format_number
 from wijkzicht.monitor.areas import get_area
 from wijkzicht.monitor.trends import MATRIX_VARIANT
+from wijkzicht.records import plain
 from wijkzicht.yamltext import YAMLError, load_yaml
 
 LANGUAGES = ("nl", "en")
@@ -268,7 +269,7 @@ class AreaView:
     themes: list[ThemePosition] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)
 
 
 def area_view(

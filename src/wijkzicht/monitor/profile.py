@@ -8,7 +8,7 @@ profile page, its API and `wijkzicht profile` all read this one structure.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 import duckdb
@@ -18,6 +18,7 @@ from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import comparison, coverage, index, similar, stability, trends
 from wijkzicht.monitor.areas import Area, get_area
 from wijkzicht.monitor.score_trends import ScoreSeries, score_trends
+from wijkzicht.records import plain
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Profile:
     stability: dict[str, stability.AreaStability] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
-        document = asdict(self)
+        document = plain(self)
         document["area"] = self.area.as_dict()
         return document
 

@@ -3,7 +3,7 @@ gemeente or a focus area. The web page, its exports, the API and `wijkzicht rank
 
 from __future__ import annotations
 
-from dataclasses import asdict, astuple, dataclass
+from dataclasses import astuple, dataclass
 
 import duckdb
 
@@ -11,6 +11,7 @@ from wijkzicht import codes
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import focus, focus_scores, index
+from wijkzicht.records import plain
 
 FOCUS_LEVEL = focus.FOCUS_LEVEL  # the 20 focus areas, each scored as one wijk among the wijken
 
@@ -35,7 +36,7 @@ class Ranking:
     areas: list[index.RankedArea]  # the requested page of them
 
     def partition_dict(self) -> dict[str, object]:
-        return {**asdict(self.partition), "domain": self.domain, "within": self.within}
+        return {**plain(self.partition), "domain": self.domain, "within": self.within}
 
 
 def scored_domains() -> list[str]:

@@ -7,11 +7,12 @@ problems, so the problems themselves cannot define the similarity).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import duckdb
 
 from wijkzicht.errors import WijkzichtError
+from wijkzicht.records import plain
 
 # Density is skewed over four orders of magnitude: its logarithm is standardised instead.
 LOGARITHMIC = ("bevolkingsdichtheid",)
@@ -42,7 +43,7 @@ class SimilarArea:
     characteristics: dict[str, float]
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)
 
 
 def build_structure(con: duckdb.DuckDBPyConnection) -> None:

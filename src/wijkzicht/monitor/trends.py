@@ -11,13 +11,14 @@ comparable, with the reason. See docs/method.md, "Trends" and "Harmonised series
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import duckdb
 
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import difference
 from wijkzicht.monitor.intervals import Interval, rate_interval
+from wijkzicht.records import plain
 from wijkzicht.warehouse.queries import create_in_parts
 
 MATRIX_YEAR = 2024  # the VNG matrices carry every earlier boundary year to 2024 only
@@ -79,7 +80,7 @@ class Trend:
     not_comparable: list[str] = field(default_factory=list)  # periods left out, with the reason
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)
 
 
 def harmonise_counts(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
@@ -23,6 +23,7 @@ from wijkzicht.monitor import trends
 from wijkzicht.monitor.comparison import NATIONAL_CODE
 from wijkzicht.programmes.context import Context, in_context
 from wijkzicht.programmes.models import Goal
+from wijkzicht.records import plain
 from wijkzicht.warehouse.queries import one_value
 
 G4 = ("GM0363", "GM0599", "GM0518", "GM0344")  # Amsterdam, Rotterdam, Den Haag, Utrecht
@@ -77,7 +78,7 @@ class GoalProgress:
         )
 
     def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "baseline_revised": self.baseline_revised}
+        return {**plain(self), "baseline_revised": self.baseline_revised}
 
 
 # Why an indicator cannot carry a goal (the catalogue's reason it is not scored): the method scores problems

@@ -15,7 +15,7 @@ import csv
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -26,6 +26,7 @@ import duckdb
 
 from wijkzicht.catalogue import Catalogue, Indicator, load_catalogue
 from wijkzicht.errors import SourceError, WijkzichtError
+from wijkzicht.records import plain
 from wijkzicht.yamltext import load_yaml
 
 COLUMNS = ("area_code", "period", "indicator", "value", "respondents", "margin")
@@ -56,7 +57,7 @@ class SurveyValue:
     line: int  # in the file, for the build's provenance
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)
 
 
 @cache

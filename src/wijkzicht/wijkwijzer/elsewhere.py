@@ -11,7 +11,7 @@ counts through its wijk. A similar area that cannot be carried is listed, never 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import duckdb
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from wijkzicht.programmes import records
 from wijkzicht.programmes.accounts import Actor
 from wijkzicht.programmes.models import FocusArea, Measure, Programme
 from wijkzicht.programmes.schemas import theme_domains
+from wijkzicht.records import plain
 
 MOST_ADDRESSES = 0.5  # the share of a similar area's addresses that must lie in the focus area
 
@@ -47,7 +48,7 @@ class MeasuresElsewhere:
     not_carried: list[str] = field(default_factory=list)  # similar areas with no place on the 2024 boundaries
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return plain(self)
 
 
 def measures_of_similar_areas(

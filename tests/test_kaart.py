@@ -17,7 +17,16 @@ from fastapi.testclient import TestClient
 from api_errors import detail_text
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.monitor import map_boundaries
-from wijkzicht.monitor.choropleth import Measure, Partition, choose_partition, drawable_codes, map_data
+from wijkzicht.monitor.choropleth import (
+    MAP_LEVELS,
+    Measure,
+    Partition,
+    choose_partition,
+    drawable_codes,
+    map_data,
+    mappable,
+    partitions,
+)
 from wijkzicht.monitor.stored import build_warehouse
 from wijkzicht.web.app import create_app
 from wijkzicht.web.monitor import kaart
@@ -102,6 +111,32 @@ def test_suppressed_areas_keep_their_reason_and_get_no_class(con: duckdb.DuckDBP
     data = map_data(con, load_catalogue(), "buurt", Measure("indicator", "eenzaam"), period=2020)
     suppressed = [v for v in data.values if v.status == "suppressed"]
     assert suppressed and all(v.value is None and v.category is None and v.reason for v in suppressed)
+
+
+def test_an_indicators_partitions_are_those_where_the_gate_publishes_a_value(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # the partitions are read from the stored gated values; the gate itself is the reference
+    expected: dict[tuple[str, str], list[Partition]] = {}
+    for indicator, level, *key in con.execute(
+        """SELECT DISTINCT indicator, level, boundary_year, period, subgroup FROM published_observations
+           WHERE value IS NOT NULL ORDER BY ALL"""
+    ).fetchall():
+        expected.setdefault((indicator, level), []).append(Partition(*key))
+    catalogue = load_catalogue()
+    measured = [i for i in catalogue.indicators.values() if mappable(i)]
+    assert len(measured) > 50
+    for indicator in measured:
+        for level in MAP_LEVELS:
+            found = partitions(con, level, Measure("indicator", indicator.id))
+            assert sorted(found, key=partition_key) == expected.get((indicator.id, level), []), (
+                indicator.id,
+                level,
+            )
+
+
+def partition_key(partition: Partition) -> tuple[int, int, str]:
+    return partition.boundary_year, partition.period, partition.subgroup
 
 
 def test_choose_partition_gives_up_as_few_settings_as_possible() -> None:

@@ -127,8 +127,7 @@ def catalogue_names(language: str) -> Mapping[str, Mapping[str, str]]:
     """The catalogue's names of domains, subgroups and indicators in the page's language.
 
     Made once per language (the packaged catalogue does not change while the program runs): every page and
-    each chart of a profile asked for them, and making them cost 0.8 ms a time, 4 of a profile's 5 ms of
-    charts. Shared, so read-only."""
+    the charts of a profile asked for them, and making them cost 0.8 ms a time. Shared, so read-only."""
     catalogue = load_catalogue()
     return {
         "domain_names": {d: names[language] for d, names in catalogue.domains.items()},

@@ -4,6 +4,8 @@ costs more than the whole search)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from functools import cache
 from importlib import resources
 
@@ -12,10 +14,16 @@ import duckdb
 from wijkzicht.codes import normalise
 from wijkzicht.yamltext import load_yaml
 
+_OTHER_SIGNS = re.compile("[^a-z0-9]+")
 
-def sql_search_words(sql: str) -> str:
-    """A text in search form: lower case, no accents, every run of other signs one space."""
-    return f"trim(regexp_replace(strip_accents(lower({sql})), '[^a-z0-9]+', ' ', 'g'))"
+
+def search_words(text: str) -> str:
+    """A text in search form: lower case, no accents, every run of other signs one space ("Súdwest-Fryslân"
+    is "sudwest fryslan"). One function for the names the build stores and the queries people type."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    # every mark goes, not only the combining accents: a letter's vowel signs are no part of its search form
+    unmarked = "".join(sign for sign in decomposed if not unicodedata.category(sign).startswith("M"))
+    return _OTHER_SIGNS.sub(" ", unmarked).strip()
 
 
 @cache
@@ -36,8 +44,16 @@ def focus_aliases() -> list[tuple[str, int]]:
 def build_area_names(con: duckdb.DuckDBPyConnection) -> None:
     """One row per name of an area, with its level and latest published population (the search's order)."""
     aliases = code_aliases()
+    con.create_function("search_words", search_words, ["VARCHAR"], "VARCHAR")
+    try:
+        _store_area_names(con, aliases)
+    finally:
+        con.remove_function("search_words")
+
+
+def _store_area_names(con: duckdb.DuckDBPyConnection, aliases: list[tuple[str, str]]) -> None:
     con.execute(
-        f"""
+        """
         CREATE OR REPLACE TABLE area_names AS
         WITH names AS (
             SELECT code, name AS known_as FROM area_years
@@ -47,8 +63,8 @@ def build_area_names(con: duckdb.DuckDBPyConnection) -> None:
             UNION
             SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])
         )
-        SELECT n.code, a.level, n.known_as, {sql_search_words("n.known_as")} AS words,
-               replace({sql_search_words("n.known_as")}, ' ', '') AS compact, p.population
+        SELECT n.code, a.level, n.known_as, search_words(n.known_as) AS words,
+               replace(words, ' ', '') AS compact, p.population
         FROM names n JOIN area_years a USING (code)
         LEFT JOIN (SELECT area_code AS code, arg_max(value, (boundary_year, period)) AS population
                    FROM published_observations WHERE indicator = 'inwoners' AND subgroup = 'totaal'

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.monitor import focus, index, similar
-from wijkzicht.monitor.areas import children, get_area, search
+from wijkzicht.monitor.areas import area_names, children, get_area
 from wijkzicht.monitor.observations import ValueFilter, count_values, select_values
 from wijkzicht.monitor.rankings import RankingFilter, ranking, ranking_page
 from wijkzicht.web.deps import Cache, Warehouse, as_new_work
@@ -42,12 +42,13 @@ ValueFormat = Literal["csv", "parquet", "geojson"]
 
 @router.get("/areas", tags=["areas"], summary="Search areas by (part of) a name or a code")
 def areas_search(
-    con: Warehouse,
+    cache: Cache,
     q: Annotated[str, Query(min_length=1, max_length=100, description="Name part or code")],
     level: Level | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[dict[str, object]]:
-    return [a.as_dict() for a in search(con, q, level=level, limit=limit)]
+    # the names are read once per worker: a search looks them up in memory
+    return [a.as_dict() for a in cache(area_names).search(q, level=level, limit=limit)]
 
 
 @router.get("/areas/{code}", tags=["areas"], summary="One area: level, name, boundary years, gemeente")

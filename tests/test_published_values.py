@@ -1,16 +1,21 @@
 """The values API reads `published_values`, stored by the build from the publishing gate: its answers are
-byte for byte those of the same selection computed from the gate per request, on real areas and filters."""
+byte for byte those of the same selection computed from the gate per request, on real areas and filters,
+drawn selections and pages (past the last one too); counts summed from the partitions' stored counts are
+the rows a selection selects."""
 
 from __future__ import annotations
 
 import json
+import random
+from dataclasses import asdict
 
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from wijkzicht.monitor.observations import ValueFilter
+from wijkzicht.monitor.observations import ValueFilter, count_values
 from wijkzicht.warehouse.publish import PUBLISHED_VALUES, VALUES_ORDER
+from wijkzicht.warehouse.queries import one_value
 
 STADSPARK = "BU00140108"  # Groningen, 15 inhabitants: figures the gate withholds
 SELECTIONS = [
@@ -59,3 +64,44 @@ def test_the_stored_table_holds_every_published_observation(con: duckdb.DuckDBPy
         "SELECT (SELECT count(*) FROM published_values), (SELECT count(*) FROM published_observations)"
     ).fetchone()
     assert counts is not None and counts[0] == counts[1] > 1_000_000
+
+
+def drawn_selections(con: duckdb.DuckDBPyConnection, count: int) -> list[ValueFilter]:
+    """Selections of the kinds people make, drawn from the partitions that exist: an indicator at a level, in
+    a period or boundary year, for a subgroup, with or without an area; and one that matches nothing."""
+    rows = con.execute(
+        "SELECT DISTINCT area_code, indicator, level, period, boundary_year, subgroup FROM published_values "
+        "USING SAMPLE 2000 ROWS (reservoir, 18) ORDER BY ALL"
+    ).fetchall()
+    shapes = [
+        lambda r: ValueFilter(None, r[1], r[2]),
+        lambda r: ValueFilter(None, r[1], r[2], r[3]),
+        lambda r: ValueFilter(None, r[1], None, None, r[4], r[5]),
+        lambda r: ValueFilter(None, None, r[2], r[3], None, r[5]),
+        lambda r: ValueFilter(r[0], r[1]),
+        lambda r: ValueFilter(None, None, None, r[3]),
+    ]
+    chosen = random.Random(18).sample(rows, count)
+    return [shapes[n % len(shapes)](row) for n, row in enumerate(chosen)] + [
+        ValueFilter(None, "eenzaam", "land", 1900)
+    ]
+
+
+def test_a_selection_counts_as_many_rows_as_it_selects(con: duckdb.DuckDBPyConnection) -> None:
+    for selection in drawn_selections(con, 60):
+        where, parameters = selection.where()
+        rows = one_value(con, f"SELECT count(*) FROM published_values o WHERE {where}", parameters)
+        assert count_values(con, selection) == rows, selection
+
+
+def test_pages_and_totals_answer_as_computed_from_the_gate(
+    web: TestClient, con: duckdb.DuckDBPyConnection
+) -> None:
+    for number, selection in enumerate(drawn_selections(con, 12)):
+        page, size = 1 + number % 3, (100, 7, 1000)[number % 3]
+        query = {key: value for key, value in asdict(selection).items() if value is not None}
+        query = {("area" if key == "area_code" else key): value for key, value in query.items()}
+        answer = web.get("/api/values", params={**query, "page": page, "size": size})
+        expected = computed_answer(con, selection, page, size)
+        body = json.dumps(expected, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        assert answer.status_code == 200 and answer.content == body, selection

@@ -7,7 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -90,8 +90,9 @@ class _Name(NamedTuple):
     compact: str
 
 
-# An area as `area_years` holds it (a focus area as the search shows it), made an `Area` when found.
-_AreaRow = tuple[str, str, str, list[int], str | None, str | None]
+# An area as `area_years` holds it, its boundary years as text (a focus area as the search shows it), made
+# an `Area` when found.
+_AreaRow = tuple[str, str, str, str, str | None, str | None]
 
 
 class AreaNames:
@@ -124,10 +125,13 @@ class AreaNames:
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection) -> AreaNames:
         """The names of the build's `area_names` and the focus areas with their aliases."""
-        rows = con.execute("SELECT code, level, words, compact, population FROM area_names").fetchall()
+        rows = _columns(con, "SELECT code, level, words, compact, population FROM area_names")
         names = [_Name(code, level, words, compact) for code, level, words, compact, _ in rows]
         population = {code: value for code, _, _, _, value in rows if value is not None}
-        by_code = {row[0]: row for row in con.execute(_SELECT).fetchall()}
+        # the boundary years as text, made a tuple for the few areas found
+        years = "array_to_string(boundary_years, ' ')"
+        area_rows = _columns(con, _SELECT.replace("boundary_years", years, 1))
+        by_code = {row[0]: row for row in area_rows}
         areas = {(row[1], code): row for code, row in by_code.items()}
         focus_areas = load_focus_areas()
         for area in focus_areas:
@@ -138,7 +142,7 @@ class AreaNames:
                 code,
                 FOCUS_LEVEL,
                 area.name,
-                [MATRIX_YEAR],
+                str(MATRIX_YEAR),
                 area.gemeente_code,
                 gemeente_name,
             )
@@ -294,7 +298,12 @@ class _Joined:
 
 
 def _area(row: _AreaRow) -> Area:
-    return Area(row[0], row[1], row[2], tuple(row[3]), row[4], row[5])
+    return Area(row[0], row[1], row[2], tuple(int(year) for year in row[3].split()), row[4], row[5])
+
+
+def _columns(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of a query of some ten thousand rows, read by column: several times faster than by row."""
+    return list(zip(*(column.tolist() for column in con.execute(sql).fetchnumpy().values()), strict=True))
 
 
 _READ: dict[tuple[str, int, int, int], AreaNames] = {}

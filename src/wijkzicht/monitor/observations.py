@@ -83,8 +83,16 @@ def values_query(selection: ValueFilter) -> tuple[str, list[object]]:
 
 
 def count_values(con: duckdb.DuckDBPyConnection, selection: ValueFilter) -> int:
+    """The rows of a selection: of one area counted (DuckDB skips the blocks of other areas), else the
+    counts of the partitions it selects summed (`published_value_counts`)."""
     where, parameters = selection.where()
-    return one_value(con, f"SELECT count(*) FROM published_values o WHERE {where}", parameters)
+    if selection.area_code is not None:
+        return one_value(con, f"SELECT count(*) FROM published_values o WHERE {where}", parameters)
+    return one_value(
+        con,
+        f"SELECT coalesce(sum(row_count), 0)::BIGINT FROM published_value_counts o WHERE {where}",
+        parameters,
+    )
 
 
 def select_values(

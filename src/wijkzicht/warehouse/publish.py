@@ -102,11 +102,21 @@ PUBLISHED_VALUES = """
     LEFT JOIN areas a ON a.code = o.area_code AND a.boundary_year = o.boundary_year
 """
 VALUES_ORDER = "area_code, indicator, subgroup, boundary_year, period"
+# The columns a selection of values may choose besides the area, by which `published_value_counts` counts.
+COUNTED_BY = ("indicator", "level", "period", "boundary_year", "subgroup")
 
 
 def build_published_values(con: duckdb.DuckDBPyConnection) -> None:
     """`PUBLISHED_VALUES` as a table, so that a request reads rows instead of joining the gate per request.
 
     Stored in `VALUES_ORDER`: the table's blocks then hold few area codes each, and DuckDB skips the blocks
-    whose range of codes cannot match (the lookup of one area is the most common question)."""
+    whose range of codes cannot match (the lookup of one area is the most common question). Beside it the
+    number of rows of each partition (`published_value_counts`)."""
     con.execute(f"CREATE OR REPLACE TABLE published_values AS {PUBLISHED_VALUES} ORDER BY {VALUES_ORDER}")
+    # A selection without an area matches up to millions of rows: counting them per request read a column of
+    # every row (some 13 ms); the few hundred partitions' counts are summed instead.
+    con.execute(
+        f"""CREATE OR REPLACE TABLE published_value_counts AS
+            SELECT {", ".join(COUNTED_BY)}, count(*) AS row_count FROM published_values
+            GROUP BY ALL ORDER BY ALL"""
+    )

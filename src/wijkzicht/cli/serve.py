@@ -49,8 +49,10 @@ def serve(
     import uvicorn
 
     from wijkzicht.programmes.database import URL_ENV, database_url
+    from wijkzicht.warehouse.binding import never_pandas
     from wijkzicht.web.app import create_app
 
+    never_pandas()  # a worker of one process is this process
     with user_errors():
         if workers < 1:
             raise WijkzichtError(t("cli.serve.workers"))
@@ -74,7 +76,7 @@ def serve(
             os.environ[config.DB_ENV] = str(database)
             os.environ[URL_ENV] = url
             os.environ[config.WORKERS_ENV] = str(workers)
-            target = "wijkzicht.web.app:app_from_environment"
+            target = "wijkzicht.cli.serve:worker_app"
         uvicorn.run(
             target,
             factory=workers > 1,
@@ -84,6 +86,15 @@ def serve(
             log_level="warning",
             forwarded_allow_ips=forwarded_allow_ips,
         )
+
+
+def worker_app() -> FastAPI:
+    """The application of one worker process of `serve --workers N` (see `app_from_environment`)."""
+    from wijkzicht.warehouse.binding import never_pandas
+    from wijkzicht.web.app import app_from_environment
+
+    never_pandas()
+    return app_from_environment()
 
 
 def _close(application: FastAPI) -> None:

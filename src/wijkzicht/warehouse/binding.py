@@ -32,3 +32,11 @@ def parameters_without_pandas() -> Iterator[None]:
     finally:
         if sys.modules.get(PANDAS, PANDAS) is None:
             del sys.modules[PANDAS]
+
+
+def never_pandas() -> None:
+    """For a process that uses no pandas at all, for good: a web server, whose every worker paid the import
+    on the first request with a parameter (a third of a second of CPU while that request and those queued
+    behind it waited). Nothing in wijkzicht but the build (R data) loads pandas, and a server never builds."""
+    if PANDAS not in sys.modules:
+        sys.modules[PANDAS] = None  # type: ignore[assignment]

@@ -8,7 +8,7 @@ import duckdb
 
 from wijkzicht.records import plain
 from wijkzicht.warehouse.publish import VALUES_ORDER
-from wijkzicht.warehouse.queries import one_value
+from wijkzicht.warehouse.queries import one_row
 
 
 @dataclass(frozen=True)
@@ -83,22 +83,37 @@ def values_query(selection: ValueFilter) -> tuple[str, list[object]]:
 
 
 def count_values(con: duckdb.DuckDBPyConnection, selection: ValueFilter) -> int:
-    """The rows of a selection: of one area counted (DuckDB skips the blocks of other areas), else the
-    counts of the partitions it selects summed (`published_value_counts`)."""
+    return _extent(con, selection)[0]
+
+
+def values_page(
+    con: duckdb.DuckDBPyConnection, selection: ValueFilter, limit: int, offset: int = 0
+) -> tuple[int, list[dict[str, object]]]:
+    """The rows a selection holds, and a page of them in `VALUES_ORDER`.
+
+    The page is read in the order the build stored the rows in, which DuckDB keeps (preserve_insertion_order):
+    nothing is sorted, the scan ends with the page's last row, and it reads only the blocks between the
+    selection's first and last area code (the table is sorted by area code)."""
+    total, first_area, last_area = _extent(con, selection)
+    if offset >= total:
+        return total, []
+    where, parameters = selection.where()
+    cursor = con.execute(
+        f"SELECT * FROM published_values o WHERE {where} AND o.area_code BETWEEN ? AND ? LIMIT ? OFFSET ?",
+        [*parameters, first_area, last_area, limit, offset],
+    )
+    names = [column[0] for column in cursor.description]
+    return total, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _extent(con: duckdb.DuckDBPyConnection, selection: ValueFilter) -> tuple[int, str | None, str | None]:
+    """The rows of a selection and its first and last area code: of one area read from its rows (DuckDB
+    skips the blocks of other areas), else from the partitions it selects (`published_value_partitions`)."""
     where, parameters = selection.where()
     if selection.area_code is not None:
-        return one_value(con, f"SELECT count(*) FROM published_values o WHERE {where}", parameters)
-    return one_value(
-        con,
-        f"SELECT coalesce(sum(row_count), 0)::BIGINT FROM published_value_counts o WHERE {where}",
-        parameters,
-    )
-
-
-def select_values(
-    con: duckdb.DuckDBPyConnection, selection: ValueFilter, limit: int, offset: int = 0
-) -> list[dict[str, object]]:
-    query, parameters = values_query(selection)
-    cursor = con.execute(f"{query} LIMIT ? OFFSET ?", [*parameters, limit, offset])
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        sql = f"SELECT count(*), min(area_code), max(area_code) FROM published_values o WHERE {where}"
+    else:
+        sql = f"""SELECT coalesce(sum(row_count), 0)::BIGINT, min(first_area), max(last_area)
+                  FROM published_value_partitions o WHERE {where}"""
+    total, first_area, last_area = one_row(con, sql, parameters)
+    return total, first_area, last_area

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.monitor import focus, index, similar
 from wijkzicht.monitor.areas import area_names, children, get_area
-from wijkzicht.monitor.observations import ValueFilter, count_values, select_values
+from wijkzicht.monitor.observations import ValueFilter, values_page
 from wijkzicht.monitor.rankings import RankingFilter, ranking, ranking_page
 from wijkzicht.web.deps import Cache, Warehouse, as_new_work
 from wijkzicht.web.monitor import exports
@@ -127,12 +127,8 @@ VALUES_PAGE = 100
 def _values_body(con: duckdb.DuckDBPyConnection, selection: ValueFilter, page: int, size: int) -> bytes:
     """A page of values serialised once, as FastAPI's JSONResponse would (its encoder of every row cost
     more than reading them from `published_values`)."""
-    document = {
-        "total": count_values(con, selection),
-        "page": page,
-        "size": size,
-        "items": select_values(con, selection, size, (page - 1) * size),
-    }
+    total, items = values_page(con, selection, size, (page - 1) * size)
+    document = {"total": total, "page": page, "size": size, "items": items}
     return json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 

@@ -335,7 +335,7 @@ def _raw_cell(path: Path, code: str, line: int, column: str, period: int) -> str
     return row[column]
 
 
-@pytest.mark.parametrize("table", ["published_values", "standardised_values", "area_trend_steps"])
+@pytest.mark.parametrize("table", ["published_values", "standardised_values", "area_comparisons"])
 def test_large_tables_are_stored_in_small_row_groups(con: duckdb.DuckDBPyConnection, table: str) -> None:
     # One area's rows are found by scanning the row groups whose range of codes holds it: small groups
     # make that a few thousand rows, not DuckDB's default of 122,880.

@@ -10,6 +10,7 @@ from wijkzicht import codes
 from wijkzicht.monitor import difference
 from wijkzicht.monitor.intervals import NOT_PUBLISHED, Counts, Interval, rate_interval
 from wijkzicht.records import plain
+from wijkzicht.warehouse.queries import create_in_parts
 
 NATIONAL_CODE = "NL00"
 WORDS = {
@@ -89,11 +90,13 @@ def describe(found: str | None, against: str, direction: str, language: str) -> 
 
 @dataclass(frozen=True)
 class FigureSource:
-    """Where a compared figure comes from: its indicator's domain and the source table and column."""
+    """Where a compared figure comes from (its indicator's domain, the source table and column) and where it
+    stands: its national percentile among the areas of its level (higher = more problems), if ranked."""
 
     domain: str
     table: str
     column: str
+    percentile: float | None
 
 
 def compare(
@@ -121,6 +124,50 @@ def compare(
     return [figure for figure, _ in found]
 
 
+STORED = "area_comparisons"
+
+
+def store_comparisons(con: duckdb.DuckDBPyConnection) -> None:
+    """`area_comparisons`: every figure of every area beside its gemeente's and the country's, with the
+    published counts behind the three rates, sorted by area code. A warehouse table, made once by the build
+    from the stored gated values, so that a comparison or a profile is one lookup of the area's rows instead
+    of three lookups joined per request (each figure's words are still made when it is read, in the
+    reader's language)."""
+    create_in_parts(
+        con,
+        f"TABLE {STORED}",
+        f"""
+        WITH gemeente AS (SELECT * FROM published_values WHERE area_code LIKE 'GM%'),
+        nation AS (SELECT * FROM published_values WHERE area_code = '{NATIONAL_CODE}')
+        SELECT o.area_code, o.indicator, o.subgroup, o.boundary_year, o.period,
+               o.value, g.value AS gemeente_value, n.value AS national_value,
+               CASE WHEN o.value IS NULL THEN o.missing_reason END AS suppressed_reason,
+               -- the counts behind a rate, only where the gate let its value through
+               CASE WHEN o.value IS NOT NULL THEN [oc.count, oc.population] END AS counts,
+               CASE WHEN g.value IS NOT NULL THEN [gc.count, gc.population] END AS gemeente_counts,
+               CASE WHEN n.value IS NOT NULL THEN [nc.count, nc.population] END AS national_counts,
+               o.source_table, o.source_column
+        FROM published_values o
+        LEFT JOIN published_crime_counts oc ON oc.indicator = o.indicator AND oc.subgroup = o.subgroup
+             AND oc.area_code = o.area_code AND oc.boundary_year = o.boundary_year AND oc.period = o.period
+        LEFT JOIN gemeente g ON g.area_code = {codes.sql_gemeente_of("o.area_code")}
+             AND g.indicator = o.indicator AND g.subgroup = o.subgroup AND g.boundary_year = o.boundary_year
+             AND g.period = o.period
+        LEFT JOIN nation n ON n.indicator = o.indicator
+             AND n.subgroup = o.subgroup AND n.boundary_year = o.boundary_year AND n.period = o.period
+        LEFT JOIN published_crime_counts gc ON gc.indicator = g.indicator AND gc.subgroup = g.subgroup
+             AND gc.area_code = g.area_code AND gc.boundary_year = g.boundary_year AND gc.period = g.period
+        LEFT JOIN published_crime_counts nc ON nc.indicator = n.indicator AND nc.subgroup = n.subgroup
+             AND nc.area_code = n.area_code AND nc.boundary_year = n.boundary_year AND nc.period = n.period
+        WHERE {{part}}
+        -- by area: a request reads one area's rows, and the zone maps of a sorted column find them
+        ORDER BY o.area_code
+        """,
+        rows_of="published_values",
+        key="o.area_code",
+    )
+
+
 def compare_with_sources(
     con: duckdb.DuckDBPyConnection,
     code: str,
@@ -131,46 +178,28 @@ def compare_with_sources(
     indicator: str | None = None,
     language: str = "nl",
 ) -> list[tuple[Comparison, FigureSource]]:
-    """`compare`, each figure with where it comes from (a profile shows both; one query for the two)."""
+    """`compare`, each figure with where it comes from and its percentile (a profile shows them all; one
+    query for the lot). The percentiles are joined here rather than stored beside the figures: they are
+    already stored with the scores, and a second copy would add about a third to the table."""
     name = "name_en" if language == "en" else "name_nl"
     rows = con.execute(
         f"""
-        -- each of the three codes read from the stored gated values, sorted by area: a lookup, not the gate
-        WITH own AS (
-            SELECT * FROM published_values
-            WHERE area_code = $code AND ($period IS NULL OR period = $period)
-              AND ($subgroup IS NULL OR subgroup = $subgroup)
-              AND ($boundary_year IS NULL OR boundary_year = $boundary_year)
-              AND ($indicator IS NULL OR indicator = $indicator)
-        ),
-        gemeente AS (SELECT * FROM published_values WHERE area_code = $gemeente),
-        nation AS (SELECT * FROM published_values WHERE area_code = '{NATIONAL_CODE}'),
-        counts AS (SELECT * FROM published_crime_counts WHERE area_code IN ($code, $gemeente, '{NATIONAL_CODE}'))
         SELECT o.indicator, i.{name}, i.unit, i.direction, o.subgroup, o.boundary_year, o.period,
-               o.value, g.value, n.value, CASE WHEN o.value IS NULL THEN o.missing_reason END,
-               i.aggregation = 'sum' AS is_count,
-               -- the counts behind a rate, only where the gate let its value through
-               CASE WHEN o.value IS NOT NULL THEN [oc.count, oc.population] END,
-               CASE WHEN g.value IS NOT NULL THEN [gc.count, gc.population] END,
-               CASE WHEN n.value IS NOT NULL THEN [nc.count, nc.population] END,
-               i.domain, o.source_table, o.source_column
-        FROM own o
-        JOIN indicators i ON i.id = o.indicator
-        LEFT JOIN counts oc ON oc.indicator = o.indicator AND oc.subgroup = o.subgroup
-             AND oc.area_code = o.area_code AND oc.boundary_year = o.boundary_year AND oc.period = o.period
-        LEFT JOIN gemeente g ON g.indicator = o.indicator
-             AND g.subgroup = o.subgroup AND g.boundary_year = o.boundary_year AND g.period = o.period
-        LEFT JOIN nation n ON n.indicator = o.indicator
-             AND n.subgroup = o.subgroup AND n.boundary_year = o.boundary_year AND n.period = o.period
-        LEFT JOIN counts gc ON gc.indicator = g.indicator AND gc.subgroup = g.subgroup
-             AND gc.area_code = g.area_code AND gc.boundary_year = g.boundary_year AND gc.period = g.period
-        LEFT JOIN counts nc ON nc.indicator = n.indicator AND nc.subgroup = n.subgroup
-             AND nc.area_code = n.area_code AND nc.boundary_year = n.boundary_year AND nc.period = n.period
+               o.value, o.gemeente_value, o.national_value, o.suppressed_reason,
+               i.aggregation = 'sum' AS is_count, o.counts, o.gemeente_counts, o.national_counts,
+               i.domain, o.source_table, o.source_column, s.percentile
+        FROM {STORED} o JOIN indicators i ON i.id = o.indicator
+        LEFT JOIN (SELECT * FROM standardised WHERE area_code = $code AND percentile IS NOT NULL) s
+             ON s.indicator = o.indicator AND s.subgroup = o.subgroup AND s.boundary_year = o.boundary_year
+             AND s.period = o.period
+        WHERE o.area_code = $code AND ($period IS NULL OR o.period = $period)
+          AND ($subgroup IS NULL OR o.subgroup = $subgroup)
+          AND ($boundary_year IS NULL OR o.boundary_year = $boundary_year)
+          AND ($indicator IS NULL OR o.indicator = $indicator)
         ORDER BY o.boundary_year, o.period, i.domain, o.indicator, o.subgroup
         """,
         {
             "code": code,
-            "gemeente": codes.gemeente_of(code),
             "period": period,
             "subgroup": subgroup,
             "boundary_year": boundary_year,

@@ -167,13 +167,12 @@ def _latest_figures(
     compared = comparison.compare_with_sources(con, area.code, language=language)
     sources = {_key(figure): source for figure, source in compared}
     latest = latest_per_indicator(figure for figure, _ in compared)
-    percentiles = _percentiles(con, area.code)
     series = {(t.indicator, t.subgroup): t for t in trends.area_trends(con, area.code, language=language)}
     return [
         ProfileFigure(
             **vars(f),
             domain=sources[_key(f)].domain,
-            percentile=percentiles.get((f.indicator, f.subgroup, f.boundary_year, f.period)),
+            percentile=sources[_key(f)].percentile,
             trend=series.get((f.indicator, f.subgroup)),
             source_table=sources[_key(f)].table,
             source_column=sources[_key(f)].column,
@@ -217,12 +216,3 @@ def latest_per_indicator(figures: Iterable[F]) -> list[F]:
 def _preference(figure: Dated) -> tuple[int, int, int]:
     subgroup = SUBGROUP_PREFERENCE.index(figure.subgroup) if figure.subgroup in SUBGROUP_PREFERENCE else 99
     return (-figure.period, subgroup, -figure.boundary_year)
-
-
-def _percentiles(con: duckdb.DuckDBPyConnection, code: str) -> dict[tuple[str, str, int, int], float]:
-    rows = con.execute(
-        """SELECT indicator, subgroup, boundary_year, period, percentile FROM standardised
-           WHERE area_code = ? AND percentile IS NOT NULL""",
-        [code],
-    ).fetchall()
-    return {(row[0], row[1], row[2], row[3]): row[4] for row in rows}

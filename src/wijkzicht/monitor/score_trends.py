@@ -44,28 +44,47 @@ class ScoreSeries:
         return len({point.domains for point in self.points}) == 1
 
 
+STORED = "area_score_points"
+
+
+def store_score_points(con: duckdb.DuckDBPyConnection) -> None:
+    """`area_score_points`: per area, on its level's latest scored boundary year, every domain score of a
+    population subgroup (its own domain as basis) and every index score with the domains it stacks there,
+    sorted by area code. A warehouse table, made once by the build, so that a profile's score series are
+    one lookup of its area's rows; `score_trends` chooses the series among them."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {STORED} AS
+        WITH latest AS (SELECT level, max(boundary_year) AS boundary_year FROM area_index GROUP BY level),
+        domains AS (
+            SELECT d.area_code, d.level, d.domain, d.subgroup, d.boundary_year, d.period, d.score, d.percentile
+            FROM domain_scores d JOIN latest USING (level, boundary_year)
+            WHERE d.subgroup IN $subgroups AND d.score IS NOT NULL
+        )
+        SELECT * FROM (
+            SELECT area_code, level, domain AS key, subgroup, boundary_year, period, score, percentile,
+                   [domain] AS domains
+            FROM domains
+            UNION ALL
+            SELECT x.area_code, x.level, $index, x.subgroup, x.boundary_year, x.period, x.score, x.percentile,
+                   list(d.domain ORDER BY d.domain)
+            FROM area_index x JOIN domains d USING (area_code, level, subgroup, boundary_year, period)
+            WHERE x.score IS NOT NULL
+            GROUP BY ALL
+        )
+        ORDER BY area_code
+        """,
+        {"subgroups": list(POPULATION_SUBGROUPS), "index": INDEX},
+    )
+
+
 def score_trends(con: duckdb.DuckDBPyConnection, code: str, level: str) -> list[ScoreSeries]:
     """Per domain with scores in two or more periods, then the index: the series on the level's latest
     boundary year, in the subgroup with the most periods (ties: the catalogue's preference)."""
     rows = con.execute(
-        """
-        WITH latest AS (SELECT max(boundary_year) AS year FROM area_index WHERE level = $level),
-        domains AS (
-            SELECT d.domain, d.subgroup, d.boundary_year, d.period, d.score, d.percentile
-            FROM domain_scores d, latest
-            WHERE d.area_code = $code AND d.level = $level AND d.boundary_year = latest.year
-              AND d.subgroup IN $subgroups AND d.score IS NOT NULL
-        )
-        SELECT domain, subgroup, boundary_year, period, score, percentile, [domain] FROM domains
-        UNION ALL
-        SELECT $index, x.subgroup, x.boundary_year, x.period, x.score, x.percentile,
-               list(d.domain ORDER BY d.domain)
-        FROM area_index x JOIN domains d USING (subgroup, boundary_year, period)
-        WHERE x.area_code = $code AND x.level = $level AND x.score IS NOT NULL
-        GROUP BY ALL
-        ORDER BY 1, 2, 4
-        """,
-        {"code": code, "level": level, "subgroups": list(POPULATION_SUBGROUPS), "index": INDEX},
+        f"""SELECT key, subgroup, boundary_year, period, score, percentile, domains FROM {STORED}
+            WHERE area_code = ? AND level = ? ORDER BY key, subgroup, period""",
+        [code, level],
     ).fetchall()
     candidates: dict[tuple[str, str], list[ScorePoint]] = defaultdict(list)
     boundary_year = {}

@@ -14,10 +14,12 @@ import duckdb
 
 from wijkzicht.catalogue import Catalogue
 from wijkzicht.catalogue.variation import load_variation
+from wijkzicht.monitor.comparison import store_comparisons
 from wijkzicht.monitor.focus_scores import store_focus_scores
 from wijkzicht.monitor.index import store_explanations, store_scores
 from wijkzicht.monitor.map_boundaries import store_map_boundaries
 from wijkzicht.monitor.rankings import store_rankings
+from wijkzicht.monitor.score_trends import store_score_points
 from wijkzicht.monitor.similar import build_structure, store_similar
 from wijkzicht.monitor.stability import store_stability
 from wijkzicht.monitor.trends import store_trends
@@ -55,6 +57,8 @@ def _profile_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots:
     # the build's memory budget, like every step.
     store_trends(con)
     store_explanations(con)
+    store_comparisons(con)
+    store_score_points(con)
 
 
 ANALYSES: tuple[BuildStep, ...] = (

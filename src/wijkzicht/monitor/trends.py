@@ -12,6 +12,7 @@ comparable, with the reason. See docs/method.md, "Trends" and "Harmonised series
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 
@@ -175,11 +176,6 @@ def judgement(
 
 
 STORED_SERIES = "area_trend_series"
-STORED_STEPS = "area_trend_steps"
-# The optional filters of a read of trend series or steps (`s`), by the parameters $indicator and $subgroup.
-_SELECTED = (
-    "AND ($indicator IS NULL OR s.indicator = $indicator) AND ($subgroup IS NULL OR s.subgroup = $subgroup)"
-)
 
 
 def area_trends(
@@ -197,12 +193,15 @@ def area_trends(
     The default series of every area are made by the build (`store_trends`) and read here by area code;
     the series as published are summarised for this area alone, by the same SQL.
     """
-    _level_of(con, code)  # an unknown code is refused, not answered with no trends
     if as_published:
+        _level_of(con, code)  # an unknown code is refused, not answered with no trends
         return computed_trends(
             con, code, indicator=indicator, subgroup=subgroup, language=language, as_published=True
         )
-    return _read_trends(con, STORED_SERIES, STORED_STEPS, code, indicator, subgroup, language)
+    found = _read_trends(con, STORED_SERIES, code, indicator, subgroup, language)
+    if not found:
+        _level_of(con, code)  # only then: an area with trends is known, and the lookup is one query less
+    return found
 
 
 def computed_trends(
@@ -222,43 +221,41 @@ def computed_trends(
         " AND ($subgroup IS NULL OR o.subgroup = $subgroup)",
         {"code": code, "indicator": indicator, "subgroup": subgroup, "as_published": as_published},
     )
-    _summarise(con, "trend_points", "TEMP TABLE trend_series", "TEMP TABLE trend_steps")
-    return _read_trends(con, "trend_series", "trend_steps", code, indicator, subgroup, language)
+    _summarise(con, "trend_points", "TEMP TABLE trend_series")
+    return _read_trends(con, "trend_series", code, indicator, subgroup, language)
 
 
 def store_trends(con: duckdb.DuckDBPyConnection) -> None:
-    """`area_trend_series` and `area_trend_steps`: the default trends of every area at once, with the older
-    counts on changed boundaries redistributed once per indicator and year. Warehouse tables, made once by
-    the build from the published views, so that a profile reads its area's trends instead of computing them.
-    The steps are stored unjudged (values and published counts): the one rule of `difference` judges them
-    when they are read, in the reader's language."""
+    """`area_trend_series`: the default trends of every area at once, with the older counts on changed
+    boundaries redistributed once per indicator and year. A warehouse table, made once by the build from
+    the published views, so that a profile reads its area's trends instead of computing them. The steps are
+    stored unjudged (values and published counts): the one rule of `difference` judges them when they are
+    read, in the reader's language."""
     _make_points(con, "TEMP TABLE area_trend_points", "TRUE", {"as_published": False})
-    _summarise(con, "area_trend_points", f"TABLE {STORED_SERIES}", f"TABLE {STORED_STEPS}")
+    _summarise(con, "area_trend_points", f"TABLE {STORED_SERIES}")
     con.execute("DROP TABLE area_trend_points")
 
 
 def _read_trends(
     con: duckdb.DuckDBPyConnection,
     series_table: str,
-    steps_table: str,
     code: str,
     indicator: str | None,
     subgroup: str | None,
     language: str,
 ) -> list[Trend]:
-    parameters: dict[str, object] = {"code": code, "indicator": indicator, "subgroup": subgroup}
     name = "name_en" if language == "en" else "name_nl"
     series = con.execute(
         f"""
         SELECT s.indicator, i.{name}, i.unit, i.direction, s.subgroup, s.boundary_year, s.periods,
-               s.point_values, s.methods, s.not_comparable
+               s.point_values, s.methods, s.not_comparable, s.steps, s.overall
         FROM {series_table} s JOIN indicators i ON i.id = s.indicator
-        WHERE s.area_code = $code {_SELECTED}
+        WHERE s.area_code = $code AND ($indicator IS NULL OR s.indicator = $indicator)
+          AND ($subgroup IS NULL OR s.subgroup = $subgroup)
         ORDER BY i.domain, s.indicator, s.subgroup
         """,
-        parameters,
+        {"code": code, "indicator": indicator, "subgroup": subgroup},
     ).fetchall()
-    steps = _judged_steps(con, steps_table, parameters, language)
     return [
         Trend(
             indicator=row[0],
@@ -268,8 +265,8 @@ def _read_trends(
             subgroup=row[4],
             boundary_year=row[5],
             points=list(zip(row[6], row[7], strict=True)),
-            steps=steps.get((row[0], row[4], "step"), []),
-            overall=next(iter(steps.get((row[0], row[4], "overall"), [])), None),
+            steps=[_judged(step, row[3], row[2], language) for step in row[10]],
+            overall=None if row[11] is None else _judged(row[11], row[3], row[2], language),
             methods=sorted(row[8] or []),
             not_comparable=row[9] or [],
         )
@@ -406,9 +403,9 @@ def _redistribute_changed_counts(con: duckdb.DuckDBPyConnection, points: str) ->
     con.execute("DROP TABLE redistribution")
 
 
-def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str, steps: str) -> None:
-    """Per area, indicator and subgroup with at least two periods: the series (`series`), and its
-    consecutive steps and first -> last (`steps`, unjudged); excluded periods are skipped in the steps. A
+def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str) -> None:
+    """Per area, indicator and subgroup with at least two periods: the series (`series`) with its
+    consecutive steps and first -> last (unjudged); excluded periods are skipped in the steps. A
     rate whose published count and population are known on the series' own boundaries (not redistributed)
     carries them, so that its change is judged on the exact intervals.
 
@@ -435,6 +432,8 @@ def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str, steps: 
         key="p.area_code",
         parameters={"same_code": SAME_CODE},
     )
+    consecutive = _STEP.format(first="s.usable[step]", last="s.usable[step + 1]")
+    overall = _STEP.format(first="s.usable[1]", last="s.usable[-1]")
     create_in_parts(
         con,
         series,
@@ -446,65 +445,43 @@ def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str, steps: 
                        AS not_comparable
             FROM {points} WHERE excluded IS NOT NULL OR method <> $same_code
             GROUP BY area_code, indicator, subgroup, target_year
+        ),
+        usable AS (
+            SELECT *, list_filter(points, point -> point.value IS NOT NULL) AS usable FROM trend_lists
+            WHERE {{part}}
         )
         SELECT s.area_code, s.indicator, s.subgroup, s.boundary_year,
                -- the points as two lists in period order (a stored table holds no unnamed pairs)
                list_transform(s.points, point -> point.period) AS periods,
                list_transform(s.points, point -> point.value) AS point_values,
-               n.methods, n.not_comparable
-        FROM trend_lists s LEFT JOIN notes n USING (area_code, indicator, subgroup, boundary_year)
-        WHERE {{part}}
+               n.methods, n.not_comparable,
+               -- beside the series rather than in a table of their own: a profile reads one area's trends
+               -- in one lookup
+               list_transform(range(1, len(s.usable)), step -> {consecutive}) AS steps,
+               CASE WHEN len(s.usable) >= 2 THEN {overall} END AS overall
+        FROM usable s LEFT JOIN notes n USING (area_code, indicator, subgroup, boundary_year)
         -- by area: a profile reads one area's rows, and the zone maps of a sorted column find them
         ORDER BY s.area_code
         """,
         rows_of="trend_lists",
-        key="s.area_code",
-        parameters={"same_code": SAME_CODE},
-    )
-    create_in_parts(
-        con,
-        steps,
-        """
-        WITH usable AS (
-            SELECT area_code, indicator, subgroup,
-                   list_filter(points, point -> point.value IS NOT NULL) AS points
-            FROM trend_lists WHERE {part}
-        ),
-        pairs AS (
-            SELECT 'step' AS kind, area_code, indicator, subgroup, points[step] AS first, points[step + 1] AS last
-            FROM (SELECT *, unnest(range(1, len(points))) AS step FROM usable)
-            UNION ALL
-            SELECT 'overall', area_code, indicator, subgroup, points[1], points[-1]
-            FROM usable WHERE len(points) >= 2
-        )
-        SELECT kind, area_code, indicator, subgroup, first.period AS from_period, last.period AS to_period,
-               first.value AS first, last.value AS last, first.counts AS first_counts,
-               last.counts AS last_counts
-        FROM pairs
-        ORDER BY area_code
-        """,
-        rows_of="trend_lists",
         key="area_code",
+        parameters={"same_code": SAME_CODE},
     )
     con.execute("DROP TABLE trend_lists")
 
 
-def _judged_steps(
-    con: duckdb.DuckDBPyConnection, steps: str, parameters: dict[str, object], language: str
-) -> dict[tuple[str, str, str], list[Change]]:
-    """The area's steps and first -> last per series, by indicator, subgroup and kind, judged under the one
-    rule for differences (on the exact intervals where both periods carry their counts)."""
-    rows = con.execute(
-        f"""SELECT s.kind, s.indicator, s.subgroup, s.from_period, s.to_period, s.first, s.last, i.direction,
-                   i.unit, s.first_counts, s.last_counts
-            FROM {steps} s JOIN indicators i ON i.id = s.indicator
-            WHERE s.area_code = $code {_SELECTED} ORDER BY s.indicator, s.subgroup, s.kind, s.to_period""",
-        parameters,
-    ).fetchall()
-    judged: dict[tuple[str, str, str], list[Change]] = {}
-    for kind, indicator, subgroup, from_period, to_period, first, last, direction, unit, *counts in rows:
-        intervals = (rate_interval(counts[0]), rate_interval(counts[1]))
-        found = judgement(first, last, direction, unit, intervals)
-        step = Change(from_period, to_period, last - first, found, WORDS[language][found])
-        judged.setdefault((indicator, subgroup, kind), []).append(step)
-    return judged
+# A step from one point of a series to a later one, unjudged (`_judged` judges it when it is read).
+_STEP = (
+    "{{'from_period': {first}.period, 'to_period': {last}.period, 'first': {first}.value, "
+    "'last': {last}.value, 'first_counts': {first}.counts, 'last_counts': {last}.counts}}"
+)
+
+
+def _judged(step: dict[str, Any], direction: str, unit: str, language: str) -> Change:
+    """A stored step (or first -> last) judged under the one rule for differences, on the exact intervals
+    where both periods carry their counts."""
+    intervals = (rate_interval(step["first_counts"]), rate_interval(step["last_counts"]))
+    found = judgement(step["first"], step["last"], direction, unit, intervals)
+    return Change(
+        step["from_period"], step["to_period"], step["last"] - step["first"], found, WORDS[language][found]
+    )

@@ -1,14 +1,17 @@
 """What a profile reads from the tables the build stores equals what the publishing gate gives, for real areas.
 
-`comparison.compare` reads the stored gated values (`published_values`) and the stored crime counts
-(`published_crime_counts`); here the same figures are read from the gate's view by hand. The build stores every
-area's trends at once (`trends.store_trends`); here they are computed for one area alone, as they were per
-request before. The build stores every area's explanation at once (`index.store_explanations`); here each is
-explained alone.
+`comparison.compare` reads every area's figures beside its gemeente's and the country's as the build stored
+them from the gated values (`comparison.store_comparisons`); here the same figures, counts and percentiles are
+read from the gate's view and the scores by hand. The build stores every area's trends at once
+(`trends.store_trends`); here they are computed for one area alone, as they were per request before. The build
+stores every area's explanation at once (`index.store_explanations`); here each is explained alone. The build
+stores every area's scores on its level's latest boundaries (`score_trends.store_score_points`); here the
+points of its series are read from the scores by hand.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import duckdb
@@ -16,7 +19,7 @@ import pytest
 
 from wijkzicht import codes
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.monitor import comparison, index, trends
+from wijkzicht.monitor import comparison, index, score_trends, trends
 from wijkzicht.monitor.intervals import rate_interval
 
 OVERVECHT = "WK034403"  # a wijk of Utrecht: its gemeente's crime rates have exact intervals
@@ -193,3 +196,85 @@ def test_stored_explanations_equal_explaining_each_area(cursor: duckdb.DuckDBPyC
         assert index.explain_stored(cursor, code, selection) == alone
         explained += 1
     assert explained >= 40
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_stored_percentiles_are_the_standardised_ones(cursor: duckdb.DuckDBPyConnection, code: str) -> None:
+    """Each compared figure carries its national percentile as the scores placed it (a profile shows it)."""
+    rows = cursor.execute(
+        """SELECT indicator, subgroup, boundary_year, period, percentile FROM standardised
+           WHERE area_code = ? AND percentile IS NOT NULL""",
+        [code],
+    ).fetchall()
+    placed = {(row[0], row[1], row[2], row[3]): row[4] for row in rows}
+    compared = comparison.compare_with_sources(cursor, code)
+    assert compared
+    carried = {}
+    for figure, source in compared:
+        key = (figure.indicator, figure.subgroup, figure.boundary_year, figure.period)
+        assert source.percentile == placed.get(key)
+        if source.percentile is not None:
+            carried[key] = source.percentile
+    # mostly suppressed areas and the country itself are placed on no compared figure; the others are
+    assert code in (REDISTRIBUTED, SUPPRESSED_BUURT, comparison.NATIONAL_CODE) or carried
+
+
+def test_stored_score_series_are_the_scores_of_the_latest_boundaries(
+    cursor: duckdb.DuckDBPyConnection,
+) -> None:
+    """Every point of an area's score series is its stored domain score (or index) on its level's latest
+    scored boundary year; an index point names the domains scored for the area in that partition."""
+    sample = cursor.execute(
+        """SELECT DISTINCT area_code, level FROM area_index WHERE level IN ('gemeente', 'wijk', 'buurt')
+           USING SAMPLE 40 ROWS (reservoir, 2024)"""
+    ).fetchall()
+    latest = dict(
+        cursor.execute("SELECT level, max(boundary_year) FROM area_index GROUP BY level").fetchall()
+    )
+    shown = 0
+    for code, level in {*sample, (OVERVECHT, "wijk"), (AMSTERDAM, "gemeente")}:
+        for series in score_trends.score_trends(cursor, code, level):
+            assert series.boundary_year == latest[level]
+            for point in series.points:
+                partition = [code, level, series.boundary_year, point.period, series.subgroup]
+                domains = [
+                    row[0]
+                    for row in cursor.execute(
+                        """SELECT domain FROM domain_scores WHERE area_code = ? AND level = ? AND boundary_year = ?
+                           AND period = ? AND subgroup = ? AND score IS NOT NULL ORDER BY domain""",
+                        partition,
+                    ).fetchall()
+                ]
+                table, key = (
+                    ("area_index", "TRUE")
+                    if series.key == score_trends.INDEX
+                    else ("domain_scores", "domain = ?")
+                )
+                expected = cursor.execute(
+                    f"""SELECT score, percentile FROM {table} WHERE area_code = ? AND level = ? AND boundary_year = ?
+                        AND period = ? AND subgroup = ? AND {key}""",
+                    partition + ([] if series.key == score_trends.INDEX else [series.key]),
+                ).fetchall()
+                assert [(point.score, point.percentile)] == expected
+                assert point.domains == (
+                    tuple(domains) if series.key == score_trends.INDEX else (series.key,)
+                )
+                shown += 1
+    assert shown > 100
+
+
+@pytest.mark.parametrize("code", AREAS)
+def test_stored_steps_join_the_consecutive_points_with_a_value(
+    cursor: duckdb.DuckDBPyConnection, code: str
+) -> None:
+    for series in trends.area_trends(cursor, code, language="en"):
+        valued = [(period, value) for period, value in series.points if value is not None]
+        pairs = list(itertools.pairwise(valued))
+        assert [(s.from_period, s.to_period, s.change) for s in series.steps] == [
+            (first[0], last[0], last[1] - first[1]) for first, last in pairs
+        ]
+        overall = series.overall
+        assert (overall is None) == (len(valued) < 2)
+        if overall is not None:
+            assert (overall.from_period, overall.to_period) == (valued[0][0], valued[-1][0])
+            assert overall.words == trends.WORDS["en"][overall.judgement]

@@ -13,6 +13,8 @@ each request path once (first pass) by autocannon from `--clients` connections (
   SQLite copy with an index on the area code, `--areas` requests of its table filtered on the area;
 - values with 100 different filter sets (indicator, level, period, subgroup, boundary year);
 - `/api/map/values` for wijk and buurt: the summary measures and the domains, and ten scored indicators;
+  asked as autocannon asks (no Accept-Encoding: the server unzips a buurt map's megabytes per answer) and as
+  a browser asks (`Accept-Encoding: gzip`, the stored bytes as they are);
 - `/api/rankings`, first pass over 60 selections, and warm (the same selections again);
 - the area search (`/api/areas?q=`), the queries of `search_benchmark.py` and a few more.
 
@@ -181,6 +183,8 @@ def main() -> None:
                     "values, 100 filter sets": (app, filtered),
                     "map values, summary+domains": (app, map_paths(app, summary=True)),
                     "map values, 10 indicators": (app, map_paths(app, summary=False)),
+                    "map values, summary+domains, gzip": (app, map_paths(app, summary=True)),
+                    "map values, 10 indicators, gzip": (app, map_paths(app, summary=False)),
                     "rankings, first pass": (app, ranking_paths()),
                     "rankings, warm": (app, ranking_paths() * 3),
                     "area search": (app, [f"/api/areas?q={quote(q)}" for q in SEARCHES] * 5),
@@ -189,11 +193,12 @@ def main() -> None:
                     if arguments.only and not name.strip().lower().startswith(tuple(arguments.only)):
                         continue
                     floor_p99 = drive(floor, ["/floor"] * len(paths), clients).p99
-                    measured = drive(base, paths, clients)
+                    headers = {"Accept-Encoding": "gzip"} if name.endswith("gzip") else None
+                    measured = drive(base, paths, clients, headers=headers)
                     p50, p99, rate = measured.p50, measured.p99, measured.per_second
                     results.setdefault(name, []).append((p50, p99, rate, p99 / floor_p99))
                     print(
-                        f"  round {round_number + 1}  {name:<26} n={len(paths):>4}  p50 {p50:7.1f}  "
+                        f"  round {round_number + 1}  {name:<33} n={len(paths):>4}  p50 {p50:7.1f}  "
                         f"p99 {p99:7.1f}  {rate:6.1f} req/s  floor p99 {floor_p99:6.1f}  ratio {p99 / floor_p99:5.1f}"
                     )
                 stop(floor_process)
@@ -203,7 +208,7 @@ def main() -> None:
     print("median over rounds: p50, p99 ms, ratio to the floor")
     for name, runs in results.items():
         columns = [statistics.median(run[k] for run in runs) for k in range(4)]
-        print(f"  {name:<26} p50 {columns[0]:7.1f}  p99 {columns[1]:7.1f}  ratio {columns[3]:5.1f}")
+        print(f"  {name:<33} p50 {columns[0]:7.1f}  p99 {columns[1]:7.1f}  ratio {columns[3]:5.1f}")
     if "values by area" in results and "  Datasette, same rows" in results:
         by_area = [run[1] for run in results["values by area"]]
         peer_p99 = [run[1] for run in results["  Datasette, same rows"]]

@@ -40,6 +40,7 @@ const instance = autocannon({
   amount: job.amount || undefined,
   duration: job.duration || 10,
   timeout: 120,
+  headers: job.headers || {},
   requests: [{
     setupRequest: (request) => {
       request.path = job.paths[next++ % job.paths.length]
@@ -114,21 +115,45 @@ class Running:
         return Pass(len(ordered), percentile(ordered, 0.5), percentile(ordered, 0.99), per_second)
 
 
-def start_load(base: str, paths: list[str], clients: int, *, once: bool = True, seconds: int = 10) -> Running:
+def start_load(
+    base: str,
+    paths: list[str],
+    clients: int,
+    *,
+    once: bool = True,
+    seconds: int = 10,
+    headers: dict[str, str] | None = None,
+) -> Running:
     """Load `base` from `clients` connections with the paths in turn: each once (`once`), or over and
-    over for `seconds`."""
+    over for `seconds`; every request with `headers` (e.g. the Accept-Encoding a browser sends)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as job:
         amount = max(len(paths), clients) if once else 0  # autocannon wants at least one request each
         json.dump(
-            {"base": base, "paths": paths, "connections": clients, "amount": amount, "duration": seconds}, job
+            {
+                "base": base,
+                "paths": paths,
+                "connections": clients,
+                "amount": amount,
+                "duration": seconds,
+                "headers": headers or {},
+            },
+            job,
         )
     command = ["node", str(driver()), job.name]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return Running(process, Path(job.name))
 
 
-def drive(base: str, paths: list[str], clients: int, *, once: bool = True, seconds: int = 10) -> Pass:
-    return start_load(base, paths, clients, once=once, seconds=seconds).result()
+def drive(
+    base: str,
+    paths: list[str],
+    clients: int,
+    *,
+    once: bool = True,
+    seconds: int = 10,
+    headers: dict[str, str] | None = None,
+) -> Pass:
+    return start_load(base, paths, clients, once=once, seconds=seconds, headers=headers).result()
 
 
 # --- The servers ------------------------------------------------------------------------------------

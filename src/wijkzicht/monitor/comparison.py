@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
 from wijkzicht import codes
 from wijkzicht.monitor import difference
 from wijkzicht.monitor.intervals import NOT_PUBLISHED, Counts, Interval, rate_interval
+from wijkzicht.monitor.observations import IndicatorFacts, Indicators, read_indicators
 from wijkzicht.records import plain
 from wijkzicht.warehouse.queries import create_in_parts
 
@@ -129,10 +131,10 @@ STORED = "area_comparisons"
 
 def store_comparisons(con: duckdb.DuckDBPyConnection) -> None:
     """`area_comparisons`: every figure of every area beside its gemeente's and the country's, with the
-    published counts behind the three rates, sorted by area code. A warehouse table, made once by the build
-    from the stored gated values, so that a comparison or a profile is one lookup of the area's rows instead
-    of three lookups joined per request (each figure's words are still made when it is read, in the
-    reader's language)."""
+    published counts behind the three rates and the figure's national percentile, sorted by area code. A
+    warehouse table, made once by the build from the stored gated values and scores, so that a comparison
+    or a profile is one lookup of the area's rows instead of lookups joined per request (each figure's
+    words are still made when it is read, in the reader's language)."""
     create_in_parts(
         con,
         f"TABLE {STORED}",
@@ -146,8 +148,11 @@ def store_comparisons(con: duckdb.DuckDBPyConnection) -> None:
                CASE WHEN o.value IS NOT NULL THEN [oc.count, oc.population] END AS counts,
                CASE WHEN g.value IS NOT NULL THEN [gc.count, gc.population] END AS gemeente_counts,
                CASE WHEN n.value IS NOT NULL THEN [nc.count, nc.population] END AS national_counts,
-               o.source_table, o.source_column
+               o.source_table, o.source_column, s.percentile
         FROM published_values o
+        LEFT JOIN (SELECT * FROM standardised WHERE percentile IS NOT NULL) s ON s.area_code = o.area_code
+             AND s.indicator = o.indicator AND s.subgroup = o.subgroup AND s.boundary_year = o.boundary_year
+             AND s.period = o.period
         LEFT JOIN published_crime_counts oc ON oc.indicator = o.indicator AND oc.subgroup = o.subgroup
              AND oc.area_code = o.area_code AND oc.boundary_year = o.boundary_year AND oc.period = o.period
         LEFT JOIN gemeente g ON g.area_code = {codes.sql_gemeente_of("o.area_code")}
@@ -177,26 +182,22 @@ def compare_with_sources(
     boundary_year: int | None = None,
     indicator: str | None = None,
     language: str = "nl",
+    indicators: Indicators | None = None,
 ) -> list[tuple[Comparison, FigureSource]]:
-    """`compare`, each figure with where it comes from and its percentile (a profile shows them all; one
-    query for the lot). The percentiles are joined here rather than stored beside the figures: they are
-    already stored with the scores, and a second copy would add about a third to the table."""
-    name = "name_en" if language == "en" else "name_nl"
+    """`compare`, each figure with where it comes from and its percentile (a profile shows them all): one
+    lookup of the area's stored rows, in the order of boundary year, period, domain, indicator and subgroup.
+    A server passes the `indicators` it read once."""
+    facts = read_indicators(con) if indicators is None else indicators
     rows = con.execute(
         f"""
-        SELECT o.indicator, i.{name}, i.unit, i.direction, o.subgroup, o.boundary_year, o.period,
-               o.value, o.gemeente_value, o.national_value, o.suppressed_reason,
-               i.aggregation = 'sum' AS is_count, o.counts, o.gemeente_counts, o.national_counts,
-               i.domain, o.source_table, o.source_column, s.percentile
-        FROM {STORED} o JOIN indicators i ON i.id = o.indicator
-        LEFT JOIN (SELECT * FROM standardised WHERE area_code = $code AND percentile IS NOT NULL) s
-             ON s.indicator = o.indicator AND s.subgroup = o.subgroup AND s.boundary_year = o.boundary_year
-             AND s.period = o.period
-        WHERE o.area_code = $code AND ($period IS NULL OR o.period = $period)
-          AND ($subgroup IS NULL OR o.subgroup = $subgroup)
-          AND ($boundary_year IS NULL OR o.boundary_year = $boundary_year)
-          AND ($indicator IS NULL OR o.indicator = $indicator)
-        ORDER BY o.boundary_year, o.period, i.domain, o.indicator, o.subgroup
+        SELECT indicator, subgroup, boundary_year, period, value, gemeente_value, national_value,
+               suppressed_reason, counts, gemeente_counts, national_counts, source_table, source_column,
+               percentile
+        FROM {STORED}
+        WHERE area_code = $code AND ($period IS NULL OR period = $period)
+          AND ($subgroup IS NULL OR subgroup = $subgroup)
+          AND ($boundary_year IS NULL OR boundary_year = $boundary_year)
+          AND ($indicator IS NULL OR indicator = $indicator)
         """,
         {
             "code": code,
@@ -206,7 +207,32 @@ def compare_with_sources(
             "indicator": indicator,
         },
     ).fetchall()
-    return [(_comparison(row[:15], language), FigureSource(*row[15:])) for row in rows]
+    rows.sort(key=lambda row: (row[2], row[3], facts[row[0]].domain, row[0], row[1]))
+    return [_with_source(row, facts[row[0]], language) for row in rows]
+
+
+def _with_source(
+    row: tuple[Any, ...], facts: IndicatorFacts, language: str
+) -> tuple[Comparison, FigureSource]:
+    """The stored row (`compare_with_sources`' query) as a Comparison and its source."""
+    compared: ComparisonRow = (
+        row[0],
+        facts.name(language),
+        facts.unit,
+        facts.direction,
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        facts.is_count,
+        row[8],
+        row[9],
+        row[10],
+    )
+    return _comparison(compared, language), FigureSource(facts.domain, *row[11:])
 
 
 # The query's row: the first ten fields of a Comparison, the suppression reason, whether it is a count, and

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import duckdb
@@ -9,6 +10,34 @@ import duckdb
 from wijkzicht.records import plain
 from wijkzicht.warehouse.publish import VALUES_ORDER
 from wijkzicht.warehouse.queries import one_row
+
+
+@dataclass(frozen=True)
+class IndicatorFacts:
+    """What a figure shows of its indicator, from the warehouse's copy of the catalogue it was built with."""
+
+    name_nl: str
+    name_en: str
+    domain: str
+    unit: str
+    direction: str
+    is_count: bool  # summed over areas (aggregation 'sum'): never compared in words as a rate is
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_nl
+
+
+Indicators = Mapping[str, IndicatorFacts]
+
+
+def read_indicators(con: duckdb.DuckDBPyConnection) -> dict[str, IndicatorFacts]:
+    """Every indicator of the warehouse by id: a hundred rows, which a server reads once (`Installation`)
+    instead of joining them to every lookup of an area's rows (a join and sort on the indicator's domain
+    cost more than the lookup itself)."""
+    rows = con.execute(
+        "SELECT id, name_nl, name_en, domain, unit, direction, aggregation = 'sum' FROM indicators"
+    ).fetchall()
+    return {row[0]: IndicatorFacts(*row[1:]) for row in rows}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from wijkzicht.catalogue import LATEST_PICTURE, SUBGROUP_PREFERENCE, load_catalo
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import comparison, coverage, index, similar, stability, trends
 from wijkzicht.monitor.areas import Area, get_area
+from wijkzicht.monitor.observations import Indicators, read_indicators
 from wijkzicht.monitor.score_trends import ScoreSeries, score_trends
 from wijkzicht.records import plain
 
@@ -67,12 +68,14 @@ Explainer = Callable[[duckdb.DuckDBPyConnection, str, index.Selection], index.Ex
 
 @dataclass(frozen=True, eq=False)  # one per warehouse: compared and hashed by identity, as a cache key
 class Installation:
-    """What every profile of one warehouse shares: the domains it measures, its sources and the series of
-    each level that cover only part of the country. A server reads it once (the warehouse is read-only)."""
+    """What every profile of one warehouse shares: the domains it measures, its sources, the series of
+    each level that cover only part of the country and its indicators. A server reads it once (the
+    warehouse is read-only)."""
 
     domain_coverage: list[coverage.DomainCoverage]
     sources: list[coverage.InstalledSource]
     local_series: dict[str, frozenset[tuple[str, int, int, str]]]
+    indicators: Indicators
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection) -> Installation:
@@ -86,6 +89,7 @@ class Installation:
             coverage.domain_coverage(con, catalogue),
             coverage.installed_sources(con, catalogue),
             {level: frozenset(rows) for level, rows in local.items()},
+            read_indicators(con),
         )
 
 
@@ -114,7 +118,7 @@ def area_profile(
     except WijkzichtError as error:
         year, similar_areas, unavailable = None, [], str(error)
     local = installation.local_series.get(area.level, frozenset())
-    figures = _latest_figures(con, area, language, local)
+    figures = _latest_figures(con, area, language, local, installation.indicators)
     shown = {figure.source_table for figure in figures}
     return Profile(
         area,
@@ -161,13 +165,18 @@ def _gemeente_scores(
 
 
 def _latest_figures(
-    con: duckdb.DuckDBPyConnection, area: Area, language: str, local: frozenset[tuple[str, int, int, str]]
+    con: duckdb.DuckDBPyConnection,
+    area: Area,
+    language: str,
+    local: frozenset[tuple[str, int, int, str]],
+    indicators: Indicators,
 ) -> list[ProfileFigure]:
     """Per indicator: the latest period of the preferred subgroup, with percentile, trend and source."""
-    compared = comparison.compare_with_sources(con, area.code, language=language)
+    compared = comparison.compare_with_sources(con, area.code, language=language, indicators=indicators)
     sources = {_key(figure): source for figure, source in compared}
     latest = latest_per_indicator(figure for figure, _ in compared)
-    series = {(t.indicator, t.subgroup): t for t in trends.area_trends(con, area.code, language=language)}
+    found = trends.area_trends(con, area.code, language=language, indicators=indicators)
+    series = {(t.indicator, t.subgroup): t for t in found}
     return [
         ProfileFigure(
             **vars(f),

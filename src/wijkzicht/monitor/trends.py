@@ -19,6 +19,7 @@ import duckdb
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor import difference
 from wijkzicht.monitor.intervals import Interval, rate_interval
+from wijkzicht.monitor.observations import IndicatorFacts, Indicators, read_indicators
 from wijkzicht.records import plain
 from wijkzicht.warehouse.queries import create_in_parts
 
@@ -186,19 +187,21 @@ def area_trends(
     subgroup: str | None = None,
     language: str = "nl",
     as_published: bool = False,
+    indicators: Indicators | None = None,
 ) -> list[Trend]:
     """Per indicator and subgroup with at least two periods: the series, its steps and first -> last.
 
     A series whose older periods are not comparable is still listed, with the reason and without steps.
     The default series of every area are made by the build (`store_trends`) and read here by area code;
-    the series as published are summarised for this area alone, by the same SQL.
+    the series as published are summarised for this area alone, by the same SQL. A server passes the
+    `indicators` it read once.
     """
     if as_published:
         _level_of(con, code)  # an unknown code is refused, not answered with no trends
         return computed_trends(
             con, code, indicator=indicator, subgroup=subgroup, language=language, as_published=True
         )
-    found = _read_trends(con, STORED_SERIES, code, indicator, subgroup, language)
+    found = _read_trends(con, STORED_SERIES, code, indicator, subgroup, language, indicators)
     if not found:
         _level_of(con, code)  # only then: an area with trends is known, and the lookup is one query less
     return found
@@ -222,7 +225,7 @@ def computed_trends(
         {"code": code, "indicator": indicator, "subgroup": subgroup, "as_published": as_published},
     )
     _summarise(con, "trend_points", "TEMP TABLE trend_series")
-    return _read_trends(con, "trend_series", code, indicator, subgroup, language)
+    return _read_trends(con, "trend_series", code, indicator, subgroup, language, None)
 
 
 def store_trends(con: duckdb.DuckDBPyConnection) -> None:
@@ -243,35 +246,39 @@ def _read_trends(
     indicator: str | None,
     subgroup: str | None,
     language: str,
+    indicators: Indicators | None,
 ) -> list[Trend]:
-    name = "name_en" if language == "en" else "name_nl"
+    """The area's series in the order of domain, indicator and subgroup (one per indicator and subgroup)."""
+    facts = read_indicators(con) if indicators is None else indicators
     series = con.execute(
         f"""
-        SELECT s.indicator, i.{name}, i.unit, i.direction, s.subgroup, s.boundary_year, s.periods,
-               s.point_values, s.methods, s.not_comparable, s.steps, s.overall
-        FROM {series_table} s JOIN indicators i ON i.id = s.indicator
-        WHERE s.area_code = $code AND ($indicator IS NULL OR s.indicator = $indicator)
-          AND ($subgroup IS NULL OR s.subgroup = $subgroup)
-        ORDER BY i.domain, s.indicator, s.subgroup
+        SELECT indicator, subgroup, boundary_year, periods, point_values, methods, not_comparable, steps,
+               overall
+        FROM {series_table}
+        WHERE area_code = $code AND ($indicator IS NULL OR indicator = $indicator)
+          AND ($subgroup IS NULL OR subgroup = $subgroup)
         """,
         {"code": code, "indicator": indicator, "subgroup": subgroup},
     ).fetchall()
-    return [
-        Trend(
-            indicator=row[0],
-            name=row[1],
-            unit=row[2],
-            direction=row[3],
-            subgroup=row[4],
-            boundary_year=row[5],
-            points=list(zip(row[6], row[7], strict=True)),
-            steps=[_judged(step, row[3], row[2], language) for step in row[10]],
-            overall=None if row[11] is None else _judged(row[11], row[3], row[2], language),
-            methods=sorted(row[8] or []),
-            not_comparable=row[9] or [],
-        )
-        for row in series
-    ]
+    series.sort(key=lambda row: (facts[row[0]].domain, row[0], row[1]))
+    return [_trend(row, facts[row[0]], language) for row in series]
+
+
+def _trend(row: tuple[Any, ...], facts: IndicatorFacts, language: str) -> Trend:
+    direction, unit = facts.direction, facts.unit
+    return Trend(
+        indicator=row[0],
+        name=facts.name(language),
+        unit=unit,
+        direction=direction,
+        subgroup=row[1],
+        boundary_year=row[2],
+        points=list(zip(row[3], row[4], strict=True)),
+        steps=[_judged(step, direction, unit, language) for step in row[7]],
+        overall=None if row[8] is None else _judged(row[8], direction, unit, language),
+        methods=sorted(row[5] or []),
+        not_comparable=row[6] or [],
+    )
 
 
 def _level_of(con: duckdb.DuckDBPyConnection, code: str) -> str:

@@ -9,11 +9,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from wijkzicht.i18n import format_number
 from wijkzicht.monitor.profile import area_profile
+from wijkzicht.monitor.rankings import RankingFilter, ranking
 from wijkzicht.web.deps import WarehouseCache
 
 OVERVECHT = "WK034403"
@@ -110,6 +113,38 @@ def test_rankings_api_matches_the_stored_index(web: TestClient, con: duckdb.Duck
     ).fetchone()
     assert answer["total"] == expected[0]
     assert answer["items"][0]["code"] == expected[1] and answer["items"][0]["rank"] == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"level": "buurt", "page": 3},
+        {"level": "wijk", "domain": "health", "sort": "-name", "size": 20},
+        {"level": "gemeente", "sort": "stability", "size": 1000},
+        {"level": "wijk", "gemeente": "GM0599", "sort": "gemeente"},
+        {"level": "focusgebied"},
+        {"level": "buurt", "page": 100_000},
+    ],
+)
+def test_a_ranking_page_is_written_as_fastapi_writes_it(
+    web: TestClient, con: duckdb.DuckDBPyConnection, query: dict[str, str | int]
+) -> None:
+    """The page is serialised once and kept; it must be byte for byte what FastAPI's encoder made of it."""
+    answer = web.get("/api/rankings", params=query)
+    page, size = int(query.get("page", 1)), int(query.get("size", 50))
+    text = {key: str(value) for key, value in query.items()}
+    wanted = RankingFilter(text["level"], text.get("domain"), gemeente=text.get("gemeente"))
+    found = ranking(con, wanted, order=str(query.get("sort", "rank")), limit=size, offset=(page - 1) * size)
+    document = {
+        "selection": found.partition_dict(),
+        "total": found.total,
+        "page": page,
+        "size": size,
+        "items": [area.as_dict() for area in found.areas],
+    }
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    assert answer.content == JSONResponse(jsonable_encoder(document)).body
+    assert answer.json()["total"] == found.total and len(answer.json()["items"]) == len(found.areas)
 
 
 def test_a_gemeente_filter_keeps_national_percentiles(web: TestClient) -> None:

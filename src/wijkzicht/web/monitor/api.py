@@ -5,7 +5,6 @@ Bad input answers 4xx naming the parameter (422 from validation, 400 from the do
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Annotated, Literal
 
@@ -34,6 +33,7 @@ from wijkzicht.web.params import (
     RankingLevel,
     Subgroup,
 )
+from wijkzicht.web.render import json_body
 
 router = APIRouter()
 
@@ -125,11 +125,10 @@ VALUES_PAGE = 100
 
 
 def _values_body(con: duckdb.DuckDBPyConnection, selection: ValueFilter, page: int, size: int) -> bytes:
-    """A page of values serialised once, as FastAPI's JSONResponse would (its encoder of every row cost
-    more than reading them from `published_values`)."""
+    """A page of values serialised once (FastAPI's encoder of every row cost more than reading them from
+    `published_values`)."""
     total, items = values_page(con, selection, size, (page - 1) * size)
-    document = {"total": total, "page": page, "size": size, "items": items}
-    return json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    return json_body({"total": total, "page": page, "size": size, "items": items})
 
 
 @router.get(
@@ -190,18 +189,35 @@ RankOrder = Annotated[
 ]
 
 
-@router.get("/rankings", tags=["monitor"], summary="Areas ranked on a domain or the overall index, paginated")
+def _rankings_body(
+    con: duckdb.DuckDBPyConnection, selection: RankingFilter, sort: str, size: int, page: int
+) -> bytes:
+    """A ranking's page serialised once, so a page asked again is sent as it is."""
+    found = ranking_page(con, selection, sort, size, (page - 1) * size)
+    return json_body(
+        {
+            "selection": found.partition_dict(),
+            "total": found.total,
+            "page": page,
+            "size": size,
+            "items": [area.as_dict() for area in found.areas],
+        }
+    )
+
+
+@router.get(
+    "/rankings",
+    tags=["monitor"],
+    summary="Areas ranked on a domain or the overall index, paginated",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+)
 def rankings(
     cache: Cache, selection: Rankings, page: PageNumber = 1, size: PageSize = 50, sort: RankOrder = "rank"
-) -> dict[str, object]:
-    found = cache(ranking_page, selection, sort, size, (page - 1) * size)
-    return {
-        "selection": found.partition_dict(),
-        "total": found.total,
-        "page": page,
-        "size": size,
-        "items": [area.as_dict() for area in found.areas],
-    }
+) -> Response:
+    """`total` areas match; `items` holds page `page` of them, `size` a page, in `sort` order, each with its
+    rank, score, national percentile, worst domains and rank stability."""
+    return Response(cache(_rankings_body, selection, sort, size, page), media_type="application/json")
 
 
 @router.get(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 import duckdb
 
@@ -184,10 +184,46 @@ def compare_with_sources(
     language: str = "nl",
     indicators: Indicators | None = None,
 ) -> list[tuple[Comparison, FigureSource]]:
-    """`compare`, each figure with where it comes from and its percentile (a profile shows them all): one
-    lookup of the area's stored rows, in the order of boundary year, period, domain, indicator and subgroup.
+    """`compare`, each figure with where it comes from and its percentile: `stored_figures` put in words.
     A server passes the `indicators` it read once."""
     facts = read_indicators(con) if indicators is None else indicators
+    found = stored_figures(
+        con, code, facts, period=period, subgroup=subgroup, boundary_year=boundary_year, indicator=indicator
+    )
+    return [with_source(figure, facts[figure.indicator], language) for figure in found]
+
+
+class StoredFigure(NamedTuple):
+    """An area's row of `area_comparisons`, before it is put in words."""
+
+    indicator: str
+    subgroup: str
+    boundary_year: int
+    period: int
+    value: float | None
+    gemeente_value: float | None
+    national_value: float | None
+    suppressed_reason: str | None
+    counts: Counts
+    gemeente_counts: Counts
+    national_counts: Counts
+    source_table: str
+    source_column: str
+    percentile: float | None
+
+
+def stored_figures(
+    con: duckdb.DuckDBPyConnection,
+    code: str,
+    indicators: Indicators,
+    *,
+    period: int | None = None,
+    subgroup: str | None = None,
+    boundary_year: int | None = None,
+    indicator: str | None = None,
+) -> list[StoredFigure]:
+    """One lookup of the area's stored rows, in the order of boundary year, period, domain, indicator and
+    subgroup (a profile picks the figures it shows from them before putting those in words)."""
     rows = con.execute(
         f"""
         SELECT indicator, subgroup, boundary_year, period, value, gemeente_value, national_value,
@@ -207,32 +243,36 @@ def compare_with_sources(
             "indicator": indicator,
         },
     ).fetchall()
-    rows.sort(key=lambda row: (row[2], row[3], facts[row[0]].domain, row[0], row[1]))
-    return [_with_source(row, facts[row[0]], language) for row in rows]
+    figures = [StoredFigure._make(row) for row in rows]
+    figures.sort(
+        key=lambda f: (f.boundary_year, f.period, indicators[f.indicator].domain, f.indicator, f.subgroup)
+    )
+    return figures
 
 
-def _with_source(
-    row: tuple[Any, ...], facts: IndicatorFacts, language: str
+def with_source(
+    figure: StoredFigure, facts: IndicatorFacts, language: str
 ) -> tuple[Comparison, FigureSource]:
-    """The stored row (`compare_with_sources`' query) as a Comparison and its source."""
+    """A stored figure as a Comparison in the reader's language, and its source."""
     compared: ComparisonRow = (
-        row[0],
+        figure.indicator,
         facts.name(language),
         facts.unit,
         facts.direction,
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        row[5],
-        row[6],
-        row[7],
+        figure.subgroup,
+        figure.boundary_year,
+        figure.period,
+        figure.value,
+        figure.gemeente_value,
+        figure.national_value,
+        figure.suppressed_reason,
         facts.is_count,
-        row[8],
-        row[9],
-        row[10],
+        figure.counts,
+        figure.gemeente_counts,
+        figure.national_counts,
     )
-    return _comparison(compared, language), FigureSource(facts.domain, *row[11:])
+    source = FigureSource(facts.domain, figure.source_table, figure.source_column, figure.percentile)
+    return _comparison(compared, language), source
 
 
 # The query's row: the first ten fields of a Comparison, the suppression reason, whether it is a count, and

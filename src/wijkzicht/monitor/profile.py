@@ -171,23 +171,23 @@ def _latest_figures(
     local: frozenset[tuple[str, int, int, str]],
     indicators: Indicators,
 ) -> list[ProfileFigure]:
-    """Per indicator: the latest period of the preferred subgroup, with percentile, trend and source."""
-    compared = comparison.compare_with_sources(con, area.code, language=language, indicators=indicators)
-    sources = {_key(figure): source for figure, source in compared}
-    latest = latest_per_indicator(figure for figure, _ in compared)
+    """Per indicator: the latest period of the preferred subgroup, with percentile, trend and source (only
+    these are put in words: a wijk has some 260 stored figures, of which it shows some 74)."""
+    stored = latest_per_indicator(comparison.stored_figures(con, area.code, indicators))
+    latest = [comparison.with_source(figure, indicators[figure.indicator], language) for figure in stored]
     found = trends.area_trends(con, area.code, language=language, indicators=indicators)
     series = {(t.indicator, t.subgroup): t for t in found}
     return [
         ProfileFigure(
-            **vars(f),
-            domain=sources[_key(f)].domain,
-            percentile=sources[_key(f)].percentile,
-            trend=series.get((f.indicator, f.subgroup)),
-            source_table=sources[_key(f)].table,
-            source_column=sources[_key(f)].column,
-            local=_key(f) in local,
+            **vars(figure),
+            domain=source.domain,
+            percentile=source.percentile,
+            trend=series.get((figure.indicator, figure.subgroup)),
+            source_table=source.table,
+            source_column=source.column,
+            local=_key(figure) in local,
         )
-        for f in latest
+        for figure, source in latest
     ]
 
 

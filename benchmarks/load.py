@@ -33,7 +33,9 @@ const job = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'))
 let next = 0
 const latencies = []
 const failures = {}
-const started = process.hrtime.bigint()
+// The pass lasts from the first request sent to the last answer: autocannon's own start-up is not the server's.
+let first = null
+let last = null
 const instance = autocannon({
   url: job.base,
   connections: job.connections,
@@ -49,11 +51,15 @@ const instance = autocannon({
   }]
 }, (error, result) => {
   if (error) throw error
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  const seconds = first === null ? 1 : Number(last - first) / 1e9
   const report = { latencies, failures, errors: result.errors, timeouts: result.timeouts, seconds }
   process.stdout.write(JSON.stringify(report))
 })
 instance.on('response', (client, statusCode, bytes, milliseconds) => {
+  const now = process.hrtime.bigint()
+  const sent = now - BigInt(Math.round(milliseconds * 1e6))
+  if (first === null || sent < first) first = sent
+  last = now
   if (statusCode >= 200 && statusCode < 300) latencies.push(milliseconds)
   else failures[statusCode] = (failures[statusCode] || 0) + 1
 })

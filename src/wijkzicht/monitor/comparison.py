@@ -254,71 +254,36 @@ def with_source(
     figure: StoredFigure, facts: IndicatorFacts, language: str
 ) -> tuple[Comparison, FigureSource]:
     """A stored figure as a Comparison in the reader's language, and its source."""
-    compared: ComparisonRow = (
+    source = FigureSource(facts.domain, figure.source_table, figure.source_column, figure.percentile)
+    return _comparison(figure, facts, language), source
+
+
+def _comparison(figure: StoredFigure, facts: IndicatorFacts, language: str) -> Comparison:
+    # A count is never "higher than the national average": only rates and shares are compared in words.
+    unit, direction, value, is_count = facts.unit, facts.direction, figure.value, facts.is_count
+    own = rate_interval(figure.counts)
+    gemeente, nation = rate_interval(figure.gemeente_counts), rate_interval(figure.national_counts)
+    versus_gemeente = difference.difference(value, figure.gemeente_value, unit, own, gemeente)
+    versus_national = difference.difference(value, figure.national_value, unit, own, nation)
+    shown = [found for found in (versus_national, versus_gemeente) if found is not None]
+    return Comparison(
         figure.indicator,
         facts.name(language),
-        facts.unit,
-        facts.direction,
+        unit,
+        direction,
         figure.subgroup,
         figure.boundary_year,
         figure.period,
-        figure.value,
+        value,
         figure.gemeente_value,
         figure.national_value,
-        figure.suppressed_reason,
-        facts.is_count,
-        figure.counts,
-        figure.gemeente_counts,
-        figure.national_counts,
-    )
-    source = FigureSource(facts.domain, figure.source_table, figure.source_column, figure.percentile)
-    return _comparison(compared, language), source
-
-
-# The query's row: the first ten fields of a Comparison, the suppression reason, whether it is a count, and
-# the [count, population] behind the area's, the gemeente's and the country's rate where they are published.
-ComparisonRow = tuple[
-    str,
-    str,
-    str,
-    str,
-    str,
-    int,
-    int,
-    float | None,
-    float | None,
-    float | None,
-    str | None,
-    bool,
-    Counts,
-    Counts,
-    Counts,
-]
-
-
-def _comparison(row: ComparisonRow, language: str) -> Comparison:
-    # A count is never "higher than the national average": only rates and shares are compared in words.
-    unit, direction, value, gemeente_value, national_value, is_count = (
-        row[2],
-        row[3],
-        row[7],
-        row[8],
-        row[9],
-        row[11],
-    )
-    own, gemeente, nation = rate_interval(row[12]), rate_interval(row[13]), rate_interval(row[14])
-    versus_gemeente = difference.difference(value, gemeente_value, unit, own, gemeente)
-    versus_national = difference.difference(value, national_value, unit, own, nation)
-    shown = [found for found in (versus_national, versus_gemeente) if found is not None]
-    return Comparison(
-        *row[:10],
         versus_gemeente=None
         if is_count or versus_gemeente is None
         else describe(versus_gemeente.relation, "gemeente", direction, language),
         versus_national=None
         if is_count or versus_national is None
         else describe(versus_national.relation, "national", direction, language),
-        suppressed_reason=row[10],
+        suppressed_reason=figure.suppressed_reason,
         difference_gemeente=None if is_count or versus_gemeente is None else versus_gemeente.word,
         difference_national=None if is_count or versus_national is None else versus_national.word,
         difference_basis=None if is_count or not shown else shown[0].basis,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from wijkzicht.warehouse.builder import load_spatial
+from wijkzicht.warehouse.connection import load_spatial
 
 # Written per build: the time of the build and the change log against the previous file.
 PER_BUILD = {"build_info", "build_changes"}

@@ -19,6 +19,7 @@ import pytest
 from wijkzicht import warehouse
 from wijkzicht.errors import NoDataError, SourceError
 from wijkzicht.monitor.stored import build_warehouse
+from wijkzicht.warehouse import builder
 
 HEALTH = "rivm_gezondheid/50090NED_gezondheid_wijk_buurt_2020_18plus.csv.gz"
 REGIONS = "cbs_kwb/85984NED_kwb2024_WijkenEnBuurten_regiocodes.csv.gz"
@@ -130,7 +131,7 @@ def test_unknown_age_group_code(built: Path, small_snapshot: Path) -> None:
 
 def test_an_empty_snapshot_says_how_to_get_data(tmp_path: Path) -> None:
     with pytest.raises(NoDataError, match="--snapshot"):
-        warehouse.data_roots(tmp_path / "nothing", tmp_path / "empty-cache")
+        builder.data_roots(tmp_path / "nothing", tmp_path / "empty-cache")
 
 
 def test_a_good_build_replaces_the_warehouse(built: Path, small_snapshot: Path) -> None:

@@ -17,6 +17,7 @@ import pytest
 from small_snapshot import small_snapshot
 from wijkzicht import warehouse
 from wijkzicht.monitor.stored import build_warehouse
+from wijkzicht.warehouse import builder
 
 
 def test_killed_build_leaves_the_old_warehouse_intact(
@@ -61,7 +62,7 @@ def _left_behind(database: Path) -> list[Path]:
 def test_the_next_build_removes_the_files_of_a_killed_build(snapshot: Path, tmp_path: Path) -> None:
     database = tmp_path / "wz.duckdb"
     left = _left_behind(database)
-    warehouse.build(database, [small_snapshot(snapshot, tmp_path / "snapshot")])
+    builder.build(database, [small_snapshot(snapshot, tmp_path / "snapshot")])
     assert [path for path in left if path.exists()] == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["snapshot", "wz.duckdb"]
 
@@ -73,7 +74,7 @@ def test_a_failing_build_leaves_no_file_of_its_own(snapshot: Path, tmp_path: Pat
         raise RuntimeError("stopped on purpose")
 
     with pytest.raises(RuntimeError, match="on purpose"):
-        warehouse.build(
+        builder.build(
             database, [small_snapshot(snapshot, tmp_path / "snapshot")], analyses=[("kapot", fails)]
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["snapshot"]

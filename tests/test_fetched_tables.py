@@ -11,7 +11,7 @@ import httpx
 
 from wijkzicht import warehouse
 from wijkzicht.monitor.stored import build_warehouse
-from wijkzicht.warehouse import online
+from wijkzicht.warehouse import builder, online
 
 BASE = "https://opendata.cbs.nl/ODataApi/odata/85984NED"
 REGIONS = "cbs_kwb/85984NED_kwb2024_WijkenEnBuurten_regiocodes.csv.gz"
@@ -81,7 +81,7 @@ def test_a_fetched_kwb_table_is_read_by_the_same_readers(snapshot: Path, tmp_pat
         small.parent / "85984NED_kwb2024_gemeente_wijk_subset.json.gz",
     )
     database = tmp_path / "wz.duckdb"
-    build_warehouse(database, warehouse.data_roots(tmp_path / "snapshot", cache))
+    build_warehouse(database, builder.data_roots(tmp_path / "snapshot", cache))
 
     with warehouse.opened(database) as con:
         rows = dict(

@@ -16,7 +16,8 @@ import openpyxl
 import pytest
 import rdata
 
-from wijkzicht.warehouse.builder import MISSING_MARKERS, ROW_GROUP_SIZE, connect
+from wijkzicht.warehouse.builder import MISSING_MARKERS
+from wijkzicht.warehouse.connection import ROW_GROUP_SIZE, connect
 
 SNAPSHOT_FIGURES = {
     # (level, boundary year) -> count, from SOURCES.md and the CBS region list

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from wijkzicht import config
 from wijkzicht.cli.common import (
@@ -26,7 +25,9 @@ from wijkzicht.errors import NoDataError, OnlineError, WijkzichtError
 from wijkzicht.i18n import format_number
 
 if TYPE_CHECKING:
-    from wijkzicht import warehouse
+    from rich.progress import Progress, TaskID
+
+    from wijkzicht.warehouse.builder import BuildReport
 
 
 def register(app: typer.Typer) -> None:
@@ -52,9 +53,9 @@ def build(
     build compares the new warehouse with the one it replaces and stops when a source would lose more than
     1% of its figures, unless --accept-loss.
     """
-    from wijkzicht import warehouse
     from wijkzicht.monitor.stored import build_warehouse
     from wijkzicht.warehouse import online
+    from wijkzicht.warehouse.builder import data_roots
     from wijkzicht.web.monitor.kaart import store_map_documents
 
     with user_errors():
@@ -64,14 +65,14 @@ def build(
             config.database_path(db),
         )
         try:
-            roots = warehouse.data_roots(snapshot_dir, cache_dir)
+            roots = data_roots(snapshot_dir, cache_dir)
         except NoDataError:
             error_console.print(t("cli.build.downloading", cache=cache_dir), markup=False, highlight=False)
             try:
                 _fetch_all(list(online.DEFAULT_TARGETS), cache_dir)
             except OnlineError as error:
                 raise NoDataError(t("cli.build.download_failed", problem=error)) from error
-            roots = warehouse.data_roots(None, cache_dir)
+            roots = data_roots(None, cache_dir)
         with _progress() as progress:
             report = _stage_progress(progress)
             built = build_warehouse(
@@ -109,7 +110,7 @@ def _stage_progress(progress: Progress) -> Callable[[str, int, int], None]:
     return report
 
 
-def _print_files(report: warehouse.BuildReport) -> None:
+def _print_files(report: BuildReport) -> None:
     """What the build read, per reader, and every file no reader claimed, by name."""
     readers: dict[str, int] = {}
     for file in report.read:
@@ -220,6 +221,9 @@ def _files(count: int) -> str:
 
 
 def _progress() -> Progress:
+    # rich's progress display loads here, for the commands that show one
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

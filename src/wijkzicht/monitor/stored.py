@@ -23,8 +23,8 @@ from wijkzicht.monitor.score_trends import store_score_points
 from wijkzicht.monitor.similar import build_structure, store_similar
 from wijkzicht.monitor.stability import store_stability
 from wijkzicht.monitor.trends import store_trends
-from wijkzicht.warehouse import BuildReport, BuildStep
-from wijkzicht.warehouse import build as build_raw_warehouse
+from wijkzicht.warehouse.builder import BuildReport, BuildStep
+from wijkzicht.warehouse.builder import build as build_raw_warehouse
 
 
 def _structure(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, roots: list[Path]) -> None:

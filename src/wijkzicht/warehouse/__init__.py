@@ -1,9 +1,11 @@
-"""The warehouse: raw open data read once into one embedded DuckDB file (build), and opened read-only.
+"""The warehouse: raw open data read once into one embedded DuckDB file (`builder.build`), and opened
+read-only (`opened`, `connect`).
 
-`build` reads the source families (`sources/`), checks and parses every value, and writes the tidy tables,
-the area registry and the publishing gate; the monitor adds its stored analyses as build steps.
+The build reads the source families (`sources/`), checks and parses every value, and writes the tidy tables,
+the area registry and the publishing gate; the monitor adds its stored analyses as build steps. Importing
+this package loads only the opening of the file: a reader does not wait for the build's source readers.
 """
 
-from wijkzicht.warehouse.builder import BuildReport, BuildStep, Progress, build, connect, data_roots, opened
+from wijkzicht.warehouse.connection import connect, opened
 
-__all__ = ["BuildReport", "BuildStep", "Progress", "build", "connect", "data_roots", "opened"]
+__all__ = ["connect", "opened"]

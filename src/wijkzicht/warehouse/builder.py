@@ -25,6 +25,7 @@ from wijkzicht.catalogue import Catalogue, load_catalogue
 from wijkzicht.errors import NoDataError, SourceError, WijkzichtError
 from wijkzicht.warehouse.boundaries import build_address_moves
 from wijkzicht.warehouse.changes import record_changes
+from wijkzicht.warehouse.connection import SCHEMA_VERSION, connect
 from wijkzicht.warehouse.crime_rates import build_crime_rates
 from wijkzicht.warehouse.harmonise import build_harmonised
 from wijkzicht.warehouse.publish import (
@@ -33,11 +34,11 @@ from wijkzicht.warehouse.publish import (
     build_published_observations,
     build_published_values,
 )
-from wijkzicht.warehouse.queries import one_row, one_value
+from wijkzicht.warehouse.queries import literal, one_row, one_value
 from wijkzicht.warehouse.search_names import build_area_names
 from wijkzicht.warehouse.sources import discover
 from wijkzicht.warehouse.sources.kwb import data_property_keys
-from wijkzicht.warehouse.sources.staging import STAGING_SCHEMA, Staging, first_line, literal
+from wijkzicht.warehouse.sources.staging import STAGING_SCHEMA, Staging, first_line
 
 # CBS's markers for a value that is not there, and the reason we keep instead of the value.
 MISSING_MARKERS = {
@@ -52,10 +53,6 @@ EMPTY_REASON = "niet geleverd (leeg veld)"
 # values in every gemeente even where small buurten are suppressed (down to 85% of the areas of a level), while
 # a municipality's own figures (SES-WOA Amsterdam 2019: 1 of 355 gemeenten) stay far below.
 NATIONAL_SHARE = 0.9
-# Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 17
-# Rows per row group of the warehouse's tables (DuckDB's default is 122,880); see `connect`.
-ROW_GROUP_SIZE = 16_384
 
 # What DuckDB keeps beside a database file while it is open: the write-ahead log and the spill folder.
 BUILD_SIDE_FILES = (".wal", ".tmp")
@@ -110,58 +107,6 @@ def survey_roots(roots: list[Path], claimed: set[Path]) -> tuple[list[BuildFile]
             file = BuildFile(root, relative.as_posix(), None)
             (checked if path in checked_here else unclaimed).append(file)
     return checked, unclaimed
-
-
-def connect(path: Path, *, read_only: bool = True, spatial: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open a warehouse (or a new file) with the spatial extension loaded from the installed wheel; a reader
-    that touches no geometry may leave it out (`spatial=False`: loading it costs about a third of a second)."""
-    if read_only and not path.exists():
-        raise WijkzichtError(key="error.warehouse.missing", path=path)
-    settings: dict[str, str | bool | int | float | list[str]] = {
-        "autoinstall_known_extensions": "false",
-        "autoload_known_extensions": "false",
-    }
-    if read_only:
-        con = duckdb.connect(str(path), read_only=True, config=settings)
-    else:
-        # A new file is attached with small row groups: a page reads one area's few hundred rows of tables
-        # of millions, and DuckDB scans a whole row group for them (16,384 rows instead of 122,880 make a
-        # lookup of one area about three times cheaper; the file grows by a few per cent).
-        # Spilled intermediate results beside the file, as DuckDB does for a file it opens itself (a
-        # database in memory would spill to `.tmp` in the working directory, shared by every build there).
-        con = duckdb.connect(config={**settings, "temp_directory": f"{path}.tmp"})
-        con.execute(f"ATTACH {literal(str(path))} AS warehouse (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
-        con.execute("USE warehouse")
-    con.execute("SET enable_progress_bar = false")  # wijkzicht draws its own progress display
-    if spatial:
-        load_spatial(con)
-    if read_only:
-        _check_schema_version(con, path)
-    return con
-
-
-def _check_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    try:
-        found = con.execute("SELECT schema_version FROM build_info").fetchone()
-    except duckdb.Error:
-        found = None
-    if found is None or found[0] != SCHEMA_VERSION:
-        con.close()
-        raise WijkzichtError(
-            f"the warehouse at {path} was built by an older wijkzicht (it lacks tables this version reads): "
-            "run `wijkzicht build` again"
-        )
-
-
-def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
-    # The extension ships in a PyPI wheel; DuckDB must never try to download it (no internet here).
-    from duckdb_extensions import import_extension
-
-    try:
-        con.execute("LOAD spatial")
-    except duckdb.Error:
-        import_extension("spatial", con=con)
-        con.execute("LOAD spatial")
 
 
 def data_roots(snapshot: Path | None, cache: Path | None) -> list[Path]:
@@ -763,12 +708,3 @@ FINISHING_STEPS: tuple[BuildStep, ...] = (
     ("reeksen op grenzen 2024", _harmonise),
     ("dekking per reeks", _build_series_coverage),  # the published and the harmonised series
 )
-
-
-@contextlib.contextmanager
-def opened(path: Path, *, spatial: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(path, spatial=spatial)
-    try:
-        yield con
-    finally:
-        con.close()

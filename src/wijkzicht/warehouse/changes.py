@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from wijkzicht.errors import LossError
-from wijkzicht.warehouse.sources.staging import literal
+from wijkzicht.warehouse.queries import literal
 
 LOSS_LIMIT = 0.01  # share of a source's figures a build may lose unexplained
 KEPT_BUILDS = 20  # the change log keeps this many builds (the newest)

@@ -1,11 +1,18 @@
-"""Reading the answer of a warehouse query that always has exactly one row, such as an aggregate; and
-creating a table from an aggregation into lists in parts, within the build's memory budget."""
+"""Writing a text into SQL as a literal; reading the answer of a warehouse query that always has exactly one
+row, such as an aggregate; and creating a table from an aggregation into lists in parts, within the build's
+memory budget."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import duckdb
+
+
+def literal(text: str) -> str:
+    """`text` as an SQL string literal, for the places DuckDB takes no parameter (file names in ATTACH and
+    read_csv, the options of a reader)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def one_row(
@@ -50,12 +57,7 @@ def create_in_parts(
     )
     name = table.split()[-1]
     for part in range(parts):
-        lower = f"{key} >= {_quoted(bounds[part - 1])}" if part > 0 else "TRUE"
-        upper = f"{key} < {_quoted(bounds[part])}" if part < parts - 1 else "TRUE"
+        lower = f"{key} >= {literal(bounds[part - 1])}" if part > 0 else "TRUE"
+        upper = f"{key} < {literal(bounds[part])}" if part < parts - 1 else "TRUE"
         start = f"CREATE OR REPLACE {table} AS" if part == 0 else f"INSERT INTO {name}"
         con.execute(f"{start} {query.replace('{part}', f'{lower} AND {upper}')}", parameters)
-
-
-def _quoted(text: str) -> str:
-    # As `sources.staging.literal`, which imports this module.
-    return "'" + text.replace("'", "''") + "'"

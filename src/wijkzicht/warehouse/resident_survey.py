@@ -27,7 +27,7 @@ import duckdb
 from wijkzicht.catalogue import Catalogue, Indicator, load_catalogue
 from wijkzicht.errors import SourceError, WijkzichtError
 from wijkzicht.records import plain
-from wijkzicht.yamltext import load_yaml
+from wijkzicht.yamltext import load_packaged_yaml
 
 COLUMNS = ("area_code", "period", "indicator", "value", "respondents", "margin")
 FIRST_PERIOD = 1990
@@ -63,7 +63,7 @@ class SurveyValue:
 @cache
 def _thresholds() -> tuple[int, float]:
     text = resources.files("wijkzicht").joinpath("catalogue/resident_survey.yaml").read_text(encoding="utf-8")
-    document: dict[str, Any] = load_yaml(text)
+    document: dict[str, Any] = load_packaged_yaml(text)
     return int(document["min_respondents"]), float(document["max_margin"])
 
 

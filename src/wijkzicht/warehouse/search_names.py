@@ -12,7 +12,7 @@ from importlib import resources
 import duckdb
 
 from wijkzicht.codes import normalise
-from wijkzicht.yamltext import load_yaml
+from wijkzicht.yamltext import load_packaged_yaml
 
 _OTHER_SIGNS = re.compile("[^a-z0-9]+")
 
@@ -30,7 +30,7 @@ def search_words(text: str) -> str:
 def load_aliases() -> tuple[dict[str, object], ...]:
     """The entries of `catalogue/area_aliases.yaml`: each an `alias` with a CBS `code` or a `focus` number."""
     text = resources.files("wijkzicht").joinpath("catalogue/area_aliases.yaml").read_text("utf-8")
-    return tuple(load_yaml(text)["aliases"])
+    return tuple(load_packaged_yaml(text)["aliases"])
 
 
 def code_aliases() -> list[tuple[str, str]]:

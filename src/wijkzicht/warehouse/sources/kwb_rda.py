@@ -28,7 +28,8 @@ from typing import Any
 
 from wijkzicht.errors import SourceError
 from wijkzicht.warehouse.privacy import reject_identifying
-from wijkzicht.warehouse.sources.staging import Staging, first_line, literal, quoted, table_id_of
+from wijkzicht.warehouse.queries import literal
+from wijkzicht.warehouse.sources.staging import Staging, first_line, quoted, table_id_of
 
 NAME_PATTERN = re.compile(r"(\d+NED)_kwb(\d{4})_(gemeenten|wijken)_(NLD_\w+)\.rda")
 LEVELS = {"gemeenten": "gemeente", "wijken": "wijk"}

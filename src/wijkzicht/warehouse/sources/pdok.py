@@ -14,7 +14,8 @@ import duckdb
 from wijkzicht import codes
 from wijkzicht.errors import SourceError
 from wijkzicht.warehouse.privacy import reject_identifying
-from wijkzicht.warehouse.sources.staging import Staging, check_gzip_complete, first_line, literal
+from wijkzicht.warehouse.queries import literal
+from wijkzicht.warehouse.sources.staging import Staging, check_gzip_complete, first_line
 
 LEVELS = {
     "gemeenten": ("gemeente", "gemeentecode", "gemeentenaam"),

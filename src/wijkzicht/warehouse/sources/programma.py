@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wijkzicht.warehouse.sources.staging import Staging, literal
+from wijkzicht.warehouse.queries import literal
+from wijkzicht.warehouse.sources.staging import Staging
 
 COLUMNS = ("volgnummer_in_bron", "focusgebied", "gemeentenaam_afgeleid", "gemeentecode_2024_afgeleid")
 

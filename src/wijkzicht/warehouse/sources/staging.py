@@ -15,7 +15,7 @@ from wijkzicht import codes
 from wijkzicht.catalogue import TOTAL_SUBGROUP, Catalogue, Indicator
 from wijkzicht.errors import SourceError
 from wijkzicht.warehouse.privacy import reject_identifying, reject_non_area_rows
-from wijkzicht.warehouse.queries import one_value
+from wijkzicht.warehouse.queries import literal, one_value
 from wijkzicht.warehouse.sources.csv_diagnosis import diagnose, encoding_problem, wrong_delimiter
 
 STAGING_SCHEMA = """
@@ -70,10 +70,6 @@ class Cell(NamedTuple):
 
 def quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def canonical_code(expression: str) -> str:

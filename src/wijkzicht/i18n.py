@@ -16,7 +16,7 @@ from importlib import resources
 
 from wijkzicht import errors
 from wijkzicht.errors import WijkzichtError
-from wijkzicht.yamltext import YAMLError, load_yaml
+from wijkzicht.yamltext import YAMLError, load_packaged_yaml
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -44,7 +44,7 @@ def file_translations(name: str) -> dict[str, dict[str, str]]:
     (`wijkzicht --help` reads cli_help.yaml alone)."""
     file = resources.files("wijkzicht").joinpath("translations", name)
     try:
-        document = load_yaml(file.read_text("utf-8")) or {}
+        document = load_packaged_yaml(file.read_text("utf-8")) or {}
     except YAMLError as error:
         raise WijkzichtError(f"translations file {name} is not valid YAML: {error}") from error
     found: dict[str, dict[str, str]] = {}

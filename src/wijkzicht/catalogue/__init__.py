@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from wijkzicht.errors import CatalogueError
-from wijkzicht.yamltext import YAMLError, load_yaml
+from wijkzicht.yamltext import YAMLError, load_packaged_yaml, load_yaml
 
 DIRECTIONS = ("higher_is_worse", "higher_is_better", "neutral")
 AGGREGATIONS = ("sum", "weighted_mean", "ratio", "none")
@@ -474,4 +474,4 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
 @cache
 def _packaged_catalogue() -> Catalogue:
     text = resources.files("wijkzicht").joinpath("catalogue/indicators.yaml").read_text(encoding="utf-8")
-    return parse_catalogue(load_yaml(text))
+    return parse_catalogue(load_packaged_yaml(text))

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from wijkzicht.errors import CatalogueError
+from wijkzicht.yamltext import load_packaged_yaml
 
 NORMALISATIONS = ("percentile", "z_score")
 DEFAULT_NORMALISATION = "percentile"
@@ -107,4 +106,4 @@ def parse_variation(document: dict[str, Any]) -> Variation:
 
 def load_variation() -> Variation:
     text = resources.files("wijkzicht").joinpath("catalogue/stability.yaml").read_text("utf-8")
-    return parse_variation(yaml.safe_load(text))
+    return parse_variation(load_packaged_yaml(text))

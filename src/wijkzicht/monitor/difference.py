@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from wijkzicht.monitor.intervals import Interval
+from wijkzicht.yamltext import load_packaged_yaml
 
 SHARE_UNIT = "%"
 RELATIONS = ("higher", "lower", "equal")
@@ -44,7 +43,7 @@ class Difference:
 def tolerance() -> Tolerance:
     """The stated tolerance, read from the catalogue (data, not code)."""
     text = resources.files("wijkzicht.catalogue").joinpath("differences.yaml").read_text(encoding="utf-8")
-    document = yaml.safe_load(text)
+    document = load_packaged_yaml(text)
     return Tolerance(float(document["percentage_points"]), float(document["relative"]))
 
 

@@ -25,7 +25,7 @@ from wijkzicht.i18n import format_number
 from wijkzicht.monitor.areas import get_area
 from wijkzicht.monitor.trends import MATRIX_VARIANT
 from wijkzicht.records import plain
-from wijkzicht.yamltext import YAMLError, load_yaml
+from wijkzicht.yamltext import YAMLError, load_packaged_yaml, load_yaml
 
 LANGUAGES = ("nl", "en")
 EXPLANATION_PARTS = ("shows", "does_not_show", "use", "safeguards")
@@ -214,7 +214,7 @@ def load_framework(path: Path | None = None, catalogue: Catalogue | None = None)
 @cache
 def _packaged_framework() -> Framework:
     text = resources.files("wijkzicht").joinpath("catalogue/ondermijning.yaml").read_text(encoding="utf-8")
-    return parse_framework(load_yaml(text), load_catalogue())
+    return parse_framework(load_packaged_yaml(text), load_catalogue())
 
 
 # --- the view of one area ---------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from wijkzicht.catalogue import TOTAL_SUBGROUP, load_catalogue
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import parse_number
 from wijkzicht.programmes import passwords
-from wijkzicht.yamltext import load_yaml
+from wijkzicht.yamltext import load_packaged_yaml
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -42,7 +42,7 @@ THEME_DOMAINS = "theme_domains"
 @cache
 def _vocabulary_file() -> dict[str, object]:
     text = resources.files("wijkzicht.programmes").joinpath("vocabulary.yaml").read_text("utf-8")
-    return load_yaml(text)
+    return load_packaged_yaml(text)
 
 
 @cache

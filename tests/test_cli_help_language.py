@@ -82,3 +82,27 @@ def test_the_language_is_read_before_the_arguments_are_parsed() -> None:
     assert run_language(["--lang=en"], "nl") == "en"
     assert run_language([], "en") == "en"
     assert run_language(["--lang", "fr"], None) == "nl"  # click refuses it; the refusal is then in Dutch
+
+
+def _failed(*args: str) -> str:
+    result = runner.invoke(app, list(args), env={"WIJKZICHT_LANG": ""})
+    assert result.exit_code == 2, result.output
+    return " ".join(result.output.replace("│", " ").replace("╭─", " ").split())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("report", "--bogus"), ("rankings",), ("users",)],
+    ids=["unknown option", "unknown command", "group without its command"],
+)
+def test_typers_own_words_follow_the_runs_language_in_errors_too(args: tuple[str, ...]) -> None:
+    # typer's words are set only when it writes help or an error: each run sets them again in its language
+    english, dutch = _failed("--lang", "en", *args), _failed(*args)
+    texts = file_translations(HELP_FILE)
+    if args == ("users",):  # the group's help, written as a usage error
+        assert "Opties" in dutch and "Toon deze hulp en stop." in dutch and "Options" not in dutch
+        assert "Options" in english and "Show this message and exit." in english
+    else:
+        assert f"{texts['cli.helpword.error']['nl']} " in dutch and "voor hulp." in dutch
+        assert f"{texts['cli.helpword.error']['en']} " in english and "for help." in english
+        assert "voor hulp." not in english and " Fout " not in english

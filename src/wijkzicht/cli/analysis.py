@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from wijkzicht import config
 from wijkzicht.catalogue import LATEST_PICTURE
@@ -16,6 +15,7 @@ from wijkzicht.cli.common import (
     OutputFormat,
     console,
     headings,
+    new_table,
     print_json,
     subgroup_name,
     t,
@@ -27,6 +27,7 @@ from wijkzicht.i18n import format_number
 
 if TYPE_CHECKING:
     import duckdb
+    from rich.table import Table
 
     from wijkzicht.catalogue import Catalogue
     from wijkzicht.monitor import focus, index, trends
@@ -103,7 +104,7 @@ def rank(
             f"[bold]{domain or t('cli.text.overall_index')}[/] — {chosen.level}, {_partition_text(chosen)}, "
             f"{t('cli.col.boundary_year')} {chosen.boundary_year}"
         )
-        table = Table(*headings("rank", "code", "name", "score", "percentile", "worst_domains"))
+        table = new_table(*headings("rank", "code", "name", "score", "percentile", "worst_domains"))
         for r in ranked:
             table.add_row(
                 str(r.rank),
@@ -199,7 +200,7 @@ def compare(
             print_json({"area": found.as_dict(), "comparisons": [c.as_dict() for c in compared]})
             return
         console.print(f"[bold]{found.code}[/] {found.name} ({found.level})")
-        table = Table(
+        table = new_table(
             *headings("indicator", "group", "period", "value", "gemeente", "nl", "vs_gemeente", "vs_nl")
         )
         for c in compared:
@@ -244,7 +245,7 @@ def perception_command(
         domains = load_catalogue().domains
         for theme in document["themes"]:
             verdict = f"[bold red]{t('cli.text.diverges')}[/]" if theme["diverges"] else ""
-            table = Table(
+            table = new_table(
                 *headings("side", "indicator", "period", "value", "gemeente", "nl", "vs_nl"),
                 title=f"{domains[theme['domain']][language]} {verdict}",
             )
@@ -298,7 +299,7 @@ def similar_command(
         console.print(f"[bold]{found.code}[/] {found.name}: {t('cli.text.similar', year=year)}")
         indicators = load_catalogue().indicators
         names = [indicators[name].name(use_language()) for name in similar.CHARACTERISTICS]
-        table = Table(*headings("code", "name", "distance"), *names)
+        table = new_table(*headings("code", "name", "distance"), *names)
         for area in nearest:
             table.add_row(
                 area.code,
@@ -339,7 +340,7 @@ def _domain_table(domain: index.DomainExplanation, title: str, catalogue: Catalo
         if domain.score is not None
         else t("cli.text.too_few", title=title)
     )
-    table = Table(
+    table = new_table(
         *headings("indicator", "year", "value", "percentile", "z", "weight", "contribution"),
         title=heading,
         title_justify="left",
@@ -403,7 +404,7 @@ def trend(
             print_json({"area": found.as_dict(), "trends": [s.as_dict() for s in series]})
             return
         console.print(f"[bold]{found.code}[/] {found.name} ({found.level})")
-        table = Table(
+        table = new_table(
             *headings("indicator", "group", "boundary_year", "series", "changes", "first_last", "method")
         )
         for s in series:
@@ -437,7 +438,9 @@ def focus_list(output: FormatOption = OutputFormat.table, db: DbOption = None) -
         if output is OutputFormat.json:
             print_json([{**a.as_dict(), "inwoners_2024": totals[a.name]} for a in areas])
             return
-        table = Table(*headings("rank", "focus_area", "gemeente", "wijken", "population_2024", "certainty"))
+        table = new_table(
+            *headings("rank", "focus_area", "gemeente", "wijken", "population_2024", "certainty")
+        )
         for a in areas:
             table.add_row(
                 str(a.number),
@@ -516,7 +519,7 @@ def _print_aggregate(
         print_json({**header, "figures": [f.as_dict() for f in figures]})
         return
     console.print(title)
-    table = Table(
+    table = new_table(
         *headings("indicator", "group", "period", "value", "gemeente", "nl", "vs_gemeente", "vs_nl", "areas")
     )
     for f in figures:

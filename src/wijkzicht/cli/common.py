@@ -7,6 +7,7 @@ wait for the warehouse, the web or the programme store, so each command imports 
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -14,10 +15,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import DEFAULT_LANGUAGE, Translator, error_text, format_number, translations
@@ -77,6 +81,30 @@ def use_language(chosen: Language | None = None) -> str:
 def t(key: str, **values: object) -> str:
     """The text of `key` in the run's language (translations/cli.yaml and the other files)."""
     return Translator(_run["language"])(key, **values)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run a command's work without the cyclic garbage collector's sweeps, for a command that makes one
+    thing and ends. Its modules, classes and records live until the program ends anyway, and the sweeps
+    walked them again and again while they were made. At the end they are frozen (never swept again), or
+    the collection at the program's exit would walk them all once more."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def new_table(*headers: str, **options: Any) -> Table:
+    """A rich table for a command's output. Rich's tables load on first use: a command that writes a file
+    (`wijkzicht report`) need not wait for them."""
+    from rich.table import Table
+
+    return Table(*headers, **options)
 
 
 def headings(*columns: str) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from wijkzicht import config
 from wijkzicht.cli.common import (
@@ -15,6 +14,7 @@ from wijkzicht.cli.common import (
     OutputFormat,
     console,
     headings,
+    new_table,
     print_json,
     subgroup_name,
     t,
@@ -58,7 +58,9 @@ def area(
             f"[bold]{found.code}[/] {found.name} ({found.level}; {t('cli.col.boundary_years')} "
             f"{', '.join(map(str, found.boundary_years))})"
         )
-        table = Table(*headings("boundary_year", "indicator", "group", "period", "value", "unit", "source"))
+        table = new_table(
+            *headings("boundary_year", "indicator", "group", "period", "value", "unit", "source")
+        )
         for f in figures:
             value = (
                 format_number(f.value, language) if f.value is not None else f"[dim]— {f.missing_reason}[/]"
@@ -94,7 +96,7 @@ def areas_search(
         if output is OutputFormat.json:
             print_json([a.as_dict() for a in found])
             return
-        table = Table(*headings("code", "level", "name", "gemeente", "boundary_years"))
+        table = new_table(*headings("code", "level", "name", "gemeente", "boundary_years"))
         for a in found:
             table.add_row(
                 a.code, a.level, a.name, a.gemeente_name or "", ", ".join(map(str, a.boundary_years))
@@ -126,7 +128,7 @@ def indicators(
         if output is OutputFormat.json:
             print_json([i.summary() for i in chosen])
             return
-        table = Table(*headings("id", "name", "domain", "unit", "direction", "source"))
+        table = new_table(*headings("id", "name", "domain", "unit", "direction", "source"))
         for i in chosen:
             table.add_row(
                 i.id,

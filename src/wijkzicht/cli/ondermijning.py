@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from wijkzicht import config
 from wijkzicht.cli.common import (
@@ -14,6 +13,7 @@ from wijkzicht.cli.common import (
     LangOption,
     OutputFormat,
     console,
+    new_table,
     print_json,
     unit_name,
     use_language,
@@ -23,6 +23,8 @@ from wijkzicht.cli.common import t as cli_text  # `t` is the ondermijning tables
 from wijkzicht.i18n import Translator, format_number
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from wijkzicht.monitor.ondermijning import AreaView, ThemePosition
 
 
@@ -85,7 +87,7 @@ def _theme_table(theme: ThemePosition, t: Translator) -> Table:
         ) + (f", {t('ondermijning.limited_short')}" if theme.limited_coverage else "")
     else:
         position = t("ondermijning.summary_none")
-    table = Table(
+    table = new_table(
         *(t(f"ondermijning.{key}") for key in ("indicator", "value", "percentile", "period", "remark")),
         title=f"{theme.name}: {position}",
     )

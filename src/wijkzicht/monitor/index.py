@@ -304,32 +304,28 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     Coverage is the number of the area's ranked indicators over the domain's indicators published for
     the partition; below `min_coverage` the area gets no score for that domain rather than a thin one.
     A series counts in every partition it is a member of (`score_memberships`).
+
+    Like `standardised`, the view `domain_scores` joins narrow rows (`domain_score_values`: area, ranking
+    number, figures) to what is the same for a whole ranking (`domain_rankings`): writing the partition and
+    domain out on each of some 400,000 rows cost more than computing them.
     """
-    partition = ", ".join(PARTITION)
+    _number_rankings(con)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE domain_scores AS
-        WITH domain_series AS (  -- each membership with the number of its (partition, domain) ranking
-            SELECT *, dense_rank() OVER (ORDER BY {partition}, domain) AS ranking
-            FROM score_memberships
+        CREATE OR REPLACE TEMP TABLE domain_score_values AS
+        WITH ranked_memberships AS (
+            SELECT m.series, m.weight, r.ranking
+            FROM score_memberships m JOIN domain_rankings r USING (level, boundary_year, period, subgroup, domain)
         ),
         per_area AS (
-            SELECT v.area_code, d.ranking, count(*) AS indicators_used,
-                   round(sum(d.weight * v.percentile) / sum(d.weight), {SCORE_DECIMALS}) AS score
-            FROM standardised_values v JOIN domain_series d USING (series)
+            SELECT v.area_code, m.ranking, count(*) AS indicators_used,
+                   round(sum(m.weight * v.percentile) / sum(m.weight), {SCORE_DECIMALS}) AS score
+            FROM standardised_values v JOIN ranked_memberships m USING (series)
             WHERE v.status = 'ranked' GROUP BY ALL
         ),
-        published AS (  -- a domain's indicators with at least one ranked area in the partition
-            SELECT d.ranking, any_value(d.level) AS level, any_value(d.boundary_year) AS boundary_year,
-                   any_value(d.period) AS period, any_value(d.subgroup) AS subgroup,
-                   any_value(d.domain) AS domain, count(*) AS indicators_published
-            FROM domain_series d
-            WHERE series IN (SELECT series FROM standardised_values WHERE status = 'ranked')
-            GROUP BY d.ranking
-        ),
         covered AS (  -- narrow: the window's sort carries every column along, the labels join after it
-            SELECT a.* FROM per_area a JOIN published p USING (ranking)
-            WHERE a.indicators_used >= ? * p.indicators_published
+            SELECT a.* FROM per_area a JOIN domain_rankings r USING (ranking)
+            WHERE a.indicators_used >= ? * r.indicators_published
         ),
         positioned AS (
             SELECT *,
@@ -341,16 +337,42 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         )
         -- rank_fraction is the share of areas at most as bad (IoD's R); the worst share counts the areas at
         -- least as bad, so a tie at the threshold is either wholly in or wholly out.
-        SELECT area_code, {partition}, domain, score, indicators_used, indicators_published,
-               indicators_used / indicators_published AS coverage, areas,
+        SELECT area_code, ranking, score, indicators_used, areas,
                CASE WHEN areas = 1 THEN 50.0
                     ELSE 100.0 * ((first_position + last_position) / 2.0 - 1) / (areas - 1) END AS percentile,
                -{EXPONENTIAL_CONSTANT} * ln(1 - last_position / areas * {EXPONENTIAL_SPAN})
                    AS exponential_score,
                (areas - first_position + 1) / areas <= ? AS worst
-        FROM positioned JOIN published USING (ranking)
+        FROM positioned
         """,
         [settings.min_coverage, settings.worst_share],
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP VIEW domain_scores AS
+        SELECT v.area_code, r.level, r.boundary_year, r.period, r.subgroup, r.domain, v.score, v.indicators_used,
+               r.indicators_published, v.indicators_used / r.indicators_published AS coverage, v.areas,
+               v.percentile, v.exponential_score, v.worst
+        FROM temp.domain_score_values v JOIN temp.domain_rankings r USING (ranking)
+        """
+    )
+
+
+def _number_rankings(con: duckdb.DuckDBPyConnection) -> None:
+    """`domain_rankings`: one numbered row per partition and domain with published indicators (at least one
+    ranked area in the partition), and the number of those indicators."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE domain_rankings AS
+        WITH published AS (
+            SELECT {", ".join(PARTITION)}, domain, count(*) AS indicators_published
+            FROM score_memberships
+            WHERE series IN (SELECT series FROM standardised_values WHERE status = 'ranked')
+            GROUP BY ALL
+        )
+        SELECT (row_number() OVER (ORDER BY {", ".join(PARTITION)}, domain))::INTEGER AS ranking, *
+        FROM published
+        """
     )
 
 
@@ -432,19 +454,31 @@ STORED_SCORES = {
     "area_index": "area_code, level, boundary_year, period, subgroup",
 }
 
+# What a recompute leaves in TEMP: wide views over narrow tables, and the tables themselves.
+RECOMPUTED_VIEWS = ("standardised", "domain_scores")
+RECOMPUTED_TABLES = (
+    "score_series",
+    "score_memberships",
+    "standardised_values",
+    "domain_rankings",
+    "domain_score_values",
+    "area_index",
+)
+
 
 def store_scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
     """Compute every partition with the default settings and keep the result as warehouse tables.
 
     The build does this once, so the CLI and the web application read scores instead of recomputing them;
     a recompute with other settings (`use_scores`) shadows the stored memberships, domain scores and index
-    with TEMP tables of the same names on its own connection only.
+    with TEMP tables and views of the same names on its own connection only.
     """
     compute(con, catalogue)
     for table, order in STORED_SCORES.items():
         con.execute(f"CREATE OR REPLACE TABLE main.{table} AS SELECT * FROM temp.{table} ORDER BY {order}")
-    con.execute("DROP VIEW temp.standardised")
-    for table in STORED_SCORES:
+    for view in RECOMPUTED_VIEWS:
+        con.execute(f"DROP VIEW temp.{view}")
+    for table in RECOMPUTED_TABLES:
         con.execute(f"DROP TABLE temp.{table}")
     con.execute(_standardised_view("main"))
 

@@ -370,7 +370,8 @@ def _number_rankings(con: duckdb.DuckDBPyConnection) -> None:
             WHERE series IN (SELECT series FROM standardised_values WHERE status = 'ranked')
             GROUP BY ALL
         )
-        SELECT (row_number() OVER (ORDER BY {", ".join(PARTITION)}, domain))::INTEGER AS ranking, *
+        SELECT (row_number() OVER (ORDER BY {", ".join(PARTITION)}, domain))::INTEGER AS ranking,
+               (dense_rank() OVER (ORDER BY {", ".join(PARTITION)}))::INTEGER AS partition_number, *
         FROM published
         """
     )
@@ -382,37 +383,44 @@ def stack(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     The coverage rule of a domain score holds one step up: an area is stacked and indexed only with scores
     in at least `min_coverage` of the domains scored in its partition, so a wijk scored on one domain
     (a business park with only housing figures) does not top the index on that domain alone.
+    It reads the narrow rows of `domain_scores` with their partition's number: grouping and sorting on one
+    integer instead of four labels; the labels join at the end.
     """
-    partition = ", ".join(PARTITION)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE area_index AS
-        WITH partition_domains AS (
-            SELECT {partition}, count(DISTINCT domain) AS domains FROM domain_scores GROUP BY ALL
+        WITH scored AS (
+            SELECT v.area_code, r.partition_number, r.domain, v.exponential_score, v.worst
+            FROM domain_score_values v JOIN domain_rankings r USING (ranking)
+        ),
+        partition_domains AS (
+            SELECT partition_number, count(DISTINCT domain) AS domains FROM scored GROUP BY ALL
         ),
         per_area AS (
-            SELECT area_code, {partition}, round(avg(exponential_score), {SCORE_DECIMALS}) AS score,
+            SELECT area_code, partition_number, round(avg(exponential_score), {SCORE_DECIMALS}) AS score,
                    count(*) AS domains_scored,
                    count(*) FILTER (WHERE worst) AS worst_domains,
                    coalesce(list(domain ORDER BY domain) FILTER (WHERE worst), []) AS worst_domain_names
-            FROM domain_scores GROUP BY ALL
+            FROM scored GROUP BY ALL
         ),
         combined AS (
-            SELECT a.* FROM per_area a JOIN partition_domains p USING ({partition})
+            SELECT a.* FROM per_area a JOIN partition_domains p USING (partition_number)
             WHERE a.domains_scored >= ? * p.domains
         ),
         positioned AS (
             SELECT *,
                    rank() OVER by_score AS first_position,
                    count(*) OVER by_score - first_position + 1 AS tied,  -- one sort for both
-                   count(*) OVER (PARTITION BY {partition}) AS areas
+                   count(*) OVER (PARTITION BY partition_number) AS areas
             FROM combined
-            WINDOW by_score AS (PARTITION BY {partition} ORDER BY score)
-        )
-        SELECT * EXCLUDE (first_position, tied),
-               CASE WHEN areas = 1 THEN 50.0
-                    ELSE 100.0 * (first_position + (tied - 1) / 2.0 - 1) / (areas - 1) END AS percentile
-        FROM positioned
+            WINDOW by_score AS (PARTITION BY partition_number ORDER BY score)
+        ),
+        partitions AS (SELECT DISTINCT partition_number, {", ".join(PARTITION)} FROM domain_rankings)
+        SELECT x.area_code, {", ".join(f"p.{column}" for column in PARTITION)}, x.score, x.domains_scored,
+               x.worst_domains, x.worst_domain_names, x.areas,
+               CASE WHEN x.areas = 1 THEN 50.0
+                    ELSE 100.0 * (x.first_position + (x.tied - 1) / 2.0 - 1) / (x.areas - 1) END AS percentile
+        FROM positioned x JOIN partitions p USING (partition_number)
         """,
         [settings.min_coverage],
     )

@@ -13,7 +13,9 @@ other areas of their own partition.
    that decided it (same code, nearest boundary year; see docs/method.md) is kept for the reason. The latest
    boundary year is the default everywhere, so by default every period is scored on 2024 boundaries.
 2. `standardised`: per indicator and partition, the national percentile (0..100, mid-rank for ties)
-   and z-score, with the direction applied so that higher always means more problems.
+   and z-score, with the direction applied so that higher always means more problems; and per area
+   the weighted mean of its percentiles per domain of each partition (`domain_means`), which no setting
+   changes.
 3. `score_memberships`: which partitions each series counts in: its own, and the *latest picture* of its
    level and boundary year (subgroup `actueel`) when it is its indicator's latest series within the window
    (`Settings.picture_window` years up to the newest period of that level and boundary year), for the
@@ -249,6 +251,26 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
         {"decimals": SCORE_DECIMALS},
     )
     con.execute(_standardised_view("temp"))
+    _average_own_partitions(con)
+
+
+def _average_own_partitions(con: duckdb.DuckDBPyConnection) -> None:
+    """`domain_means`: per area, and per partition and domain of its series, the weighted mean of the area's
+    ranked percentiles and their number (a domain score before the coverage rule).
+
+    No setting changes them, since a series always counts in its own partition, so they are stored with the
+    standardisation and a recompute with other settings reads them; only the latest picture's, whose series
+    depend on `picture_window`, are averaged again (`score_domains`).
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE domain_means AS
+        SELECT v.area_code, s.level, s.boundary_year, s.period, s.subgroup, s.domain, count(*) AS indicators_used,
+               round(sum(s.weight * v.percentile) / sum(s.weight), {SCORE_DECIMALS}) AS score
+        FROM standardised_values v JOIN score_series s USING (series)
+        WHERE v.status = 'ranked' GROUP BY ALL
+        """
+    )
 
 
 def _standardised_view(schema: str) -> str:
@@ -313,14 +335,18 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE domain_score_values AS
-        WITH ranked_memberships AS (
+        WITH picture_memberships AS (
             SELECT m.series, m.weight, r.ranking
             FROM score_memberships m JOIN domain_rankings r USING (level, boundary_year, period, subgroup, domain)
+            WHERE m.subgroup = {_sql_literal(LATEST_PICTURE)}
         ),
-        per_area AS (
+        per_area AS (  -- the series' own partitions as averaged by the standardisation, the latest picture here
+            SELECT o.area_code, r.ranking, o.indicators_used, o.score
+            FROM domain_means o JOIN domain_rankings r USING (level, boundary_year, period, subgroup, domain)
+            UNION ALL
             SELECT v.area_code, m.ranking, count(*) AS indicators_used,
                    round(sum(m.weight * v.percentile) / sum(m.weight), {SCORE_DECIMALS}) AS score
-            FROM standardised_values v JOIN ranked_memberships m USING (series)
+            FROM standardised_values v JOIN picture_memberships m USING (series)
             WHERE v.status = 'ranked' GROUP BY ALL
         ),
         covered AS (  -- narrow: the window's sort carries every column along, the labels join after it
@@ -459,6 +485,7 @@ STORED_SCORES = {
     "score_series": "series",
     "score_memberships": "series",
     "standardised_values": "area_code, series",
+    "domain_means": "area_code, level, boundary_year, period, subgroup, domain",
     "domain_scores": "area_code, level, boundary_year, period, subgroup, domain",
     "area_index": "area_code, level, boundary_year, period, subgroup",
 }
@@ -469,6 +496,7 @@ RECOMPUTED_TABLES = (
     "score_series",
     "score_memberships",
     "standardised_values",
+    "domain_means",
     "domain_rankings",
     "domain_score_values",
     "area_index",
@@ -501,7 +529,8 @@ def use_scores(con: duckdb.DuckDBPyConnection, selection: Selection, settings: S
 
 def rescore_stored(con: duckdb.DuckDBPyConnection, selection: Selection, settings: Settings) -> None:
     """The steps that read a setting (memberships, domain scores, stacking) into TEMP tables, on the stored
-    standardisation: percentiles and z-scores read no setting and are three quarters of a full recompute.
+    standardisation: percentiles and z-scores read no setting and are three quarters of a full recompute, and
+    neither do the domain means of the series' own partitions (`domain_means`).
 
     The selection narrows the series to place as `prepare_input` does; the stored series and the stored
     `standardised` view stay whole, so the new memberships refer to their numbers.
@@ -509,7 +538,7 @@ def rescore_stored(con: duckdb.DuckDBPyConnection, selection: Selection, setting
     # What an earlier recompute on this connection left would shadow the stored standardisation; a TEMP
     # table shadows even a name written `main.table` (the TEMP catalogue has a schema `main` too).
     con.execute("DROP VIEW IF EXISTS temp.standardised")
-    for table in ("standardised_values", "score_series"):
+    for table in ("standardised_values", "score_series", "domain_means"):
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     score_standardised(con, settings, f"(SELECT * FROM score_series s WHERE {selection.input_where('s')})")
 

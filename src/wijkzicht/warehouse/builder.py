@@ -53,7 +53,7 @@ EMPTY_REASON = "niet geleverd (leeg veld)"
 # a municipality's own figures (SES-WOA Amsterdam 2019: 1 of 355 gemeenten) stay far below.
 NATIONAL_SHARE = 0.9
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 17
+SCHEMA_VERSION = 18
 # Rows per row group of the warehouse's tables (DuckDB's default is 122,880); see `connect`.
 ROW_GROUP_SIZE = 16_384
 

@@ -13,7 +13,9 @@ other areas of their own partition.
    that decided it (same code, nearest boundary year; see docs/method.md) is kept for the reason. The latest
    boundary year is the default everywhere, so by default every period is scored on 2024 boundaries.
 2. `standardised`: per indicator and partition, the national percentile (0..100, mid-rank for ties)
-   and z-score, with the direction applied so that higher always means more problems.
+   and z-score, with the direction applied so that higher always means more problems; and per area
+   the weighted mean of its percentiles per domain of each partition (`domain_means`), which no setting
+   changes.
 3. `score_memberships`: which partitions each series counts in: its own, and the *latest picture* of its
    level and boundary year (subgroup `actueel`) when it is its indicator's latest series within the window
    (`Settings.picture_window` years up to the newest period of that level and boundary year), for the
@@ -249,6 +251,26 @@ def standardise(con: duckdb.DuckDBPyConnection) -> None:
         {"decimals": SCORE_DECIMALS},
     )
     con.execute(_standardised_view("temp"))
+    _average_own_partitions(con)
+
+
+def _average_own_partitions(con: duckdb.DuckDBPyConnection) -> None:
+    """`domain_means`: per area, and per partition and domain of its series, the weighted mean of the area's
+    ranked percentiles and their number (a domain score before the coverage rule).
+
+    No setting changes them, since a series always counts in its own partition, so they are stored with the
+    standardisation and a recompute with other settings reads them; only the latest picture's, whose series
+    depend on `picture_window`, are averaged again (`score_domains`).
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE domain_means AS
+        SELECT v.area_code, s.level, s.boundary_year, s.period, s.subgroup, s.domain, count(*) AS indicators_used,
+               round(sum(s.weight * v.percentile) / sum(s.weight), {SCORE_DECIMALS}) AS score
+        FROM standardised_values v JOIN score_series s USING (series)
+        WHERE v.status = 'ranked' GROUP BY ALL
+        """
+    )
 
 
 def _standardised_view(schema: str) -> str:
@@ -304,32 +326,32 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     Coverage is the number of the area's ranked indicators over the domain's indicators published for
     the partition; below `min_coverage` the area gets no score for that domain rather than a thin one.
     A series counts in every partition it is a member of (`score_memberships`).
+
+    Like `standardised`, the view `domain_scores` joins narrow rows (`domain_score_values`: area, ranking
+    number, figures) to what is the same for a whole ranking (`domain_rankings`): writing the partition and
+    domain out on each of some 400,000 rows cost more than computing them.
     """
-    partition = ", ".join(PARTITION)
+    _number_rankings(con)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE domain_scores AS
-        WITH domain_series AS (  -- each membership with the number of its (partition, domain) ranking
-            SELECT *, dense_rank() OVER (ORDER BY {partition}, domain) AS ranking
-            FROM score_memberships
+        CREATE OR REPLACE TEMP TABLE domain_score_values AS
+        WITH picture_memberships AS (
+            SELECT m.series, m.weight, r.ranking
+            FROM score_memberships m JOIN domain_rankings r USING (level, boundary_year, period, subgroup, domain)
+            WHERE m.subgroup = {_sql_literal(LATEST_PICTURE)}
         ),
-        per_area AS (
-            SELECT v.area_code, d.ranking, count(*) AS indicators_used,
-                   round(sum(d.weight * v.percentile) / sum(d.weight), {SCORE_DECIMALS}) AS score
-            FROM standardised_values v JOIN domain_series d USING (series)
+        per_area AS (  -- the series' own partitions as averaged by the standardisation, the latest picture here
+            SELECT o.area_code, r.ranking, o.indicators_used, o.score
+            FROM domain_means o JOIN domain_rankings r USING (level, boundary_year, period, subgroup, domain)
+            UNION ALL
+            SELECT v.area_code, m.ranking, count(*) AS indicators_used,
+                   round(sum(m.weight * v.percentile) / sum(m.weight), {SCORE_DECIMALS}) AS score
+            FROM standardised_values v JOIN picture_memberships m USING (series)
             WHERE v.status = 'ranked' GROUP BY ALL
         ),
-        published AS (  -- a domain's indicators with at least one ranked area in the partition
-            SELECT d.ranking, any_value(d.level) AS level, any_value(d.boundary_year) AS boundary_year,
-                   any_value(d.period) AS period, any_value(d.subgroup) AS subgroup,
-                   any_value(d.domain) AS domain, count(*) AS indicators_published
-            FROM domain_series d
-            WHERE series IN (SELECT series FROM standardised_values WHERE status = 'ranked')
-            GROUP BY d.ranking
-        ),
         covered AS (  -- narrow: the window's sort carries every column along, the labels join after it
-            SELECT a.* FROM per_area a JOIN published p USING (ranking)
-            WHERE a.indicators_used >= ? * p.indicators_published
+            SELECT a.* FROM per_area a JOIN domain_rankings r USING (ranking)
+            WHERE a.indicators_used >= ? * r.indicators_published
         ),
         positioned AS (
             SELECT *,
@@ -341,16 +363,44 @@ def score_domains(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         )
         -- rank_fraction is the share of areas at most as bad (IoD's R); the worst share counts the areas at
         -- least as bad, so a tie at the threshold is either wholly in or wholly out.
-        SELECT area_code, {partition}, domain, score, indicators_used, indicators_published,
-               indicators_used / indicators_published AS coverage, areas,
+        SELECT area_code, ranking, score, indicators_used, areas,
                CASE WHEN areas = 1 THEN 50.0
                     ELSE 100.0 * ((first_position + last_position) / 2.0 - 1) / (areas - 1) END AS percentile,
                -{EXPONENTIAL_CONSTANT} * ln(1 - last_position / areas * {EXPONENTIAL_SPAN})
                    AS exponential_score,
                (areas - first_position + 1) / areas <= ? AS worst
-        FROM positioned JOIN published USING (ranking)
+        FROM positioned
         """,
         [settings.min_coverage, settings.worst_share],
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP VIEW domain_scores AS
+        SELECT v.area_code, r.level, r.boundary_year, r.period, r.subgroup, r.domain, v.score, v.indicators_used,
+               r.indicators_published, v.indicators_used / r.indicators_published AS coverage, v.areas,
+               v.percentile, v.exponential_score, v.worst
+        FROM temp.domain_score_values v JOIN temp.domain_rankings r USING (ranking)
+        """
+    )
+
+
+def _number_rankings(con: duckdb.DuckDBPyConnection) -> None:
+    """`domain_rankings`: one numbered row per partition and domain with published indicators (at least one
+    ranked area in the partition), and the number of those indicators."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE domain_rankings AS
+        WITH published AS (
+            SELECT {", ".join(PARTITION)}, domain, count(*) AS indicators_published
+            FROM score_memberships
+            -- grouped: a plain IN probes the memberships with each of the 3.6 million ranked values
+            WHERE series IN (SELECT series FROM standardised_values WHERE status = 'ranked' GROUP BY series)
+            GROUP BY ALL
+        )
+        SELECT (row_number() OVER (ORDER BY {", ".join(PARTITION)}, domain))::INTEGER AS ranking,
+               (dense_rank() OVER (ORDER BY {", ".join(PARTITION)}))::INTEGER AS partition_number, *
+        FROM published
+        """
     )
 
 
@@ -360,37 +410,44 @@ def stack(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     The coverage rule of a domain score holds one step up: an area is stacked and indexed only with scores
     in at least `min_coverage` of the domains scored in its partition, so a wijk scored on one domain
     (a business park with only housing figures) does not top the index on that domain alone.
+    It reads the narrow rows of `domain_scores` with their partition's number: grouping and sorting on one
+    integer instead of four labels; the labels join at the end.
     """
-    partition = ", ".join(PARTITION)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE area_index AS
-        WITH partition_domains AS (
-            SELECT {partition}, count(DISTINCT domain) AS domains FROM domain_scores GROUP BY ALL
+        WITH scored AS (
+            SELECT v.area_code, r.partition_number, r.domain, v.exponential_score, v.worst
+            FROM domain_score_values v JOIN domain_rankings r USING (ranking)
+        ),
+        partition_domains AS (
+            SELECT partition_number, count(DISTINCT domain) AS domains FROM scored GROUP BY ALL
         ),
         per_area AS (
-            SELECT area_code, {partition}, round(avg(exponential_score), {SCORE_DECIMALS}) AS score,
+            SELECT area_code, partition_number, round(avg(exponential_score), {SCORE_DECIMALS}) AS score,
                    count(*) AS domains_scored,
                    count(*) FILTER (WHERE worst) AS worst_domains,
                    coalesce(list(domain ORDER BY domain) FILTER (WHERE worst), []) AS worst_domain_names
-            FROM domain_scores GROUP BY ALL
+            FROM scored GROUP BY ALL
         ),
         combined AS (
-            SELECT a.* FROM per_area a JOIN partition_domains p USING ({partition})
+            SELECT a.* FROM per_area a JOIN partition_domains p USING (partition_number)
             WHERE a.domains_scored >= ? * p.domains
         ),
         positioned AS (
             SELECT *,
                    rank() OVER by_score AS first_position,
                    count(*) OVER by_score - first_position + 1 AS tied,  -- one sort for both
-                   count(*) OVER (PARTITION BY {partition}) AS areas
+                   count(*) OVER (PARTITION BY partition_number) AS areas
             FROM combined
-            WINDOW by_score AS (PARTITION BY {partition} ORDER BY score)
-        )
-        SELECT * EXCLUDE (first_position, tied),
-               CASE WHEN areas = 1 THEN 50.0
-                    ELSE 100.0 * (first_position + (tied - 1) / 2.0 - 1) / (areas - 1) END AS percentile
-        FROM positioned
+            WINDOW by_score AS (PARTITION BY partition_number ORDER BY score)
+        ),
+        partitions AS (SELECT DISTINCT partition_number, {", ".join(PARTITION)} FROM domain_rankings)
+        SELECT x.area_code, {", ".join(f"p.{column}" for column in PARTITION)}, x.score, x.domains_scored,
+               x.worst_domains, x.worst_domain_names, x.areas,
+               CASE WHEN x.areas = 1 THEN 50.0
+                    ELSE 100.0 * (x.first_position + (x.tied - 1) / 2.0 - 1) / (x.areas - 1) END AS percentile
+        FROM positioned x JOIN partitions p USING (partition_number)
         """,
         [settings.min_coverage],
     )
@@ -428,9 +485,22 @@ STORED_SCORES = {
     "score_series": "series",
     "score_memberships": "series",
     "standardised_values": "area_code, series",
+    "domain_means": "area_code, level, boundary_year, period, subgroup, domain",
     "domain_scores": "area_code, level, boundary_year, period, subgroup, domain",
     "area_index": "area_code, level, boundary_year, period, subgroup",
 }
+
+# What a recompute leaves in TEMP: wide views over narrow tables, and the tables themselves.
+RECOMPUTED_VIEWS = ("standardised", "domain_scores")
+RECOMPUTED_TABLES = (
+    "score_series",
+    "score_memberships",
+    "standardised_values",
+    "domain_means",
+    "domain_rankings",
+    "domain_score_values",
+    "area_index",
+)
 
 
 def store_scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
@@ -438,13 +508,14 @@ def store_scores(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> None:
 
     The build does this once, so the CLI and the web application read scores instead of recomputing them;
     a recompute with other settings (`use_scores`) shadows the stored memberships, domain scores and index
-    with TEMP tables of the same names on its own connection only.
+    with TEMP tables and views of the same names on its own connection only.
     """
     compute(con, catalogue)
     for table, order in STORED_SCORES.items():
         con.execute(f"CREATE OR REPLACE TABLE main.{table} AS SELECT * FROM temp.{table} ORDER BY {order}")
-    con.execute("DROP VIEW temp.standardised")
-    for table in STORED_SCORES:
+    for view in RECOMPUTED_VIEWS:
+        con.execute(f"DROP VIEW temp.{view}")
+    for table in RECOMPUTED_TABLES:
         con.execute(f"DROP TABLE temp.{table}")
     con.execute(_standardised_view("main"))
 
@@ -458,7 +529,8 @@ def use_scores(con: duckdb.DuckDBPyConnection, selection: Selection, settings: S
 
 def rescore_stored(con: duckdb.DuckDBPyConnection, selection: Selection, settings: Settings) -> None:
     """The steps that read a setting (memberships, domain scores, stacking) into TEMP tables, on the stored
-    standardisation: percentiles and z-scores read no setting and are three quarters of a full recompute.
+    standardisation: percentiles and z-scores read no setting and are three quarters of a full recompute, and
+    neither do the domain means of the series' own partitions (`domain_means`).
 
     The selection narrows the series to place as `prepare_input` does; the stored series and the stored
     `standardised` view stay whole, so the new memberships refer to their numbers.
@@ -466,7 +538,7 @@ def rescore_stored(con: duckdb.DuckDBPyConnection, selection: Selection, setting
     # What an earlier recompute on this connection left would shadow the stored standardisation; a TEMP
     # table shadows even a name written `main.table` (the TEMP catalogue has a schema `main` too).
     con.execute("DROP VIEW IF EXISTS temp.standardised")
-    for table in ("standardised_values", "score_series"):
+    for table in ("standardised_values", "score_series", "domain_means"):
         con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     score_standardised(con, settings, f"(SELECT * FROM score_series s WHERE {selection.input_where('s')})")
 

@@ -1,5 +1,5 @@
 """The packaged YAML and templates are parsed once per user, not at every command: the parsed forms are kept
-in a private folder of the user's (`config.compiled_dir`) and used only for the same text."""
+in a private folder of the user's (`yamltext.compiled_dir`) and used only for the same text."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from wijkzicht import config
 from wijkzicht.i18n import file_translations
-from wijkzicht.yamltext import YAMLError, load_packaged_yaml, load_yaml
+from wijkzicht.yamltext import YAMLError, compiled_dir, load_packaged_yaml, load_yaml
 
 
 @pytest.fixture
@@ -48,7 +47,7 @@ def test_a_changed_text_is_parsed_again_and_a_spoilt_kept_file_too(cache_home: P
 def test_nothing_is_kept_in_a_folder_others_may_write_to(cache_home: Path) -> None:
     cache_home.mkdir(mode=0o777)
     os.chmod(cache_home, 0o777)
-    assert config.compiled_dir() is None
+    assert compiled_dir() is None
     text = _packaged("translations/forms.yaml")
     assert load_packaged_yaml(text) == load_yaml(text) and list(cache_home.iterdir()) == []
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,25 +29,9 @@ DEFAULT_SESSION_IDLE_MINUTES = 30
 DEFAULT_SESSION_HOURS = 8
 
 
-def _user_dir(xdg_variable: str, fallback: str, name: str = "wijkzicht") -> Path:
+def _user_dir(xdg_variable: str, fallback: str) -> Path:
     base = os.environ.get(xdg_variable)
-    return (Path(base) if base else Path.home() / fallback) / name
-
-
-def compiled_dir() -> Path | None:
-    """The user's own folder for compiled forms of wijkzicht's packaged files (its templates, its YAML),
-    which every command would otherwise parse again; None when no such folder can be made private.
-
-    Apart from the download cache (`cache_dir`), which the build reads as data. Its files are read back
-    with marshal, so a folder that others could write to is not used."""
-    try:
-        folder = _user_dir("XDG_CACHE_HOME", ".cache", "wijkzicht-compiled")
-        folder.mkdir(mode=stat.S_IRWXU, parents=True, exist_ok=True)
-        found = folder.lstat()
-    except (OSError, RuntimeError):  # RuntimeError: no home folder to fall back on
-        return None
-    private = stat.S_ISDIR(found.st_mode) and stat.S_IMODE(found.st_mode) & (stat.S_IRWXG | stat.S_IRWXO) == 0
-    return folder if private and found.st_uid == os.getuid() else None
+    return (Path(base) if base else Path.home() / fallback) / "wijkzicht"
 
 
 def snapshot_dir(flag: Path | None = None) -> Path | None:

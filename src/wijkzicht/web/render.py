@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
 
-from wijkzicht import __version__, config
+from wijkzicht import __version__
 from wijkzicht.catalogue import LATEST_PICTURE, load_catalogue
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import (
@@ -27,6 +27,7 @@ from wijkzicht.i18n import (
     format_number,
 )
 from wijkzicht.monitor.index import Settings
+from wijkzicht.yamltext import compiled_dir
 
 if TYPE_CHECKING:
     # FastAPI is imported where a page is answered, not here: the reports of `wijkzicht report` render these
@@ -45,12 +46,12 @@ def template_environment() -> Environment:
 
     One per process, so that each template is compiled once: a report or factsheet made with an environment
     of its own compiled its four templates again every time (about 45 ms of a request's CPU). Compiled
-    templates are also kept in the user's `config.compiled_dir` for the next process, as Python keeps its
+    templates are also kept in the user's `yamltext.compiled_dir` for the next process, as Python keeps its
     modules (Jinja compares each with its template's text before using it): a command such as `wijkzicht
     report` starts with them compiled.
     Nothing is registered in it: pages and reports pass their formatters and names as context
     (`formatters`, `catalogue_names`), so no module extends the templates behind the others' backs."""
-    folder = config.compiled_dir()
+    folder = compiled_dir()
     return Environment(
         loader=FileSystemLoader(TEMPLATE_FOLDER),
         autoescape=select_autoescape(["html"]),

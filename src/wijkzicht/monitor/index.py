@@ -46,7 +46,7 @@ from wijkzicht.catalogue import (
 )
 from wijkzicht.errors import WijkzichtError
 from wijkzicht.records import plain
-from wijkzicht.warehouse.queries import one_value
+from wijkzicht.warehouse.queries import literal, one_value
 
 PARTITION = ("level", "boundary_year", "period", "subgroup")
 # The columns scored from both published views (the figures as published, and those carried to 2024).
@@ -118,9 +118,7 @@ class Selection:
 
 
 def _sql_literal(value: object) -> str:
-    if isinstance(value, int):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    return str(value) if isinstance(value, int) else literal(str(value))
 
 
 def scored_indicators(catalogue: Catalogue) -> list[Indicator]:

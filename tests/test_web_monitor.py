@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+import threading
 from pathlib import Path
 
 import duckdb
@@ -17,7 +19,8 @@ from openpyxl import load_workbook
 from wijkzicht.i18n import format_number
 from wijkzicht.monitor.profile import area_profile
 from wijkzicht.monitor.rankings import RankingFilter, ranking
-from wijkzicht.web.deps import WarehouseCache
+from wijkzicht.warehouse.queries import one_value
+from wijkzicht.web.deps import NOT_KEPT, KeptResults, WarehouseCache
 
 OVERVECHT = "WK034403"
 
@@ -237,6 +240,37 @@ def test_method_page_renders_the_method_document(web: TestClient) -> None:
     page = web.get("/methode/technisch").text
     assert "<h1>wijkzicht — method of the monitor" in page
     assert "<h2>10. Performance</h2>" in page and "<code>wijkzicht.monitor.index</code>" in page
+
+
+def test_kept_results_forget_the_least_recently_used_first() -> None:
+    kept = KeptResults(2)
+    kept.put("a", 1)
+    kept.put("b", 2)
+    assert kept.get("a") == 1  # "a" is now the most recently used
+    kept.put("c", 3)
+    assert (kept.get("a"), kept.get("b"), kept.get("c")) == (1, NOT_KEPT, 3)
+
+
+def test_a_kept_answer_is_given_on_the_event_loop_and_a_new_one_in_a_thread(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    cache = WarehouseCache(con)
+    threads: list[int] = []
+
+    def inhabitants(cursor: duckdb.DuckDBPyConnection, code: str) -> int:
+        threads.append(threading.get_ident())
+        return int(one_value(cursor, "SELECT count(*) FROM areas WHERE code = ?", [code]))
+
+    async def asked_twice() -> tuple[int, int, int]:
+        loop_thread = threading.get_ident()
+        first = await cache.answer(inhabitants, OVERVECHT)
+        second = await cache.answer(inhabitants, OVERVECHT)
+        return first, second, loop_thread
+
+    first, second, loop_thread = asyncio.run(asked_twice())
+    assert first == second == cache(inhabitants, OVERVECHT) > 0
+    # computed once, and not on the event loop's thread; the second answer and the call were kept ones
+    assert len(threads) == 1 and threads[0] != loop_thread
 
 
 def test_a_gemeentes_scores_are_explained_once_for_all_its_wijken(con: duckdb.DuckDBPyConnection) -> None:

@@ -107,7 +107,7 @@ def indicators(domain: Annotated[str | None, Query(max_length=50)] = None) -> li
     return [i.summary() for i in catalogue.indicators.values() if domain in (None, i.domain)]
 
 
-def _value_filter(
+async def _value_filter(
     area: AreaCodeQuery = None,
     indicator: Annotated[str | None, Query(max_length=80, description="Indicator id")] = None,
     level: Level | None = None,
@@ -138,12 +138,14 @@ def _values_body(con: duckdb.DuckDBPyConnection, selection: ValueFilter, page: i
     response_class=Response,
     responses={200: {"content": {"application/json": {}}}},
 )
-def values(cache: Cache, selection: Values, page: PageNumber = 1, size: PageSize = VALUES_PAGE) -> Response:
+async def values(
+    cache: Cache, selection: Values, page: PageNumber = 1, size: PageSize = VALUES_PAGE
+) -> Response:
     """`total` rows match; `items` holds page `page` of them, `size` rows a page, ordered by area, indicator,
     subgroup, boundary year and period."""
     # Pages of up to the default size are small (some 25 kB); larger ones are kept with the few large documents.
-    keep = cache if size <= VALUES_PAGE else cache.large
-    return Response(keep(_values_body, selection, page, size), media_type="application/json")
+    body = await cache.answer(_values_body, selection, page, size, large=size > VALUES_PAGE)
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -156,7 +158,7 @@ def values_export(con: Warehouse, selection: Values, format: ValueFormat = "csv"
     return exports.values_response(con, selection, format)
 
 
-def _ranking_choice(
+async def _ranking_choice(
     level: RankingLevel = "wijk",
     domain: Annotated[
         str | None, Query(max_length=50, description="Domain; default the overall index")
@@ -175,7 +177,7 @@ def _ranking_choice(
 RankingsAnyGemeente = Annotated[RankingFilter, Depends(_ranking_choice)]
 
 
-def _ranking_filter(choice: RankingsAnyGemeente, gemeente: GemeenteQuery = None) -> RankingFilter:
+async def _ranking_filter(choice: RankingsAnyGemeente, gemeente: GemeenteQuery = None) -> RankingFilter:
     return replace(choice, gemeente=gemeente)
 
 
@@ -212,12 +214,13 @@ def _rankings_body(
     response_class=Response,
     responses={200: {"content": {"application/json": {}}}},
 )
-def rankings(
+async def rankings(
     cache: Cache, selection: Rankings, page: PageNumber = 1, size: PageSize = 50, sort: RankOrder = "rank"
 ) -> Response:
     """`total` areas match; `items` holds page `page` of them, `size` a page, in `sort` order, each with its
     rank, score, national percentile, worst domains and rank stability."""
-    return Response(cache(_rankings_body, selection, sort, size, page), media_type="application/json")
+    body = await cache.answer(_rankings_body, selection, sort, size, page)
+    return Response(body, media_type="application/json")
 
 
 @router.get(

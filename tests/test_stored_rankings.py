@@ -15,6 +15,7 @@ from wijkzicht.monitor.rankings import (
     RankingFilter,
     latest_partition,
     ranking,
+    read_directory,
 )
 from wijkzicht.warehouse.queries import one_value
 
@@ -30,9 +31,11 @@ def test_stored_rankings_equal_the_computed_ones(
     # the build stored every partition's rankings, which `ranking` reads
     assert one_value(con, f"SELECT count(*) FROM {RANKED_AREAS}") > 100_000
     compared = 0
+    directory = read_directory(con)  # as a server reads it once
     for order, (limit, offset), narrowed in itertools.product(index.RANK_ORDERS, PAGES, NARROWED):
         wanted = RankingFilter(level, domain, **narrowed)  # type: ignore[arg-type]
         stored = ranking(con, wanted, order=order, limit=limit, offset=offset)
+        assert ranking(con, wanted, order=order, limit=limit, offset=offset, directory=directory) == stored
         computed = index.rank_areas(
             con,
             stored.partition,
@@ -60,6 +63,8 @@ def test_stored_partitions_equal_the_computed_ones(con: duckdb.DuckDBPyConnectio
     partitions = con.execute(
         "SELECT DISTINCT level, boundary_year, period, subgroup FROM domain_scores ORDER BY ALL"
     ).fetchall()
+    directory = read_directory(con)
+    assert len(directory.partitions) == one_value(con, f"SELECT count(*) FROM {RANKED_PARTITIONS}")
     for level, boundary_year, period, subgroup in partitions:
         # stored: nothing or one choice made; computed on request: several choices made
         for selection in (
@@ -70,7 +75,9 @@ def test_stored_partitions_equal_the_computed_ones(con: duckdb.DuckDBPyConnectio
             index.Selection(level, boundary_year, period),
             index.Selection(level, boundary_year, period, subgroup),
         ):
-            assert latest_partition(con, selection) == index.latest_partition(con, selection), selection
+            computed = index.latest_partition(con, selection)
+            assert latest_partition(con, selection) == computed, selection
+            assert latest_partition(con, selection, directory) == computed, selection
 
 
 def test_a_selection_without_scores_is_explained_as_before(con: duckdb.DuckDBPyConnection) -> None:

@@ -3,6 +3,7 @@ gemeente or a focus area. The web page, its exports, the API and `wijkzicht rank
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import astuple, dataclass
 from typing import Any
 
@@ -44,6 +45,31 @@ def scored_domains() -> list[str]:
     return load_catalogue().problem_domains
 
 
+@dataclass(frozen=True, eq=False)  # compared and hashed as the one object it is: a server's cache keys on it
+class RankingDirectory:
+    """What a ranking looks up before it reads its page, read once by a server (`read_directory`): the
+    partition each selection with at most one choice made shows (`RANKED_PARTITIONS`), and how many areas
+    each partition ranks on each domain. Looked up in the warehouse instead, they were two of the three
+    queries of a page asked for the first time, and a third of its processor time."""
+
+    partitions: Mapping[index.Selection, index.Selection]
+    sizes: Mapping[tuple[index.Selection, str], int]  # by partition and `ranked_on`
+
+
+def read_directory(con: duckdb.DuckDBPyConnection) -> RankingDirectory:
+    """The directory of the stored rankings: a few dozen partitions, a few hundred sizes."""
+    partitions = {
+        index.Selection(*row[:4]): index.Selection(row[0], *row[4:])
+        for row in con.execute(f"SELECT * FROM {RANKED_PARTITIONS}").fetchall()
+    }
+    counted = con.execute(
+        f"""SELECT level, boundary_year, period, subgroup, ranked_on, count(*)
+            FROM {RANKED_AREAS} GROUP BY ALL"""
+    ).fetchall()
+    sizes = {(index.Selection(*row[:4]), row[4]): row[5] for row in counted}
+    return RankingDirectory(partitions, sizes)
+
+
 def ranking(
     con: duckdb.DuckDBPyConnection,
     wanted: RankingFilter,
@@ -51,28 +77,34 @@ def ranking(
     order: str = "rank",
     limit: int | None = None,
     offset: int = 0,
+    directory: RankingDirectory | None = None,
 ) -> Ranking:
     """The areas of the partition that match the filter (a page of them, in `order`; by default all, most
-    problems first), with national percentiles."""
+    problems first), with national percentiles. A server passes the `directory` it read once."""
     if wanted.domain is not None and wanted.domain not in scored_domains():
         raise WijkzichtError(
             f"unknown domain {wanted.domain!r} (expected one of: {', '.join(scored_domains())})"
         )
     if wanted.level == FOCUS_LEVEL:
-        return _focus_ranking(con, wanted, order, limit, offset)
+        return _focus_ranking(con, wanted, order, limit, offset, directory)
     partition = latest_partition(
-        con, index.Selection(wanted.level, wanted.boundary_year, wanted.period, wanted.subgroup)
+        con, index.Selection(wanted.level, wanted.boundary_year, wanted.period, wanted.subgroup), directory
     )
     within = _within(wanted)
-    total, areas = _stored_ranking(con, partition, wanted.domain, within, order, limit, offset)
+    total, areas = _stored_ranking(con, partition, wanted.domain, within, order, limit, offset, directory)
     return Ranking(partition, wanted.domain, within, total, areas)
 
 
 def ranking_page(
-    con: duckdb.DuckDBPyConnection, wanted: RankingFilter, order: str, limit: int, offset: int
+    con: duckdb.DuckDBPyConnection,
+    wanted: RankingFilter,
+    order: str,
+    limit: int,
+    offset: int,
+    directory: RankingDirectory | None = None,
 ) -> Ranking:
     """`ranking` with every argument positional, for caching by arguments."""
-    return ranking(con, wanted, order=order, limit=limit, offset=offset)
+    return ranking(con, wanted, order=order, limit=limit, offset=offset, directory=directory)
 
 
 def _within(wanted: RankingFilter) -> list[str] | None:
@@ -87,14 +119,19 @@ def _within(wanted: RankingFilter) -> list[str] | None:
 
 
 def _focus_ranking(
-    con: duckdb.DuckDBPyConnection, wanted: RankingFilter, order: str, limit: int | None, offset: int
+    con: duckdb.DuckDBPyConnection,
+    wanted: RankingFilter,
+    order: str,
+    limit: int | None,
+    offset: int,
+    directory: RankingDirectory | None,
 ) -> Ranking:
     """The focus areas ranked like areas of a level, on the partition of the wijk scores they are placed in
     (`focus_scores`); a focus area without a score in that partition is not listed."""
     if order not in index.RANK_ORDERS:
         raise WijkzichtError(f"unknown order {order!r} (expected one of: {', '.join(index.RANK_ORDERS)})")
     wijken = latest_partition(
-        con, index.Selection("wijk", wanted.boundary_year, wanted.period, wanted.subgroup)
+        con, index.Selection("wijk", wanted.boundary_year, wanted.period, wanted.subgroup), directory
     )
     assert wijken.boundary_year is not None and wijken.period is not None and wijken.subgroup is not None
     scores = focus_scores.in_partition(
@@ -181,8 +218,13 @@ def store_rankings(con: duckdb.DuckDBPyConnection) -> None:
     _store_ranked_areas(con)
 
 
-def latest_partition(con: duckdb.DuckDBPyConnection, selection: index.Selection) -> index.Selection:
-    """`index.latest_partition`, read from the build's table when it holds the selection."""
+def latest_partition(
+    con: duckdb.DuckDBPyConnection, selection: index.Selection, directory: RankingDirectory | None = None
+) -> index.Selection:
+    """`index.latest_partition`, read from the build's table (or the directory read of it) when it holds
+    the selection."""
+    if directory is not None:
+        return directory.partitions.get(selection) or index.latest_partition(con, selection)
     found = con.execute(
         f"""SELECT level, partition_boundary_year, partition_period, partition_subgroup
             FROM {RANKED_PARTITIONS} WHERE level = ? AND boundary_year IS NOT DISTINCT FROM ?
@@ -204,23 +246,27 @@ def _whole_partition_page(
     order: str,
     limit: int | None,
     offset: int,
+    size: int | None,
 ) -> list[tuple[Any, ...]]:
-    """A page of a ranking not narrowed to a gemeente or focus area: the stored ranks number the whole
-    partition already (1 to n), so no window renumbers it, and in rank order (the default) the page is a
-    range of ranks, read from the few blocks that hold it. A third of the CPU of numbering the partition
-    again for a buurt ranking's page."""
+    """A page of a ranking not narrowed to a gemeente or focus area, each row ending with the partition's
+    `size` (counted when not known): the stored ranks number the whole partition already (1 to n), so no
+    window renumbers it, and in rank order (the default) the page is a range of ranks, read from the few
+    blocks that hold it. A third of the CPU of numbering the partition again for a buurt ranking's page."""
     partition = f"{where} AND r.ranked_on = ?"
-    total = f"(SELECT count(*) FROM {RANKED_AREAS} r WHERE {partition}) AS total"
+    if size is None:
+        total, total_parameters = f"(SELECT count(*) FROM {RANKED_AREAS} r WHERE {partition})", parameters
+    else:
+        total, total_parameters = "?::BIGINT", [size]
     if order == "rank":
         return con.execute(
-            f"""SELECT {_COLUMNS}, {total} FROM {RANKED_AREAS} r
+            f"""SELECT {_COLUMNS}, {total} AS total FROM {RANKED_AREAS} r
                 WHERE {partition} AND r.rank > ? AND (? IS NULL OR r.rank <= ? + ?) ORDER BY rank""",
-            [*parameters, *parameters, offset, limit, offset, limit],
+            [*total_parameters, *parameters, offset, limit, offset, limit],
         ).fetchall()
     return con.execute(
-        f"""SELECT {_COLUMNS}, {total} FROM {RANKED_AREAS} r WHERE {partition}
+        f"""SELECT {_COLUMNS}, {total} AS total FROM {RANKED_AREAS} r WHERE {partition}
             ORDER BY {STORED_ORDERS[order]} LIMIT ? OFFSET ?""",
-        [*parameters, *parameters, limit, offset],
+        [*total_parameters, *parameters, limit, offset],
     ).fetchall()
 
 
@@ -293,13 +339,18 @@ def _stored_ranking(
     order: str,
     limit: int | None,
     offset: int,
+    directory: RankingDirectory | None,
 ) -> tuple[int, list[index.RankedArea]]:
     """The page of a ranking read from `store_rankings`' table: the same answer as `index.rank_areas`."""
     if order not in STORED_ORDERS:
         raise WijkzichtError(f"unknown order {order!r} (expected one of: {', '.join(STORED_ORDERS)})")
     where, parameters = partition.where("r")
+    ranked_on = domain or INDEX_RANKING
     if within is None:
-        rows = _whole_partition_page(con, where, [*parameters, domain or INDEX_RANKING], order, limit, offset)
+        size = None if directory is None else directory.sizes.get((partition, ranked_on), 0)
+        if size is not None and offset >= size:  # past the last area: no page to read
+            return size, []
+        rows = _whole_partition_page(con, where, [*parameters, ranked_on], order, limit, offset, size)
     else:
         rows = con.execute(
             f"""
@@ -310,7 +361,7 @@ def _stored_ranking(
             )
             SELECT {_COLUMNS}, total FROM chosen ORDER BY {STORED_ORDERS[order]} LIMIT ? OFFSET ?
             """,
-            [*parameters, domain or INDEX_RANKING, within, within, limit, offset],
+            [*parameters, ranked_on, within, within, limit, offset],
         ).fetchall()
     total = (
         rows[0][-1]
@@ -319,7 +370,7 @@ def _stored_ranking(
             con,
             f"SELECT * FROM {RANKED_AREAS}",
             f"{where} AND r.ranked_on = ?",
-            [*parameters, domain or INDEX_RANKING],
+            [*parameters, ranked_on],
             within,
         )
     )

@@ -16,7 +16,7 @@ from wijkzicht.catalogue import load_catalogue
 from wijkzicht.monitor import focus, index, similar
 from wijkzicht.monitor.areas import area_names, children, get_area
 from wijkzicht.monitor.observations import ValueFilter, values_page
-from wijkzicht.monitor.rankings import RankingFilter, ranking, ranking_page
+from wijkzicht.monitor.rankings import RankingDirectory, RankingFilter, ranking, ranking_page, read_directory
 from wijkzicht.web.deps import Cache, Warehouse, as_new_work
 from wijkzicht.web.monitor import exports
 from wijkzicht.web.params import (
@@ -192,10 +192,15 @@ RankOrder = Annotated[
 
 
 def _rankings_body(
-    con: duckdb.DuckDBPyConnection, selection: RankingFilter, sort: str, size: int, page: int
+    con: duckdb.DuckDBPyConnection,
+    selection: RankingFilter,
+    sort: str,
+    size: int,
+    page: int,
+    directory: RankingDirectory,
 ) -> bytes:
     """A ranking's page serialised once, so a page asked again is sent as it is."""
-    found = ranking_page(con, selection, sort, size, (page - 1) * size)
+    found = ranking_page(con, selection, sort, size, (page - 1) * size, directory)
     return json_body(
         {
             "selection": found.partition_dict(),
@@ -219,7 +224,8 @@ async def rankings(
 ) -> Response:
     """`total` areas match; `items` holds page `page` of them, `size` a page, in `sort` order, each with its
     rank, score, national percentile, worst domains and rank stability."""
-    body = await cache.answer(_rankings_body, selection, sort, size, page)
+    directory = await cache.answer(read_directory)
+    body = await cache.answer(_rankings_body, selection, sort, size, page, directory)
     return Response(body, media_type="application/json")
 
 

@@ -21,7 +21,14 @@ from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor import coverage, focus, focus_scores, perception, stability
 from wijkzicht.monitor.areas import Area, choose, get_area, search
 from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
-from wijkzicht.monitor.rankings import FOCUS_LEVEL, RankingFilter, ranking, ranking_page, scored_domains
+from wijkzicht.monitor.rankings import (
+    FOCUS_LEVEL,
+    RankingFilter,
+    ranking,
+    ranking_page,
+    read_directory,
+    scored_domains,
+)
 from wijkzicht.web.deps import Cache, Warehouse
 from wijkzicht.web.monitor.api import RankingsAnyGemeente, RankOrder
 from wijkzicht.web.monitor.factsheet import factsheet_pdf, factsheet_workbook, profile_sources
@@ -165,7 +172,7 @@ def rankings_page(
 ) -> HTMLResponse:
     chosen = choose(con, gemeente, level="gemeente") if gemeente.strip() else None
     selection = replace(choice, gemeente=chosen.area.code if chosen and chosen.area else None)
-    found = cache(ranking_page, selection, sort, size, (page_number - 1) * size)
+    found = cache(ranking_page, selection, sort, size, (page_number - 1) * size, cache(read_directory))
     pages = max(1, -(-found.total // size))
     return page(
         request,

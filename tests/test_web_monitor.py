@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -267,7 +268,9 @@ def test_a_kept_answer_is_given_on_the_event_loop_and_a_new_one_in_a_thread(
         second = await cache.answer(inhabitants, OVERVECHT)
         return first, second, loop_thread
 
-    first, second, loop_thread = asyncio.run(asked_twice())
+    # in a thread of its own with its own event loop (as a server's), whatever loop the tests run
+    with ThreadPoolExecutor(1) as server:
+        first, second, loop_thread = server.submit(asyncio.run, asked_twice()).result()
     assert first == second == cache(inhabitants, OVERVECHT) > 0
     # computed once, and not on the event loop's thread; the second answer and the call were kept ones
     assert len(threads) == 1 and threads[0] != loop_thread

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 import duckdb
 
 from wijkzicht.records import plain
-from wijkzicht.warehouse.publish import VALUES_ORDER
+from wijkzicht.warehouse.publish import PARTITIONED_BY, VALUES_ORDER
 from wijkzicht.warehouse.queries import one_row
 
 
@@ -111,19 +111,67 @@ def values_query(selection: ValueFilter) -> tuple[str, list[object]]:
     return f"SELECT * FROM published_values o WHERE {where} ORDER BY {VALUES_ORDER}", parameters
 
 
+Extent = tuple[int, str | None, str | None]  # the rows of a selection, its first and last area code
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed as the one object it is: a server's cache keys on it
+class ValuePartitions:
+    """`published_value_partitions` (a thousand rows), read once by a server, with the partitions of each
+    value of each column: the extent of a selection without an area is then summed here instead of queried
+    (some 0.7 ms of CPU less for each page asked first, of some 5 ms in all)."""
+
+    extents: tuple[tuple[int, str, str], ...]  # per partition: its rows, first and last area code
+    having: Mapping[tuple[str, object], frozenset[int]]  # (column, value): the partitions that have it
+
+    def extent(self, selection: ValueFilter) -> Extent:
+        chosen = [
+            self.having.get((column, value), frozenset())
+            for column in PARTITIONED_BY
+            if (value := getattr(selection, column)) is not None
+        ]
+        matching = frozenset.intersection(*chosen) if chosen else range(len(self.extents))
+        if not matching:
+            return 0, None, None
+        found = [self.extents[number] for number in matching]
+        return sum(row[0] for row in found), min(row[1] for row in found), max(row[2] for row in found)
+
+
+def read_value_partitions(con: duckdb.DuckDBPyConnection) -> ValuePartitions:
+    rows = con.execute(
+        f"""SELECT {", ".join(PARTITIONED_BY)}, row_count, first_area, last_area
+            FROM published_value_partitions"""
+    ).fetchall()
+    size = len(PARTITIONED_BY)
+    having: dict[tuple[str, object], set[int]] = {}
+    for number, row in enumerate(rows):
+        for column, value in zip(PARTITIONED_BY, row[:size], strict=True):
+            having.setdefault((column, value), set()).add(number)
+    return ValuePartitions(
+        tuple(row[size:] for row in rows), {key: frozenset(numbers) for key, numbers in having.items()}
+    )
+
+
 def count_values(con: duckdb.DuckDBPyConnection, selection: ValueFilter) -> int:
     return _extent(con, selection)[0]
 
 
 def values_page(
-    con: duckdb.DuckDBPyConnection, selection: ValueFilter, limit: int, offset: int = 0
+    con: duckdb.DuckDBPyConnection,
+    selection: ValueFilter,
+    limit: int,
+    offset: int = 0,
+    partitions: ValuePartitions | None = None,
 ) -> tuple[int, list[dict[str, object]]]:
-    """The rows a selection holds, and a page of them in `VALUES_ORDER`.
+    """The rows a selection holds, and a page of them in `VALUES_ORDER`; a server passes the `partitions`
+    it read once.
 
     The page is read in the order the build stored the rows in, which DuckDB keeps (preserve_insertion_order):
     nothing is sorted, the scan ends with the page's last row, and it reads only the blocks between the
     selection's first and last area code (the table is sorted by area code)."""
-    total, first_area, last_area = _extent(con, selection)
+    if selection.area_code is None and partitions is not None:
+        total, first_area, last_area = partitions.extent(selection)
+    else:
+        total, first_area, last_area = _extent(con, selection)
     if offset >= total:
         return total, []
     where, parameters = selection.where()
@@ -135,7 +183,7 @@ def values_page(
     return total, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _extent(con: duckdb.DuckDBPyConnection, selection: ValueFilter) -> tuple[int, str | None, str | None]:
+def _extent(con: duckdb.DuckDBPyConnection, selection: ValueFilter) -> Extent:
     """The rows of a selection and its first and last area code: of one area read from its rows (DuckDB
     skips the blocks of other areas), else from the partitions it selects (`published_value_partitions`)."""
     where, parameters = selection.where()

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wijkzicht import __version__, config, warehouse
 from wijkzicht.errors import NotFoundError, WijkzichtError
 from wijkzicht.monitor.areas import area_names
+from wijkzicht.monitor.observations import read_value_partitions
 from wijkzicht.monitor.rankings import read_directory
 from wijkzicht.programmes.database import database_url as programmes_database_url
 from wijkzicht.programmes.schemas import theme_domains
@@ -61,10 +62,11 @@ def create_app(database: Path, programmes_db: str | None = None, *, workers: int
     app.state.cache = WarehouseCache(connection)
     # read once: the footer's sources and every profile share what the installation holds
     app.state.installed_sources = app.state.cache.installation().sources
-    # and the names the area search looks up, so that no searcher waits while a worker reads them; and the
-    # directory every ranking page looks up first (20 ms: the first 20 clients at once would each read it)
+    # and the names the area search looks up, so that no searcher waits while a worker reads them; and what
+    # every ranking and values page looks up first (the first 20 clients at once would each read it)
     app.state.cache(area_names)
     app.state.cache(read_directory)
+    app.state.cache(read_value_partitions)
     app.add_middleware(DropEmptyQueryParameters)
     app.add_middleware(SecurityHeaders)
     # Pages and JSON compress well; a response that is already compressed (the map's) is passed through.

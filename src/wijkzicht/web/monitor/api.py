@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from wijkzicht.catalogue import load_catalogue
 from wijkzicht.monitor import focus, index, similar
 from wijkzicht.monitor.areas import area_names, children, get_area
-from wijkzicht.monitor.observations import ValueFilter, values_page
+from wijkzicht.monitor.observations import ValueFilter, ValuePartitions, read_value_partitions, values_page
 from wijkzicht.monitor.rankings import RankingDirectory, RankingFilter, ranking, ranking_page, read_directory
 from wijkzicht.web.deps import Cache, Warehouse, as_new_work
 from wijkzicht.web.monitor import exports
@@ -124,10 +124,12 @@ Values = Annotated[ValueFilter, Depends(_value_filter)]
 VALUES_PAGE = 100
 
 
-def _values_body(con: duckdb.DuckDBPyConnection, selection: ValueFilter, page: int, size: int) -> bytes:
+def _values_body(
+    con: duckdb.DuckDBPyConnection, selection: ValueFilter, page: int, size: int, partitions: ValuePartitions
+) -> bytes:
     """A page of values serialised once (FastAPI's encoder of every row cost more than reading them from
     `published_values`)."""
-    total, items = values_page(con, selection, size, (page - 1) * size)
+    total, items = values_page(con, selection, size, (page - 1) * size, partitions)
     return json_body({"total": total, "page": page, "size": size, "items": items})
 
 
@@ -144,7 +146,8 @@ async def values(
     """`total` rows match; `items` holds page `page` of them, `size` rows a page, ordered by area, indicator,
     subgroup, boundary year and period."""
     # Pages of up to the default size are small (some 25 kB); larger ones are kept with the few large documents.
-    body = await cache.answer(_values_body, selection, page, size, large=size > VALUES_PAGE)
+    partitions = await cache.answer(read_value_partitions)
+    body = await cache.answer(_values_body, selection, page, size, partitions, large=size > VALUES_PAGE)
     return Response(body, media_type="application/json")
 
 

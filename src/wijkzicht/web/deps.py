@@ -77,8 +77,7 @@ class WarehouseCache:
         self._small = KeptResults(size)
         # Few large documents (a map's view of every buurt is megabytes) are kept apart, most recent first.
         self._large = KeptResults(large)
-        self._size = size
-        self._profile_json: dict[tuple[str, str], bytes] = {}
+        self._profile_json = KeptResults(size)
         self._installation: Installation | None = None
 
     def _compute(self, function: Callable[..., T], *arguments: Hashable) -> T:
@@ -133,18 +132,17 @@ class WarehouseCache:
         """The profile as the API sends it, with perception beside the facts and the divergent themes,
         serialised once (it is the API's most requested document)."""
         key = (normalise(code), language)
-        if (body := self._profile_json.get(key)) is None:
+        if (body := self.ready_profile_json(*key)) is None:
             profile = self.profile(*key)
             document = {**profile.as_dict(), "perception": perception.comparison_document(profile)}
             body = json.dumps(document, ensure_ascii=False).encode("utf-8")
-            if len(self._profile_json) >= self._size:  # bounded: forget the oldest
-                self._profile_json.pop(next(iter(self._profile_json)), None)
-            self._profile_json[key] = body
+            self._profile_json.put(key, body)
         return body
 
     def ready_profile_json(self, code: str, language: str) -> bytes | None:
         """The serialised profile if it was made before, without touching the warehouse."""
-        return self._profile_json.get((normalise(code), language))
+        found = self._profile_json.get((normalise(code), language))
+        return None if found is NOT_KEPT else cast(bytes, found)
 
 
 def _profile(

@@ -5,7 +5,6 @@ the rows a selection selects."""
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import asdict
 
@@ -14,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from wijkzicht.monitor.observations import ValueFilter, count_values, read_value_partitions
+from wijkzicht.records import as_json
 from wijkzicht.warehouse.publish import PUBLISHED_VALUES, VALUES_ORDER
 from wijkzicht.warehouse.queries import one_row
 
@@ -55,8 +55,7 @@ def test_stored_values_answer_byte_for_byte_as_computed_from_the_gate(
         con, selection, int(str(query.get("page", 1))), int(str(query.get("size", 100)))
     )
     assert expected["items"], "a selection without rows would compare nothing"
-    body = json.dumps(expected, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-    assert answer.status_code == 200 and answer.content == body
+    assert answer.status_code == 200 and answer.content == as_json(expected)
 
 
 def test_the_stored_table_holds_every_published_observation(con: duckdb.DuckDBPyConnection) -> None:
@@ -110,5 +109,4 @@ def test_pages_and_totals_answer_as_computed_from_the_gate(
         query = {("area" if key == "area_code" else key): value for key, value in query.items()}
         answer = web.get("/api/values", params={**query, "page": page, "size": size})
         expected = computed_answer(con, selection, page, size)
-        body = json.dumps(expected, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-        assert answer.status_code == 200 and answer.content == body, selection
+        assert answer.status_code == 200 and answer.content == as_json(expected), selection

@@ -1,7 +1,10 @@
-"""Records as plain documents: `records.plain` answers what `dataclasses.asdict` answers, without its copies."""
+"""Records as plain documents: `records.plain` answers what `dataclasses.asdict` answers, without its copies;
+`records.as_json` writes a record as `json` writes its plain document."""
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
@@ -9,7 +12,7 @@ import duckdb
 import pytest
 
 from wijkzicht.monitor.profile import area_profile
-from wijkzicht.records import plain
+from wijkzicht.records import as_json, plain
 
 
 @pytest.mark.parametrize("code", ["WK034405", "GM0599", "BU03630000", "NL00"])
@@ -47,3 +50,30 @@ def test_containers_keep_their_types_and_are_copies() -> None:
     converted["points"].append(Point(0.0, 0.0))
     converted["seen"].add(4)
     assert len(record.points) == 1 and record.seen == {3}
+
+
+def _json_text(document: object) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@pytest.mark.parametrize("code", ["WK034405", "BU03630000"])
+def test_a_profile_is_written_as_its_plain_document(con: duckdb.DuckDBPyConnection, code: str) -> None:
+    profile = area_profile(con, code, language="en")
+    written = as_json(profile)
+    assert json.loads(written) == json.loads(_json_text(plain(profile)))
+    assert json.loads(written)["figures"]  # a profile with figures, not an empty one
+
+
+def test_named_tuples_number_keys_and_text_are_written_as_json_writes_them() -> None:
+    record = Outer(
+        Inner("Kralingen-Crooswijk, Ĳsselmonde", ("x", "ë")), [Point(1.5, 2.0)], {"b": Inner("b", ())}
+    )
+    document = {"record": asdict(record) | {"seen": []}, 2024: 0.1, "empty": None}
+    assert as_json(document) == _json_text(document)
+    assert as_json(Point(1.5, 2.0)) == b"[1.5,2.0]"
+
+
+def test_a_float_that_is_no_number_is_written_as_null_and_other_values_are_refused() -> None:
+    assert as_json({"value": math.nan}) == b'{"value":null}'
+    with pytest.raises(TypeError):
+        as_json({"seen": {3}})

@@ -29,6 +29,7 @@ import duckdb
 from wijkzicht.monitor import focus
 from wijkzicht.monitor.choropleth import MAP_LEVELS, SIMPLIFY_TOLERANCE, boundaries_geojson
 from wijkzicht.monitor.trends import MATRIX_YEAR
+from wijkzicht.records import as_json
 
 FOCUS_LEVEL = focus.FOCUS_LEVEL
 # Cleaning the coverage, in degrees: a vertex within about 2 m of a neighbour's edge is snapped onto it, and
@@ -45,7 +46,7 @@ TILE_LAYER = "areas"
 
 def compress(document: object) -> tuple[bytes, str]:
     """The document as gzipped JSON (reproducible: no timestamp) and its ETag."""
-    return compress_bytes(json.dumps(document, separators=(",", ":")).encode("utf-8"))
+    return compress_bytes(as_json(document))
 
 
 def compress_bytes(raw: bytes) -> tuple[bytes, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 import threading
@@ -21,6 +20,7 @@ from wijkzicht.codes import normalise
 from wijkzicht.monitor import index, perception
 from wijkzicht.monitor.index import Explanation
 from wijkzicht.monitor.profile import Explainer, Installation, Profile, area_profile
+from wijkzicht.records import as_json
 
 
 def warehouse_cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -134,8 +134,10 @@ class WarehouseCache:
         key = (normalise(code), language)
         if (body := self.ready_profile_json(*key)) is None:
             profile = self.profile(*key)
-            document = {**profile.as_dict(), "perception": perception.comparison_document(profile)}
-            body = json.dumps(document, ensure_ascii=False).encode("utf-8")
+            # the profile's fields as they are: `as_json` writes the records in them (`as_dict` would copy
+            # them first, for as long again as the writing)
+            document = {**vars(profile), "perception": perception.comparison_document(profile)}
+            body = as_json(document)
             self._profile_json.put(key, body)
         return body
 

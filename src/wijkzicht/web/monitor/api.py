@@ -17,6 +17,7 @@ from wijkzicht.monitor import focus, index, similar
 from wijkzicht.monitor.areas import area_names, children, get_area
 from wijkzicht.monitor.observations import ValueFilter, ValuePartitions, read_value_partitions, values_page
 from wijkzicht.monitor.rankings import RankingDirectory, RankingFilter, ranking, ranking_page, read_directory
+from wijkzicht.records import as_json
 from wijkzicht.web.deps import Cache, Warehouse, as_new_work
 from wijkzicht.web.monitor import exports
 from wijkzicht.web.params import (
@@ -33,7 +34,6 @@ from wijkzicht.web.params import (
     RankingLevel,
     Subgroup,
 )
-from wijkzicht.web.render import json_body
 
 router = APIRouter()
 
@@ -130,7 +130,7 @@ def _values_body(
     """A page of values serialised once (FastAPI's encoder of every row cost more than reading them from
     `published_values`)."""
     total, items = values_page(con, selection, size, (page - 1) * size, partitions)
-    return json_body({"total": total, "page": page, "size": size, "items": items})
+    return as_json({"total": total, "page": page, "size": size, "items": items})
 
 
 @router.get(
@@ -204,7 +204,7 @@ def _rankings_body(
 ) -> bytes:
     """A ranking's page serialised once, so a page asked again is sent as it is."""
     found = ranking_page(con, selection, sort, size, (page - 1) * size, directory)
-    return json_body(
+    return as_json(
         {
             "selection": found.partition_dict(),
             "total": found.total,

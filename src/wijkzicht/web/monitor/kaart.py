@@ -34,6 +34,7 @@ from wijkzicht.monitor.choropleth import (
     mappable,
 )
 from wijkzicht.monitor.trends import MATRIX_YEAR
+from wijkzicht.records import as_json
 from wijkzicht.web import assets
 from wijkzicht.web.deps import Cache
 from wijkzicht.web.params import (
@@ -274,8 +275,7 @@ def _page_view(
 
 
 def _compressed(view: dict[str, Any]) -> bytes:
-    body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return gzip.compress(body, compresslevel=5, mtime=0)
+    return gzip.compress(as_json(view), compresslevel=5, mtime=0)
 
 
 # Every map a visitor can choose, at its default settings: every level on the summary measures, the domains

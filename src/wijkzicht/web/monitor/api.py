@@ -202,7 +202,8 @@ def _rankings_body(
     page: int,
     directory: RankingDirectory,
 ) -> bytes:
-    """A ranking's page serialised once, so a page asked again is sent as it is."""
+    """A ranking's page serialised once, so a page asked again is sent as it is. The ranked areas are
+    written as the records they are (`as_json`), as their `as_dict` would give them."""
     found = ranking_page(con, selection, sort, size, (page - 1) * size, directory)
     return as_json(
         {
@@ -210,7 +211,7 @@ def _rankings_body(
             "total": found.total,
             "page": page,
             "size": size,
-            "items": [area.as_dict() for area in found.areas],
+            "items": found.areas,
         }
     )
 

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
 import duckdb
+import numpy
 import pytest
 
 from wijkzicht.monitor.profile import area_profile
@@ -71,6 +72,7 @@ def test_named_tuples_number_keys_and_text_are_written_as_json_writes_them() -> 
     document = {"record": asdict(record) | {"seen": []}, 2024: 0.1, "empty": None}
     assert as_json(document) == _json_text(document)
     assert as_json(Point(1.5, 2.0)) == b"[1.5,2.0]"
+    assert as_json([numpy.float64(0.25)]) == _json_text([numpy.float64(0.25)]) == b"[0.25]"
 
 
 def test_a_float_that_is_no_number_is_written_as_null_and_other_values_are_refused() -> None:

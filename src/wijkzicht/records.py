@@ -42,13 +42,16 @@ def plain(value: Any) -> Any:
 
 def as_json(document: Any) -> bytes:
     """`document` as compact JSON in UTF-8, as `json.dumps(plain(document), ensure_ascii=False,
-    separators=(",", ":"))` writes it: records as their fields, tuples (named ones too) as lists, keys
-    that are numbers as text. A float that is not a number (none is published) is written as null."""
-    return orjson.dumps(document, default=_tuple_as_list, option=orjson.OPT_NON_STR_KEYS)
+    separators=(",", ":"))` writes it: records as their fields, tuples (named ones too) as lists, numpy's
+    floats as numbers, keys that are numbers as text. A float that is not a number (none is published) is
+    written as null."""
+    return orjson.dumps(document, default=_as_json_value, option=orjson.OPT_NON_STR_KEYS)
 
 
-def _tuple_as_list(value: Any) -> list[Any]:
-    # orjson writes plain tuples itself, not their subclasses (named tuples)
+def _as_json_value(value: Any) -> Any:
+    # orjson writes plain tuples and floats itself, not their subclasses (named tuples, numpy's float64)
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, float):
+        return float(value)
     raise TypeError(f"{type(value).__name__} is not a JSON value")

@@ -58,10 +58,14 @@ def _json_text(document: object) -> bytes:
 
 
 @pytest.mark.parametrize("code", ["WK034405", "BU03630000"])
-def test_a_profile_is_written_as_its_plain_document(con: duckdb.DuckDBPyConnection, code: str) -> None:
+def test_a_profile_is_written_as_its_document(con: duckdb.DuckDBPyConnection, code: str) -> None:
     profile = area_profile(con, code, language="en")
     written = as_json(profile)
-    assert json.loads(written) == json.loads(_json_text(plain(profile)))
+    assert (
+        json.loads(written)
+        == json.loads(_json_text(profile.as_dict()))
+        == json.loads(_json_text(plain(profile)))
+    )
     assert json.loads(written)["figures"]  # a profile with figures, not an empty one
 
 

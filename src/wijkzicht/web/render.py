@@ -1,5 +1,5 @@
-"""Rendering server-side pages (templates, translations and links that keep the page's state) and the API's
-JSON documents made once."""
+"""Rendering server-side pages (templates, translations and links that keep the page's state), PDFs and
+error answers; the API's JSON documents are written by `records.as_json`."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from wijkzicht.errors import WijkzichtError
 from wijkzicht.monitor.index import RankedArea
 from wijkzicht.monitor.observations import ValueFilter, count_values, values_query
 from wijkzicht.monitor.rankings import Ranking
+from wijkzicht.records import as_json
 from wijkzicht.spreadsheet import safe_cell
 
 # Past these sizes a download is better served by the warehouse file itself: ask for a narrower selection.
@@ -55,7 +56,7 @@ def values_response(con: duckdb.DuckDBPyConnection, selection: ValueFilter, form
             headers=_attachment(f"{name}.parquet"),
         )
     return Response(
-        json.dumps(_geojson(con, selection), ensure_ascii=False),
+        as_json(_geojson(con, selection)),
         media_type="application/geo+json",
         headers=_attachment(f"{name}.geojson"),
     )

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import httpx
 import pytest
 
@@ -139,3 +140,44 @@ def test_new_profiles_are_made_behind_the_answers_from_the_cache() -> None:
     with ThreadPoolExecutor(1) as server:
         loop_thread, new_work = server.submit(served).result()
     assert new_work == min(loop_thread + NEW_WORK_NICENESS, MOST_NICE)
+
+
+def test_a_worker_gives_its_event_loop_the_interpreter_lock_soon(
+    warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wijkzicht.cli.serve import worker_app
+    from wijkzicht.web.deps import SWITCH_INTERVAL_SECONDS
+
+    monkeypatch.setenv(config.WORKERS_ENV, "2")
+    monkeypatch.setenv(config.DB_ENV, str(warehouse_path))
+    monkeypatch.setenv(URL_ENV, f"sqlite:///{tmp_path / 'programmes.sqlite'}")
+    monkeypatch.setitem(sys.modules, "pandas", sys.modules.get("pandas"))  # a worker refuses pandas for good
+    default = sys.getswitchinterval()
+    try:
+        worker = worker_app()
+        # a kept answer waits at most this long for the lock behind a new profile, not Python's 5 ms
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_SECONDS)
+        assert default > SWITCH_INTERVAL_SECONDS
+        worker.state.warehouse.execute("RESET threads")  # the file stays open for the session's other tests
+    finally:
+        sys.setswitchinterval(default)
+
+
+def test_new_pages_are_made_in_turn_by_a_few_threads(con: duckdb.DuckDBPyConnection) -> None:
+    import asyncio
+    import threading
+
+    from wijkzicht.web.deps import ANSWER_THREADS, WarehouseCache
+
+    def made_by(cursor: duckdb.DuckDBPyConnection, page: int) -> str:
+        cursor.execute("SELECT count(*) FROM area_years").fetchone()
+        return threading.current_thread().name
+
+    async def twelve_pages_at_once() -> list[str]:
+        cache = WarehouseCache(con)
+        return list(await asyncio.gather(*(cache.answer(made_by, page) for page in range(12))))
+
+    threads = set(asyncio.run(twelve_pages_at_once()))
+    # not a thread per page, as in the pool of a plain `def` endpoint: the pages wait their turn
+    assert 1 <= len(threads) <= ANSWER_THREADS
+    assert all(name.startswith("answers") for name in threads)

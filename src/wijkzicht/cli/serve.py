@@ -51,8 +51,11 @@ def serve(
     from wijkzicht.programmes.database import URL_ENV, database_url
     from wijkzicht.warehouse.binding import never_pandas
     from wijkzicht.web.app import create_app
+    from wijkzicht.web.deps import prefer_kept_answers
 
-    never_pandas()  # a worker of one process is this process
+    # a worker of one process is this process
+    never_pandas()
+    prefer_kept_answers()
     with user_errors():
         if workers < 1:
             raise WijkzichtError(t("cli.serve.workers"))
@@ -92,8 +95,10 @@ def worker_app() -> FastAPI:
     """The application of one worker process of `serve --workers N` (see `app_from_environment`)."""
     from wijkzicht.warehouse.binding import never_pandas
     from wijkzicht.web.app import app_from_environment
+    from wijkzicht.web.deps import prefer_kept_answers
 
     never_pandas()
+    prefer_kept_answers()
     return app_from_environment()
 
 

@@ -14,7 +14,6 @@ from typing import Annotated, TypeVar, cast
 
 import duckdb
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from wijkzicht.codes import normalise
 from wijkzicht.monitor import index, perception
@@ -104,14 +103,16 @@ class WarehouseCache:
 
     async def answer(self, function: Callable[..., T], *arguments: Hashable, large: bool = False) -> T:
         """For an `async` endpoint: a result kept before is answered on the event loop, at once; a new one is
-        computed in a worker thread (as a plain `def` endpoint runs). A kept answer then waits for no thread
-        behind the new work of others: a ranking page asked again cost the server 2.7 ms of CPU through the
-        thread pool and 0.9 ms on the loop, and at 20 clients its median latency fell from 23 to 9 ms."""
+        computed by one of the worker's `ANSWER_THREADS`. A kept answer then waits for no thread behind the
+        new work of others: a ranking page asked again cost the server 2.7 ms of CPU through a thread and
+        0.9 ms on the loop, and at 20 clients its median latency fell from 23 to 9 ms."""
         kept = self._large if large else self._small
         found = kept.get((function, *arguments))
         if found is not NOT_KEPT:
             return cast(T, found)
-        return await run_in_threadpool(self._read, kept, function, arguments)
+        return await asyncio.get_running_loop().run_in_executor(
+            _answer_threads(), partial(self._read, kept, function, arguments)
+        )
 
     def profile(self, code: str, language: str, similar_count: int = 5) -> Profile:
         return self(_profile, normalise(code), language, similar_count, self.installation(), self._explained)
@@ -183,9 +184,37 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, thread, min(niceness, MOST_NICE))
 
 
+# Python hands its interpreter lock to a thread that waits for it only after the switch interval, 5 ms by
+# default. The event loop takes the lock again after each wait for the network, and while new work held it,
+# a reader of a kept answer waited up to that long each time: beside cold profiles, warm readers' p99 was
+# 2.0 times their p99 alone (median of 7 runs of benchmarks/api_benchmark.py); at 0.5 ms, 1.44 times (of
+# 10), for the same CPU per cold profile.
+SWITCH_INTERVAL_SECONDS = 0.0005
+
+
+def prefer_kept_answers() -> None:
+    """For a serving process: the event loop, with a kept answer to send, gets the interpreter lock from new
+    work within `SWITCH_INTERVAL_SECONDS`."""
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+
+
 async def as_new_work(function: Callable[..., T], *arguments: object) -> T:
     """`function(*arguments)` in a thread that yields the processor to requests answered from the cache."""
     return await asyncio.get_running_loop().run_in_executor(_new_work(), partial(function, *arguments))
+
+
+# New values and ranking pages are made in a few threads of the worker's own, in turn. In the pool of a
+# plain `def` endpoint (40 threads) every page asked at the same time was made at once: they shared the
+# processors and the interpreter lock, and all of them finished late. At 20 clients, the first pass over 100
+# filter sets had a p99 of 128 ms in those 40 threads, 104 ms in 2 and 93 ms in 2 with the switch interval
+# above; over 60 ranking pages 99, 80 and 83 ms (medians of 4 alternating runs).
+ANSWER_THREADS = 2
+
+
+@cache
+def _answer_threads() -> ThreadPoolExecutor:
+    # made on first use, in the worker process that uses it
+    return ThreadPoolExecutor(ANSWER_THREADS, "answers")
 
 
 @cache

@@ -166,6 +166,7 @@ def test_a_worker_gives_its_event_loop_the_interpreter_lock_soon(
 def test_new_pages_are_made_in_turn_by_a_few_threads(con: duckdb.DuckDBPyConnection) -> None:
     import asyncio
     import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     from wijkzicht.web.deps import ANSWER_THREADS, WarehouseCache
 
@@ -177,7 +178,9 @@ def test_new_pages_are_made_in_turn_by_a_few_threads(con: duckdb.DuckDBPyConnect
         cache = WarehouseCache(con)
         return list(await asyncio.gather(*(cache.answer(made_by, page) for page in range(12))))
 
-    threads = set(asyncio.run(twelve_pages_at_once()))
+    # in a thread of its own with its own event loop (as a server's), whatever loop the tests run
+    with ThreadPoolExecutor(1) as server:
+        threads = set(server.submit(asyncio.run, twelve_pages_at_once()).result())
     # not a thread per page, as in the pool of a plain `def` endpoint: the pages wait their turn
     assert 1 <= len(threads) <= ANSWER_THREADS
     assert all(name.startswith("answers") for name in threads)

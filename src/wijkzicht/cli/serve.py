@@ -49,13 +49,10 @@ def serve(
     import uvicorn
 
     from wijkzicht.programmes.database import URL_ENV, database_url
-    from wijkzicht.warehouse.binding import never_pandas
     from wijkzicht.web.app import create_app
-    from wijkzicht.web.deps import prefer_kept_answers
 
     # a worker of one process is this process
-    never_pandas()
-    prefer_kept_answers()
+    _prepare_worker_process()
     with user_errors():
         if workers < 1:
             raise WijkzichtError(t("cli.serve.workers"))
@@ -93,13 +90,19 @@ def serve(
 
 def worker_app() -> FastAPI:
     """The application of one worker process of `serve --workers N` (see `app_from_environment`)."""
-    from wijkzicht.warehouse.binding import never_pandas
     from wijkzicht.web.app import app_from_environment
+
+    _prepare_worker_process()
+    return app_from_environment()
+
+
+def _prepare_worker_process() -> None:
+    """What a serving worker's process sets before it answers anything."""
+    from wijkzicht.warehouse.binding import never_pandas
     from wijkzicht.web.deps import prefer_kept_answers
 
     never_pandas()
     prefer_kept_answers()
-    return app_from_environment()
 
 
 def _close(application: FastAPI) -> None:

@@ -211,16 +211,18 @@ async def as_new_work(function: Callable[..., T], *arguments: object) -> T:
 ANSWER_THREADS = 2
 
 
-@cache
 def _answer_threads() -> ThreadPoolExecutor:
-    # made on first use, in the worker process that uses it
-    return ThreadPoolExecutor(ANSWER_THREADS, "answers")
+    return _threads("answers", ANSWER_THREADS)
+
+
+def _new_work() -> ThreadPoolExecutor:
+    return _threads("new-work", NEW_WORK_THREADS, _lower_priority)
 
 
 @cache
-def _new_work() -> ThreadPoolExecutor:
+def _threads(name: str, count: int, initializer: Callable[[], None] | None = None) -> ThreadPoolExecutor:
     # made on first use, in the worker process that uses it
-    return ThreadPoolExecutor(NEW_WORK_THREADS, "new-work", initializer=_lower_priority)
+    return ThreadPoolExecutor(count, name, initializer=initializer)
 
 
 async def warehouse_cache(request: Request) -> WarehouseCache:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import cast
 
@@ -15,6 +17,7 @@ from wijkzicht.errors import WijkzichtError
 from wijkzicht.i18n import error_text
 from wijkzicht.monitor.stored import build_warehouse
 from wijkzicht.warehouse import queries
+from wijkzicht.warehouse.builder import return_freed_memory
 
 
 def test_the_default_budget_is_a_quarter_of_the_machine_at_most_one_gibibyte(
@@ -59,6 +62,23 @@ def test_every_build_step_keeps_to_the_budget(
         documents=[("proef", probe)],
     )
     assert seen == ["117.3 MiB"]  # DuckDB's reading of 123 MB
+
+
+def _resident_bytes() -> int:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the C library that keeps freed memory is glibc's")
+def test_memory_a_step_freed_goes_back_to_the_system() -> None:
+    # Blocks of a kilobyte come from the C library's heap (too large for Python's own allocator, too small
+    # for a mapping of their own), which keeps them when they are freed.
+    blocks = [bytearray(1000) for _ in range(200_000)]
+    last = blocks[-1]  # the heap's top stays in use, so that the heap cannot simply shrink from its end
+    del blocks
+    freed_but_kept = _resident_bytes()
+    return_freed_memory()
+    assert _resident_bytes() < freed_but_kept - 100 * 2**20
+    assert len(last) == 1000
 
 
 class Recording:

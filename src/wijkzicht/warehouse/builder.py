@@ -9,6 +9,8 @@ replaces the old warehouse only when everything succeeded.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import functools
 import os
 import shutil
@@ -179,10 +181,12 @@ def build(
                 _report(progress, f"{family.name}: {path.name}", done, steps)
                 with _no_raw_database_errors(f"{path}: cannot be read"):
                     family.read(Staging(con, catalogue, root, index), path)
+                return_freed_memory()
             for offset, (label, step) in enumerate(finishing):
                 _report(progress, label, len(files) + offset, steps)
                 with _no_raw_database_errors(f"the build step {label!r} failed"):
                     step(con, catalogue, roots)
+                return_freed_memory()
             _record_files(con, read, checked, unclaimed)
             _report(progress, "wijzigingen ten opzichte van de vorige bouw", steps, steps)
             with _no_raw_database_errors("comparing with the previous warehouse failed"):
@@ -236,6 +240,24 @@ def _record_files(
     ]
     if rows:
         con.executemany("INSERT INTO build_files VALUES (?, ?, ?, ?)", rows)
+
+
+def _c_library() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    return ctypes.CDLL(name) if name else None
+
+
+_LIBC = _c_library()
+
+
+def return_freed_memory() -> None:
+    """Give the memory freed by a build step back to the system, where the C library keeps it for reuse
+    (glibc's `malloc_trim`; elsewhere nothing). Without it a step's peak stacked on what the steps before
+    had freed but kept: the map boundaries' geometry work left 138 MB, and the profile tables after them
+    peaked at 1,564 MB instead of about 1,450."""
+    trim = getattr(_LIBC, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 def _report(progress: Progress | None, label: str, done: int, total: int) -> None:

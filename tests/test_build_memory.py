@@ -20,12 +20,12 @@ from wijkzicht.warehouse import queries
 from wijkzicht.warehouse.builder import return_freed_memory
 
 
-def test_the_default_budget_is_a_quarter_of_the_machine_at_most_one_gibibyte(
+def test_the_default_budget_is_a_quarter_of_the_machine_up_to_its_maximum(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv(config.BUILD_MEMORY_ENV, raising=False)
     machine_mib = config.os.sysconf("SC_PAGE_SIZE") * config.os.sysconf("SC_PHYS_PAGES") // 2**20
-    assert config.build_memory() == f"{min(machine_mib // 4, 1024)}MiB"
+    assert config.build_memory() == f"{min(machine_mib // 4, config.BUILD_MEMORY_MAX // 2**20)}MiB"
 
 
 def test_the_budget_is_set_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,11 +17,12 @@ SESSION_IDLE_ENV = "WIJKZICHT_SESSION_IDLE_MINUTES"
 SESSION_LIFETIME_ENV = "WIJKZICHT_SESSION_HOURS"
 WORKERS_ENV = "WIJKZICHT_WORKERS"
 BUILD_MEMORY_ENV = "WIJKZICHT_BUILD_MEMORY"
-# Unless told otherwise the build's queries keep to a quarter of the machine's memory, at most 1 GiB, and
+# Unless told otherwise the build's queries keep to a quarter of the machine's memory, at most 896 MiB, and
 # spill the rest to disk: a national, multi-year warehouse is many times the snapshot, and the server keeps
-# serving meanwhile. At 1 GiB the snapshot's build peaks at about 1.4 GB (benchmarks/build_benchmark.py).
+# serving meanwhile. At 1 GiB the snapshot's build peaked at 1.56 GB, twice DuckDB's plain load of the same
+# files, in the trend series; at 896 MiB the step needs no more CPU (benchmarks/build_benchmark.py).
 BUILD_MEMORY_SHARE = 0.25
-BUILD_MEMORY_MAX = 2**30
+BUILD_MEMORY_MAX = 896 * 2**20
 # A memory size as DuckDB reads it: a number and a unit, e.g. 500MB, 2GB, 1.5GiB.
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
 # A logged-in session ends after half an hour without a request, and always after a working day.
@@ -100,7 +101,7 @@ def query_threads(workers: int) -> int:
 
 def build_memory() -> str:
     """The build's memory budget, as DuckDB's `memory_limit`: $WIJKZICHT_BUILD_MEMORY (e.g. 2GB), or a
-    quarter of the machine's memory, at most 1 GiB."""
+    quarter of the machine's memory, at most `BUILD_MEMORY_MAX`."""
     value = os.environ.get(BUILD_MEMORY_ENV, "").strip()
     if not value:
         machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")

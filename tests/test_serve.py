@@ -3,6 +3,8 @@ answering pages and the API, with one session key for all (a session made by one
 
 from __future__ import annotations
 
+import json
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -121,25 +123,40 @@ def test_each_worker_queries_on_its_share_of_the_processors(
     alone.state.warehouse.execute("RESET threads")  # the file stays open for the session's other tests
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="a niceness per thread is Linux's")
-def test_new_profiles_are_made_behind_the_answers_from_the_cache() -> None:
-    import asyncio
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
+OVERVECHT = "WK034403"  # Wijk 03 Overvecht, Utrecht
 
-    from wijkzicht.web.deps import MOST_NICE, NEW_WORK_NICENESS, as_new_work
 
-    def niceness() -> int:
-        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+def test_new_profiles_are_made_in_processes_of_their_own_behind_the_kept_answers(
+    warehouse_path: Path, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
 
-    def served() -> tuple[int, int]:
-        """In a thread of its own with its own event loop (as a server's), whatever loop the tests run:
-        the loop's thread's niceness, and the new work's."""
-        return niceness(), asyncio.run(as_new_work(niceness))
+    from wijkzicht.web.deps import MAKER_NICENESS, MOST_NICE, PROFILE_MAKERS, WarehouseCache
 
-    with ThreadPoolExecutor(1) as server:
-        loop_thread, new_work = server.submit(served).result()
-    assert new_work == min(loop_thread + NEW_WORK_NICENESS, MOST_NICE)
+    app = create_app(warehouse_path, f"sqlite:///{tmp_path / 'programmes.sqlite'}")
+    web = TestClient(app)
+    before = set(multiprocessing.active_children())
+    answered = web.get(f"/api/areas/{OVERVECHT}/profile?lang=en")
+    # the first new profile started the makers
+    assert len(set(multiprocessing.active_children()) - before) == PROFILE_MAKERS
+    unknown = web.get("/api/areas/WK999999/profile")
+    makers = app.state.profile_makers.start()
+    try:
+        assert makers.submit(os.getpid).result() != os.getpid()
+        if hasattr(os, "getpriority"):  # the makers yield the processor to the worker's answers
+            niceness = makers.submit(os.getpriority, os.PRIO_PROCESS, 0).result()
+            assert niceness == min(os.getpriority(os.PRIO_PROCESS, 0) + MAKER_NICENESS, MOST_NICE)
+    finally:
+        makers.shutdown()
+    assert answered.status_code == 200
+    # the profile a maker made is the one the worker would have made, and the worker keeps it
+    made_here = WarehouseCache(app.state.warehouse).profile_json(OVERVECHT, "en")
+    assert answered.json() == json.loads(made_here)
+    assert answered.json()["area"]["name"] == "Wijk 03 Overvecht"
+    assert app.state.cache.ready_profile_json(OVERVECHT, "en") == answered.content
+    # and a maker's refusal reaches the client as the worker's own would
+    assert unknown.status_code == 404
+    assert "WK999999" in unknown.json()["detail"]
 
 
 def test_a_worker_gives_its_event_loop_the_interpreter_lock_soon(

@@ -68,6 +68,7 @@ def serve(
             highlight=False,
         )
         if workers == 1:
+            application.state.profile_makers.start()  # before the first request waits for them
             target: FastAPI | str = application
         else:
             _close(application)
@@ -93,7 +94,9 @@ def worker_app() -> FastAPI:
     from wijkzicht.web.app import app_from_environment
 
     _prepare_worker_process()
-    return app_from_environment()
+    application = app_from_environment()
+    application.state.profile_makers.start()  # before the first request waits for them
+    return application
 
 
 def _prepare_worker_process() -> None:

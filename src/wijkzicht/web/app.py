@@ -24,7 +24,7 @@ from wijkzicht.monitor.rankings import read_directory
 from wijkzicht.programmes.database import database_url as programmes_database_url
 from wijkzicht.programmes.schemas import theme_domains
 from wijkzicht.web import assets
-from wijkzicht.web.deps import WarehouseCache
+from wijkzicht.web.deps import ProfileMakers, WarehouseCache
 from wijkzicht.web.monitor import api, kaart, ondermijning, pages
 from wijkzicht.web.programmes import api as programmes_api
 from wijkzicht.web.programmes import pages as programmes_pages
@@ -60,6 +60,7 @@ def create_app(database: Path, programmes_db: str | None = None, *, workers: int
     )
     app.state.warehouse = connection
     app.state.cache = WarehouseCache(connection)
+    app.state.profile_makers = ProfileMakers(database)
     # read once: the footer's sources and every profile share what the installation holds
     app.state.installed_sources = app.state.cache.installation().sources
     # and the names the area search looks up, so that no searcher waits while a worker reads them; and what

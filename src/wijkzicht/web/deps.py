@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import cache, partial
+from pathlib import Path
 from typing import Annotated, TypeVar, cast
 
 import duckdb
@@ -20,6 +22,8 @@ from wijkzicht.monitor import index, perception
 from wijkzicht.monitor.index import Explanation
 from wijkzicht.monitor.profile import Explainer, Installation, Profile, area_profile
 from wijkzicht.records import as_json
+from wijkzicht.warehouse.binding import never_pandas
+from wijkzicht.warehouse.connection import connect
 
 
 def warehouse_cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -142,6 +146,10 @@ class WarehouseCache:
             self._profile_json.put(key, body)
         return body
 
+    def keep_profile_json(self, code: str, language: str, body: bytes) -> None:
+        """Keep a profile made elsewhere (by a `ProfileMakers` process) as if made here."""
+        self._profile_json.put((normalise(code), language), body)
+
     def ready_profile_json(self, code: str, language: str) -> bytes | None:
         """The serialised profile if it was made before, without touching the warehouse."""
         found = self._profile_json.get((normalise(code), language))
@@ -166,29 +174,78 @@ def _profile(
     )
 
 
-# New profiles are made in a few threads of their own, at a lower scheduling priority: a reader of a
-# profile made before is answered on the event loop, and without this it waited for the processor (and for
-# Python's interpreter lock) behind every new profile the other clients asked for at the same time. Making
-# profiles is processor-bound, so two threads keep a worker's share of the processors busy.
-NEW_WORK_THREADS = 2
-NEW_WORK_NICENESS = 10  # added to the server's own
+# New profiles are made in processes of the worker's own, at a lower scheduling priority; a profile made
+# before is answered on the worker's event loop. Made in threads of the worker, they held Python's
+# interpreter lock, and at a lower priority the lock then also waited for the processor: beside cold traffic
+# the warm readers' p99 was 1.58, 2.66 and 1.48 times their p99 alone (benchmarks/api_benchmark.py, 2
+# workers, 20 clients); in processes 1.19, 0.71 and 1.04 (alternating runs), and the cold profiles came
+# 73-81 a second instead of 49-58. Two per worker keep its share of the processors busy.
+PROFILE_MAKERS = 2
+MAKER_NICENESS = 10  # added to the server's own
 MOST_NICE = 19
 
 
-def _lower_priority() -> None:
-    """Run this thread behind the server's others (Linux sets a niceness per thread; elsewhere it is the
-    process's, so it is left alone)."""
-    if sys.platform == "linux":
-        thread = threading.get_native_id()
-        niceness = os.getpriority(os.PRIO_PROCESS, thread) + NEW_WORK_NICENESS
-        os.setpriority(os.PRIO_PROCESS, thread, min(niceness, MOST_NICE))
+class ProfileMakers:
+    """The processes that make an application's new profiles (`WarehouseCache.profile_json`), each on a
+    read-only connection of its own to the warehouse. Started on the first new profile, or by `start`; they
+    end with the worker process (or when the application is gone)."""
+
+    def __init__(self, database: Path) -> None:
+        self._database = database
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> ProcessPoolExecutor:
+        """The running makers, started now if they were not, each with its connection open."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    PROFILE_MAKERS,
+                    # a fresh interpreter: a copy of a serving worker's threads and connection would not work
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_maker,
+                    initargs=(self._database,),
+                )
+                for started in [self._pool.submit(os.getpid) for _ in range(PROFILE_MAKERS)]:
+                    started.result()
+            return self._pool
+
+    async def profile_json(self, cache: WarehouseCache, code: str, language: str) -> bytes:
+        """`cache.profile_json(code, language)` made by a maker, and kept in `cache`."""
+        body = await asyncio.get_running_loop().run_in_executor(
+            self.start(), partial(_made_profile_json, code, language)
+        )
+        cache.keep_profile_json(code, language, body)
+        return body
+
+
+_MAKERS_CACHE: WarehouseCache | None = None  # in a maker process: its connection and what it made before
+
+
+def _start_maker(database: Path) -> None:
+    """In a new maker process: behind the server's own, and on a connection of its own."""
+    global _MAKERS_CACHE
+    if hasattr(os, "setpriority"):
+        niceness = os.getpriority(os.PRIO_PROCESS, 0) + MAKER_NICENESS
+        os.setpriority(os.PRIO_PROCESS, 0, min(niceness, MOST_NICE))
+    never_pandas()
+    connection = connect(database)
+    connection.execute("SET threads = 1")  # the makers share the worker's share of the processors
+    _MAKERS_CACHE = WarehouseCache(connection)
+
+
+def _made_profile_json(code: str, language: str) -> bytes:
+    if _MAKERS_CACHE is None:
+        raise RuntimeError("a profile maker's process was not started by `ProfileMakers`")
+    return _MAKERS_CACHE.profile_json(code, language)
 
 
 # Python hands its interpreter lock to a thread that waits for it only after the switch interval, 5 ms by
 # default. The event loop takes the lock again after each wait for the network, and while new work held it,
-# a reader of a kept answer waited up to that long each time: beside cold profiles, warm readers' p99 was
-# 2.0 times their p99 alone (median of 7 runs of benchmarks/api_benchmark.py); at 0.5 ms, 1.44 times (of
-# 10), for the same CPU per cold profile.
+# a reader of a kept answer waited up to that long each time: when new profiles were still made in the
+# worker's threads, warm readers' p99 beside them was 2.0 times their p99 alone (median of 7 runs of
+# benchmarks/api_benchmark.py); at 0.5 ms, 1.44 times (of 10). New values and ranking pages are still made
+# in the worker's threads (`ANSWER_THREADS`).
 SWITCH_INTERVAL_SECONDS = 0.0005
 
 
@@ -196,11 +253,6 @@ def prefer_kept_answers() -> None:
     """For a serving process: the event loop, with a kept answer to send, gets the interpreter lock from new
     work within `SWITCH_INTERVAL_SECONDS`."""
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-
-
-async def as_new_work(function: Callable[..., T], *arguments: object) -> T:
-    """`function(*arguments)` in a thread that yields the processor to requests answered from the cache."""
-    return await asyncio.get_running_loop().run_in_executor(_new_work(), partial(function, *arguments))
 
 
 # New values and ranking pages are made in a few threads of the worker's own, in turn. In the pool of a
@@ -211,18 +263,10 @@ async def as_new_work(function: Callable[..., T], *arguments: object) -> T:
 ANSWER_THREADS = 2
 
 
-def _answer_threads() -> ThreadPoolExecutor:
-    return _threads("answers", ANSWER_THREADS)
-
-
-def _new_work() -> ThreadPoolExecutor:
-    return _threads("new-work", NEW_WORK_THREADS, _lower_priority)
-
-
 @cache
-def _threads(name: str, count: int, initializer: Callable[[], None] | None = None) -> ThreadPoolExecutor:
+def _answer_threads() -> ThreadPoolExecutor:
     # made on first use, in the worker process that uses it
-    return ThreadPoolExecutor(count, name, initializer=initializer)
+    return ThreadPoolExecutor(ANSWER_THREADS, "answers")
 
 
 async def warehouse_cache(request: Request) -> WarehouseCache:
@@ -230,4 +274,9 @@ async def warehouse_cache(request: Request) -> WarehouseCache:
     return request.app.state.cache
 
 
+async def profile_makers(request: Request) -> ProfileMakers:
+    return request.app.state.profile_makers
+
+
 Cache = Annotated[WarehouseCache, Depends(warehouse_cache)]
+Makers = Annotated[ProfileMakers, Depends(profile_makers)]

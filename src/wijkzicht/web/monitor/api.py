@@ -18,7 +18,7 @@ from wijkzicht.monitor.areas import area_names, children, get_area
 from wijkzicht.monitor.observations import ValueFilter, ValuePartitions, read_value_partitions, values_page
 from wijkzicht.monitor.rankings import RankingDirectory, RankingFilter, ranking, ranking_page, read_directory
 from wijkzicht.records import as_json
-from wijkzicht.web.deps import Cache, Warehouse, as_new_work
+from wijkzicht.web.deps import Cache, Makers, Warehouse
 from wijkzicht.web.monitor import exports
 from wijkzicht.web.params import (
     AreaCodePath,
@@ -70,9 +70,11 @@ def area_children(
     tags=["monitor"],
     summary="Everything about an area (see the profile page), with perception beside the facts per theme",
 )
-async def area_profile_get(cache: Cache, code: AreaCodePath, lang: Language = "nl") -> Response:
-    # A profile made before is answered on the event loop; a new one is made as new work (`as_new_work`).
-    body = cache.ready_profile_json(code, lang) or await as_new_work(cache.profile_json, code, lang)
+async def area_profile_get(
+    cache: Cache, makers: Makers, code: AreaCodePath, lang: Language = "nl"
+) -> Response:
+    # A profile made before is answered on the event loop; a new one is made by a profile maker process.
+    body = cache.ready_profile_json(code, lang) or await makers.profile_json(cache, code, lang)
     return Response(body, media_type="application/json")
 
 

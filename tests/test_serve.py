@@ -159,6 +159,45 @@ def test_new_profiles_are_made_in_processes_of_their_own_behind_the_kept_answers
     assert "WK999999" in unknown.json()["detail"]
 
 
+# A worker that starts its profile makers, says so, and waits to be killed.
+WORKER = """
+import os, sys
+from pathlib import Path
+from wijkzicht.web.deps import ProfileMakers
+ProfileMakers(Path(sys.argv[1])).start()
+print("started", flush=True)
+sys.stdin.read()
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended (a container's first process may not collect it)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads a process's children from /proc")
+def test_the_profile_makers_of_a_killed_worker_end_with_it(warehouse_path: Path) -> None:
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(warehouse_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert worker.stdout is not None and worker.stdout.readline() == "started\n"
+    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+    makers = [int(pid) for pid in children]
+    assert len(makers) >= 2 and all(_running(pid) for pid in makers)
+    worker.kill()  # no chance to stop its makers
+    worker.wait()
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in makers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in makers)
+
+
 def test_a_worker_gives_its_event_loop_the_interpreter_lock_soon(
     warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

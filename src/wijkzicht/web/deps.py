@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -138,13 +139,14 @@ class WarehouseCache:
         serialised once (it is the API's most requested document)."""
         key = (normalise(code), language)
         if (body := self.ready_profile_json(*key)) is None:
-            profile = self.profile(*key)
-            # the profile's fields as they are: `as_json` writes the records in them (`as_dict` would copy
-            # them first, for as long again as the writing)
-            document = {**vars(profile), "perception": perception.comparison_document(profile)}
-            body = as_json(document)
+            body = _profile_document(self.profile(*key))
             self._profile_json.put(key, body)
         return body
+
+    def new_profile_json(self, code: str, language: str) -> bytes:
+        """`profile_json`, made without keeping the profile: a profile maker's, whose worker keeps it."""
+        profile = self._compute(_profile, normalise(code), language, 5, self.installation(), self._explained)
+        return _profile_document(profile)
 
     def keep_profile_json(self, code: str, language: str, body: bytes) -> None:
         """Keep a profile made elsewhere (by a `ProfileMakers` process) as if made here."""
@@ -154,6 +156,12 @@ class WarehouseCache:
         """The serialised profile if it was made before, without touching the warehouse."""
         found = self._profile_json.get((normalise(code), language))
         return None if found is NOT_KEPT else cast(bytes, found)
+
+
+def _profile_document(profile: Profile) -> bytes:
+    # the profile's fields as they are: `as_json` writes the records in them (`as_dict` would copy them
+    # first, for as long again as the writing)
+    return as_json({**vars(profile), "perception": perception.comparison_document(profile)})
 
 
 def _profile(
@@ -211,7 +219,7 @@ class ProfileMakers:
             return self._pool
 
     async def profile_json(self, cache: WarehouseCache, code: str, language: str) -> bytes:
-        """`cache.profile_json(code, language)` made by a maker, and kept in `cache`."""
+        """`cache.profile_json(code, language)`, made by a maker and kept in `cache`."""
         body = await asyncio.get_running_loop().run_in_executor(
             self.start(), partial(_made_profile_json, code, language)
         )
@@ -219,7 +227,8 @@ class ProfileMakers:
         return body
 
 
-_MAKERS_CACHE: WarehouseCache | None = None  # in a maker process: its connection and what it made before
+_MAKERS_CACHE: WarehouseCache | None = None  # in a maker process: its connection, and gemeenten's scores
+WORKER_CHECK_SECONDS = 1.0
 
 
 def _start_maker(database: Path) -> None:
@@ -229,15 +238,25 @@ def _start_maker(database: Path) -> None:
         niceness = os.getpriority(os.PRIO_PROCESS, 0) + MAKER_NICENESS
         os.setpriority(os.PRIO_PROCESS, 0, min(niceness, MOST_NICE))
     never_pandas()
+    threading.Thread(target=_end_with_worker, args=(os.getppid(),), name="worker-watch", daemon=True).start()
     connection = connect(database)
     connection.execute("SET threads = 1")  # the makers share the worker's share of the processors
     _MAKERS_CACHE = WarehouseCache(connection)
 
 
+def _end_with_worker(worker: int) -> None:
+    """End this maker when its worker is gone. A worker that ends in order stops its makers; one that is
+    killed cannot, and its makers would otherwise wait for work for ever (each holds a copy of the end of
+    the work queue that the worker writes to, so they never see it close)."""
+    while os.getppid() == worker:
+        time.sleep(WORKER_CHECK_SECONDS)
+    os._exit(0)
+
+
 def _made_profile_json(code: str, language: str) -> bytes:
     if _MAKERS_CACHE is None:
         raise RuntimeError("a profile maker's process was not started by `ProfileMakers`")
-    return _MAKERS_CACHE.profile_json(code, language)
+    return _MAKERS_CACHE.new_profile_json(code, language)
 
 
 # Python hands its interpreter lock to a thread that waits for it only after the switch interval, 5 ms by

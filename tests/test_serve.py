@@ -31,7 +31,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def two_workers(warehouse_path: Path, tmp_path: Path) -> Iterator[tuple[str, int]]:
+def two_workers(warehouse_path: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
     server = subprocess.Popen(
         [
@@ -56,7 +56,7 @@ def two_workers(warehouse_path: Path, tmp_path: Path) -> Iterator[tuple[str, int
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_answering(base, server)
-        yield base, server.pid
+        yield base, server
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -83,9 +83,11 @@ def worker_processes(pid: int) -> list[str]:
     return [child for child in children if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
 
 
-def test_two_workers_answer_pages_and_the_api_with_one_session_key(two_workers: tuple[str, int]) -> None:
-    base, pid = two_workers
-    assert len(worker_processes(pid)) == 2
+def test_two_workers_answer_pages_and_the_api_with_one_session_key(
+    two_workers: tuple[str, subprocess.Popen[str]],
+) -> None:
+    base, server = two_workers
+    assert len(worker_processes(server.pid)) == 2
     # Each request on a new connection, so the kernel hands them to either worker (one kept-alive
     # connection would stay with one worker).
     close = {"Connection": "close"}
@@ -196,6 +198,25 @@ def test_the_profile_makers_of_a_killed_worker_end_with_it(warehouse_path: Path)
     while any(_running(pid) for pid in makers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_running(pid) for pid in makers)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads a process's children from /proc")
+def test_a_stopped_server_stops_its_profile_makers_in_order(
+    two_workers: tuple[str, subprocess.Popen[str]],
+) -> None:
+    from wijkzicht.web.deps import PROFILE_MAKERS
+
+    base, server = two_workers
+    workers = worker_processes(server.pid)
+    makers = [int(maker) for worker in workers for maker in worker_processes(int(worker))]
+    assert len(makers) == len(workers) * PROFILE_MAKERS  # started with each worker, before any request
+    with httpx.Client(base_url=base, timeout=60, headers={"Connection": "close"}) as client:
+        codes = (OVERVECHT, "WK059901", "GM0599", "GM0344")
+        assert {client.get(f"/api/areas/{code}/profile").status_code for code in codes} == {200}
+    server.terminate()
+    said = server.communicate(timeout=60)[0]
+    assert not any(_running(pid) for pid in makers)
+    assert "leaked" not in said  # multiprocessing's warning about what stopped makers left behind
 
 
 def test_a_worker_gives_its_event_loop_the_interpreter_lock_soon(

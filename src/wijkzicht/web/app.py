@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -57,6 +59,7 @@ def create_app(database: Path, programmes_db: str | None = None, *, workers: int
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        lifespan=_stop_profile_makers,
     )
     app.state.warehouse = connection
     app.state.cache = WarehouseCache(connection)
@@ -91,6 +94,14 @@ def create_app(database: Path, programmes_db: str | None = None, *, workers: int
     _add_api_documentation(app)
     _add_error_handlers(app)
     return app
+
+
+@asynccontextmanager
+async def _stop_profile_makers(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Stopped here, in order: uvicorn then ends a worker by the signal it was sent, and makers stopped that
+    # way leave their work queues' semaphores behind (a warning at every stop of the server).
+    app.state.profile_makers.close()
 
 
 def app_from_environment() -> FastAPI:

@@ -212,11 +212,19 @@ class ProfileMakers:
                     # a fresh interpreter: a copy of a serving worker's threads and connection would not work
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_maker,
-                    initargs=(self._database,),
+                    # the worker's own id: one that died while a maker was starting has no parent to ask
+                    initargs=(self._database, os.getpid()),
                 )
                 for started in [self._pool.submit(os.getpid) for _ in range(PROFILE_MAKERS)]:
                     started.result()
             return self._pool
+
+    def close(self) -> None:
+        """Stop the makers in order (a new profile starts them again)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
     async def profile_json(self, cache: WarehouseCache, code: str, language: str) -> bytes:
         """`cache.profile_json(code, language)`, made by a maker and kept in `cache`."""
@@ -231,14 +239,14 @@ _MAKERS_CACHE: WarehouseCache | None = None  # in a maker process: its connectio
 WORKER_CHECK_SECONDS = 1.0
 
 
-def _start_maker(database: Path) -> None:
+def _start_maker(database: Path, worker: int) -> None:
     """In a new maker process: behind the server's own, and on a connection of its own."""
     global _MAKERS_CACHE
     if hasattr(os, "setpriority"):
         niceness = os.getpriority(os.PRIO_PROCESS, 0) + MAKER_NICENESS
         os.setpriority(os.PRIO_PROCESS, 0, min(niceness, MOST_NICE))
     never_pandas()
-    threading.Thread(target=_end_with_worker, args=(os.getppid(),), name="worker-watch", daemon=True).start()
+    threading.Thread(target=_end_with_worker, args=(worker,), name="worker-watch", daemon=True).start()
     connection = connect(database)
     connection.execute("SET threads = 1")  # the makers share the worker's share of the processors
     _MAKERS_CACHE = WarehouseCache(connection)

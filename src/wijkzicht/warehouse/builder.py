@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import functools
 import os
 import shutil
@@ -242,12 +241,14 @@ def _record_files(
         con.executemany("INSERT INTO build_files VALUES (?, ?, ?, ?)", rows)
 
 
-def _c_library() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    return ctypes.CDLL(name) if name else None
-
-
-_LIBC = _c_library()
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    # Looked up among the running program's own symbols, once, when first needed: finding the C library by
+    # name (`ctypes.util.find_library`) runs `ldconfig`, 28 ms at every import of the builder.
+    if os.name != "posix":
+        return None
+    trim: Callable[[int], int] | None = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    return trim
 
 
 def return_freed_memory() -> None:
@@ -255,8 +256,7 @@ def return_freed_memory() -> None:
     (glibc's `malloc_trim`; elsewhere nothing). Without it a step's peak stacked on what the steps before
     had freed but kept: the map boundaries' geometry work left 138 MB, and the profile tables after them
     peaked at 1,564 MB instead of about 1,450."""
-    trim = getattr(_LIBC, "malloc_trim", None)
-    if trim is not None:
+    if (trim := _malloc_trim()) is not None:
         trim(0)
 
 

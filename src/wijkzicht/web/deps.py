@@ -41,6 +41,7 @@ T = TypeVar("T")
 
 
 NOT_KEPT = object()
+SIMILAR_SHOWN = 5  # similar areas on a profile
 
 
 class KeptResults:
@@ -119,7 +120,7 @@ class WarehouseCache:
             _answer_threads(), partial(self._read, kept, function, arguments)
         )
 
-    def profile(self, code: str, language: str, similar_count: int = 5) -> Profile:
+    def profile(self, code: str, language: str, similar_count: int = SIMILAR_SHOWN) -> Profile:
         return self(_profile, normalise(code), language, similar_count, self.installation(), self._explained)
 
     def _explained(
@@ -145,7 +146,9 @@ class WarehouseCache:
 
     def new_profile_json(self, code: str, language: str) -> bytes:
         """`profile_json`, made without keeping the profile: a profile maker's, whose worker keeps it."""
-        profile = self._compute(_profile, normalise(code), language, 5, self.installation(), self._explained)
+        profile = self._compute(
+            _profile, normalise(code), language, SIMILAR_SHOWN, self.installation(), self._explained
+        )
         return _profile_document(profile)
 
     def keep_profile_json(self, code: str, language: str, body: bytes) -> None:

@@ -181,8 +181,11 @@ def test_stored_explanations_equal_explaining_each_area(cursor: duckdb.DuckDBPyC
     ]
     selections += [
         (AMSTERDAM, index.Selection("gemeente", 2024, None, "actueel")),  # the stored partition
+        # its latest picture on the boundaries its buurten are scored on (2020): stored too
+        (AMSTERDAM, index.Selection("gemeente", 2020, None, "actueel")),
         (AMSTERDAM, index.Selection("gemeente", 2020, 2020, "18plus")),  # another: explained alone
         (AMSTERDAM, index.Selection("gemeente", period=2022)),  # the period's own figures, not the picture
+        (AMSTERDAM, index.Selection("gemeente", 2017)),  # a boundary year without scores
     ]
     explained = 0
     for code, selection in selections:
@@ -196,6 +199,27 @@ def test_stored_explanations_equal_explaining_each_area(cursor: duckdb.DuckDBPyC
         assert index.explain_stored(cursor, code, selection) == alone
         explained += 1
     assert explained >= 40
+
+
+def test_a_gemeente_is_explained_from_the_store_on_each_boundary_year_it_is_scored_on(
+    cursor: duckdb.DuckDBPyConnection,
+) -> None:
+    """A buurt's profile shows its gemeente's scores on the buurt's boundaries (2020), not the gemeente's
+    latest (2024): both are stored, each the partition explaining the gemeente alone in that year chooses."""
+    stored = cursor.execute(
+        """SELECT boundary_year, any_value(partition_subgroup), bool_and(latest) FROM area_explanations
+           WHERE area_code = ? GROUP BY boundary_year ORDER BY boundary_year""",
+        [AMSTERDAM],
+    ).fetchall()
+    assert [year for year, _, _ in stored] == [2020, 2022, 2023, 2024]
+    assert [latest for _, _, latest in stored] == [False, False, False, True]
+    [buurt_year] = cursor.execute(
+        "SELECT DISTINCT boundary_year FROM area_explanations WHERE area_code = 'BU03630000'"
+    ).fetchone()
+    assert buurt_year == 2020
+    on_buurt_boundaries = index.explain_stored(cursor, AMSTERDAM, index.Selection("gemeente", 2020))
+    assert (on_buurt_boundaries.boundary_year, on_buurt_boundaries.subgroup) == (2020, stored[0][1])
+    assert index.explain_stored(cursor, AMSTERDAM, index.Selection("gemeente")).boundary_year == 2024
 
 
 @pytest.mark.parametrize("code", AREAS)

@@ -116,7 +116,7 @@ def test_suppressed_areas_keep_their_reason_and_get_no_class(con: duckdb.DuckDBP
 def test_an_indicators_partitions_are_those_where_the_gate_publishes_a_value(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    # the partitions are read from the stored gated values; the gate itself is the reference
+    # the partitions are read from the counts of the stored gated values; the gate itself is the reference
     expected: dict[tuple[str, str], list[Partition]] = {}
     for indicator, level, *key in con.execute(
         """SELECT DISTINCT indicator, level, boundary_year, period, subgroup FROM published_observations

@@ -160,8 +160,9 @@ def _partition_source(measure: Measure) -> tuple[str, str, list[object]]:
         return "area_index", "TRUE", []
     if measure.kind == "domain":
         return "domain_scores", "domain = ?", [measure.key]
-    # the gate's values as the build stored them: reading the gate itself took 0.1-0.2 s per indicator
-    return "published_values", "indicator = ? AND value IS NOT NULL", [measure.key]
+    # the partitions of the gate's values as the build counted them (reading the gate itself took 0.1-0.2 s
+    # per indicator, the stored values 15 ms)
+    return "published_value_partitions", "indicator = ? AND value_count > 0", [measure.key]
 
 
 def choose_partition(

@@ -117,9 +117,11 @@ def build_published_values(con: duckdb.DuckDBPyConnection) -> None:
     # rows per request (some 13 ms), and a page of them was looked for from the first row on (up to 11 ms
     # when the first match lies at row 2.9 million). Per partition its rows and its first and last area
     # code: a selection is counted from a few hundred rows, and its pages read the blocks between its areas.
+    # And its values that are published (not missing or suppressed): the partitions an indicator can be
+    # mapped in are read from here (finding them in the values took 15 ms per map).
     con.execute(
         f"""CREATE OR REPLACE TABLE published_value_partitions AS
             SELECT {", ".join(PARTITIONED_BY)}, count(*) AS row_count, min(area_code) AS first_area,
-                   max(area_code) AS last_area
+                   max(area_code) AS last_area, count(value) AS value_count
             FROM published_values GROUP BY ALL ORDER BY ALL"""
     )

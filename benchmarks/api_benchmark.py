@@ -1,15 +1,16 @@
 """Profiles under concurrent load: cold ones against a fixed-JSON floor, warm ones with and without cold traffic.
 
 Usage: python benchmarks/api_benchmark.py [WAREHOUSE] [--clients 20] [--workers 2] [--areas 200]
-       [--seconds 10] [--port 8799] [--cold-only]
+       [--level wijk] [--seconds 10] [--port 8799] [--cold-only]
 
 Starts `wijkzicht serve --workers N` on the warehouse (a real uvicorn server on loopback) and loads it with
 autocannon (`load.py`) from `--clients` connections:
 
 - floor, just before: a FastAPI app with the same workers answering a fixed document the size of a profile;
-- cold: `--areas` different wijken, each asked once; its p99 as a ratio to the floor's;
+- cold: `--areas` different areas of `--level` (wijken by default), each asked once; its p99 as a ratio to
+  the floor's;
 - warm alone: the same profiles (now cached) over and over for `--seconds`;
-- warm under cold traffic: the same warm load, while as many more connections ask profiles of wijken not
+- warm under cold traffic: the same warm load, while as many more connections ask profiles of areas not
   asked before; the ratio of the two warm p99s says how much cold traffic slows the warm readers.
 Goal (issue #18): cold p99 under 50 ms and within 2x the floor; warm ones unaffected by cold traffic.
 """
@@ -50,11 +51,11 @@ def server_cpu_seconds(pid: int) -> float:
     return total
 
 
-def wijk_codes(database: Path) -> list[str]:
-    """Every wijk code, in a fixed random order."""
+def area_codes(database: Path, level: str) -> list[str]:
+    """Every code of the level, in a fixed random order."""
     with duckdb.connect(str(database), read_only=True) as con:
         rows = con.execute(
-            "SELECT DISTINCT code FROM area_years WHERE level = 'wijk' ORDER BY code"
+            "SELECT DISTINCT code FROM area_years WHERE level = ? ORDER BY code", [level]
         ).fetchall()
     codes = [row[0] for row in rows]
     random.Random(2024).shuffle(codes)
@@ -78,17 +79,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="duration of each warm scenario")
     parser.add_argument("--workers", type=int, default=2, help="worker processes of `wijkzicht serve`")
     parser.add_argument("--cold-only", action="store_true", help="only the first pass over the profiles")
-    parser.add_argument("--areas", type=int, default=200, help="different wijken asked for, cold")
+    parser.add_argument("--areas", type=int, default=200, help="different areas asked for, cold")
+    parser.add_argument("--level", choices=["gemeente", "wijk", "buurt"], default="wijk")
     arguments = parser.parse_args()
     database = config.database_path(arguments.warehouse)
-    codes = wijk_codes(database)
-    # one wijk for the floor's document, the sample, and the rest for the cold traffic beside warm reads
+    codes = area_codes(database, arguments.level)
+    # one area for the floor's document, the sample, and the rest for the cold traffic beside warm reads
     floor_code, sample, unasked = codes[0], codes[1 : arguments.areas + 1], codes[arguments.areas + 1 :]
     server: subprocess.Popen[bytes] = start_server(database, arguments.port, arguments.workers)
     base, clients = f"http://127.0.0.1:{arguments.port}", arguments.clients
     try:
         print(
-            f"{clients} connections (autocannon), {machine_load()}; wijkzicht serve --workers {arguments.workers}"
+            f"{clients} connections (autocannon), {machine_load()}; wijkzicht serve --workers {arguments.workers}; "
+            f"profiles of {arguments.level} areas"
         )
         body = httpx.get(f"{base}/api/areas/{floor_code}/profile", timeout=60).content
         floor = floor_p99(body, arguments.port + 1, arguments.workers, clients, len(sample))

@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner, Result
 
 from wijkzicht.cli.main import app
+from wijkzicht.warehouse.connection import SCHEMA_VERSION
 
 runner = CliRunner()
 # Words of the English prompt and refusals that a Dutch run must not show (nor their Dutch ones an English).
@@ -71,6 +73,22 @@ def test_the_commands_own_errors_follow_the_run_language(warehouse_path: Path, t
         dutch.output.split()
     )
     assert "error: --output:" in english.output and "must end in .pdf or .html" in " ".join(
+        english.output.split()
+    )
+
+
+def test_a_warehouse_of_an_older_version_is_refused_in_the_runs_language(tmp_path: Path) -> None:
+    older = tmp_path / "older.duckdb"
+    with duckdb.connect(str(older)) as con:
+        con.execute("CREATE TABLE build_info AS SELECT ? AS schema_version", [SCHEMA_VERSION - 1])
+    dutch = runner.invoke(app, ["area", "GM0363", "--db", str(older)])
+    english = runner.invoke(app, ["--lang", "en", "area", "GM0363", "--db", str(older)])
+    assert dutch.exit_code == english.exit_code == 1
+    assert f"fout: het warehouse in {older} is gebouwd door een oudere versie van wijkzicht" in " ".join(
+        dutch.output.split()
+    )
+    assert "voer `wijkzicht build` opnieuw uit" in " ".join(dutch.output.split())
+    assert f"error: the warehouse at {older} was built by an older wijkzicht" in " ".join(
         english.output.split()
     )
 

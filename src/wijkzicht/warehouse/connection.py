@@ -57,10 +57,7 @@ def _check_schema_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         found = None
     if found is None or found[0] != SCHEMA_VERSION:
         con.close()
-        raise WijkzichtError(
-            f"the warehouse at {path} was built by an older wijkzicht (it lacks tables this version reads): "
-            "run `wijkzicht build` again"
-        )
+        raise WijkzichtError(key="error.warehouse.older", path=path)
 
 
 def load_spatial(con: duckdb.DuckDBPyConnection) -> None:

@@ -168,11 +168,12 @@ def test_kwb_police_health_and_boundaries_fetched_online_reach_the_profile(
     assert shapes == [("WK0363AE",), ("WK0363AF",)]
 
     # The web application serves the fetched warehouse: the same figure, with its source, in the API and page.
-    web = TestClient(create_app(database, programmes_db=f"sqlite:///{tmp_path / 'programmes.sqlite'}"))
-    document = web.get("/api/areas/BU03630000/profile").json()
+    # (run as a server runs it: its profile makers stop with it)
+    with TestClient(create_app(database, programmes_db=f"sqlite:///{tmp_path / 'programmes.sqlite'}")) as web:
+        document = web.get("/api/areas/BU03630000/profile").json()
+        page = web.get("/gebied/BU03630000")
     served = next(f for f in document["figures"] if f["indicator"] == "ervaren_gezondheid_goed")
     assert (served["value"], served["source_table"]) == (pytest.approx(84.4), "50090NED")
-    page = web.get("/gebied/BU03630000")
     assert page.status_code == 200 and "84,4" in page.text and "50090NED" in page.text
 
 

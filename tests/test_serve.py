@@ -161,6 +161,25 @@ def test_new_profiles_are_made_in_processes_of_their_own_behind_the_kept_answers
     assert "WK999999" in unknown.json()["detail"]
 
 
+def test_a_new_profile_page_has_its_profile_made_by_a_maker(warehouse_path: Path, tmp_path: Path) -> None:
+    """The profile page takes a new profile from a maker as the API does, and the worker keeps it."""
+    from fastapi.testclient import TestClient
+
+    from wijkzicht.web.deps import PROFILE_MAKERS, WarehouseCache
+
+    app = create_app(warehouse_path, f"sqlite:///{tmp_path / 'programmes.sqlite'}")
+    with TestClient(app) as web:
+        before = set(multiprocessing.active_children())
+        page = web.get(f"/gebied/{OVERVECHT}?lang=en")
+        # no profile was asked for before: this page started the makers
+        assert len(set(multiprocessing.active_children()) - before) == PROFILE_MAKERS
+        unknown = web.get("/gebied/WK999999")
+    assert page.status_code == 200 and "Wijk 03 Overvecht" in page.text
+    kept = app.state.cache.ready_profile(OVERVECHT, "en")
+    assert kept is not None and kept == WarehouseCache(app.state.warehouse).profile(OVERVECHT, "en")
+    assert unknown.status_code == 404 and "WK999999" in unknown.text
+
+
 # A worker that starts its profile makers, says so, and waits to be killed.
 WORKER = """
 import os, sys

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import duckdb
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from markdown_it import MarkdownIt
 
@@ -29,7 +30,8 @@ from wijkzicht.monitor.rankings import (
     read_directory,
     scored_domains,
 )
-from wijkzicht.web.deps import Cache, Warehouse
+from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.web.deps import Cache, Makers, Warehouse
 from wijkzicht.web.monitor.api import RankingsAnyGemeente, RankOrder
 from wijkzicht.web.monitor.factsheet import factsheet_pdf, factsheet_workbook, profile_sources
 from wijkzicht.web.monitor.profile_charts import profile_charts
@@ -89,10 +91,25 @@ def _focus_areas_among(found: list[Area]) -> list[focus.FocusArea]:
 
 
 @router.get("/gebied/{code}", response_class=HTMLResponse)
-def profile_page(
-    request: Request, cache: Cache, con: Warehouse, store: Store, code: AreaCodePath, lang: Language = "nl"
+async def profile_page(
+    request: Request,
+    cache: Cache,
+    makers: Makers,
+    con: Warehouse,
+    store: Store,
+    code: AreaCodePath,
+    lang: Language = "nl",
 ) -> HTMLResponse:
-    profile = cache.profile(code, lang)
+    # A new profile is made by a profile maker process, as the API's: made in the worker's threads it held
+    # Python's interpreter lock for some two thirds of the page's time, and the worker's other answers
+    # waited for it. The page around it is made in a thread.
+    profile = cache.ready_profile(code, lang) or await makers.profile(cache, code, lang)
+    return await run_in_threadpool(_profile_page, request, con, store, profile, lang)
+
+
+def _profile_page(
+    request: Request, con: duckdb.DuckDBPyConnection, store: OperationalDatabase, profile: Profile, lang: str
+) -> HTMLResponse:
     context = {**_profile_context(profile, lang), **profile_section(store, con, profile)}
     context["wijk_name"] = _wijk_name(con, context["wijk_code"])
     return page(request, "gebied.html", lang, status_code=200, profile=profile, **context)

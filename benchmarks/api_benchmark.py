@@ -1,14 +1,14 @@
 """Profiles under concurrent load: cold ones against a fixed-JSON floor, warm ones with and without cold traffic.
 
 Usage: python benchmarks/api_benchmark.py [WAREHOUSE] [--clients 20] [--workers 2] [--areas 200]
-       [--level wijk] [--seconds 10] [--port 8799] [--cold-only]
+       [--level wijk] [--page] [--seconds 10] [--port 8799] [--cold-only]
 
 Starts `wijkzicht serve --workers N` on the warehouse (a real uvicorn server on loopback) and loads it with
 autocannon (`load.py`) from `--clients` connections:
 
 - floor, just before: a FastAPI app with the same workers answering a fixed document the size of a profile;
 - cold: `--areas` different areas of `--level` (wijken by default), each asked once; its p99 as a ratio to
-  the floor's;
+  the floor's (with `--page` the profile pages, /gebied/CODE, instead of the API's profiles);
 - warm alone: the same profiles (now cached) over and over for `--seconds`;
 - warm under cold traffic: the same warm load, while as many more connections ask profiles of areas not
   asked before; the ratio of the two warm p99s says how much cold traffic slows the warm readers.
@@ -81,6 +81,7 @@ def main() -> None:
     parser.add_argument("--cold-only", action="store_true", help="only the first pass over the profiles")
     parser.add_argument("--areas", type=int, default=200, help="different areas asked for, cold")
     parser.add_argument("--level", choices=["gemeente", "wijk", "buurt"], default="wijk")
+    parser.add_argument("--page", action="store_true", help="the profile pages instead of the API's profiles")
     arguments = parser.parse_args()
     database = config.database_path(arguments.warehouse)
     codes = area_codes(database, arguments.level)
@@ -91,12 +92,13 @@ def main() -> None:
     try:
         print(
             f"{clients} connections (autocannon), {machine_load()}; wijkzicht serve --workers {arguments.workers}; "
-            f"profiles of {arguments.level} areas"
+            f"{'profile pages' if arguments.page else 'profiles'} of {arguments.level} areas"
         )
-        body = httpx.get(f"{base}/api/areas/{floor_code}/profile", timeout=60).content
+        profile_path = "/gebied/{}" if arguments.page else "/api/areas/{}/profile"
+        body = httpx.get(base + profile_path.format(floor_code), timeout=60).content
         floor = floor_p99(body, arguments.port + 1, arguments.workers, clients, len(sample))
         print(f"  floor: a fixed {len(body) // 1000} KB JSON, p99 {floor:.1f} ms")
-        profiles = [f"/api/areas/{code}/profile" for code in sample]
+        profiles = [profile_path.format(code) for code in sample]
         spent = server_cpu_seconds(server.pid)
         cold = drive(base, profiles, clients)
         spent = server_cpu_seconds(server.pid) - spent
@@ -110,7 +112,7 @@ def main() -> None:
         print("  " + warm.line("profile (warm)"))
         cold_traffic = start_load(
             base,
-            [f"/api/areas/{code}/profile" for code in unasked],
+            [profile_path.format(code) for code in unasked],
             clients,
             once=False,
             seconds=arguments.seconds,

@@ -202,9 +202,9 @@ MOST_NICE = 19
 
 class ProfileMakers:
     """The processes that make an application's new profiles (`WarehouseCache.profile_json` for the API,
-    `WarehouseCache.profile` for the profile page), each on a
-    read-only connection of its own to the warehouse. Started on the first new profile, or by `start`; they
-    end with the worker process (or when the application is gone)."""
+    `WarehouseCache.profile` for the profile page), each on a read-only connection of its own to the
+    warehouse. Started on the first new profile, or by `start`; they end with the worker process (or when the
+    application is gone)."""
 
     def __init__(self, database: Path) -> None:
         self._database = database

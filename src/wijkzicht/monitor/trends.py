@@ -445,12 +445,12 @@ def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str) -> None
         con,
         series,
         f"""
-        WITH notes AS (  -- the few series with a method to name or a period left out
+        WITH notes AS (  -- the few series with a method to name or a period left out, of this part's areas
             SELECT area_code, indicator, subgroup, target_year AS boundary_year,
                    list(DISTINCT method) FILTER (WHERE excluded IS NULL AND method <> $same_code) AS methods,
                    list(period || ': ' || excluded ORDER BY period) FILTER (WHERE excluded IS NOT NULL)
                        AS not_comparable
-            FROM {points} WHERE excluded IS NOT NULL OR method <> $same_code
+            FROM {points} WHERE {{part}} AND (excluded IS NOT NULL OR method <> $same_code)
             GROUP BY area_code, indicator, subgroup, target_year
         ),
         usable AS (
@@ -470,7 +470,9 @@ def _summarise(con: duckdb.DuckDBPyConnection, points: str, series: str) -> None
         -- by area: a profile reads one area's rows, and the zone maps of a sorted column find them
         ORDER BY s.area_code
         """,
-        rows_of="trend_lists",
+        # parts of a million points, not series: a series holds a point per period, and more periods made
+        # each part's lists longer (four times the health survey's periods ran out of the build's memory)
+        rows_of=points,
         key="area_code",
         parameters={"same_code": SAME_CODE},
     )

@@ -121,9 +121,9 @@ class WarehouseCache:
         )
 
     def profile(self, code: str, language: str, similar_count: int = SIMILAR_SHOWN) -> Profile:
-        return self(self._made_profile, normalise(code), language, similar_count)
+        return self(self._area_profile, normalise(code), language, similar_count)
 
-    def _made_profile(
+    def _area_profile(
         self, cursor: duckdb.DuckDBPyConnection, code: str, language: str, similar_count: int
     ) -> Profile:
         return area_profile(
@@ -135,17 +135,21 @@ class WarehouseCache:
             explain_gemeente=self._explained,
         )
 
+    def _profile_key(self, code: str, language: str) -> tuple[Hashable, ...]:
+        """The key under which calling the cache keeps `profile(code, language)`."""
+        return (self._area_profile, normalise(code), language, SIMILAR_SHOWN)
+
     def new_profile(self, code: str, language: str) -> Profile:
         """`profile`, made without keeping it: a profile maker's, whose worker keeps it."""
-        return self._compute(self._made_profile, normalise(code), language, SIMILAR_SHOWN)
+        return self._compute(self._area_profile, normalise(code), language, SIMILAR_SHOWN)
 
     def keep_profile(self, code: str, language: str, profile: Profile) -> None:
         """Keep a profile made elsewhere (by a `ProfileMakers` process) as if made here."""
-        self._small.put((self._made_profile, normalise(code), language, SIMILAR_SHOWN), profile)
+        self._small.put(self._profile_key(code, language), profile)
 
     def ready_profile(self, code: str, language: str) -> Profile | None:
         """The profile if it was made before, without touching the warehouse."""
-        found = self._small.get((self._made_profile, normalise(code), language, SIMILAR_SHOWN))
+        found = self._small.get(self._profile_key(code, language))
         return None if found is NOT_KEPT else cast(Profile, found)
 
     def _explained(
@@ -236,19 +240,18 @@ class ProfileMakers:
 
     async def profile_json(self, cache: WarehouseCache, code: str, language: str) -> bytes:
         """`cache.profile_json(code, language)`, made by a maker and kept in `cache`."""
-        body = await asyncio.get_running_loop().run_in_executor(
-            self.start(), partial(_made_profile_json, code, language)
-        )
+        body = await self._made_by_a_maker(_made_profile_json, code, language)
         cache.keep_profile_json(code, language, body)
         return body
 
     async def profile(self, cache: WarehouseCache, code: str, language: str) -> Profile:
         """`cache.profile(code, language)` for a page, made by a maker and kept in `cache`."""
-        profile = await asyncio.get_running_loop().run_in_executor(
-            self.start(), partial(_made_profile, code, language)
-        )
+        profile = await self._made_by_a_maker(_made_profile, code, language)
         cache.keep_profile(code, language, profile)
         return profile
+
+    async def _made_by_a_maker(self, make: Callable[[str, str], T], code: str, language: str) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.start(), partial(make, code, language))
 
 
 _MAKERS_CACHE: WarehouseCache | None = None  # in a maker process: its connection, and gemeenten's scores

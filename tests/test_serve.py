@@ -161,11 +161,13 @@ def test_new_profiles_are_made_in_processes_of_their_own_behind_the_kept_answers
     assert "WK999999" in unknown.json()["detail"]
 
 
-def test_a_new_profile_page_has_its_profile_made_by_a_maker(warehouse_path: Path, tmp_path: Path) -> None:
-    """The profile page takes a new profile from a maker as the API does, and the worker keeps it."""
+def test_a_new_profile_page_has_its_content_made_by_a_maker(warehouse_path: Path, tmp_path: Path) -> None:
+    """The profile page takes a new profile, and the content every visitor sees, from a maker as the API
+    does; the worker keeps both, and a second visit is the same page from what was kept."""
     from fastapi.testclient import TestClient
 
     from wijkzicht.web.deps import PROFILE_MAKERS, WarehouseCache
+    from wijkzicht.web.monitor.profile_content import ProfileContent
 
     app = create_app(warehouse_path, f"sqlite:///{tmp_path / 'programmes.sqlite'}")
     with TestClient(app) as web:
@@ -173,10 +175,17 @@ def test_a_new_profile_page_has_its_profile_made_by_a_maker(warehouse_path: Path
         page = web.get(f"/gebied/{OVERVECHT}?lang=en")
         # no profile was asked for before: this page started the makers
         assert len(set(multiprocessing.active_children()) - before) == PROFILE_MAKERS
+        again = web.get(f"/gebied/{OVERVECHT}?lang=en")
         unknown = web.get("/gebied/WK999999")
     assert page.status_code == 200 and "Wijk 03 Overvecht" in page.text
-    kept = app.state.cache.ready_profile(OVERVECHT, "en")
-    assert kept is not None and kept == WarehouseCache(app.state.warehouse).profile(OVERVECHT, "en")
+    assert again.text == page.text
+    kept = app.state.cache.kept_page(OVERVECHT, "en")
+    assert isinstance(kept, ProfileContent)
+    assert kept.profile == WarehouseCache(app.state.warehouse).profile(OVERVECHT, "en")
+    # the kept content is the page's, in English, between the site's header and footer
+    top, rest = (str(part) for part in kept.parts().values())
+    assert 'id="stacking"' in top and 'id="sources"' in rest and "Scores per domain" in top
+    assert page.text.index(top) < page.text.index(rest) < page.text.index("</main>")
     assert unknown.status_code == 404 and "WK999999" in unknown.text
 
 

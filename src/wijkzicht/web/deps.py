@@ -83,6 +83,7 @@ class WarehouseCache:
         # Few large documents (a map's view of every buurt is megabytes) are kept apart, most recent first.
         self._large = KeptResults(large)
         self._profile_json = KeptResults(size)
+        self._pages = KeptResults(size)  # the profile pages' content that is the same for every visitor
         self._installation: Installation | None = None
 
     def _compute(self, function: Callable[..., T], *arguments: Hashable) -> T:
@@ -135,22 +136,21 @@ class WarehouseCache:
             explain_gemeente=self._explained,
         )
 
-    def _profile_key(self, code: str, language: str) -> tuple[Hashable, ...]:
-        """The key under which calling the cache keeps `profile(code, language)`."""
-        return (self._area_profile, normalise(code), language, SIMILAR_SHOWN)
-
     def new_profile(self, code: str, language: str) -> Profile:
         """`profile`, made without keeping it: a profile maker's, whose worker keeps it."""
         return self._compute(self._area_profile, normalise(code), language, SIMILAR_SHOWN)
 
     def keep_profile(self, code: str, language: str, profile: Profile) -> None:
         """Keep a profile made elsewhere (by a `ProfileMakers` process) as if made here."""
-        self._small.put(self._profile_key(code, language), profile)
+        self._small.put((self._area_profile, normalise(code), language, SIMILAR_SHOWN), profile)
 
-    def ready_profile(self, code: str, language: str) -> Profile | None:
-        """The profile if it was made before, without touching the warehouse."""
-        found = self._small.get(self._profile_key(code, language))
-        return None if found is NOT_KEPT else cast(Profile, found)
+    def keep_page(self, code: str, language: str, content: object) -> None:
+        """Keep what an area's profile page shows every visitor (made by a `ProfileMakers` process)."""
+        self._pages.put((normalise(code), language), content)
+
+    def kept_page(self, code: str, language: str) -> object:
+        """What `keep_page` kept for the area and language, or `NOT_KEPT`."""
+        return self._pages.get((normalise(code), language))
 
     def _explained(
         self, cursor: duckdb.DuckDBPyConnection, code: str, selection: index.Selection
@@ -205,10 +205,10 @@ MOST_NICE = 19
 
 
 class ProfileMakers:
-    """The processes that make an application's new profiles (`WarehouseCache.profile_json` for the API,
-    `WarehouseCache.profile` for the profile page), each on a read-only connection of its own to the
-    warehouse. Started on the first new profile, or by `start`; they end with the worker process (or when the
-    application is gone)."""
+    """The processes that make an application's new profiles (`WarehouseCache.profile_json` for the API, the
+    profile page's content with `made`), each on a read-only connection of its own to the warehouse. Started
+    on the first new profile, or by `start`; they end with the worker process (or when the application is
+    gone)."""
 
     def __init__(self, database: Path) -> None:
         self._database = database
@@ -240,17 +240,13 @@ class ProfileMakers:
 
     async def profile_json(self, cache: WarehouseCache, code: str, language: str) -> bytes:
         """`cache.profile_json(code, language)`, made by a maker and kept in `cache`."""
-        body = await self._made_by_a_maker(_made_profile_json, code, language)
+        body = await self.made(_made_profile_json, code, language)
         cache.keep_profile_json(code, language, body)
         return body
 
-    async def profile(self, cache: WarehouseCache, code: str, language: str) -> Profile:
-        """`cache.profile(code, language)` for a page, made by a maker and kept in `cache`."""
-        profile = await self._made_by_a_maker(_made_profile, code, language)
-        cache.keep_profile(code, language, profile)
-        return profile
-
-    async def _made_by_a_maker(self, make: Callable[[str, str], T], code: str, language: str) -> T:
+    async def made(self, make: Callable[[str, str], T], code: str, language: str) -> T:
+        """`make(code, language)`, run by a maker: `make` is a module's function, which the maker imports, and
+        finds its warehouse in `makers_cache()`."""
         return await asyncio.get_running_loop().run_in_executor(self.start(), partial(make, code, language))
 
 
@@ -281,19 +277,15 @@ def _end_with_worker(worker: int) -> None:
     os._exit(0)
 
 
-def _makers_cache() -> WarehouseCache:
+def makers_cache() -> WarehouseCache:
+    """In a profile maker's process: the cache of its own connection to the warehouse."""
     if _MAKERS_CACHE is None:
         raise RuntimeError("a profile maker's process was not started by `ProfileMakers`")
     return _MAKERS_CACHE
 
 
 def _made_profile_json(code: str, language: str) -> bytes:
-    return _makers_cache().new_profile_json(code, language)
-
-
-def _made_profile(code: str, language: str) -> Profile:
-    # sent to the worker pickled: 53 kB and 1.6 ms to unpickle for a wijk, against some 20 ms to make it
-    return _makers_cache().new_profile(code, language)
+    return makers_cache().new_profile_json(code, language)
 
 
 # Python hands its interpreter lock to a thread that waits for it only after the switch interval, 5 ms by

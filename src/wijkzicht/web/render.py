@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from wijkzicht import __version__
 from wijkzicht.catalogue import LATEST_PICTURE, load_catalogue
@@ -156,19 +157,11 @@ def catalogue_names(language: str) -> Mapping[str, Mapping[str, str]]:
 def page(
     request: Request, template: str, language: str, *, status_code: int = 200, **context: object
 ) -> HTMLResponse:
-    t = Translator(language)
     return _templates().TemplateResponse(
         request,
         template,
         {
-            "lang": language,
-            "t": t,
-            "link": lambda path, **state: link(path, language, **state),
-            **formatters(language),
-            **catalogue_names(language),
-            # the scores' latest picture (a partition of its own) is named, not shown as a subgroup
-            "latest_picture": LATEST_PICTURE,
-            "picture_window": Settings().picture_window,
+            **_page_context(language),
             "wijkzicht_version": __version__,  # not `version`: forms pass a record's version
             # The sources the warehouse holds (set by the application): the footer names only these.
             "installed_sources": getattr(request.app.state, "installed_sources", ()),
@@ -178,6 +171,28 @@ def page(
         },
         status_code=status_code,
     )
+
+
+def fragment(template: str, language: str, **context: object) -> Markup:
+    """Part of a page, rendered without a request (so it can be made once and kept, or made in another
+    process): it sees what a page's template sees, but not the request, the footer's sources or the
+    language switch, which belong to the page around it."""
+    rendered = template_environment().get_template(template).render(**_page_context(language), **context)
+    return Markup(rendered)  # escaped already: the environment autoescapes HTML templates
+
+
+def _page_context(language: str) -> dict[str, object]:
+    """What every page's template sees in its language, whatever the request."""
+    return {
+        "lang": language,
+        "t": Translator(language),
+        "link": lambda path, **state: link(path, language, **state),
+        **formatters(language),
+        **catalogue_names(language),
+        # the scores' latest picture (a partition of its own) is named, not shown as a subgroup
+        "latest_picture": LATEST_PICTURE,
+        "picture_window": Settings().picture_window,
+    }
 
 
 def request_language(request: Request) -> str:

@@ -11,6 +11,7 @@ counts through its wijk. A similar area that cannot be carried is listed, never 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -27,6 +28,9 @@ from wijkzicht.programmes.schemas import theme_domains
 from wijkzicht.records import plain
 
 MOST_ADDRESSES = 0.5  # the share of a similar area's addresses that must lie in the focus area
+
+# (warehouse, codes on a boundary year, level, that year) -> {code: {code on the 2024 boundaries: share}}
+Carrier = Callable[[duckdb.DuckDBPyConnection, list[str], str, int], dict[str, dict[str, float]]]
 
 
 @dataclass(frozen=True)
@@ -52,16 +56,26 @@ class MeasuresElsewhere:
 
 
 def measures_of_similar_areas(
-    session: Session, con: duckdb.DuckDBPyConnection, actor: Actor, profile: Profile, domains: list[str]
+    session: Session,
+    con: duckdb.DuckDBPyConnection,
+    actor: Actor,
+    profile: Profile,
+    domains: list[str],
+    carry: Carrier | None = None,
 ) -> MeasuresElsewhere:
     """Per domain, the measures the actor may see (the public: published ones) in the focus areas that hold
-    one of the profile's similar areas, whose theme works on that domain."""
+    one of the profile's similar areas, whose theme works on that domain.
+
+    `carry` finds where the similar areas lie on the focus areas' boundaries (by default
+    `carried_to_focus_boundaries`); a server passes one that keeps its answers, which depend on the
+    warehouse alone."""
     codes = [area.code for area in profile.similar]
     if not codes or profile.similar_boundary_year is None:
         return MeasuresElsewhere(profile.similar_boundary_year, {d: [] for d in domains}, [])
     level = "gemeente" if profile.area.level == "gemeente" else "wijk"
     via = {code: wijk_of(code) or code for code in codes}  # a buurt is carried by its wijk
-    shares = carried_to_focus_boundaries(con, sorted(set(via.values())), level, profile.similar_boundary_year)
+    carried = carry or carried_to_focus_boundaries
+    shares = carried(con, sorted(set(via.values())), level, profile.similar_boundary_year)
     holding = _focus_areas_holding(session, level, {code: shares.get(via[code], {}) for code in codes})
     themes = theme_domains()
     found: dict[str, list[MeasureElsewhere]] = {domain: [] for domain in domains}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from typing import Annotated
 
@@ -15,12 +15,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from markdown_it import MarkdownIt
 
-from wijkzicht import codes
 from wijkzicht.catalogue import CONTEXT_DOMAIN, load_catalogue
 from wijkzicht.catalogue.variation import load_variation
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.monitor import coverage, focus, focus_scores, perception, stability
-from wijkzicht.monitor.areas import Area, choose, get_area, search
+from wijkzicht.monitor import coverage, focus, focus_scores, stability
+from wijkzicht.monitor.areas import Area, choose, search
 from wijkzicht.monitor.profile import Profile, ProfileFigure, latest_per_indicator
 from wijkzicht.monitor.rankings import (
     FOCUS_LEVEL,
@@ -31,10 +30,10 @@ from wijkzicht.monitor.rankings import (
     scored_domains,
 )
 from wijkzicht.programmes.database import OperationalDatabase
-from wijkzicht.web.deps import Cache, Makers, Warehouse
+from wijkzicht.web.deps import Cache, Makers, ProfileMakers, Warehouse, WarehouseCache
 from wijkzicht.web.monitor.api import RankingsAnyGemeente, RankOrder
-from wijkzicht.web.monitor.factsheet import factsheet_pdf, factsheet_workbook, profile_sources
-from wijkzicht.web.monitor.profile_charts import profile_charts
+from wijkzicht.web.monitor.factsheet import factsheet_pdf, factsheet_workbook
+from wijkzicht.web.monitor.profile_content import ProfileContent, made_profile_content
 from wijkzicht.web.params import (
     AreaCodePath,
     FocusAreaNumber,
@@ -46,6 +45,7 @@ from wijkzicht.web.params import (
 from wijkzicht.web.render import page
 from wijkzicht.web.security import Store
 from wijkzicht.web.wijkwijzer.profile_section import profile_section
+from wijkzicht.wijkwijzer.elsewhere import carried_to_focus_boundaries
 
 router = APIRouter(include_in_schema=False)
 
@@ -100,19 +100,49 @@ async def profile_page(
     code: AreaCodePath,
     lang: Language = "nl",
 ) -> HTMLResponse:
-    # A new profile is made by a profile maker process, as the API's: made in the worker's threads it held
-    # Python's interpreter lock for some two thirds of the page's time, and the worker's other answers
-    # waited for it. The page around it is made in a thread.
-    profile = cache.ready_profile(code, lang) or await makers.profile(cache, code, lang)
-    return await run_in_threadpool(_profile_page, request, con, store, profile, lang)
+    # A new profile, and the page's content that every visitor sees, are made by a profile maker process, as
+    # the API's: made in the worker's threads they held Python's interpreter lock for most of the page's
+    # time, and the worker's other answers waited for it. The rest of the page is made in a thread.
+    content = await _profile_content(cache, makers, code, lang)
+    return await run_in_threadpool(_profile_page, request, con, cache, store, content, lang)
+
+
+async def _profile_content(
+    cache: WarehouseCache, makers: ProfileMakers, code: str, lang: str
+) -> ProfileContent:
+    kept = cache.kept_page(code, lang)
+    if isinstance(kept, ProfileContent):
+        return kept
+    content = await makers.made(made_profile_content, code, lang)
+    cache.keep_page(code, lang, content)
+    cache.keep_profile(code, lang, content.profile)  # for the factsheets, which are asked for after the page
+    return content
 
 
 def _profile_page(
-    request: Request, con: duckdb.DuckDBPyConnection, store: OperationalDatabase, profile: Profile, lang: str
+    request: Request,
+    con: duckdb.DuckDBPyConnection,
+    cache: WarehouseCache,
+    store: OperationalDatabase,
+    content: ProfileContent,
+    lang: str,
 ) -> HTMLResponse:
-    context = {**_profile_context(profile, lang), **profile_section(store, con, profile)}
-    context["wijk_name"] = _wijk_name(con, context["wijk_code"])
-    return page(request, "gebied.html", lang, status_code=200, profile=profile, **context)
+    profile = content.profile
+    section = profile_section(store, con, profile, carry=partial(_carried, cache))
+    return page(request, "gebied.html", lang, status_code=200, profile=profile, **content.parts(), **section)
+
+
+def _carried(
+    cache: WarehouseCache, _: duckdb.DuckDBPyConnection, area_codes: list[str], level: str, boundary_year: int
+) -> dict[str, dict[str, float]]:
+    """Where similar areas lie on the focus areas' boundaries: read from the warehouse once per server."""
+    return cache(_carried_codes, tuple(area_codes), level, boundary_year)
+
+
+def _carried_codes(
+    con: duckdb.DuckDBPyConnection, area_codes: tuple[str, ...], level: str, boundary_year: int
+) -> dict[str, dict[str, float]]:
+    return carried_to_focus_boundaries(con, list(area_codes), level, boundary_year)
 
 
 @router.get("/gebied/{code}/factsheet.pdf")
@@ -144,35 +174,6 @@ def _download(content: bytes, media_type: str, code: str, extension: str) -> Res
     return Response(
         content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
-
-
-def _wijk_name(con: duckdb.DuckDBPyConnection, wijk: object) -> str | None:
-    """The name of a buurt's wijk for its breadcrumb (None when the warehouse does not know the wijk)."""
-    if not isinstance(wijk, str):
-        return None
-    try:
-        return get_area(con, wijk).name
-    except NotFoundError:
-        return None
-
-
-def _profile_context(profile: Profile, lang: str) -> dict[str, object]:
-    catalogue = load_catalogue()
-    domains = [d for d in catalogue.domains if any(f.domain == d for f in profile.figures)]
-    return {
-        "figure_domains": domains,
-        "sources": profile_sources(profile),
-        "perception": perception.side_by_side(profile),
-        "local_tables": {table.id for table in catalogue.tables.values() if table.coverage == "local"},
-        "wijk_code": codes.wijk_of(profile.area.code),  # a buurt's breadcrumb names its wijk
-        "charts": profile_charts(profile, lang),
-        "explained": {d.domain: d for d in profile.scores.domains} if profile.scores else {},
-        "gemeente_explained": (
-            {d.domain: d for d in profile.gemeente_scores.domains if d.score is not None}
-            if profile.gemeente_scores
-            else {}
-        ),
-    }
 
 
 @router.get("/ranglijst", response_class=HTMLResponse)

@@ -15,16 +15,20 @@ PER_DOMAIN_ON_PROFILE = 3
 
 
 def profile_section(
-    store: OperationalDatabase, con: duckdb.DuckDBPyConnection, profile: Profile
+    store: OperationalDatabase,
+    con: duckdb.DuckDBPyConnection,
+    profile: Profile,
+    carry: elsewhere.Carrier | None = None,
 ) -> dict[str, object]:
-    """The template context of the section (`per_domain`, `elsewhere`); empty without worst domains."""
+    """The template context of the section (`per_domain`, `elsewhere`); empty without worst domains. A server
+    passes `carry` with a cache (see `elsewhere.measures_of_similar_areas`)."""
     worst = profile.scores.worst_domains if profile.scores else []
     if not worst:
         return {"per_domain": {}, "elsewhere": None}
     with store.reading() as session:
         return {
             "per_domain": _interventions_per_domain(library.find(session, PUBLIC, domains=worst), worst),
-            "elsewhere": elsewhere.measures_of_similar_areas(session, con, PUBLIC, profile, worst),
+            "elsewhere": elsewhere.measures_of_similar_areas(session, con, PUBLIC, profile, worst, carry),
         }
 
 

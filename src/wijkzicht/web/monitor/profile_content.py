@@ -1,0 +1,96 @@
+"""An area's profile page as far as it is the same for every visitor: rendered once per area and language,
+by a profile maker, and kept by the worker.
+
+The page around it (the site's header and footer, the language switch) and the wijkwijzer section in the
+middle, which reads the operational store and so can change between two requests, are rendered per request.
+Rendering the whole page on every request cost a worker some 14 ms of CPU for a page asked before; the kept
+content is held compressed (a wijk's is some 170 kB of HTML, 23 kB compressed).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from wijkzicht import codes
+from wijkzicht.catalogue import load_catalogue
+from wijkzicht.errors import NotFoundError
+from wijkzicht.monitor import perception
+from wijkzicht.monitor.areas import get_area
+from wijkzicht.monitor.profile import Profile
+from wijkzicht.web.deps import WarehouseCache, makers_cache
+from wijkzicht.web.monitor.factsheet import profile_sources
+from wijkzicht.web.monitor.profile_charts import profile_charts
+from wijkzicht.web.render import fragment
+
+# Fast: the content is compressed once by a maker and read back on every request (0.4 ms for a wijk's).
+COMPRESSION_LEVEL = 1
+
+
+@dataclass(frozen=True)
+class ProfileContent:
+    """The profile and its page's content above and below the wijkwijzer section, compressed UTF-8."""
+
+    profile: Profile
+    top: bytes
+    rest: bytes
+
+    @classmethod
+    def render(cls, profile: Profile, language: str, wijk_name: str | None) -> ProfileContent:
+        context = _profile_context(profile, language, wijk_name)
+        return cls(
+            profile,
+            _compressed(fragment("_profile_top.html", language, **context)),
+            _compressed(fragment("_profile_rest.html", language, **context)),
+        )
+
+    def parts(self) -> dict[str, Markup]:
+        """The page's `profile_top` and `profile_rest`."""
+        return {"profile_top": _markup(self.top), "profile_rest": _markup(self.rest)}
+
+
+def made_profile_content(code: str, language: str) -> ProfileContent:
+    """In a profile maker: a new profile and its content (the worker keeps both)."""
+    cache = makers_cache()
+    profile = cache.new_profile(code, language)
+    return ProfileContent.render(profile, language, _wijk_name(cache, codes.wijk_of(profile.area.code)))
+
+
+def _compressed(text: str) -> bytes:
+    return zlib.compress(text.encode(), COMPRESSION_LEVEL)
+
+
+def _markup(compressed: bytes) -> Markup:
+    return Markup(zlib.decompress(compressed).decode())  # escaped already, when it was rendered
+
+
+def _profile_context(profile: Profile, language: str, wijk_name: str | None) -> dict[str, object]:
+    catalogue = load_catalogue()
+    return {
+        "profile": profile,
+        "figure_domains": [d for d in catalogue.domains if any(f.domain == d for f in profile.figures)],
+        "sources": profile_sources(profile),
+        "perception": perception.side_by_side(profile),
+        "local_tables": {table.id for table in catalogue.tables.values() if table.coverage == "local"},
+        "wijk_code": codes.wijk_of(profile.area.code),  # a buurt's breadcrumb names its wijk
+        "wijk_name": wijk_name,
+        "charts": profile_charts(profile, language),
+        "explained": {d.domain: d for d in profile.scores.domains} if profile.scores else {},
+        "gemeente_explained": (
+            {d.domain: d for d in profile.gemeente_scores.domains if d.score is not None}
+            if profile.gemeente_scores
+            else {}
+        ),
+    }
+
+
+def _wijk_name(cache: WarehouseCache, wijk: str | None) -> str | None:
+    """The name of a buurt's wijk for its breadcrumb (None when the warehouse does not know the wijk)."""
+    if wijk is None:
+        return None
+    try:
+        return cache(get_area, wijk).name
+    except NotFoundError:
+        return None

@@ -176,14 +176,16 @@ def test_a_new_profile_page_has_its_content_made_by_a_maker(warehouse_path: Path
         # no profile was asked for before: this page started the makers
         assert len(set(multiprocessing.active_children()) - before) == PROFILE_MAKERS
         again = web.get(f"/gebied/{OVERVECHT}?lang=en")
+        plain = web.get(f"/gebied/{OVERVECHT}?lang=en", headers={"Accept-Encoding": "identity"})
         unknown = web.get("/gebied/WK999999")
     assert page.status_code == 200 and "Wijk 03 Overvecht" in page.text
-    assert again.text == page.text
+    assert again.text == page.text == plain.text
+    assert again.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
     kept = app.state.cache.kept_page(OVERVECHT, "en")
     assert isinstance(kept, ProfileContent)
     assert kept.profile == WarehouseCache(app.state.warehouse).profile(OVERVECHT, "en")
     # the kept content is the page's, in English, between the site's header and footer
-    top, rest = (str(part) for part in kept.parts().values())
+    top, rest = (part.inflated().decode() for part in (kept.top, kept.rest))
     assert 'id="stacking"' in top and 'id="sources"' in rest and "Scores per domain" in top
     assert page.text.index(top) < page.text.index(rest) < page.text.index("</main>")
     assert unknown.status_code == 404 and "WK999999" in unknown.text

@@ -26,6 +26,7 @@ from wijkzicht.monitor.rankings import read_directory
 from wijkzicht.programmes.database import database_url as programmes_database_url
 from wijkzicht.programmes.schemas import theme_domains
 from wijkzicht.web import assets
+from wijkzicht.web.compressed import GZIP_LEVEL
 from wijkzicht.web.deps import ProfileMakers, WarehouseCache
 from wijkzicht.web.monitor import api, kaart, ondermijning, pages
 from wijkzicht.web.programmes import api as programmes_api
@@ -38,7 +39,6 @@ from wijkzicht.web.wijkwijzer import api as wijkwijzer_web
 from wijkzicht.web.wijkwijzer import pages as wijkwijzer_pages
 
 STATIC = Path(str(resources.files("wijkzicht.web"))) / "static"
-GZIP_LEVEL = 6
 
 
 def create_app(database: Path, programmes_db: str | None = None, *, workers: int = 1) -> FastAPI:

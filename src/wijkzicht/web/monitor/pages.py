@@ -30,6 +30,7 @@ from wijkzicht.monitor.rankings import (
     scored_domains,
 )
 from wijkzicht.programmes.database import OperationalDatabase
+from wijkzicht.web.compressed import accepts_gzip
 from wijkzicht.web.deps import Cache, Makers, ProfileMakers, Warehouse, WarehouseCache
 from wijkzicht.web.monitor.api import RankingsAnyGemeente, RankOrder
 from wijkzicht.web.monitor.factsheet import factsheet_pdf, factsheet_workbook
@@ -99,7 +100,7 @@ async def profile_page(
     store: Store,
     code: AreaCodePath,
     lang: Language = "nl",
-) -> HTMLResponse:
+) -> Response:
     # A new profile, and the page's content that every visitor sees, are made by a profile maker process, as
     # the API's: made in the worker's threads they held Python's interpreter lock for most of the page's
     # time, and the worker's other answers waited for it. The rest of the page is made in a thread.
@@ -126,10 +127,13 @@ def _profile_page(
     store: OperationalDatabase,
     content: ProfileContent,
     lang: str,
-) -> HTMLResponse:
+) -> Response:
     profile = content.profile
     section = profile_section(store, con, profile, carry=partial(_carried, cache))
-    return page(request, "gebied.html", lang, status_code=200, profile=profile, **content.parts(), **section)
+    frame = page(
+        request, "gebied.html", lang, status_code=200, profile=profile, **content.places(), **section
+    )
+    return content.answer(frame, accepts_gzip(request))
 
 
 def _carried(

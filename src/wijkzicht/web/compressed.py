@@ -1,0 +1,67 @@
+"""Compressed answers: the level every answer is gzipped at, and gzip documents spliced together from parts
+compressed apart.
+
+A page that is mostly content kept from before (an area's profile) is sent gzipped without compressing that
+content again: each part is deflated on its own and ends on a byte boundary with no reference to what came
+before it (a sync flush), so parts deflated at different times follow each other in one deflate stream
+(RFC 1951); the gzip trailer's CRC-32 of the whole is combined from the parts' own (RFC 1952). Compressing a
+wijk's 170 kB profile page on each request cost 2.7 ms of CPU, more than the rest of the request.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+GZIP_LEVEL = 6  # what every answer is compressed at (starlette's GZipMiddleware, the parts below)
+
+_RAW_DEFLATE = -zlib.MAX_WBITS  # no zlib header or trailer: the parts go inside one gzip member
+# gzip header: deflate, no flags, no time, no extra flags, unknown operating system
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+_LAST_BLOCK = b"\x03\x00"  # an empty, final, fixed-Huffman block: the end of the deflate stream
+
+
+def accepts_gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """Bytes deflated on their own, to be spliced into a gzip document (`spliced_gzip`)."""
+
+    data: bytes  # raw deflate blocks, sync-flushed: they end on a byte boundary, with no final block
+    crc: int  # CRC-32 of the bytes before compression
+    size: int  # their length
+
+    @classmethod
+    def of(cls, content: bytes, level: int = GZIP_LEVEL) -> Deflated:
+        deflater = zlib.compressobj(level, zlib.DEFLATED, _RAW_DEFLATE)
+        data = deflater.compress(content) + deflater.flush(zlib.Z_SYNC_FLUSH)
+        return cls(data, zlib.crc32(content), len(content))
+
+    def inflated(self) -> bytes:
+        return zlib.decompressobj(_RAW_DEFLATE).decompress(self.data)
+
+
+def spliced_gzip(parts: list[bytes | Deflated]) -> bytes:
+    """One gzip document of the parts in order; bytes are deflated now, `Deflated` parts used as they are."""
+    deflated = [part if isinstance(part, Deflated) else Deflated.of(part) for part in parts]
+    crc, size = 0, 0
+    for part in deflated:
+        crc, size = _crc_of_both(crc, part.crc, part.size), size + part.size
+    trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
+    return b"".join([_GZIP_HEADER, *(part.data for part in deflated), _LAST_BLOCK, trailer])
+
+
+def _crc_of_both(first: int, second: int, second_size: int) -> int:
+    """The CRC-32 of two byte strings one after the other, from each one's CRC-32 and the second's length.
+
+    CRC-32 is linear: crc(a + b) = crc(a + zeros) ^ crc(zeros) ^ crc(b), zeros being as long as b, and
+    crc(a + zeros) continues a's CRC over the zeros."""
+    zeros = bytes(second_size)
+    return zlib.crc32(zeros, first) ^ zlib.crc32(zeros) ^ second

@@ -1,14 +1,15 @@
 """Profiles under concurrent load: cold ones against a fixed-JSON floor, warm ones with and without cold traffic.
 
 Usage: python benchmarks/api_benchmark.py [WAREHOUSE] [--clients 20] [--workers 2] [--areas 200]
-       [--level wijk] [--page] [--seconds 10] [--port 8799] [--cold-only]
+       [--level wijk] [--page] [--gzip] [--seconds 10] [--port 8799] [--cold-only]
 
 Starts `wijkzicht serve --workers N` on the warehouse (a real uvicorn server on loopback) and loads it with
 autocannon (`load.py`) from `--clients` connections:
 
 - floor, just before: a FastAPI app with the same workers answering a fixed document the size of a profile;
 - cold: `--areas` different areas of `--level` (wijken by default), each asked once; its p99 as a ratio to
-  the floor's (with `--page` the profile pages, /gebied/CODE, instead of the API's profiles);
+  the floor's (with `--page` the profile pages, /gebied/CODE, instead of the API's profiles; with `--gzip`
+  every request takes gzip, as a browser's does, and the floor answers its document gzipped beforehand);
 - warm alone: the same profiles (now cached) over and over for `--seconds`;
 - warm under cold traffic: the same warm load, while as many more connections ask profiles of areas not
   asked before; the ratio of the two warm p99s says how much cold traffic slows the warm readers.
@@ -62,11 +63,13 @@ def area_codes(database: Path, level: str) -> list[str]:
     return codes
 
 
-def floor_p99(body: bytes, port: int, workers: int, clients: int, requests: int) -> float:
+def floor_p99(
+    body: bytes, port: int, workers: int, clients: int, requests: int, headers: dict[str, str]
+) -> float:
     with tempfile.TemporaryDirectory() as scratch:
-        floor = start_floor(body, port, workers, Path(scratch))
+        floor = start_floor(body, port, workers, Path(scratch), gzipped=bool(headers))
         try:
-            return drive(f"http://127.0.0.1:{port}", ["/floor"] * requests, clients).p99
+            return drive(f"http://127.0.0.1:{port}", ["/floor"] * requests, clients, headers=headers).p99
         finally:
             stop(floor)
 
@@ -82,6 +85,7 @@ def main() -> None:
     parser.add_argument("--areas", type=int, default=200, help="different areas asked for, cold")
     parser.add_argument("--level", choices=["gemeente", "wijk", "buurt"], default="wijk")
     parser.add_argument("--page", action="store_true", help="the profile pages instead of the API's profiles")
+    parser.add_argument("--gzip", action="store_true", help="every request takes gzip (as browsers do)")
     arguments = parser.parse_args()
     database = config.database_path(arguments.warehouse)
     codes = area_codes(database, arguments.level)
@@ -89,26 +93,30 @@ def main() -> None:
     floor_code, sample, unasked = codes[0], codes[1 : arguments.areas + 1], codes[arguments.areas + 1 :]
     server: subprocess.Popen[bytes] = start_server(database, arguments.port, arguments.workers)
     base, clients = f"http://127.0.0.1:{arguments.port}", arguments.clients
+    headers = {"Accept-Encoding": "gzip"} if arguments.gzip else {}
     try:
         print(
             f"{clients} connections (autocannon), {machine_load()}; wijkzicht serve --workers {arguments.workers}; "
             f"{'profile pages' if arguments.page else 'profiles'} of {arguments.level} areas"
+            f"{', gzip' if arguments.gzip else ''}"
         )
         profile_path = "/gebied/{}" if arguments.page else "/api/areas/{}/profile"
         body = httpx.get(base + profile_path.format(floor_code), timeout=60).content
-        floor = floor_p99(body, arguments.port + 1, arguments.workers, clients, len(sample))
-        print(f"  floor: a fixed {len(body) // 1000} KB JSON, p99 {floor:.1f} ms")
+        floor = floor_p99(body, arguments.port + 1, arguments.workers, clients, len(sample), headers)
+        print(
+            f"  floor: a fixed {len(body) // 1000} KB JSON{', gzipped' if headers else ''}, p99 {floor:.1f} ms"
+        )
         profiles = [profile_path.format(code) for code in sample]
         spent = server_cpu_seconds(server.pid)
-        cold = drive(base, profiles, clients)
+        cold = drive(base, profiles, clients, headers=headers)
         spent = server_cpu_seconds(server.pid) - spent
         print("  " + cold.line("profile (cold)"))
         print(f"  cold profile p99 / floor p99: {cold.p99 / floor:.2f}")
         print(f"  server CPU per cold profile: {1000 * spent / len(profiles):.1f} ms")
         if arguments.cold_only:
             return
-        drive(base, profiles * 3, clients)  # each worker keeps its own cache: fill both
-        warm = drive(base, profiles, clients, once=False, seconds=arguments.seconds)
+        drive(base, profiles * 3, clients, headers=headers)  # each worker keeps its own cache: fill both
+        warm = drive(base, profiles, clients, once=False, seconds=arguments.seconds, headers=headers)
         print("  " + warm.line("profile (warm)"))
         cold_traffic = start_load(
             base,
@@ -116,8 +124,11 @@ def main() -> None:
             clients,
             once=False,
             seconds=arguments.seconds,
+            headers=headers,
         )
-        warm_beside_cold = drive(base, profiles, clients, once=False, seconds=arguments.seconds)
+        warm_beside_cold = drive(
+            base, profiles, clients, once=False, seconds=arguments.seconds, headers=headers
+        )
         print("  " + warm_beside_cold.line("profile (warm, beside cold)"))
         print("  " + cold_traffic.result().line("  the cold traffic beside it"))
         print(f"  warm p99 beside cold / warm p99 alone: {warm_beside_cold.p99 / warm.p99:.2f}")

@@ -11,6 +11,7 @@ takes the next path of one list shared by all connections, so a list of N differ
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -198,18 +199,24 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 
 BODY = open({path!r}, "rb").read()
+HEADERS = {headers!r}
 app = FastAPI()
 
 @app.get("/floor")
 def floor() -> Response:
-    return Response(BODY, media_type="application/json")
+    return Response(BODY, media_type="application/json", headers=HEADERS)
 """
 
 
-def start_floor(body: bytes, port: int, workers: int, directory: Path) -> subprocess.Popen[bytes]:
-    """The floor: a FastAPI app under uvicorn with the same workers, answering a fixed document."""
-    (directory / "floor_body.json").write_bytes(body)
-    (directory / "floor_app.py").write_text(FLOOR_APP.format(path=str(directory / "floor_body.json")))
+def start_floor(
+    body: bytes, port: int, workers: int, directory: Path, *, gzipped: bool = False
+) -> subprocess.Popen[bytes]:
+    """The floor: a FastAPI app under uvicorn with the same workers, answering a fixed document (`gzipped`:
+    answering it compressed once beforehand, as a browser that takes gzip gets it)."""
+    (directory / "floor_body.json").write_bytes(gzip.compress(body, mtime=0) if gzipped else body)
+    headers = {"Content-Encoding": "gzip"} if gzipped else {}
+    floor_app = FLOOR_APP.format(path=str(directory / "floor_body.json"), headers=headers)
+    (directory / "floor_app.py").write_text(floor_app)
     command = [sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", str(directory)]
     command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -29,6 +29,7 @@ from wijkzicht.web import assets
 from wijkzicht.web.compressed import GZIP_LEVEL
 from wijkzicht.web.deps import ProfileMakers, WarehouseCache
 from wijkzicht.web.monitor import api, kaart, ondermijning, pages
+from wijkzicht.web.monitor.profile_content import prepare_maker
 from wijkzicht.web.programmes import api as programmes_api
 from wijkzicht.web.programmes import pages as programmes_pages
 from wijkzicht.web.programmes import setup as programmes_setup
@@ -63,7 +64,7 @@ def create_app(database: Path, programmes_db: str | None = None, *, workers: int
     )
     app.state.warehouse = connection
     app.state.cache = WarehouseCache(connection)
-    app.state.profile_makers = ProfileMakers(database)
+    app.state.profile_makers = ProfileMakers(database, prepare_maker)
     # read once: the footer's sources and every profile share what the installation holds
     app.state.installed_sources = app.state.cache.installation().sources
     # and the names the area search looks up, so that no searcher waits while a worker reads them; and what

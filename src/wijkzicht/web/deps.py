@@ -210,8 +210,11 @@ class ProfileMakers:
     on the first new profile, or by `start`; they end with the worker process (or when the application is
     gone)."""
 
-    def __init__(self, database: Path) -> None:
+    def __init__(self, database: Path, prepare: Callable[[], None] | None = None) -> None:
+        """`prepare`: a module's function that each new maker runs before its first work (it imports what
+        the maker's work needs, as a side effect of finding the function by name)."""
         self._database = database
+        self._prepare = prepare
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -225,7 +228,7 @@ class ProfileMakers:
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_maker,
                     # the worker's own id: one that died while a maker was starting has no parent to ask
-                    initargs=(self._database, os.getpid()),
+                    initargs=(self._database, os.getpid(), self._prepare),
                 )
                 for started in [self._pool.submit(os.getpid) for _ in range(PROFILE_MAKERS)]:
                     started.result()
@@ -254,8 +257,9 @@ _MAKERS_CACHE: WarehouseCache | None = None  # in a maker process: its connectio
 WORKER_CHECK_SECONDS = 1.0
 
 
-def _start_maker(database: Path, worker: int) -> None:
-    """In a new maker process: behind the server's own, and on a connection of its own."""
+def _start_maker(database: Path, worker: int, prepare: Callable[[], None] | None) -> None:
+    """In a new maker process: behind the server's own, on a connection of its own, and ready for its first
+    profile (which would otherwise also wait for what every profile shares, and for `prepare`)."""
     global _MAKERS_CACHE
     if hasattr(os, "setpriority"):
         niceness = os.getpriority(os.PRIO_PROCESS, 0) + MAKER_NICENESS
@@ -266,6 +270,9 @@ def _start_maker(database: Path, worker: int) -> None:
     connection = connect(database, spatial=False)
     connection.execute("SET threads = 1")  # the makers share the worker's share of the processors
     _MAKERS_CACHE = WarehouseCache(connection)
+    _MAKERS_CACHE.installation()
+    if prepare is not None:
+        prepare()
 
 
 def _end_with_worker(worker: int) -> None:

@@ -25,12 +25,13 @@ from wijkzicht.web.compressed import Deflated, spliced_gzip
 from wijkzicht.web.deps import WarehouseCache, makers_cache
 from wijkzicht.web.monitor.factsheet import profile_sources
 from wijkzicht.web.monitor.profile_charts import profile_charts
-from wijkzicht.web.render import fragment
+from wijkzicht.web.render import fragment, template_environment
 
 # Where the page's frame (gebied.html) has the kept content. Rendered content cannot hold them: a "<" in
 # it is escaped.
 TOP = "<!--profile-top-->"
 REST = "<!--profile-rest-->"
+TEMPLATES = ("_profile_top.html", "_profile_rest.html")  # the content above and below the section
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,8 @@ class ProfileContent:
     @classmethod
     def render(cls, profile: Profile, language: str, wijk_name: str | None) -> ProfileContent:
         context = _profile_context(profile, language, wijk_name)
-        return cls(
-            profile,
-            Deflated.of(fragment("_profile_top.html", language, **context).encode()),
-            Deflated.of(fragment("_profile_rest.html", language, **context).encode()),
-        )
+        top, rest = (Deflated.of(fragment(name, language, **context).encode()) for name in TEMPLATES)
+        return cls(profile, top, rest)
 
     @staticmethod
     def places() -> dict[str, Markup]:
@@ -66,6 +64,14 @@ class ProfileContent:
             return HTMLResponse(body, frame.status_code, headers={**headers, "Content-Encoding": "gzip"})
         body = b"".join([head, self.top.inflated(), middle, self.rest.inflated(), tail])
         return HTMLResponse(body, frame.status_code, headers=headers)
+
+
+def prepare_maker() -> None:
+    """For a new profile maker: this module imported (by finding this function) and the page's templates
+    compiled, before its first page is asked for: some 0.2 s that the first pages after a start waited for."""
+    environment = template_environment()
+    for template in TEMPLATES:
+        environment.get_template(template)
 
 
 def made_profile_content(code: str, language: str) -> ProfileContent:

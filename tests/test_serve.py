@@ -181,6 +181,7 @@ def test_a_new_profile_page_has_its_content_made_by_a_maker(warehouse_path: Path
     assert page.status_code == 200 and "Wijk 03 Overvecht" in page.text
     assert again.text == page.text == plain.text
     assert again.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert again.headers.get_list("vary") == plain.headers.get_list("vary") == ["Accept-Encoding"]
     kept = app.state.cache.kept_page(OVERVECHT, "en")
     assert isinstance(kept, ProfileContent)
     assert kept.profile == WarehouseCache(app.state.warehouse).profile(OVERVECHT, "en")

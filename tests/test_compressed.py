@@ -1,4 +1,5 @@
-"""A gzip document spliced from parts deflated apart is one valid gzip of the parts in order."""
+"""A gzip document spliced from parts deflated apart is one valid gzip of the parts in order; a kept gzip
+document is answered as it is, or unzipped for a client that cannot take it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import gzip
 import subprocess
 from pathlib import Path
 
-from wijkzicht.web.compressed import Deflated, spliced_gzip
+from starlette.requests import Request
+
+from wijkzicht.web.compressed import GZIP_MINIMUM_SIZE, Deflated, gzipped, gzipped_answer, spliced_gzip
 
 
 def _parts(snapshot: Path) -> list[bytes]:
@@ -34,3 +37,24 @@ def test_bytes_are_deflated_where_they_stand_and_a_part_inflates_alone(snapshot:
     assert len(kept.data) < len(parts[1]) // 3  # deflated, not stored
     document = spliced_gzip([b"<html>", kept, b"</html>"])
     assert gzip.decompress(document) == b"<html>" + parts[1] + b"</html>"
+
+
+def _request(accept_encoding: str) -> Request:
+    headers = [(b"accept-encoding", accept_encoding.encode())]
+    return Request({"type": "http", "method": "GET", "path": "/", "headers": headers})
+
+
+def test_a_kept_gzip_document_is_sent_as_kept_or_unzipped(snapshot: Path) -> None:
+    text = _parts(snapshot)[1]
+    kept = gzipped(text)
+    assert kept == gzipped(text) and gzip.decompress(kept) == text  # the same bytes each time: no timestamp
+    packed = gzipped_answer(_request("gzip, deflate"), kept, "text/csv", {"ETag": '"x"'})
+    assert packed.body == kept and packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "Accept-Encoding" and packed.headers["etag"] == '"x"'
+    plain = gzipped_answer(_request("identity"), kept, "text/csv")
+    assert plain.body == text and "content-encoding" not in plain.headers
+    # a long plain answer passes the compression middleware, which adds Vary; a short one is not compressed
+    # there, so it says so itself
+    assert "vary" not in plain.headers
+    short = gzipped_answer(_request("identity"), gzipped(text[: GZIP_MINIMUM_SIZE - 1]), "text/csv")
+    assert short.body == text[: GZIP_MINIMUM_SIZE - 1] and short.headers["vary"] == "Accept-Encoding"

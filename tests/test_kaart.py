@@ -262,6 +262,7 @@ def test_values_are_compressed_for_a_client_that_accepts_it(web: TestClient) -> 
     plain = web.get(url, headers={"Accept-Encoding": "identity"})
     packed = web.get(url, headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in plain.headers and packed.headers["content-encoding"] == "gzip"
+    assert plain.headers.get_list("vary") == packed.headers.get_list("vary") == ["Accept-Encoding"]
     assert packed.json() == plain.json() and len(plain.json()["values"]) == 11_689
     assert int(packed.headers["content-length"]) < len(plain.content) / 5
 

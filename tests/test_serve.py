@@ -3,6 +3,7 @@ answering pages and the API, with one session key for all (a session made by one
 
 from __future__ import annotations
 
+import gzip
 import json
 import multiprocessing
 import os
@@ -139,6 +140,7 @@ def test_new_profiles_are_made_in_processes_of_their_own_behind_the_kept_answers
     web = TestClient(app)
     before = set(multiprocessing.active_children())
     answered = web.get(f"/api/areas/{OVERVECHT}/profile?lang=en")
+    plain = web.get(f"/api/areas/{OVERVECHT}/profile?lang=en", headers={"Accept-Encoding": "identity"})
     # the first new profile started the makers
     assert len(set(multiprocessing.active_children()) - before) == PROFILE_MAKERS
     unknown = web.get("/api/areas/WK999999/profile")
@@ -152,10 +154,14 @@ def test_new_profiles_are_made_in_processes_of_their_own_behind_the_kept_answers
         makers.shutdown()
     assert answered.status_code == 200
     # the profile a maker made is the one the worker would have made, and the worker keeps it
-    made_here = WarehouseCache(app.state.warehouse).profile_json(OVERVECHT, "en")
-    assert answered.json() == json.loads(made_here)
+    made_here = WarehouseCache(app.state.warehouse).profile_gzip(OVERVECHT, "en")
+    assert answered.json() == json.loads(gzip.decompress(made_here))
     assert answered.json()["area"]["name"] == "Wijk 03 Overvecht"
-    assert app.state.cache.ready_profile_json(OVERVECHT, "en") == answered.content
+    # kept as it was sent: gzipped (the test client takes gzip)
+    assert answered.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(app.state.cache.ready_profile_gzip(OVERVECHT, "en")) == answered.content
+    assert plain.content == answered.content and "content-encoding" not in plain.headers
+    assert plain.headers.get_list("vary") == answered.headers.get_list("vary") == ["Accept-Encoding"]
     # and a maker's refusal reaches the client as the worker's own would
     assert unknown.status_code == 404
     assert "WK999999" in unknown.json()["detail"]

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Annotated, Literal
 
 import duckdb
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from wijkzicht.catalogue import load_catalogue
@@ -18,6 +18,7 @@ from wijkzicht.monitor.areas import area_names, children, get_area
 from wijkzicht.monitor.observations import ValueFilter, ValuePartitions, read_value_partitions, values_page
 from wijkzicht.monitor.rankings import RankingDirectory, RankingFilter, ranking, ranking_page, read_directory
 from wijkzicht.records import as_json
+from wijkzicht.web.compressed import gzipped_answer
 from wijkzicht.web.deps import Cache, Makers, Warehouse
 from wijkzicht.web.monitor import exports
 from wijkzicht.web.params import (
@@ -71,11 +72,11 @@ def area_children(
     summary="Everything about an area (see the profile page), with perception beside the facts per theme",
 )
 async def area_profile_get(
-    cache: Cache, makers: Makers, code: AreaCodePath, lang: Language = "nl"
+    request: Request, cache: Cache, makers: Makers, code: AreaCodePath, lang: Language = "nl"
 ) -> Response:
     # A profile made before is answered on the event loop; a new one is made by a profile maker process.
-    body = cache.ready_profile_json(code, lang) or await makers.profile_json(cache, code, lang)
-    return Response(body, media_type="application/json")
+    body = cache.ready_profile_gzip(code, lang) or await makers.profile_gzip(cache, code, lang)
+    return gzipped_answer(request, body, "application/json")
 
 
 @router.get("/areas/{code}/explain", tags=["monitor"], summary="Per domain the indicators behind the scores")

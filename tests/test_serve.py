@@ -154,7 +154,7 @@ def test_new_profiles_are_made_in_processes_of_their_own_behind_the_kept_answers
         makers.shutdown()
     assert answered.status_code == 200
     # the profile a maker made is the one the worker would have made, and the worker keeps it
-    made_here = WarehouseCache(app.state.warehouse).profile_gzip(OVERVECHT, "en")
+    made_here = WarehouseCache(app.state.warehouse).new_profile_gzip(OVERVECHT, "en")
     assert answered.json() == json.loads(gzip.decompress(made_here))
     assert answered.json()["area"]["name"] == "Wijk 03 Overvecht"
     # kept as it was sent: gzipped (the test client takes gzip)

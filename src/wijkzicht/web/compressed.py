@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import struct
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 GZIP_LEVEL = 6  # what every answer is compressed at (starlette's GZipMiddleware, the parts below)
 # Answers shorter than this are sent as they are: gzip's header and trailer would outweigh what it saves.
 GZIP_MINIMUM_SIZE = 2000
+# The headers of an answer sent gzipped by the application itself (the middleware passes it through as it is)
+GZIPPED: Mapping[str, str] = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
 
 _RAW_DEFLATE = -zlib.MAX_WBITS  # no zlib header or trailer: the parts go inside one gzip member
 # gzip header: deflate, no flags, no time, no extra flags, unknown operating system
@@ -46,8 +49,7 @@ def gzipped_answer(
 ) -> Response:
     """A kept gzip document as it is to a client that takes gzip, unzipped to one that does not."""
     if accepts_gzip(request):
-        encoded = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
-        return Response(document, media_type=media_type, headers={**(headers or {}), **encoded})
+        return Response(document, media_type=media_type, headers={**(headers or {}), **GZIPPED})
     body = gzip.decompress(document)
     # a longer plain answer passes the compression middleware, which adds the Vary header itself
     vary = {"Vary": "Accept-Encoding"} if len(body) < GZIP_MINIMUM_SIZE else {}

@@ -165,18 +165,11 @@ class WarehouseCache:
             self._installation = self._compute(Installation.read)
         return self._installation
 
-    def profile_gzip(self, code: str, language: str) -> bytes:
-        """The profile as the API sends it, with perception beside the facts and the divergent themes,
-        serialised and gzipped once (it is the API's most requested document: gzipping a wijk's 97 kB on
-        every answer cost 1.7 ms of CPU, about what the rest of the answer cost)."""
-        key = (normalise(code), language)
-        if (body := self.ready_profile_gzip(*key)) is None:
-            body = gzipped(_profile_document(self.profile(*key)))
-            self._profile_gzip.put(key, body)
-        return body
-
     def new_profile_gzip(self, code: str, language: str) -> bytes:
-        """`profile_gzip`, made without keeping the profile: a profile maker's, whose worker keeps it."""
+        """The profile as the API sends it, with perception beside the facts and the divergent themes,
+        serialised and gzipped, without keeping the profile: a profile maker's, whose worker keeps it (it is
+        the API's most requested document: gzipping a wijk's 97 kB on every answer cost 1.7 ms of CPU, about
+        what the rest of the answer cost)."""
         return gzipped(_profile_document(self.new_profile(code, language)))
 
     def keep_profile_gzip(self, code: str, language: str, body: bytes) -> None:
@@ -207,7 +200,7 @@ MOST_NICE = 19
 
 
 class ProfileMakers:
-    """The processes that make an application's new profiles (`WarehouseCache.profile_gzip` for the API, the
+    """The processes that make an application's new profiles (`WarehouseCache.new_profile_gzip` for the API, the
     profile page's content with `made`), each on a read-only connection of its own to the warehouse. Started
     on the first new profile, or by `start`; they end with the worker process (or when the application is
     gone)."""
@@ -244,7 +237,7 @@ class ProfileMakers:
             pool.shutdown(cancel_futures=True)
 
     async def profile_gzip(self, cache: WarehouseCache, code: str, language: str) -> bytes:
-        """`cache.profile_gzip(code, language)`, made by a maker and kept in `cache`."""
+        """`cache.new_profile_gzip(code, language)`, made by a maker and kept in `cache`."""
         body = await self.made(_made_profile_gzip, code, language)
         cache.keep_profile_gzip(code, language, body)
         return body

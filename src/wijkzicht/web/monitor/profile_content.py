@@ -21,7 +21,7 @@ from wijkzicht.errors import NotFoundError
 from wijkzicht.monitor import perception
 from wijkzicht.monitor.areas import get_area
 from wijkzicht.monitor.profile import Profile
-from wijkzicht.web.compressed import Deflated, spliced_gzip
+from wijkzicht.web.compressed import GZIPPED, Deflated, spliced_gzip
 from wijkzicht.web.deps import WarehouseCache, makers_cache
 from wijkzicht.web.monitor.factsheet import profile_sources
 from wijkzicht.web.monitor.profile_charts import profile_charts
@@ -60,8 +60,7 @@ class ProfileContent:
         middle, tail = rest.split(REST.encode(), 1)
         if gzipped:
             body = spliced_gzip([head, self.top, middle, self.rest, tail])
-            headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
-            return HTMLResponse(body, frame.status_code, headers=headers)
+            return HTMLResponse(body, frame.status_code, headers=GZIPPED)
         # the plain answer passes the compression middleware, which says that it varies by Accept-Encoding
         body = b"".join([head, self.top.inflated(), middle, self.rest.inflated(), tail])
         return HTMLResponse(body, frame.status_code)

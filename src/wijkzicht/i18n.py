@@ -90,7 +90,7 @@ errors._english["text"] = _english  # str() of a keyed error: its English text (
 
 MISSING = "—"  # em dash: a value the monitor does not have (or may not show)
 # Python formats with ',' for thousands and '.' for decimals (the English way); Dutch swaps the two.
-_SEPARATORS = {"nl": str.maketrans(",.", ".,"), "en": str.maketrans("", "")}
+_SEPARATORS: dict[str, dict[int, int] | None] = {"nl": str.maketrans(",.", ".,"), "en": None}
 _MONTHS = {
     "nl": (
         "januari",
@@ -140,8 +140,15 @@ def format_number(
         return missing
     if decimals is None:
         decimals = 0 if float(value).is_integer() else 1
-    text = f"{value:{'+' if signed else ''}{',' if grouped else ''}.{decimals}f}"
-    return text.translate(_SEPARATORS[_known(language)])
+    text = format(value, _number_format(signed, grouped, decimals))
+    separators = _SEPARATORS[language if language in _SEPARATORS else _known(language)]  # _known refuses it
+    return text.translate(separators) if separators else text
+
+
+@cache
+def _number_format(signed: bool, grouped: bool, decimals: int) -> str:
+    """The format specification, made once per kind (a map document formats some 30,000 numbers)."""
+    return f"{'+' if signed else ''}{',' if grouped else ''}.{decimals}f"
 
 
 _NUMBER = re.compile(r"[+-]?[0-9][0-9., ]*")

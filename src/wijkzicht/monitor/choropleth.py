@@ -18,8 +18,8 @@ docs/method.md, "Map".
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -33,6 +33,7 @@ from wijkzicht.warehouse.queries import one_value
 MAP_LEVELS = ("gemeente", "wijk", "buurt")
 # Percentile bands, from the fewest to the most problems; the last is the worst decile used for stacking.
 PERCENTILE_BANDS = ((0, 25), (25, 50), (50, 75), (75, 90), (90, 100))
+_BAND_UPPER_BOUNDS = [upper for _, upper in PERCENTILE_BANDS]
 QUINTILES = 5
 MATRIX_TARGET_YEAR = 2024  # the VNG matrices carry every earlier boundary year to 2024
 # Simplification of the map's coverage per level, in degrees (WGS84). `ST_CoverageSimplify` removes a vertex
@@ -209,21 +210,21 @@ def map_data(
     geometry_year = nearest_geometry_year(con, level, partition.boundary_year)
     drawable = drawable_codes(con, level, partition.boundary_year, geometry_year) if geometry_year else set()
     if measure.kind == "stacking":
-        legend, categorise = _count_classes(rows)
+        legend, categories = _count_classes(rows)
     elif measure.classed_by_percentile(catalogue):
-        legend, categorise = _band_classes(rows)
+        legend, categories = _band_classes(rows)
     else:
-        legend, categorise = _quintile_classes(rows)
+        legend, categories = _quintile_classes(rows)
     values = [
         AreaValue(
             *row[:7],
-            category=categorise(row),
+            category=category,
             worst_domains=tuple(row[7] or ()),
             drawn=row[0] in drawable,
             gemeente_code=row[8],
             stability=row[9],
         )
-        for row in rows
+        for row, category in zip(rows, categories, strict=True)
     ]
     return MapData(level, measure, partition, available, geometry_year, values, legend, adjusted)
 
@@ -287,51 +288,49 @@ def _stability_score(measure: Measure) -> str | None:
     return measure.key if measure.kind == "domain" else None
 
 
-def _band_classes(rows: list[ValueRow]) -> tuple[list[LegendClass], Callable[[ValueRow], int | None]]:
+# Each row's class (None without a value) beside the legend: a buurt map classes some 16,000 rows.
+Classes = tuple[list[LegendClass], list[int | None]]
+
+
+def _band_classes(rows: list[ValueRow]) -> Classes:
     """Fixed national percentile bands: the same class means the same position on every map."""
-
-    def categorise(row: ValueRow) -> int | None:
-        percentile = row[4]
-        if percentile is None:
-            return None
-        return next(i for i, (_, upper) in enumerate(PERCENTILE_BANDS) if percentile < upper or upper == 100)
-
-    counts = Counter(categorise(row) for row in rows)
+    last = len(PERCENTILE_BANDS) - 1  # the top band holds its upper bound, 100, too
+    categories = [
+        None if row[4] is None else min(bisect_right(_BAND_UPPER_BOUNDS, row[4]), last) for row in rows
+    ]
+    counts = Counter(categories)
     legend = [
         LegendClass(i, "band", lower, upper, counts[i]) for i, (lower, upper) in enumerate(PERCENTILE_BANDS)
     ]
-    return legend, categorise
+    return legend, categories
 
 
-def _count_classes(rows: list[ValueRow]) -> tuple[list[LegendClass], Callable[[ValueRow], int | None]]:
+def _count_classes(rows: list[ValueRow]) -> Classes:
     """Stacking: one class per number of domains in the worst decile, from 0 to the highest found."""
-    highest = max((int(row[3]) for row in rows if row[3] is not None), default=0)
-
-    def categorise(row: ValueRow) -> int | None:
-        return None if row[3] is None else int(row[3])
-
-    counts = Counter(categorise(row) for row in rows)
-    return [LegendClass(n, "count", n, n, counts[n]) for n in range(highest + 1)], categorise
+    categories = [None if row[3] is None else int(row[3]) for row in rows]
+    highest = max((n for n in categories if n is not None), default=0)
+    counts = Counter(categories)
+    return [LegendClass(n, "count", n, n, counts[n]) for n in range(highest + 1)], categories
 
 
-def _quintile_classes(rows: list[ValueRow]) -> tuple[list[LegendClass], Callable[[ValueRow], int | None]]:
+def _quintile_classes(rows: list[ValueRow]) -> Classes:
     """An indicator without a direction: five classes of (about) equal numbers of areas, by value."""
     ordered = sorted(row[3] for row in rows if row[3] is not None)
     if not ordered:
-        return [], lambda row: None
+        return [], [None] * len(rows)
     # Upper bounds at the 20th, 40th ... percentile; ties stay in one class, so classes may be uneven.
     bounds = [ordered[min(len(ordered) - 1, (len(ordered) * q) // QUINTILES)] for q in range(1, QUINTILES)]
     bounds.append(ordered[-1])
 
     def class_of(value: float) -> int:
-        return next(i for i, upper in enumerate(bounds) if value <= upper)
+        return bisect_left(bounds, value)  # the first class whose upper bound holds the value
 
     # Each class is labelled with the smallest and largest value it holds, so labels never overlap.
     members: dict[int, list[float]] = {}
     for value in ordered:
         members.setdefault(class_of(value), []).append(value)
     legend = [LegendClass(i, "quintile", held[0], held[-1], len(held)) for i, held in sorted(members.items())]
-    return legend, lambda row: None if row[3] is None else class_of(row[3])
+    return legend, [None if row[3] is None else class_of(row[3]) for row in rows]
 
 
 # --- Boundaries ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from functools import cache
 from itertools import product
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -168,7 +169,10 @@ def _view(
         for c in data.legend
     ]
     labels = {entry["category"]: entry["label"] for entry in legend}
-    domains = catalogue.domains
+    # A buurt map has some 16,000 values but few distinct domain lists and stability labels: each is put
+    # in words once.
+    domain_names = cache(lambda ids: [catalogue.domains[d][language] for d in ids if d in catalogue.domains])
+    stability_label = cache(lambda stability: t(f"stability.{stability}") if stability else None)
     values = [
         {
             "rank": rank if v.value is not None else None,  # national place, most problems first
@@ -181,13 +185,13 @@ def _view(
             "percentile": None if v.percentile is None else round(v.percentile, 1),
             "percentile_shown": format_number(v.percentile, language, 1, missing=""),
             "category": v.category,
-            "class": labels.get(v.category, _status_label(v, t)),
+            "class": labels[v.category] if v.category in labels else _status_label(v, t),
             "status": v.status,
             "reason": v.reason,
-            "worst_domains": [domains[d][language] for d in v.worst_domains if d in domains],
+            "worst_domains": domain_names(v.worst_domains),
             "drawn": v.drawn,
             "stability": v.stability,
-            "stability_label": t(f"stability.{v.stability}") if v.stability else None,
+            "stability_label": stability_label(v.stability),
         }
         for rank, v in enumerate(data.values, start=1)
     ]

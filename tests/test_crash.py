@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,39 @@ def test_a_failing_build_leaves_no_file_of_its_own(snapshot: Path, tmp_path: Pat
             database, [small_snapshot(snapshot, tmp_path / "snapshot")], analyses=[("kapot", fails)]
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["snapshot"]
+
+
+def test_a_step_on_the_closed_file_reads_the_new_warehouse_before_it_replaces_the_old(
+    snapshot: Path, tmp_path: Path
+) -> None:
+    database = tmp_path / "wz.duckdb"
+    roots = [small_snapshot(snapshot, tmp_path / "snapshot")]
+    builder.build(database, roots)
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+    read: list[tuple[str, int]] = []
+
+    def fails_half_way(file: Path, scratch: Path, report: Callable[[int, int], None]) -> None:
+        with warehouse.opened(file) as con:  # closed by the build, so a reader of its own can open it
+            read.append((file.name, con.execute("SELECT count(*) FROM areas").fetchone()[0]))
+        (scratch / "half.duckdb").write_bytes(b"half written")  # a file of the step's own
+        report(1, 2)
+        raise RuntimeError("stopped on purpose")
+
+    shown: list[tuple[str, int, int]] = []
+    with pytest.raises(RuntimeError, match="on purpose"):
+        builder.build(
+            database,
+            roots,
+            closed_file_steps=[("gesloten", fails_half_way)],
+            progress=lambda label, done, total: shown.append((label, done, total)),
+        )
+    [(name, areas)] = read
+    assert name.startswith("wz.duckdb.") and name.endswith(".building") and areas > 0
+    *_, total = shown[-1]
+    assert shown[-2:] == [("gesloten", total - 1, total), ("gesloten: 1/2", total - 1, total)]
+    # the old warehouse is as it was, and the new file and the step's own are gone
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["snapshot", "wz.duckdb"]
 
 
 def _wait_for_partial_file(database: Path, process: subprocess.Popen[bytes]) -> Path:

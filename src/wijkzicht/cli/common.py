@@ -159,9 +159,11 @@ def user_errors() -> Iterator[None]:
 
 def step_label(label: str) -> str:
     """A build step in the run's language: the warehouse names its steps in Dutch ('waarnemingen'), and
-    cli.yaml translates each (`cli.step.<label>`); a source file's step ('reader: file') is a name."""
-    key = f"cli.step.{label}"
-    return t(key) if key in translations() else label
+    cli.yaml translates each (`cli.step.<label>`), also before the part a long step has done ('profielen:
+    400/20450'); a source file's step ('reader: file') is a name."""
+    step, colon, rest = label.partition(": ")
+    key = f"cli.step.{step}"
+    return t(key) + colon + rest if key in translations() else label
 
 
 def stage_lines() -> Callable[[str, int, int], None]:

@@ -56,10 +56,15 @@ EMPTY_REASON = "niet geleverd (leeg veld)"
 NATIONAL_SHARE = 0.9
 
 # What DuckDB keeps beside a database file while it is open: the write-ahead log and the spill folder.
-BUILD_SIDE_FILES = (".wal", ".tmp")
+BUILD_SIDE_FILES = (".wal", ".tmp", ".scratch")  # `.scratch`: the closed-file steps' own files
 
 Progress = Callable[[str, int, int], None]  # (step description, steps done, steps total)
 BuildStep = tuple[str, Callable[[duckdb.DuckDBPyConnection, Catalogue, list[Path]], None]]  # (label, step)
+# A step on the finished, closed file before it replaces the old warehouse (its work may open the file from
+# several processes at once): (label, step(file, scratch, report)), with a folder `scratch` for files of its
+# own (removed after the step, or with the file when the build fails) and `report(done, of)` to tell how far
+# it is.
+ClosedFileStep = tuple[str, Callable[[Path, Path, Callable[[int, int], None]], None]]
 
 
 # Files in a data root that describe the data rather than hold it: never read, never reported as ignored.
@@ -127,6 +132,7 @@ def build(
     roots: list[Path],
     *,
     analyses: Sequence[BuildStep] = (),
+    closed_file_steps: Sequence[ClosedFileStep] = (),
     catalogue: Catalogue | None = None,
     progress: Progress | None = None,
     national_share: float = NATIONAL_SHARE,
@@ -136,6 +142,7 @@ def build(
 
     `analyses` are the derived tables of the layers above (the monitor's stored scores): they run on the
     new warehouse before it replaces the old one, so a failing analysis leaves the old warehouse in place.
+    `closed_file_steps` run after them, on the finished file closed, also before it replaces the old one.
     `national_share` is the share of gemeenten a series needs to count as national (a test whose hand-made
     source covers one city can lower it to exercise the national path). The new warehouse is compared with
     the one it replaces (`build_changes`); a source losing over 1% of its figures stops the build unless
@@ -170,7 +177,7 @@ def build(
         *analyses,
         ("afronden", _finish),
     )
-    steps = len(files) + len(finishing)
+    steps = len(files) + len(finishing) + len(closed_file_steps)
     try:
         con = connect(temporary, read_only=False)
         try:
@@ -187,16 +194,26 @@ def build(
                     step(con, catalogue, roots)
                 return_freed_memory()
             _record_files(con, read, checked, unclaimed)
-            _report(progress, "wijzigingen ten opzichte van de vorige bouw", steps, steps)
+            _report(
+                progress, "wijzigingen ten opzichte van de vorige bouw", len(files) + len(finishing), steps
+            )
             with _no_raw_database_errors("comparing with the previous warehouse failed"):
                 record_changes(
                     con, database, one_value(con, "SELECT built_at FROM build_info"), accept_loss=accept_loss
                 )
-            _report(progress, "klaar", steps, steps)
             counts = one_row(con, "SELECT (SELECT count(*) FROM observations), (SELECT count(*) FROM areas)")
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        for offset, (label, closed_step) in enumerate(closed_file_steps):
+            done = len(files) + len(finishing) + offset
+            _report(progress, label, done, steps)
+            scratch = temporary.with_name(temporary.name + ".scratch")
+            scratch.mkdir()
+            with _no_raw_database_errors(f"the build step {label!r} failed"):
+                closed_step(temporary, scratch, _part_report(progress, label, done, steps))
+            shutil.rmtree(scratch)
+        _report(progress, "klaar", steps, steps)
         os.replace(temporary, database)
     except BaseException:
         _remove_build_files(temporary)
@@ -263,6 +280,11 @@ def return_freed_memory() -> None:
 def _report(progress: Progress | None, label: str, done: int, total: int) -> None:
     if progress is not None:
         progress(label, done, total)
+
+
+def _part_report(progress: Progress | None, label: str, done: int, total: int) -> Callable[[int, int], None]:
+    """How far a long step is, as its label followed by the part done ('profielen: 400/20450')."""
+    return lambda part, of: _report(progress, f"{label}: {part}/{of}", done, total)
 
 
 def _remove_abandoned_builds(database: Path) -> None:

@@ -13,6 +13,8 @@ autocannon (`load.py`) from `--clients` connections:
 - warm alone: the same profiles (now cached) over and over for `--seconds`;
 - warm under cold traffic: the same warm load, while as many more connections ask profiles of areas not
   asked before; the ratio of the two warm p99s says how much cold traffic slows the warm readers.
+A warehouse built with `wijkzicht build --profiles` holds every API profile made whole: a cold one is then
+read, not made (the first line says which kind of warehouse was measured).
 Goal (issue #18): cold p99 under 50 ms and within 2x the floor; warm ones unaffected by cold traffic.
 """
 
@@ -33,6 +35,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).parent))
 from load import drive, machine_load, start_floor, start_load, start_server, stop
 from wijkzicht import config
+from wijkzicht.web.deps import holds_stored_profiles
 
 
 def server_cpu_seconds(pid: int) -> float:
@@ -89,6 +92,8 @@ def main() -> None:
     arguments = parser.parse_args()
     database = config.database_path(arguments.warehouse)
     codes = area_codes(database, arguments.level)
+    with duckdb.connect(str(database), read_only=True) as con:
+        stored_profiles = holds_stored_profiles(con)
     # one area for the floor's document, the sample, and the rest for the cold traffic beside warm reads
     floor_code, sample, unasked = codes[0], codes[1 : arguments.areas + 1], codes[arguments.areas + 1 :]
     server: subprocess.Popen[bytes] = start_server(database, arguments.port, arguments.workers)
@@ -98,7 +103,8 @@ def main() -> None:
         print(
             f"{clients} connections (autocannon), {machine_load()}; wijkzicht serve --workers {arguments.workers}; "
             f"{'profile pages' if arguments.page else 'profiles'} of {arguments.level} areas"
-            f"{', gzip' if arguments.gzip else ''}"
+            f"{', gzip' if arguments.gzip else ''}; "
+            f"{'profiles stored by the build' if stored_profiles else 'no stored profiles'}"
         )
         profile_path = "/gebied/{}" if arguments.page else "/api/areas/{}/profile"
         body = httpx.get(base + profile_path.format(floor_code), timeout=60).content

@@ -165,6 +165,8 @@ def test_every_build_step_reads_in_the_runs_language(capsys: pytest.CaptureFixtu
 
     finishing = [
         "kaarten",  # the stored map documents (cli/data.py)
+        "profielen",  # the stored profiles (`build --profiles`), and how far that long step is
+        "profielen: 400/20450",
         "afronden",
         "wijzigingen ten opzichte van de vorige bouw",
         "klaar",
@@ -179,5 +181,6 @@ def test_every_build_step_reads_in_the_runs_language(capsys: pytest.CaptureFixtu
         use_language(Language.nl)
     shown = re.findall(r"^\[\d+/\d+\] [\d.]+ s  (.+)$", capsys.readouterr().err, re.MULTILINE)
     assert len(shown) == len(labels) and "observations" in shown and "map boundaries" in shown
+    assert "profiles: 400/20450" in shown
     untranslated = [step for step in shown if step in labels and step != "scores"]  # 'scores' in both
     assert not untranslated and not [step for step in shown if DUTCH_WORDS.search(step)]

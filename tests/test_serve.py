@@ -7,6 +7,7 @@ import gzip
 import json
 import multiprocessing
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import duckdb
 import httpx
 import pytest
 
-from wijkzicht import config
+from wijkzicht import config, warehouse
 from wijkzicht.programmes.database import URL_ENV
 from wijkzicht.web.app import app_from_environment, create_app
 
@@ -127,6 +128,7 @@ def test_each_worker_queries_on_its_share_of_the_processors(
 
 
 OVERVECHT = "WK034403"  # Wijk 03 Overvecht, Utrecht
+OVERVECHT_BUURT = "BU03440311"  # Taag- en Rubicondreef en omgeving, in Overvecht
 
 
 def test_new_profiles_are_made_in_processes_of_their_own_behind_the_kept_answers(
@@ -165,6 +167,46 @@ def test_new_profiles_are_made_in_processes_of_their_own_behind_the_kept_answers
     # and a maker's refusal reaches the client as the worker's own would
     assert unknown.status_code == 404
     assert "WK999999" in unknown.json()["detail"]
+
+
+def test_a_profile_the_build_stored_is_answered_without_a_maker(warehouse_path: Path, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from wijkzicht.web.deps import STORED_PROFILES, WarehouseCache, store_profiles
+
+    database = tmp_path / "wijkzicht.duckdb"
+    shutil.copy(warehouse_path, database)
+    reported: list[tuple[int, int]] = []
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    store_profiles(
+        database, scratch, lambda done, of: reported.append((done, of)), [OVERVECHT, OVERVECHT_BUURT]
+    )
+    assert reported == [(2, 2)]
+    with warehouse.opened(database) as con:
+        rows = con.execute(
+            f"SELECT code, language, list(piece ORDER BY part) FROM {STORED_PROFILES} GROUP BY ALL"
+        ).fetchall()
+    stored = {(code, language): b"".join(pieces) for code, language, pieces in rows}
+    assert sorted(stored) == [
+        (code, language) for code in sorted([OVERVECHT, OVERVECHT_BUURT]) for language in ("en", "nl")
+    ]
+    app = create_app(database, f"sqlite:///{tmp_path / 'programmes.sqlite'}")
+    web = TestClient(app)
+    before = set(multiprocessing.active_children())
+    answered = web.get(f"/api/areas/{OVERVECHT}/profile?lang=en")
+    assert set(multiprocessing.active_children()) == before, "a stored profile needs no maker"
+    # it is the profile the worker would make, and the worker keeps the stored bytes
+    made_here = WarehouseCache(app.state.warehouse).new_profile_gzip(OVERVECHT, "en")
+    assert stored[(OVERVECHT, "en")] == made_here  # the same bytes: gzip without a timestamp
+    assert answered.json() == json.loads(gzip.decompress(made_here))
+    assert answered.json()["area"]["name"] == "Wijk 03 Overvecht"
+    assert app.state.cache.ready_profile_gzip(OVERVECHT, "en") == made_here
+    # an area the build did not store is made by a maker, as without stored profiles
+    other = web.get("/api/areas/WK034401/profile?lang=en")
+    assert other.status_code == 200 and other.json()["area"]["code"] == "WK034401"
+    assert set(multiprocessing.active_children()) - before
+    app.state.profile_makers.close()
 
 
 def test_a_new_profile_page_has_its_content_made_by_a_maker(warehouse_path: Path, tmp_path: Path) -> None:

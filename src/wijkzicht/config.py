@@ -81,9 +81,13 @@ def session_lifetime() -> timedelta:
     return timedelta(hours=_positive_number(SESSION_LIFETIME_ENV, DEFAULT_SESSION_HOURS))
 
 
+def processors() -> int:
+    return os.cpu_count() or 1
+
+
 def default_workers() -> int:
     """`wijkzicht serve` runs one worker process per processor unless told otherwise."""
-    return os.cpu_count() or 1
+    return processors()
 
 
 def workers() -> int:

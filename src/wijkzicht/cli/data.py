@@ -46,6 +46,14 @@ def build(
             help="Replace the warehouse even when a source loses more than 1% of its figures",
         ),
     ] = False,
+    profiles: Annotated[
+        bool,
+        typer.Option(
+            "--profiles",
+            help="Also store every area's API profile, in both languages: a profile never asked for is then "
+            "answered at once (the build takes minutes longer)",
+        ),
+    ] = False,
 ) -> None:
     """Build the monitor warehouse from the snapshot (and any downloads in the cache).
 
@@ -56,6 +64,7 @@ def build(
     from wijkzicht.monitor.stored import build_warehouse
     from wijkzicht.warehouse import online
     from wijkzicht.warehouse.builder import data_roots
+    from wijkzicht.web.deps import store_profiles
     from wijkzicht.web.monitor.kaart import store_map_documents
 
     with user_errors():
@@ -79,6 +88,7 @@ def build(
                 database,
                 roots,
                 documents=[("kaarten", store_map_documents)],
+                closed_file_steps=[("profielen", store_profiles)] if profiles else [],
                 progress=report,
                 accept_loss=accept_loss,
             )

@@ -72,6 +72,7 @@ def create_app(database: Path, programmes_db: str | None = None, *, workers: int
     app.state.cache(area_names)
     app.state.cache(read_directory)
     app.state.cache(read_value_partitions)
+    app.state.cache.has_stored_profiles()  # and whether a profile never asked for may be stored
     app.add_middleware(DropEmptyQueryParameters)
     app.add_middleware(SecurityHeaders)
     # Pages and JSON compress well; a response that is already compressed (the map's) is passed through.

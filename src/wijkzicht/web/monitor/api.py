@@ -74,8 +74,13 @@ def area_children(
 async def area_profile_get(
     request: Request, cache: Cache, makers: Makers, code: AreaCodePath, lang: Language = "nl"
 ) -> Response:
-    # A profile made before is answered on the event loop; a new one is made by a profile maker process.
-    body = cache.ready_profile_gzip(code, lang) or await makers.profile_gzip(cache, code, lang)
+    # A profile made before is answered on the event loop; one the build stored is read; a new one is made
+    # by a profile maker process.
+    body = (
+        cache.ready_profile_gzip(code, lang)
+        or await cache.stored_profile_gzip(code, lang)
+        or await makers.profile_gzip(cache, code, lang)
+    )
     return gzipped_answer(request, body, "application/json")
 
 

@@ -206,7 +206,7 @@ class WarehouseCache:
 
 # The API's profiles stored whole by the build, when asked (`wijkzicht build --profiles`): a profile never
 # asked before is then one lookup (about 1 ms) instead of 18 ms of a maker's CPU. The table holds every area
-# of every boundary year in both languages: about 290 MB and 15 minutes of CPU for the snapshot's 20,450 areas.
+# of every boundary year in both languages: about 270 MB and 11 minutes of CPU for the snapshot's 20,450 areas.
 STORED_PROFILES = "stored_profiles"
 STORED_PROFILES_CHUNK = 100  # areas a maker makes at a time (both languages)
 STORED_PROFILES_REPORTED = 1000  # areas between two reports of how far the step is (a line each in a log)

@@ -114,6 +114,20 @@ def test_a_step_on_the_closed_file_reads_the_new_warehouse_before_it_replaces_th
     assert sorted(p.name for p in tmp_path.iterdir()) == ["snapshot", "wz.duckdb"]
 
 
+def test_a_step_on_the_closed_file_leaves_nothing_of_its_own(snapshot: Path, tmp_path: Path) -> None:
+    database = tmp_path / "wz.duckdb"
+
+    def writes_its_own(file: Path, scratch: Path, report: Callable[[int, int], None]) -> None:
+        (scratch / "own.duckdb").write_bytes(b"the step's own")
+
+    builder.build(
+        database,
+        [small_snapshot(snapshot, tmp_path / "snapshot")],
+        closed_file_steps=[("eigen", writes_its_own)],
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["snapshot", "wz.duckdb"]
+
+
 def _wait_for_partial_file(database: Path, process: subprocess.Popen[bytes]) -> Path:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

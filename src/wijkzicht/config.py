@@ -82,6 +82,7 @@ def session_lifetime() -> timedelta:
 
 
 def processors() -> int:
+    """The machine's processors: what the server's workers and the build's profile makers are counted by."""
     return os.cpu_count() or 1
 
 

@@ -1,4 +1,5 @@
-"""What every request needs: a cursor on the warehouse, the cache of its results and the language."""
+"""What every request needs: a cursor on the warehouse, the cache of its results and the language; and the
+profile makers, which also make the profiles a build stores (`wijkzicht build --profiles`)."""
 
 from __future__ import annotations
 

@@ -35,7 +35,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).parent))
 from load import drive, machine_load, start_floor, start_load, start_server, stop
 from wijkzicht import config
-from wijkzicht.web.deps import holds_stored_profiles
+from wijkzicht.warehouse.queries import has_table
+from wijkzicht.web.deps import STORED_PROFILES
 
 
 def server_cpu_seconds(pid: int) -> float:
@@ -93,7 +94,7 @@ def main() -> None:
     database = config.database_path(arguments.warehouse)
     codes = area_codes(database, arguments.level)
     with duckdb.connect(str(database), read_only=True) as con:
-        stored_profiles = holds_stored_profiles(con)
+        stored_profiles = has_table(con, STORED_PROFILES)
     # one area for the floor's document, the sample, and the rest for the cold traffic beside warm reads
     floor_code, sample, unasked = codes[0], codes[1 : arguments.areas + 1], codes[arguments.areas + 1 :]
     server: subprocess.Popen[bytes] = start_server(database, arguments.port, arguments.workers)

@@ -28,7 +28,7 @@ import duckdb
 
 from wijkzicht.catalogue import LATEST_PICTURE, PARTITION_PREFERENCE, Catalogue, Indicator
 from wijkzicht.errors import NotFoundError, WijkzichtError
-from wijkzicht.warehouse.queries import one_value
+from wijkzicht.warehouse.queries import has_table, one_value
 
 MAP_LEVELS = ("gemeente", "wijk", "buurt")
 # Percentile bands, from the fewest to the most problems; the last is the worst decile used for stacking.
@@ -396,9 +396,7 @@ def boundaries_geojson(con: duckdb.DuckDBPyConnection, level: str, boundary_year
     simplified coverage (`map_geometries`), or for a warehouse built without it the polygons as read."""
     if level not in MAP_LEVELS:
         raise WijkzichtError(f"unknown level {level!r} (expected one of: {', '.join(MAP_LEVELS)})")
-    has_coverage = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'map_geometries'"
-    ).fetchone() == (1,)
+    has_coverage = has_table(con, "map_geometries")
     rows = con.execute(
         f"""
         SELECT g.code, a.name, ST_AsGeoJSON(g.geom)

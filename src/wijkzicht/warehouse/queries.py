@@ -1,6 +1,6 @@
 """Writing a text into SQL as a literal; reading the answer of a warehouse query that always has exactly one
-row, such as an aggregate; and creating a table from an aggregation into lists in parts, within the build's
-memory budget."""
+row, such as an aggregate; whether a warehouse has a table that older builds did not make; and creating a
+table from an aggregation into lists in parts, within the build's memory budget."""
 
 from __future__ import annotations
 
@@ -28,6 +28,12 @@ def one_row(
 def one_value(con: duckdb.DuckDBPyConnection, sql: str, parameters: list[object] | None = None) -> Any:
     """The first column of the single row of such a query: a count, a maximum."""
     return one_row(con, sql, parameters)[0]
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the warehouse holds the table `name` (one that a build makes only when asked, or that older
+    builds did not make)."""
+    return one_value(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]) == 1
 
 
 # DuckDB cannot spill the states of a list aggregate (list(...) per group): an aggregation into lists over

@@ -28,7 +28,7 @@ from wijkzicht.monitor.profile import Installation, Profile, area_profile
 from wijkzicht.records import as_json
 from wijkzicht.warehouse.binding import never_pandas
 from wijkzicht.warehouse.connection import connect
-from wijkzicht.warehouse.queries import literal
+from wijkzicht.warehouse.queries import has_table, literal
 from wijkzicht.web.compressed import gzipped
 
 
@@ -189,7 +189,7 @@ class WarehouseCache:
     def has_stored_profiles(self) -> bool:
         """Whether the build stored the API's profiles (read once)."""
         if self._has_stored_profiles is None:
-            self._has_stored_profiles = self._compute(holds_stored_profiles)
+            self._has_stored_profiles = self._compute(has_table, STORED_PROFILES)
         return self._has_stored_profiles
 
     async def stored_profile_gzip(self, code: str, language: str) -> bytes | None:
@@ -211,16 +211,9 @@ class WarehouseCache:
 STORED_PROFILES = "stored_profiles"
 STORED_PROFILES_CHUNK = 100  # areas a maker makes at a time (both languages)
 STORED_PROFILES_REPORTED = 1000  # areas between two reports of how far the step is (a line each in a log)
-STORED_PROFILE_COLUMNS = "(code VARCHAR, language VARCHAR, part INTEGER, piece BLOB)"
 # DuckDB reads a whole vector (2,048 values) of a column to find one of them: a gzipped profile (7 kB on
 # average) in one value cost 5.3 ms a lookup; in pieces of 3,000, 1,000 and 500 bytes, 1.5, 1.0 and 1.7 ms.
 STORED_PROFILE_PIECE = 1000
-
-
-def holds_stored_profiles(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the warehouse was built with `wijkzicht build --profiles`."""
-    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [STORED_PROFILES])
-    return found.fetchone() == (1,)
 
 
 def _stored_profile(con: duckdb.DuckDBPyConnection, code: str, language: str) -> bytes | None:
@@ -249,7 +242,9 @@ def store_profiles(
     makers = ProfileMakers(database, count=config.processors())
     try:
         with connect(gathered, read_only=False, spatial=False) as made:
-            made.execute(f"CREATE TABLE {STORED_PROFILES} {STORED_PROFILE_COLUMNS}")
+            made.execute(
+                f"CREATE TABLE {STORED_PROFILES} (code VARCHAR, language VARCHAR, part INTEGER, piece BLOB)"
+            )
             areas_made = 0
             for profiles in makers.start().map(_made_profiles, chunks):
                 _insert_pieces(made, profiles)

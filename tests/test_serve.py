@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import httpx
@@ -340,3 +341,28 @@ def test_new_pages_are_made_in_turn_by_a_few_threads(con: duckdb.DuckDBPyConnect
     # not a thread per page, as in the pool of a plain `def` endpoint: the pages wait their turn
     assert 1 <= len(threads) <= ANSWER_THREADS
     assert all(name.startswith("answers") for name in threads)
+
+
+def test_a_new_application_prepares_its_routes_before_its_first_request(
+    warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fastapi.routing
+    from fastapi.testclient import TestClient
+
+    # FastAPI reads a route's parameters with this when it prepares the route
+    reads: list[str] = []
+    read_parameters = fastapi.routing.get_dependant
+
+    def counted(*arguments: Any, **named: Any) -> Any:
+        reads.append(named["call"].__name__)
+        return read_parameters(*arguments, **named)
+
+    monkeypatch.setattr(fastapi.routing, "get_dependant", counted)
+    app = create_app(warehouse_path, f"sqlite:///{tmp_path / 'programmes.sqlite'}")
+    at_start = len(reads)
+    # the API's, the pages' and the map's routes are in routers of their own
+    assert {"area_get", "rankings_page", "values_api"} <= set(reads)
+    client = TestClient(app)
+    for path in ("/api/areas/GM0599", "/ranglijst?level=gemeente", "/api/map/values?level=wijk"):
+        assert client.get(path).status_code == 200
+    assert reads[at_start:] == []  # no route was prepared on a request

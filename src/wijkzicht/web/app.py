@@ -95,7 +95,21 @@ def create_app(database: Path, programmes_db: str | None = None, *, workers: int
     theme_domains()  # the programme themes' mapping to catalogue domains is checked at start
     _add_api_documentation(app)
     _add_error_handlers(app)
+    _prepare_routes(app)
     return app
+
+
+# A path that no route takes: matching it tries every route of every router.
+_NO_ROUTE: Scope = {"type": "http", "method": "GET", "path": "/\0", "root_path": "", "headers": []}
+
+
+def _prepare_routes(app: FastAPI) -> None:
+    """Prepare every route now, before the first request. FastAPI prepares the routes of an included router
+    (their parameters' validators) when a request first reaches that router, on the event loop, and the
+    requests that come meanwhile wait: a new worker's first API profile took 25 to 99 ms instead of 7 to 9.
+    Matching a path that no route takes reaches every router; it takes some 0.15 s per worker at start."""
+    for route in app.router.routes:
+        route.matches(dict(_NO_ROUTE))
 
 
 @asynccontextmanager

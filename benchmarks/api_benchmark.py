@@ -3,13 +3,15 @@
 Usage: python benchmarks/api_benchmark.py [WAREHOUSE] [--clients 20] [--workers 2] [--areas 200]
        [--level wijk] [--page] [--gzip] [--seconds 10] [--port 8799] [--cold-only]
 
-Starts `wijkzicht serve --workers N` on the warehouse (a real uvicorn server on loopback) and loads it with
-autocannon (`load.py`) from `--clients` connections:
+A first `wijkzicht serve` answers the `--areas` profiles once, and the answers are recorded as they came over
+the wire. Then `wijkzicht serve --workers N` is started afresh on the warehouse (a real uvicorn server on
+loopback, nothing cached) and loaded with autocannon (`load.py`) from `--clients` connections:
 
-- floor, just before: a FastAPI app with the same workers answering a fixed document the size of a profile;
+- floor, just before: a FastAPI app with the same workers sending the recorded answers again, each once, as
+  they are (the same bytes, gzipped or not);
 - cold: `--areas` different areas of `--level` (wijken by default), each asked once; its p99 as a ratio to
   the floor's (with `--page` the profile pages, /gebied/CODE, instead of the API's profiles; with `--gzip`
-  every request takes gzip, as a browser's does, and the floor answers its document gzipped beforehand);
+  every request takes gzip, as a browser's does);
 - warm alone: the same profiles (now cached) over and over for `--seconds`;
 - warm under cold traffic: the same warm load, while as many more connections ask profiles of areas not
   asked before; the ratio of the two warm p99s says how much cold traffic slows the warm readers.
@@ -21,7 +23,6 @@ Goal (issue #18): cold p99 under 50 ms and within 2x the floor; warm ones unaffe
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import signal
 import subprocess
@@ -30,30 +31,22 @@ import tempfile
 from pathlib import Path
 
 import duckdb
-import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from load import drive, machine_load, start_floor, start_load, start_server, stop
+from load import (
+    Answer,
+    drive,
+    machine_load,
+    recorded,
+    server_cpu_seconds,
+    start_floor,
+    start_load,
+    start_server,
+    stop,
+)
 from wijkzicht import config
 from wijkzicht.warehouse.queries import has_table
 from wijkzicht.web.deps import STORED_PROFILES
-
-
-def server_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of the server and its worker processes so far, from /proc (Linux): what
-    the requests cost the server, whatever else the machine's cores are busy with."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total, pending = 0.0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except FileNotFoundError:  # a process that ended meanwhile
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime and stime, fields 14 and 15
-        pending += [int(child) for child in children]
-    return total
 
 
 def area_codes(database: Path, level: str) -> list[str]:
@@ -67,13 +60,25 @@ def area_codes(database: Path, level: str) -> list[str]:
     return codes
 
 
-def floor_p99(
-    body: bytes, port: int, workers: int, clients: int, requests: int, headers: dict[str, str]
-) -> float:
+def recorded_answers(
+    database: Path, port: int, workers: int, paths: list[str], headers: dict[str, str]
+) -> list[Answer]:
+    """The answers to `paths` as a server of their own sent them: the measured server starts with nothing
+    cached."""
+    server = start_server(database, port, workers)
+    try:
+        return [recorded(f"http://127.0.0.1:{port}", path, headers) for path in paths]
+    finally:
+        stop(server)
+
+
+def floor_p99(answers: list[Answer], port: int, workers: int, clients: int, headers: dict[str, str]) -> float:
+    """The floor's p99: the same answers sent again, each once, as they are."""
     with tempfile.TemporaryDirectory() as scratch:
-        floor = start_floor(body, port, workers, Path(scratch), gzipped=bool(headers))
+        floor = start_floor(answers, port, workers, Path(scratch))
         try:
-            return drive(f"http://127.0.0.1:{port}", ["/floor"] * requests, clients, headers=headers).p99
+            paths = [f"/floor/{number}" for number in range(len(answers))]
+            return drive(f"http://127.0.0.1:{port}", paths, clients, headers=headers).p99
         finally:
             stop(floor)
 
@@ -95,11 +100,14 @@ def main() -> None:
     codes = area_codes(database, arguments.level)
     with duckdb.connect(str(database), read_only=True) as con:
         stored_profiles = has_table(con, STORED_PROFILES)
-    # one area for the floor's document, the sample, and the rest for the cold traffic beside warm reads
-    floor_code, sample, unasked = codes[0], codes[1 : arguments.areas + 1], codes[arguments.areas + 1 :]
-    server: subprocess.Popen[bytes] = start_server(database, arguments.port, arguments.workers)
+    # the sample, and the rest for the cold traffic beside warm reads
+    sample, unasked = codes[: arguments.areas], codes[arguments.areas :]
     base, clients = f"http://127.0.0.1:{arguments.port}", arguments.clients
     headers = {"Accept-Encoding": "gzip"} if arguments.gzip else {}
+    profile_path = "/gebied/{}" if arguments.page else "/api/areas/{}/profile"
+    profiles = [profile_path.format(code) for code in sample]
+    answers = recorded_answers(database, arguments.port, arguments.workers, profiles, headers)
+    server: subprocess.Popen[bytes] = start_server(database, arguments.port, arguments.workers)
     try:
         print(
             f"{clients} connections (autocannon), {machine_load()}; wijkzicht serve --workers {arguments.workers}; "
@@ -107,13 +115,11 @@ def main() -> None:
             f"{', gzip' if arguments.gzip else ''}; "
             f"{'profiles stored by the build' if stored_profiles else 'no stored profiles'}"
         )
-        profile_path = "/gebied/{}" if arguments.page else "/api/areas/{}/profile"
-        body = httpx.get(base + profile_path.format(floor_code), timeout=60).content
-        floor = floor_p99(body, arguments.port + 1, arguments.workers, clients, len(sample), headers)
+        floor = floor_p99(answers, arguments.port + 1, arguments.workers, clients, headers)
+        size = sum(len(answer.body) for answer in answers) / len(answers) / 1000
         print(
-            f"  floor: a fixed {len(body) // 1000} KB JSON{', gzipped' if headers else ''}, p99 {floor:.1f} ms"
+            f"  floor: the same {len(answers)} answers sent again ({size:.0f} kB each on average), p99 {floor:.1f} ms"
         )
-        profiles = [profile_path.format(code) for code in sample]
         spent = server_cpu_seconds(server.pid)
         cold = drive(base, profiles, clients, headers=headers)
         spent = server_cpu_seconds(server.pid) - spent

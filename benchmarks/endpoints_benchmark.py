@@ -3,11 +3,15 @@
 Usage: python benchmarks/endpoints_benchmark.py [WAREHOUSE] [--clients 20] [--workers 2] [--rounds 2]
        [--areas 200] [--port 8799] [--only NAME ...]
 
-Per round, `wijkzicht serve --workers N` is started afresh (nothing cached), and the scenarios run in turn,
-each request path once (first pass) by autocannon from `--clients` connections (`load.py`):
+First a server of its own answers every request of every scenario once, and the answers are recorded as
+they came over the wire. Per round, `wijkzicht serve --workers N` is then started afresh (nothing cached),
+and the scenarios run in turn, each request path once (first pass) by autocannon from `--clients`
+connections (`load.py`):
 
-- floor: a FastAPI app under uvicorn with the same workers, answering a fixed JSON document the size of
-  one area's values; measured before every scenario, so each ratio is against a floor taken just before;
+- floor: a FastAPI app under uvicorn with the same workers, sending each scenario's recorded answers again
+  as they are (the same bytes, gzipped or not), from the same connections with the same headers; measured
+  before every scenario, so each ratio is against a floor that sent the same documents just before (a
+  buurt map is megabytes: its floor is not the floor of a 5 kB answer);
 - values by area: `/api/values?area=<code>&size=1000` for `--areas` areas (wijken and gemeenten), and
   Datasette (installed by this script into a throwaway venv under /tmp) serving the same rows from an
   SQLite copy with an index on the area code, `--areas` requests of its table filtered on the area;
@@ -34,6 +38,8 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from urllib.parse import quote
 
@@ -41,7 +47,7 @@ import duckdb
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from load import drive, machine_load, start_floor, start_server, stop, wait_until_up
+from load import Answer, drive, machine_load, recorded, start_floor, start_server, stop, wait_until_up
 from search_benchmark import QUERIES
 from wijkzicht import config
 from wijkzicht.monitor.observations import ValueFilter, values_query
@@ -136,6 +142,42 @@ def ranking_paths() -> list[str]:
 SEARCHES = [*QUERIES, "west", "noord", "centrum", "dorp", "overvecht", "zuid"]
 
 
+@dataclass(frozen=True)
+class Scenario:
+    """Requests to one server, each path once (a list that repeats paths asks them again)."""
+
+    base: str
+    paths: list[str]
+    headers: dict[str, str] | None = None
+
+
+def scenarios(
+    app: str, peer: str, areas: list[str], filtered: list[str], sqlite_file: Path
+) -> dict[str, Scenario]:
+    gzip = {"Accept-Encoding": "gzip"}
+    by_area = f"/{sqlite_file.stem}/published_values.json?area_code={{}}&_size=1000&_shape=objects"
+    return {
+        "values by area": Scenario(app, [f"/api/values?area={code}&size=1000" for code in areas]),
+        "  Datasette, same rows": Scenario(peer, [by_area.format(code) for code in areas]),
+        "values, 100 filter sets": Scenario(app, filtered),
+        "map values, summary+domains": Scenario(app, map_paths(app, summary=True)),
+        "map values, 10 indicators": Scenario(app, map_paths(app, summary=False)),
+        "map values, summary+domains, gzip": Scenario(app, map_paths(app, summary=True), gzip),
+        "map values, 10 indicators, gzip": Scenario(app, map_paths(app, summary=False), gzip),
+        "rankings, first pass": Scenario(app, ranking_paths()),
+        "rankings, warm": Scenario(app, ranking_paths() * 3),
+        "area search": Scenario(app, [f"/api/areas?q={quote(q)}" for q in SEARCHES] * 5),
+    }
+
+
+def record(chosen: dict[str, Scenario]) -> dict[str, list[Answer]]:
+    """Every scenario's answers as the servers send them, for the floor to send again."""
+    return {
+        name: [recorded(scenario.base, path, scenario.headers) for path in scenario.paths]
+        for name, scenario in chosen.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("warehouse", nargs="?", type=Path)
@@ -157,52 +199,52 @@ def main() -> None:
     app_port, floor_port, datasette_port = arguments.port, arguments.port + 1, arguments.port + 2
     app, floor, peer = (f"http://127.0.0.1:{port}" for port in (app_port, floor_port, datasette_port))
     clients = arguments.clients
+
+    def servers() -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]:
+        return start_server(database, app_port, arguments.workers), start_datasette(
+            sqlite_file, datasette_port
+        )
+
+    # The answers are recorded by a server of their own: each round's server starts with nothing cached.
+    server, datasette = servers()
+    try:
+        chosen = {
+            name: scenario
+            for name, scenario in scenarios(app, peer, areas, filtered, sqlite_file).items()
+            if not arguments.only or name.strip().lower().startswith(tuple(arguments.only))
+        }
+        answers = record(chosen)
+    finally:
+        stop(datasette)
+        stop(server)
+    # one floor serves every scenario's answers: scenario `name`'s N-th path is the floor's first[name] + N
+    first = dict(
+        zip(answers, accumulate((len(found) for found in answers.values()), initial=0), strict=False)
+    )
+    everything = [answer for found in answers.values() for answer in found]
     print(
         f"{clients} connections (autocannon), {machine_load()}; wijkzicht serve --workers "
-        f"{arguments.workers}; p50 / p99 ms, req/s; ratio = p99 / p99 of the floor just before"
+        f"{arguments.workers}; p50 / p99 ms, req/s; ratio = p99 / p99 of the floor just before, a fixed app "
+        "sending the same answers (bytes and encoding)"
     )
     results: dict[str, list[tuple[float, float, float, float]]] = {}
     with tempfile.TemporaryDirectory() as scratch:
-        sample_body = b""  # the floor answers a document the size of one area's values (read once)
         for round_number in range(arguments.rounds):
-            server = start_server(database, app_port, arguments.workers)
-            datasette = start_datasette(sqlite_file, datasette_port)
+            server, datasette = servers()
+            floor_process = start_floor(everything, floor_port, arguments.workers, Path(scratch))
             try:
-                if not sample_body:
-                    sample_body = httpx.get(f"{app}/api/values?area={areas[0]}&size=1000", timeout=60).content
-                floor_process = start_floor(sample_body, floor_port, arguments.workers, Path(scratch))
-                scenarios = {
-                    "values by area": (app, [f"/api/values?area={code}&size=1000" for code in areas]),
-                    "  Datasette, same rows": (
-                        peer,
-                        [
-                            f"/{sqlite_file.stem}/published_values.json?area_code={code}&_size=1000&_shape=objects"
-                            for code in areas
-                        ],
-                    ),
-                    "values, 100 filter sets": (app, filtered),
-                    "map values, summary+domains": (app, map_paths(app, summary=True)),
-                    "map values, 10 indicators": (app, map_paths(app, summary=False)),
-                    "map values, summary+domains, gzip": (app, map_paths(app, summary=True)),
-                    "map values, 10 indicators, gzip": (app, map_paths(app, summary=False)),
-                    "rankings, first pass": (app, ranking_paths()),
-                    "rankings, warm": (app, ranking_paths() * 3),
-                    "area search": (app, [f"/api/areas?q={quote(q)}" for q in SEARCHES] * 5),
-                }
-                for name, (base, paths) in scenarios.items():
-                    if arguments.only and not name.strip().lower().startswith(tuple(arguments.only)):
-                        continue
-                    floor_p99 = drive(floor, ["/floor"] * len(paths), clients).p99
-                    headers = {"Accept-Encoding": "gzip"} if name.endswith("gzip") else None
-                    measured = drive(base, paths, clients, headers=headers)
+                for name, scenario in chosen.items():
+                    replayed = [f"/floor/{first[name] + number}" for number in range(len(scenario.paths))]
+                    floor_p99 = drive(floor, replayed, clients, headers=scenario.headers).p99
+                    measured = drive(scenario.base, scenario.paths, clients, headers=scenario.headers)
                     p50, p99, rate = measured.p50, measured.p99, measured.per_second
                     results.setdefault(name, []).append((p50, p99, rate, p99 / floor_p99))
                     print(
-                        f"  round {round_number + 1}  {name:<33} n={len(paths):>4}  p50 {p50:7.1f}  "
+                        f"  round {round_number + 1}  {name:<33} n={len(scenario.paths):>4}  p50 {p50:7.1f}  "
                         f"p99 {p99:7.1f}  {rate:6.1f} req/s  floor p99 {floor_p99:6.1f}  ratio {p99 / floor_p99:5.1f}"
                     )
-                stop(floor_process)
             finally:
+                stop(floor_process)
                 stop(datasette)
                 stop(server)
     print("median over rounds: p50, p99 ms, ratio to the floor")

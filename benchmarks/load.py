@@ -11,7 +11,6 @@ takes the next path of one list shared by all connections, so a list of N differ
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import subprocess
@@ -178,6 +177,23 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"{url} did not come up (exit status {process.poll()})")
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the server and its worker processes so far, from /proc (Linux): what
+    the requests cost the server, whatever else the machine's cores are busy with."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except FileNotFoundError:  # a process that ended meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime and stime, fields 14 and 15
+        pending += [int(child) for child in children]
+    return total
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     process.wait(timeout=30)
@@ -195,32 +211,54 @@ def start_server(database: Path, port: int, workers: int) -> subprocess.Popen[by
 
 
 FLOOR_APP = """
+import json
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-BODY = open({path!r}, "rb").read()
-HEADERS = {headers!r}
+FOLDER = Path({folder!r})
+GZIPPED = json.loads((FOLDER / "gzipped.json").read_text())
+BODIES = [(FOLDER / f"{{number}}.body").read_bytes() for number in range(len(GZIPPED))]
 app = FastAPI()
 
-@app.get("/floor")
-def floor() -> Response:
-    return Response(BODY, media_type="application/json", headers=HEADERS)
+@app.get("/floor/{{number}}")
+def floor(number: int) -> Response:
+    headers = {{"Content-Encoding": "gzip"}} if GZIPPED[number] else {{}}
+    return Response(BODIES[number], media_type="application/json", headers=headers)
 """
 
 
-def start_floor(
-    body: bytes, port: int, workers: int, directory: Path, *, gzipped: bool = False
-) -> subprocess.Popen[bytes]:
-    """The floor: a FastAPI app under uvicorn with the same workers, answering a fixed document (`gzipped`:
-    answering it compressed once beforehand, as a browser that takes gzip gets it)."""
-    (directory / "floor_body.json").write_bytes(gzip.compress(body, mtime=0) if gzipped else body)
-    headers = {"Content-Encoding": "gzip"} if gzipped else {}
-    floor_app = FLOOR_APP.format(path=str(directory / "floor_body.json"), headers=headers)
-    (directory / "floor_app.py").write_text(floor_app)
+@dataclass(frozen=True)
+class Answer:
+    """A document as a server sent it: its body on the wire, and whether that body is gzipped."""
+
+    body: bytes
+    gzipped: bool = False
+
+
+def recorded(base: str, path: str, headers: dict[str, str] | None = None) -> Answer:
+    """The answer to `path` as it comes over the wire to a client that sends `headers` (httpx asks for gzip
+    unless told otherwise; autocannon without headers does not)."""
+    asked = {"Accept-Encoding": "identity", **(headers or {})}
+    with httpx.stream("GET", base + path, headers=asked, timeout=120) as answer:
+        answer.raise_for_status()
+        body = b"".join(answer.iter_raw())
+        return Answer(body, gzipped=answer.headers.get("content-encoding") == "gzip")
+
+
+def start_floor(answers: list[Answer], port: int, workers: int, directory: Path) -> subprocess.Popen[bytes]:
+    """The floor: a FastAPI app under uvicorn with the same workers, answering `/floor/N` with the N-th of
+    `answers` as it is, bytes and encoding: what any server must at least pay to send those documents."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for number, answer in enumerate(answers):
+        (directory / f"{number}.body").write_bytes(answer.body)
+    (directory / "gzipped.json").write_text(json.dumps([answer.gzipped for answer in answers]))
+    (directory / "floor_app.py").write_text(FLOOR_APP.format(folder=str(directory)))
     command = [sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", str(directory)]
     command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until_up(f"http://127.0.0.1:{port}/floor", process)
+    wait_until_up(f"http://127.0.0.1:{port}/floor/0", process)
     return process
 
 

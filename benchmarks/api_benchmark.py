@@ -13,8 +13,10 @@ loopback, nothing cached) and loaded with autocannon (`load.py`) from `--clients
   the floor's (with `--page` the profile pages, /gebied/CODE, instead of the API's profiles; with `--gzip`
   every request takes gzip, as a browser's does);
 - warm alone: the same profiles (now cached) over and over for `--seconds`;
+- warm under warm traffic: the same warm load, while as many more connections read the same profiles;
 - warm under cold traffic: the same warm load, while as many more connections ask profiles of areas not
-  asked before; the ratio of the two warm p99s says how much cold traffic slows the warm readers.
+  asked before. Its p99 as a ratio to warm alone says how much cold traffic slows the warm readers, and as
+  a ratio to warm beside warm how much more than the same number of readers of kept profiles would.
 A warehouse built with `wijkzicht build --profiles` holds every API profile made whole: a cold one is then
 read, not made (the first line says which kind of warehouse was measured).
 Goal (issue #18): cold p99 under 50 ms and within 2x the floor; warm ones unaffected by cold traffic.
@@ -35,6 +37,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).parent))
 from load import (
     Answer,
+    Running,
     drive,
     machine_load,
     recorded,
@@ -128,23 +131,27 @@ def main() -> None:
         print(f"  server CPU per cold profile: {1000 * spent / len(profiles):.1f} ms")
         if arguments.cold_only:
             return
+
+        def reading(paths: list[str]) -> Running:
+            """`clients` more connections asking `paths` over and over for `--seconds`."""
+            return start_load(base, paths, clients, once=False, seconds=arguments.seconds, headers=headers)
+
         drive(base, profiles * 3, clients, headers=headers)  # each worker keeps its own cache: fill both
-        warm = drive(base, profiles, clients, once=False, seconds=arguments.seconds, headers=headers)
+        warm = reading(profiles).result()
         print("  " + warm.line("profile (warm)"))
-        cold_traffic = start_load(
-            base,
-            [profile_path.format(code) for code in unasked],
-            clients,
-            once=False,
-            seconds=arguments.seconds,
-            headers=headers,
-        )
-        warm_beside_cold = drive(
-            base, profiles, clients, once=False, seconds=arguments.seconds, headers=headers
-        )
+        # as many more readers of the same warm profiles: what any traffic beside them costs the warm readers
+        warm_traffic = reading(profiles)
+        warm_beside_warm = reading(profiles).result()
+        print("  " + warm_beside_warm.line("profile (warm, beside warm)"))
+        print("  " + warm_traffic.result().line("  the warm traffic beside it"))
+        cold_traffic = reading([profile_path.format(code) for code in unasked])
+        warm_beside_cold = reading(profiles).result()
         print("  " + warm_beside_cold.line("profile (warm, beside cold)"))
         print("  " + cold_traffic.result().line("  the cold traffic beside it"))
         print(f"  warm p99 beside cold / warm p99 alone: {warm_beside_cold.p99 / warm.p99:.2f}")
+        print(
+            f"  warm p99 beside cold / warm p99 beside warm: {warm_beside_cold.p99 / warm_beside_warm.p99:.2f}"
+        )
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)

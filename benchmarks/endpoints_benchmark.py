@@ -38,8 +38,8 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
-from itertools import accumulate
 from pathlib import Path
 from urllib.parse import quote
 
@@ -200,28 +200,26 @@ def main() -> None:
     app, floor, peer = (f"http://127.0.0.1:{port}" for port in (app_port, floor_port, datasette_port))
     clients = arguments.clients
 
-    def servers() -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]:
-        return start_server(database, app_port, arguments.workers), start_datasette(
-            sqlite_file, datasette_port
-        )
+    def start_servers(stack: ExitStack) -> None:
+        """wijkzicht and Datasette, each stopped when `stack` closes."""
+        stack.callback(stop, start_server(database, app_port, arguments.workers))
+        stack.callback(stop, start_datasette(sqlite_file, datasette_port))
 
-    # The answers are recorded by a server of their own: each round's server starts with nothing cached.
-    server, datasette = servers()
-    try:
+    # The answers are recorded by servers of their own: each round's server starts with nothing cached.
+    with ExitStack() as stack:
+        start_servers(stack)
         chosen = {
             name: scenario
             for name, scenario in scenarios(app, peer, areas, filtered, sqlite_file).items()
             if not arguments.only or name.strip().lower().startswith(tuple(arguments.only))
         }
         answers = record(chosen)
-    finally:
-        stop(datasette)
-        stop(server)
-    # one floor serves every scenario's answers: scenario `name`'s N-th path is the floor's first[name] + N
-    first = dict(
-        zip(answers, accumulate((len(found) for found in answers.values()), initial=0), strict=False)
-    )
-    everything = [answer for found in answers.values() for answer in found]
+    # one floor sends every scenario's answers: the N-th path of scenario `name` is the floor's first[name] + N
+    first: dict[str, int] = {}
+    everything: list[Answer] = []
+    for name, found in answers.items():
+        first[name] = len(everything)
+        everything += found
     print(
         f"{clients} connections (autocannon), {machine_load()}; wijkzicht serve --workers "
         f"{arguments.workers}; p50 / p99 ms, req/s; ratio = p99 / p99 of the floor just before, a fixed app "
@@ -230,9 +228,9 @@ def main() -> None:
     results: dict[str, list[tuple[float, float, float, float]]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for round_number in range(arguments.rounds):
-            server, datasette = servers()
-            floor_process = start_floor(everything, floor_port, arguments.workers, Path(scratch))
-            try:
+            with ExitStack() as stack:
+                start_servers(stack)
+                stack.callback(stop, start_floor(everything, floor_port, arguments.workers, Path(scratch)))
                 for name, scenario in chosen.items():
                     replayed = [f"/floor/{first[name] + number}" for number in range(len(scenario.paths))]
                     floor_p99 = drive(floor, replayed, clients, headers=scenario.headers).p99
@@ -243,10 +241,6 @@ def main() -> None:
                         f"  round {round_number + 1}  {name:<33} n={len(scenario.paths):>4}  p50 {p50:7.1f}  "
                         f"p99 {p99:7.1f}  {rate:6.1f} req/s  floor p99 {floor_p99:6.1f}  ratio {p99 / floor_p99:5.1f}"
                     )
-            finally:
-                stop(floor_process)
-                stop(datasette)
-                stop(server)
     print("median over rounds: p50, p99 ms, ratio to the floor")
     for name, runs in results.items():
         columns = [statistics.median(run[k] for run in runs) for k in range(4)]

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import signal
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -110,7 +108,7 @@ def main() -> None:
     profile_path = "/gebied/{}" if arguments.page else "/api/areas/{}/profile"
     profiles = [profile_path.format(code) for code in sample]
     answers = recorded_answers(database, arguments.port, arguments.workers, profiles, headers)
-    server: subprocess.Popen[bytes] = start_server(database, arguments.port, arguments.workers)
+    server = start_server(database, arguments.port, arguments.workers)
     try:
         print(
             f"{clients} connections (autocannon), {machine_load()}; wijkzicht serve --workers {arguments.workers}; "
@@ -153,8 +151,7 @@ def main() -> None:
             f"  warm p99 beside cold / warm p99 beside warm: {warm_beside_cold.p99 / warm_beside_warm.p99:.2f}"
         )
     finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=30)
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Records as plain documents: `records.plain` answers what `dataclasses.asdict` answers, without its copies;
-`records.as_json` writes a record as `json` writes its plain document."""
+`records.as_json` writes a record as `json` writes its plain document, and `records.from_json` reads it back."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from typing import NamedTuple
 import duckdb
 import numpy
 import pytest
+from pydantic import ValidationError
 
-from wijkzicht.monitor.profile import area_profile
-from wijkzicht.records import as_json, plain
+from wijkzicht.monitor.profile import Profile, area_profile
+from wijkzicht.records import as_json, from_json, plain
 
 
 @pytest.mark.parametrize("code", ["WK034405", "GM0599", "BU03630000", "NL00"])
@@ -83,3 +84,25 @@ def test_a_float_that_is_no_number_is_written_as_null_and_other_values_are_refus
     assert as_json({"value": math.nan}) == b'{"value":null}'
     with pytest.raises(TypeError):
         as_json({"seen": {3}})
+
+
+@pytest.mark.parametrize("code", ["WK034405", "GM0599", "BU03630000", "NL00"])
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_a_profile_read_back_from_its_document_is_the_profile(
+    con: duckdb.DuckDBPyConnection, code: str, language: str
+) -> None:
+    profile = area_profile(con, code, language=language)
+    read_back = from_json(Profile, as_json(profile))
+    assert read_back == profile  # records, tuples and every number alike
+    assert as_json(read_back) == as_json(profile)
+
+
+def test_records_are_read_back_with_the_types_of_their_fields() -> None:
+    record = Outer(Inner("ë", ("x", "y")), [Point(1.5, 2.0)], {"b": Inner("b", ())})
+    # a field left out takes its default (JSON has no sets); one the record does not have is left out
+    document = {name: value for name, value in vars(record).items() if name != "seen"} | {"not_a_field": 1}
+    read_back = from_json(Outer, as_json(document))
+    assert read_back == record
+    assert type(read_back.points[0]) is Point and type(read_back.inner.tags) is tuple
+    with pytest.raises(ValidationError, match="inner"):
+        from_json(Outer, b'{"points": [], "by_name": {}}')  # a document without a field the record needs

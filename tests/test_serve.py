@@ -170,10 +170,16 @@ def test_new_profiles_are_made_in_processes_of_their_own_behind_the_kept_answers
     assert "WK999999" in unknown.json()["detail"]
 
 
-def test_a_profile_the_build_stored_is_answered_without_a_maker(warehouse_path: Path, tmp_path: Path) -> None:
+def test_a_profile_the_build_stored_is_answered_without_a_maker(
+    warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored profile is the API's answer as it is, and pages and factsheets read their profile back from
+    it instead of making it: the profile made anew."""
     from fastapi.testclient import TestClient
 
-    from wijkzicht.web.deps import STORED_PROFILES, WarehouseCache, store_profiles
+    from wijkzicht.monitor.profile import area_profile
+    from wijkzicht.web import deps
+    from wijkzicht.web.deps import SIMILAR_SHOWN, STORED_PROFILES, WarehouseCache, store_profiles
 
     database = tmp_path / "wijkzicht.duckdb"
     shutil.copy(warehouse_path, database)
@@ -197,17 +203,32 @@ def test_a_profile_the_build_stored_is_answered_without_a_maker(warehouse_path: 
     before = set(multiprocessing.active_children())
     answered = web.get(f"/api/areas/{OVERVECHT}/profile?lang=en")
     assert set(multiprocessing.active_children()) == before, "a stored profile needs no maker"
-    # it is the profile the worker would make, and the worker keeps the stored bytes
-    made_here = WarehouseCache(app.state.warehouse).new_profile_gzip(OVERVECHT, "en")
-    assert stored[(OVERVECHT, "en")] == made_here  # the same bytes: gzip without a timestamp
-    assert answered.json() == json.loads(gzip.decompress(made_here))
+    # the worker keeps the stored bytes
+    assert app.state.cache.ready_profile_gzip(OVERVECHT, "en") == stored[(OVERVECHT, "en")]
+    assert answered.json() == json.loads(gzip.decompress(stored[(OVERVECHT, "en")]))
     assert answered.json()["area"]["name"] == "Wijk 03 Overvecht"
-    assert app.state.cache.ready_profile_gzip(OVERVECHT, "en") == made_here
+    # read back, each stored profile is the profile made anew, records, tuples and numbers alike; and
+    # written again it is the stored document, byte for byte (gzip without a timestamp)
+    with warehouse.opened(database) as con:
+        made_anew = {
+            (code, language): area_profile(con, code, language=language, similar_count=SIMILAR_SHOWN)
+            for code, language in stored
+        }
+    monkeypatch.setattr(deps, "area_profile", _not_to_be_made)
+    reading = WarehouseCache(app.state.warehouse)
+    for (code, language), profile in made_anew.items():
+        assert reading.profile(code, language) == profile, (code, language)
+        assert reading.new_profile_gzip(code, language) == stored[(code, language)]
+    monkeypatch.undo()
     # an area the build did not store is made by a maker, as without stored profiles
     other = web.get("/api/areas/WK034401/profile?lang=en")
     assert other.status_code == 200 and other.json()["area"]["code"] == "WK034401"
     assert set(multiprocessing.active_children()) - before
     app.state.profile_makers.close()
+
+
+def _not_to_be_made(*arguments: object, **settings: object) -> None:
+    raise AssertionError("a profile the build stored was made again")
 
 
 def test_a_new_profile_page_has_its_content_made_by_a_maker(warehouse_path: Path, tmp_path: Path) -> None:

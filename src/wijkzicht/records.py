@@ -6,18 +6,25 @@ copies only containers (a record's field names are read once per class).
 
 `as_json` writes a document, records included, without converting it first: orjson reads a dataclass's
 fields itself. A profile (some 60 kB) took 2.1 ms through `plain` and `json.dumps`, and takes 0.5 ms so.
+`from_json` reads such a document back into its records.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import orjson
 
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+R = TypeVar("R")
+
 _IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_READERS: dict[type, Any] = {}  # pydantic's TypeAdapter of each type documents are read back into
 
 
 def plain(value: Any) -> Any:
@@ -55,3 +62,21 @@ def _as_json_value(value: Any) -> Any:
     if isinstance(value, float):
         return float(value)
     raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def from_json(kind: type[R], document: bytes) -> R:
+    """The record of type `kind` that `as_json` wrote as `document`, nested records, tuples and numeric
+    keys restored from the field types; fields the type does not have are left out. Raises pydantic's
+    `ValidationError` when the document does not fit the type."""
+    return reader(kind).validate_json(document)
+
+
+def reader(kind: type[R]) -> TypeAdapter[R]:
+    """What `from_json` reads documents of `kind` with, built once per process (some 10 ms for a profile): a
+    process that will read them can build it before its first document is asked for."""
+    found = _READERS.get(kind)
+    if found is None:
+        from pydantic import TypeAdapter  # here: most commands never read a document back
+
+        found = _READERS[kind] = TypeAdapter(kind)
+    return cast("TypeAdapter[R]", found)

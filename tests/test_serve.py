@@ -179,7 +179,7 @@ def test_a_profile_the_build_stored_is_answered_without_a_maker(
 
     from wijkzicht.monitor.profile import area_profile
     from wijkzicht.web import deps
-    from wijkzicht.web.deps import SIMILAR_SHOWN, STORED_PROFILES, WarehouseCache, store_profiles
+    from wijkzicht.web.deps import SIMILAR_SHOWN, STORED_PROFILES, WarehouseCache, store_profiles, stored_key
 
     database = tmp_path / "wijkzicht.duckdb"
     shutil.copy(warehouse_path, database)
@@ -190,14 +190,17 @@ def test_a_profile_the_build_stored_is_answered_without_a_maker(
         database, scratch, lambda done, of: reported.append((done, of)), [OVERVECHT, OVERVECHT_BUURT]
     )
     assert reported == [(2, 2)]
+    areas = [(code, language) for code in (OVERVECHT, OVERVECHT_BUURT) for language in ("en", "nl")]
     with warehouse.opened(database) as con:
-        rows = con.execute(
-            f"SELECT code, language, list(piece ORDER BY part) FROM {STORED_PROFILES} GROUP BY ALL"
+        rows = dict(con.execute(f"SELECT key, body FROM {STORED_PROFILES}").fetchall())
+    assert sorted(rows) == sorted(stored_key(code, language) for code, language in areas)
+    stored = {(code, language): rows[stored_key(code, language)] for code, language in areas}
+    # a profile is found through the key's index, not by reading the key column
+    with warehouse.opened(database) as con:
+        plan = con.execute(
+            f"EXPLAIN ANALYZE SELECT body FROM {STORED_PROFILES} WHERE key = ?", [stored_key(OVERVECHT, "nl")]
         ).fetchall()
-    stored = {(code, language): b"".join(pieces) for code, language, pieces in rows}
-    assert sorted(stored) == [
-        (code, language) for code in sorted([OVERVECHT, OVERVECHT_BUURT]) for language in ("en", "nl")
-    ]
+    assert "Type: Index Scan" in plan[0][1]
     app = create_app(database, f"sqlite:///{tmp_path / 'programmes.sqlite'}")
     web = TestClient(app)
     before = set(multiprocessing.active_children())

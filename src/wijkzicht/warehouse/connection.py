@@ -17,7 +17,7 @@ from wijkzicht.errors import WijkzichtError
 from wijkzicht.warehouse.queries import literal
 
 # Raised whenever the build writes tables or columns that readers rely on, so an old file gets a clear error.
-SCHEMA_VERSION = 19
+SCHEMA_VERSION = 20
 # Rows per row group of the warehouse's tables (DuckDB's default is 122,880); see `connect`.
 ROW_GROUP_SIZE = 16_384
 
